@@ -1,0 +1,55 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make run   - virtual environment, install, migrate, demo data, serve on 127.0.0.1:8000
+#   make test  - the whole test suite (plus lint and migration checks)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1:8000
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test install lint migrate seed worker beat messages lock clean
+
+$(BIN)/activate: requirements.lock
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	$(PY) manage.py runserver $(HOST)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
+
+worker: install
+	$(BIN)/celery -A matching_portal worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A matching_portal beat --loglevel=INFO
+
+messages: install
+	$(PY) manage.py makemessages -l sv --no-obsolete --add-location file
+	$(PY) manage.py compilemessages -l sv
+
+# Re-resolve the pinned versions after changing pyproject.toml.
+lock: install
+	$(PY) -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,57 @@
+"""Organisations taking part in the programme, and the people who work in the portal."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    """A party to the programme: the volunteer organisation, a partner, or a housing company.
+
+    A partner is typically a unit of the municipality, such as the unit for adults assigned under the
+    Settlement Act (Bosättningslagen); a housing company is a municipal one (allmännyttan).
+    """
+
+    class Kind(models.TextChoices):
+        VOLUNTEER_ORGANISATION = "volunteer_organisation", _("Volunteer organisation")
+        PARTNER = "partner", _("Partner (municipality unit)")
+        HOUSING_COMPANY = "housing_company", _("Housing company")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """Someone who logs in: a volunteer, a coordinator, a manager, staff or the data protection officer.
+
+    Roles are Django groups (see ``accounts.roles``); the organisation scopes what a person sees.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def has_role(self, role: str) -> bool:
+        return self.groups.filter(name=role).exists()

@@ -1,0 +1,87 @@
+"""The roles of the portal, as Django groups with permissions.
+
+The groups are made (and kept in step) by migrations that call ``sync_role_groups``: never by hand.
+A permission named here that does not exist yet (its model comes in a later migration) is skipped;
+the migration that adds the model calls ``sync_role_groups`` again.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+VOLUNTEER = "volunteer"
+VOLUNTEER_COORDINATOR = "volunteer_coordinator"
+PARTNER_COORDINATOR = "partner_coordinator"
+MANAGER = "manager"
+HOUSING_COMPANY_STAFF = "housing_company_staff"
+DATA_PROTECTION_OFFICER = "data_protection_officer"
+
+ROLE_LABELS = {
+    VOLUNTEER: _("Volunteer"),
+    VOLUNTEER_COORDINATOR: _("Volunteer coordinator"),
+    PARTNER_COORDINATOR: _("Partner coordinator"),
+    MANAGER: _("Manager"),
+    HOUSING_COMPANY_STAFF: _("Housing company staff"),
+    DATA_PROTECTION_OFFICER: _("Data protection officer"),
+}
+
+# role -> permissions as "app_label.codename"
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    VOLUNTEER: [
+        "hosts.view_host",
+        "hosts.view_home",
+    ],
+    VOLUNTEER_COORDINATOR: [
+        "hosts.view_host",
+        "hosts.change_host",
+        "hosts.view_home",
+        "hosts.change_home",
+        "hosts.view_hometransition",
+        "accounts.view_user",
+    ],
+    PARTNER_COORDINATOR: [
+        "hosts.view_host",
+        "hosts.view_home",
+        "hosts.view_hometransition",
+    ],
+    MANAGER: [
+        "hosts.view_host",
+        "hosts.view_home",
+        "hosts.view_hometransition",
+        "accounts.view_organisation",
+    ],
+    HOUSING_COMPANY_STAFF: [
+        "accounts.view_organisation",
+    ],
+    DATA_PROTECTION_OFFICER: [
+        "hosts.view_host",
+        "hosts.view_home",
+        "hosts.view_hometransition",
+        "hosts.view_erasurerecord",
+        "notifications.view_outboundemail",
+        "accounts.view_user",
+        "accounts.view_organisation",
+    ],
+}
+
+
+def sync_role_groups(apps, schema_editor=None) -> None:
+    """Create every role's group and give it exactly the permissions declared above."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _created = group_model.objects.get_or_create(name=role)
+        permissions = []
+        for name in names:
+            app_label, codename = name.split(".")
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                permissions.append(permission)
+        group.permissions.set(permissions)

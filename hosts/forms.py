@@ -1,0 +1,281 @@
+import re
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from .languages import LANGUAGE_CHOICES
+from .models import Home
+
+POSTCODE_RE = re.compile(r"^\d{3}\s?\d{2}$")
+
+DURATION_CHOICES = [
+    ("", _("Until further notice")),
+    ("1", _("1 month")),
+    ("3", _("3 months")),
+    ("6", _("6 months")),
+    ("12", _("1 year")),
+    ("24", _("2 years")),
+]
+
+
+def _clean_text(value: str) -> str:
+    # Control characters (other than newlines and tabs) have no place in a form's text.
+    return "".join(ch for ch in value if ch in "\n\t" or ch.isprintable()).strip()
+
+
+class OfferFieldsForm(forms.ModelForm):
+    """The offer itself: shared by the sign-up form and the host's own change form."""
+
+    sections = [
+        (
+            "home",
+            _("The home"),
+            [
+                "street_address",
+                "postcode",
+                "municipality",
+                "kind",
+                "beds",
+                "step_free_access",
+                "accessibility_notes",
+            ],
+        ),
+        ("dates", _("Dates and rent"), ["available_from", "available_months", "rent_per_month"]),
+        (
+            "household",
+            _("Your household"),
+            [
+                "household_description",
+                "has_pets",
+                "pets_description",
+                "smoking",
+                "languages",
+                "other_languages",
+            ],
+        ),
+        ("more", _("A few more things"), ["hopes", "heard_from"]),
+    ]
+
+    available_months = forms.TypedChoiceField(
+        label=_("For how long"),
+        choices=DURATION_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages spoken in the home"),
+        choices=LANGUAGE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Home
+        fields = [
+            "street_address",
+            "postcode",
+            "municipality",
+            "kind",
+            "beds",
+            "step_free_access",
+            "accessibility_notes",
+            "available_from",
+            "available_months",
+            "rent_per_month",
+            "household_description",
+            "has_pets",
+            "pets_description",
+            "smoking",
+            "languages",
+            "other_languages",
+            "hopes",
+            "heard_from",
+        ]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "smoking": forms.RadioSelect,
+            "available_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "household_description": forms.Textarea(attrs={"rows": 3}),
+            "hopes": forms.Textarea(attrs={"rows": 3}),
+            "street_address": forms.TextInput(attrs={"autocomplete": "street-address"}),
+            "postcode": forms.TextInput(
+                attrs={"autocomplete": "postal-code", "inputmode": "numeric"}
+            ),
+            "municipality": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "beds": forms.NumberInput(attrs={"min": 1, "max": 20}),
+            "rent_per_month": forms.NumberInput(attrs={"min": 0, "step": 100}),
+        }
+        labels = {
+            "beds": _("Number of beds for guests"),
+            "step_free_access": _("The home can be reached without steps"),
+            "accessibility_notes": _("Anything else about accessibility"),
+            "has_pets": _("There are pets in the home"),
+            "household_description": _("Who lives in the home?"),
+            "hopes": _("What do you hope for?"),
+            "heard_from": _("How did you hear about us?"),
+            "other_languages": _("Other languages"),
+        }
+        help_texts = {
+            "household_description": _("For example: “Me, my partner and our two teenagers.”"),
+            "rent_per_month": _("In Swedish kronor. Write 0 if you offer the room for free."),
+            "postcode": _("Five digits, e.g. 831 30."),
+            "hopes": _("What would make this a good experience for you?"),
+        }
+        error_messages = {
+            "beds": {
+                "min_value": _("There must be at least one bed."),
+                "max_value": _("Please give at most 20 beds."),
+            },
+            "rent_per_month": {"max_value": _("Please give a rent of at most 100,000 kr.")},
+        }
+
+    def clean_postcode(self):
+        postcode = self.cleaned_data["postcode"].strip()
+        if not POSTCODE_RE.match(postcode):
+            raise forms.ValidationError(_("Write the postcode as five digits, e.g. 831 30."))
+        return postcode.replace(" ", "")
+
+    def clean_available_from(self):
+        day = self.cleaned_data["available_from"]
+        today = timezone.localdate()
+        unchanged = self.instance.pk and day == self.instance.available_from
+        if day < today and not unchanged:
+            raise forms.ValidationError(_("The date cannot be in the past."))
+        if day > today + timedelta(days=730):
+            raise forms.ValidationError(_("Please give a date within the next two years."))
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if isinstance(value, str):
+                cleaned[name] = _clean_text(value)
+        if cleaned.get("has_pets") and not cleaned.get("pets_description"):
+            self.add_error("pets_description", _("Please tell us which pets live in the home."))
+        if not cleaned.get("has_pets"):
+            cleaned["pets_description"] = ""
+        return cleaned
+
+    # "Check your answers" ------------------------------------------------------------------
+
+    def display_value(self, name: str) -> str:
+        value = self.cleaned_data.get(name)
+        field = self.fields[name]
+        if isinstance(field, forms.BooleanField):
+            return str(_("Yes") if value else _("No"))
+        if isinstance(field, forms.MultipleChoiceField):
+            labels = dict(field.choices)
+            return ", ".join(str(labels[v]) for v in value) if value else "–"
+        if name == "available_months":
+            return str(dict(DURATION_CHOICES)["" if value is None else str(value)])
+        if isinstance(field, forms.ChoiceField):
+            return str(dict(field.choices).get(value, value)) if value else "–"
+        if name == "rent_per_month":
+            return f"{number_format(value, force_grouping=True)} kr"
+        if hasattr(value, "isoformat"):
+            return date_format(value, "DATE_FORMAT")
+        if value in (None, ""):
+            return "–"
+        return str(value)
+
+    def section_fields(self):
+        """The bound fields by section, for rendering the form in parts."""
+        return [
+            (anchor, title, [self[n] for n in names if n in self.fields])
+            for anchor, title, names in self.sections
+        ]
+
+    def summary(self):
+        """The answers by section, for the "check your answers" page."""
+        return [
+            (anchor, title, [(self.fields[n].label, self.display_value(n)) for n in names])
+            for anchor, title, names in self.sections
+            if any(n in self.fields for n in names)
+        ]
+
+
+class RegistrationForm(OfferFieldsForm):
+    """The public sign-up form (intresseanmälan): contact details, the offer, and a honeypot."""
+
+    name = forms.CharField(
+        label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_("We send a link to this address that you need to open."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = PhoneNumberField(
+        label=_("Phone number"),
+        help_text=_("A volunteer will call you on this number."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        error_messages={"invalid": _("Enter a valid phone number, e.g. 070-123 45 67.")},
+    )
+    # The honeypot: hidden from people, filled in by robots.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    sections = [("contact", _("About you"), ["name", "email", "phone"]), *OfferFieldsForm.sections]
+
+    field_order = ["name", "email", "phone"]
+
+    def clean_name(self):
+        name = _clean_text(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError(_("Please write your name."))
+        return name
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip()
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class ConsentForm(forms.Form):
+    consent = forms.BooleanField(
+        label=_("I have read the privacy notice and agree that my answers are stored as it says."),
+        error_messages={"required": _("You need to agree to the privacy notice to send.")},
+    )
+
+
+class OfferChangeForm(OfferFieldsForm):
+    """The host's own change form: the offer, and the name and phone number."""
+
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    phone = PhoneNumberField(
+        label=_("Phone number"),
+        error_messages={"invalid": _("Enter a valid phone number, e.g. 070-123 45 67.")},
+    )
+    sections = [("contact", _("About you"), ["name", "phone"]), *OfferFieldsForm.sections]
+    field_order = ["name", "phone"]
+
+
+class LinkRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Would you like to tell us why? (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_reason(self):
+        return _clean_text(self.cleaned_data["reason"])

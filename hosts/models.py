@@ -1,0 +1,218 @@
+"""Hosts (värdar) and their homes: the offer made through the public form (intresseanmälan)."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from .languages import LANGUAGE_CHOICES
+
+
+class HostQuerySet(models.QuerySet):
+    def confirmed(self):
+        """Hosts who followed the link in the confirmation e-mail: only these reach volunteers."""
+        return self.filter(confirmed_at__isnull=False, erased_at__isnull=True)
+
+
+class Host(models.Model):
+    """A resident who offers a room or a home (värd).
+
+    Personal data, kept only as long as the offer needs it: the name and the phone number so that a
+    volunteer can call, the e-mail address for the confirmation, the self-service link and news of
+    the offer, and the language so that every message reaches the host in their own language.
+    The consent fields record which privacy notice the host agreed to, when, and in which language
+    it was shown. On erasure the personal fields are emptied and ``erased_at`` is set.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail address"), max_length=254, blank=True)
+    phone = PhoneNumberField(_("phone number"), blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language the host used to register; e-mails are written in it."),
+    )
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True, db_index=True)
+    confirmed_at = models.DateTimeField(_("e-mail confirmed"), null=True, blank=True)
+    consent_notice_version = models.CharField(_("privacy notice version"), max_length=20)
+    consent_given_at = models.DateTimeField(_("consent given"))
+    consent_language = models.CharField(
+        _("privacy notice language"), max_length=8, choices=settings.LANGUAGES
+    )
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+
+    objects = HostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("host")
+        verbose_name_plural = _("hosts")
+        indexes = [
+            models.Index(fields=["email"], name="host_email_idx"),
+            models.Index(fields=["phone"], name="host_phone_idx"),
+        ]
+
+    def __str__(self) -> str:
+        if self.erased_at:
+            return str(_("Erased host #%(id)s") % {"id": self.pk})
+        return self.name
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class Home(models.Model):
+    """The offer: a room or a home that a host makes available (erbjudande).
+
+    The address lets volunteers visit and partners judge the location; the kind, the beds, the dates
+    and the rent let a coordinator find a household it suits; the household, pets, smoking,
+    languages and accessibility are what a match must respect (allergies, non-smoking households,
+    wheelchair users, a language in common). ``status`` moves only through ``hosts.workflow``.
+    """
+
+    class Kind(models.TextChoices):
+        ROOM = "room", _("A room in a shared home")
+        WHOLE_HOME = "whole_home", _("A whole flat or house")
+        SEPARATE_HOUSE = "separate_house", _("A separate small house (e.g. a guest house)")
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        CONTACTED = "contacted", _("Contacted")
+        VISIT_BOOKED = "visit_booked", _("Home visit booked")
+        VISITED = "visited", _("Visited")
+        REFERRED = "referred", _("Referred to a partner")
+        MATCHED = "matched", _("Matched")
+        ENDED = "ended", _("Ended")
+        CLOSED = "closed", _("Closed")
+        UNREACHABLE = "unreachable", _("Unreachable")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        REJECTED = "rejected", _("Not suitable")
+        PAUSED = "paused", _("Paused")
+
+    class Smoking(models.TextChoices):
+        NO = "no", _("Nobody smokes")
+        OUTDOORS = "outdoors", _("Smoking outdoors only")
+        INDOORS = "indoors", _("Smoking indoors")
+
+    class HeardFrom(models.TextChoices):
+        FRIEND = "friend", _("From a friend or family member")
+        SOCIAL_MEDIA = "social_media", _("Social media")
+        NEWS = "news", _("Newspaper, radio or TV")
+        MUNICIPALITY = "municipality", _("The municipality")
+        ORGANISATION = "organisation", _("The volunteer organisation")
+        OTHER = "other", _("Somewhere else")
+
+    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="homes")
+    street_address = models.CharField(_("street address"), max_length=200)
+    postcode = models.CharField(_("postcode"), max_length=6)
+    municipality = models.CharField(_("municipality"), max_length=100, db_index=True)
+    kind = models.CharField(_("kind of home"), max_length=20, choices=Kind.choices)
+    beds = models.PositiveSmallIntegerField(
+        _("number of beds"), validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    available_from = models.DateField(_("available from"))
+    available_months = models.PositiveSmallIntegerField(
+        _("available for (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("Empty means until further notice."),
+    )
+    rent_per_month = models.PositiveIntegerField(
+        _("rent per month (SEK)"), validators=[MaxValueValidator(100_000)]
+    )
+    household_description = models.TextField(_("who lives in the home"), max_length=2000)
+    has_pets = models.BooleanField(_("pets in the home"), default=False)
+    pets_description = models.CharField(_("which pets"), max_length=200, blank=True)
+    smoking = models.CharField(_("smoking"), max_length=10, choices=Smoking.choices)
+    languages = models.JSONField(_("languages spoken"), default=list, blank=True)
+    other_languages = models.CharField(_("other languages"), max_length=200, blank=True)
+    step_free_access = models.BooleanField(_("step-free access"), default=False)
+    accessibility_notes = models.CharField(_("accessibility"), max_length=500, blank=True)
+    hopes = models.TextField(_("what the host hopes for"), max_length=2000, blank=True)
+    heard_from = models.CharField(
+        _("how the host heard of the programme"), max_length=20, choices=HeardFrom.choices
+    )
+    status = models.CharField(
+        _("stage"), max_length=20, choices=Status.choices, default=Status.REGISTERED
+    )
+    status_changed_at = models.DateTimeField(_("stage changed"), auto_now_add=True)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("home")
+        verbose_name_plural = _("homes")
+        indexes = [models.Index(fields=["status", "created_at"], name="home_status_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}, {self.municipality} (#{self.pk})"
+
+    def language_labels(self) -> list[str]:
+        labels = dict(LANGUAGE_CHOICES)
+        return [str(labels.get(code, code)) for code in self.languages]
+
+
+class HomeTransition(models.Model):
+    """One step of a home through the workflow: append-only history that the reports read.
+
+    ``actor`` is the staff member or volunteer who made the step; steps the host makes through
+    self-service and steps the system makes have no user and say so in ``actor_kind``.
+    """
+
+    class ActorKind(models.TextChoices):
+        USER = "user", _("Staff or volunteer")
+        HOST = "host", _("The host")
+        SYSTEM = "system", _("The portal")
+
+    home = models.ForeignKey(Home, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(_("from"), max_length=20, choices=Home.Status.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, choices=Home.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_kind = models.CharField(_("made by"), max_length=10, choices=ActorKind.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("home transition")
+        verbose_name_plural = _("home transitions")
+        indexes = [
+            models.Index(fields=["home", "created_at"], name="hometrans_home_idx"),
+            models.Index(fields=["to_state", "created_at"], name="hometrans_to_idx"),
+            models.Index(fields=["created_at"], name="hometrans_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.home_id}: {self.from_state or '∅'} → {self.to_state}"
+
+
+class ErasureRecord(models.Model):
+    """That an erasure took place, and when: nothing about whom."""
+
+    class Channel(models.TextChoices):
+        SELF_SERVICE = "self_service", _("The person, through self-service")
+        STAFF = "staff", _("Staff, on the person's request")
+
+    subject_kind = models.CharField(_("kind of person"), max_length=20, default="host")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    erased_at = models.DateTimeField(_("erased"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-erased_at"]
+        verbose_name = _("erasure record")
+        verbose_name_plural = _("erasure records")
+
+    def __str__(self) -> str:
+        return f"{self.subject_kind} {self.erased_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,388 @@
+"""Public pages for hosts: the sign-up form and self-service through a signed link."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.throttle import over_limit, too_many_requests
+
+from . import services
+from .forms import ConsentForm, LinkRequestForm, OfferChangeForm, ReasonForm, RegistrationForm
+from .models import Home, Host
+from .workflow import TRANSITIONS, TransitionNotAllowed
+
+DRAFT_KEY = "host_registration_draft"
+HOST_KEY = "self_service_host_id"
+
+
+def _language() -> str:
+    return (get_language() or settings.LANGUAGE_CODE)[:2]
+
+
+def landing(request):
+    return render(request, "hosts/landing.html")
+
+
+def privacy_notice(request):
+    return render(request, "hosts/privacy.html", {"version": settings.PRIVACY_NOTICE_VERSION})
+
+
+# Sign-up ---------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """Step 1: the form. Valid answers are kept in the session and shown for checking."""
+    if request.method == "POST":
+        form = RegistrationForm(request.POST)
+        if form.is_robot:
+            # Say what a person would see, save nothing.
+            return redirect("hosts:sent")
+        if form.is_valid():
+            request.session[DRAFT_KEY] = {
+                key: request.POST.getlist(key)
+                for key in request.POST
+                if key not in ("csrfmiddlewaretoken", "website")
+            }
+            return redirect("hosts:check")
+        status = 400
+    else:
+        draft = request.session.get(DRAFT_KEY)
+        form = RegistrationForm(_draft_data(draft)) if draft else RegistrationForm()
+        status = 200
+    return render(request, "hosts/register.html", {"form": form}, status=status)
+
+
+def _draft_data(draft):
+    from django.utils.datastructures import MultiValueDict
+
+    return MultiValueDict(draft)
+
+
+@require_http_methods(["GET", "POST"])
+def check_answers(request):
+    """Step 2: "check your answers", agree to the privacy notice, and send."""
+    draft = request.session.get(DRAFT_KEY)
+    if not isinstance(draft, dict):
+        return redirect("hosts:register")
+    try:
+        form = RegistrationForm(_draft_data(draft))
+        valid = form.is_valid()
+    except (TypeError, ValueError, AttributeError):
+        valid = False
+    if not valid:
+        return redirect("hosts:register")
+    consent_form = ConsentForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        email = form.cleaned_data["email"].lower()
+        if over_limit(
+            request,
+            group="host-signup",
+            limits=[
+                ("ip", settings.RATELIMIT_SIGNUP_PER_IP),
+                (email, settings.RATELIMIT_SIGNUP_PER_EMAIL),
+            ],
+        ):
+            return too_many_requests(request)
+        if consent_form.is_valid():
+            services.register_host(
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                language=_language(),
+                offer=form.cleaned_data,
+                consent_language=_language(),
+            )
+            del request.session[DRAFT_KEY]
+            return redirect("hosts:sent")
+        status = 400
+    return render(
+        request,
+        "hosts/check_answers.html",
+        {"form": form, "consent_form": consent_form},
+        status=status,
+    )
+
+
+def sent(request):
+    return render(request, "hosts/sent.html")
+
+
+def confirm(request, token):
+    try:
+        host = services.host_from_token(token, purpose="confirm")
+    except services.InvalidLink as exc:
+        return render(
+            request,
+            "hosts/link_request.html",
+            {"form": LinkRequestForm(), "problem": exc.message},
+            status=400,
+        )
+    services.confirm_registration(host=host)
+    request.session.cycle_key()
+    request.session[HOST_KEY] = host.pk
+    return render(request, "hosts/confirmed.html", {"host": host})
+
+
+# Self-service ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def request_link(request):
+    """ "Send me my link": the answer is the same whether or not the address is known."""
+    form = LinkRequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        email = (request.POST.get("email") or "").strip().lower()[:254]
+        if over_limit(
+            request,
+            group="host-link",
+            limits=[
+                ("ip", settings.RATELIMIT_LINK_PER_IP),
+                (email, settings.RATELIMIT_LINK_PER_EMAIL),
+            ],
+        ):
+            return too_many_requests(request)
+        if form.is_valid():
+            services.send_self_service_link(email=form.cleaned_data["email"])
+            return render(
+                request,
+                "hosts/link_sent.html",
+                {"days": settings.HOST_SELF_SERVICE_LINK_MAX_AGE // 86400},
+            )
+        status = 400
+    return render(request, "hosts/link_request.html", {"form": form}, status=status)
+
+
+def open_link(request, token):
+    try:
+        host = services.host_from_token(token, purpose="self_service")
+    except services.InvalidLink as exc:
+        return render(
+            request,
+            "hosts/link_request.html",
+            {"form": LinkRequestForm(), "problem": exc.message},
+            status=400,
+        )
+    services.open_self_service(host=host)
+    request.session.cycle_key()
+    request.session[HOST_KEY] = host.pk
+    # The token leaves the address bar at once.
+    return redirect("hosts:my_offer")
+
+
+def _session_host(request) -> Host | None:
+    host_id = request.session.get(HOST_KEY)
+    if host_id is None:
+        return None
+    return Host.objects.filter(pk=host_id, erased_at__isnull=True).first()
+
+
+def _session_home(request) -> Home | None:
+    host = _session_host(request)
+    if host is None:
+        return None
+    return host.homes.select_related("host").order_by("-created_at").first()
+
+
+def self_service(view):
+    """The page needs a host who opened a self-service link in this browser."""
+
+    def wrapped(request, *args, **kwargs):
+        home = _session_home(request)
+        if home is None:
+            messages.info(request, _("Open the link we e-mailed you, or ask for a new one here."))
+            return redirect("hosts:request_link")
+        response = view(request, home, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+# Where the offer stands, in the words a host would use.
+STATUS_FOR_HOST = {
+    Home.Status.REGISTERED: _lazy(
+        "We have your offer. A volunteer will call you to talk about it."
+    ),
+    Home.Status.CONTACTED: _lazy(
+        "A volunteer has talked to you. The next step is a visit to your home."
+    ),
+    Home.Status.VISIT_BOOKED: _lazy("A home visit is booked. We look forward to meeting you."),
+    Home.Status.VISITED: _lazy(
+        "Thank you for the visit. Your offer will soon go to the municipality."
+    ),
+    Home.Status.REFERRED: _lazy(
+        "The municipality has your offer and is looking for a household that suits your home."
+    ),
+    Home.Status.MATCHED: _lazy("A household has been matched with your home."),
+    Home.Status.ENDED: _lazy("The stay in your home has ended. Thank you!"),
+    Home.Status.CLOSED: _lazy("Your offer is closed. Thank you for taking part."),
+    Home.Status.UNREACHABLE: _lazy(
+        "We tried to call you but could not reach you. Tell us if you are still interested."
+    ),
+    Home.Status.WITHDRAWN: _lazy(
+        "You have withdrawn your offer. Nobody will contact you about it."
+    ),
+    Home.Status.REJECTED: _lazy(
+        "After the visit, we found that the home does not suit the programme this time."
+    ),
+    Home.Status.PAUSED: _lazy(
+        "Your offer is paused. Nobody will contact you about it until you resume it."
+    ),
+}
+
+
+@self_service
+def my_offer(request, home):
+    steps = {
+        name: home.status in TRANSITIONS[name].sources
+        for name in ("pause", "resume", "withdraw", "reopen")
+    }
+    return render(
+        request,
+        "hosts/my_offer.html",
+        {
+            "home": home,
+            "host": home.host,
+            "status_text": STATUS_FOR_HOST[home.status],
+            "steps": steps,
+            "can_change": services.can_change_offer(home),
+            "summary": _offer_summary(home),
+        },
+    )
+
+
+def _offer_summary(home: Home):
+    form = OfferChangeForm(instance=home)
+    form.cleaned_data = {
+        **{name: getattr(home, name) for name in services.OFFER_FIELDS},
+        "name": home.host.name,
+        "phone": home.host.phone,
+    }
+    return form.summary()
+
+
+@self_service
+@require_http_methods(["GET", "POST"])
+def change_offer(request, home):
+    if not services.can_change_offer(home):
+        messages.warning(request, _("This offer can no longer be changed here."))
+        return redirect("hosts:my_offer")
+    initial = {"name": home.host.name, "phone": home.host.phone}
+    form = OfferChangeForm(request.POST or None, instance=home, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.change_offer(
+                    home=home,
+                    offer=form.cleaned_data,
+                    name=form.cleaned_data["name"],
+                    phone=form.cleaned_data["phone"],
+                )
+            except TransitionNotAllowed as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Your changes are saved."))
+            return redirect("hosts:my_offer")
+        status = 400
+    return render(request, "hosts/change_offer.html", {"form": form}, status=status)
+
+
+STEP_TEXTS = {
+    "pause": {
+        "title": _lazy("Pause your offer"),
+        "lead": _lazy(
+            "While your offer is paused, nobody will contact you about it. You can resume it "
+            "whenever you like."
+        ),
+        "button": _lazy("Pause my offer"),
+        "done": _lazy("Your offer is paused."),
+    },
+    "resume": {
+        "title": _lazy("Resume your offer"),
+        "lead": _lazy("Your offer will continue from where it was paused."),
+        "button": _lazy("Resume my offer"),
+        "done": _lazy("Your offer is active again."),
+    },
+    "reopen": {
+        "title": _lazy("I am still interested"),
+        "lead": _lazy(
+            "We could not reach you by phone. Tell us you are still interested and a "
+            "volunteer will call you again."
+        ),
+        "button": _lazy("I am still interested"),
+        "done": _lazy("Thank you! A volunteer will call you."),
+    },
+    "withdraw": {
+        "title": _lazy("Withdraw your offer"),
+        "lead": _lazy(
+            "If you withdraw, we stop working with your offer. Your answers are kept as the "
+            "privacy notice says; you can also have them erased."
+        ),
+        "button": _lazy("Withdraw my offer"),
+        "done": _lazy("Your offer is withdrawn. Thank you for offering to help."),
+    },
+}
+
+
+@self_service
+@require_http_methods(["GET", "POST"])
+def host_step(request, home, step):
+    texts = STEP_TEXTS[step]
+    form = ReasonForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.host_step(home=home, name=step, reason=form.cleaned_data["reason"])
+            except TransitionNotAllowed as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, texts["done"])
+            return redirect("hosts:my_offer")
+        status = 400
+    return render(
+        request,
+        "hosts/step.html",
+        {"home": home, "form": form, "texts": texts, "ask_reason": step == "withdraw"},
+        status=status,
+    )
+
+
+@self_service
+def download_data(request, home):
+    data = services.export_host_data(host=home.host)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+@self_service
+@require_http_methods(["GET", "POST"])
+def erase(request, home):
+    if request.method == "POST":
+        services.erase_host(host=home.host)
+        request.session.flush()
+        return render(request, "hosts/erased.html")
+    return render(request, "hosts/erase.html", {"home": home})
+
+
+@require_POST
+def leave(request):
+    request.session.pop(HOST_KEY, None)
+    return redirect("hosts:landing")

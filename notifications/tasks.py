@@ -1,0 +1,20 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(
+    autoretry_for=(services.EmailDeliveryError,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def send_email(email_id: int) -> bool:
+    return services.send_outbound_email(email_id=email_id)
+
+
+@shared_task(time_limit=600, soft_time_limit=550)
+def send_pending_emails() -> int:
+    return services.send_pending_emails()
