@@ -1,0 +1,80 @@
+"""factory_boy factories for the whole suite."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Organisation, User
+from hosts.models import Home, HomeTransition, Host
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = Organisation.Kind.PARTNER
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="sv_SE")
+    last_name = factory.Faker("last_name", locale="sv_SE")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+    organisation = factory.SubFactory(OrganisationFactory)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        """``UserFactory(roles=["volunteer"])`` puts the user in those role groups."""
+        if not create or not extracted:
+            return
+        from django.contrib.auth.models import Group
+
+        self.groups.add(*Group.objects.filter(name__in=extracted))
+
+
+class HostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Host
+
+    name = factory.Faker("name", locale="sv_SE")
+    email = factory.Sequence(lambda n: f"host{n}@example.org")
+    phone = factory.Sequence(lambda n: f"+4670{n % 10_000_000:07d}")
+    language = "sv"
+    confirmed_at = factory.LazyFunction(timezone.now)
+    consent_notice_version = "2026-11-01"
+    consent_given_at = factory.LazyFunction(timezone.now)
+    consent_language = "sv"
+
+
+class HomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Home
+
+    host = factory.SubFactory(HostFactory)
+    street_address = factory.Faker("street_address", locale="sv_SE")
+    postcode = "83130"
+    municipality = "Östersund"
+    kind = Home.Kind.ROOM
+    beds = 1
+    available_from = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+    available_months = 6
+    rent_per_month = 3500
+    household_description = "Jag och min sambo."
+    smoking = Home.Smoking.NO
+    languages = factory.LazyFunction(lambda: ["sv", "en"])
+    heard_from = Home.HeardFrom.FRIEND
+
+    @factory.post_generation
+    def registered(self, create, extracted, **kwargs):
+        if create:
+            HomeTransition.objects.create(
+                home=self, from_state="", to_state=self.status, actor_kind="host"
+            )
