@@ -24,37 +24,44 @@ ROLE_LABELS = {
 }
 
 # role -> permissions as "app_label.codename"
+HOME_HISTORY = ["hosts.view_host", "hosts.view_home", "hosts.view_hometransition"]
+CASES_READ = ["newcomers.view_newcomercase", "newcomers.view_casetransition"]
+MATCHES_READ = ["matching.view_match", "matching.view_matchtransition", "matching.view_matchreason"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     VOLUNTEER: [
         "hosts.view_host",
         "hosts.view_home",
     ],
     VOLUNTEER_COORDINATOR: [
-        "hosts.view_host",
+        *HOME_HISTORY,
         "hosts.change_host",
-        "hosts.view_home",
         "hosts.change_home",
-        "hosts.view_hometransition",
         "accounts.view_user",
     ],
     PARTNER_COORDINATOR: [
-        "hosts.view_host",
-        "hosts.view_home",
-        "hosts.view_hometransition",
+        *HOME_HISTORY,
+        *CASES_READ,
+        *MATCHES_READ,
+        "newcomers.add_newcomercase",
+        "newcomers.change_newcomercase",
+        "matching.add_match",
+        "matching.add_matchreason",
+        "matching.change_matchreason",
     ],
     MANAGER: [
-        "hosts.view_host",
-        "hosts.view_home",
-        "hosts.view_hometransition",
+        *HOME_HISTORY,
+        *CASES_READ,
+        *MATCHES_READ,
         "accounts.view_organisation",
     ],
     HOUSING_COMPANY_STAFF: [
         "accounts.view_organisation",
     ],
     DATA_PROTECTION_OFFICER: [
-        "hosts.view_host",
-        "hosts.view_home",
-        "hosts.view_hometransition",
+        *HOME_HISTORY,
+        *CASES_READ,
+        *MATCHES_READ,
         "hosts.view_erasurerecord",
         "notifications.view_outboundemail",
         "accounts.view_user",

@@ -1,26 +1,28 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from workflow.admin_tools import ScopedAdminMixin, StepForm, TransitionLogInline, WorkflowAdminMixin
 
 from .models import ErasureRecord, Home, HomeTransition, Host
+from .workflow import HOME_WORKFLOW, refer_home, transition_home
 
 
-class HomeTransitionInline(admin.TabularInline):
+class HomeTransitionInline(TransitionLogInline):
     model = HomeTransition
-    extra = 0
-    can_delete = False
-    fields = ["created_at", "from_state", "to_state", "actor", "actor_kind", "reason"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class HomeInline(admin.StackedInline):
+class HomeInline(admin.TabularInline):
     model = Home
     extra = 0
     can_delete = False
     show_change_link = True
     fields = ["kind", "municipality", "beds", "status"]
-    readonly_fields = ["status"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Host)
@@ -39,17 +41,53 @@ class HostAdmin(admin.ModelAdmin):
     ]
     inlines = [HomeInline]
 
+    def get_queryset(self, request):
+        # A host is visible to whoever may see one of the host's homes.
+        visible_homes = Home.objects.visible_to(request.user).values("host_id")
+        return super().get_queryset(request).filter(pk__in=visible_homes)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            from django.http import Http404
+
+            raise Http404
+        return obj
+
+
+class ReferForm(StepForm):
+    partner = forms.ModelChoiceField(
+        label=_("Partner"), queryset=Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
+    )
+
 
 @admin.register(Home)
-class HomeAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "host", "status", "beds", "available_from", "created_at"]
-    list_filter = ["status", "kind", "municipality", "smoking", "has_pets"]
-    list_select_related = ["host"]
+class HomeAdmin(WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    workflow = HOME_WORKFLOW
+    step_forms = {"refer": ReferForm}
+    list_display = [
+        "__str__",
+        "host",
+        "status",
+        "partner",
+        "beds",
+        "available_from",
+        "created_at",
+    ]
+    list_filter = ["status", "kind", "partner", "municipality", "smoking", "has_pets"]
+    list_select_related = ["host", "partner"]
     search_fields = ["host__name", "host__email", "street_address", "postcode", "municipality"]
     date_hierarchy = "created_at"
-    readonly_fields = ["status", "status_changed_at", "created_at", "updated_at"]
+    readonly_fields = ["status", "status_changed_at", "partner", "created_at", "updated_at"]
     raw_id_fields = ["host"]
     inlines = [HomeTransitionInline]
+
+    def perform_step(self, request, obj, step, data):
+        if step == "refer":
+            return refer_home(home=obj, partner=data["partner"], user=request.user)
+        return transition_home(
+            home=obj, name=step, user=request.user, reason=data.get("reason", "")
+        )
 
 
 @admin.register(ErasureRecord)

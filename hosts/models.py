@@ -3,8 +3,11 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
+
+from workflow.models import TransitionLog
 
 from .languages import LANGUAGE_CHOICES
 
@@ -35,7 +38,7 @@ class Host(models.Model):
         default=settings.LANGUAGE_CODE,
         help_text=_("The language the host used to register; e-mails are written in it."),
     )
-    created_at = models.DateTimeField(_("registered"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("registered"), default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(_("e-mail confirmed"), null=True, blank=True)
     consent_notice_version = models.CharField(_("privacy notice version"), max_length=20)
     consent_given_at = models.DateTimeField(_("consent given"))
@@ -63,6 +66,15 @@ class Host(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+
+class HomeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The homes a person may see: partner coordinators only those referred to their partner."""
+        from accounts.scoping import home_filter
+
+        condition = home_filter(user)
+        return self if condition is None else self.filter(condition)
 
 
 class Home(models.Model):
@@ -140,9 +152,21 @@ class Home(models.Model):
     status = models.CharField(
         _("stage"), max_length=20, choices=Status.choices, default=Status.REGISTERED
     )
-    status_changed_at = models.DateTimeField(_("stage changed"), auto_now_add=True)
-    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    status_changed_at = models.DateTimeField(_("stage changed"), default=timezone.now)
+    partner = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("referred to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referred_homes",
+        limit_choices_to={"kind": "partner"},
+        help_text=_("The partner the home is referred to; its coordinators see the home."),
+    )
+    created_at = models.DateTimeField(_("registered"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = HomeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -158,34 +182,12 @@ class Home(models.Model):
         return [str(labels.get(code, code)) for code in self.languages]
 
 
-class HomeTransition(models.Model):
-    """One step of a home through the workflow: append-only history that the reports read.
-
-    ``actor`` is the staff member or volunteer who made the step; steps the host makes through
-    self-service and steps the system makes have no user and say so in ``actor_kind``.
-    """
-
-    class ActorKind(models.TextChoices):
-        USER = "user", _("Staff or volunteer")
-        HOST = "host", _("The host")
-        SYSTEM = "system", _("The portal")
+class HomeTransition(TransitionLog):
+    """One step of a home through its workflow (``hosts.workflow``): the history reports read."""
 
     home = models.ForeignKey(Home, on_delete=models.CASCADE, related_name="transitions")
-    from_state = models.CharField(_("from"), max_length=20, choices=Home.Status.choices, blank=True)
-    to_state = models.CharField(_("to"), max_length=20, choices=Home.Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    actor_kind = models.CharField(_("made by"), max_length=10, choices=ActorKind.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(TransitionLog.Meta):
         verbose_name = _("home transition")
         verbose_name_plural = _("home transitions")
         indexes = [

@@ -6,9 +6,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.throttle import over_limit, too_many_requests
@@ -79,7 +78,7 @@ def check_answers(request):
         valid = False
     if not valid:
         return redirect("hosts:register")
-    consent_form = ConsentForm(request.POST or None)
+    consent_form = ConsentForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         email = form.cleaned_data["email"].lower()
@@ -138,7 +137,7 @@ def confirm(request, token):
 @require_http_methods(["GET", "POST"])
 def request_link(request):
     """ "Send me my link": the answer is the same whether or not the address is known."""
-    form = LinkRequestForm(request.POST or None)
+    form = LinkRequestForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         email = (request.POST.get("email") or "").strip().lower()[:254]
@@ -212,32 +211,34 @@ def self_service(view):
 
 # Where the offer stands, in the words a host would use.
 STATUS_FOR_HOST = {
-    Home.Status.REGISTERED: _lazy(
+    Home.Status.REGISTERED: gettext_lazy(
         "We have your offer. A volunteer will call you to talk about it."
     ),
-    Home.Status.CONTACTED: _lazy(
+    Home.Status.CONTACTED: gettext_lazy(
         "A volunteer has talked to you. The next step is a visit to your home."
     ),
-    Home.Status.VISIT_BOOKED: _lazy("A home visit is booked. We look forward to meeting you."),
-    Home.Status.VISITED: _lazy(
+    Home.Status.VISIT_BOOKED: gettext_lazy(
+        "A home visit is booked. We look forward to meeting you."
+    ),
+    Home.Status.VISITED: gettext_lazy(
         "Thank you for the visit. Your offer will soon go to the municipality."
     ),
-    Home.Status.REFERRED: _lazy(
+    Home.Status.REFERRED: gettext_lazy(
         "The municipality has your offer and is looking for a household that suits your home."
     ),
-    Home.Status.MATCHED: _lazy("A household has been matched with your home."),
-    Home.Status.ENDED: _lazy("The stay in your home has ended. Thank you!"),
-    Home.Status.CLOSED: _lazy("Your offer is closed. Thank you for taking part."),
-    Home.Status.UNREACHABLE: _lazy(
+    Home.Status.MATCHED: gettext_lazy("A household has been matched with your home."),
+    Home.Status.ENDED: gettext_lazy("The stay in your home has ended. Thank you!"),
+    Home.Status.CLOSED: gettext_lazy("Your offer is closed. Thank you for taking part."),
+    Home.Status.UNREACHABLE: gettext_lazy(
         "We tried to call you but could not reach you. Tell us if you are still interested."
     ),
-    Home.Status.WITHDRAWN: _lazy(
+    Home.Status.WITHDRAWN: gettext_lazy(
         "You have withdrawn your offer. Nobody will contact you about it."
     ),
-    Home.Status.REJECTED: _lazy(
+    Home.Status.REJECTED: gettext_lazy(
         "After the visit, we found that the home does not suit the programme this time."
     ),
-    Home.Status.PAUSED: _lazy(
+    Home.Status.PAUSED: gettext_lazy(
         "Your offer is paused. Nobody will contact you about it until you resume it."
     ),
 }
@@ -280,7 +281,8 @@ def change_offer(request, home):
         messages.warning(request, _("This offer can no longer be changed here."))
         return redirect("hosts:my_offer")
     initial = {"name": home.host.name, "phone": home.host.phone}
-    form = OfferChangeForm(request.POST or None, instance=home, initial=initial)
+    data = request.POST if request.method == "POST" else None
+    form = OfferChangeForm(data, instance=home, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -302,37 +304,37 @@ def change_offer(request, home):
 
 STEP_TEXTS = {
     "pause": {
-        "title": _lazy("Pause your offer"),
-        "lead": _lazy(
+        "title": gettext_lazy("Pause your offer"),
+        "lead": gettext_lazy(
             "While your offer is paused, nobody will contact you about it. You can resume it "
             "whenever you like."
         ),
-        "button": _lazy("Pause my offer"),
-        "done": _lazy("Your offer is paused."),
+        "button": gettext_lazy("Pause my offer"),
+        "done": gettext_lazy("Your offer is paused."),
     },
     "resume": {
-        "title": _lazy("Resume your offer"),
-        "lead": _lazy("Your offer will continue from where it was paused."),
-        "button": _lazy("Resume my offer"),
-        "done": _lazy("Your offer is active again."),
+        "title": gettext_lazy("Resume your offer"),
+        "lead": gettext_lazy("Your offer will continue from where it was paused."),
+        "button": gettext_lazy("Resume my offer"),
+        "done": gettext_lazy("Your offer is active again."),
     },
     "reopen": {
-        "title": _lazy("I am still interested"),
-        "lead": _lazy(
+        "title": gettext_lazy("I am still interested"),
+        "lead": gettext_lazy(
             "We could not reach you by phone. Tell us you are still interested and a "
             "volunteer will call you again."
         ),
-        "button": _lazy("I am still interested"),
-        "done": _lazy("Thank you! A volunteer will call you."),
+        "button": gettext_lazy("I am still interested"),
+        "done": gettext_lazy("Thank you! A volunteer will call you."),
     },
     "withdraw": {
-        "title": _lazy("Withdraw your offer"),
-        "lead": _lazy(
+        "title": gettext_lazy("Withdraw your offer"),
+        "lead": gettext_lazy(
             "If you withdraw, we stop working with your offer. Your answers are kept as the "
             "privacy notice says; you can also have them erased."
         ),
-        "button": _lazy("Withdraw my offer"),
-        "done": _lazy("Your offer is withdrawn. Thank you for offering to help."),
+        "button": gettext_lazy("Withdraw my offer"),
+        "done": gettext_lazy("Your offer is withdrawn. Thank you for offering to help."),
     },
 }
 
@@ -341,7 +343,7 @@ STEP_TEXTS = {
 @require_http_methods(["GET", "POST"])
 def host_step(request, home, step):
     texts = STEP_TEXTS[step]
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

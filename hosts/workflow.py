@@ -1,84 +1,84 @@
-"""The workflow of a home, declared in one table.
+"""The workflow of a home, declared in one table (see ``workflow.engine``).
 
-Every stage change of a home goes through ``transition_home``: it locks the row, checks that the
-step is allowed from the current stage, by this actor, with a reason where one is required, applies
-the guard, writes one ``HomeTransition`` row, and queues the e-mails the host cares about. Nothing
-else in the code sets ``Home.status``. ``manage.py workflow_diagram`` draws this table.
+registered → contacted → visit_booked → visited → referred → matched → ended → (referred | closed),
+with unreachable, withdrawn, rejected and paused beside it. Every stage change of a home goes
+through ``transition_home``; nothing else sets ``Home.status``.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from notifications.services import queue_email
+from workflow.engine import HOST, SYSTEM, Transition, TransitionNotAllowed, Workflow
+from workflow.models import ActorKind
 
 from .models import Home, HomeTransition
 
-S = Home.Status
+__all__ = [
+    "HOME_WORKFLOW",
+    "TRANSITIONS",
+    "TransitionNotAllowed",
+    "available_transitions",
+    "transition_home",
+]
 
-HOST = "host"  # the host, through self-service (no account)
-SYSTEM = "system"  # the portal itself: tasks and other services
+S = Home.Status
 
 # Stages from which a home is still on its way to a match: it can be paused or withdrawn.
 OPEN_STAGES = (S.REGISTERED, S.CONTACTED, S.VISIT_BOOKED, S.VISITED, S.REFERRED)
 FINAL_STAGES = (S.CLOSED, S.WITHDRAWN, S.REJECTED)
 
-
-class TransitionNotAllowed(Exception):
-    """A step that the workflow does not allow; ``message`` is translated for the user."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+VOLUNTEERS = frozenset({roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR})
+PARTNER = frozenset({roles.PARTNER_COORDINATOR})
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str
-    sources: tuple[str, ...]
-    # None: back to the stage the home was paused from.
-    target: str | None
-    roles: frozenset[str]
-    reason_required: bool = False
-    guard: Callable[[Home], str | None] | None = field(default=None, compare=False)
+def _has_partner(home: Home):
+    if home.partner_id is None:
+        return _("Choose the partner the home is referred to.")
+    return None
 
 
-STAFF_ROLES = frozenset({roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR})
+def _has_no_live_match(home: Home):
+    if home.matches.live().exists():
+        return _("The home has a live match: end or cancel the match first.")
+    return None
 
-TRANSITIONS: dict[str, Transition] = {
-    t.name: t
-    for t in [
+
+def _stage_before_pause(home: Home, spec: Transition) -> str:
+    last_pause = home.transitions.filter(to_state=S.PAUSED).order_by("-created_at", "-pk").first()
+    return last_pause.from_state if last_pause else S.REGISTERED
+
+
+HOME_WORKFLOW = Workflow(
+    name="home",
+    model=Home,
+    log_model=HomeTransition,
+    log_fk="home",
+    states=S,
+    initial=S.REGISTERED,
+    resolve_target=_stage_before_pause,
+    transitions=[
         Transition(
-            "contact",
-            _("Host reached"),
-            (S.REGISTERED, S.UNREACHABLE),
-            S.CONTACTED,
-            STAFF_ROLES,
+            "contact", _("Host reached"), (S.REGISTERED, S.UNREACHABLE), S.CONTACTED, VOLUNTEERS
         ),
         Transition(
-            "book_visit", _("Book a home visit"), (S.CONTACTED,), S.VISIT_BOOKED, STAFF_ROLES
+            "book_visit", _("Book a home visit"), (S.CONTACTED,), S.VISIT_BOOKED, VOLUNTEERS
         ),
         Transition(
             "cancel_visit",
             _("Cancel the home visit"),
             (S.VISIT_BOOKED,),
             S.CONTACTED,
-            STAFF_ROLES,
+            VOLUNTEERS,
             reason_required=True,
         ),
-        Transition(
-            "approve_visit", _("Visit: suitable"), (S.VISIT_BOOKED,), S.VISITED, STAFF_ROLES
-        ),
+        Transition("approve_visit", _("Visit: suitable"), (S.VISIT_BOOKED,), S.VISITED, VOLUNTEERS),
         Transition(
             "reject",
             _("Visit: not suitable"),
             (S.VISIT_BOOKED, S.VISITED),
             S.REJECTED,
-            STAFF_ROLES,
+            VOLUNTEERS,
             reason_required=True,
         ),
         Transition(
@@ -87,17 +87,21 @@ TRANSITIONS: dict[str, Transition] = {
             (S.VISITED,),
             S.REFERRED,
             frozenset({roles.VOLUNTEER_COORDINATOR}),
+            guard=_has_partner,
         ),
+        # Matching and ending are steps of the match (matching.services), which moves the home.
+        Transition("match", _("Matched"), (S.REFERRED,), S.MATCHED, frozenset({SYSTEM})),
         Transition(
-            "match",
-            _("Matched"),
-            (S.REFERRED,),
-            S.MATCHED,
+            "unmatch",
+            _("Match cancelled"),
+            (S.MATCHED,),
+            S.REFERRED,
             frozenset({SYSTEM}),
+            reason_required=True,
         ),
         Transition(
             "end",
-            _("End the stay"),
+            _("The stay ended"),
             (S.MATCHED,),
             S.ENDED,
             frozenset({SYSTEM}),
@@ -108,14 +112,15 @@ TRANSITIONS: dict[str, Transition] = {
             _("Refer again"),
             (S.ENDED,),
             S.REFERRED,
-            frozenset({roles.PARTNER_COORDINATOR, roles.VOLUNTEER_COORDINATOR}),
+            PARTNER | {roles.VOLUNTEER_COORDINATOR, SYSTEM},
+            guard=_has_partner,
         ),
         Transition(
             "close",
             _("Close"),
             (S.ENDED,),
             S.CLOSED,
-            frozenset({roles.PARTNER_COORDINATOR, roles.VOLUNTEER_COORDINATOR}),
+            PARTNER | {roles.VOLUNTEER_COORDINATOR, SYSTEM},
             reason_required=True,
         ),
         Transition(
@@ -138,94 +143,73 @@ TRANSITIONS: dict[str, Transition] = {
             _("Pause"),
             OPEN_STAGES,
             S.PAUSED,
-            frozenset({HOST, *STAFF_ROLES}),
+            frozenset({HOST, *VOLUNTEERS}),
+            guard=_has_no_live_match,
         ),
         Transition(
             "resume",
             _("Resume"),
             (S.PAUSED,),
             None,
-            frozenset({HOST, *STAFF_ROLES}),
+            frozenset({HOST, *VOLUNTEERS}),
+            returns_to=OPEN_STAGES,
         ),
         Transition(
             "withdraw",
             _("Withdraw"),
             (*OPEN_STAGES, S.PAUSED, S.UNREACHABLE),
             S.WITHDRAWN,
-            frozenset({HOST, SYSTEM, *STAFF_ROLES, roles.PARTNER_COORDINATOR}),
+            frozenset({HOST, SYSTEM, *VOLUNTEERS, *PARTNER}),
+            guard=_has_no_live_match,
         ),
-    ]
+    ],
+)
+TRANSITIONS = HOME_WORKFLOW.transitions
+
+# The stages a host hears about by e-mail, in their own language.
+HOST_EMAIL_TEMPLATES = {
+    S.REFERRED: "home_referred",
+    S.MATCHED: "home_matched",
+    S.ENDED: "home_ended",
 }
 
 
-def actor_roles(*, user=None, actor_kind: str) -> set[str]:
-    if actor_kind == HomeTransition.ActorKind.HOST:
-        return {HOST}
-    if actor_kind == HomeTransition.ActorKind.SYSTEM:
-        return {SYSTEM}
-    if user is None:
-        return set()
-    if user.is_superuser:
-        return set(roles.ROLE_LABELS)
-    return set(user.groups.values_list("name", flat=True))
-
-
-def available_transitions(home: Home, *, user=None, actor_kind: str = "user") -> list[Transition]:
-    """The steps this actor may take from the home's current stage."""
-    held = actor_roles(user=user, actor_kind=actor_kind)
-    return [t for t in TRANSITIONS.values() if home.status in t.sources and t.roles & held]
-
-
-def _stage_before_pause(home: Home) -> str:
-    last_pause = home.transitions.filter(to_state=S.PAUSED).order_by("-created_at", "-pk").first()
-    return last_pause.from_state if last_pause else S.REGISTERED
+def available_transitions(home: Home, *, user=None, actor_kind: str = ActorKind.USER):
+    return HOME_WORKFLOW.available(home, user=user, actor_kind=actor_kind)
 
 
 def transition_home(
     *,
     home: Home,
     name: str,
-    actor_kind: str = HomeTransition.ActorKind.USER,
+    actor_kind: str = ActorKind.USER,
     user=None,
     reason: str = "",
+    changes: dict | None = None,
 ) -> HomeTransition:
-    """Move ``home`` one step through the workflow, or raise ``TransitionNotAllowed``.
-
-    The home row is locked for the length of the transaction, so two people acting on the same
-    home at once are served one after the other and the second sees the first one's result.
-    """
-    spec = TRANSITIONS.get(name)
-    if spec is None:
-        raise TransitionNotAllowed(_("There is no such step."))
-    reason = (reason or "").strip()
-    with transaction.atomic():
-        locked = Home.objects.select_for_update().get(pk=home.pk)
-        if locked.status not in spec.sources:
-            raise TransitionNotAllowed(
-                _("“%(step)s” is not possible when the home is “%(stage)s”.")
-                % {"step": spec.label, "stage": locked.get_status_display()}
-            )
-        if not spec.roles & actor_roles(user=user, actor_kind=actor_kind):
-            raise TransitionNotAllowed(_("You are not allowed to take this step."))
-        if spec.reason_required and not reason:
-            raise TransitionNotAllowed(_("Please give a reason for this step."))
-        if spec.guard is not None:
-            problem = spec.guard(locked)
-            if problem:
-                raise TransitionNotAllowed(problem)
-        target = spec.target or _stage_before_pause(locked)
-        from_state = locked.status
-        locked.status = target
-        locked.status_changed_at = timezone.now()
-        locked.save(update_fields=["status", "status_changed_at", "updated_at"])
-        record = HomeTransition.objects.create(
-            home=locked,
-            from_state=from_state,
-            to_state=target,
-            actor=user if actor_kind == HomeTransition.ActorKind.USER else None,
-            actor_kind=actor_kind,
-            reason=reason,
-        )
-    home.status = locked.status
-    home.status_changed_at = locked.status_changed_at
+    """Move ``home`` one step through the workflow, or raise ``TransitionNotAllowed``."""
+    record = HOME_WORKFLOW.apply(
+        home, name, user=user, actor_kind=actor_kind, reason=reason, changes=changes
+    )
+    template = HOST_EMAIL_TEMPLATES.get(record.to_state)
+    if template:
+        notify_host(home=home, template=template)
     return record
+
+
+def notify_host(*, home: Home, template: str, context: dict | None = None) -> None:
+    """E-mail the host about their offer, in the host's language (queued on commit)."""
+    host = home.host
+    if not host.email or host.erased_at:
+        return
+    queue_email(
+        to=host.email,
+        template=template,
+        context={"name": host.name, "home": home, **(context or {})},
+        language=host.language,
+    )
+
+
+def refer_home(*, home: Home, partner, user) -> HomeTransition:
+    """A volunteer coordinator refers a visited home to a partner, whose coordinators then see it."""
+    return transition_home(home=home, name="refer", user=user, changes={"partner": partner})

@@ -45,9 +45,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "accounts",
+    "workflow",
     "notifications",
     "hosts",
     "newcomers",
+    "matching",
     "volunteers",
     "reports",
 ]

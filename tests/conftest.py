@@ -1,9 +1,14 @@
 """Shared fixtures: eager Celery, a clean cache, named users, and the skip-unless-CI rule."""
 
 import os
+import re
+from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from matching_portal.celery import app as celery_app
 
@@ -47,3 +52,80 @@ def organisations(db):
             name="Krokomsbostäder", kind=Organisation.Kind.HOUSING_COMPANY
         ),
     }
+
+
+# Hypothesis: a few hundred examples per property locally, enough in CI to total 3000+ on the fuzz
+# tests. HYPOTHESIS_MAX_EXAMPLES overrides both. No example database: every run starts fresh.
+_HYPOTHESIS_COMMON = {
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    "print_blob": True,
+}
+hypothesis_settings.register_profile(
+    "dev",
+    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "200")),
+    **_HYPOTHESIS_COMMON,
+)
+hypothesis_settings.register_profile(
+    "ci",
+    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "500")),
+    **_HYPOTHESIS_COMMON,
+)
+hypothesis_settings.load_profile("ci" if IN_CI else "dev")
+
+
+def link_in(message, prefix: str) -> str:
+    """The site-relative path of the first link in an e-mail that starts with ``prefix``."""
+    match = re.search(re.escape(settings.SITE_URL + prefix) + r"\S+", message.body)
+    assert match, f"no link to {prefix} in the e-mail:\n{message.body}"
+    return match.group(0).removeprefix(settings.SITE_URL)
+
+
+@pytest.fixture
+def english(client):
+    """The test client, reading the site in English (as after pressing "English")."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def sign_up(client, django_capture_on_commit_callbacks):
+    """Fill in /offer/, then send it with consent from /offer/check/; returns the last response.
+
+    ``sign_up(email="x@example.org")`` overrides form fields (see ``registration_post_data``).
+    E-mails queued on commit are sent (eager Celery), so they land in ``mail.outbox``.
+    """
+    from tests.factories import registration_post_data
+
+    def _sign_up(**overrides):
+        response = client.post("/offer/", registration_post_data(**overrides))
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert response.url == "/offer/check/"
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/offer/check/", {"consent": "on"})
+
+    return _sign_up
+
+
+@pytest.fixture
+def volunteer(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(roles=["volunteer"])
+
+
+@pytest.fixture
+def host_session(english):
+    """A confirmed host with one registered home, who opened their self-service link in English.
+
+    Returns a namespace with ``client``, ``home``, ``host`` and ``link`` (the path they opened).
+    """
+    from hosts.services import self_service_url
+    from tests.factories import HomeFactory
+
+    home = HomeFactory(host__language="en")
+    link = self_service_url(home.host).removeprefix(settings.SITE_URL)
+    response = english.get(link)
+    assert response.status_code == 302 and response.url == "/my-offer/"
+    return SimpleNamespace(client=english, home=home, host=home.host, link=link)

@@ -78,3 +78,35 @@ class HomeFactory(factory.django.DjangoModelFactory):
             HomeTransition.objects.create(
                 home=self, from_state="", to_state=self.status, actor_kind="host"
             )
+
+
+def registration_post_data(**overrides) -> dict:
+    """What a person types into the public sign-up form (/offer/): valid unless overridden.
+
+    A key overridden with ``None`` is left out, as a browser leaves out an unticked box.
+    """
+    data = {
+        "name": "Anna Svensson",
+        "email": "anna@example.org",
+        "phone": "070-123 45 67",
+        "street_address": "Storgatan 1",
+        "postcode": "831 30",
+        "municipality": "Östersund",
+        "kind": Home.Kind.ROOM,
+        "beds": "2",
+        "step_free_access": "on",
+        "accessibility_notes": "",
+        "available_from": (timezone.localdate() + timedelta(days=14)).isoformat(),
+        "available_months": "6",
+        "rent_per_month": "3500",
+        "household_description": "Jag och min sambo.",
+        "pets_description": "",
+        "smoking": Home.Smoking.NO,
+        "languages": ["sv", "en"],
+        "other_languages": "",
+        "hopes": "Att lära känna någon ny.",
+        "heard_from": Home.HeardFrom.FRIEND,
+        "website": "",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}

@@ -1,0 +1,375 @@
+"""``manage.py seed_demo``: demo data for every role, safe to run again and again.
+
+The seed is a list of small steps (``SEED_STEPS``), each a function that takes the shared
+``SeedContext`` and makes its rows with ``get_or_create``-style look-ups on a natural key, so a
+second run finds everything in place and adds nothing. A later issue adds its own step (newcomer
+cases, volunteers, partnerships, ...) to the end of the list.
+
+Everything random comes from generators with a fixed seed, so every machine gets the same names,
+addresses and dates. The dates are computed from today: the demo hosts registered during December
+of last year and January of this year. No e-mail is sent: hosts are made directly, and stage changes
+go through ``hosts.workflow.transition_home`` (which sends none).
+"""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts import roles
+from accounts.models import Organisation, User
+from hosts.models import Home, HomeTransition, Host
+from hosts.services import host_step
+from hosts.workflow import transition_home
+
+DEMO_PASSWORD = "demo-losenord-2026"  # noqa: S105 - a published demo password, never a real one
+RANDOM_SEED = 2026
+HOST_COUNT = 40
+EMAIL_DOMAIN = "example.se"
+
+VOLUNTEER_ORGANISATION = "Volontärbyrån Jämtland"
+KROKOM_PARTNER = "Krokoms kommun – Mottagningsenheten för nyanlända"
+OSTERSUND_PARTNER = "Östersunds kommun – Integrationsenheten"
+HOUSING_COMPANY = "Krokomsbostäder"
+
+ORGANISATIONS = [
+    (VOLUNTEER_ORGANISATION, Organisation.Kind.VOLUNTEER_ORGANISATION, "volontarbyran@example.se"),
+    (KROKOM_PARTNER, Organisation.Kind.PARTNER, "mottagningsenheten@krokom.example.se"),
+    (OSTERSUND_PARTNER, Organisation.Kind.PARTNER, "integrationsenheten@ostersund.example.se"),
+    (HOUSING_COMPANY, Organisation.Kind.HOUSING_COMPANY, "uthyrning@krokomsbostader.example.se"),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    role: str | None  # None: the superuser, who holds every permission
+    organisation: str | None
+    is_staff: bool
+
+
+DEMO_USERS = [
+    DemoUser("volontar", "Lina", "Holm", roles.VOLUNTEER, VOLUNTEER_ORGANISATION, False),
+    DemoUser(
+        "volontarsamordnare",
+        "Erik",
+        "Sjöberg",
+        roles.VOLUNTEER_COORDINATOR,
+        VOLUNTEER_ORGANISATION,
+        True,
+    ),
+    DemoUser("samordnare", "Maria", "Lindqvist", roles.PARTNER_COORDINATOR, KROKOM_PARTNER, True),
+    DemoUser("chef", "Anders", "Berglund", roles.MANAGER, KROKOM_PARTNER, True),
+    DemoUser("bostadsbolag", "Karin", "Öhman", roles.HOUSING_COMPANY_STAFF, HOUSING_COMPANY, True),
+    DemoUser(
+        "dataskydd",
+        "Johan",
+        "Nordin",
+        roles.DATA_PROTECTION_OFFICER,
+        VOLUNTEER_ORGANISATION,
+        True,
+    ),
+    DemoUser("admin", "Admin", "Demo", None, None, True),
+]
+
+# Towns of Jämtland with weights (more hosts in the larger places) and postcodes of the area.
+# The postcodes are plausible for each town, not checked against the postal register.
+TOWNS = [
+    ("Östersund", 10, ["83130", "83134", "83140", "83145", "83147"]),
+    ("Krokom", 8, ["83531", "83532", "83533"]),
+    ("Föllinge", 2, ["83580"]),
+    ("Nälden", 3, ["83543"]),
+    ("Ås", 3, ["83593"]),
+    ("Dvärsätt", 2, ["83594"]),
+    ("Trångsviken", 2, ["83547"]),
+]
+
+HOUSEHOLDS = [
+    "Jag bor ensam sedan barnen flyttat ut.",
+    "Jag och min sambo, båda pensionärer.",
+    "Vi är ett par i 40-årsåldern med två tonåringar.",
+    "Jag, min man och vår dotter på tio år.",
+    "Två vuxna som arbetar dagtid, inga barn hemma.",
+    "Jag är student och delar huset med en kompis.",
+    "En barnfamilj med tre barn i förskole- och skolåldern.",
+    "Jag bor med min mamma som är 82 år.",
+]
+HOPES = [
+    "Att någon ska känna sig välkommen och få en bra start i Jämtland.",
+    "Vi vill gärna lära känna en ny familj och dela vardagen.",
+    "Ett lugnt boende för någon som behöver tid att landa.",
+    "Att kunna hjälpa till med svenskan och kontakter i byn.",
+    "",
+]
+PETS = ["En katt", "En hund (labrador)", "Två katter", "Höns på gården"]
+ACCESSIBILITY = ["Rummet ligger på bottenvåningen.", "Ramp vid entrén.", ""]
+
+
+@dataclass
+class SeedContext:
+    """What the steps share: today's clock, the random generators, and the rows made so far."""
+
+    now: datetime
+    rng: random.Random
+    faker: object
+    organisations: dict[str, Organisation] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    created: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.created[what] = self.created.get(what, 0) + n
+
+
+def make_context() -> SeedContext:
+    from faker import Faker  # a test dependency (via factory_boy): only the seed needs it here
+
+    faker = Faker("sv_SE")
+    faker.seed_instance(RANDOM_SEED)
+    return SeedContext(now=timezone.now(), rng=random.Random(RANDOM_SEED), faker=faker)
+
+
+# Organisations and people ----------------------------------------------------------------------
+
+
+def seed_organisations(ctx: SeedContext) -> None:
+    for name, kind, contact_email in ORGANISATIONS:
+        organisation, created = Organisation.objects.update_or_create(
+            name=name, defaults={"kind": kind, "contact_email": contact_email}
+        )
+        ctx.organisations[name] = organisation
+        ctx.count("organisations", int(created))
+
+
+def seed_users(ctx: SeedContext) -> None:
+    # One hash for all: hashing is deliberately slow, and every demo user has the same password.
+    password = make_password(DEMO_PASSWORD)
+    groups = {group.name: group for group in Group.objects.filter(name__in=roles.ROLE_LABELS)}
+    for demo in DEMO_USERS:
+        user, created = User.objects.update_or_create(
+            username=demo.username,
+            defaults={
+                "first_name": demo.first_name,
+                "last_name": demo.last_name,
+                "email": f"{demo.username}@{EMAIL_DOMAIN}",
+                "organisation": ctx.organisations.get(demo.organisation),
+                "is_staff": demo.is_staff,
+                "is_superuser": demo.role is None,
+                "is_active": True,
+                "password": password,
+            },
+        )
+        user.groups.set([groups[demo.role]] if demo.role else [])
+        ctx.users[demo.username] = user
+        ctx.count("users", int(created))
+
+
+# Hosts and their homes -------------------------------------------------------------------------
+
+
+@dataclass
+class HostPlan:
+    """One demo host, decided before anything is written so that every run decides the same."""
+
+    name: str
+    email: str
+    phone: str
+    language: str
+    registered_at: datetime
+    confirmed_at: datetime | None
+    offer: dict
+    # (step name, days after registration, reason, made by the volunteer rather than the host)
+    steps: list[tuple[str, int, str, bool]]
+
+
+def registration_window(now: datetime) -> tuple[datetime, datetime]:
+    """1 December of last year to 31 January of this year (never later than an hour ago)."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(date(now.year - 1, 12, 1), time(0, 0), tzinfo=tz)
+    end = datetime.combine(date(now.year, 1, 31), time(23, 59), tzinfo=tz)
+    return start, min(end, now - timedelta(hours=1))
+
+
+def _registration_times(ctx: SeedContext, count: int) -> list[datetime]:
+    start, end = registration_window(ctx.now)
+    days = max((end - start).days, 1)
+    times = []
+    for _index in range(count):
+        day = start + timedelta(days=ctx.rng.randrange(days))
+        moment = day.replace(hour=ctx.rng.randint(7, 21), minute=ctx.rng.randrange(60))
+        times.append(min(moment, end))
+    return sorted(times)
+
+
+def _email_for(name: str, taken: set[str]) -> str:
+    local = ".".join(slugify(part) for part in name.split()) or "vard"
+    email, n = f"{local}@{EMAIL_DOMAIN}", 2
+    while email in taken:
+        email, n = f"{local}{n}@{EMAIL_DOMAIN}", n + 1
+    taken.add(email)
+    return email
+
+
+def _phone(ctx: SeedContext, taken: set[str]) -> str:
+    while True:
+        phone = f"+4670{ctx.rng.randrange(10_000_000):07d}"
+        if phone not in taken:
+            taken.add(phone)
+            return phone
+
+
+def _offer(ctx: SeedContext, registered_at: datetime) -> dict:
+    rng, faker = ctx.rng, ctx.faker
+    town, _weight, postcodes = rng.choices(TOWNS, weights=[t[1] for t in TOWNS])[0]
+    kind = rng.choices(
+        [Home.Kind.ROOM, Home.Kind.WHOLE_HOME, Home.Kind.SEPARATE_HOUSE], weights=[6, 2, 2]
+    )[0]
+    beds = rng.randint(1, 2) if kind == Home.Kind.ROOM else rng.randint(2, 5)
+    low, high = (25, 55) if kind == Home.Kind.ROOM else (50, 110)
+    rent = 0 if rng.random() < 0.15 else rng.randint(low, high) * 100  # some offer it for free
+    has_pets = rng.random() < 0.3
+    languages = ["sv"] + rng.sample(["en", "de", "ar", "fa", "fr", "es"], rng.choice([0, 1, 1, 2]))
+    step_free = rng.random() < 0.25
+    return {
+        "street_address": f"{faker.street_name()} {rng.randint(1, 60)}",
+        "postcode": rng.choice(postcodes),
+        "municipality": town,
+        "kind": kind,
+        "beds": beds,
+        "available_from": (registered_at + timedelta(days=rng.randint(7, 45))).date(),
+        "available_months": rng.choice([None, None, 6, 12, 12, 24]),
+        "rent_per_month": rent,
+        "household_description": rng.choice(HOUSEHOLDS),
+        "has_pets": has_pets,
+        "pets_description": rng.choice(PETS) if has_pets else "",
+        "smoking": rng.choices(
+            [Home.Smoking.NO, Home.Smoking.OUTDOORS, Home.Smoking.INDOORS], weights=[8, 3, 1]
+        )[0],
+        "languages": languages,
+        "step_free_access": step_free,
+        "accessibility_notes": rng.choice(ACCESSIBILITY) if step_free else "",
+        "hopes": rng.choice(HOPES),
+        "heard_from": rng.choice(Home.HeardFrom.values),
+    }
+
+
+def plan_hosts(ctx: SeedContext) -> list[HostPlan]:
+    """Decide all demo hosts: most confirmed, a few never confirmed, a few paused or withdrawn."""
+    emails: set[str] = set()
+    phones: set[str] = set()
+    plans = []
+    for index, registered_at in enumerate(_registration_times(ctx, HOST_COUNT)):
+        name = ctx.faker.name()
+        plan = HostPlan(
+            name=name,
+            email=_email_for(name, emails),
+            phone=_phone(ctx, phones),
+            language="en" if index % 13 == 5 else "sv",
+            registered_at=registered_at,
+            # 4 of 40 never followed the link in the confirmation e-mail.
+            confirmed_at=None
+            if index % 11 == 3
+            else registered_at + timedelta(minutes=ctx.rng.randint(3, 600)),
+            offer=_offer(ctx, registered_at),
+            steps=[],
+        )
+        if index in (8, 21):
+            plan.steps.append(("pause", 20, "", False))
+        elif index == 15:
+            plan.steps.append(("withdraw", 12, "Vi har fått ändrade planer i familjen.", False))
+        elif index == 30:
+            plan.steps.append(("withdraw", 9, "Värden har sålt huset.", True))
+        plans.append(plan)
+    return plans
+
+
+def create_host(ctx: SeedContext, plan: HostPlan) -> Host:
+    """Write one planned host with their home, then backdate every row to the planned dates."""
+    registered_at = plan.registered_at
+    host = Host.objects.create(
+        name=plan.name,
+        email=plan.email,
+        phone=plan.phone,
+        language=plan.language,
+        consent_notice_version=settings.PRIVACY_NOTICE_VERSION,
+        consent_given_at=registered_at,
+        consent_language=plan.language,
+        confirmed_at=plan.confirmed_at,
+    )
+    home = Home.objects.create(host=host, **plan.offer)
+    registration = HomeTransition.objects.create(
+        home=home, from_state="", to_state=Home.Status.REGISTERED, actor_kind="host"
+    )
+    Host.objects.filter(pk=host.pk).update(created_at=registered_at)
+    HomeTransition.objects.filter(pk=registration.pk).update(created_at=registered_at)
+
+    changed_at = registered_at
+    for name, days_after, reason, by_volunteer in plan.steps:
+        if by_volunteer:
+            step = transition_home(home=home, name=name, user=ctx.users["volontar"], reason=reason)
+        else:
+            step = host_step(home=home, name=name, reason=reason)
+        changed_at = min(registered_at + timedelta(days=days_after), ctx.now)
+        HomeTransition.objects.filter(pk=step.pk).update(created_at=changed_at)
+    Home.objects.filter(pk=home.pk).update(
+        created_at=registered_at, status_changed_at=changed_at, updated_at=changed_at
+    )
+    return host
+
+
+def seed_hosts(ctx: SeedContext) -> None:
+    plans = plan_hosts(ctx)
+    existing = set(
+        Host.objects.filter(email__in=[p.email for p in plans]).values_list("email", flat=True)
+    )
+    for plan in plans:
+        if plan.email not in existing:
+            create_host(ctx, plan)
+            ctx.count("hosts")
+
+
+# The command -----------------------------------------------------------------------------------
+
+SEED_STEPS: list[Callable[[SeedContext], None]] = [
+    seed_organisations,
+    seed_users,
+    seed_hosts,
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or bring up to date) the demo data, then print the demo log-ins."
+
+    def handle(self, *args, **options):
+        ctx = make_context()
+        with transaction.atomic():
+            for step in SEED_STEPS:
+                step(ctx)
+        made = ", ".join(f"{what}: {n}" for what, n in sorted(ctx.created.items())) or "-"
+        self.stdout.write(_("Demo data is in place (new rows: %(made)s).") % {"made": made})
+        self.print_logins(ctx)
+
+    def print_logins(self, ctx: SeedContext) -> None:
+        self.stdout.write("")
+        self.stdout.write(
+            _("Demo log-ins, all with the password %(password)s:") % {"password": DEMO_PASSWORD}
+        )
+        rows = [(_("username"), _("role"), _("works in"), _("organisation"))]
+        for demo in DEMO_USERS:
+            role = str(roles.ROLE_LABELS[demo.role]) if demo.role else _("Superuser")
+            where = f"{settings.SITE_URL}/admin/" if demo.is_staff else _("(no admin access)")
+            rows.append((demo.username, role, where, demo.organisation or "-"))
+        widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
+        for row in rows:
+            cells = [f"{row[i]!s:<{widths[i]}}" for i in range(3)]
+            self.stdout.write("  " + "  ".join([*cells, str(row[3])]))

@@ -1,0 +1,140 @@
+"""A match: a home offered to a newcomer household, from proposal to the end of the stay."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflow.models import TransitionLog
+
+
+class MatchQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(status__in=Match.LIVE)
+
+    def visible_to(self, user):
+        from accounts.scoping import partner_filter
+
+        condition = partner_filter(user, path="case__partner")
+        return self if condition is None else self.filter(condition)
+
+
+class MatchReason(models.Model):
+    """A reason a partner keeps for rejecting, cancelling or ending matches; counted in the admin,
+    so that coordinators learn why matches fail."""
+
+    partner = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="match_reasons",
+        limit_choices_to={"kind": "partner"},
+    )
+    label = models.CharField(_("reason"), max_length=120)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["partner", "label"]
+        verbose_name = _("match reason")
+        verbose_name_plural = _("match reasons")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "label"], name="matchreason_unique_label")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Match(models.Model):
+    """A home × a newcomer case: proposed → approved → moved_in → ended, or rejected / cancelled.
+
+    A home and a case can each take part in at most one live match (proposed, approved or moved
+    in): the database enforces it with partial unique indexes, so two coordinators acting at the
+    same moment cannot double-book. ``status`` moves only through ``matching.services``.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Approved")
+        MOVED_IN = "moved_in", _("Moved in")
+        ENDED = "ended", _("Ended")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    LIVE = (Status.PROPOSED, Status.APPROVED, Status.MOVED_IN)
+
+    home = models.ForeignKey(
+        "hosts.Home", verbose_name=_("home"), on_delete=models.PROTECT, related_name="matches"
+    )
+    case = models.ForeignKey(
+        "newcomers.NewcomerCase",
+        verbose_name=_("newcomer case"),
+        on_delete=models.PROTECT,
+        related_name="matches",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    move_in_date = models.DateField(_("move-in date"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    reason = models.ForeignKey(
+        MatchReason,
+        verbose_name=_("reason"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="matches",
+    )
+    reason_note = models.CharField(_("reason, in words"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("proposed"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = MatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["home"],
+                condition=models.Q(status__in=["proposed", "approved", "moved_in"]),
+                name="match_one_live_per_home",
+                violation_error_message=_("This home already has a live match."),
+            ),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status__in=["proposed", "approved", "moved_in"]),
+                name="match_one_live_per_case",
+                violation_error_message=_("This household already has a live match."),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="match_status_idx")]
+
+    def __str__(self) -> str:
+        return _("Home #%(home)s × case %(case)s") % {
+            "home": self.home_id,
+            "case": getattr(self.case, "reference", self.case_id),
+        }
+
+
+class MatchTransition(TransitionLog):
+    """One step of a match; rejections, cancellations and ends carry the partner's reason."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="transitions")
+    reason_choice = models.ForeignKey(
+        MatchReason,
+        verbose_name=_("reason from the list"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("match transition")
+        verbose_name_plural = _("match transitions")
+        indexes = [
+            models.Index(fields=["match", "created_at"], name="matchtrans_match_idx"),
+            models.Index(fields=["to_state", "created_at"], name="matchtrans_to_idx"),
+        ]

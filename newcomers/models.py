@@ -1,0 +1,155 @@
+"""Newcomer cases: households assigned to the municipality, kept by a partner's coordinators."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflow.models import TransitionLog
+
+
+class NewcomerCaseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Only the cases of the user's own partner (all of them for the data protection officer)."""
+        from accounts.scoping import partner_filter
+
+        condition = partner_filter(user)
+        return self if condition is None else self.filter(condition)
+
+    def open(self):
+        return self.exclude(status=NewcomerCase.Status.CLOSED)
+
+
+def validate_children_ages(value):
+    if not isinstance(value, list) or not all(
+        isinstance(age, int) and not isinstance(age, bool) and 0 <= age <= 17 for age in value
+    ):
+        raise ValidationError(_("Give the children's ages as whole numbers from 0 to 17."))
+    if len(value) > 15:
+        raise ValidationError(_("Please give at most 15 children."))
+
+
+class NewcomerCase(models.Model):
+    """A household assigned to the municipality under the Settlement Act (anvisad enligt
+    Bosättningslagen), kept by a partner.
+
+    Only what finding a home needs is kept, and nothing that identifies a person on its own: no
+    names, no personal identity numbers, no health details.
+
+    - ``partner`` and ``reference``: whose case it is, and the partner's own case reference, so
+      that the coordinator can find the household in their own records (the identity stays there).
+    - ``adults`` and ``children_ages``: how many beds and rooms the household needs, and whether a
+      home with a shared kitchen or stairs suits small children.
+    - ``languages``: a language in common with the host makes a good match.
+    - ``needs_step_free_access``, ``pet_allergy``, ``needs_non_smoking``: the household's needs that
+      rule homes out, recorded as yes/no only (no diagnosis).
+    - ``preferred_areas``: the areas the household can live in (work, school, relatives).
+    - ``rent_budget``: the most the household can pay per month.
+    - ``assigned_on`` and ``housing_needed_by``: the assignment date (anvisningsdatum) and the date
+      by which the municipality must offer housing; they order the work.
+    - ``notes``: short practical notes for the coordinators; no health details.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for housing")
+        MATCHED = "matched", _("Matched")
+        HOUSED = "housed", _("Housed")
+        CLOSED = "closed", _("Closed")
+
+    partner = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="newcomer_cases",
+        limit_choices_to={"kind": "partner"},
+    )
+    reference = models.CharField(
+        _("case reference"),
+        max_length=40,
+        help_text=_("The partner's own reference. Never a personal identity number."),
+    )
+    adults = models.PositiveSmallIntegerField(
+        _("adults"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    children_ages = models.JSONField(
+        _("children's ages"),
+        default=list,
+        blank=True,
+        validators=[validate_children_ages],
+        help_text=_("One age per child, e.g. [4, 9]."),
+    )
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    needs_step_free_access = models.BooleanField(_("needs step-free access"), default=False)
+    pet_allergy = models.BooleanField(_("allergic to pets"), default=False)
+    needs_non_smoking = models.BooleanField(_("needs a non-smoking home"), default=False)
+    preferred_areas = models.JSONField(
+        _("preferred areas"),
+        default=list,
+        blank=True,
+        help_text=_("Localities or districts the household can live in; empty means anywhere."),
+    )
+    rent_budget = models.PositiveIntegerField(
+        _("rent budget per month (SEK)"), null=True, blank=True
+    )
+    assigned_on = models.DateField(_("assigned on"))
+    housing_needed_by = models.DateField(_("housing needed by"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.WAITING
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    notes = models.TextField(
+        _("notes"),
+        blank=True,
+        max_length=2000,
+        help_text=_("Practical notes only. No health details, no personal identity numbers."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = NewcomerCaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["housing_needed_by", "pk"]
+        verbose_name = _("newcomer case")
+        verbose_name_plural = _("newcomer cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "reference"], name="newcomercase_unique_reference"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["partner", "status"], name="case_partner_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.household_size})"
+
+    @property
+    def household_size(self) -> int:
+        return self.adults + len(self.children_ages or [])
+
+    def clean(self):
+        super().clean()
+        if (
+            self.assigned_on
+            and self.housing_needed_by
+            and self.housing_needed_by < self.assigned_on
+        ):
+            raise ValidationError(
+                {"housing_needed_by": _("Housing cannot be needed before the assignment date.")}
+            )
+
+
+class CaseTransition(TransitionLog):
+    """One step of a newcomer case (``newcomers.workflow``)."""
+
+    case = models.ForeignKey(NewcomerCase, on_delete=models.CASCADE, related_name="transitions")
+
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("case transition")
+        verbose_name_plural = _("case transitions")
+        indexes = [
+            models.Index(fields=["case", "created_at"], name="casetrans_case_idx"),
+            models.Index(fields=["to_state", "created_at"], name="casetrans_to_idx"),
+        ]

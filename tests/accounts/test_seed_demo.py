@@ -1,0 +1,68 @@
+"""``manage.py seed_demo``: the demo data a developer gets from ``make run``."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts import roles
+from accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+from accounts.models import Organisation, User
+from hosts.models import Home, HomeTransition, Host
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Organisation, User, Host, Home, HomeTransition)
+    }
+
+
+@pytest.mark.django_db
+def test_seed_twice_gives_the_same_data_and_every_role_can_log_in():
+    output = seed()
+    first = counts()
+    output_again = seed()
+
+    assert counts() == first
+    assert first["Organisation"] == 4
+    assert 35 <= first["Host"] <= 45
+    for role in roles.ROLE_LABELS:
+        user = User.objects.filter(groups__name=role).get()
+        assert user.check_password(DEMO_PASSWORD), role
+        assert user.is_staff == (role != roles.VOLUNTEER)
+        assert user.organisation is not None
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.check_password(DEMO_PASSWORD)
+    for text in (output, output_again):
+        assert DEMO_PASSWORD in text
+        for demo in DEMO_USERS:
+            assert demo.username in text
+
+
+@pytest.mark.django_db
+def test_seeded_hosts_registered_last_winter_with_their_history():
+    seed()
+    today = timezone.localdate()
+    hosts = Host.objects.all()
+    registered = {timezone.localtime(h.created_at).date() for h in hosts}
+    assert min(registered).year == today.year - 1 and min(registered).month == 12
+    assert max(registered) < today.replace(month=2, day=1)
+    assert hosts.filter(confirmed_at__isnull=True).exists()
+    assert hosts.filter(confirmed_at__isnull=False).count() > hosts.count() // 2
+    statuses = set(Home.objects.values_list("status", flat=True))
+    assert {Home.Status.REGISTERED, Home.Status.PAUSED, Home.Status.WITHDRAWN} <= statuses
+    for home in Home.objects.select_related("host").prefetch_related("transitions"):
+        steps = list(home.transitions.all())
+        assert steps[0].created_at == home.host.created_at == home.created_at
+        assert steps[-1].to_state == home.status
+        assert all(a.created_at <= b.created_at for a, b in zip(steps, steps[1:], strict=False))
+        assert str(home.host.phone).startswith("+4670")
+        assert home.host.email.endswith("@example.se")

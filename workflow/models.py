@@ -1,0 +1,49 @@
+"""The shape of every transition log: homes, newcomer cases and matches each keep one."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ActorKind(models.TextChoices):
+    USER = "user", _("Staff or volunteer")
+    HOST = "host", _("The host")
+    SYSTEM = "system", _("The portal")
+
+
+class TransitionLog(models.Model):
+    """One step of an object through its workflow: append-only history that the reports read.
+
+    ``actor`` is the person who made the step; steps the host makes through self-service and steps
+    the portal makes have no user and say so in ``actor_kind``. Rows are never changed or deleted
+    (erasure only empties ``reason``, which may hold personal data).
+    """
+
+    ActorKind = ActorKind
+
+    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    to_state = models.CharField(_("to"), max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_kind = models.CharField(_("made by"), max_length=10, choices=ActorKind.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("The transition history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The transition history is append-only.")
