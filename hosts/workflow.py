@@ -166,11 +166,12 @@ HOME_WORKFLOW = Workflow(
 )
 TRANSITIONS = HOME_WORKFLOW.transitions
 
-# The stages a host hears about by e-mail, in their own language.
+# The steps a host hears about by e-mail, in their own language. (Move-in is a step of the match:
+# ``matching.services.record_move_in`` writes to the host.)
 HOST_EMAIL_TEMPLATES = {
-    S.REFERRED: "home_referred",
-    S.MATCHED: "home_matched",
-    S.ENDED: "home_ended",
+    "refer": "home_referred",
+    "match": "home_matched",
+    "end": "home_ended",
 }
 
 
@@ -191,7 +192,7 @@ def transition_home(
     record = HOME_WORKFLOW.apply(
         home, name, user=user, actor_kind=actor_kind, reason=reason, changes=changes
     )
-    template = HOST_EMAIL_TEMPLATES.get(record.to_state)
+    template = HOST_EMAIL_TEMPLATES.get(name)
     if template:
         notify_host(home=home, template=template)
     return record

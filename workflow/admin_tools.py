@@ -108,7 +108,8 @@ class WorkflowAdminMixin:
         if spec is None:
             raise Http404(_("No such step."))
         form_class = self.step_forms.get(step, StepForm)
-        form = form_class(request.POST or None, obj=obj, user=request.user, spec=spec)
+        data = request.POST if request.method == "POST" else None
+        form = form_class(data, obj=obj, user=request.user, spec=spec)
         change_url = reverse(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]
         )
