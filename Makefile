@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11:
 #   make run   - virtual environment, install, migrate, demo data, serve on 127.0.0.1:8000
-#   make test  - the whole test suite (plus lint and migration checks)
+#   make test  - the whole test suite (make lint: ruff and the missing-migration check)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -39,7 +39,8 @@ test: install
 worker: install
 	$(BIN)/celery -A matching_portal worker --loglevel=INFO
 
-beat: install
+# Beat keeps its schedule in the database (django-celery-beat): the tables must exist.
+beat: migrate
 	$(BIN)/celery -A matching_portal beat --loglevel=INFO
 
 messages: install

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,12 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    unreachable_after_attempts = models.PositiveSmallIntegerField(
+        _("unanswered calls before a host counts as unreachable"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("For the volunteer organisation's call queue."),
+    )
 
     class Meta:
         ordering = ["name"]

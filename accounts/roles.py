@@ -28,6 +28,16 @@ HOME_HISTORY = ["hosts.view_host", "hosts.view_home", "hosts.view_hometransition
 CASES_READ = ["newcomers.view_newcomercase", "newcomers.view_casetransition"]
 MATCHES_READ = ["matching.view_match", "matching.view_matchtransition", "matching.view_matchreason"]
 
+VOLUNTEER_WORK = [
+    "volunteers.view_volunteerapplication",
+    "volunteers.view_volunteerprofile",
+    "volunteers.view_callattempt",
+    "volunteers.view_queueentry",
+    "volunteers.view_campaign",
+    "volunteers.view_homevisit",
+    "volunteers.view_hostnote",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     VOLUNTEER: [
         "hosts.view_host",
@@ -35,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     VOLUNTEER_COORDINATOR: [
         *HOME_HISTORY,
+        *VOLUNTEER_WORK,
         "hosts.change_host",
         "hosts.change_home",
         "accounts.view_user",
@@ -60,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     DATA_PROTECTION_OFFICER: [
         *HOME_HISTORY,
+        *VOLUNTEER_WORK,
         *CASES_READ,
         *MATCHES_READ,
         "hosts.view_erasurerecord",

@@ -22,7 +22,7 @@ DURATION_CHOICES = [
 ]
 
 
-def _clean_text(value: str) -> str:
+def clean_text(value: str) -> str:
     # Control characters (other than newlines and tabs) have no place in a form's text.
     return "".join(ch for ch in value if ch in "\n\t" or ch.isprintable()).strip()
 
@@ -134,6 +134,12 @@ class OfferFieldsForm(forms.ModelForm):
             "rent_per_month": {"max_value": _("Please give a rent of at most 100,000 kr.")},
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A required question shown as radio buttons starts with none ticked; no "---------" choice.
+        for name in ("kind", "smoking"):
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
+
     def clean_postcode(self):
         postcode = self.cleaned_data["postcode"].strip()
         if not POSTCODE_RE.match(postcode):
@@ -154,7 +160,7 @@ class OfferFieldsForm(forms.ModelForm):
         cleaned = super().clean()
         for name, value in list(cleaned.items()):
             if isinstance(value, str):
-                cleaned[name] = _clean_text(value)
+                cleaned[name] = clean_text(value)
         if cleaned.get("has_pets") and not cleaned.get("pets_description"):
             self.add_error("pets_description", _("Please tell us which pets live in the home."))
         if not cleaned.get("has_pets"):
@@ -229,7 +235,7 @@ class RegistrationForm(OfferFieldsForm):
     field_order = ["name", "email", "phone"]
 
     def clean_name(self):
-        name = _clean_text(self.cleaned_data["name"])
+        name = clean_text(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError(_("Please write your name."))
         return name
@@ -278,4 +284,4 @@ class ReasonForm(forms.Form):
     )
 
     def clean_reason(self):
-        return _clean_text(self.cleaned_data["reason"])
+        return clean_text(self.cleaned_data["reason"])

@@ -163,6 +163,15 @@ class Home(models.Model):
         limit_choices_to={"kind": "partner"},
         help_text=_("The partner the home is referred to; its coordinators see the home."),
     )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        help_text=_("Set when a coordinator merged this registration into another."),
+    )
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -149,10 +149,17 @@ def register_host(
 
 def confirm_registration(*, host: Host) -> bool:
     """Mark the host's e-mail address as confirmed. Returns False if it already was."""
-    updated = Host.objects.filter(pk=host.pk, confirmed_at__isnull=True).update(
-        confirmed_at=timezone.now()
-    )
-    host.refresh_from_db(fields=["confirmed_at"])
+    from volunteers.services import enqueue_home
+
+    with transaction.atomic():
+        updated = Host.objects.filter(pk=host.pk, confirmed_at__isnull=True).update(
+            confirmed_at=timezone.now()
+        )
+        host.refresh_from_db(fields=["confirmed_at"])
+        if updated:
+            # Now, and only now, the host reaches the volunteers' call queue.
+            for home in host.homes.filter(status=Home.Status.REGISTERED):
+                enqueue_home(home=home)
     return bool(updated)
 
 
@@ -212,9 +219,16 @@ def change_offer(
 
 def host_step(*, home: Home, name: str, reason: str = "") -> HomeTransition:
     """Pause, resume, re-open or withdraw an offer as the host."""
-    return transition_home(
-        home=home, name=name, actor_kind=HomeTransition.ActorKind.HOST, reason=reason
-    )
+    from volunteers.services import enqueue_home
+
+    with transaction.atomic():
+        record = transition_home(
+            home=home, name=name, actor_kind=HomeTransition.ActorKind.HOST, reason=reason
+        )
+        if record.to_state == Home.Status.REGISTERED and home.host.is_confirmed:
+            # Interested again (or resumed before the first call): back in the call queue.
+            enqueue_home(home=home)
+    return record
 
 
 def export_host_data(*, host: Host) -> dict[str, Any]:

@@ -104,7 +104,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "volunteers:start"
+LOGOUT_REDIRECT_URL = "login"
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 # Internationalisation: Swedish first, English second. Every string goes through gettext.
 LANGUAGE_CODE = "sv"
@@ -179,6 +182,9 @@ RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default=None)
 # Host links: how long a confirmation link and a self-service link stay valid.
 HOST_CONFIRM_LINK_MAX_AGE = env.int("HOST_CONFIRM_LINK_MAX_AGE", default=7 * 24 * 3600)
 HOST_SELF_SERVICE_LINK_MAX_AGE = env.int("HOST_SELF_SERVICE_LINK_MAX_AGE", default=30 * 24 * 3600)
+# The call queue: how long a volunteer holds a host they claimed.
+CALL_LEASE_MINUTES = env.int("CALL_LEASE_MINUTES", default=15)
+
 # The version of the privacy notice shown today; consents store it.
 PRIVACY_NOTICE_VERSION = "2026-11-01"
 

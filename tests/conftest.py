@@ -129,3 +129,49 @@ def host_session(english):
     response = english.get(link)
     assert response.status_code == 302 and response.url == "/my-offer/"
     return SimpleNamespace(client=english, home=home, host=home.host, link=link)
+
+
+# The people of the coordinators' admin (newcomer cases and matches) ------------------------------
+
+
+@pytest.fixture
+def coordinator(organisations):
+    """A coordinator of the partner ``organisations["partner"]``, allowed into the admin."""
+    from tests.factories import staff_user
+
+    return staff_user("partner_coordinator", organisations["partner"], username="samordnare")
+
+
+@pytest.fixture
+def other_coordinator(organisations):
+    """A coordinator of another partner: the first partner's cases do not exist for them."""
+    from tests.factories import staff_user
+
+    return staff_user("partner_coordinator", organisations["other_partner"], username="granne")
+
+
+@pytest.fixture
+def volunteer_coordinator(organisations):
+    from tests.factories import staff_user
+
+    return staff_user("volunteer_coordinator", organisations["volunteers"], username="volsam")
+
+
+@pytest.fixture
+def data_protection_officer(organisations):
+    from tests.factories import staff_user
+
+    return staff_user("data_protection_officer", organisations["volunteers"], username="dataskydd")
+
+
+@pytest.fixture
+def local_cache():
+    """A cache of this test's own. In CI the default cache is one Redis database that every xdist
+    worker shares and clears, so tests that count (rate limits) keep their counters here."""
+    from django.test import override_settings
+
+    location = f"test-{os.getpid()}"
+    backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": location}
+    with override_settings(CACHES={"default": backend}):
+        cache.clear()
+        yield

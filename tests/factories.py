@@ -110,3 +110,69 @@ def registration_post_data(**overrides) -> dict:
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+# Newcomer cases, matches and the people who work on them ------------------------------------
+
+
+def staff_user(role: str, organisation=None, **kwargs) -> User:
+    """A person who works in the admin with one role: ``staff_user("partner_coordinator", org)``.
+
+    No password is hashed (tests log in with ``client.force_login``); pass ``password=...`` for a
+    person who types one into the login form.
+    """
+    kwargs.setdefault("password", None)
+    kwargs.setdefault("is_staff", True)
+    if organisation is not None:
+        kwargs["organisation"] = organisation
+    return UserFactory(roles=[role], **kwargs)
+
+
+class NewcomerCaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "newcomers.NewcomerCase"
+        skip_postgeneration_save = True
+
+    partner = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.PARTNER)
+    reference = factory.Sequence(lambda n: f"BOS-{n:05d}")
+    adults = 2
+    children_ages = factory.LazyFunction(lambda: [4, 9])
+    languages = factory.LazyFunction(lambda: ["ar", "en"])
+    assigned_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=10))
+    housing_needed_by = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=50))
+
+    @factory.post_generation
+    def opened(self, create, extracted, **kwargs):
+        """The first row of the history, as ``newcomers.workflow.open_case`` writes it."""
+        if create:
+            from newcomers.models import CaseTransition
+
+            CaseTransition.objects.create(
+                case=self, from_state="", to_state=self.status, actor_kind="system"
+            )
+
+
+class MatchReasonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "matching.MatchReason"
+        django_get_or_create = ["partner", "label"]
+
+    partner = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.PARTNER)
+    label = factory.Sequence(lambda n: f"Reason {n}")
+
+
+def referred_home(partner, **kwargs) -> Home:
+    """A home a volunteer coordinator has visited and referred to ``partner``, with its history."""
+    home = HomeFactory(**kwargs)  # registered, with the first row of its history
+    for from_state, to_state in [
+        (Home.Status.REGISTERED, Home.Status.CONTACTED),
+        (Home.Status.CONTACTED, Home.Status.VISIT_BOOKED),
+        (Home.Status.VISIT_BOOKED, Home.Status.VISITED),
+        (Home.Status.VISITED, Home.Status.REFERRED),
+    ]:
+        HomeTransition.objects.create(
+            home=home, from_state=from_state, to_state=to_state, actor_kind="user"
+        )
+    Home.objects.filter(pk=home.pk).update(status=Home.Status.REFERRED, partner=partner)
+    home.refresh_from_db()
+    return home

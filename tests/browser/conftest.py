@@ -5,10 +5,13 @@ its own browser and pytest-django gives it its own live server on a free port an
 database. Tests get a fresh context (cookies, storage) from the ``phone`` fixture.
 """
 
+import contextlib
 import os
+import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import require
 
@@ -31,6 +34,14 @@ HERE = Path(__file__).resolve().parent
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives Debian's Chromium through Playwright")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    # Keep each phase's report on the item, so that fixtures can tell whether the test failed.
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
 
 
 def pytest_collection_modifyitems(config, items):
@@ -78,16 +89,22 @@ def phone(browser, phone_locale):
 
 
 class ConsoleWatch:
-    """Collects what the page complains about: CSP violations, other console errors, JS errors."""
+    """Collects what went wrong: console errors (CSP violations among them), JS errors, 5xx."""
 
     def __init__(self):
         self.errors: list[str] = []
         self.page_errors: list[str] = []
+        self.server_errors: list[str] = []
 
     def attach(self, page):
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        page.on("response", self._response)
         return page
+
+    def _response(self, response):
+        if response.status >= 500:
+            self.server_errors.append(f"{response.status} {response.request.method} {response.url}")
 
     def _console(self, message):
         if message.type == "error":
@@ -109,10 +126,24 @@ def console():
 
 
 @pytest.fixture
-def page(phone, console):
-    """A page in the phone context whose console errors land in ``console``."""
+def page(request, phone, console):
+    """A page in the phone context whose errors land in ``console``.
+
+    When the test fails, the page as it was is saved to test-artifacts/failed-<test>.png and
+    what ``console`` collected is printed (a server error otherwise shows only as a timeout).
+    """
     page = console.attach(phone.new_page())
     yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "-", request.node.name)
+        with contextlib.suppress(PlaywrightError):
+            page.screenshot(path=str(ARTIFACTS / f"failed-{name}.png"), full_page=True)
+        print(f"Page at failure: {page.url}")
+        print(f"Server errors: {console.server_errors}")
+        print(f"Console errors: {console.errors}")
+        print(f"Page errors: {console.page_errors}")
     page.close()
 
 

@@ -131,7 +131,12 @@ def assert_honeypot_hidden(page) -> None:
 
 
 def shoot(page, artifacts: Path, name: str) -> None:
+    """A full-page screenshot; and nothing may stick out sideways on a phone."""
     page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"{name}: the page is wider than the phone: {widths}"
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
@@ -281,6 +286,7 @@ def test_host_signs_up_changes_withdraws_and_erases(
 
     assert console.csp_violations == []
     assert console.page_errors == []
+    assert console.server_errors == []
 
 
 def test_invalid_answers_show_the_error_and_keep_what_was_typed(
@@ -316,6 +322,7 @@ def test_invalid_answers_show_the_error_and_keep_what_was_typed(
     assert mail.outbox == []
     assert console.csp_violations == []
     assert console.page_errors == []
+    assert console.server_errors == []
 
 
 def test_swedish_visitors_read_swedish(live_server, page, console):
@@ -344,3 +351,4 @@ def test_swedish_visitors_read_swedish(live_server, page, console):
     expect(page.get_by_role("button", name="Skicka mitt erbjudande")).to_be_visible()
     assert console.csp_violations == []
     assert console.page_errors == []
+    assert console.server_errors == []

@@ -25,7 +25,9 @@ pytestmark = pytest.mark.django_db
 DRAFT_KEY = "host_registration_draft"
 
 
-def test_sign_up_in_english_from_form_to_confirmed_address(client, django_capture_on_commit_callbacks):
+def test_sign_up_in_english_from_form_to_confirmed_address(
+    client, django_capture_on_commit_callbacks
+):
     # The visitor switches the site to English with the button every page has.
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/offer/"})
     assert response.status_code == 302 and response.url == "/offer/"
@@ -63,7 +65,12 @@ def test_sign_up_in_english_from_form_to_confirmed_address(client, django_captur
     assert host.consent_notice_version == settings.PRIVACY_NOTICE_VERSION
     assert host.consent_language == "en"
     assert timezone.now() - host.consent_given_at < timedelta(minutes=1)
-    assert (home.status, home.postcode, home.beds, home.rent_per_month) == ("registered", "83130", 2, 3500)
+    assert (home.status, home.postcode, home.beds, home.rent_per_month) == (
+        "registered",
+        "83130",
+        2,
+        3500,
+    )
     assert home.languages == ["sv", "en"] and home.step_free_access and not home.has_pets
     transition = HomeTransition.objects.get()
     assert (transition.home, transition.from_state, transition.to_state) == (home, "", "registered")
@@ -151,7 +158,9 @@ def test_messages_are_in_swedish_by_default(client):
     assert '<html lang="sv">' in response.content.decode()
 
 
-def test_honeypot_filled_in_looks_sent_but_saves_nothing(client, django_capture_on_commit_callbacks):
+def test_honeypot_filled_in_looks_sent_but_saves_nothing(
+    client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/offer/", registration_post_data(website="http://spam.example"))
     assert response.status_code == 302 and response.url == "/offer/sent/"
@@ -167,10 +176,16 @@ def test_honeypot_filled_in_looks_sent_but_saves_nothing(client, django_capture_
         # The same address from one browser: the fourth try is another address, so it passes.
         ("RATELIMIT_SIGNUP_PER_EMAIL", ["a@example.org"] * 3, {"email": "b@example.org"}),
         # Different addresses from one IP address: another IP address still gets through.
-        ("RATELIMIT_SIGNUP_PER_IP", ["a@example.org", "b@example.org", "c@example.org"], {"REMOTE_ADDR": "127.0.0.2"}),
+        (
+            "RATELIMIT_SIGNUP_PER_IP",
+            ["a@example.org", "b@example.org", "c@example.org"],
+            {"REMOTE_ADDR": "127.0.0.2"},
+        ),
     ],
 )
-def test_rate_limit_answers_429_and_keeps_the_draft(english, sign_up, setting, emails, unaffected):
+def test_rate_limit_answers_429_and_keeps_the_draft(
+    local_cache, english, sign_up, setting, emails, unaffected
+):
     with override_settings(**{setting: "2/h"}):
         for email in emails[:2]:
             assert sign_up(email=email).url == "/offer/sent/"

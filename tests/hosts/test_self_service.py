@@ -150,7 +150,11 @@ def test_withdraw_with_a_reason(host_session):
     assert (last.to_state, last.actor_kind, last.reason) == ("withdrawn", "host", "Vi har flyttat.")
     page = client.get("/my-offer/").content.decode()
     assert "You have withdrawn your offer. Nobody will contact you about it." in page
-    for gone in ['href="/my-offer/change/"', 'href="/my-offer/pause/"', 'href="/my-offer/withdraw/"']:
+    for gone in [
+        'href="/my-offer/change/"',
+        'href="/my-offer/pause/"',
+        'href="/my-offer/withdraw/"',
+    ]:
         assert gone not in page
     response = client.get("/my-offer/change/")
     assert response.status_code == 302 and response.url == "/my-offer/"
@@ -216,7 +220,9 @@ def test_erase_my_data(host_session, django_capture_on_commit_callbacks):
     assert client.get("/my-offer/").url == "/my-offer/link/"
 
 
-def test_the_whole_way_from_sign_up_to_erasure(english, sign_up, django_capture_on_commit_callbacks):
+def test_the_whole_way_from_sign_up_to_erasure(
+    english, sign_up, django_capture_on_commit_callbacks
+):
     client = english
     assert sign_up(email="lina@example.org", name="Lina Ek").url == "/offer/sent/"
     confirm_link = link_in(mail.outbox[-1], "/offer/confirm/")

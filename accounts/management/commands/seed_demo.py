@@ -125,10 +125,11 @@ class SeedContext:
     faker: object
     organisations: dict[str, Organisation] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
-    created: dict[str, int] = field(default_factory=dict)
+    created: dict[type, int] = field(default_factory=dict)
 
-    def count(self, what: str, n: int = 1) -> None:
-        self.created[what] = self.created.get(what, 0) + n
+    def count(self, model: type, n: int = 1) -> None:
+        """Note ``n`` new rows of ``model``, for the summary the command prints."""
+        self.created[model] = self.created.get(model, 0) + n
 
 
 def make_context() -> SeedContext:
@@ -148,7 +149,7 @@ def seed_organisations(ctx: SeedContext) -> None:
             name=name, defaults={"kind": kind, "contact_email": contact_email}
         )
         ctx.organisations[name] = organisation
-        ctx.count("organisations", int(created))
+        ctx.count(Organisation, int(created))
 
 
 def seed_users(ctx: SeedContext) -> None:
@@ -171,7 +172,7 @@ def seed_users(ctx: SeedContext) -> None:
         )
         user.groups.set([groups[demo.role]] if demo.role else [])
         ctx.users[demo.username] = user
-        ctx.count("users", int(created))
+        ctx.count(User, int(created))
 
 
 # Hosts and their homes -------------------------------------------------------------------------
@@ -335,7 +336,7 @@ def seed_hosts(ctx: SeedContext) -> None:
     for plan in plans:
         if plan.email not in existing:
             create_host(ctx, plan)
-            ctx.count("hosts")
+            ctx.count(Host)
 
 
 # The command -----------------------------------------------------------------------------------
@@ -355,7 +356,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             for step in SEED_STEPS:
                 step(ctx)
-        made = ", ".join(f"{what}: {n}" for what, n in sorted(ctx.created.items())) or "-"
+        made = ", ".join(
+            f"{model._meta.verbose_name_plural}: {n}" for model, n in ctx.created.items()
+        )
         self.stdout.write(_("Demo data is in place (new rows: %(made)s).") % {"made": made})
         self.print_logins(ctx)
 

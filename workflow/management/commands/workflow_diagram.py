@@ -29,7 +29,9 @@ class Command(BaseCommand):
     help = "Write the workflow diagrams (Mermaid) into docs/workflow.md."
 
     def add_arguments(self, parser):
-        parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / "docs" / "workflow.md"))
+        parser.add_argument(
+            "--output", default=str(Path(settings.BASE_DIR) / "docs" / "workflow.md")
+        )
 
     def handle(self, *args, output, **options):
         parts = [HEADER]

@@ -1,0 +1,75 @@
+from django.contrib import admin
+
+from .models import (
+    CallAttempt,
+    Campaign,
+    HomeVisit,
+    HostNote,
+    QueueEntry,
+    VolunteerApplication,
+    VolunteerProfile,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Volunteers' records change only through the web app's services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VolunteerApplication)
+class VolunteerApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["name", "email", "area", "status", "created_at", "reviewed_by"]
+    list_filter = ["status", "area"]
+    list_select_related = ["reviewed_by"]
+    search_fields = ["name", "email"]
+
+
+@admin.register(VolunteerProfile)
+class VolunteerProfileAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "phone", "area", "availability"]
+    list_select_related = ["user"]
+    search_fields = ["user__first_name", "user__last_name", "user__username", "area"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(CallAttempt)
+class CallAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["home", "volunteer", "outcome", "created_at", "campaign"]
+    list_filter = ["outcome", "campaign", "created_at"]
+    list_select_related = ["home", "volunteer", "campaign"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(QueueEntry)
+class QueueEntryAdmin(ReadOnlyAdmin):
+    list_display = ["home", "needs_call", "rank", "next_call_at", "unanswered", "claimed_by"]
+    list_filter = ["needs_call", "rank"]
+    list_select_related = ["home", "claimed_by"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyAdmin):
+    list_display = ["name", "organisation", "started_at", "ended_at"]
+    list_select_related = ["organisation"]
+
+
+@admin.register(HomeVisit)
+class HomeVisitAdmin(ReadOnlyAdmin):
+    list_display = ["home", "starts_at", "status", "verdict"]
+    list_filter = ["status", "verdict"]
+    list_select_related = ["home"]
+    date_hierarchy = "starts_at"
+
+
+@admin.register(HostNote)
+class HostNoteAdmin(ReadOnlyAdmin):
+    list_display = ["home", "author", "created_at"]
+    list_select_related = ["home", "author"]

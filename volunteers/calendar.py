@@ -1,0 +1,41 @@
+"""Calendar files (.ics) for home visits, written with the icalendar library."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event, vText
+
+
+def visit_ics(visit, *, language: str, for_host: bool) -> dict[str, str]:
+    """The visit as an attachment for ``queue_email``: {filename, content, mimetype}."""
+    home = visit.home
+    with translation.override(language):
+        calendar = Calendar()
+        calendar.add("prodid", "-//Homes for newcomers//Home visits//EN")
+        calendar.add("version", "2.0")
+        calendar.add("method", "PUBLISH")
+        event = Event()
+        event.add("uid", f"home-visit-{visit.pk}@{settings.SITE_URL.split('//')[-1]}")
+        event.add("dtstamp", visit.created_at)
+        event.add("dtstart", visit.starts_at)
+        event.add("dtend", visit.starts_at + timedelta(minutes=visit.duration_minutes))
+        if for_host:
+            event.add("summary", _("Home visit from the volunteer organisation"))
+            event.add(
+                "description",
+                _(
+                    "Volunteers visit you to talk about your offer, the conditions and what you expect."
+                ),
+            )
+        else:
+            event.add("summary", _("Home visit: %(host)s") % {"host": home.host.name})
+            event.add("description", _("Phone: %(phone)s") % {"phone": home.host.phone})
+        event["location"] = vText(f"{home.street_address}, {home.postcode} {home.municipality}")
+        calendar.add_component(event)
+    return {
+        "filename": "home-visit.ics",
+        "content": calendar.to_ical().decode("utf-8"),
+        "mimetype": "text/calendar",
+    }

@@ -1,0 +1,247 @@
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from accounts import roles
+from accounts.models import Organisation, User
+from hosts.forms import clean_text
+from hosts.languages import LANGUAGE_CHOICES
+from hosts.models import Home
+
+from .models import CallAttempt, HomeVisit
+
+
+class VolunteerApplicationForm(forms.Form):
+    name = forms.CharField(
+        label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = PhoneNumberField(
+        label=_("Phone number"),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        error_messages={"invalid": _("Enter a valid phone number, e.g. 070-123 45 67.")},
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages you speak"),
+        choices=LANGUAGE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    area = forms.CharField(
+        label=_("Where do you live?"),
+        max_length=100,
+        help_text=_("Your town or part of town, so that we can plan home visits near you."),
+    )
+    availability = forms.CharField(
+        label=_("When can you help?"),
+        max_length=300,
+        help_text=_("For example: “weekday evenings” or “a few hours on Saturdays”."),
+    )
+    motivation = forms.CharField(
+        label=_("Why would you like to volunteer? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    consent = forms.BooleanField(
+        label=_("I have read the privacy notice and agree that my answers are stored as it says."),
+        error_messages={"required": _("You need to agree to the privacy notice to send.")},
+    )
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("name", "area", "availability", "motivation"):
+            if isinstance(cleaned.get(name), str):
+                cleaned[name] = clean_text(cleaned[name])
+                if name in ("name", "area", "availability") and not cleaned[name]:
+                    self.add_error(name, _("This field is required."))
+        return cleaned
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class CallOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("What came of the call?"),
+        choices=CallAttempt.Outcome.choices,
+        widget=forms.RadioSelect,
+    )
+    callback_at = forms.DateTimeField(
+        label=_("Call back"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Only when the host asked to be called back."),
+    )
+    note = forms.CharField(
+        label=_("Note for the next volunteer (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["note"] = clean_text(cleaned.get("note") or "")
+        if cleaned.get("outcome") == CallAttempt.Outcome.NOT_NOW:
+            when = cleaned.get("callback_at")
+            if not when:
+                self.add_error("callback_at", _("Choose when to call back."))
+            elif when <= timezone.now():
+                self.add_error("callback_at", _("Choose a time in the future to call back."))
+        return cleaned
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_text(self):
+        text = clean_text(self.cleaned_data["text"])
+        if not text:
+            raise forms.ValidationError(_("Write a note first."))
+        return text
+
+
+class HandBackForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note for the next volunteer (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def volunteer_choices():
+    return (
+        User.objects.filter(groups__name__in=[roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR])
+        .filter(is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class VolunteerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+class BookVisitForm(forms.Form):
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(
+        label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    second_volunteer = VolunteerChoiceField(
+        label=_("Second volunteer (optional)"), queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        queryset = volunteer_choices()
+        if user is not None:
+            queryset = queryset.exclude(pk=user.pk)
+        self.fields["second_volunteer"].queryset = queryset
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        self.fields["day"].initial = tomorrow
+        self.fields["time"].initial = time(17, 0)
+
+    def clean(self):
+        cleaned = super().clean()
+        day, at = cleaned.get("day"), cleaned.get("time")
+        if day and at:
+            starts = timezone.make_aware(datetime.combine(day, at))
+            if starts <= timezone.now():
+                self.add_error("day", _("Choose a time in the future for the visit."))
+            elif starts > timezone.now() + timedelta(days=365):
+                self.add_error("day", _("Choose a date within a year."))
+            cleaned["starts_at"] = starts
+        return cleaned
+
+
+class VisitReportForm(forms.ModelForm):
+    verdict = forms.ChoiceField(
+        label=_("Is the home suitable?"),
+        choices=HomeVisit.Verdict.choices,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = HomeVisit
+        fields = [*HomeVisit.CHECKLIST, "report", "verdict", "reject_reason"]
+        widgets = {"report": forms.Textarea(attrs={"rows": 4})}
+        labels = {"report": _("What did you see and talk about?")}
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["report"] = clean_text(cleaned.get("report") or "")
+        cleaned["reject_reason"] = clean_text(cleaned.get("reject_reason") or "")
+        if (
+            cleaned.get("verdict") == HomeVisit.Verdict.NOT_SUITABLE
+            and not cleaned["reject_reason"]
+        ):
+            self.add_error("reject_reason", _("Say why the home is not suitable."))
+        return cleaned
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    registered_from = forms.DateField(
+        label=_("Registered from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    registered_to = forms.DateField(
+        label=_("Registered until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    stage = forms.ChoiceField(
+        label=_("Only hosts at this stage"),
+        choices=[("", _("Any open stage"))] + list(Home.Status.choices),
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("registered_from"), cleaned.get("registered_to")
+        if start and end and end < start:
+            self.add_error("registered_to", _("The end date must come after the start date."))
+        cleaned["name"] = clean_text(cleaned.get("name") or "")
+        if "name" in cleaned and not cleaned["name"]:
+            self.add_error("name", _("This field is required."))
+        return cleaned
+
+
+class ReferForm(forms.Form):
+    partner = forms.ModelChoiceField(
+        label=_("Refer to"),
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.PARTNER),
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (for our records; not sent to the applicant)"),
+        max_length=300,
+        required=False,
+    )
+
+
+class MergeForm(forms.Form):
+    keep = forms.ModelChoiceField(label=_("Keep"), queryset=Home.objects.none())
+
+    def __init__(self, *args, homes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].queryset = homes if homes is not None else Home.objects.none()

@@ -1,0 +1,35 @@
+from django.urls import path
+
+from . import views
+
+app_name = "volunteers"
+
+urlpatterns = [
+    path("join/", views.join, name="join"),
+    path("join/thanks/", views.joined, name="joined"),
+    path("", views.start, name="start"),
+    path("queue/", views.queue, name="queue"),
+    path("queue/next/", views.claim_next, name="claim_next"),
+    path("queue/<int:entry_id>/outcome/", views.record_outcome, name="record_outcome"),
+    path("queue/<int:entry_id>/hand-back/", views.hand_back, name="hand_back"),
+    path("homes/<int:home_id>/note/", views.add_note, name="add_note"),
+    path("homes/<int:home_id>/visit/", views.book_visit, name="book_visit"),
+    path("homes/<int:home_id>/duplicates/", views.duplicates, name="duplicates"),
+    path("visits/<int:visit_id>/", views.visit, name="visit"),
+    path("applications/", views.applications, name="applications"),
+    path(
+        "applications/<int:application_id>/approve/",
+        views.decide_application,
+        {"decision": "approve"},
+        name="approve_application",
+    ),
+    path(
+        "applications/<int:application_id>/decline/",
+        views.decide_application,
+        {"decision": "decline"},
+        name="decline_application",
+    ),
+    path("campaigns/", views.campaigns, name="campaigns"),
+    path("campaigns/<int:campaign_id>/", views.campaign, name="campaign"),
+    path("referrals/", views.referrals, name="referrals"),
+]

@@ -1,0 +1,449 @@
+"""The volunteers' web app (made for a phone), the coordinators' pages, and the public sign-up."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import roles
+from accounts.access import has_role, role_required
+from accounts.throttle import over_limit, too_many_requests
+from hosts.models import Home
+from workflow.engine import TransitionNotAllowed
+
+from . import services
+from .forms import (
+    BookVisitForm,
+    CallOutcomeForm,
+    CampaignForm,
+    DeclineForm,
+    HandBackForm,
+    MergeForm,
+    NoteForm,
+    ReferForm,
+    VisitReportForm,
+    VolunteerApplicationForm,
+)
+from .models import CallAttempt, Campaign, HomeVisit, HostNote, QueueEntry, VolunteerApplication
+
+VOLUNTEERS = (roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR)
+COORDINATORS = (roles.VOLUNTEER_COORDINATOR,)
+
+
+# Public sign-up ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def join(request):
+    form = VolunteerApplicationForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_robot:
+            return redirect("volunteers:joined")
+        email = (request.POST.get("email") or "").strip().lower()[:254]
+        if over_limit(
+            request,
+            group="volunteer-signup",
+            limits=[
+                ("ip", settings.RATELIMIT_SIGNUP_PER_IP),
+                (email, settings.RATELIMIT_SIGNUP_PER_EMAIL),
+            ],
+        ):
+            return too_many_requests(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.apply_to_volunteer(
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                languages=data["languages"],
+                area=data["area"],
+                availability=data["availability"],
+                motivation=data["motivation"],
+                language=(get_language() or settings.LANGUAGE_CODE)[:2],
+            )
+            return redirect("volunteers:joined")
+        status = 400
+    return render(request, "volunteers/join.html", {"form": form}, status=status)
+
+
+def joined(request):
+    return render(request, "volunteers/joined.html")
+
+
+# The volunteer's day -----------------------------------------------------------------------
+
+
+@role_required(*VOLUNTEERS)
+def start(request):
+    """Today's calls, visits and follow-ups for the logged-in volunteer."""
+    now = timezone.now()
+    today = timezone.localdate()
+    visits = (
+        HomeVisit.objects.filter(
+            volunteers=request.user,
+            status=HomeVisit.Status.BOOKED,
+            starts_at__date__lte=today + timedelta(days=7),
+        )
+        .select_related("home__host")
+        .order_by("starts_at")[:20]
+    )
+    callbacks = (
+        CallAttempt.objects.filter(
+            volunteer=request.user,
+            outcome=CallAttempt.Outcome.NOT_NOW,
+            callback_at__date=today,
+            home__queue_entry__needs_call=True,
+            home__queue_entry__rank=QueueEntry.Rank.CALLBACK,
+        )
+        .select_related("home__host")
+        .order_by("callback_at")[:20]
+    )
+    calls_today = CallAttempt.objects.filter(volunteer=request.user, created_at__date=today).count()
+    context = {
+        "held": services.held_entry(volunteer=request.user, now=now),
+        "visits": visits,
+        "callbacks": callbacks,
+        "calls_today": calls_today,
+        "is_coordinator": has_role(request.user, roles.VOLUNTEER_COORDINATOR),
+    }
+    return render(request, "volunteers/start.html", context)
+
+
+# The call queue ----------------------------------------------------------------------------
+
+
+def _call_context(entry: QueueEntry, user):
+    home = entry.home
+    attempts = (
+        CallAttempt.objects.filter(home=home)
+        .select_related("volunteer")
+        .order_by("-created_at")[:20]
+    )
+    notes = HostNote.objects.filter(home=home).select_related("author")[:20]
+    return {
+        "entry": entry,
+        "home": home,
+        "host": home.host,
+        "attempts": attempts,
+        "notes": notes,
+        "duplicates": list(services.possible_duplicates(home)[:5]),
+        "outcome_form": CallOutcomeForm(),
+        "hand_back_form": HandBackForm(),
+        "lease_minutes": settings.CALL_LEASE_MINUTES,
+        "is_coordinator": has_role(user, roles.VOLUNTEER_COORDINATOR),
+    }
+
+
+@role_required(*VOLUNTEERS)
+def queue(request):
+    entry = services.held_entry(volunteer=request.user)
+    if entry is None:
+        return render(request, "volunteers/queue.html")
+    return render(request, "volunteers/call.html", _call_context(entry, request.user))
+
+
+@role_required(*VOLUNTEERS)
+@require_POST
+def claim_next(request):
+    entry = services.claim_next_host(volunteer=request.user)
+    if entry is None:
+        messages.info(request, _("Nobody needs a call right now. Thank you!"))
+    return redirect("volunteers:queue")
+
+
+def _held_or_redirect(request, entry_id):
+    entry = QueueEntry.objects.select_related("home__host").filter(pk=entry_id).first()
+    if entry is None or entry.claimed_by_id != request.user.pk:
+        messages.warning(
+            request,
+            _("You no longer hold this host: the time ran out or it was handed back."),
+        )
+        return None
+    return entry
+
+
+@role_required(*VOLUNTEERS)
+@require_POST
+def record_outcome(request, entry_id):
+    entry = _held_or_redirect(request, entry_id)
+    if entry is None:
+        return redirect("volunteers:queue")
+    form = CallOutcomeForm(request.POST)
+    if not form.is_valid():
+        context = _call_context(entry, request.user)
+        context["outcome_form"] = form
+        return render(request, "volunteers/call.html", context, status=400)
+    data = form.cleaned_data
+    try:
+        attempt = services.record_call(
+            entry=entry,
+            volunteer=request.user,
+            outcome=data["outcome"],
+            note=data["note"],
+            callback_at=data.get("callback_at"),
+        )
+    except TransitionNotAllowed as exc:
+        messages.error(request, exc.message)
+        return redirect("volunteers:queue")
+    messages.success(
+        request,
+        _("Saved: %(outcome)s.") % {"outcome": attempt.get_outcome_display()},
+    )
+    if attempt.outcome == CallAttempt.Outcome.INTERESTED:
+        return redirect("volunteers:book_visit", home_id=entry.home_id)
+    return redirect("volunteers:queue")
+
+
+@role_required(*VOLUNTEERS)
+@require_POST
+def hand_back(request, entry_id):
+    entry = _held_or_redirect(request, entry_id)
+    if entry is not None:
+        form = HandBackForm(request.POST)
+        note = form.cleaned_data["note"] if form.is_valid() else ""
+        services.hand_back(entry=entry, volunteer=request.user, note=note)
+        messages.info(request, _("The host is back in the queue."))
+    return redirect("volunteers:start")
+
+
+@role_required(*VOLUNTEERS)
+@require_POST
+def add_note(request, home_id):
+    home = get_object_or_404(Home, pk=home_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.add_note(home=home, author=request.user, text=form.cleaned_data["text"])
+        messages.success(request, _("Note saved."))
+    else:
+        messages.error(request, _("Write a note first."))
+    return redirect(request.POST.get("next") if _safe_next(request) else "volunteers:queue")
+
+
+def _safe_next(request) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or ""
+    return bool(target) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+# Home visits -------------------------------------------------------------------------------
+
+
+@role_required(*VOLUNTEERS)
+@require_http_methods(["GET", "POST"])
+def book_visit(request, home_id):
+    home = get_object_or_404(Home.objects.select_related("host"), pk=home_id)
+    form = BookVisitForm(request.POST if request.method == "POST" else None, user=request.user)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            volunteers = [request.user]
+            if form.cleaned_data.get("second_volunteer"):
+                volunteers.append(form.cleaned_data["second_volunteer"])
+            try:
+                visit = services.book_visit(
+                    home=home,
+                    starts_at=form.cleaned_data["starts_at"],
+                    volunteers=volunteers,
+                    user=request.user,
+                )
+            except TransitionNotAllowed as exc:
+                form.add_error(None, exc.message)
+                status = 409
+            else:
+                messages.success(
+                    request, _("The visit is booked. The host has been sent a calendar invitation.")
+                )
+                return redirect("volunteers:visit", visit_id=visit.pk)
+        else:
+            status = 400
+    return render(
+        request, "volunteers/book_visit.html", {"home": home, "form": form}, status=status
+    )
+
+
+@role_required(*VOLUNTEERS)
+@require_http_methods(["GET", "POST"])
+def visit(request, visit_id):
+    visit = get_object_or_404(
+        HomeVisit.objects.select_related("home__host").prefetch_related("volunteers"),
+        pk=visit_id,
+    )
+    form = VisitReportForm(request.POST if request.method == "POST" else None, instance=visit)
+    status = 200
+    if request.method == "POST":
+        if visit.status != HomeVisit.Status.BOOKED:
+            messages.warning(request, _("This visit has already been reported or cancelled."))
+            return redirect("volunteers:visit", visit_id=visit.pk)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.report_visit(
+                    visit=visit,
+                    user=request.user,
+                    verdict=data["verdict"],
+                    checklist={name: data.get(name) for name in HomeVisit.CHECKLIST},
+                    report=data["report"],
+                    reject_reason=data["reject_reason"],
+                )
+            except TransitionNotAllowed as exc:
+                form.add_error(None, exc.message)
+                status = 409
+            else:
+                messages.success(request, _("Thank you! The visit report is filed."))
+                return redirect("volunteers:start")
+        else:
+            status = 400
+    return render(request, "volunteers/visit.html", {"visit": visit, "form": form}, status=status)
+
+
+# Coordinators ------------------------------------------------------------------------------
+
+
+@role_required(*COORDINATORS)
+def applications(request):
+    pending = VolunteerApplication.objects.filter(status=VolunteerApplication.Status.PENDING)
+    recent = VolunteerApplication.objects.exclude(
+        status=VolunteerApplication.Status.PENDING
+    ).select_related("reviewed_by")[:20]
+    return render(
+        request,
+        "volunteers/applications.html",
+        {"pending": pending, "recent": recent, "decline_form": DeclineForm()},
+    )
+
+
+@role_required(*COORDINATORS)
+@require_POST
+def decide_application(request, application_id, decision):
+    application = get_object_or_404(VolunteerApplication, pk=application_id)
+    try:
+        if decision == "approve":
+            services.approve_application(application=application, user=request.user)
+            messages.success(
+                request,
+                _("%(name)s is approved and has been sent a link to choose a password.")
+                % {"name": application.name},
+            )
+        else:
+            form = DeclineForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            services.decline_application(application=application, user=request.user, reason=reason)
+            messages.info(request, _("%(name)s is declined.") % {"name": application.name})
+    except TransitionNotAllowed as exc:
+        messages.error(request, exc.message)
+    return redirect("volunteers:applications")
+
+
+@role_required(*COORDINATORS)
+@require_http_methods(["GET", "POST"])
+def campaigns(request):
+    form = CampaignForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            campaign = services.start_campaign(
+                name=data["name"],
+                organisation=request.user.organisation,
+                user=request.user,
+                registered_from=data["registered_from"],
+                registered_to=data["registered_to"],
+                stage=data["stage"],
+            )
+            messages.success(request, _("The campaign has started."))
+            return redirect("volunteers:campaign", campaign_id=campaign.pk)
+        status = 400
+    items = [
+        (campaign, services.campaign_progress(campaign)) for campaign in Campaign.objects.all()[:20]
+    ]
+    return render(
+        request, "volunteers/campaigns.html", {"form": form, "items": items}, status=status
+    )
+
+
+@role_required(*COORDINATORS)
+def campaign(request, campaign_id):
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    if request.method == "POST" and request.POST.get("end"):
+        services.end_campaign(campaign=campaign)
+        messages.info(request, _("The campaign has ended."))
+        return redirect("volunteers:campaign", campaign_id=campaign.pk)
+    return render(
+        request,
+        "volunteers/campaign.html",
+        {"campaign": campaign, "progress": services.campaign_progress(campaign)},
+    )
+
+
+@role_required(*COORDINATORS)
+@require_http_methods(["GET", "POST"])
+def referrals(request):
+    """Visited homes, waiting to be referred to a partner."""
+    homes = (
+        Home.objects.filter(status=Home.Status.VISITED)
+        .select_related("host")
+        .prefetch_related(
+            Prefetch(
+                "visits",
+                queryset=HomeVisit.objects.filter(status=HomeVisit.Status.REPORTED),
+                to_attr="reported_visits",
+            )
+        )
+        .order_by("status_changed_at")
+    )
+    if request.method == "POST":
+        from hosts.workflow import refer_home
+
+        form = ReferForm(request.POST)
+        home = Home.objects.filter(pk=request.POST.get("home"), status=Home.Status.VISITED).first()
+        if form.is_valid() and home is not None:
+            try:
+                refer_home(home=home, partner=form.cleaned_data["partner"], user=request.user)
+            except TransitionNotAllowed as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("The home is referred to %(partner)s.")
+                    % {"partner": form.cleaned_data["partner"]},
+                )
+        else:
+            messages.error(request, _("Choose a partner to refer the home to."))
+        return redirect("volunteers:referrals")
+    return render(request, "volunteers/referrals.html", {"homes": homes[:100], "form": ReferForm()})
+
+
+@role_required(*COORDINATORS)
+@require_http_methods(["GET", "POST"])
+def duplicates(request, home_id):
+    home = get_object_or_404(Home.objects.select_related("host"), pk=home_id)
+    others = list(services.possible_duplicates(home))
+    candidates = Home.objects.select_related("host").filter(
+        pk__in=[home.pk, *[o.pk for o in others]]
+    )
+    form = MergeForm(request.POST if request.method == "POST" else None, homes=candidates)
+    if request.method == "POST" and form.is_valid():
+        keep = form.cleaned_data["keep"]
+        try:
+            for duplicate in candidates.exclude(pk=keep.pk):
+                services.merge_duplicate(keep=keep, duplicate=duplicate, user=request.user)
+        except TransitionNotAllowed as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The registrations are merged."))
+        return redirect("volunteers:start")
+    return render(
+        request,
+        "volunteers/duplicates.html",
+        {"home": home, "others": others, "form": form},
+    )
