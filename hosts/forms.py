@@ -139,6 +139,10 @@ class OfferFieldsForm(forms.ModelForm):
         # A required question shown as radio buttons starts with none ticked; no "---------" choice.
         for name in ("kind", "smoking"):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
+        self.fields["heard_from"].choices = [
+            ("", _("Choose one")),
+            *[c for c in self.fields["heard_from"].choices if c[0] != ""],
+        ]
 
     def clean_postcode(self):
         postcode = self.cleaned_data["postcode"].strip()
@@ -181,6 +185,10 @@ class OfferFieldsForm(forms.ModelForm):
             return str(dict(DURATION_CHOICES)["" if value is None else str(value)])
         if isinstance(field, forms.ChoiceField):
             return str(dict(field.choices).get(value, value)) if value else "–"
+        if name == "postcode" and isinstance(value, str) and len(value) == 5:
+            return f"{value[:3]} {value[3:]}"
+        if name == "phone" and value:
+            return value.as_national if hasattr(value, "as_national") else str(value)
         if name == "rent_per_month":
             return f"{number_format(value, force_grouping=True)} kr"
         if hasattr(value, "isoformat"):

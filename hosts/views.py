@@ -30,7 +30,20 @@ def landing(request):
 
 
 def privacy_notice(request):
-    return render(request, "hosts/privacy.html", {"version": settings.PRIVACY_NOTICE_VERSION})
+    from accounts.models import Organisation
+
+    controllers = Organisation.objects.filter(
+        kind__in=[Organisation.Kind.VOLUNTEER_ORGANISATION, Organisation.Kind.PARTNER]
+    )
+    return render(
+        request,
+        "hosts/privacy.html",
+        {
+            "version": settings.PRIVACY_NOTICE_VERSION,
+            "controllers": controllers,
+            "dpo_email": settings.DATA_PROTECTION_OFFICER_EMAIL,
+        },
+    )
 
 
 # Sign-up ---------------------------------------------------------------------------------------

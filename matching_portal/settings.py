@@ -135,7 +135,7 @@ MEDIA_URL = "media/"
 
 # E-mail: printed to the console unless EMAIL_URL names an SMTP server.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Bostadsportalen <noreply@localhost>")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Hem för nyanlända <noreply@localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # Celery: with no broker configured, tasks run eagerly in the web process.
@@ -184,6 +184,9 @@ HOST_CONFIRM_LINK_MAX_AGE = env.int("HOST_CONFIRM_LINK_MAX_AGE", default=7 * 24 
 HOST_SELF_SERVICE_LINK_MAX_AGE = env.int("HOST_SELF_SERVICE_LINK_MAX_AGE", default=30 * 24 * 3600)
 # The call queue: how long a volunteer holds a host they claimed.
 CALL_LEASE_MINUTES = env.int("CALL_LEASE_MINUTES", default=15)
+
+# Where residents reach the data protection officer (shown in the privacy notice).
+DATA_PROTECTION_OFFICER_EMAIL = env.str("DATA_PROTECTION_OFFICER_EMAIL", default="")
 
 # The version of the privacy notice shown today; consents store it.
 PRIVACY_NOTICE_VERSION = "2026-11-01"

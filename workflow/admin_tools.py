@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .engine import TransitionNotAllowed, Workflow, roles_of
 
@@ -162,7 +163,13 @@ class WorkflowAdminMixin:
                     done += 1
             if done:
                 messages.success(
-                    request, _("%(step)s: %(count)d done.") % {"step": spec.label, "count": done}
+                    request,
+                    ngettext(
+                        "%(step)s: done for %(count)d object.",
+                        "%(step)s: done for %(count)d objects.",
+                        done,
+                    )
+                    % {"step": spec.label, "count": done},
                 )
             for problem in refused:
                 messages.error(request, problem)

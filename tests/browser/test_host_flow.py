@@ -177,7 +177,7 @@ def test_host_signs_up_changes_withdraws_and_erases(
             "email": values["email"],
             "phone": None,  # formatted by phonenumbers; checked below
             "street_address": values["street_address"],
-            "postcode": "83130",
+            "postcode": "831 30",
             "municipality": values["municipality"],
             "kind": gettext("A room in a shared home"),
             "beds": values["beds"],

@@ -40,7 +40,7 @@ def test_sign_up_in_english_from_form_to_confirmed_address(
     assert response.status_code == 302 and response.url == "/offer/check/"
 
     page = client.get("/offer/check/").content.decode()
-    for answer in ["Anna Svensson", "Anna@Example.org", "Storgatan 1", "83130", "3,500 kr"]:
+    for answer in ["Anna Svensson", "Anna@Example.org", "Storgatan 1", "831 30", "3,500 kr"]:
         assert answer in page
     assert "6 months" in page and "Swedish, English" in page
 

@@ -1,0 +1,116 @@
+"""Production settings pass Django's deploy checks; every page has the CSP header and the language
+switch."""
+
+import os
+import secrets
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from hosts.services import make_link_token
+from tests.factories import HostFactory, registration_post_data
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def test_deploy_check_passes_with_production_settings():
+    secret = "".join(secrets.choice(string.ascii_letters + string.digits + "!@#%^&*(-_=+)") for _ in range(50))
+    env = {
+        **os.environ,
+        "DEBUG": "False",
+        "SECRET_KEY": secret,
+        "ALLOWED_HOSTS": "portal.example.se",
+    }
+    result = subprocess.run(  # noqa: S603 (our own manage.py, with a fixed argument list)
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues" in output, output
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(DEBUG="False", ALLOWED_HOSTS="portal.example.se")
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_pages_carry_the_content_security_policy(client):
+    for path in ["/", "/offer/", "/no-such-page/"]:
+        policy = client.get(path)["Content-Security-Policy"]
+        for directive in ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'"]:
+            assert directive in policy, (path, policy)
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+# Every page of the host side, and how a person reaches it. The test below fails when a page is
+# added to hosts/urls.py without being listed here.
+NOT_PAGES = {"open_link", "download_data", "leave"}  # a redirect, a JSON file, a POST-only button
+
+
+def _host_pages(client, own):
+    """``client`` is a new visitor (Swedish); ``own`` a host who opened their link (English)."""
+    host = HostFactory(confirmed_at=None)
+    confirm = make_link_token(host, purpose="confirm")
+    pages = {
+        "landing": client.get("/"),
+        "privacy": client.get("/privacy/"),
+        "register": client.get("/offer/"),
+        "register (errors)": client.post("/offer/", {"name": "x"}),
+        "sent": client.get("/offer/sent/"),
+        "request_link": client.get("/my-offer/link/"),
+        "request_link (sent)": client.post("/my-offer/link/", {"email": "a@example.org"}),
+        "confirm (bad link)": client.get("/offer/confirm/nonsense/"),
+        "404": client.get("/no-such-page/"),
+    }
+    client.post("/offer/", registration_post_data())
+    pages["check"] = client.get("/offer/check/")
+    with override_settings(RATELIMIT_SIGNUP_PER_IP="0/h"):
+        pages["429"] = client.post("/offer/check/", {"consent": "on"})
+    pages["confirm"] = client.get(f"/offer/confirm/{confirm}/")
+    for name in ["my_offer", "change_offer", "pause", "resume", "reopen", "withdraw", "erase"]:
+        pages[name] = own.get(reverse(f"hosts:{name}"))
+    pages["erase (done)"] = own.post("/my-offer/erase/")
+    return pages
+
+
+@pytest.mark.django_db
+def test_every_page_has_the_language_switch(host_session, local_cache):
+    pages = _host_pages(Client(), host_session.client)
+
+    from hosts.urls import urlpatterns
+
+    listed = {name.split(" ")[0] for name in pages}
+    assert {p.name for p in urlpatterns} - NOT_PAGES <= listed
+
+    for name, response in pages.items():
+        assert response.status_code in (200, 400, 404, 429), (name, response.status_code)
+        page = response.content.decode()
+        assert 'action="/i18n/setlang/"' in page, name
+        # Swedish pages offer English; the host who opened their link reads English and is
+        # offered Swedish.
+        offered = "sv" if response.wsgi_request.LANGUAGE_CODE == "en" else "en"
+        assert f'name="language" value="{offered}"' in page, name
+    assert pages["my_offer"].wsgi_request.LANGUAGE_CODE == "en"
+    assert pages["landing"].wsgi_request.LANGUAGE_CODE == "sv"
+
