@@ -38,6 +38,16 @@ VOLUNTEER_WORK = [
     "volunteers.view_hostnote",
 ]
 
+PARTNERSHIPS = [
+    "reports.view_partnership",
+    "reports.change_partnership",
+    "reports.view_target",
+    "reports.add_target",
+    "reports.change_target",
+    "reports.delete_target",
+    "reports.view_reportrun",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     VOLUNTEER: [
         "hosts.view_host",
@@ -54,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *HOME_HISTORY,
         *CASES_READ,
         *MATCHES_READ,
+        *PARTNERSHIPS,
         "newcomers.add_newcomercase",
         "newcomers.change_newcomercase",
         "matching.add_match",
@@ -64,6 +75,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *HOME_HISTORY,
         *CASES_READ,
         *MATCHES_READ,
+        *PARTNERSHIPS,
+        "reports.add_partnership",
+        "reports.view_reportdownload",
         "accounts.view_organisation",
     ],
     HOUSING_COMPANY_STAFF: [
@@ -76,6 +90,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *MATCHES_READ,
         "hosts.view_erasurerecord",
         "notifications.view_outboundemail",
+        "reports.view_partnership",
+        "reports.view_reportrun",
+        "reports.view_reportdownload",
         "accounts.view_user",
         "accounts.view_organisation",
     ],

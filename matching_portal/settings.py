@@ -9,6 +9,7 @@ cookies are switched on. See ``.env.example`` and the README for every variable.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.navigation",
             ],
         },
     },
@@ -105,7 +107,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "volunteers:start"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
@@ -163,6 +165,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-emails": {
         "task": "notifications.tasks.send_pending_emails",
         "schedule": 60.0,
+    },
+    # A partnership's year-end report is produced once its period has ended.
+    "produce-due-year-end-reports": {
+        "task": "reports.tasks.produce_due_year_end_reports",
+        "schedule": crontab(minute=15),
     },
 }
 

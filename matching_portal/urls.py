@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts import views as accounts_views
+
 admin.site.site_header = _("Housing portal administration")
 admin.site.site_title = _("Housing portal")
 admin.site.index_title = _("Workplace")
@@ -11,5 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("volunteer/", include("volunteers.urls")),
+    path("reports/", include("reports.urls")),
+    path("home/", accounts_views.home, name="home"),
     path("", include("hosts.urls")),
 ]

@@ -57,10 +57,20 @@ class DemoUser:
     role: str | None  # None: the superuser, who holds every permission
     organisation: str | None
     is_staff: bool
+    # The pages the person works in: the volunteers' pages log in at /accounts/login/.
+    works_in: tuple[str, ...] = ("/admin/",)
 
 
 DEMO_USERS = [
-    DemoUser("volontar", "Lina", "Holm", roles.VOLUNTEER, VOLUNTEER_ORGANISATION, False),
+    DemoUser(
+        "volontar",
+        "Lina",
+        "Holm",
+        roles.VOLUNTEER,
+        VOLUNTEER_ORGANISATION,
+        False,
+        works_in=("/volunteer/",),
+    ),
     DemoUser(
         "volontarsamordnare",
         "Erik",
@@ -68,6 +78,7 @@ DEMO_USERS = [
         roles.VOLUNTEER_COORDINATOR,
         VOLUNTEER_ORGANISATION,
         True,
+        works_in=("/volunteer/", "/admin/"),
     ),
     DemoUser("samordnare", "Maria", "Lindqvist", roles.PARTNER_COORDINATOR, KROKOM_PARTNER, True),
     DemoUser("chef", "Anders", "Berglund", roles.MANAGER, KROKOM_PARTNER, True),
@@ -370,7 +381,7 @@ class Command(BaseCommand):
         rows = [(_("username"), _("role"), _("works in"), _("organisation"))]
         for demo in DEMO_USERS:
             role = str(roles.ROLE_LABELS[demo.role]) if demo.role else _("Superuser")
-            where = f"{settings.SITE_URL}/admin/" if demo.is_staff else _("(no admin access)")
+            where = ", ".join(settings.SITE_URL + path for path in demo.works_in)
             rows.append((demo.username, role, where, demo.organisation or "-"))
         widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
         for row in rows:

@@ -1,0 +1,20 @@
+from . import roles
+from .access import has_role
+
+
+def navigation(request):
+    """What the header offers the person who is logged in."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_volunteer": has_role(user, roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR),
+        "nav_reports": has_role(
+            user,
+            roles.MANAGER,
+            roles.PARTNER_COORDINATOR,
+            roles.VOLUNTEER_COORDINATOR,
+            roles.DATA_PROTECTION_OFFICER,
+        ),
+        "nav_admin": user.is_staff,
+    }

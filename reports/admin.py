@@ -1,0 +1,68 @@
+from django.contrib import admin
+
+from accounts.scoping import sees_everything
+
+from .models import Partnership, ReportDownload, ReportRun, Target
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 1
+
+
+class PartiesScopedAdmin(admin.ModelAdmin):
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if sees_everything(request.user):
+            return qs
+        return qs.filter(
+            **{f"{self.partnership_path}__in": Partnership.objects.visible_to(request.user)}
+        )
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "volunteer_organisation",
+        "partner",
+        "housing_company",
+        "period_start",
+        "period_end",
+    ]
+    list_select_related = ["volunteer_organisation", "partner", "housing_company"]
+    list_filter = ["partner", "period_end"]
+    search_fields = ["name"]
+    inlines = [TargetInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(PartiesScopedAdmin):
+    partnership_path = "partnership"
+    list_display = ["partnership", "kind", "language", "as_of", "status", "progress", "created_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["partnership"]
+    readonly_fields = [f.name for f in ReportRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ReportDownload)
+class ReportDownloadAdmin(PartiesScopedAdmin):
+    partnership_path = "run__partnership"
+    list_display = ["run", "file_kind", "user", "downloaded_at"]
+    list_select_related = ["run__partnership", "user"]
+    readonly_fields = ["run", "file_kind", "user", "downloaded_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,199 @@
+"""Partnerships, their targets, and the reports that follow them up (måluppfyllelse)."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Metric(models.TextChoices):
+    """The fixed catalogue of figures a target can be set on (computed in ``reports.metrics``)."""
+
+    NEW_REGISTRATIONS = "new_registrations", _("New registrations")
+    REACHED_WITHIN_DAYS = "reached_within_days", _("Hosts reached within N days of registering")
+    HOME_VISITS = "home_visits", _("Home visits")
+    HOMES_REFERRED = "homes_referred", _("Homes referred")
+    MATCHES_APPROVED = "matches_approved", _("Matches approved")
+    HOUSEHOLDS_HOUSED = "households_housed", _("Households housed")
+    ACTIVE_VOLUNTEERS = "active_volunteers", _("Active volunteers")
+    DAYS_TO_CONTACT = "days_to_contact", _("Median days from registration to first contact")
+    DAYS_TO_VISIT = "days_to_visit", _("Median days from registration to home visit")
+    DAYS_TO_MOVE_IN = "days_to_move_in", _("Median days from registration to move-in")
+
+
+# For these a lower figure is better: the goal is a ceiling, not a floor.
+LOWER_IS_BETTER = {Metric.DAYS_TO_CONTACT, Metric.DAYS_TO_VISIT, Metric.DAYS_TO_MOVE_IN}
+
+
+class PartnershipQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Partnerships in which the user's organisation is a party (all for superusers / DPO)."""
+        from accounts.scoping import sees_everything
+
+        if sees_everything(user):
+            return self
+        organisation_id = getattr(user, "organisation_id", None)
+        if organisation_id is None:
+            return self.none()
+        return self.filter(
+            models.Q(volunteer_organisation_id=organisation_id)
+            | models.Q(partner_id=organisation_id)
+            | models.Q(housing_company_id=organisation_id)
+        )
+
+
+class Partnership(models.Model):
+    """An agreement between the volunteer organisation, a partner and possibly a housing company,
+    for a period (e.g. 1 January to 1 December), with targets followed up during the year."""
+
+    name = models.CharField(_("name"), max_length=200)
+    volunteer_organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("volunteer organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "volunteer_organisation"},
+    )
+    partner = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="partnerships",
+        limit_choices_to={"kind": "partner"},
+    )
+    housing_company = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("housing company"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": "housing_company"},
+    )
+    period_start = models.DateField(_("period starts"))
+    period_end = models.DateField(_("period ends"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period_start", "name"]
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
+        indexes = [models.Index(fields=["period_end"], name="partnership_end_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.period_start and self.period_end and self.period_end <= self.period_start:
+            raise ValidationError({"period_end": _("The period must end after it starts.")})
+
+    def party_ids(self) -> set[int]:
+        return {
+            pk
+            for pk in (self.volunteer_organisation_id, self.partner_id, self.housing_company_id)
+            if pk
+        }
+
+
+class Target(models.Model):
+    """A goal for one metric of the catalogue, for the partnership's period."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="targets")
+    metric = models.CharField(_("metric"), max_length=40, choices=Metric.choices)
+    goal = models.DecimalField(_("goal"), max_digits=10, decimal_places=1)
+    within_days = models.PositiveSmallIntegerField(
+        _("within days"),
+        default=7,
+        help_text=_("Only for “hosts reached within N days”."),
+    )
+
+    class Meta:
+        ordering = ["partnership", "metric"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "metric"], name="target_unique_metric")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()}: {self.goal}"
+
+
+class ReportRun(models.Model):
+    """One request for a report: the year-end report, or an interim one at any time.
+
+    The Celery task ``reports.tasks.produce_report`` takes its primary key, computes the figures
+    and writes the PDF and the XLSX; the page follows ``status`` and ``progress``.
+    """
+
+    class Kind(models.TextChoices):
+        INTERIM = "interim", _("Interim report")
+        YEAR_END = "year_end", _("Year-end report")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="runs")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.INTERIM)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    as_of = models.DateField(_("figures up to"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    error = models.TextField(_("why it failed"), blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="reports/%Y/", blank=True)
+    xlsx = models.FileField(_("Excel"), upload_to="reports/%Y/", blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("report run")
+        verbose_name_plural = _("report runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership"],
+                condition=models.Q(kind="year_end"),
+                name="reportrun_one_year_end",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.partnership} ({self.get_status_display()})"
+
+
+class ReportDownload(models.Model):
+    """Who downloaded which report file, and when."""
+
+    run = models.ForeignKey(ReportRun, on_delete=models.CASCADE, related_name="downloads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file_kind = models.CharField(_("file"), max_length=10)
+    downloaded_at = models.DateTimeField(_("downloaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-downloaded_at"]
+        verbose_name = _("report download")
+        verbose_name_plural = _("report downloads")
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.file_kind} {self.downloaded_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,116 @@
+"""The follow-up dashboard, report requests and downloads."""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import roles
+from accounts.access import role_required
+from workflow.engine import TransitionNotAllowed
+
+from . import documents, metrics, services
+from .forms import RequestReportForm
+from .models import Partnership, ReportRun
+
+FOLLOWERS = (*services.FOLLOWERS, roles.DATA_PROTECTION_OFFICER)
+
+
+def _partnership(request, partnership_id) -> Partnership:
+    partnership = get_object_or_404(
+        Partnership.objects.visible_to(request.user).select_related(
+            "volunteer_organisation", "partner", "housing_company"
+        ),
+        pk=partnership_id,
+    )
+    if not services.may_follow(request.user, partnership):
+        raise Http404
+    return partnership
+
+
+@role_required(*FOLLOWERS)
+def partnerships(request):
+    items = Partnership.objects.visible_to(request.user).select_related(
+        "volunteer_organisation", "partner", "housing_company"
+    )
+    return render(request, "reports/partnerships.html", {"partnerships": items})
+
+
+@role_required(*FOLLOWERS)
+def partnership(request, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    figures = metrics.compute_figures(partnership)
+    context = {
+        **documents.document_context(figures),
+        **_runs_context(request, partnership),
+        "form": RequestReportForm(initial={"language": (get_language() or "sv")[:2]}),
+    }
+    return render(request, "reports/partnership.html", context)
+
+
+@role_required(*FOLLOWERS)
+def runs(request, partnership_id):
+    """The list of report runs; htmx polls it while a run is queued or running."""
+    partnership = _partnership(request, partnership_id)
+    return render(request, "reports/_runs.html", _runs_context(request, partnership))
+
+
+def _runs_context(request, partnership):
+    runs = list(partnership.runs.select_related("requested_by")[:10])
+    return {
+        "partnership": partnership,
+        "runs": runs,
+        "polling": any(
+            run.status in (ReportRun.Status.QUEUED, ReportRun.Status.RUNNING) for run in runs
+        ),
+        "may_manage": services.may_manage_reports(request.user, partnership),
+    }
+
+
+@role_required(roles.MANAGER)
+@require_POST
+def request_report(request, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    form = RequestReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the report and its language."))
+        return redirect("reports:partnership", partnership_id=partnership.pk)
+    try:
+        services.request_report(
+            partnership=partnership,
+            user=request.user,
+            kind=form.cleaned_data["kind"],
+            language=form.cleaned_data["language"],
+        )
+    except TransitionNotAllowed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("The report is being produced. This page shows when it is ready.")
+        )
+    return redirect("reports:partnership", partnership_id=partnership.pk)
+
+
+@role_required(roles.MANAGER)
+def download(request, run_id, file_kind):
+    run = get_object_or_404(
+        ReportRun.objects.select_related("partnership").filter(
+            partnership__in=Partnership.objects.visible_to(request.user)
+        ),
+        pk=run_id,
+        status=ReportRun.Status.DONE,
+    )
+    try:
+        services.record_download(run=run, user=request.user, file_kind=file_kind)
+    except TransitionNotAllowed:
+        raise Http404 from None
+    field = run.pdf if file_kind == "pdf" else run.xlsx
+    if not field:
+        raise Http404
+    response = FileResponse(
+        field.open("rb"), as_attachment=True, filename=field.name.split("/")[-1]
+    )
+    response["Cache-Control"] = "no-store"
+    return response
