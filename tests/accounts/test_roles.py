@@ -12,7 +12,15 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = {"accounts", "notifications", "hosts", "newcomers", "matching", "volunteers", "reports"}
+PROJECT_APPS = {
+    "accounts",
+    "notifications",
+    "hosts",
+    "newcomers",
+    "matching",
+    "volunteers",
+    "reports",
+}
 
 
 def test_migrations_make_the_six_role_groups_with_exactly_their_permissions():
