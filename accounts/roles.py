@@ -29,6 +29,7 @@ CASES_READ = ["newcomers.view_newcomercase", "newcomers.view_casetransition"]
 MATCHES_READ = ["matching.view_match", "matching.view_matchtransition", "matching.view_matchreason"]
 
 VOLUNTEER_WORK = [
+    "volunteers.view_followup",
     "volunteers.view_volunteerapplication",
     "volunteers.view_volunteerprofile",
     "volunteers.view_callattempt",
@@ -48,6 +49,15 @@ PARTNERSHIPS = [
     "reports.view_reportrun",
 ]
 
+HOUSING_READ = [
+    "housing.view_unit",
+    "housing.view_allotment",
+    "housing.view_quotaagreement",
+    "housing.view_vacancy",
+    "housing.view_contract",
+    "housing.view_contracttransition",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     VOLUNTEER: [
         "hosts.view_host",
@@ -65,6 +75,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *CASES_READ,
         *MATCHES_READ,
         *PARTNERSHIPS,
+        "housing.view_vacancy",
+        "housing.view_contract",
+        "housing.view_contracttransition",
+        "volunteers.view_followup",
+        "volunteers.change_followup",
         "newcomers.add_newcomercase",
         "newcomers.change_newcomercase",
         "matching.add_match",
@@ -76,11 +91,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *CASES_READ,
         *MATCHES_READ,
         *PARTNERSHIPS,
+        *HOUSING_READ,
         "reports.add_partnership",
         "reports.view_reportdownload",
         "accounts.view_organisation",
     ],
     HOUSING_COMPANY_STAFF: [
+        *HOUSING_READ,
+        "housing.add_unit",
+        "housing.change_unit",
+        "housing.add_allotment",
+        "housing.change_allotment",
+        "housing.add_vacancy",
         "accounts.view_organisation",
     ],
     DATA_PROTECTION_OFFICER: [
@@ -90,6 +112,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *MATCHES_READ,
         "hosts.view_erasurerecord",
         "notifications.view_outboundemail",
+        *HOUSING_READ,
         "reports.view_partnership",
         "reports.view_reportrun",
         "reports.view_reportdownload",

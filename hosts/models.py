@@ -118,7 +118,22 @@ class Home(models.Model):
         ORGANISATION = "organisation", _("The volunteer organisation")
         OTHER = "other", _("Somewhere else")
 
-    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="homes")
+    host = models.ForeignKey(
+        Host,
+        on_delete=models.CASCADE,
+        related_name="homes",
+        null=True,
+        blank=True,
+        help_text=_("Empty for a housing company's flat offered under the vacancy quota."),
+    )
+    unit = models.ForeignKey(
+        "housing.Unit",
+        verbose_name=_("housing company unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="homes",
+    )
     street_address = models.CharField(_("street address"), max_length=200)
     postcode = models.CharField(_("postcode"), max_length=6)
     municipality = models.CharField(_("municipality"), max_length=100, db_index=True)
@@ -182,6 +197,12 @@ class Home(models.Model):
         verbose_name = _("home")
         verbose_name_plural = _("homes")
         indexes = [models.Index(fields=["status", "created_at"], name="home_status_created_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(host__isnull=False) | models.Q(unit__isnull=False),
+                name="home_has_host_or_unit",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}, {self.municipality} (#{self.pk})"

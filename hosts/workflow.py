@@ -38,6 +38,12 @@ def _has_partner(home: Home):
     return None
 
 
+def _is_company_flat(home: Home):
+    if home.unit_id is None or home.partner_id is None:
+        return _("Only a housing company's flat, with its partner, can be offered this way.")
+    return None
+
+
 def _has_no_live_match(home: Home):
     if home.matches.live().exists():
         return _("The home has a live match: end or cancel the match first.")
@@ -88,6 +94,15 @@ HOME_WORKFLOW = Workflow(
             S.REFERRED,
             frozenset({roles.VOLUNTEER_COORDINATOR}),
             guard=_has_partner,
+        ),
+        # A housing company's flat offered under the vacancy quota goes straight to the partner.
+        Transition(
+            "offer_from_company",
+            _("Offered by the housing company"),
+            (S.REGISTERED,),
+            S.REFERRED,
+            frozenset({SYSTEM}),
+            guard=_is_company_flat,
         ),
         # Matching and ending are steps of the match (matching.services), which moves the home.
         Transition("match", _("Matched"), (S.REFERRED,), S.MATCHED, frozenset({SYSTEM})),
@@ -201,7 +216,7 @@ def transition_home(
 def notify_host(*, home: Home, template: str, context: dict | None = None) -> None:
     """E-mail the host about their offer, in the host's language (queued on commit)."""
     host = home.host
-    if not host.email or host.erased_at:
+    if host is None or not host.email or host.erased_at:
         return
     queue_email(
         to=host.email,

@@ -19,7 +19,7 @@ from .models import Match, MatchReason, MatchTransition
 
 class MatchTransitionInline(TransitionLogInline):
     model = MatchTransition
-    fields = ["created_at", "from_state", "to_state", "actor", "reason_choice", "reason"]
+    fields = ["created_at", "from_stage", "to_stage", "actor", "reason_choice", "reason"]
     readonly_fields = fields
 
 

@@ -138,3 +138,6 @@ class MatchTransition(TransitionLog):
             models.Index(fields=["match", "created_at"], name="matchtrans_match_idx"),
             models.Index(fields=["to_state", "created_at"], name="matchtrans_to_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.match_id}: {self.from_state or '∅'} → {self.to_state}"

@@ -4,7 +4,7 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -151,12 +151,18 @@ def record_move_in(*, match: Match, user, move_in_date: date) -> Match:
     with transaction.atomic():
         MATCH_WORKFLOW.apply(match, "move_in", user=user, changes={"move_in_date": move_in_date})
         transition_case(case=match.case, name="move_in", actor_kind=ActorKind.SYSTEM)
-        host_language = match.home.host.language
-        from django.utils import translation
+        home = match.home
+        if home.host is not None:
+            with translation.override(home.host.language):
+                day = date_format(move_in_date, "DATE_FORMAT")
+            notify_host(home=home, template="home_move_in", context={"move_in_date": day})
+        if home.unit_id is not None:
+            from housing.services import open_sublet
 
-        with translation.override(host_language):
-            day = date_format(move_in_date, "DATE_FORMAT")
-        notify_host(home=match.home, template="home_move_in", context={"move_in_date": day})
+            open_sublet(match=match, starts_on=move_in_date)
+        from volunteers.services import schedule_follow_ups
+
+        schedule_follow_ups(match=match, moved_in_on=move_in_date)
     return match
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "hosts",
     "newcomers",
     "matching",
+    "housing",
     "volunteers",
     "reports",
 ]
@@ -191,6 +192,9 @@ HOST_CONFIRM_LINK_MAX_AGE = env.int("HOST_CONFIRM_LINK_MAX_AGE", default=7 * 24 
 HOST_SELF_SERVICE_LINK_MAX_AGE = env.int("HOST_SELF_SERVICE_LINK_MAX_AGE", default=30 * 24 * 3600)
 # The call queue: how long a volunteer holds a host they claimed.
 CALL_LEASE_MINUTES = env.int("CALL_LEASE_MINUTES", default=15)
+
+# Follow-up contacts after a household moves in: (days after move-in, label).
+FOLLOW_UPS = [(14, _("After two weeks")), (91, _("After three months"))]
 
 # Where residents reach the data protection officer (shown in the privacy notice).
 DATA_PROTECTION_OFFICER_EMAIL = env.str("DATA_PROTECTION_OFFICER_EMAIL", default="")

@@ -8,7 +8,7 @@ from hosts.languages import LANGUAGE_CHOICES
 from workflow.admin_tools import ScopedAdminMixin, TransitionLogInline, WorkflowAdminMixin
 
 from .models import CaseTransition, NewcomerCase
-from .workflow import CASE_WORKFLOW, open_case, transition_case
+from .workflow import CASE_WORKFLOW, open_case, record_establishment_outcome, transition_case
 
 
 class CaseTransitionInline(TransitionLogInline):
@@ -48,6 +48,8 @@ class NewcomerCaseForm(forms.ModelForm):
             "rent_budget",
             "assigned_on",
             "housing_needed_by",
+            "establishment_ends_on",
+            "outcome",
             "notes",
         ]
 
@@ -86,11 +88,24 @@ class NewcomerCaseAdmin(WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         "assigned_on",
         "housing_needed_by",
     ]
-    list_filter = ["status", "partner", "needs_step_free_access", "pet_allergy", "assigned_on"]
+    list_filter = [
+        "status",
+        "partner",
+        "outcome",
+        "needs_step_free_access",
+        "pet_allergy",
+        "assigned_on",
+    ]
     list_select_related = ["partner"]
     search_fields = ["reference", "notes"]
     date_hierarchy = "housing_needed_by"
-    readonly_fields = ["status", "status_changed_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "status_changed_at",
+        "outcome_recorded_at",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [CaseTransitionInline]
 
     @admin.display(description=_("household"))
@@ -112,7 +127,10 @@ class NewcomerCaseAdmin(WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
+            outcome_changed = "outcome" in form.changed_data and obj.outcome
             obj.save()
+            if outcome_changed:
+                record_establishment_outcome(case=obj, outcome=obj.outcome, user=request.user)
             return
         fields = {
             name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data

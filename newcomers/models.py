@@ -48,8 +48,15 @@ class NewcomerCase(models.Model):
     - ``rent_budget``: the most the household can pay per month.
     - ``assigned_on`` and ``housing_needed_by``: the assignment date (anvisningsdatum) and the date
       by which the municipality must offer housing; they order the work.
+    - ``establishment_ends_on`` and ``outcome``: whether the adults are in work or studies after
+      the two-year establishment period, the figure the municipality reports (no other detail).
     - ``notes``: short practical notes for the coordinators; no health details.
     """
+
+    class Outcome(models.TextChoices):
+        IN_WORK = "in_work", _("In work")
+        IN_STUDIES = "in_studies", _("In studies")
+        OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting for housing")
@@ -98,6 +105,19 @@ class NewcomerCase(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.WAITING
     )
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    establishment_ends_on = models.DateField(
+        _("establishment period ends"),
+        null=True,
+        blank=True,
+        help_text=_("Two years after the assignment unless the partner knows another date."),
+    )
+    outcome = models.CharField(
+        _("outcome after the establishment period"),
+        max_length=20,
+        choices=Outcome.choices,
+        blank=True,
+    )
+    outcome_recorded_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
     notes = models.TextField(
         _("notes"),
         blank=True,
@@ -124,6 +144,18 @@ class NewcomerCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.household_size})"
+
+    def save(self, *args, **kwargs):
+        if self.establishment_ends_on is None and self.assigned_on:
+            try:
+                self.establishment_ends_on = self.assigned_on.replace(
+                    year=self.assigned_on.year + 2
+                )
+            except ValueError:  # 29 February
+                self.establishment_ends_on = self.assigned_on.replace(
+                    year=self.assigned_on.year + 2, day=28
+                )
+        super().save(*args, **kwargs)
 
     @property
     def household_size(self) -> int:
@@ -153,3 +185,6 @@ class CaseTransition(TransitionLog):
             models.Index(fields=["case", "created_at"], name="casetrans_case_idx"),
             models.Index(fields=["to_state", "created_at"], name="casetrans_to_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_state or '∅'} → {self.to_state}"

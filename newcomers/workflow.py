@@ -81,3 +81,16 @@ def open_case(*, user, **fields) -> NewcomerCase:
         case.save()
         CASE_WORKFLOW.log_created(case, user=user)
     return case
+
+
+def record_establishment_outcome(*, case: NewcomerCase, outcome: str, user) -> NewcomerCase:
+    """The outcome after the two-year establishment period: in work, in studies, or other."""
+    from django.utils import timezone
+
+    if outcome not in NewcomerCase.Outcome.values:
+        raise TransitionNotAllowed(_("Choose in work, in studies or other."))
+    NewcomerCase.objects.filter(pk=case.pk).update(
+        outcome=outcome, outcome_recorded_at=timezone.now()
+    )
+    case.refresh_from_db(fields=["outcome", "outcome_recorded_at"])
+    return case

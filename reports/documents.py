@@ -59,6 +59,9 @@ def document_context(figures: dict[str, Any], run=None) -> dict[str, Any]:
         "period": figures["period"],
         "monthly_rows": monthly,
         "charts": chart_svgs(figures),
+        "outcome_rows": {
+            key: shown(figures["outcomes"][key]) for key in ("in_work", "in_studies", "other")
+        },
         "run": run,
         "generated_at": timezone.localtime(),
     }
@@ -134,6 +137,40 @@ def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
             [str(label), _dash(values["median"]), _dash(values["p90"])],
             cell,
         )
+
+    row += 2
+    summary.write(row, 0, _("After the establishment period"), bold)
+    outcomes = figures["outcomes"]
+    for label, value in (
+        (_("Outcomes recorded"), outcomes["recorded"]),
+        (_("In work"), shown(outcomes["in_work"])),
+        (_("In studies"), shown(outcomes["in_studies"])),
+        (_("Other"), shown(outcomes["other"])),
+        (_("Share in work (%)"), _dash(outcomes["share_in_work"])),
+    ):
+        row += 1
+        summary.write_row(
+            row, 0, [str(label), value if isinstance(value, int) else str(value)], cell
+        )
+    housing = figures.get("housing")
+    if housing:
+        row += 2
+        summary.write(row, 0, _("The housing company"), bold)
+        vacancies = housing["vacancies"]
+        for label, value in (
+            (_("Units owned"), housing["units"]),
+            (_("Units and places let to the Migration Agency"), housing["allotted"]),
+            (_("of which in use"), housing["allotted_in_use"]),
+            (_("Vacancies recorded"), vacancies["recorded"]),
+            (_("Offered to the integration unit under the quota"), vacancies["offered"]),
+            (_("of which replacing a declined offer"), vacancies["replacements"]),
+            (_("Offers accepted (a household moved in)"), vacancies["accepted"]),
+            (_("Offers declined"), vacancies["declined"]),
+            (_("Offers still open"), vacancies["open"]),
+            (_("Sublets turned into first-hand contracts"), housing["contracts_converted"]),
+        ):
+            row += 1
+            summary.write_row(row, 0, [str(label), value], cell)
 
     funnel = book.add_worksheet(_("Funnel")[:31])
     funnel.set_column(0, 0, 30)

@@ -241,6 +241,12 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
         target_rows.append(target_progress(target, value))
 
     funnel = funnel_counts(period, partner_id=partner_id)
+    outcomes = establishment_outcomes(period, partner_id=partner_id)
+    housing = (
+        housing_company_figures(period, company_id=partnership.housing_company_id)
+        if partnership.housing_company_id
+        else None
+    )
     monthly = monthly_counts(period, partner_id=partner_id)
     return {
         "partnership": partnership,
@@ -260,6 +266,8 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
         "targets": target_rows,
         "funnel": funnel,
         "monthly": monthly,
+        "outcomes": outcomes,
+        "housing": housing,
     }
 
 
@@ -365,3 +373,60 @@ def shown(value) -> Any:
     if isinstance(value, int) and 0 < value < SMALL_NUMBER:
         return FEWER_THAN_FIVE
     return value
+
+
+def establishment_outcomes(period: Period, *, partner_id: int) -> dict[str, Any]:
+    """Of the partner's households whose two-year establishment period ended by the end of the
+    period and whose outcome is recorded: how many are in work, in studies, or other."""
+    from newcomers.models import NewcomerCase
+
+    counts = NewcomerCase.objects.filter(
+        partner_id=partner_id,
+        establishment_ends_on__lt=period.end.date(),
+    ).aggregate(
+        recorded=Count("pk", filter=~Q(outcome="")),
+        in_work=Count("pk", filter=Q(outcome=NewcomerCase.Outcome.IN_WORK)),
+        in_studies=Count("pk", filter=Q(outcome=NewcomerCase.Outcome.IN_STUDIES)),
+        other=Count("pk", filter=Q(outcome=NewcomerCase.Outcome.OTHER)),
+    )
+    recorded = counts["recorded"]
+    counts["share_in_work"] = round(100 * counts["in_work"] / recorded) if recorded else None
+    return counts
+
+
+def housing_company_figures(period: Period, *, company_id: int) -> dict[str, Any]:
+    """The housing company's part: units, allotments, vacancies and the quota, contracts."""
+    from django.db.models import Sum
+
+    from housing.models import Allotment, ContractTransition, Unit, Vacancy
+
+    in_period = {"created_at__gte": period.start, "created_at__lt": period.end}
+    allotments = Allotment.objects.filter(company_id=company_id).filter(
+        Q(period_end__isnull=True) | Q(period_end__gte=period.first_day),
+        period_start__lte=period.last_day,
+    )
+    allotment_totals = allotments.aggregate(count=Sum("count"), in_use=Sum("in_use"))
+    vacancies = Vacancy.objects.filter(company_id=company_id, **in_period).aggregate(
+        recorded=Count("pk"),
+        offered=Count("pk", filter=Q(offered=True)),
+        replacements=Count("pk", filter=Q(as_replacement=True)),
+        accepted=Count("pk", filter=Q(status=Vacancy.Status.ACCEPTED)),
+        declined=Count("pk", filter=Q(status=Vacancy.Status.DECLINED)),
+        open=Count("pk", filter=Q(status=Vacancy.Status.OFFERED)),
+    )
+    converted = ContractTransition.objects.filter(
+        contract__company_id=company_id, to_state="first_hand", **in_period
+    ).count()
+    return {
+        "units": Unit.objects.filter(company_id=company_id).count(),
+        "allotments": [
+            {**row, "kind_label": Allotment.Kind(row["kind"]).label}
+            for row in allotments.order_by("period_start").values(
+                "kind", "description", "count", "in_use", "period_start", "period_end"
+            )
+        ],
+        "allotted": allotment_totals["count"] or 0,
+        "allotted_in_use": allotment_totals["in_use"] or 0,
+        "vacancies": vacancies,
+        "contracts_converted": converted,
+    }

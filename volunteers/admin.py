@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import (
     CallAttempt,
     Campaign,
+    FollowUp,
     HomeVisit,
     HostNote,
     QueueEntry,
@@ -73,3 +77,39 @@ class HomeVisitAdmin(ReadOnlyAdmin):
 class HostNoteAdmin(ReadOnlyAdmin):
     list_display = ["home", "author", "created_at"]
     list_select_related = ["home", "author"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["label", "match", "due_on", "responsible", "done_at", "done_by"]
+    list_filter = ["responsible", ("done_at", admin.EmptyFieldListFilter), "due_on"]
+    list_select_related = ["match__case", "match__home", "done_by"]
+    readonly_fields = ["match", "after_days", "due_on", "responsible", "done_at", "done_by"]
+    fields = [*readonly_fields, "note"]
+    actions = ["mark_done"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def save_model(self, request, obj, form, change):
+        if obj.done_at is None:
+            services.complete_follow_up(follow_up=obj, user=request.user, note=obj.note)
+        else:
+            obj.save(update_fields=["note"])
+
+    @admin.action(description=_("Mark as done"))
+    def mark_done(self, request, queryset):
+        done = 0
+        for follow_up in queryset.filter(done_at__isnull=True):
+            services.complete_follow_up(follow_up=follow_up, user=request.user, note="")
+            done += 1
+        messages.success(request, _("%(count)d follow-ups marked as done.") % {"count": done})

@@ -302,3 +302,68 @@ class HomeVisit(models.Model):
         "rent_agreed",
         "host_questions",
     ]
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(done_at__isnull=True)
+
+    def visible_to(self, user):
+        """Follow-ups of the person's organisation: the volunteers' ones for the volunteer
+        organisation, the partner's own for its coordinators."""
+        from accounts.models import Organisation
+        from accounts.scoping import sees_everything
+
+        if sees_everything(user):
+            return self
+        organisation = getattr(user, "organisation", None)
+        if organisation is None:
+            return self.none()
+        if organisation.kind == Organisation.Kind.VOLUNTEER_ORGANISATION:
+            return self.filter(responsible=FollowUp.Responsible.VOLUNTEERS)
+        if organisation.kind == Organisation.Kind.PARTNER:
+            return self.filter(match__case__partner_id=organisation.pk)
+        return self.none()
+
+
+class FollowUp(models.Model):
+    """A follow-up contact after a household moved in (e.g. after two weeks and three months):
+    how the stay goes, for the household and for the host."""
+
+    class Responsible(models.TextChoices):
+        VOLUNTEERS = "volunteers", _("The volunteer organisation")
+        PARTNER = "partner", _("The partner's coordinators")
+
+    match = models.ForeignKey("matching.Match", on_delete=models.CASCADE, related_name="follow_ups")
+    after_days = models.PositiveSmallIntegerField(_("days after move-in"))
+    due_on = models.DateField(_("due on"))
+    responsible = models.CharField(_("responsible"), max_length=20, choices=Responsible.choices)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(_("how it goes"), max_length=2000, blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        indexes = [
+            models.Index(
+                fields=["responsible", "due_on"],
+                name="followup_due_idx",
+                condition=models.Q(done_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.due_on})"
+
+    @property
+    def label(self) -> str:
+        labels = dict(settings.FOLLOW_UPS)
+        return str(
+            labels.get(self.after_days, _("After %(days)d days") % {"days": self.after_days})
+        )

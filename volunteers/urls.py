@@ -16,6 +16,9 @@ urlpatterns = [
     path("homes/<int:home_id>/visit/", views.book_visit, name="book_visit"),
     path("homes/<int:home_id>/duplicates/", views.duplicates, name="duplicates"),
     path("visits/<int:visit_id>/", views.visit, name="visit"),
+    path(
+        "follow-ups/<int:follow_up_id>/done/", views.complete_follow_up, name="complete_follow_up"
+    ),
     path("applications/", views.applications, name="applications"),
     path(
         "applications/<int:application_id>/approve/",

@@ -30,7 +30,15 @@ from .forms import (
     VisitReportForm,
     VolunteerApplicationForm,
 )
-from .models import CallAttempt, Campaign, HomeVisit, HostNote, QueueEntry, VolunteerApplication
+from .models import (
+    CallAttempt,
+    Campaign,
+    FollowUp,
+    HomeVisit,
+    HostNote,
+    QueueEntry,
+    VolunteerApplication,
+)
 
 VOLUNTEERS = (roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR)
 COORDINATORS = (roles.VOLUNTEER_COORDINATOR,)
@@ -107,10 +115,12 @@ def start(request):
     )
     calls_today = CallAttempt.objects.filter(volunteer=request.user, created_at__date=today).count()
     context = {
+        "follow_ups": services.due_follow_ups(user=request.user, today=today)[:20],
         "held": services.held_entry(volunteer=request.user, now=now),
         "visits": visits,
         "callbacks": callbacks,
         "calls_today": calls_today,
+        "today": today,
         "is_coordinator": has_role(request.user, roles.VOLUNTEER_COORDINATOR),
     }
     return render(request, "volunteers/start.html", context)
@@ -447,3 +457,18 @@ def duplicates(request, home_id):
         "volunteers/duplicates.html",
         {"home": home, "others": others, "form": form},
     )
+
+
+@role_required(*VOLUNTEERS)
+@require_POST
+def complete_follow_up(request, follow_up_id):
+    follow_up = get_object_or_404(FollowUp.objects.visible_to(request.user), pk=follow_up_id)
+    try:
+        services.complete_follow_up(
+            follow_up=follow_up, user=request.user, note=request.POST.get("note", "")[:2000]
+        )
+    except TransitionNotAllowed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Follow-up saved. Thank you!"))
+    return redirect("volunteers:start")

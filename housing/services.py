@@ -1,0 +1,220 @@
+"""The housing company's rules: the vacancy quota, offered flats, sublets that become first-hand
+contracts."""
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from accounts.models import User
+from hosts.models import Home
+from hosts.workflow import HOME_WORKFLOW, transition_home
+from notifications.services import queue_email
+from workflow.engine import SYSTEM, Transition, TransitionNotAllowed, Workflow
+from workflow.models import ActorKind
+
+from .models import Contract, ContractTransition, QuotaAgreement, Unit, Vacancy
+
+CONTRACT_WORKFLOW = Workflow(
+    name="contract",
+    model=Contract,
+    log_model=ContractTransition,
+    log_fk="contract",
+    states=Contract.Kind,
+    initial=Contract.Kind.SUBLET,
+    status_field="kind",
+    transitions=[
+        Transition(
+            "convert",
+            _("Becomes a first-hand contract"),
+            (Contract.Kind.SUBLET,),
+            Contract.Kind.FIRST_HAND,
+            frozenset({SYSTEM}),
+            reason_required=True,
+        )
+    ],
+)
+
+
+def _check_staff(user: User | None, company_id: int) -> None:
+    if user is None or user.is_superuser:
+        return
+    if user.organisation_id != company_id:
+        raise TransitionNotAllowed(_("You can only record vacancies of your own company."))
+
+
+def active_agreement(*, company_id: int, on: date) -> QuotaAgreement | None:
+    return (
+        QuotaAgreement.objects.filter(company_id=company_id, period_start__lte=on)
+        .filter(Q(period_end__isnull=True) | Q(period_end__gte=on))
+        .order_by("-period_start")
+        .first()
+    )
+
+
+def record_vacancy(
+    *, unit: Unit, notice_given_on: date, available_from: date, user: User | None
+) -> Vacancy:
+    """Staff record that a tenant has given notice. The agreement's row is locked while the
+    vacancy is counted, so staff recording vacancies at the same moment are counted one after the
+    other: every vacancy gets the next number, and every Nth one (or the next one after a declined
+    offer, if the agreement says so) is offered to the integration unit."""
+    _check_staff(user, unit.company_id)
+    if available_from < notice_given_on:
+        raise TransitionNotAllowed(_("The flat cannot be free before the notice was given."))
+    agreement = active_agreement(company_id=unit.company_id, on=notice_given_on)
+    if agreement is None:
+        raise TransitionNotAllowed(_("There is no quota agreement for this date."))
+    with transaction.atomic():
+        agreement = QuotaAgreement.objects.select_for_update().get(pk=agreement.pk)
+        agreement.vacancies_counted += 1
+        sequence = agreement.vacancies_counted
+        offered = sequence % agreement.every_nth == 0
+        as_replacement = False
+        if not offered and agreement.replacements_owed > 0:
+            offered = as_replacement = True
+            agreement.replacements_owed -= 1
+        agreement.save(update_fields=["vacancies_counted", "replacements_owed"])
+        vacancy = Vacancy.objects.create(
+            agreement=agreement,
+            company_id=unit.company_id,
+            unit=unit,
+            notice_given_on=notice_given_on,
+            available_from=available_from,
+            sequence=sequence,
+            offered=offered,
+            as_replacement=as_replacement,
+            status=Vacancy.Status.OFFERED if offered else Vacancy.Status.LET_NORMALLY,
+            recorded_by=user,
+        )
+        if offered:
+            vacancy.home = _offer_home(vacancy, agreement)
+            vacancy.save(update_fields=["home"])
+    return vacancy
+
+
+def _offer_home(vacancy: Vacancy, agreement: QuotaAgreement) -> Home:
+    """The offered flat becomes a home in the matching workflow, referred to the integration
+    unit, and is matched to a newcomer case like any other home."""
+    unit = vacancy.unit
+    home = Home.objects.create(
+        unit=unit,
+        street_address=unit.street_address,
+        postcode=unit.postcode,
+        municipality=unit.municipality,
+        kind=Home.Kind.WHOLE_HOME,
+        beds=min(unit.rooms * 2, 20),
+        available_from=vacancy.available_from,
+        available_months=None,
+        rent_per_month=unit.rent_per_month,
+        household_description=str(_("An empty flat of the housing company")),
+        smoking=Home.Smoking.NO,
+        languages=[],
+        step_free_access=unit.step_free_access,
+        heard_from=Home.HeardFrom.OTHER,
+    )
+    HOME_WORKFLOW.log_created(home, actor_kind=ActorKind.SYSTEM)
+    transition_home(
+        home=home,
+        name="offer_from_company",
+        actor_kind=ActorKind.SYSTEM,
+        changes={"partner": agreement.integration_unit},
+        reason=str(_("Vacancy no. %(n)s under the quota") % {"n": vacancy.sequence}),
+    )
+    return home
+
+
+def decline_offer(*, vacancy: Vacancy, user: User, reason: str) -> Vacancy:
+    """The integration unit declines an offered flat: it goes back to the company with the
+    reason, and, if the agreement says so, the next vacancy replaces it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionNotAllowed(_("Please give a reason for this step."))
+    if not user.is_superuser and user.organisation_id != vacancy.agreement.integration_unit_id:
+        raise TransitionNotAllowed(_("Only the integration unit can decline the offer."))
+    with transaction.atomic():
+        locked = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
+        if locked.status != Vacancy.Status.OFFERED:
+            raise TransitionNotAllowed(_("Only an open offer can be declined."))
+        if locked.home_id:
+            transition_home(
+                home=locked.home, name="withdraw", actor_kind=ActorKind.SYSTEM, reason=reason
+            )
+        locked.status = Vacancy.Status.DECLINED
+        locked.decline_reason = reason[:300]
+        locked.save(update_fields=["status", "decline_reason"])
+        agreement = QuotaAgreement.objects.select_for_update().get(pk=locked.agreement_id)
+        if agreement.replace_declined:
+            agreement.replacements_owed += 1
+            agreement.save(update_fields=["replacements_owed"])
+    return locked
+
+
+def open_sublet(*, match, starts_on: date) -> Contract:
+    """A household moves into a company flat: a sublet through the municipality begins."""
+    home = match.home
+    contract, created = Contract.objects.get_or_create(
+        match=match,
+        defaults={"company_id": home.unit.company_id, "unit": home.unit, "starts_on": starts_on},
+    )
+    if created:
+        CONTRACT_WORKFLOW.log_created(contract, actor_kind=ActorKind.SYSTEM)
+        Vacancy.objects.filter(home=home, status=Vacancy.Status.OFFERED).update(
+            status=Vacancy.Status.ACCEPTED
+        )
+    return contract
+
+
+def record_employment_service_registration(
+    *, contract: Contract, registered_on: date, user: User
+) -> Contract:
+    """The tenant is registered with the Public Employment Service: the sublet becomes a
+    first-hand contract at once, logged, with an e-mail to the company's staff and the partner's
+    coordinators. Recording it again changes nothing and sends nothing."""
+    with transaction.atomic():
+        locked = Contract.objects.select_for_update().get(pk=contract.pk)
+        if locked.kind == Contract.Kind.FIRST_HAND:
+            return locked
+        locked.registered_with_employment_service_on = registered_on
+        locked.save(update_fields=["registered_with_employment_service_on"])
+        who = user.get_full_name() or user.username
+        CONTRACT_WORKFLOW.apply(
+            locked,
+            "convert",
+            actor_kind=ActorKind.SYSTEM,
+            reason=str(
+                _("Registered with the Public Employment Service on %(day)s (recorded by %(who)s)")
+                % {"day": registered_on.isoformat(), "who": who}
+            ),
+            changes={"converted_at": timezone.now()},
+        )
+        _notify_conversion(locked)
+    contract.refresh_from_db()
+    return contract
+
+
+def _notify_conversion(contract: Contract) -> None:
+    case = contract.match.case
+    recipients = (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(groups__name=roles.HOUSING_COMPANY_STAFF, organisation_id=contract.company_id)
+            | Q(groups__name=roles.PARTNER_COORDINATOR, organisation_id=case.partner_id)
+        )
+        .distinct()
+    )
+    for person in recipients:
+        if person.email:
+            queue_email(
+                to=person.email,
+                template="contract_converted",
+                context={
+                    "name": person.get_full_name() or person.username,
+                    "unit": contract.unit,
+                    "case": case.reference,
+                },
+                language=person.language,
+            )
