@@ -178,6 +178,15 @@ class Home(models.Model):
         limit_choices_to={"kind": "partner"},
         help_text=_("The partner the home is referred to; its coordinators see the home."),
     )
+    place = models.ForeignKey(
+        "matching.Place",
+        verbose_name=_("place"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="homes",
+        help_text=_("Where the home is, for distances; found from the municipality given."),
+    )
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("duplicate of"),
@@ -196,7 +205,10 @@ class Home(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("home")
         verbose_name_plural = _("homes")
-        indexes = [models.Index(fields=["status", "created_at"], name="home_status_created_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="home_status_created_idx"),
+            models.Index(fields=["partner", "status", "beds"], name="home_partner_open_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(host__isnull=False) | models.Q(unit__isnull=False),

@@ -62,6 +62,14 @@ class InvalidLink(Exception):
         self.message = message
 
 
+def locate(home: Home):
+    """The place of the home, from the municipality the host gave (and the partner's districts
+    once the home is referred)."""
+    from matching.places import resolve_place
+
+    return resolve_place(home.municipality, partner_id=home.partner_id)
+
+
 # Links -----------------------------------------------------------------------------------------
 
 
@@ -126,7 +134,9 @@ def register_host(
             consent_given_at=now,
             consent_language=consent_language,
         )
-        home = Home.objects.create(host=host, **{k: offer[k] for k in OFFER_FIELDS if k in offer})
+        home = Home(host=host, **{k: offer[k] for k in OFFER_FIELDS if k in offer})
+        home.place = locate(home)
+        home.save()
         HomeTransition.objects.create(
             home=home,
             from_state="",
@@ -207,6 +217,7 @@ def change_offer(
         for field_name in OFFER_FIELDS:
             if field_name in offer:
                 setattr(home, field_name, offer[field_name])
+        home.place = locate(home)
         home.save()
         host = home.host
         if name is not None:

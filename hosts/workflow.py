@@ -228,4 +228,9 @@ def notify_host(*, home: Home, template: str, context: dict | None = None) -> No
 
 def refer_home(*, home: Home, partner, user) -> HomeTransition:
     """A volunteer coordinator refers a visited home to a partner, whose coordinators then see it."""
-    return transition_home(home=home, name="refer", user=user, changes={"partner": partner})
+    from matching.places import resolve_place
+
+    place = resolve_place(home.municipality, partner_id=partner.pk) or home.place
+    return transition_home(
+        home=home, name="refer", user=user, changes={"partner": partner, "place": place}
+    )

