@@ -17,4 +17,5 @@ def navigation(request):
             roles.DATA_PROTECTION_OFFICER,
         ),
         "nav_admin": user.is_staff,
+        "nav_privacy": has_role(user, roles.DATA_PROTECTION_OFFICER),
     }

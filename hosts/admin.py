@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import ScopedAdminMixin, StepForm, TransitionLogInline, WorkflowAdminMixin
 
 from .models import ErasureRecord, Home, HomeTransition, Host
@@ -26,7 +27,7 @@ class HomeInline(admin.TabularInline):
 
 
 @admin.register(Host)
-class HostAdmin(admin.ModelAdmin):
+class HostAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "email", "phone", "language", "created_at", "confirmed_at"]
     list_filter = ["language", ("confirmed_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "email", "phone"]
@@ -62,7 +63,7 @@ class ReferForm(StepForm):
 
 
 @admin.register(Home)
-class HomeAdmin(WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class HomeAdmin(AccessLoggedAdminMixin, WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     workflow = HOME_WORKFLOW
     step_forms = {"refer": ReferForm}
     list_display = [

@@ -248,6 +248,7 @@ class ErasureRecord(models.Model):
     class Channel(models.TextChoices):
         SELF_SERVICE = "self_service", _("The person, through self-service")
         STAFF = "staff", _("Staff, on the person's request")
+        RETENTION = "retention", _("The retention rules, when the time was up")
 
     subject_kind = models.CharField(_("kind of person"), max_length=20, default="host")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)

@@ -10,6 +10,7 @@ from accounts.models import Organisation
 from accounts.scoping import partner_filter, sees_everything
 from hosts.models import Home
 from newcomers.models import NewcomerCase
+from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import ScopedAdminMixin, StepForm, TransitionLogInline, WorkflowAdminMixin
 from workflow.engine import TransitionNotAllowed
 
@@ -113,7 +114,7 @@ class ProposeMatchForm(forms.ModelForm):
 
 
 @admin.register(Match)
-class MatchAdmin(WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class MatchAdmin(AccessLoggedAdminMixin, WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     workflow = services.MATCH_WORKFLOW
     step_forms = {
         "reject": ReasonStepForm,

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "django_celery_beat",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "accounts",
     "workflow",
     "notifications",
@@ -52,6 +55,7 @@ INSTALLED_APPS = [
     "newcomers",
     "matching",
     "housing",
+    "privacy",
     "volunteers",
     "reports",
 ]
@@ -64,9 +68,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "matching_portal.urls"
@@ -107,6 +120,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Staff and managers confirm a code from an authenticator app after the password.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
+OTP_TOTP_ISSUER = "Hem för nyanlända"
+
+# Lock-out after repeated failed log-ins (django-axes): per user name and per address, for half
+# an hour.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME_HOURS = env.float("AXES_COOLOFF_TIME_HOURS", default=0.5)
+AXES_COOLOFF_TIME = AXES_COOLOFF_TIME_HOURS
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# An idle session ends after this many seconds (every request renews it).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -167,6 +199,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_pending_emails",
         "schedule": 60.0,
     },
+    "apply-retention": {
+        "task": "privacy.tasks.apply_retention",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # A partnership's year-end report is produced once its period has ended.
     "produce-due-year-end-reports": {
         "task": "reports.tasks.produce_due_year_end_reports",
@@ -192,6 +228,15 @@ HOST_CONFIRM_LINK_MAX_AGE = env.int("HOST_CONFIRM_LINK_MAX_AGE", default=7 * 24 
 HOST_SELF_SERVICE_LINK_MAX_AGE = env.int("HOST_SELF_SERVICE_LINK_MAX_AGE", default=30 * 24 * 3600)
 # The call queue: how long a volunteer holds a host they claimed.
 CALL_LEASE_MINUTES = env.int("CALL_LEASE_MINUTES", default=15)
+
+# Retention (days): personal data is anonymised by the scheduled task privacy.tasks.apply_retention.
+RETENTION_DAYS = {
+    "hosts_after_withdrawal": env.int("RETENTION_HOSTS_DAYS", default=180),
+    "declined_volunteers": env.int("RETENTION_DECLINED_VOLUNTEERS_DAYS", default=90),
+    "closed_cases": env.int("RETENTION_CLOSED_CASES_DAYS", default=365),
+    "call_notes": env.int("RETENTION_CALL_NOTES_DAYS", default=365),
+    "visit_reports": env.int("RETENTION_VISIT_REPORTS_DAYS", default=365),
+}
 
 # Follow-up contacts after a household moves in: (days after move-in, label).
 FOLLOW_UPS = [(14, _("After two weeks")), (91, _("After three months"))]

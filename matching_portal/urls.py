@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts import views as accounts_views
+from accounts.two_factor import two_factor
 
 admin.site.site_header = _("Housing portal administration")
 admin.site.site_title = _("Housing portal")
@@ -14,6 +15,10 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("volunteer/", include("volunteers.urls")),
     path("reports/", include("reports.urls")),
+    path("privacy-officer/", include("privacy.urls")),
+    path("accounts/two-factor/", two_factor, name="two_factor"),
     path("home/", accounts_views.home, name="home"),
     path("", include("hosts.urls")),
 ]
+
+handler403 = "privacy.views.permission_denied"

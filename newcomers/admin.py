@@ -13,6 +13,7 @@ from accounts.access import has_role
 from accounts.models import Organisation
 from accounts.scoping import sees_everything
 from hosts.languages import LANGUAGE_CHOICES
+from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import ScopedAdminMixin, TransitionLogInline, WorkflowAdminMixin
 from workflow.engine import TransitionNotAllowed
 
@@ -197,7 +198,9 @@ class SuggestionsMixin:
         return TemplateResponse(request, "admin/newcomers/plan.html", context)
 
 
-class NewcomerCaseAdmin(SuggestionsMixin, WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class NewcomerCaseAdmin(
+    AccessLoggedAdminMixin, SuggestionsMixin, WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin
+):
     workflow = CASE_WORKFLOW
     form = NewcomerCaseForm
     change_form_template = "admin/newcomers/newcomercase/change_form.html"

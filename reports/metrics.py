@@ -213,7 +213,9 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
         lead_times[key] = {"median": days(values[0.5]), "p90": days(values[0.9])}
 
     reached_within = {}
-    targets = list(partnership.targets.all())
+    # In the order of the catalogue, as the report lists them (not alphabetically by code).
+    catalogue = list(Metric)
+    targets = sorted(partnership.targets.all(), key=lambda t: catalogue.index(t.metric))
     for n in sorted(
         {t.within_days for t in targets if t.metric == Metric.REACHED_WITHIN_DAYS} | {7}
     ):

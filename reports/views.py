@@ -9,6 +9,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.access import role_required
+from privacy.models import AccessLog
+from privacy.services import log_access
 from workflow.engine import TransitionNotAllowed
 
 from . import documents, metrics, services
@@ -106,6 +108,7 @@ def download(request, run_id, file_kind):
         services.record_download(run=run, user=request.user, file_kind=file_kind)
     except TransitionNotAllowed:
         raise Http404 from None
+    log_access(user=request.user, action=AccessLog.Action.DOWNLOAD, obj=run, where="reports")
     field = run.pdf if file_kind == "pdf" else run.xlsx
     if not field:
         raise Http404

@@ -175,3 +175,149 @@ def local_cache():
     with override_settings(CACHES={"default": backend}):
         cache.clear()
         yield
+
+
+# The volunteers' call queue --------------------------------------------------------------------
+
+
+@pytest.fixture
+def other_volunteer(db):
+    """A second volunteer working the same call queue."""
+    from tests.factories import UserFactory
+
+    return UserFactory(roles=["volunteer"], username="volontar2")
+
+
+@pytest.fixture
+def volunteer_client(client, volunteer):
+    """The test client, logged in as ``volunteer``."""
+    client.force_login(volunteer)
+    return client
+
+
+@pytest.fixture
+def role_groups():
+    """The role groups, made again if a transactional test before this one flushed them.
+
+    Migrations make the groups; a ``transaction=True`` test empties every table when it ends, so a
+    later transactional test on the same worker would otherwise get users without roles.
+    """
+    from django.apps import apps
+
+    from accounts.roles import sync_role_groups
+
+    sync_role_groups(apps)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _role_groups_in_a_reused_database(django_db_setup, django_db_blocker):
+    """With --reuse-db (the default here) a PostgreSQL test database is kept between runs; if the
+    last run ended with a ``transaction=True`` test, its tables were emptied, the role groups made
+    by migrations among them, and every role check of the next run would fail. Make them again
+    once per session when they are missing. (The app configs' ``models_module``, which
+    ``sync_role_groups`` sets to None, is put back.)"""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import ROLE_PERMISSIONS, sync_role_groups
+
+    with django_db_blocker.unblock():
+        if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
+            modules = {config.label: config.models_module for config in apps.get_app_configs()}
+            sync_role_groups(apps)
+            for config in apps.get_app_configs():
+                config.models_module = modules[config.label]
+
+
+# The housing company ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def company_staff(organisations):
+    """A member of staff of the housing company ``organisations["housing"]`` (Krokomsbostäder)."""
+    from tests.factories import staff_user
+
+    return staff_user(
+        "housing_company_staff", organisations["housing"], username="bostadsbolag", language="en"
+    )
+
+
+@pytest.fixture
+def other_company(db):
+    from accounts.models import Organisation
+    from tests.factories import OrganisationFactory
+
+    return OrganisationFactory(name="Grannbostäder", kind=Organisation.Kind.HOUSING_COMPANY)
+
+
+@pytest.fixture
+def other_company_staff(other_company):
+    from tests.factories import staff_user
+
+    return staff_user("housing_company_staff", other_company, username="grannbostader")
+
+
+@pytest.fixture
+def quota(organisations):
+    """Krokomsbostäder offers every 5th vacancy to the partner's integration unit."""
+    from tests.factories import QuotaAgreementFactory
+
+    return QuotaAgreementFactory(
+        company=organisations["housing"], integration_unit=organisations["partner"]
+    )
+
+
+@pytest.fixture
+def fast_password_hashing(settings):
+    """Hash passwords with MD5: the real hasher takes half a second per user made by
+    ``UserFactory`` on this machine. Only for tests that do not test hashing itself."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Places and match suggestions ------------------------------------------------------------------
+
+
+def _load_localities() -> None:
+    """Sweden's localities, loaded again as migration ``matching.0004`` loads them, if a
+    ``transaction=True`` test emptied the table (flushes do not re-run data migrations)."""
+    import importlib
+
+    from django.apps import apps
+
+    from matching.models import Place
+
+    if not Place.objects.filter(kind=Place.Kind.LOCALITY).exists():
+        importlib.import_module("matching.migrations.0004_load_localities").load(apps, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _localities_in_a_reused_database(django_db_setup, django_db_blocker):
+    """With --reuse-db a test database emptied by the last run's transactional test has no
+    localities; put them back once per session (see ``_role_groups_in_a_reused_database``)."""
+    with django_db_blocker.unblock():
+        _load_localities()
+
+
+@pytest.fixture
+def localities(db):
+    """The GeoNames localities the suggestions use, by name: ``localities["Krokom"]``."""
+    from matching.models import Place
+
+    _load_localities()
+    names = ["Krokom", "Östersund", "Brunflo", "Järpen", "Åre", "Stockholm"]
+    found = {
+        place.name: place
+        for place in Place.objects.filter(kind=Place.Kind.LOCALITY, name__in=names).order_by(
+            "population"
+        )
+    }
+    assert set(found) == set(names), set(names) - set(found)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _two_factor_only_where_tested(request, settings):
+    """Staff log in with a second factor in production; tests of other things use force_login
+    and skip it. Tests marked ``two_factor`` (and the permission matrix) keep it on."""
+    if request.node.get_closest_marker("two_factor") is None:
+        settings.TWO_FACTOR_REQUIRED = False

@@ -1,6 +1,6 @@
 """Calendar files (.ics) for home visits, written with the icalendar library."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.utils import translation
@@ -19,8 +19,11 @@ def visit_ics(visit, *, language: str, for_host: bool) -> dict[str, str]:
         event = Event()
         event.add("uid", f"home-visit-{visit.pk}@{settings.SITE_URL.split('//')[-1]}")
         event.add("dtstamp", visit.created_at)
-        event.add("dtstart", visit.starts_at)
-        event.add("dtend", visit.starts_at + timedelta(minutes=visit.duration_minutes))
+        # In UTC: a TZID would need its VTIMEZONE (RFC 5545), and some calendars misplace the
+        # time without it.
+        starts = visit.starts_at.astimezone(UTC)
+        event.add("dtstart", starts)
+        event.add("dtend", starts + timedelta(minutes=visit.duration_minutes))
         if for_host:
             event.add("summary", _("Home visit from the volunteer organisation"))
             event.add(

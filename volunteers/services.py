@@ -340,39 +340,63 @@ def start_campaign(
 
 
 def end_campaign(*, campaign: Campaign) -> None:
+    """End the campaign: its hosts not yet called go back to the normal order. A home the
+    campaign brought back into the queue (one past its first call) leaves it again."""
     with transaction.atomic():
         Campaign.objects.filter(pk=campaign.pk, ended_at__isnull=True).update(
             ended_at=timezone.now()
         )
-        QueueEntry.objects.filter(campaign=campaign, rank=QueueEntry.Rank.CAMPAIGN).update(
-            rank=QueueEntry.Rank.NEW, campaign=None
+        uncalled = QueueEntry.objects.filter(campaign=campaign, rank=QueueEntry.Rank.CAMPAIGN)
+        uncalled.exclude(home__status=S.REGISTERED).update(
+            needs_call=False, rank=QueueEntry.Rank.NEW, campaign=None
         )
+        uncalled.update(rank=QueueEntry.Rank.NEW, campaign=None)
         QueueEntry.objects.filter(campaign=campaign).update(campaign=None)
     campaign.refresh_from_db()
 
 
 def campaign_progress(campaign: Campaign) -> dict[str, int]:
-    """Called, reached and remaining hosts of a campaign, by two aggregate queries."""
-    total = campaign.homes.count()
-    counts = CallAttempt.objects.filter(campaign=campaign).aggregate(
-        called=Count("home", distinct=True),
-        reached=Count("home", distinct=True, filter=Q(outcome__in=CallAttempt.REACHED)),
+    """Called, reached and remaining hosts of a campaign."""
+    return campaigns_progress([campaign])[campaign.pk]
+
+
+def campaigns_progress(campaigns) -> dict[int, dict[str, int]]:
+    """Called, reached and remaining hosts of each campaign, by campaign id: two aggregate
+    queries however many campaigns there are."""
+    ids = [campaign.pk for campaign in campaigns]
+    totals = dict(
+        Campaign.homes.through.objects.filter(campaign_id__in=ids)
+        .values("campaign_id")
+        .annotate(n=Count("home_id"))
+        .values_list("campaign_id", "n")
     )
-    called = counts["called"] or 0
-    reached = counts["reached"] or 0
-    remaining = max(total - called, 0)
-
-    def percent(n):
-        return round(100 * n / total) if total else 0
-
-    return {
-        "total": total,
-        "called": called,
-        "reached": reached,
-        "remaining": remaining,
-        "called_percent": percent(called),
-        "reached_percent": percent(reached),
+    counts = {
+        row["campaign_id"]: row
+        for row in CallAttempt.objects.filter(campaign_id__in=ids)
+        .values("campaign_id")
+        .annotate(
+            called=Count("home", distinct=True),
+            reached=Count("home", distinct=True, filter=Q(outcome__in=CallAttempt.REACHED)),
+        )
     }
+    progress = {}
+    for pk in ids:
+        total = totals.get(pk, 0)
+        called = counts.get(pk, {}).get("called", 0)
+        reached = counts.get(pk, {}).get("reached", 0)
+
+        def percent(n, total=total):
+            return round(100 * n / total) if total else 0
+
+        progress[pk] = {
+            "total": total,
+            "called": called,
+            "reached": reached,
+            "remaining": max(total - called, 0),
+            "called_percent": percent(called),
+            "reached_percent": percent(reached),
+        }
+    return progress
 
 
 # Home visits -------------------------------------------------------------------------------

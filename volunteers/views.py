@@ -15,6 +15,8 @@ from accounts import roles
 from accounts.access import has_role, role_required
 from accounts.throttle import over_limit, too_many_requests
 from hosts.models import Home
+from privacy.models import AccessLog
+from privacy.services import log_access
 from workflow.engine import TransitionNotAllowed
 
 from . import services
@@ -156,6 +158,9 @@ def queue(request):
     entry = services.held_entry(volunteer=request.user)
     if entry is None:
         return render(request, "volunteers/queue.html")
+    log_access(
+        user=request.user, action=AccessLog.Action.VIEW, obj=entry.home.host, where="call queue"
+    )
     return render(request, "volunteers/call.html", _call_context(entry, request.user))
 
 
@@ -288,6 +293,10 @@ def visit(request, visit_id):
         HomeVisit.objects.select_related("home__host").prefetch_related("volunteers"),
         pk=visit_id,
     )
+    if visit.home.host is not None:
+        log_access(
+            user=request.user, action=AccessLog.Action.VIEW, obj=visit.home.host, where="home visit"
+        )
     form = VisitReportForm(request.POST if request.method == "POST" else None, instance=visit)
     status = 200
     if request.method == "POST":
@@ -373,9 +382,9 @@ def campaigns(request):
             messages.success(request, _("The campaign has started."))
             return redirect("volunteers:campaign", campaign_id=campaign.pk)
         status = 400
-    items = [
-        (campaign, services.campaign_progress(campaign)) for campaign in Campaign.objects.all()[:20]
-    ]
+    shown = list(Campaign.objects.all()[:20])
+    progress = services.campaigns_progress(shown)
+    items = [(campaign, progress[campaign.pk]) for campaign in shown]
     return render(
         request, "volunteers/campaigns.html", {"form": form, "items": items}, status=status
     )
@@ -430,7 +439,13 @@ def referrals(request):
         else:
             messages.error(request, _("Choose a partner to refer the home to."))
         return redirect("volunteers:referrals")
-    return render(request, "volunteers/referrals.html", {"homes": homes[:100], "form": ReferForm()})
+    # The partners are read once, not once per home on the page.
+    partner_choices = list(ReferForm().fields["partner"].choices)
+    return render(
+        request,
+        "volunteers/referrals.html",
+        {"homes": homes[:100], "partner_choices": partner_choices},
+    )
 
 
 @role_required(*COORDINATORS)
@@ -438,6 +453,10 @@ def referrals(request):
 def duplicates(request, home_id):
     home = get_object_or_404(Home.objects.select_related("host"), pk=home_id)
     others = list(services.possible_duplicates(home))
+    for candidate in [home, *others]:
+        log_access(
+            user=request.user, action=AccessLog.Action.VIEW, obj=candidate.host, where="duplicates"
+        )
     candidates = Home.objects.select_related("host").filter(
         pk__in=[home.pk, *[o.pk for o in others]]
     )

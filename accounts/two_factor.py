@@ -1,0 +1,107 @@
+"""Two-factor log-in (TOTP, django-otp) for staff and managers.
+
+Everyone who works in the admin, and every manager, must confirm a code from an authenticator
+app after the password. The first time, the page shows a QR code to set the app up.
+"""
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from django import forms
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import roles
+from .access import has_role
+
+EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/favicon")
+
+
+def needs_two_factor(user) -> bool:
+    if not settings.TWO_FACTOR_REQUIRED or not user.is_authenticated:
+        return False
+    return user.is_staff or user.is_superuser or has_role(user, roles.MANAGER)
+
+
+class TwoFactorMiddleware:
+    """Sends staff and managers who have not confirmed a code to the two-factor page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and needs_two_factor(user)
+            and not user.is_verified()
+            and not request.path.startswith(EXEMPT_PREFIXES)
+        ):
+            return redirect(f"{reverse('two_factor')}?next={request.path}")
+        return self.get_response(request)
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+def _qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode("utf-8")
+
+
+@require_http_methods(["GET", "POST"])
+def two_factor(request):
+    from privacy.models import SecurityEvent
+    from privacy.services import security_event
+
+    if not request.user.is_authenticated:
+        return redirect("login")
+    target = request.GET.get("next") or reverse("home")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("home")
+    device = TOTPDevice.objects.devices_for_user(request.user, confirmed=None).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, name="authenticator", confirmed=False)
+    form = TokenForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and device.verify_token(form.cleaned_data["token"].strip()):
+            if not device.confirmed:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            return redirect(target)
+        security_event(kind=SecurityEvent.Kind.TWO_FACTOR_FAILED, path=request.path)
+        form.add_error(
+            None, _("That code is not right. Check the time on your phone and try again.")
+        )
+        status = 400
+    context = {"form": form, "setting_up": not device.confirmed}
+    if not device.confirmed:
+        context["qr_svg"] = _qr_svg(device.config_url)
+        context["secret"] = _base32_secret(device)
+    response = render(request, "registration/two_factor.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _base32_secret(device) -> str:
+    from base64 import b32encode
+
+    return b32encode(device.bin_key).decode("ascii")

@@ -1,0 +1,118 @@
+"""The data protection officer's records: the access log, security events, data requests and
+retention runs. All append-only."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnly(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("This log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("This log is append-only.")
+
+
+class AccessLog(AppendOnly):
+    """Staff opened personal data (a newcomer case, a host's details) or exported or downloaded
+    it: who, what, when. Searchable by the data protection officer, never editable."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Opened")
+        EXPORT = "export", _("Exported")
+        DOWNLOAD = "download", _("Downloaded")
+        ERASE = "erase", _("Erased")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("what"), max_length=10, choices=Action.choices)
+    object_type = models.CharField(_("kind of record"), max_length=40)
+    object_id = models.CharField(_("record"), max_length=40)
+    where = models.CharField(_("where"), max_length=40)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="accesslog_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} {self.object_type}#{self.object_id}"
+
+
+class SecurityEvent(AppendOnly):
+    """A log-in failure, a lock-out or a refused page: no names, no addresses, no user ids."""
+
+    class Kind(models.TextChoices):
+        LOGIN_FAILED = "login_failed", _("Log-in failed")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        PERMISSION_DENIED = "permission_denied", _("Permission refused")
+        TWO_FACTOR_FAILED = "two_factor_failed", _("Two-factor code wrong")
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    path = models.CharField(_("page"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DataRequest(models.Model):
+    """A person's request for access to, or erasure of, their data, as staff handled it."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("Access (a copy of the data)")
+        ERASURE = "erasure", _("Erasure")
+
+    kind = models.CharField(_("request"), max_length=10, choices=Kind.choices)
+    subject = models.CharField(
+        _("whose data"),
+        max_length=40,
+        help_text=_("The kind of person and the record, e.g. host #12; no names."),
+    )
+    received_on = models.DateField(_("received on"), default=timezone.localdate)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(_("handled"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-handled_at"]
+        verbose_name = _("data request")
+        verbose_name_plural = _("data requests")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject}"
+
+
+class RetentionRun(models.Model):
+    """One run of the retention rules: what was anonymised, by rule."""
+
+    ran_at = models.DateTimeField(_("ran"), default=timezone.now)
+    counts = models.JSONField(_("anonymised, by rule"), default=dict)
+
+    class Meta:
+        ordering = ["-ran_at"]
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+
+    def __str__(self) -> str:
+        return f"{self.ran_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,233 @@
+"""Privacy by design: the access log, security events, retention and data requests."""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import AccessLog, DataRequest, RetentionRun, SecurityEvent
+
+logger = logging.getLogger(__name__)
+
+
+def log_access(*, user, action: str, obj, where: str) -> None:
+    """One row: this person opened (or exported, downloaded) this record, now."""
+    if user is None or not user.is_authenticated:
+        return
+    AccessLog.objects.create(
+        user=user,
+        action=action,
+        object_type=obj._meta.label_lower if hasattr(obj, "_meta") else str(type(obj).__name__),
+        object_id=str(getattr(obj, "pk", obj)),
+        where=where[:40],
+    )
+
+
+def security_event(*, kind: str, path: str = "") -> None:
+    """A security event, without anything that identifies a person."""
+    try:
+        SecurityEvent.objects.create(kind=kind, path=(path or "")[:200])
+    except Exception:  # the log must never turn a refusal into an error page
+        logger.warning("Could not record a security event (%s).", kind)
+
+
+# Retention ----------------------------------------------------------------------------------
+
+
+def retention_days(name: str) -> int:
+    return settings.RETENTION_DAYS[name]
+
+
+def _withdrawn_or_unreachable_hosts(cutoff):
+    from hosts.models import Home, Host
+
+    stale_homes = Home.objects.filter(
+        status__in=[Home.Status.WITHDRAWN, Home.Status.UNREACHABLE, Home.Status.REJECTED],
+        status_changed_at__lt=cutoff,
+    )
+    active_homes = Home.objects.exclude(
+        status__in=[Home.Status.WITHDRAWN, Home.Status.UNREACHABLE, Home.Status.REJECTED]
+    )
+    return (
+        Host.objects.filter(erased_at__isnull=True, homes__in=stale_homes)
+        .exclude(homes__in=active_homes)
+        .distinct()
+    )
+
+
+def apply_retention(*, now=None) -> dict[str, int]:
+    """Anonymise what has been kept long enough (periods in settings.RETENTION_DAYS).
+
+    - hosts whose offers were withdrawn, unreachable or rejected: erased as on request;
+    - declined volunteer applications: name and contact details removed;
+    - closed newcomer cases: notes and case reference removed;
+    - call notes, notes on hosts and visit reports: their text removed;
+    - log-in attempts kept for the lock-out: deleted after the cool-off.
+    The anonymous rows stay, so the reports keep working.
+    """
+    from axes.models import AccessAttempt
+
+    from hosts.models import ErasureRecord
+    from hosts.services import erase_host
+    from newcomers.models import NewcomerCase
+    from volunteers.models import CallAttempt, HomeVisit, HostNote, VolunteerApplication
+
+    now = now or timezone.now()
+
+    def before(name):
+        return now - timedelta(days=retention_days(name))
+
+    counts: dict[str, int] = {}
+    hosts = list(_withdrawn_or_unreachable_hosts(before("hosts_after_withdrawal")))
+    for host in hosts:
+        erase_host(host=host, channel=ErasureRecord.Channel.RETENTION)
+    counts["hosts"] = len(hosts)
+    with transaction.atomic():
+        counts["volunteer_applications"] = (
+            VolunteerApplication.objects.filter(
+                status=VolunteerApplication.Status.DECLINED,
+                reviewed_at__lt=before("declined_volunteers"),
+            )
+            .exclude(name="")
+            .update(name="", email="", phone="", motivation="", area="", availability="")
+        )
+        closed = NewcomerCase.objects.filter(
+            status=NewcomerCase.Status.CLOSED,
+            status_changed_at__lt=before("closed_cases"),
+        ).exclude(notes="", reference__startswith="anon-")
+        counts["closed_cases"] = 0
+        for case_id in closed.values_list("pk", flat=True):
+            counts["closed_cases"] += NewcomerCase.objects.filter(pk=case_id).update(
+                notes="", reference=f"anon-{case_id}", preferred_areas=[]
+            )
+        counts["call_notes"] = (
+            CallAttempt.objects.filter(created_at__lt=before("call_notes"))
+            .exclude(note="")
+            .update(note="")
+        )
+        counts["host_notes"] = HostNote.objects.filter(
+            created_at__lt=before("call_notes")
+        ).delete()[0]
+        counts["visit_reports"] = (
+            HomeVisit.objects.filter(starts_at__lt=before("visit_reports"))
+            .exclude(Q(report="") & Q(reject_reason=""))
+            .update(report="", reject_reason="")
+        )
+        counts["login_attempts"] = AccessAttempt.objects.filter(
+            attempt_time__lt=now - timedelta(hours=settings.AXES_COOLOFF_TIME_HOURS)
+        ).delete()[0]
+        RetentionRun.objects.create(ran_at=now, counts=counts)
+    return counts
+
+
+# Data requests ------------------------------------------------------------------------------
+
+
+def find_people(*, email: str = "", phone: str = "") -> dict[str, list]:
+    """Everyone the portal holds under an e-mail address or a phone number."""
+    from accounts.models import User
+    from hosts.models import Host
+    from volunteers.models import VolunteerApplication
+
+    email = (email or "").strip()
+    phone = (phone or "").strip()
+    if not email and not phone:
+        return {"hosts": [], "applications": [], "users": []}
+
+    def match(email_field, phone_field=None):
+        condition = Q()
+        if email:
+            condition |= Q(**{f"{email_field}__iexact": email})
+        if phone and phone_field:
+            condition |= Q(**{phone_field: phone})
+        return condition
+
+    return {
+        "hosts": list(Host.objects.filter(match("email", "phone"), erased_at__isnull=True)),
+        "applications": list(VolunteerApplication.objects.filter(match("email", "phone"))),
+        "users": list(User.objects.filter(match("email"))),
+    }
+
+
+def export_person(
+    *, email: str = "", phone: str = "", handled_by, note: str = ""
+) -> dict[str, Any]:
+    """One file with all data about the person, and the request recorded."""
+    from hosts.services import export_host_data
+
+    people = find_people(email=email, phone=phone)
+    data = {
+        "exported_at": timezone.now().isoformat(),
+        "hosts": [export_host_data(host=host) for host in people["hosts"]],
+        "volunteer_applications": [
+            {
+                "name": a.name,
+                "email": a.email,
+                "phone": str(a.phone),
+                "languages": a.languages,
+                "area": a.area,
+                "availability": a.availability,
+                "motivation": a.motivation,
+                "status": a.status,
+                "applied": a.created_at.isoformat(),
+            }
+            for a in people["applications"]
+        ],
+        "accounts": [
+            {
+                "username": u.username,
+                "name": u.get_full_name(),
+                "email": u.email,
+                "organisation": str(u.organisation) if u.organisation else "",
+                "calls_made": u.call_attempts.count(),
+                "joined": u.date_joined.isoformat(),
+            }
+            for u in people["users"]
+        ],
+    }
+    subjects = _subjects(people)
+    DataRequest.objects.create(
+        kind=DataRequest.Kind.ACCESS, subject=subjects[:40], handled_by=handled_by, note=note[:300]
+    )
+    for host in people["hosts"]:
+        log_access(user=handled_by, action=AccessLog.Action.EXPORT, obj=host, where="data request")
+    return data
+
+
+def erase_person(*, email: str = "", phone: str = "", handled_by, note: str = "") -> dict[str, int]:
+    """Erase or anonymise everyone found under the address or number, and record the request.
+    Accounts are deactivated and stripped of their names (their history keeps its figures)."""
+    from hosts.models import ErasureRecord
+    from hosts.services import erase_host
+
+    people = find_people(email=email, phone=phone)
+    subjects = _subjects(people)
+    with transaction.atomic():
+        for host in people["hosts"]:
+            erase_host(host=host, channel=ErasureRecord.Channel.STAFF)
+        for application in people["applications"]:
+            type(application).objects.filter(pk=application.pk).update(
+                name="", email="", phone="", motivation="", area="", availability=""
+            )
+        for user in people["users"]:
+            type(user).objects.filter(pk=user.pk).update(
+                first_name="", last_name="", email="", is_active=False
+            )
+        DataRequest.objects.create(
+            kind=DataRequest.Kind.ERASURE,
+            subject=subjects[:40],
+            handled_by=handled_by,
+            note=note[:300],
+        )
+    return {key: len(value) for key, value in people.items()}
+
+
+def _subjects(people) -> str:
+    parts = [f"host #{h.pk}" for h in people["hosts"]]
+    parts += [f"applicant #{a.pk}" for a in people["applications"]]
+    parts += [f"user #{u.pk}" for u in people["users"]]
+    return ", ".join(parts) or "nobody found"
