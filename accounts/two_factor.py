@@ -62,7 +62,8 @@ def _qr_svg(url: str) -> str:
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     buffer = io.BytesIO()
     image.save(buffer)
-    return buffer.getvalue().decode("utf-8")
+    svg = buffer.getvalue().decode("utf-8")
+    return svg[svg.index("<svg") :]  # inline in HTML: without the XML declaration
 
 
 @require_http_methods(["GET", "POST"])
