@@ -310,11 +310,17 @@ def best_plan(cases: list[NewcomerCase]) -> Plan:
     matrix, cases, home_ids = fit_matrix(cases, weights)
     if matrix.size == 0:
         return Plan([], 0.0, 0.0, [])
-    rows, cols = linear_sum_assignment(matrix, maximize=True)
+    # A rectangular assignment pairs min(cases, homes) rows; with a large penalty on infeasible
+    # pairs it would first maximise the number of feasible pairs, and could then give two
+    # households a poor fit where one good fit is worth more (below greedy). Fits are never
+    # negative, so an infeasible pair counts 0 instead ("no home"): the best full assignment is
+    # then worth exactly the best partial one, and its infeasible pairs are dropped.
+    feasible = matrix > INFEASIBLE / 2
+    rows, cols = linear_sum_assignment(np.where(feasible, matrix, 0.0), maximize=True)
     pairs = [
         (cases[r].pk, home_ids[c], round(float(matrix[r, c]), 1))
         for r, c in zip(rows, cols, strict=True)
-        if matrix[r, c] > INFEASIBLE / 2
+        if feasible[r, c]
     ]
     greedy = greedy_plan(matrix, cases, home_ids)
     return Plan(

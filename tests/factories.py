@@ -176,3 +176,449 @@ def referred_home(partner, **kwargs) -> Home:
     Home.objects.filter(pk=home.pk).update(status=Home.Status.REFERRED, partner=partner)
     home.refresh_from_db()
     return home
+
+
+# Volunteers: applications, the call queue and home visits -----------------------------------
+
+
+class VolunteerApplicationFactory(factory.django.DjangoModelFactory):
+    """An application sent through /volunteer/join/, waiting for a coordinator."""
+
+    class Meta:
+        model = "volunteers.VolunteerApplication"
+
+    name = factory.Faker("name", locale="sv_SE")
+    email = factory.Sequence(lambda n: f"applicant{n}@example.org")
+    phone = factory.Sequence(lambda n: f"+4673{n % 10_000_000:07d}")
+    languages = factory.LazyFunction(lambda: ["sv", "en"])
+    area = "Frösön"
+    availability = "Vardagskvällar"
+    language = "sv"
+    consent_notice_version = "2026-11-01"
+    consent_given_at = factory.LazyFunction(timezone.now)
+
+
+def queued_home(*, registered_at=None, **kwargs) -> Home:
+    """A confirmed host's home in the volunteers' call queue, as confirming the e-mail leaves it.
+
+    ``registered_at`` sets when the home was registered (the queue calls the oldest first).
+    """
+    from volunteers.services import enqueue_home
+
+    if registered_at is not None:
+        kwargs["created_at"] = registered_at
+    home = HomeFactory(**kwargs)
+    enqueue_home(home=home)
+    return home
+
+
+def visit_booked_home(volunteers, *, starts_at=None, booked_by=None, **kwargs):
+    """A home whose host said yes on the phone and whose visit is booked; returns the visit.
+
+    The e-mails with calendar files are queued as ``volunteers.services.book_visit`` queues them.
+    """
+    from hosts.workflow import transition_home
+    from volunteers.services import book_visit
+
+    home = queued_home(**kwargs)
+    user = booked_by or volunteers[0]
+    transition_home(home=home, name="contact", user=user)
+    return book_visit(
+        home=home,
+        starts_at=starts_at or timezone.now() + timedelta(days=2),
+        volunteers=list(volunteers),
+        user=user,
+    )
+
+
+# Partnerships and their follow-up (reports) ----------------------------------------------------
+
+
+class PartnershipFactory(factory.django.DjangoModelFactory):
+    """A partnership for 2026 between a volunteer organisation and a partner."""
+
+    class Meta:
+        model = "reports.Partnership"
+
+    name = factory.Sequence(lambda n: f"Värdskap i Östersund {n}")
+    volunteer_organisation = factory.SubFactory(
+        OrganisationFactory, kind=Organisation.Kind.VOLUNTEER_ORGANISATION
+    )
+    partner = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.PARTNER)
+    period_start = factory.LazyFunction(lambda: timezone.localdate().replace(month=1, day=1))
+    period_end = factory.LazyFunction(lambda: timezone.localdate().replace(month=12, day=1))
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reports.Target"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    metric = "new_registrations"
+    goal = 100
+
+
+def home_with_history(registered_at, steps=(), *, partner=None, **kwargs) -> Home:
+    """A home registered at ``registered_at`` whose history then has ``steps``: a list of
+    ``(to_state, when)``. The home ends in the last state, referred to ``partner`` if given."""
+    home = HomeFactory(created_at=registered_at, **kwargs)
+    # The factory writes the first row "now"; the history says when it really happened.
+    HomeTransition.objects.filter(home=home).update(created_at=registered_at)
+    state = home.status
+    for to_state, when in steps:
+        HomeTransition.objects.create(
+            home=home, from_state=state, to_state=to_state, actor_kind="user", created_at=when
+        )
+        state = to_state
+    Home.objects.filter(pk=home.pk).update(status=state, partner=partner)
+    home.refresh_from_db()
+    return home
+
+
+def match_with_history(home, case, steps=(), *, proposed_at=None):
+    """A match of ``home`` and ``case`` proposed at ``proposed_at`` whose history then has
+    ``steps`` (``(to_state, when)``); it ends in the last state."""
+    from matching.models import Match, MatchTransition
+
+    proposed_at = proposed_at or (steps[0][1] if steps else timezone.now())
+    match = Match.objects.create(home=home, case=case, created_at=proposed_at)
+    MatchTransition.objects.create(
+        match=match, from_state="", to_state="proposed", actor_kind="user", created_at=proposed_at
+    )
+    state = "proposed"
+    for to_state, when in steps:
+        MatchTransition.objects.create(
+            match=match, from_state=state, to_state=to_state, actor_kind="user", created_at=when
+        )
+        state = to_state
+    Match.objects.filter(pk=match.pk).update(status=state)
+    match.refresh_from_db()
+    return match
+
+
+# The housing company: units, allotments, the vacancy quota --------------------------------------
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    """A flat of the housing company (``company`` is a housing company organisation)."""
+
+    class Meta:
+        model = "housing.Unit"
+
+    company = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.HOUSING_COMPANY)
+    reference = factory.Sequence(lambda n: f"KB-{n:05d}")
+    street_address = factory.Sequence(lambda n: f"Ringvägen {n % 90 + 1}")
+    postcode = "83531"
+    municipality = "Krokom"
+    rooms = 2
+    size_m2 = 58
+    rent_per_month = 6200
+
+
+class AllotmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "housing.Allotment"
+
+    company = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.HOUSING_COMPANY)
+    kind = "ordinary"
+    count = 10
+    in_use = 0
+    period_start = factory.LazyFunction(lambda: timezone.localdate().replace(month=1, day=1))
+
+
+class QuotaAgreementFactory(factory.django.DjangoModelFactory):
+    """Every 5th vacancy of ``company`` is offered to ``integration_unit``, declines replaced."""
+
+    class Meta:
+        model = "housing.QuotaAgreement"
+
+    company = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.HOUSING_COMPANY)
+    integration_unit = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.PARTNER)
+    every_nth = 5
+    replace_declined = True
+    period_start = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=365))
+
+
+def record_vacancies(count: int, *, unit, user=None, notice_given_on=None) -> list:
+    """``count`` tenants of ``unit`` give notice, one after the other, through
+    ``housing.services.record_vacancy``; returns the vacancies."""
+    from housing.services import record_vacancy
+
+    day = notice_given_on or timezone.localdate()
+    return [
+        record_vacancy(
+            unit=unit,
+            notice_given_on=day,
+            available_from=day + timedelta(days=30),
+            user=user,
+        )
+        for _ in range(count)
+    ]
+
+
+def offered_flat(agreement, *, user=None):
+    """The next vacancies of the agreement's company are recorded until one is offered; returns
+    that vacancy (its ``home`` is referred to the integration unit)."""
+    unit = UnitFactory(company=agreement.company)
+    while True:
+        (vacancy,) = record_vacancies(1, unit=unit, user=user)
+        if vacancy.offered:
+            return vacancy
+
+
+# Places and match suggestions ------------------------------------------------------------------
+
+
+def district(partner, name: str, latitude: float, longitude: float, **kwargs):
+    """A district ``partner`` keeps itself (a place GeoNames does not have, e.g. Nälden)."""
+    from matching.models import Place
+
+    return Place.objects.create(
+        name=name,
+        kind=Place.Kind.DISTRICT,
+        partner=partner,
+        latitude=latitude,
+        longitude=longitude,
+        **kwargs,
+    )
+
+
+def open_home(partner, **kwargs) -> Home:
+    """A home referred to ``partner`` and free, without its history (quick, for ranking tests):
+    4 beds, available in two weeks for a year, no pets, nobody smokes, step-free."""
+    fields = {
+        "status": Home.Status.REFERRED,
+        "partner": partner,
+        "beds": 4,
+        "available_months": 12,
+        "has_pets": False,
+        "smoking": Home.Smoking.NO,
+        "step_free_access": True,
+        "languages": ["sv"],
+        "rent_per_month": 3000,
+    }
+    fields.update(kwargs)
+    return HomeFactory(**fields)
+
+
+# One of everything: the permission matrix, the header checks and the fuzz tests ------------------
+
+
+def portal_world():
+    """A small portal with one object of every kind a page takes an id of, and the people of every
+    role, for tests that walk all the pages (tests/security, tests/reliability).
+
+    ``users`` maps each role of ``accounts.roles.ROLE_LABELS`` to a person of that role (everyone
+    but the volunteer works in the admin); ``objects`` maps a model label ("hosts.home") to an object
+    the people of the partner ``orgs["partner"]`` may see, ``foreign`` to one of another partner (or
+    another housing company, another volunteer organisation). ``host_home`` is the home of a host
+    who manages their offer through self-service.
+    """
+    from types import SimpleNamespace
+
+    from axes.models import AccessAttempt, AccessFailureLog
+    from axes.models import AccessLog as AxesAccessLog
+    from django.contrib.auth.models import Group
+    from django.core.files.base import ContentFile
+    from django_celery_beat.models import (
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
+    )
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import roles
+    from hosts.models import ErasureRecord
+    from housing.models import Contract
+    from matching.models import MatchingWeights
+    from notifications.models import OutboundEmail
+    from privacy.models import AccessLog, DataRequest, RetentionRun, SecurityEvent
+    from reports.models import ReportDownload, ReportRun
+    from volunteers.models import (
+        CallAttempt,
+        Campaign,
+        FollowUp,
+        HostNote,
+        QueueEntry,
+        VolunteerProfile,
+    )
+
+    today = timezone.localdate()
+    orgs = {
+        "volunteers": OrganisationFactory(
+            name="Volontärbyrån", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
+        ),
+        "partner": OrganisationFactory(name="Mottagningen", kind=Organisation.Kind.PARTNER),
+        "other_partner": OrganisationFactory(name="Grannkommunen", kind=Organisation.Kind.PARTNER),
+        "housing": OrganisationFactory(
+            name="Krokomsbostäder", kind=Organisation.Kind.HOUSING_COMPANY
+        ),
+        "other_housing": OrganisationFactory(
+            name="Grannbostäder", kind=Organisation.Kind.HOUSING_COMPANY
+        ),
+        "other_volunteers": OrganisationFactory(
+            name="Grannvolontärerna", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
+        ),
+    }
+    users = {
+        roles.VOLUNTEER: UserFactory(
+            roles=[roles.VOLUNTEER], organisation=orgs["volunteers"], username="w_volunteer"
+        ),
+        roles.VOLUNTEER_COORDINATOR: staff_user(
+            roles.VOLUNTEER_COORDINATOR, orgs["volunteers"], username="w_volcoord"
+        ),
+        roles.PARTNER_COORDINATOR: staff_user(
+            roles.PARTNER_COORDINATOR, orgs["partner"], username="w_partcoord"
+        ),
+        roles.MANAGER: staff_user(roles.MANAGER, orgs["partner"], username="w_manager"),
+        roles.HOUSING_COMPANY_STAFF: staff_user(
+            roles.HOUSING_COMPANY_STAFF, orgs["housing"], username="w_housing"
+        ),
+        roles.DATA_PROTECTION_OFFICER: staff_user(
+            roles.DATA_PROTECTION_OFFICER, orgs["volunteers"], username="w_dpo"
+        ),
+    }
+    partner, other_partner = orgs["partner"], orgs["other_partner"]
+
+    host_home = HomeFactory(host__language="en")
+    queued = queued_home()
+    visit = visit_booked_home([users[roles.VOLUNTEER]])
+    home = referred_home(partner)
+    foreign_home = referred_home(other_partner)
+    case = NewcomerCaseFactory(partner=partner)
+    foreign_case = NewcomerCaseFactory(partner=other_partner)
+    match = match_with_history(home, case)
+    foreign_match = match_with_history(foreign_home, foreign_case)
+    follow_up = FollowUp.objects.create(
+        match=match, after_days=14, due_on=today, responsible=FollowUp.Responsible.VOLUNTEERS
+    )
+    foreign_follow_up = FollowUp.objects.create(
+        match=foreign_match, after_days=14, due_on=today, responsible=FollowUp.Responsible.PARTNER
+    )
+    application = VolunteerApplicationFactory()
+    campaign = Campaign.objects.create(name="Vinterkampanjen", organisation=orgs["volunteers"])
+    partnership = PartnershipFactory(
+        volunteer_organisation=orgs["volunteers"], partner=partner, housing_company=orgs["housing"]
+    )
+    foreign_partnership = PartnershipFactory(
+        volunteer_organisation=orgs["other_volunteers"], partner=other_partner
+    )
+
+    def done_run(of):
+        run = ReportRun(partnership=of, status=ReportRun.Status.DONE, as_of=today, progress=100)
+        run.pdf.save("report.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
+        run.xlsx.save("report.xlsx", ContentFile(b"PK test"), save=False)
+        run.save()
+        return run
+
+    run, foreign_run = done_run(partnership), done_run(foreign_partnership)
+    unit = UnitFactory(company=orgs["housing"])
+    foreign_unit = UnitFactory(company=orgs["other_housing"])
+    agreement = QuotaAgreementFactory(company=orgs["housing"], integration_unit=partner, every_nth=1)
+    foreign_agreement = QuotaAgreementFactory(
+        company=orgs["other_housing"], integration_unit=other_partner, every_nth=1
+    )
+    vacancy = offered_flat(agreement)
+    foreign_vacancy = offered_flat(foreign_agreement)
+    staff = users[roles.VOLUNTEER_COORDINATOR]
+    objects = {
+        "auth.group": Group.objects.get(name=roles.VOLUNTEER),
+        "accounts.organisation": partner,
+        "accounts.user": users[roles.VOLUNTEER],
+        "hosts.host": home.host,
+        "hosts.home": home,
+        "hosts.erasurerecord": ErasureRecord.objects.create(channel="staff"),
+        "newcomers.newcomercase": case,
+        "matching.match": match,
+        "matching.matchreason": MatchReasonFactory(partner=partner, label="Avstånd"),
+        "matching.place": district(partner, "Nälden", 63.35, 14.25),
+        "matching.matchingweights": MatchingWeights.objects.create(),
+        "housing.unit": unit,
+        "housing.allotment": AllotmentFactory(company=orgs["housing"]),
+        "housing.quotaagreement": agreement,
+        "housing.vacancy": vacancy,
+        "housing.contract": Contract.objects.create(
+            match=match, company=orgs["housing"], unit=unit, starts_on=today
+        ),
+        "notifications.outboundemail": OutboundEmail.objects.create(
+            to="someone@example.org", subject="Hej", body="Hej!", language="sv"
+        ),
+        "privacy.accesslog": AccessLog.objects.create(
+            user=staff, action="view", object_type="hosts.host", object_id="1", where="admin"
+        ),
+        "privacy.securityevent": SecurityEvent.objects.create(kind="login_failed"),
+        "privacy.datarequest": DataRequest.objects.create(
+            kind="access", subject="host #1", handled_by=staff
+        ),
+        "privacy.retentionrun": RetentionRun.objects.create(counts={"hosts": 0}),
+        "volunteers.volunteerapplication": application,
+        "volunteers.volunteerprofile": VolunteerProfile.objects.create(
+            user=users[roles.VOLUNTEER], area="Frösön"
+        ),
+        "volunteers.callattempt": CallAttempt.objects.create(
+            home=queued, volunteer=users[roles.VOLUNTEER], outcome="no_answer", note="Inget svar."
+        ),
+        "volunteers.queueentry": QueueEntry.objects.get(home=queued),
+        "volunteers.campaign": campaign,
+        "volunteers.homevisit": visit,
+        "volunteers.hostnote": HostNote.objects.create(
+            home=queued, author=users[roles.VOLUNTEER], text="Ring efter fem."
+        ),
+        "volunteers.followup": follow_up,
+        "reports.partnership": partnership,
+        "reports.reportrun": run,
+        "reports.reportdownload": ReportDownload.objects.create(
+            run=run, user=users[roles.MANAGER], file_kind="pdf"
+        ),
+        "django_celery_beat.periodictask": PeriodicTask.objects.create(
+            name="test task",
+            task="notifications.tasks.send_pending_emails",
+            interval=IntervalSchedule.objects.create(every=60, period="seconds"),
+        ),
+        "django_celery_beat.intervalschedule": IntervalSchedule.objects.first(),
+        "django_celery_beat.crontabschedule": CrontabSchedule.objects.create(minute="5"),
+        "django_celery_beat.solarschedule": SolarSchedule.objects.create(
+            event="sunrise", latitude=63.2, longitude=14.6
+        ),
+        "django_celery_beat.clockedschedule": ClockedSchedule.objects.create(
+            clocked_time=timezone.now()
+        ),
+        "otp_totp.totpdevice": TOTPDevice.objects.create(
+            user=users[roles.VOLUNTEER], name="phone", confirmed=True
+        ),
+        "axes.accessattempt": AccessAttempt.objects.create(
+            username="x", ip_address="10.0.0.1", user_agent="t", failures_since_start=1
+        ),
+        "axes.accesslog": AxesAccessLog.objects.create(
+            username="x", ip_address="10.0.0.1", user_agent="t"
+        ),
+        "axes.accessfailurelog": AccessFailureLog.objects.create(
+            username="x", ip_address="10.0.0.1", user_agent="t", locked_out=False
+        ),
+    }
+    foreign = {
+        "hosts.host": foreign_home.host,
+        "hosts.home": foreign_home,
+        "newcomers.newcomercase": foreign_case,
+        "matching.match": foreign_match,
+        "matching.matchreason": MatchReasonFactory(partner=other_partner, label="Hyran"),
+        "matching.place": district(other_partner, "Ås", 63.25, 14.55),
+        "housing.unit": foreign_unit,
+        "housing.vacancy": foreign_vacancy,
+        "volunteers.followup": foreign_follow_up,
+        "reports.partnership": foreign_partnership,
+        "reports.reportrun": foreign_run,
+    }
+    TargetFactory(partnership=partnership)
+    return SimpleNamespace(
+        orgs=orgs,
+        users=users,
+        objects=objects,
+        foreign=foreign,
+        host_home=host_home,
+        queued_home=queued,
+        visit=visit,
+        application=application,
+    )

@@ -148,7 +148,11 @@ def record_call(
     note = (note or "").strip()
     Outcome = CallAttempt.Outcome  # noqa: N806
     with transaction.atomic():
-        entry = QueueEntry.objects.select_for_update().select_related("home__host").get(pk=entry.pk)
+        entry = (
+            QueueEntry.objects.select_for_update(of=("self",))
+            .select_related("home__host")
+            .get(pk=entry.pk)
+        )
         if (
             entry.claimed_by_id not in (None, volunteer.pk)
             and entry.lease_until

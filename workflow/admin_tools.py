@@ -9,7 +9,7 @@ runs every step through the same service functions as the rest of the portal.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -46,14 +46,29 @@ class StepForm(forms.Form):
 
 
 class TransitionLogInline(admin.TabularInline):
-    """The object's history, read-only, oldest first."""
+    """The object's history, read-only, oldest first; stages are shown by their translated names."""
 
     extra = 0
     can_delete = False
-    fields = ["created_at", "from_state", "to_state", "actor", "actor_kind", "reason"]
+    fields = ["created_at", "from_stage", "to_stage", "actor", "actor_kind", "reason"]
     readonly_fields = fields
     verbose_name = _("step")
     verbose_name_plural = _("history")
+
+    def stage_label(self, value: str):
+        try:
+            choices = dict(self.parent_model._meta.get_field("status").choices or [])
+        except FieldDoesNotExist:  # a parent without a ``status`` field shows the stored value
+            choices = {}
+        return choices.get(value, value) or self.get_empty_value_display()
+
+    @admin.display(description=_("from"))
+    def from_stage(self, obj):
+        return self.stage_label(obj.from_state)
+
+    @admin.display(description=_("to"))
+    def to_stage(self, obj):
+        return self.stage_label(obj.to_state)
 
     def has_add_permission(self, request, obj=None):
         return False

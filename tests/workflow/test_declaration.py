@@ -91,9 +91,28 @@ def actor(role: str, partner) -> dict:
     return {"user": staff_user(role, partner), "actor_kind": "user"}
 
 
+def company_flat():
+    from housing.models import Unit
+
+    company = OrganisationFactory(name="Krokomsbostäder", kind="housing_company")
+    return Unit.objects.create(
+        company=company,
+        reference="1-042",
+        street_address="Gröna gatan 4",
+        postcode="83531",
+        municipality="Krokom",
+        rooms=2,
+        size_m2=58,
+        rent_per_month=6200,
+    )
+
+
 def changes_for(wf_name: str, name: str, partner) -> dict | None:
+    """What a step saves together with the stage, as the services pass it."""
     if wf_name == "home" and name in ("refer", "refer_again"):
         return {"partner": partner}
+    if wf_name == "home" and name == "offer_from_company":
+        return {"partner": partner, "unit": company_flat()}
     return None
 
 
@@ -124,8 +143,9 @@ def test_an_allowed_step_moves_the_object_and_writes_one_history_row(
     who = actor(role, partner)
     before = history(wf, obj).count()
     reason = REASON if t.reason_required else ""
+    changes = changes_for(wf_name, step, partner)
 
-    record = wf.apply(obj, step, reason=reason, changes=changes_for(wf_name, step, partner), **who)
+    record = wf.apply(obj, step, reason=reason, changes=changes, **who)
 
     target = expected_target(wf, t)
     obj.refresh_from_db()
@@ -136,8 +156,8 @@ def test_an_allowed_step_moves_the_object_and_writes_one_history_row(
     assert (last.from_state, last.to_state) == (source, target)
     assert (last.actor, last.actor_kind) == (who["user"], who["actor_kind"])
     assert last.reason == reason
-    if changes_for(wf_name, step, partner):
-        assert obj.partner == partner
+    for field_name, value in (changes or {}).items():
+        assert getattr(obj, field_name) == value  # saved together with the stage
 
 
 @pytest.mark.parametrize(("wf_name", "step", "role"), list(_refused_roles()))
@@ -221,6 +241,22 @@ def test_referring_a_home_needs_a_partner(step, partner):
         HOME_WORKFLOW.apply(home, step, **actor("volunteer_coordinator", partner))
 
     assert in_english(refused.value.message) == "Choose the partner the home is referred to."
+    assert row(home) == before
+    assert history(HOME_WORKFLOW, home).count() == logged
+
+
+def test_only_a_housing_companys_flat_is_offered_by_the_company(partner):
+    home = make_object("home", Home.Status.REGISTERED, partner)
+    before, logged = row(home), history(HOME_WORKFLOW, home).count()
+
+    with pytest.raises(TransitionNotAllowed) as refused:
+        HOME_WORKFLOW.apply(
+            home, "offer_from_company", changes={"partner": partner}, **actor(SYSTEM, partner)
+        )
+
+    assert in_english(refused.value.message) == (
+        "Only a housing company's flat, with its partner, can be offered this way."
+    )
     assert row(home) == before
     assert history(HOME_WORKFLOW, home).count() == logged
 

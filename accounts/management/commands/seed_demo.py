@@ -350,12 +350,248 @@ def seed_hosts(ctx: SeedContext) -> None:
             ctx.count(Host)
 
 
+# The housing company (Krokomsbostäder) ---------------------------------------------------------
+
+HOUSING_SEED = RANDOM_SEED + 7  # its own generator: the steps before and after stay as they are
+UNIT_COUNT = 1_100
+# (town, postcode, streets): the company's flats, most of them in Krokom itself.
+HOUSING_AREAS = [
+    ("Krokom", "83531", ["Ringvägen", "Skolvägen", "Gamla vägen", "Sveavägen", "Torggatan"], 10),
+    ("Nälden", "83543", ["Näldenvägen", "Bygatan"], 3),
+    ("Föllinge", "83580", ["Föllingevägen", "Kyrkvägen"], 2),
+    ("Ås", "83593", ["Åsvägen", "Prästvägen"], 2),
+    ("Dvärsätt", "83594", ["Dvärsättsvägen"], 1),
+    ("Trångsviken", "83547", ["Stationsvägen"], 1),
+]
+# (kind, count, description, units or places, in use, from, until): what is let to the
+# Migration Agency, as the company tells it.
+ALLOTMENTS = [
+    ("ordinary", "Vanliga lägenheter i beståndet", 40, 40, (2016, 1, 1), None),
+    ("emergency", "Evakueringsplatser som ordnades hösten 2015", 100, 18, (2015, 10, 1), None),
+    ("converted", "Lägenheter i ombyggda lokaler", 8, 8, (2016, 9, 1), None),
+    ("new_build", "6 av 60 nybyggda lägenheter", 6, 6, (2018, 3, 1), None),
+]
+VACANCIES = 12  # every 5th offered: 2 flats go to the integration unit
+OUTCOMES = [("in_work", 63), ("in_studies", 20), ("other", 17)]  # 100 households, 63 % in work
+
+
+def _unit_rows(company: Organisation, rng: random.Random) -> list:
+    """The company's flats, decided in full every run (the same every time)."""
+    from housing.models import Unit
+
+    rooms_sizes_rents = {1: (38, 4600), 2: (58, 5900), 3: (74, 7200), 4: (92, 8600)}
+    areas = [area for area in HOUSING_AREAS for _ in range(area[3])]
+    rows = []
+    for n in range(1, UNIT_COUNT + 1):
+        kind = (
+            Unit.Kind.NEW_BUILD
+            if n > UNIT_COUNT - 60
+            else Unit.Kind.CONVERTED
+            if n > UNIT_COUNT - 68
+            else Unit.Kind.ORDINARY
+        )
+        town, postcode, streets, _weight = rng.choice(areas)
+        rooms = rng.choices([1, 2, 3, 4], weights=[3, 5, 3, 1])[0]
+        size, rent = rooms_sizes_rents[rooms]
+        size += rng.randint(-4, 6)
+        rent += rng.randint(-3, 5) * 100 + (900 if kind == Unit.Kind.NEW_BUILD else 0)
+        rows.append(
+            Unit(
+                company=company,
+                reference=f"KB-{n:04d}",
+                street_address=f"{rng.choice(streets)} {rng.randint(1, 40)}, lgh {1000 + n % 400}",
+                postcode=postcode,
+                municipality=town,
+                kind=kind,
+                rooms=rooms,
+                size_m2=size,
+                rent_per_month=rent,
+                step_free_access=kind == Unit.Kind.NEW_BUILD or rng.random() < 0.2,
+            )
+        )
+    return rows
+
+
+def seed_housing_company(ctx: SeedContext) -> None:
+    """Krokomsbostäder: about 1,100 flats, what is let to the Migration Agency, the agreement that
+    every 5th vacancy goes to the municipality's integration unit (a dozen vacancies recorded
+    through the quota, so two flats are offered), 100 households whose establishment period has
+    ended (63 in work), and the year's partnership of the three parties with a few targets."""
+    from housing.models import Allotment, QuotaAgreement, Unit, Vacancy
+    from housing.services import record_vacancy
+    from reports.models import Metric, Partnership, Target
+
+    rng = random.Random(HOUSING_SEED)
+    company = ctx.organisations[HOUSING_COMPANY]
+    partner = ctx.organisations[KROKOM_PARTNER]
+    today = timezone.localtime(ctx.now).date()
+
+    rows = _unit_rows(company, rng)
+    existing = set(Unit.objects.filter(company=company).values_list("reference", flat=True))
+    new_units = [row for row in rows if row.reference not in existing]
+    Unit.objects.bulk_create(new_units, batch_size=500)
+    ctx.count(Unit, len(new_units))
+
+    for kind, description, count, in_use, start, end in ALLOTMENTS:
+        _allotment, created = Allotment.objects.get_or_create(
+            company=company,
+            kind=kind,
+            period_start=date(*start),
+            defaults={
+                "description": description,
+                "count": count,
+                "in_use": in_use,
+                "period_end": date(*end) if end else None,
+            },
+        )
+        ctx.count(Allotment, int(created))
+
+    agreement, created = QuotaAgreement.objects.get_or_create(
+        company=company,
+        integration_unit=partner,
+        defaults={"every_nth": 5, "replace_declined": True, "period_start": date(2016, 1, 1)},
+    )
+    ctx.count(QuotaAgreement, int(created))
+    recorded = agreement.vacancies.count()
+    if recorded < VACANCIES:
+        units = list(Unit.objects.filter(company=company, kind=Unit.Kind.ORDINARY).order_by("pk"))
+        picks = random.Random(HOUSING_SEED + 1).sample(units, VACANCIES)
+        for n in range(recorded, VACANCIES):
+            # Notices given over the last seven weeks, a month before the flat is free.
+            notice = today - timedelta(days=49 - 4 * n)
+            record_vacancy(
+                unit=picks[n],
+                notice_given_on=notice,
+                available_from=notice + timedelta(days=30),
+                user=ctx.users["bostadsbolag"],
+            )
+            ctx.count(Vacancy)
+
+    _seed_establishment_outcomes(ctx, partner)
+
+    partnership = (
+        Partnership.objects.filter(
+            volunteer_organisation=ctx.organisations[VOLUNTEER_ORGANISATION],
+            partner=partner,
+            period_start=date(today.year, 1, 1),
+        )
+        .order_by("pk")
+        .first()
+    )
+    if partnership is None:
+        partnership = Partnership.objects.create(
+            name=f"Värdskap och bostäder i Krokom {today.year}",
+            volunteer_organisation=ctx.organisations[VOLUNTEER_ORGANISATION],
+            partner=partner,
+            housing_company=company,
+            period_start=date(today.year, 1, 1),
+            period_end=date(today.year, 12, 1),
+        )
+        ctx.count(Partnership)
+    elif partnership.housing_company_id is None:
+        Partnership.objects.filter(pk=partnership.pk).update(housing_company=company)
+    for metric, goal, within_days in (
+        (Metric.NEW_REGISTRATIONS, 60, 7),
+        (Metric.REACHED_WITHIN_DAYS, 40, 7),
+        (Metric.HOME_VISITS, 30, 7),
+        (Metric.HOUSEHOLDS_HOUSED, 12, 7),
+        (Metric.DAYS_TO_CONTACT, 5, 7),
+    ):
+        _target, created = Target.objects.get_or_create(
+            partnership=partnership,
+            metric=metric,
+            defaults={"goal": goal, "within_days": within_days},
+        )
+        ctx.count(Target, int(created))
+
+
+def _plus_two_years(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 2)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 2, day=28)
+
+
+def _seed_establishment_outcomes(ctx: SeedContext, partner: Organisation) -> None:
+    """100 households assigned four to three years ago, whose two-year establishment period has
+    ended: the cases are closed, and their outcomes are recorded through the workflow."""
+    from newcomers.models import CaseTransition, NewcomerCase
+    from newcomers.workflow import record_establishment_outcome
+
+    rng = random.Random(HOUSING_SEED + 2)
+    plan = [outcome for outcome, count in OUTCOMES for _ in range(count)]
+    rng.shuffle(plan)
+    outcome_of = {f"KRK-ETB-{n:03d}": outcome for n, outcome in enumerate(plan, start=1)}
+    tz = timezone.get_current_timezone()
+    existing = set(
+        NewcomerCase.objects.filter(partner=partner, reference__in=outcome_of).values_list(
+            "reference", flat=True
+        )
+    )
+    cases = []
+    start = date(ctx.now.year - 4, 1, 1)
+    for reference in outcome_of:
+        assigned_on = start + timedelta(days=rng.randrange(700))
+        children = sorted(rng.randint(0, 17) for _ in range(rng.choice([0, 0, 1, 2, 3])))
+        adults = rng.choice([1, 1, 2, 2, 2])
+        languages = rng.choice([["ar"], ["ti"], ["so"], ["fa", "en"], ["ar", "en"]])
+        if reference in existing:
+            continue
+        ends_on = _plus_two_years(assigned_on)
+        cases.append(
+            NewcomerCase(
+                partner=partner,
+                reference=reference,
+                adults=adults,
+                children_ages=children,
+                languages=languages,
+                assigned_on=assigned_on,
+                housing_needed_by=assigned_on + timedelta(days=90),
+                establishment_ends_on=ends_on,
+                status=NewcomerCase.Status.CLOSED,
+                status_changed_at=datetime.combine(ends_on, time(10, 0), tzinfo=tz),
+                created_at=datetime.combine(assigned_on, time(9, 0), tzinfo=tz),
+            )
+        )
+    NewcomerCase.objects.bulk_create(cases)
+    ctx.count(NewcomerCase, len(cases))
+    made = NewcomerCase.objects.filter(partner=partner, reference__in=[c.reference for c in cases])
+    CaseTransition.objects.bulk_create(
+        row
+        for case in made
+        for row in (
+            CaseTransition(
+                case=case,
+                from_state="",
+                to_state=NewcomerCase.Status.WAITING,
+                actor_kind="system",
+                created_at=case.created_at,
+            ),
+            CaseTransition(
+                case=case,
+                from_state=NewcomerCase.Status.WAITING,
+                to_state=NewcomerCase.Status.CLOSED,
+                actor_kind="system",
+                reason="Etableringstiden är slut.",
+                created_at=case.status_changed_at,
+            ),
+        )
+    )
+    for case in NewcomerCase.objects.filter(
+        partner=partner, reference__in=outcome_of, outcome=""
+    ).order_by("reference"):
+        record_establishment_outcome(
+            case=case, outcome=outcome_of[case.reference], user=ctx.users["samordnare"]
+        )
+
+
 # The command -----------------------------------------------------------------------------------
 
 SEED_STEPS: list[Callable[[SeedContext], None]] = [
     seed_organisations,
     seed_users,
     seed_hosts,
+    seed_housing_company,
 ]
 
 

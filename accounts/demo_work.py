@@ -1,0 +1,313 @@
+"""Seed steps for the work done with the demo hosts: volunteers, the call queue and a status
+campaign, home visits, referral, newcomer cases and matches in every stage, and the demo staff's
+authenticator devices. Used by ``manage.py seed_demo`` (``SEED_STEPS``); safe to run again:
+each step looks its rows up by a natural key and makes only what is missing."""
+
+from base64 import b32encode
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import roles
+from accounts.models import User
+from hosts.models import Home, HomeTransition
+from hosts.workflow import refer_home
+from matching import services as matching
+from matching.models import Match, MatchReason, Place
+from matching.places import resolve_place
+from newcomers.models import CaseTransition, NewcomerCase
+from newcomers.workflow import open_case, set_preferred_areas
+from volunteers import services as volunteering
+from volunteers.models import CallAttempt, Campaign, HomeVisit, QueueEntry, VolunteerProfile
+
+VOLUNTEER_ORGANISATION = "Volontärbyrån Jämtland"
+KROKOM_PARTNER = "Krokoms kommun – Mottagningsenheten för nyanlända"
+
+# Six volunteers phone every host who registered in December and January.
+VOLUNTEERS = [
+    ("volontar", "Lina", "Holm", ["sv", "en"], "Krokom"),
+    ("volontar2", "Amal", "Hassan", ["sv", "ar", "en"], "Östersund"),
+    ("volontar3", "Johan", "Berg", ["sv"], "Nälden"),
+    ("volontar4", "Selam", "Tesfaye", ["sv", "ti", "am"], "Östersund"),
+    ("volontar5", "Karin", "Lund", ["sv", "de"], "Ås"),
+    ("volontar6", "Omid", "Rahimi", ["sv", "fa", "prs"], "Krokom"),
+]
+# The partner's own districts: villages the GeoNames table does not have.
+DISTRICTS = [
+    ("Föllinge", 63.6710, 14.6160),
+    ("Nälden", 63.3520, 14.2630),
+    ("Dvärsätt", 63.3140, 14.4910),
+    ("Trångsviken", 63.3380, 14.0170),
+    ("Ås", 63.2530, 14.5600),
+]
+MATCH_REASONS = [
+    "Hushållet tackade nej",
+    "Värden tackade nej",
+    "För långt från skola eller arbete",
+    "Hushållet fick eget boende",
+    "Konflikt i boendet",
+]
+# The demo staff's authenticator key (base32), published like the demo password.
+DEMO_TOTP_KEY = b"demo-totp-key-2026-h"  # 20 bytes, as authenticator apps expect
+
+
+def _aware(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
+
+
+def _backdate(model, pk, when) -> None:
+    model.objects.filter(pk=pk).update(created_at=when)
+
+
+def seed_volunteers(ctx) -> None:
+    organisation = ctx.organisations[VOLUNTEER_ORGANISATION]
+    group = Group.objects.get(name=roles.VOLUNTEER)
+    password = User.objects.get(username="volontar").password
+    for username, first, last, languages, area in VOLUNTEERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@example.se",
+                "organisation": organisation,
+                "password": password,
+            },
+        )
+        user.groups.add(group)
+        VolunteerProfile.objects.get_or_create(
+            user=user,
+            defaults={"languages": languages, "area": area, "availability": "Vardagskvällar"},
+        )
+        ctx.users[username] = user
+        if created:
+            ctx.count(User)
+
+
+def seed_call_work(ctx) -> None:
+    """The status campaign for December and January, and the calls, visits and referrals of the
+    first weeks: enough history for the queue, the dashboard and the report to show."""
+    if Campaign.objects.filter(name="Statuskoll december–januari").exists():
+        return
+    volunteers = [ctx.users[username] for username, *_rest in VOLUNTEERS]
+    coordinator = ctx.users["volontarsamordnare"]
+    partner = ctx.organisations[KROKOM_PARTNER]
+    homes = list(
+        Home.objects.filter(host__confirmed_at__isnull=False, host__email__endswith="@example.se")
+        .filter(status=Home.Status.REGISTERED)
+        .order_by("created_at")
+    )
+    for home in homes:
+        volunteering.enqueue_home(home=home, now=home.created_at)
+    window_start = min((h.created_at for h in homes), default=ctx.now).date()
+    window_end = max((h.created_at for h in homes), default=ctx.now).date()
+    for index, home in enumerate(homes[:24]):
+        volunteer = volunteers[index % len(volunteers)]
+        entry = QueueEntry.objects.get(home=home)
+        called_at = min(home.created_at + timedelta(days=2 + index % 5), ctx.now)
+        if index % 6 == 5:
+            attempt = volunteering.record_call(
+                entry=entry,
+                volunteer=volunteer,
+                outcome=CallAttempt.Outcome.NO_ANSWER,
+                now=called_at,
+            )
+            _backdate(CallAttempt, attempt.pk, called_at)
+            continue
+        attempt = volunteering.record_call(
+            entry=entry,
+            volunteer=volunteer,
+            outcome=CallAttempt.Outcome.INTERESTED,
+            note="Trevligt samtal, vill gärna ha besök.",
+            now=called_at,
+        )
+        _backdate(CallAttempt, attempt.pk, called_at)
+        _backdate_last_step(home, called_at)
+        if index >= 18:
+            continue  # contacted, visit still to book
+        visit_at = min(called_at + timedelta(days=7), ctx.now - timedelta(hours=1))
+        visit = HomeVisit.objects.create(
+            home=home, starts_at=visit_at, booked_by=volunteer, created_at=called_at
+        )
+        visit.volunteers.set([volunteer])
+        from hosts.workflow import transition_home
+
+        transition_home(home=home, name="book_visit", user=volunteer)
+        _backdate_last_step(home, called_at)
+        if index >= 15:
+            continue  # a visit booked
+        suitable = index % 7 != 3
+        volunteering.report_visit(
+            visit=visit,
+            user=volunteer,
+            verdict=HomeVisit.Verdict.SUITABLE if suitable else HomeVisit.Verdict.NOT_SUITABLE,
+            checklist=dict.fromkeys(HomeVisit.CHECKLIST, True),
+            report="Ljust rum med eget lås, tydliga husregler." if suitable else "",
+            reject_reason="" if suitable else "Rummet saknar fönster.",
+        )
+        HomeVisit.objects.filter(pk=visit.pk).update(reported_at=visit_at)
+        _backdate_last_step(home, visit_at)
+        if suitable:
+            refer_home(home=home, partner=partner, user=coordinator)
+            _backdate_last_step(home, min(visit_at + timedelta(days=3), ctx.now))
+    campaign = volunteering.start_campaign(
+        name="Statuskoll december–januari",
+        organisation=ctx.organisations[VOLUNTEER_ORGANISATION],
+        user=coordinator,
+        registered_from=window_start,
+        registered_to=window_end,
+    )
+    ctx.count(Campaign)
+    # A few campaign calls already made.
+    for index, entry in enumerate(
+        QueueEntry.objects.filter(campaign=campaign, needs_call=True).select_related("home")[:4]
+    ):
+        volunteering.record_call(
+            entry=entry,
+            volunteer=volunteers[index],
+            outcome=CallAttempt.Outcome.NO_ANSWER if index % 2 else CallAttempt.Outcome.INTERESTED,
+        )
+
+
+def _backdate_last_step(home: Home, when) -> None:
+    last = home.transitions.order_by("-created_at", "-pk").first()
+    HomeTransition.objects.filter(pk=last.pk).update(created_at=when)
+    Home.objects.filter(pk=home.pk).update(status_changed_at=when)
+
+
+def seed_districts_and_reasons(ctx) -> None:
+    partner = ctx.organisations[KROKOM_PARTNER]
+    for name, latitude, longitude in DISTRICTS:
+        Place.objects.get_or_create(
+            name=name,
+            partner=partner,
+            defaults={
+                "kind": Place.Kind.DISTRICT,
+                "municipality": "Krokoms kommun",
+                "latitude": latitude,
+                "longitude": longitude,
+            },
+        )
+    for label in MATCH_REASONS:
+        MatchReason.objects.get_or_create(partner=partner, label=label)
+    # Homes registered before the districts existed find their place now.
+    for home in Home.objects.filter(place__isnull=True, unit__isnull=True):
+        place = resolve_place(home.municipality, partner_id=home.partner_id)
+        if place is not None:
+            Home.objects.filter(pk=home.pk).update(place=place)
+
+
+CASES = [
+    # reference, adults, children's ages, languages, needs (allergy, non-smoking, step-free), areas
+    ("KR-2026-014", 1, [], ["ar"], (False, True, False), ["Krokom", "Nälden"]),
+    ("KR-2026-019", 2, [4, 9], ["ti", "am"], (True, True, False), ["Krokom"]),
+    ("KR-2026-022", 1, [], ["fa", "prs"], (False, False, False), ["Östersund", "Krokom"]),
+    ("KR-2026-031", 2, [1], ["so"], (False, True, True), ["Krokom", "Ås"]),
+    ("KR-2026-037", 1, [], ["uk", "ru"], (False, False, False), []),
+    ("KR-2026-041", 3, [12, 15], ["ar", "ku"], (False, True, False), ["Östersund"]),
+    ("KR-2026-044", 1, [], ["ti"], (True, False, False), ["Krokom", "Dvärsätt"]),
+    ("KR-2026-052", 2, [], ["ar"], (False, False, False), ["Föllinge", "Krokom"]),
+    ("KR-2026-058", 1, [6], ["so", "en"], (False, True, False), ["Krokom"]),
+    ("KR-2026-063", 1, [], ["fa"], (False, False, False), ["Trångsviken", "Krokom"]),
+]
+
+
+def seed_cases_and_matches(ctx) -> None:
+    """Newcomer cases of the Krokom partner, and matches in every stage of their life."""
+    partner = ctx.organisations[KROKOM_PARTNER]
+    coordinator = ctx.users["samordnare"]
+    today = ctx.now.date()
+    made_cases = []
+    for i, (reference, adults, ages, languages, needs, areas) in enumerate(CASES):
+        case = NewcomerCase.objects.filter(partner=partner, reference=reference).first()
+        if case is None:
+            assigned = today - timedelta(days=40 + 15 * i)
+            case = open_case(
+                user=coordinator,
+                partner=partner,
+                reference=reference,
+                adults=adults,
+                children_ages=ages,
+                languages=languages,
+                pet_allergy=needs[0],
+                needs_non_smoking=needs[1],
+                needs_step_free_access=needs[2],
+                rent_budget=4500 + 500 * adults,
+                assigned_on=assigned,
+                housing_needed_by=assigned + timedelta(days=120),
+            )
+            places = [resolve_place(name, partner_id=partner.pk) for name in areas]
+            set_preferred_areas(case=case, names=areas, places=[p for p in places if p])
+            CaseTransition.objects.filter(case=case).update(created_at=_aware(assigned))
+            NewcomerCase.objects.filter(pk=case.pk).update(created_at=_aware(assigned))
+            ctx.count(NewcomerCase)
+        made_cases.append(case)
+    if Match.objects.filter(case__partner=partner).exists():
+        return
+    free_homes = list(
+        Home.objects.filter(
+            partner=partner, status=Home.Status.REFERRED, unit__isnull=True
+        ).order_by("status_changed_at")
+    )
+    reasons = {r.label: r for r in MatchReason.objects.filter(partner=partner)}
+    stories = ["moved_in", "ended", "approved", "proposed", "rejected", "cancelled"]
+    for story, case, home in zip(stories, made_cases, free_homes, strict=False):
+        match = matching.propose_match(home=home, case=case, user=coordinator)
+        if story == "rejected":
+            matching.reject_match(
+                match=match,
+                user=coordinator,
+                reason_choice=reasons["Hushållet tackade nej"],
+                note="Ville bo närmare släkten i Östersund.",
+            )
+            continue
+        if story == "proposed":
+            continue
+        matching.approve_match(match=match, user=coordinator)
+        if story == "cancelled":
+            matching.cancel_match(
+                match=match, user=coordinator, reason_choice=reasons["Värden tackade nej"]
+            )
+            continue
+        if story == "approved":
+            continue
+        matching.record_move_in(
+            match=match, user=coordinator, move_in_date=today - timedelta(days=20)
+        )
+        if story == "ended":
+            matching.end_match(
+                match=match,
+                user=coordinator,
+                reason_choice=reasons["Hushållet fick eget boende"],
+                home_next=matching.HomeNext.REFERRED,
+                case_next=matching.CaseNext.CLOSED,
+                ended_on=today - timedelta(days=2),
+            )
+    ctx.count(Match, Match.objects.filter(case__partner=partner).count())
+
+
+def seed_authenticators(ctx) -> None:
+    """Staff and managers confirm a code after the password. The demo staff share one published
+    key, so that anyone trying the demo can add it to an authenticator app."""
+    staff = User.objects.filter(is_staff=True) | User.objects.filter(groups__name=roles.MANAGER)
+    for user in staff.distinct():
+        if not TOTPDevice.objects.filter(user=user, name="demo").exists():
+            TOTPDevice.objects.create(
+                user=user, name="demo", key=DEMO_TOTP_KEY.hex(), confirmed=True
+            )
+
+
+def demo_totp_secret() -> str:
+    return b32encode(DEMO_TOTP_KEY).decode("ascii")
+
+
+__all__ = [
+    "demo_totp_secret",
+    "seed_authenticators",
+    "seed_call_work",
+    "seed_cases_and_matches",
+    "seed_districts_and_reasons",
+    "seed_volunteers",
+]

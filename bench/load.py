@@ -1,0 +1,579 @@
+"""A bounded load test of the portal: gunicorn on PostgreSQL, sign-ups and the call queue at once.
+
+    .venv/bin/python bench/load.py [--users 40] [--duration 60] [--port 8765] [--fresh]
+
+1. Creates the database named by BENCH_DATABASE_URL or DATABASE_URL if it is missing (default
+   postgres://postgres@127.0.0.1:5432/portal_bench_load), migrates it, collects the static files
+   into a temporary STATIC_ROOT, runs ``seed_demo``, and tops the call queue up to ``--hosts``
+   confirmed hosts waiting for a call. It also makes one volunteer account per locust user.
+2. Starts gunicorn on 127.0.0.1 only, production-like (DEBUG=False, manifest static files, Redis
+   cache), except that it speaks plain HTTP on the loopback and the per-address sign-up limit is
+   lifted (all load comes from 127.0.0.1); the output says so in lines starting with '#'.
+3. Runs locust headless (``bench/locustfile.py``) for a fixed time with a fixed number of users:
+   3 residents signing up for every volunteer working the queue. It stops by itself.
+4. Stops gunicorn and prints one ``name: value`` per line: requests, errors, p95_ms, p50_ms,
+   the sign-ups accepted and found in the database, the claims and the double claims.
+
+Every request goes to 127.0.0.1.
+"""
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_load"
+VOLUNTEER_PREFIX = "bench-volunteer-"
+VOLUNTEER_PASSWORD = "bench-load-losenord-2026"  # a published bench password, never a real one
+SEED_EMAIL_DOMAIN = "seed.bench.example.org"
+LOOPBACK = "127.0.0.1"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=40, help="locust users (default 40)")
+    parser.add_argument("--duration", type=int, default=60, help="seconds of load (default 60)")
+    parser.add_argument("--port", type=int, default=8765, help="gunicorn port on 127.0.0.1")
+    parser.add_argument("--spawn-rate", type=float, default=10.0, help="users started per second")
+    parser.add_argument(
+        "--hosts", type=int, default=2000, help="confirmed hosts waiting in the call queue"
+    )
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=60,
+        help="CONN_MAX_AGE for the web processes (seconds a database connection is kept)",
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="drop and re-create the bench database first"
+    )
+    return parser.parse_args(argv)
+
+
+# Environment ---------------------------------------------------------------------------------
+
+
+def bench_env(args, static_root: str) -> dict[str, str]:
+    """The web processes' environment: production's, on plain HTTP on the loopback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "matching_portal.settings",
+            "DEBUG": "False",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": f"{LOOPBACK},localhost",
+            "SITE_URL": f"http://{LOOPBACK}:{args.port}",
+            # Plain HTTP on the loopback: no TLS redirect, no secure-only cookies, no HSTS.
+            "SECURE_SSL_REDIRECT": "False",
+            "SESSION_COOKIE_SECURE": "False",
+            "CSRF_COOKIE_SECURE": "False",
+            "SECURE_HSTS_SECONDS": "0",
+            "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
+            or os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            "CONN_MAX_AGE": str(args.conn_max_age),
+            "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/3"),
+            # Every request comes from 127.0.0.1: the per-address limit would stop the bench.
+            "RATELIMIT_SIGNUP_PER_IP": "100000/h",
+            # No broker: Celery runs the e-mail task in the web process, to a dummy backend.
+            "EMAIL_URL": "dummymail://",
+            "STATIC_ROOT": static_root,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def run_manage(env, *command):
+    subprocess.run(
+        [str(VENV_BIN / "python"), "manage.py", *command],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def ensure_database(url: str, *, fresh: bool) -> None:
+    """Create the bench database if it is missing (drop it first with --fresh)."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if parts.hostname not in (LOOPBACK, "localhost", "::1"):
+        raise SystemExit(f"The bench only runs against a local database, not {parts.hostname}.")
+    admin = psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+        autocommit=True,
+    )
+    with admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and fresh:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+            exists = None
+        if not exists:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def setup_django(env) -> None:
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+# Seeding ---------------------------------------------------------------------------------------
+
+
+def seed_volunteers(count: int):
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+    from accounts.management.commands.seed_demo import VOLUNTEER_ORGANISATION
+    from accounts.models import Organisation, User
+    from volunteers.models import QueueEntry
+
+    organisation = (
+        Organisation.objects.filter(name=VOLUNTEER_ORGANISATION).first()
+        or Organisation.objects.filter(kind=Organisation.Kind.VOLUNTEER_ORGANISATION).first()
+    )
+    group = Group.objects.get(name=roles.VOLUNTEER)
+    password = make_password(VOLUNTEER_PASSWORD)
+    users = []
+    for n in range(1, count + 1):
+        user, _created = User.objects.update_or_create(
+            username=f"{VOLUNTEER_PREFIX}{n}",
+            defaults={
+                "first_name": "Bench",
+                "last_name": f"Volunteer {n}",
+                "email": f"{VOLUNTEER_PREFIX}{n}@{SEED_EMAIL_DOMAIN}",
+                "organisation": organisation,
+                "is_staff": False,
+                "is_superuser": False,
+                "is_active": True,
+                "password": password,
+            },
+        )
+        user.groups.set([group])
+        users.append(user)
+    # Whatever a bench volunteer still held from an earlier run goes back to the queue.
+    QueueEntry.objects.filter(claimed_by__in=users).update(claimed_by=None, lease_until=None)
+    return users
+
+
+def top_up_queue(target: int) -> int:
+    """Make confirmed hosts, each with a home in the call queue, until ``target`` wait for a
+    call. Set-based (bulk inserts): the same rows ``register_host`` + ``confirm_registration``
+    make, without the e-mails. Returns how many were added."""
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    from hosts.models import Home, HomeTransition, Host
+    from hosts.services import locate
+    from volunteers.models import QueueEntry
+    from volunteers.services import claimable_entries
+
+    now = timezone.now()
+    missing = target - claimable_entries(now).count()
+    if missing <= 0:
+        return 0
+    stamp = int(time.time())
+    towns = [("Östersund", "83130"), ("Krokom", "83531"), ("Ås", "83593"), ("Nälden", "83543")]
+    places = {town: locate(Home(municipality=town, postcode=postcode)) for town, postcode in towns}
+    with transaction.atomic():
+        hosts = Host.objects.bulk_create(
+            [
+                Host(
+                    name=f"Seed Värd {stamp}-{i}",
+                    email=f"host-{stamp}-{i}@{SEED_EMAIL_DOMAIN}",
+                    phone=f"+4670{(stamp * 7 + i) % 10_000_000:07d}",
+                    language="sv",
+                    created_at=now - timedelta(days=60, minutes=-i),
+                    confirmed_at=now - timedelta(days=59),
+                    consent_notice_version=settings.PRIVACY_NOTICE_VERSION,
+                    consent_given_at=now - timedelta(days=60),
+                    consent_language="sv",
+                )
+                for i in range(missing)
+            ],
+            batch_size=1000,
+        )
+        homes = []
+        for i, host in enumerate(hosts):
+            town, postcode = towns[i % len(towns)]
+            homes.append(
+                Home(
+                    host=host,
+                    street_address=f"Bänkgatan {i % 97 + 1}",
+                    postcode=postcode,
+                    municipality=town,
+                    place=places[town],
+                    kind=("room", "whole_home", "separate_house")[i % 3],
+                    beds=1 + i % 4,
+                    available_from=now.date() + timedelta(days=i % 60),
+                    rent_per_month=(0, 2500, 4000)[i % 3],
+                    household_description="Två vuxna, inga husdjur.",
+                    smoking="no",
+                    languages=["sv", "en"],
+                    heard_from="friend",
+                    created_at=host.created_at,
+                    status_changed_at=host.created_at,
+                )
+            )
+        homes = Home.objects.bulk_create(homes, batch_size=1000)
+        HomeTransition.objects.bulk_create(
+            [
+                HomeTransition(
+                    home=home,
+                    from_state="",
+                    to_state=Home.Status.REGISTERED,
+                    actor_kind=HomeTransition.ActorKind.HOST,
+                    created_at=home.created_at,
+                )
+                for home in homes
+            ],
+            batch_size=1000,
+        )
+        QueueEntry.objects.bulk_create(
+            [
+                QueueEntry(
+                    home=home, registered_at=home.created_at, next_call_at=now - timedelta(days=59)
+                )
+                for home in homes
+            ],
+            batch_size=1000,
+        )
+    return missing
+
+
+# Running ---------------------------------------------------------------------------------------
+
+
+def wait_until_up(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # loopback only
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"gunicorn did not answer at {url} within {timeout:.0f} s")
+
+
+def warm_up(base: str, rounds: int = 24) -> None:
+    """Load the code and templates in every worker before the measured run: concurrent GETs of
+    the public pages (a restarted server is cold for a few seconds; that is not what we measure)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = ["/", "/offer/", "/accounts/login/", "/privacy/"] * rounds
+
+    def get(path):
+        try:
+            with urllib.request.urlopen(base + path, timeout=10) as response:  # loopback only
+                response.read()
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(get, paths))
+
+
+def start_gunicorn(args, env, log_path: Path) -> subprocess.Popen:
+    log = log_path.open("w")
+    return subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "matching_portal.wsgi",
+            "--bind",
+            f"{LOOPBACK}:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(args.threads),
+            "--timeout",
+            "30",
+            "--graceful-timeout",
+            "10",
+            "--error-logfile",
+            "-",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop_gunicorn(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run_locust(args, env, out_dir: Path, volunteers: int) -> None:
+    locust_env = {
+        **env,
+        "BENCH_RUN_ID": f"{int(time.time())}{secrets.token_hex(2)}",
+        "BENCH_OUT_DIR": str(out_dir),
+        "BENCH_VOLUNTEER_PREFIX": VOLUNTEER_PREFIX,
+        "BENCH_VOLUNTEER_PASSWORD": VOLUNTEER_PASSWORD,
+        "BENCH_VOLUNTEER_COUNT": str(volunteers),
+    }
+    subprocess.run(
+        [
+            str(VENV_BIN / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "--users",
+            str(args.users),
+            "--spawn-rate",
+            str(args.spawn_rate),
+            "--run-time",
+            f"{args.duration}s",
+            "--stop-timeout",
+            "10",
+            "--host",
+            f"http://{LOOPBACK}:{args.port}",
+            "--csv",
+            str(out_dir / "locust"),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=locust_env,
+        stdout=(out_dir / "locust.log").open("w"),
+        stderr=subprocess.STDOUT,
+        check=False,  # locust exits 1 when a request failed; the errors are counted below
+    )
+
+
+# Checks and report -----------------------------------------------------------------------------
+
+
+def read_stats(out_dir: Path):
+    with (out_dir / "locust_stats.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    failures_path = out_dir / "locust_failures.csv"
+    failures = []
+    if failures_path.exists():
+        with failures_path.open(newline="") as fh:
+            failures = list(csv.DictReader(fh))
+    return rows, failures
+
+
+def double_claims(claims: list[dict]) -> int:
+    """Pairs of claims of one home by two different volunteers whose holding times overlap.
+
+    A volunteer holds a claim from the moment the queue page showing the host as theirs was
+    received (the server had committed the claim) to the moment they sent the outcome (the
+    server had not yet released it); a claim never released holds to the end of the run. Both
+    ends are instants when the server had certainly given the host to that volunteer, so two
+    overlapping holds of one home by different volunteers are a real double claim.
+    """
+    by_home = defaultdict(list)
+    for claim in claims:
+        by_home[claim["home"] or f"entry-{claim['entry']}"].append(claim)
+    doubles = 0
+    for held in by_home.values():
+        for i, first in enumerate(held):
+            for second in held[i + 1 :]:
+                if first["volunteer"] == second["volunteer"]:
+                    continue
+                first_end = first["released_at"] or float("inf")
+                second_end = second["released_at"] or float("inf")
+                if first["seen_at"] <= second_end and second["seen_at"] <= first_end:
+                    doubles += 1
+    return doubles
+
+
+def database_checks(records: dict, run_started: float) -> dict[str, int]:
+    from datetime import UTC, datetime
+
+    from django.db.models import Count
+
+    from hosts.models import Host
+    from volunteers.models import CallAttempt
+
+    accepted = records["signups_accepted"]
+    found = set(
+        Host.objects.filter(email__in=accepted, homes__isnull=False)
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    since = datetime.fromtimestamp(run_started, tz=UTC)
+    attempts = CallAttempt.objects.filter(
+        created_at__gte=since, volunteer__username__startswith=VOLUNTEER_PREFIX
+    )
+    # Every outcome the bench records (no answer, interested) keeps a home out of the queue for
+    # at least two hours, and a lease lasts longer than the run: a home called twice in the run
+    # was given to two volunteers.
+    called_twice = attempts.values("home").annotate(n=Count("id")).filter(n__gt=1).count()
+    recorded = set(attempts.values_list("volunteer__username", "home_id"))
+    lost = sum(
+        1
+        for claim in records["claims"]
+        if claim["outcome_status"] == 302 and (claim["volunteer"], claim["home"]) not in recorded
+    )
+    return {
+        "signups_in_db": len(found),
+        "signups_missing": len(set(accepted) - found),
+        "call_attempts_in_db": attempts.count(),
+        "homes_called_twice": called_twice,
+        "outcomes_lost": lost,
+    }
+
+
+def machine() -> str:
+    meminfo = Path("/proc/meminfo").read_text().split("\n")
+    total_kb = next((int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")), 0)
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        model = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in cpuinfo.read_text().split("\n")
+                if line.startswith("model name")
+            ),
+            "",
+        )
+    cores = len(os.sched_getaffinity(0))
+    return f"nproc={cores}, memory={total_kb / 1024 / 1024:.1f} GiB, cpu={model or 'unknown'}"
+
+
+def report(args, rows, failures, records, checks, seeded: int) -> None:
+    total = next(row for row in rows if row["Name"] == "Aggregated")
+    claims = records["claims"]
+    print(f"# machine: {machine()}")
+    print(
+        f"# gunicorn {args.workers} workers x {args.threads} threads (gthread) on "
+        f"{LOOPBACK}:{args.port}, DEBUG=False, PostgreSQL, Redis cache, "
+        f"CONN_MAX_AGE={args.conn_max_age}; locust on the same machine"
+    )
+    print(
+        "# plain HTTP on the loopback: SECURE_SSL_REDIRECT, secure cookies and HSTS are off "
+        "for this run"
+    )
+    print(
+        "# RATELIMIT_SIGNUP_PER_IP=100000/h: all load comes from 127.0.0.1, so the per-address "
+        "sign-up limit is lifted for the bench (the per-e-mail limit stays)"
+    )
+    print("# e-mail: Celery eager (no broker), dummy e-mail backend; outbox rows are written")
+    print(
+        f"# {args.users} users ({args.users - args.users // 4} sign-up : {args.users // 4} "
+        f"volunteer, by weight 3:1) for {args.duration} s; {seeded} queued hosts added "
+        f"(target {args.hosts})"
+    )
+    for row in rows:
+        if row["Name"] != "Aggregated":
+            print(
+                f"# {row['Type']:4} {row['Name']:36} n={row['Request Count']:>5} "
+                f"fail={row['Failure Count']:>3} p50={row['50%']:>4} ms p95={row['95%']:>4} ms "
+                f"max={float(row['Max Response Time']):.0f} ms"
+            )
+    for failure in failures:
+        print(
+            f"# failure: {failure['Method']} {failure['Name']} x{failure['Occurrences']}: "
+            f"{failure['Error']}"
+        )
+    print(f"requests: {total['Request Count']}")
+    print(f"errors: {total['Failure Count']}")
+    print(f"p95_ms: {total['95%']}")
+    print(f"p50_ms: {total['50%']}")
+    print(f"requests_per_s: {float(total['Requests/s']):.1f}")
+    print(f"signups_started: {records['signups_started']}")
+    print(f"signups_accepted: {len(records['signups_accepted'])}")
+    print(f"signups_in_db: {checks['signups_in_db']}")
+    print(f"signups_missing: {checks['signups_missing']}")
+    print(f"volunteer_logins: {records['logins']}")
+    print(f"claims: {len(claims)}")
+    print(f"queue_empty: {records['queue_empty']}")
+    print(f"double_claims: {double_claims(claims)}")
+    print(f"call_attempts_in_db: {checks['call_attempts_in_db']}")
+    print(f"homes_called_twice: {checks['homes_called_twice']}")
+    print(f"outcomes_lost: {checks['outcomes_lost']}")
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    volunteers = max(1, args.users)  # one account per locust user, whatever the split
+    with tempfile.TemporaryDirectory(prefix="portal-bench-load-") as tmp:
+        tmp_path = Path(tmp)
+        env = bench_env(args, static_root=str(tmp_path / "static"))
+        ensure_database(env["DATABASE_URL"], fresh=args.fresh)
+        run_manage(env, "migrate", "--noinput")
+        run_manage(env, "collectstatic", "--noinput")
+        run_manage(env, "seed_demo")
+        setup_django(env)
+        seed_volunteers(volunteers)
+        seeded = top_up_queue(args.hosts)
+        from django.db import connections
+
+        connections.close_all()
+
+        gunicorn = start_gunicorn(args, env, tmp_path / "gunicorn.log")
+        try:
+            wait_until_up(f"http://{LOOPBACK}:{args.port}/")
+            warm_up(f"http://{LOOPBACK}:{args.port}")
+            run_started = time.time()
+            run_locust(args, env, tmp_path, volunteers)
+        finally:
+            stop_gunicorn(gunicorn)
+        records_path = tmp_path / "records.json"
+        if not records_path.exists():
+            print((tmp_path / "locust.log").read_text()[-3000:], file=sys.stderr)
+            raise SystemExit("locust wrote no records")
+        records = json.loads(records_path.read_text())
+        rows, failures = read_stats(tmp_path)
+        checks = database_checks(records, run_started)
+        report(args, rows, failures, records, checks, seeded)
+        errors = int(next(r for r in rows if r["Name"] == "Aggregated")["Failure Count"])
+        problems = [
+            line
+            for line in (tmp_path / "gunicorn.log").read_text().splitlines()
+            if not line.startswith("[") or "[INFO]" not in line
+        ]
+        if problems:
+            print(f"# gunicorn log: {len(problems)} warning or error lines, the last ones:")
+            for line in problems[-10:]:
+                print(f"#   {line[:200]}")
+    bad = errors or checks["signups_missing"] or double_claims(records["claims"])
+    bad = bad or checks["homes_called_twice"] or checks["outcomes_lost"]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,359 @@
+"""Report runs: requested on the page by a manager, produced by Celery (eager here), downloaded by
+the managers of the partnership's parties only (each download logged); a failure is written on the
+run and shown; the year-end report comes by itself once the period has ended, and its managers get
+an e-mail in their own language."""
+
+from datetime import date, datetime, timedelta
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from matching_portal.celery import app as celery_app
+from notifications.models import OutboundEmail
+from reports import services, tasks
+from reports.models import ReportDownload, ReportRun
+from tests.factories import PartnershipFactory, home_with_history, staff_user
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def partnership(organisations, media):
+    partnership = PartnershipFactory(
+        name="Värdskap Östersund 2026",
+        volunteer_organisation=organisations["volunteers"],
+        partner=organisations["partner"],
+        housing_company=organisations["housing"],
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 1),
+    )
+    for month in (2, 3, 3, 5):
+        home_with_history(
+            datetime(2026, month, 10, 12, tzinfo=STOCKHOLM),
+            [("contacted", datetime(2026, month, 12, 12, tzinfo=STOCKHOLM))],
+        )
+    return partnership
+
+
+@pytest.fixture
+def managers(organisations):
+    """A manager of each party (Swedish, English, Swedish) and one of an organisation that is not
+    a party of the partnership."""
+    return {
+        "volunteers": staff_user(
+            "manager", organisations["volunteers"], username="chef_vol", language="sv"
+        ),
+        "partner": staff_user(
+            "manager", organisations["partner"], username="chef_partner", language="en"
+        ),
+        "housing": staff_user(
+            "manager", organisations["housing"], username="chef_bostad", language="sv"
+        ),
+        "outsider": staff_user(
+            "manager", organisations["other_partner"], username="chef_granne", language="sv"
+        ),
+    }
+
+
+def request_on_the_page(client, user, partnership, capture, *, kind="interim", language="en"):
+    client.force_login(user)
+    with capture(execute=True):
+        response = client.post(
+            reverse("reports:request", args=[partnership.pk]), {"kind": kind, "language": language}
+        )
+    return response
+
+
+def download(client, run, file_kind):
+    return client.get(reverse(f"reports:download_{file_kind}", args=[run.pk]))
+
+
+@pytest.mark.django_db
+def test_a_manager_requests_a_report_and_every_partys_manager_downloads_it(
+    client, partnership, managers, django_capture_on_commit_callbacks
+):
+    response = request_on_the_page(
+        client, managers["partner"], partnership, django_capture_on_commit_callbacks
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("reports:partnership", args=[partnership.pk])
+
+    run = ReportRun.objects.get()
+    assert (run.kind, run.language, run.requested_by) == ("interim", "en", managers["partner"])
+    assert run.status == ReportRun.Status.DONE and run.progress == 100
+    assert run.as_of == min(timezone.localdate(), partnership.period_end)
+    assert run.started_at <= run.finished_at
+
+    before = timezone.now()
+    for party in ("volunteers", "partner", "housing"):
+        client.force_login(managers[party])
+        pdf = download(client, run, "pdf")
+        assert pdf.status_code == 200, party
+        assert pdf["Content-Type"] == "application/pdf"
+        assert "attachment" in pdf["Content-Disposition"]
+        assert pdf["Cache-Control"] == "no-store"
+        assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+        xlsx = download(client, run, "xlsx")
+        assert xlsx.status_code == 200, party
+        assert b"".join(xlsx.streaming_content).startswith(b"PK")  # a zip: the XLSX
+        assert xlsx["Content-Disposition"].endswith('.xlsx"')
+
+    log = list(ReportDownload.objects.order_by("downloaded_at", "pk"))
+    assert [(entry.user, entry.file_kind) for entry in log] == [
+        (managers[party], kind)
+        for party in ("volunteers", "partner", "housing")
+        for kind in ("pdf", "xlsx")
+    ]
+    assert all(before <= entry.downloaded_at <= timezone.now() for entry in log)
+    assert all(entry.run == run for entry in log)
+
+
+@pytest.mark.django_db
+def test_others_get_no_file(
+    client, partnership, managers, coordinator, volunteer, django_capture_on_commit_callbacks
+):
+    request_on_the_page(
+        client, managers["volunteers"], partnership, django_capture_on_commit_callbacks
+    )
+    run = ReportRun.objects.get(status=ReportRun.Status.DONE)
+
+    # A manager of an organisation that is not a party: the partnership does not exist for them.
+    client.force_login(managers["outsider"])
+    for file_kind in ("pdf", "xlsx"):
+        assert download(client, run, file_kind).status_code == 404
+    assert client.get(reverse("reports:partnership", args=[partnership.pk])).status_code == 404
+    response = request_on_the_page(
+        client, managers["outsider"], partnership, django_capture_on_commit_callbacks
+    )
+    assert response.status_code == 404
+
+    # The partner's coordinator follows the partnership but neither requests nor downloads.
+    client.force_login(coordinator)
+    assert client.get(reverse("reports:partnership", args=[partnership.pk])).status_code == 200
+    for file_kind in ("pdf", "xlsx"):
+        assert download(client, run, file_kind).status_code in (403, 404)
+    response = request_on_the_page(
+        client, coordinator, partnership, django_capture_on_commit_callbacks
+    )
+    assert response.status_code in (403, 404)
+
+    # A volunteer sees nothing of it.
+    client.force_login(volunteer)
+    assert download(client, run, "pdf").status_code in (403, 404)
+    assert client.get(reverse("reports:partnership", args=[partnership.pk])).status_code in (
+        403,
+        404,
+    )
+
+    assert ReportRun.objects.count() == 1
+    assert not ReportDownload.objects.exists()
+
+
+@pytest.mark.django_db
+def test_anonymous_people_are_sent_to_log_in(
+    client, partnership, managers, django_capture_on_commit_callbacks
+):
+    request_on_the_page(
+        client, managers["partner"], partnership, django_capture_on_commit_callbacks
+    )
+    run = ReportRun.objects.get()
+    client.logout()
+    login = reverse("login")
+    for url in (
+        reverse("reports:partnerships"),
+        reverse("reports:partnership", args=[partnership.pk]),
+        reverse("reports:runs", args=[partnership.pk]),
+        reverse("reports:download_pdf", args=[run.pk]),
+        reverse("reports:download_xlsx", args=[run.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith(login + "?next="), (url, response.url)
+    response = client.post(
+        reverse("reports:request", args=[partnership.pk]), {"kind": "interim", "language": "sv"}
+    )
+    assert response.status_code == 302 and response.url.startswith(login)
+    assert ReportRun.objects.count() == 1
+    assert not ReportDownload.objects.exists()
+
+
+@pytest.mark.django_db
+def test_producing_a_run_that_is_done_changes_nothing(
+    partnership, managers, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.request_report(
+            partnership=partnership, user=managers["partner"], kind="year_end", language="en"
+        )
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.DONE
+    before = ReportRun.objects.values().get(pk=run.pk)
+    pdf_bytes = run.pdf.read()
+    emails = OutboundEmail.objects.count()
+    assert emails == 3  # the three parties' managers
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.produce_report(run_id=run.pk)
+        tasks.produce_report_task.delay(run.pk)
+
+    assert again.pk == run.pk
+    assert ReportRun.objects.values().get(pk=run.pk) == before
+    assert ReportRun.objects.get(pk=run.pk).pdf.read() == pdf_bytes
+    assert OutboundEmail.objects.count() == emails  # nobody is told twice
+    assert len(list((settings.MEDIA_ROOT / "reports").rglob("*.pdf"))) == 1
+
+
+@pytest.mark.django_db
+def test_a_failing_run_is_marked_failed_with_its_reason_on_the_page(
+    english, partnership, managers, django_capture_on_commit_callbacks
+):
+    broken = mock.patch(
+        "reports.documents.render_pdf", side_effect=RuntimeError("the PDF engine fell over")
+    )
+    with broken:
+        response = request_on_the_page(
+            english, managers["partner"], partnership, django_capture_on_commit_callbacks
+        )
+    assert response.status_code == 302
+
+    run = ReportRun.objects.get()
+    assert run.status == ReportRun.Status.FAILED
+    assert run.error == "RuntimeError: the PDF engine fell over"
+    assert run.finished_at is not None
+    assert not run.pdf and not run.xlsx
+
+    page = english.get(reverse("reports:partnership", args=[partnership.pk]))
+    html = page.content.decode()
+    assert "Failed" in html
+    assert "RuntimeError: the PDF engine fell over" in html
+    assert reverse("reports:download_pdf", args=[run.pk]) not in html
+    assert download(english, run, "pdf").status_code == 404
+
+    # Asking again, with the engine mended, produces it.
+    request_on_the_page(
+        english, managers["partner"], partnership, django_capture_on_commit_callbacks
+    )
+    assert ReportRun.objects.filter(status=ReportRun.Status.DONE).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_year_end_report_comes_by_itself_once(
+    partnership, managers, django_capture_on_commit_callbacks
+):
+    period_end = partnership.period_end
+
+    # Not on the last day of the period, nor before.
+    for today in (period_end - timedelta(days=30), period_end):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.produce_due_year_end_reports(today=today) == []
+    assert not ReportRun.objects.exists()
+    assert not mail.outbox
+
+    with django_capture_on_commit_callbacks(execute=True):
+        runs = services.produce_due_year_end_reports(today=period_end + timedelta(days=1))
+
+    assert len(runs) == 1
+    run = ReportRun.objects.get()
+    assert run.pk == runs[0].pk
+    assert (run.kind, run.as_of, run.requested_by) == ("year_end", period_end, None)
+    assert run.status == ReportRun.Status.DONE
+    assert run.pdf and run.xlsx
+
+    # Each manager of a party is told, in their own language, with a link to the partnership.
+    link = settings.SITE_URL + reverse("reports:partnership", args=[partnership.pk])
+    sent = {message.to[0]: message for message in mail.outbox}
+    assert set(sent) == {managers[p].email for p in ("volunteers", "partner", "housing")}
+    for party in ("volunteers", "partner", "housing"):
+        message = sent[managers[party].email]
+        assert link in message.body
+        assert partnership.name in message.subject
+    assert sent[managers["partner"].email].body.startswith("Hello ")  # English
+    assert "The year-end report" in sent[managers["partner"].email].subject
+    for party in ("volunteers", "housing"):  # Swedish
+        assert sent[managers[party].email].body.startswith("Hej ")
+        assert "Hem för nyanlända" in sent[managers[party].email].body
+    assert {e.language for e in OutboundEmail.objects.all()} == {"sv", "en"}
+    assert managers["outsider"].email not in sent
+
+    # Next hour, next day: nothing new.
+    mail.outbox.clear()
+    for days in (1, 2, 40):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert (
+                services.produce_due_year_end_reports(today=period_end + timedelta(days=days)) == []
+            )
+    assert ReportRun.objects.count() == 1
+    assert not mail.outbox
+
+
+@pytest.mark.django_db
+def test_the_schedule_queues_again_a_run_the_broker_never_got(
+    partnership, managers, django_capture_on_commit_callbacks
+):
+    stale = ReportRun.objects.create(
+        partnership=partnership,
+        as_of=date(2026, 6, 30),
+        created_at=timezone.now() - timedelta(minutes=11),
+    )
+    fresh = ReportRun.objects.create(partnership=partnership, as_of=date(2026, 6, 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.produce_due_year_end_reports(today=partnership.period_end)
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stale.status == ReportRun.Status.DONE
+    assert fresh.status == ReportRun.Status.QUEUED  # may still be on its way
+
+
+@pytest.mark.django_db
+def test_a_manager_asking_for_the_year_end_report_again_reruns_the_same_one(
+    client, partnership, managers, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.produce_due_year_end_reports(today=partnership.period_end + timedelta(days=1))
+    first = ReportRun.objects.get()
+    request_on_the_page(
+        client,
+        managers["partner"],
+        partnership,
+        django_capture_on_commit_callbacks,
+        kind="year_end",
+    )
+    assert ReportRun.objects.filter(kind="year_end").count() == 1
+    run = ReportRun.objects.get()
+    assert run.pk == first.pk and run.status == ReportRun.Status.DONE
+
+
+@pytest.mark.django_db
+def test_the_beat_schedule_runs_the_registered_task(
+    organisations, media, django_capture_on_commit_callbacks
+):
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    names = {entry["task"] for entry in schedule.values()}
+    assert "reports.tasks.produce_due_year_end_reports" in names
+
+    celery_app.loader.import_default_modules()  # as a worker does when it starts
+    assert "reports.tasks.produce_due_year_end_reports" in celery_app.tasks
+    assert "reports.tasks.produce_report_task" in celery_app.tasks
+
+    # The task itself, as beat sends it (no arguments): today is after this partnership's end.
+    ended = PartnershipFactory(
+        volunteer_organisation=organisations["volunteers"],
+        partner=organisations["partner"],
+        period_start=timezone.localdate() - timedelta(days=300),
+        period_end=timezone.localdate() - timedelta(days=1),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = celery_app.tasks["reports.tasks.produce_due_year_end_reports"].delay()
+    assert result.get() == 1
+    assert ReportRun.objects.get().partnership == ended

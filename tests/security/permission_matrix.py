@@ -1,0 +1,479 @@
+"""Who may open which page: the one declared permission matrix of the portal.
+
+For every named URL pattern (and the admin's unnamed ones), for every role of
+``accounts.roles.ROLE_LABELS`` plus "anonymous" (nobody logged in) and "host" (a host's
+self-service session, no account), and for GET and POST, the expected outcome:
+
+- ``ok``: the page answers (200, or 400 for a form with errors, 409 for a workflow step the
+  portal refuses with a message, or a redirect to another page that is not a log-in page);
+- ``login``: a redirect to the log-in page (the admin's, the staff's, or for self-service pages
+  the host's "send me my link" page);
+- ``forbidden``: 403;
+- ``not_found``: 404 (also the admin's "does not exist" redirect to its index): another
+  partner's or company's objects do not exist for a person;
+- ``not_allowed``: 405 (a POST-only button opened with GET).
+
+``tests/security/test_permission_matrix.py`` requests every pattern as every role, with the ids
+of real objects (and, for objects scoped to a partner, again with another partner's objects:
+the "foreign" variant), and fails on any difference and on any pattern not declared here: a new
+page is refused by this test until someone decides who may open it.
+
+The admin's model pages are declared per model (``ADMIN_MODELS``) rather than per URL: the
+changelist, add, change, delete and history pages of a model follow from the permissions a role
+has on the model, and from whether the model's admin is scoped to the person's organisation.
+"""
+
+from accounts import roles
+
+VOLUNTEER = roles.VOLUNTEER
+VOLUNTEER_COORDINATOR = roles.VOLUNTEER_COORDINATOR
+PARTNER_COORDINATOR = roles.PARTNER_COORDINATOR
+MANAGER = roles.MANAGER
+HOUSING_COMPANY_STAFF = roles.HOUSING_COMPANY_STAFF
+DATA_PROTECTION_OFFICER = roles.DATA_PROTECTION_OFFICER
+ANONYMOUS = "anonymous"
+HOST = "host"
+
+ROLES = [*roles.ROLE_LABELS, ANONYMOUS, HOST]
+METHODS = ("GET", "POST")
+# The roles that work in the admin (is_staff); the volunteer does not.
+STAFF_ROLES = [
+    VOLUNTEER_COORDINATOR,
+    PARTNER_COORDINATOR,
+    MANAGER,
+    HOUSING_COMPANY_STAFF,
+    DATA_PROTECTION_OFFICER,
+]
+
+OK = "ok"
+LOGIN = "login"
+FORBIDDEN = "forbidden"
+NOT_FOUND = "not_found"
+NOT_ALLOWED = "not_allowed"
+OUTCOMES = {OK, LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED}
+
+# A rule: role -> (outcome of GET, outcome of POST).
+
+
+def everyone(get=OK, post=OK):
+    """A public page: the same for everybody."""
+    return {role: (get, post) for role in ROLES}
+
+
+def logged_in(get=OK, post=OK):
+    """Anyone with an account; the others are sent to log in."""
+    rule = {role: (get, post) for role in roles.ROLE_LABELS}
+    return {**rule, ANONYMOUS: (LOGIN, LOGIN), HOST: (LOGIN, LOGIN)}
+
+
+def only(*allowed, get=OK, post=OK):
+    """A page of the web app for the roles ``allowed``: others with an account get 403, people
+    without one are sent to log in."""
+    rule = {role: ((get, post) if role in allowed else (FORBIDDEN, FORBIDDEN)) for role in ROLES}
+    return {**rule, ANONYMOUS: (LOGIN, LOGIN), HOST: (LOGIN, LOGIN)}
+
+
+def host_only(get=OK, post=OK):
+    """A self-service page: only the host who opened their link; others are sent to ask for it."""
+    return {**{role: (LOGIN, LOGIN) for role in ROLES}, HOST: (get, post)}
+
+
+def post_only(rule):
+    """A button: GET answers 405 to those who may press it."""
+    return {
+        role: ((NOT_ALLOWED, post) if get == OK else (get, post))
+        for role, (get, post) in rule.items()
+    }
+
+
+def admin_page(*allowed, get=OK, post=OK, hidden=()):
+    """An admin page that is not a model's list or form: people who do not work in the admin are
+    sent to its log-in page; ``hidden`` roles get 404, other staff 403."""
+    rule = {role: (LOGIN, LOGIN) for role in ROLES}
+    for role in STAFF_ROLES:
+        if role in allowed:
+            rule[role] = (get, post)
+        elif role in hidden:
+            rule[role] = (NOT_FOUND, NOT_FOUND)
+        else:
+            rule[role] = (FORBIDDEN, FORBIDDEN)
+    return rule
+
+
+VOLUNTEERS = (VOLUNTEER, VOLUNTEER_COORDINATOR)
+FOLLOWERS = (MANAGER, PARTNER_COORDINATOR, VOLUNTEER_COORDINATOR, DATA_PROTECTION_OFFICER)
+
+# Named URL patterns outside the admin's model pages -> rule. ``FOREIGN`` below says who does not
+# find another partner's object.
+PAGES = {
+    # Language switch, log-in, password reset: public.
+    "set_language": everyone(),
+    "login": everyone(),
+    "logout": everyone(get=NOT_ALLOWED, post=LOGIN),
+    "password_change": logged_in(),
+    "password_change_done": logged_in(),
+    "password_reset": everyone(),
+    "password_reset_done": everyone(),
+    "password_reset_confirm": everyone(),
+    "password_reset_complete": everyone(),
+    "two_factor": logged_in(),
+    "home": logged_in(),
+    # The hosts' public pages and their self-service (the self-service "log-in" is the link).
+    "hosts:landing": everyone(),
+    "hosts:privacy": everyone(),
+    "hosts:register": everyone(),
+    "hosts:check": everyone(),
+    "hosts:sent": everyone(),
+    "hosts:confirm": everyone(),
+    "hosts:request_link": everyone(),
+    "hosts:open_link": everyone(),
+    "hosts:my_offer": host_only(),
+    "hosts:change_offer": host_only(),
+    "hosts:pause": host_only(),
+    "hosts:resume": host_only(),
+    "hosts:reopen": host_only(),
+    "hosts:withdraw": host_only(),
+    "hosts:download_data": host_only(),
+    "hosts:erase": host_only(),
+    "hosts:leave": everyone(get=NOT_ALLOWED),
+    # Volunteers: the public sign-up, the volunteer's day, the coordinators' pages.
+    "volunteers:join": everyone(),
+    "volunteers:joined": everyone(),
+    "volunteers:start": only(*VOLUNTEERS),
+    "volunteers:queue": only(*VOLUNTEERS),
+    "volunteers:claim_next": post_only(only(*VOLUNTEERS)),
+    "volunteers:record_outcome": post_only(only(*VOLUNTEERS)),
+    "volunteers:hand_back": post_only(only(*VOLUNTEERS)),
+    "volunteers:add_note": post_only(only(*VOLUNTEERS)),
+    "volunteers:book_visit": only(*VOLUNTEERS),
+    "volunteers:duplicates": only(VOLUNTEER_COORDINATOR),
+    "volunteers:visit": only(*VOLUNTEERS),
+    "volunteers:complete_follow_up": post_only(only(*VOLUNTEERS)),
+    "volunteers:applications": only(VOLUNTEER_COORDINATOR),
+    "volunteers:approve_application": post_only(only(VOLUNTEER_COORDINATOR)),
+    "volunteers:decline_application": post_only(only(VOLUNTEER_COORDINATOR)),
+    "volunteers:campaigns": only(VOLUNTEER_COORDINATOR),
+    "volunteers:campaign": only(VOLUNTEER_COORDINATOR),
+    "volunteers:referrals": only(VOLUNTEER_COORDINATOR),
+    # Reports: the coordinators and managers of the partnership's parties follow it; only
+    # managers request and download reports.
+    "reports:partnerships": only(*FOLLOWERS),
+    "reports:partnership": only(*FOLLOWERS),
+    "reports:runs": only(*FOLLOWERS),
+    "reports:request": post_only(only(MANAGER)),
+    "reports:download_pdf": only(MANAGER),
+    "reports:download_xlsx": only(MANAGER),
+    # The data protection officer's pages.
+    "privacy:record": only(DATA_PROTECTION_OFFICER),
+    "privacy:data_request": only(DATA_PROTECTION_OFFICER),
+    # The admin's own pages (not a model's).
+    "admin:index": admin_page(*STAFF_ROLES),
+    "admin:login": everyone(),
+    "admin:logout": everyone(get=NOT_ALLOWED),
+    "admin:password_change": admin_page(*STAFF_ROLES),
+    "admin:password_change_done": admin_page(*STAFF_ROLES),
+    "admin:jsi18n": admin_page(*STAFF_ROLES),
+    # Without the parameters of a real autocomplete field the search is refused.
+    "admin:autocomplete": admin_page(hidden=()),
+    # No model of the portal has a public page to show.
+    "admin:view_on_site": admin_page(hidden=STAFF_ROLES),
+    # Any other address under /admin/.
+    "admin:catch_all": admin_page(hidden=STAFF_ROLES),
+    # The plan for all open cases of the person's own partner.
+    "admin:newcomers_newcomercase_plan": admin_page(
+        PARTNER_COORDINATOR,
+        MANAGER,
+        DATA_PROTECTION_OFFICER,
+        hidden=(VOLUNTEER_COORDINATOR, HOUSING_COMPANY_STAFF),
+    ),
+    # Proposing a suggested home: the partner's coordinators only.
+    "admin:newcomers_newcomercase_propose": admin_page(
+        PARTNER_COORDINATOR, hidden=(VOLUNTEER_COORDINATOR, HOUSING_COMPANY_STAFF)
+    ),
+    # Declining an offered flat: whoever sees the vacancy opens the form; the service lets only
+    # the integration unit decline (the others get the refusal, 409).
+    "admin:housing_vacancy_decline": admin_page(
+        PARTNER_COORDINATOR,
+        MANAGER,
+        HOUSING_COMPANY_STAFF,
+        DATA_PROTECTION_OFFICER,
+        hidden=(VOLUNTEER_COORDINATOR,),
+    ),
+    # Recording the tenant's registration with the Public Employment Service turns the contract
+    # into a first-hand one: the company's staff and the partner's coordinators only.
+    "admin:housing_contract_registered": admin_page(
+        PARTNER_COORDINATOR, HOUSING_COMPANY_STAFF, hidden=(VOLUNTEER_COORDINATOR,)
+    ),
+}
+
+# The workflow steps in the admin: whoever may view the object opens the step's form; the
+# workflow then refuses (409) the roles that may not take the step. Declared by model below.
+ADMIN_STEP_PAGES = {
+    "admin:hosts_home_step": "hosts.home",
+    "admin:newcomers_newcomercase_step": "newcomers.newcomercase",
+    "admin:matching_match_step": "matching.match",
+}
+
+# The admin's model pages. For each registered model: the permissions each role has in its admin
+# ("v"iew, "a"dd, "c"hange, "d"elete; roles not named have none), and ``scoped``: the admin shows
+# a person only their own organisation's objects, and answers 404 for others before it looks at
+# permissions. ``hidden`` names the roles that do not see the test's own object; ``foreign`` those
+# that do not see another partner's (or company's) object.
+#
+# From these: changelist (GET and POST) is ok with "v" or "c", else 403; add needs "a"; change
+# needs "v" or "c" to GET and "c" to POST; delete needs "d"; history needs "v" or "c". A hidden
+# object is 404 (for a scoped admin, even without permissions; otherwise the admin's "does not
+# exist" redirect, also 404 here). People who do not work in the admin are sent to its log-in.
+ADMIN_MODELS = {
+    "auth.group": {"perms": {}},
+    "accounts.organisation": {
+        "perms": {MANAGER: "v", HOUSING_COMPANY_STAFF: "v", DATA_PROTECTION_OFFICER: "v"}
+    },
+    "accounts.user": {"perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"}},
+    "django_celery_beat.periodictask": {"perms": {}},
+    "django_celery_beat.intervalschedule": {"perms": {}},
+    "django_celery_beat.crontabschedule": {"perms": {}},
+    "django_celery_beat.solarschedule": {"perms": {}},
+    "django_celery_beat.clockedschedule": {"perms": {}},
+    "otp_totp.totpdevice": {"perms": {}},
+    "axes.accessattempt": {"perms": {}},
+    "axes.accesslog": {"perms": {}},
+    "axes.accessfailurelog": {"perms": {}},
+    "notifications.outboundemail": {"perms": {DATA_PROTECTION_OFFICER: "v"}},
+    "hosts.host": {
+        "perms": {
+            VOLUNTEER_COORDINATOR: "vc",
+            PARTNER_COORDINATOR: "v",
+            MANAGER: "v",
+            DATA_PROTECTION_OFFICER: "v",
+        },
+        "scoped": True,
+        "hidden": {HOUSING_COMPANY_STAFF},
+        "foreign": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
+    },
+    "hosts.home": {
+        "perms": {
+            VOLUNTEER_COORDINATOR: "vc",
+            PARTNER_COORDINATOR: "v",
+            MANAGER: "v",
+            DATA_PROTECTION_OFFICER: "v",
+        },
+        "scoped": True,
+        "hidden": {HOUSING_COMPANY_STAFF},
+        "foreign": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
+    },
+    "hosts.erasurerecord": {"perms": {DATA_PROTECTION_OFFICER: "v"}},
+    "newcomers.newcomercase": {
+        "perms": {PARTNER_COORDINATOR: "vac", MANAGER: "v", DATA_PROTECTION_OFFICER: "v"},
+        "scoped": True,
+        "hidden": {VOLUNTEER_COORDINATOR, HOUSING_COMPANY_STAFF},
+        "foreign": {
+            VOLUNTEER_COORDINATOR,
+            PARTNER_COORDINATOR,
+            MANAGER,
+            HOUSING_COMPANY_STAFF,
+        },
+    },
+    "matching.match": {
+        "perms": {PARTNER_COORDINATOR: "va", MANAGER: "v", DATA_PROTECTION_OFFICER: "v"},
+        "scoped": True,
+        "hidden": {VOLUNTEER_COORDINATOR, HOUSING_COMPANY_STAFF},
+        "foreign": {
+            VOLUNTEER_COORDINATOR,
+            PARTNER_COORDINATOR,
+            MANAGER,
+            HOUSING_COMPANY_STAFF,
+        },
+    },
+    "matching.matchreason": {
+        "perms": {PARTNER_COORDINATOR: "ac", MANAGER: "v", DATA_PROTECTION_OFFICER: "v"},
+        "scoped": True,
+        "hidden": {VOLUNTEER_COORDINATOR, HOUSING_COMPANY_STAFF},
+        "foreign": {
+            VOLUNTEER_COORDINATOR,
+            PARTNER_COORDINATOR,
+            MANAGER,
+            HOUSING_COMPANY_STAFF,
+        },
+    },
+    # Localities are everyone's; a district belongs to its partner.
+    "matching.place": {
+        "perms": {PARTNER_COORDINATOR: "vacd"},
+        "hidden": {VOLUNTEER_COORDINATOR, HOUSING_COMPANY_STAFF},
+        "foreign": {
+            VOLUNTEER_COORDINATOR,
+            PARTNER_COORDINATOR,
+            MANAGER,
+            HOUSING_COMPANY_STAFF,
+        },
+    },
+    "matching.matchingweights": {"perms": {MANAGER: "vac"}},
+    "housing.unit": {
+        "perms": {HOUSING_COMPANY_STAFF: "vac", MANAGER: "v", DATA_PROTECTION_OFFICER: "v"},
+        "scoped": True,
+        "hidden": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR, MANAGER},
+        "foreign": {
+            VOLUNTEER_COORDINATOR,
+            PARTNER_COORDINATOR,
+            MANAGER,
+            HOUSING_COMPANY_STAFF,
+        },
+    },
+    "housing.allotment": {
+        "perms": {HOUSING_COMPANY_STAFF: "vac", MANAGER: "v", DATA_PROTECTION_OFFICER: "v"},
+        "scoped": True,
+        "hidden": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR, MANAGER},
+    },
+    "housing.quotaagreement": {
+        "perms": {HOUSING_COMPANY_STAFF: "v", MANAGER: "v", DATA_PROTECTION_OFFICER: "v"},
+        "scoped": True,
+        "hidden": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR, MANAGER},
+    },
+    # The integration unit sees the flats offered to it.
+    "housing.vacancy": {
+        "perms": {
+            HOUSING_COMPANY_STAFF: "va",
+            PARTNER_COORDINATOR: "v",
+            MANAGER: "v",
+            DATA_PROTECTION_OFFICER: "v",
+        },
+        "scoped": True,
+        "hidden": {VOLUNTEER_COORDINATOR},
+        "foreign": {
+            VOLUNTEER_COORDINATOR,
+            PARTNER_COORDINATOR,
+            MANAGER,
+            HOUSING_COMPANY_STAFF,
+        },
+    },
+    "housing.contract": {
+        "perms": {
+            HOUSING_COMPANY_STAFF: "v",
+            PARTNER_COORDINATOR: "v",
+            MANAGER: "v",
+            DATA_PROTECTION_OFFICER: "v",
+        },
+        "scoped": True,
+        "hidden": {VOLUNTEER_COORDINATOR},
+    },
+    # The data protection officer's records: read-only, for the officer only.
+    "privacy.accesslog": {"perms": {DATA_PROTECTION_OFFICER: "v"}},
+    "privacy.securityevent": {"perms": {DATA_PROTECTION_OFFICER: "v"}},
+    "privacy.datarequest": {"perms": {DATA_PROTECTION_OFFICER: "v"}},
+    "privacy.retentionrun": {"perms": {DATA_PROTECTION_OFFICER: "v"}},
+    # The volunteers' records: read-only in the admin (they change through the web app).
+    "volunteers.volunteerapplication": {
+        "perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"}
+    },
+    "volunteers.volunteerprofile": {
+        "perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"}
+    },
+    "volunteers.callattempt": {"perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"}},
+    "volunteers.queueentry": {"perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"}},
+    "volunteers.campaign": {"perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"}},
+    "volunteers.homevisit": {"perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"}},
+    "volunteers.hostnote": {"perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"}},
+    # Follow-ups: the volunteers' ones for the volunteer organisation, the partner's own for it.
+    "volunteers.followup": {
+        "perms": {
+            VOLUNTEER_COORDINATOR: "v",
+            PARTNER_COORDINATOR: "vc",
+            DATA_PROTECTION_OFFICER: "v",
+        },
+        "scoped": True,
+        "hidden": {HOUSING_COMPANY_STAFF},
+        "foreign": {
+            VOLUNTEER_COORDINATOR,
+            PARTNER_COORDINATOR,
+            MANAGER,
+            HOUSING_COMPANY_STAFF,
+        },
+    },
+    "reports.partnership": {
+        "perms": {PARTNER_COORDINATOR: "vc", MANAGER: "vac", DATA_PROTECTION_OFFICER: "v"},
+        "foreign": {
+            VOLUNTEER_COORDINATOR,
+            PARTNER_COORDINATOR,
+            MANAGER,
+            HOUSING_COMPANY_STAFF,
+        },
+    },
+    "reports.reportrun": {
+        "perms": {PARTNER_COORDINATOR: "v", MANAGER: "v", DATA_PROTECTION_OFFICER: "v"},
+        "foreign": {
+            VOLUNTEER_COORDINATOR,
+            PARTNER_COORDINATOR,
+            MANAGER,
+            HOUSING_COMPANY_STAFF,
+        },
+    },
+    "reports.reportdownload": {"perms": {MANAGER: "v", DATA_PROTECTION_OFFICER: "v"}},
+}
+
+# Pages outside the admin that take the id of an object scoped to a partner (or a partnership):
+# the roles that do not find another partner's object (404).
+FOREIGN = {
+    "reports:partnership": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR, MANAGER},
+    "reports:runs": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR, MANAGER},
+    "reports:request": {MANAGER},
+    "reports:download_pdf": {MANAGER},
+    "reports:download_xlsx": {MANAGER},
+    # Another partner's follow-up is not the volunteers' to do.
+    "volunteers:complete_follow_up": {VOLUNTEER, VOLUNTEER_COORDINATOR},
+}
+
+ADMIN_ACTIONS = ("changelist", "add", "change", "delete", "history")
+
+
+def _admin_model_outcome(model: str, action: str, role: str, method: str, variant: str) -> str:
+    spec = ADMIN_MODELS[model]
+    if role not in STAFF_ROLES:
+        return LOGIN
+    perms = spec["perms"].get(role, "")
+    may_view = "v" in perms or "c" in perms
+    hidden = role in spec.get("foreign" if variant == "foreign" else "hidden", set())
+    scoped = spec.get("scoped", False)
+    if action == "changelist":
+        return OK if may_view else FORBIDDEN
+    if action == "add":
+        return OK if "a" in perms else FORBIDDEN
+    if action == "step":
+        if hidden:
+            return NOT_FOUND
+        return OK if may_view else FORBIDDEN
+    if hidden and (scoped or action == "history"):
+        return NOT_FOUND
+    if action == "change":
+        allowed = may_view if method == "GET" else "c" in perms
+    elif action == "delete":
+        allowed = "d" in perms
+    else:  # history
+        allowed = may_view
+    if not allowed:
+        return FORBIDDEN
+    return NOT_FOUND if hidden else OK
+
+
+def expected(key: str, role: str, method: str, variant: str = "own") -> str:
+    """The declared outcome; ``KeyError`` when the pattern is not declared."""
+    if key.startswith("admin-model:"):
+        # "admin-model:<app_label>.<model_name>:<action>"
+        _prefix, model, action = key.split(":")
+        return _admin_model_outcome(model, action, role, method, variant)
+    if key.startswith("admin-app:"):
+        app_label = key.split(":")[1]
+        if role not in STAFF_ROLES:
+            return LOGIN
+        may_view_app = any(
+            spec["perms"].get(role)
+            for model, spec in ADMIN_MODELS.items()
+            if model.split(".")[0] == app_label
+        )
+        return OK if may_view_app else NOT_FOUND
+    if key in ADMIN_STEP_PAGES:
+        return _admin_model_outcome(ADMIN_STEP_PAGES[key], "step", role, method, variant)
+    get, post = PAGES[key][role]
+    outcome = get if method == "GET" else post
+    if variant == "foreign" and outcome == OK and role in FOREIGN.get(key, ()):
+        return NOT_FOUND
+    return outcome

@@ -1,0 +1,279 @@
+"""Every URL pattern, requested by every role with GET and POST, answers as the declared
+permission matrix (tests/security/permission_matrix.py) says; a pattern the matrix does not
+declare fails the test.
+
+Two-factor log-in stays on: the staff and the managers confirmed a code (a verified TOTP device in
+their session). Each request runs in a transaction that is rolled back, so a button pressed by one
+role (erase, approve, hand back) does not change what the next role meets; the session cookie is
+put back after each request for the same reason (log-out, opening a host's link).
+"""
+
+import logging
+import re
+import time
+from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import transaction
+from django.template.base import Template
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import roles
+from hosts.services import make_link_token, self_service_url
+from tests.factories import portal_world
+from tests.security import permission_matrix as matrix
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.two_factor,
+    pytest.mark.usefixtures("local_cache", "fast_password_hashing"),
+]
+
+ADMIN_MODEL_URL = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/")
+
+
+def url_patterns(resolver=None, prefix="", namespace=""):
+    """(name with namespace or None, full route, pattern) of every URL pattern, recursively."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from url_patterns(pattern, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield name, prefix + str(pattern.pattern), pattern
+
+
+def admin_models():
+    """"app_model" (as in the admin's URL names) -> "app_label.model_name"."""
+    return {
+        f"{model._meta.app_label}_{model._meta.model_name}": model._meta.label_lower
+        for model in admin.site._registry
+    }
+
+
+def matrix_keys(name, route):
+    """The matrix key(s) of a pattern, with the values of the route's regex parts.
+
+    Returns a list of (key, extra) where ``extra`` fills parts of the route that are regexes.
+    """
+    if name == "admin:app_list":
+        labels = sorted({model._meta.app_label for model in admin.site._registry})
+        return [(f"admin-app:{label}", {"app_label": label}) for label in labels]
+    if name is None and route.startswith("admin/") and route.endswith("(?P<url>.*)$"):
+        return [("admin:catch_all", {"url": "no-such-page/"})]
+    if name is None and route.startswith("admin/"):
+        found = ADMIN_MODEL_URL.match(route)
+        return [(f"admin-model:{found['app']}.{found['model']}:redirect", {})]
+    if name and name.startswith("admin:"):
+        short = name.removeprefix("admin:")
+        for prefix, label in admin_models().items():
+            for action in matrix.ADMIN_ACTIONS:
+                if short == f"{prefix}_{action}":
+                    return [(f"admin-model:{label}:{action}", {})]
+    return [(name or route, {})]
+
+
+def fill(route, values):
+    """The path of ``route`` with its converters and regex groups filled from ``values``."""
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
+    path = re.sub(r"\^\(\?P<(\w+)>[^)]*\)/\$", lambda m: f"{values[m.group(1)]}/", path)
+    path = re.sub(r"\(\?P<(\w+)>\.\*\)\$", lambda m: str(values[m.group(1)]), path)
+    return "/" + path
+
+
+def route_values(world, route, variant):
+    """The ids (and tokens, step names, ...) that fill a route, for the own or foreign objects."""
+    objects = dict(world.objects)
+    if variant == "foreign":
+        objects.update(world.foreign)
+    found = ADMIN_MODEL_URL.match(route)
+    label = f"{found['app']}.{found['model']}" if found else None
+    steps = {"hosts.home": "withdraw", "newcomers.newcomercase": "close", "matching.match": "approve"}
+    home = objects["hosts.home"]
+    return {
+        "entry_id": objects["volunteers.queueentry"].pk,
+        "home_id": home.pk,
+        "visit_id": objects["volunteers.homevisit"].pk,
+        "follow_up_id": objects["volunteers.followup"].pk,
+        "application_id": objects["volunteers.volunteerapplication"].pk,
+        "campaign_id": objects["volunteers.campaign"].pk,
+        "partnership_id": objects["reports.partnership"].pk,
+        "run_id": objects["reports.reportrun"].pk,
+        "token": world.tokens[route],
+        "uidb64": "MQ",
+        "object_id": objects[label].pk if label in objects else 1,
+        "step": steps.get(label, "none"),
+        "content_type_id": ContentType.objects.get_for_model(home).pk,
+        "pk": objects["otp_totp.totpdevice"].pk,
+    }
+
+
+def has_foreign_variant(route, key):
+    found = ADMIN_MODEL_URL.match(route)
+    if found and "<path:object_id>" in route:
+        label = f"{found['app']}.{found['model']}"
+        return label in matrix.ADMIN_MODELS and "foreign" in matrix.ADMIN_MODELS[label]
+    return key in matrix.FOREIGN or key in {
+        "admin:newcomers_newcomercase_propose",
+        "admin:housing_vacancy_decline",
+    }
+
+
+LOGIN_PAGES = {"/accounts/login/", "/admin/login/", "/my-offer/link/"}
+
+
+def classify(response, path):
+    code = response.status_code
+    if code in (301, 302, 303, 307, 308):
+        location = urlsplit(response["Location"])
+        assert not location.netloc, f"{path} redirects off the site: {response['Location']}"
+        if location.path in LOGIN_PAGES:
+            return matrix.LOGIN
+        if location.path == "/accounts/two-factor/":
+            return "two-factor page"
+        # The admin's "no object with this id" answer is a redirect to its index.
+        if (
+            path.startswith("/admin/")
+            and location.path == "/admin/"
+            and path not in ("/admin/login/", "/admin/logout/")
+        ):
+            return matrix.NOT_FOUND
+        return matrix.OK
+    return {
+        200: matrix.OK,
+        204: matrix.OK,
+        400: matrix.OK,
+        409: matrix.OK,
+        403: matrix.FORBIDDEN,
+        404: matrix.NOT_FOUND,
+        405: matrix.NOT_ALLOWED,
+    }.get(code, f"status {code}")
+
+
+def verified(client, user):
+    """Log ``user`` in as after the password and a confirmed authenticator code."""
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+
+
+def role_clients(world):
+    clients = {matrix.ANONYMOUS: Client()}
+    host = Client()
+    link = self_service_url(world.host_home.host).removeprefix(settings.SITE_URL)
+    assert host.get(link).status_code == 302
+    clients[matrix.HOST] = host
+    for role, user in world.users.items():
+        client = Client()
+        if user.is_staff or role == roles.MANAGER:
+            verified(client, user)
+        else:
+            client.force_login(user)
+        clients[role] = client
+    return clients
+
+
+@pytest.fixture
+def quick_pages(monkeypatch):
+    """Thousands of requests: skip the test client's record of every template rendered, and the
+    log line of every expected 403/404."""
+    monkeypatch.setattr(Template, "_render", lambda self, context: self.nodelist.render(context))
+    for name in ["django.request", "django.security", "axes"]:
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.CRITICAL)
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    world = portal_world()
+    confirm_token = make_link_token(world.host_home.host, purpose="confirm")
+    open_token = make_link_token(world.host_home.host, purpose="self_service")
+    world.tokens = {
+        "offer/confirm/<str:token>/": confirm_token,
+        "my-offer/open/<str:token>/": open_token,
+        "accounts/reset/<uidb64>/<token>/": "set-password",
+    }
+    return world
+
+
+def request(client, method, path):
+    """One request whose writes are rolled back; the session cookie is kept as it was."""
+    kept = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    with transaction.atomic():
+        response = client.get(path) if method == "GET" else client.post(path)
+        transaction.set_rollback(True)
+    response.close()
+    client.cookies = SimpleCookie()
+    if kept is not None:
+        client.cookies[settings.SESSION_COOKIE_NAME] = kept.value
+    return response
+
+
+def test_every_page_answers_every_role_as_the_matrix_says(world, quick_pages, capsys):
+    clients = role_clients(world)
+    undeclared, differences, checked = set(), [], 0
+    patterns = 0
+    started = time.monotonic()
+    for name, route, _pattern in url_patterns():
+        for key, extra in matrix_keys(name, route):
+            patterns += 1
+            variants = ["own"] + (["foreign"] if has_foreign_variant(route, key) else [])
+            for variant in variants:
+                path = fill(route, {**route_values(world, route, variant), **extra})
+                for role in matrix.ROLES:
+                    for method in matrix.METHODS:
+                        try:
+                            want = matrix.expected(key, role, method, variant)
+                        except KeyError:
+                            undeclared.add(f"{key} ({route})")
+                            continue
+                        cache.clear()
+                        got = classify(request(clients[role], method, path), path)
+                        checked += 1
+                        if got != want:
+                            differences.append(
+                                f"{method} {path} as {role} ({variant}): {got}, declared {want}"
+                            )
+    elapsed = time.monotonic() - started
+    with capsys.disabled():
+        print(
+            f"\npermission matrix: {patterns} patterns x {len(matrix.ROLES)} roles x "
+            f"{len(matrix.METHODS)} methods = {patterns * len(matrix.ROLES) * 2} cells; "
+            f"{checked} requests (with other partners' objects) in {elapsed:.1f} s"
+        )
+    assert not undeclared, "Pages missing from the permission matrix:\n" + "\n".join(
+        sorted(undeclared)
+    )
+    assert not differences, f"{len(differences)} differences:\n" + "\n".join(differences)
+
+
+def test_the_matrix_declares_only_outcomes_and_roles_it_knows():
+    for key, rule in matrix.PAGES.items():
+        assert set(rule) == set(matrix.ROLES), key
+        for outcomes in rule.values():
+            assert set(outcomes) <= matrix.OUTCOMES, key
+    for model, spec in matrix.ADMIN_MODELS.items():
+        assert set(spec["perms"]) <= set(matrix.STAFF_ROLES), model
+        assert all(set(letters) <= set("vacd") for letters in spec["perms"].values()), model
+    declared = set(matrix.ADMIN_MODELS)
+    registered = set(admin_models().values())
+    assert declared == registered, (registered - declared, declared - registered)
+
+
+def test_a_page_without_a_declaration_fails(monkeypatch):
+    monkeypatch.delitem(matrix.PAGES, "privacy:record")
+    with pytest.raises(KeyError):
+        matrix.expected("privacy:record", roles.DATA_PROTECTION_OFFICER, "GET")
+    assert reverse("privacy:record")

@@ -1,0 +1,212 @@
+"""A home's way through the workflow as the host and the staff notice it: pauses that resume where
+they were, e-mails in the host's own language, a history nobody can rewrite, and the diagram."""
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.management import call_command
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
+from hosts.models import Home, HomeTransition
+from hosts.services import erase_host
+from hosts.workflow import HOME_WORKFLOW, refer_home, transition_home
+from matching.models import MatchTransition
+from matching.services import (
+    MATCH_WORKFLOW,
+    approve_match,
+    end_match,
+    propose_match,
+    record_move_in,
+)
+from newcomers.models import CaseTransition
+from newcomers.workflow import CASE_WORKFLOW
+from notifications.models import OutboundEmail
+from tests.factories import HomeFactory, NewcomerCaseFactory, referred_home
+from workflow.models import ActorKind
+
+pytestmark = pytest.mark.django_db
+
+S = Home.Status
+MOVE_IN = date(2026, 12, 1)
+SUBJECTS = [
+    "Your offer has gone to the municipality",
+    "A household has been matched with your home",
+    "The move-in date is set",
+    "The stay in your home has ended",
+]
+
+
+def put_in(home: Home, stage: str) -> Home:
+    """Test set-up: the home as if it had got to ``stage``."""
+    Home.objects.filter(pk=home.pk).update(status=stage)
+    home.refresh_from_db()
+    return home
+
+
+def stages(home: Home) -> list[tuple[str, str]]:
+    return list(home.transitions.values_list("from_state", "to_state"))
+
+
+@pytest.mark.parametrize("actor", ["host", "volunteer"])
+def test_a_paused_home_resumes_at_the_stage_it_was_paused_from(actor, volunteer):
+    who = {"actor_kind": ActorKind.HOST} if actor == "host" else {"user": volunteer}
+    home = put_in(HomeFactory(), S.CONTACTED)
+
+    transition_home(home=home, name="pause", **who)
+    assert home.status == S.PAUSED
+    transition_home(home=home, name="resume", **who)
+    assert home.status == S.CONTACTED
+
+    # A later pause remembers the later stage, not the first one.
+    put_in(home, S.VISITED)
+    transition_home(home=home, name="pause", **who)
+    transition_home(home=home, name="resume", **who)
+    home.refresh_from_db()
+    assert home.status == S.VISITED
+    assert stages(home)[-4:] == [
+        (S.CONTACTED, S.PAUSED),
+        (S.PAUSED, S.CONTACTED),
+        (S.VISITED, S.PAUSED),
+        (S.PAUSED, S.VISITED),
+    ]
+
+
+def in_language(language: str, message: str) -> str:
+    with translation.override(language):
+        return gettext(message)
+
+
+def refer_match_move_in_and_end(*, home, partner, coordinator, volunteer_coordinator, capture):
+    """The whole life of an offer, each step in its own transaction as in the admin."""
+    put_in(home, S.VISITED)
+    with capture(execute=True):
+        refer_home(home=home, partner=partner, user=volunteer_coordinator)
+    case = NewcomerCaseFactory(partner=partner)
+    with capture(execute=True):
+        match = propose_match(home=home, case=case, user=coordinator)
+        approve_match(match=match, user=coordinator)
+    with capture(execute=True):
+        record_move_in(match=match, user=coordinator, move_in_date=MOVE_IN)
+    with capture(execute=True):
+        end_match(match=match, user=coordinator, note="The household found a flat.")
+    home.refresh_from_db()
+    assert home.status == S.REFERRED
+    return match
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_the_host_hears_of_referral_match_move_in_and_end_in_their_own_language(
+    language,
+    organisations,
+    coordinator,
+    volunteer_coordinator,
+    django_capture_on_commit_callbacks,
+):
+    home = HomeFactory(host__language=language, host__email="vard@example.org")
+
+    refer_match_move_in_and_end(
+        home=home,
+        partner=organisations["partner"],
+        coordinator=coordinator,
+        volunteer_coordinator=volunteer_coordinator,
+        capture=django_capture_on_commit_callbacks,
+    )
+
+    assert [m.subject for m in mail.outbox] == [in_language(language, s) for s in SUBJECTS]
+    assert all(m.to == ["vard@example.org"] for m in mail.outbox)
+    if language == "sv":
+        # Spelled out, so that a missing catalogue cannot pass for a translated one.
+        assert mail.outbox[0].subject == "Ditt erbjudande har gått vidare till kommunen"
+        assert "1 december 2026" in mail.outbox[2].body
+    else:
+        with translation.override("en"):
+            assert date_format(MOVE_IN, "DATE_FORMAT") in mail.outbox[2].body
+    assert home.host.name in mail.outbox[0].body
+
+
+def test_an_erased_host_gets_no_more_e_mail(
+    organisations, coordinator, django_capture_on_commit_callbacks
+):
+    partner = organisations["partner"]
+    home = referred_home(partner, host__language="en")
+    case = NewcomerCaseFactory(partner=partner)
+    with django_capture_on_commit_callbacks(execute=True):
+        match = propose_match(home=home, case=case, user=coordinator)
+        approve_match(match=match, user=coordinator)
+    assert len(mail.outbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_host(host=home.host)
+    home.refresh_from_db()
+    assert home.status == S.MATCHED  # a matched home is not withdrawn by the erasure
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record_move_in(match=match, user=coordinator, move_in_date=MOVE_IN)
+        end_match(match=match, user=coordinator, note="Värden vill inte längre.")
+
+    assert len(mail.outbox) == 1
+    assert not OutboundEmail.objects.exists()  # the erasure removed the one that was sent
+
+
+@pytest.mark.parametrize(
+    ("log_model", "make"),
+    [
+        (HomeTransition, lambda: HomeFactory().transitions.get()),
+        (CaseTransition, lambda: NewcomerCaseFactory().transitions.get()),
+    ],
+    ids=["home", "case"],
+)
+def test_the_history_cannot_be_changed_or_deleted(log_model, make):
+    record = make()
+    record.reason = "rewritten"
+    with pytest.raises(ValueError, match="append-only"):
+        record.save()
+    with pytest.raises(ValueError, match="append-only"):
+        record.delete()
+    assert log_model.objects.get(pk=record.pk).reason == ""
+
+
+def test_the_history_of_a_match_cannot_be_changed_either(organisations, coordinator):
+    partner = organisations["partner"]
+    match = propose_match(
+        home=referred_home(partner), case=NewcomerCaseFactory(partner=partner), user=coordinator
+    )
+    record = match.transitions.get()
+    assert (record.from_state, record.to_state, record.actor) == ("", "proposed", coordinator)
+    with pytest.raises(ValueError, match="append-only"):
+        record.save()
+    with pytest.raises(ValueError, match="append-only"):
+        record.delete()
+    assert MatchTransition.objects.filter(pk=record.pk).exists()
+
+
+def edges(workflow) -> list[str]:
+    lines = []
+    for t in workflow.transitions.values():
+        for source in t.sources:
+            for target in (t.target,) if t.target else t.returns_to:
+                lines.append(f"{source} --> {target}: {t.name}")
+    return lines
+
+
+def test_the_diagram_is_drawn_from_the_tables_and_the_committed_one_is_current(tmp_path):
+    output = tmp_path / "docs" / "workflow.md"
+    call_command("workflow_diagram", output=str(output), stdout=io.StringIO())
+
+    text = output.read_text(encoding="utf-8")
+    assert text.count("```mermaid\nstateDiagram-v2") == 3
+    for workflow in (HOME_WORKFLOW, CASE_WORKFLOW, MATCH_WORKFLOW):
+        assert f"[*] --> {workflow.initial}" in text
+        for name in workflow.transitions:
+            assert f": {name}" in text, f"{workflow.name}: {name} is not drawn"
+        for edge in edges(workflow):
+            assert edge in text
+    committed = Path(settings.BASE_DIR) / "docs" / "workflow.md"
+    assert committed.read_text(encoding="utf-8") == text, (
+        "docs/workflow.md is out of date: run `python manage.py workflow_diagram`"
+    )
