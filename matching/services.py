@@ -36,7 +36,7 @@ MATCH_WORKFLOW = Workflow(
         ),
         Transition(
             "cancel",
-            _("Cancel"),
+            _("Cancel the match"),
             (S.PROPOSED, S.APPROVED),
             S.CANCELLED,
             COORDINATOR,
@@ -80,6 +80,10 @@ def propose_match(*, home: Home, case: NewcomerCase, user) -> Match:
         raise TransitionNotAllowed(_("Only a home that is referred and free can be proposed."))
     if case.status != NewcomerCase.Status.WAITING:
         raise TransitionNotAllowed(_("Only a case that is waiting for housing can be matched."))
+    if home.matches.live().exists():
+        raise TransitionNotAllowed(_("This home already has a live match."))
+    if case.matches.live().exists():
+        raise TransitionNotAllowed(_("This household already has a live match."))
     try:
         with transaction.atomic():
             match = Match.objects.create(home=home, case=case)

@@ -10,21 +10,46 @@ Fit between a home and a household is defined once, here:
   common; the distance to the nearest preferred place; the rent against the household's budget;
   how long the household has waited; how long the home has waited.
 
-The hard limits filter in the database (indexed columns); the scoring is vectorised with numpy.
-The plan for all open cases maximises the total fit with scipy's ``linear_sum_assignment`` on a
-rectangular matrix (infeasible pairs can never be chosen), so it is never below the greedy
-choice shown beside it. A suggestion is never a match until a coordinator proposes it.
+The hard limits filter in the database (indexed columns) for one case, and as numpy masks for the
+plan; the scoring (``_score``) is one numpy function for a case × homes and for cases × homes.
+The database hands over numbers only (a language bit mask, seconds since 1970), each column
+joined into one text: decoding JSON and date-times of tens of thousands of homes row by row in
+Python would cost more than the scoring.
+Distances are computed between places (a few hundred), not homes. Every candidate is scored, so
+the top ten are the true top ten (ties: the older home first).
+
+The plan for all open cases maximises the total fit: a minimum-cost matching on the sparse graph
+of allowed pairs, where every case may also stay without a home (a "no home" edge). It is never
+below the greedy choice shown beside it. A suggestion is never a match until a coordinator
+proposes it.
 """
 
+import operator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import reduce
 
 import numpy as np
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    Aggregate,
+    Case,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from hosts.languages import LANGUAGE_CHOICES
 from hosts.models import Home
@@ -35,6 +60,7 @@ from .places import haversine_km
 
 INFEASIBLE = -1e9
 LANGUAGE_BITS = {code: 1 << i for i, (code, _label) in enumerate(LANGUAGE_CHOICES)}
+SECONDS_PER_DAY = 86400.0
 
 
 def language_mask(codes) -> int:
@@ -73,21 +99,291 @@ def case_profile(case: NewcomerCase, today: date) -> CaseProfile:
     )
 
 
-def places_within(places: list[Place], radius_km: float) -> list[int]:
+# What the database hands over -------------------------------------------------------------------
+
+
+class EpochSeconds(Func):
+    """Seconds since 1970 of a date-time column, as a number (PostgreSQL; SQLite by julianday)."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::double precision"
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
+            **extra,
+        )
+
+
+class EpochDays(Func):
+    """Days since 1970 of a date column."""
+
+    template = "(%(expressions)s - DATE '1970-01-01')"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)",
+            **extra,
+        )
+
+
+class Joined(Aggregate):
+    """A number of every row, joined with commas into one text that numpy reads in C: tens of
+    thousands of homes cost no Python object each (nor their converters and garbage)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(CAST(%(expressions)s AS TEXT), ',')"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            function="GROUP_CONCAT",
+            template="%(function)s(%(expressions)s, ',')",
+            **extra,
+        )
+
+
+def language_mask_in_db(codes):
+    """The bits of ``codes`` a home's languages hold, computed by the database from the JSON
+    text: ``"ar"`` with its quotes, so that no code matches inside another."""
+    terms = [
+        Case(
+            When(languages__icontains=f'"{code}"', then=Value(LANGUAGE_BITS[code])),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        for code in dict.fromkeys(codes or [])
+        if code in LANGUAGE_BITS
+    ]
+    return reduce(operator.add, terms) if terms else Value(0, output_field=IntegerField())
+
+
+def _flag(**condition):
+    return Case(When(then=Value(1), **condition), default=Value(0), output_field=IntegerField())
+
+
+def home_columns(codes, *, limits: bool = False) -> dict:
+    """Aggregates for the numbers the fit needs of each home of a queryset, one text each,
+    in the same row order (one scan feeds every aggregate): the language bits of ``codes``
+    only; with ``limits`` also what the hard limits read. NULLs become numbers (0: no place;
+    -1: available until further notice), since a joined list skips NULLs."""
+    columns = {
+        "ids": F("pk"),
+        "rent": F("rent_per_month"),
+        "place": Coalesce("place_id", Value(0)),
+        "masks": language_mask_in_db(codes),
+        "changed": EpochSeconds("status_changed_at"),
+    }
+    if limits:
+        columns |= {
+            "beds": F("beds"),
+            "available_from": EpochDays("available_from"),
+            "months": Coalesce("available_months", Value(-1)),
+            "pets": _flag(has_pets=True),
+            "smoke_free": _flag(smoking=Home.Smoking.NO),
+            "step_free": _flag(step_free_access=True),
+        }
+    return {name: Joined(expression) for name, expression in columns.items()}
+
+
+def _numbers(text, dtype) -> np.ndarray:
+    if not text:
+        return np.zeros(0, dtype=dtype)
+    return np.fromstring(text, sep=",").astype(dtype)
+
+
+@dataclass
+class PlaceTable:
+    """Every place's coordinates, sorted by id (a few hundred rows: read once per request)."""
+
+    ids: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+
+    @classmethod
+    def load(cls) -> "PlaceTable":
+        rows = list(Place.objects.order_by("pk").values_list("pk", "latitude", "longitude"))
+        columns = list(zip(*rows, strict=True)) if rows else [(), (), ()]
+        return cls(
+            ids=np.array(columns[0], dtype=np.int64),
+            lat=np.array(columns[1], dtype=np.float64),
+            lon=np.array(columns[2], dtype=np.float64),
+        )
+
+    def positions(self, place_ids: np.ndarray) -> np.ndarray:
+        """Each place's row in the table; -1 for no place (0) or one deleted meanwhile."""
+        if not len(self.ids):
+            return np.full(len(place_ids), -1)
+        found = np.searchsorted(self.ids, place_ids).clip(0, len(self.ids) - 1)
+        return np.where(self.ids[found] == place_ids, found, -1)
+
+
+@dataclass
+class HomeArrays:
+    ids: np.ndarray
+    rent: np.ndarray
+    place: np.ndarray  # row in the PlaceTable, -1 for none
+    masks: np.ndarray
+    waited: np.ndarray  # whole days since the last change of stage
+    beds: np.ndarray | None = None
+    available_from: np.ndarray | None = None  # proleptic ordinals
+    months: np.ndarray | None = None  # inf: until further notice
+    pets: np.ndarray | None = None
+    smoke_free: np.ndarray | None = None
+    step_free: np.ndarray | None = None
+
+
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _home_arrays(homes, codes, table: PlaceTable, *, limits: bool = False) -> HomeArrays:
+    """The homes of the queryset ``homes`` as numpy arrays (one query)."""
+    text = homes.order_by().aggregate(**home_columns(codes, limits=limits))
+    now = timezone.now().timestamp()
+    arrays = HomeArrays(
+        ids=_numbers(text["ids"], np.int64),
+        rent=_numbers(text["rent"], np.float64),
+        place=table.positions(_numbers(text["place"], np.int64)),
+        masks=_numbers(text["masks"], np.int64),
+        # As timedelta.days: whole days, rounded down.
+        waited=np.floor((now - _numbers(text["changed"], np.float64)) / SECONDS_PER_DAY),
+    )
+    if limits:
+        months = _numbers(text["months"], np.float64)
+        arrays.beds = _numbers(text["beds"], np.int64)
+        arrays.available_from = _numbers(text["available_from"], np.int64) + EPOCH_ORDINAL
+        arrays.months = np.where(months < 0, np.inf, months)
+        arrays.pets = _numbers(text["pets"], np.int64).astype(bool)
+        arrays.smoke_free = _numbers(text["smoke_free"], np.int64).astype(bool)
+        arrays.step_free = _numbers(text["step_free"], np.int64).astype(bool)
+    return arrays
+
+
+@dataclass
+class CaseArrays:
+    masks: np.ndarray
+    has_places: np.ndarray
+    budget: np.ndarray  # 0: no budget given
+    waited: np.ndarray
+    size: np.ndarray
+    needed_by: np.ndarray  # proleptic ordinals
+    needs_months: np.ndarray  # 0: no need given
+    pet_allergy: np.ndarray
+    needs_non_smoking: np.ndarray
+    needs_step_free: np.ndarray
+
+
+def _case_arrays(profiles: list[CaseProfile]) -> CaseArrays:
+    cases = [p.case for p in profiles]
+    return CaseArrays(
+        masks=np.array([p.mask for p in profiles], dtype=np.int64),
+        has_places=np.array([bool(p.places) for p in profiles], dtype=bool),
+        budget=np.array([c.rent_budget or 0 for c in cases], dtype=np.float64),
+        waited=np.array([p.waited_days for p in profiles], dtype=np.float64),
+        size=np.array([p.size for p in profiles], dtype=np.int64),
+        needed_by=np.array([c.housing_needed_by.toordinal() for c in cases], dtype=np.int64),
+        needs_months=np.array([c.needs_months or 0 for c in cases], dtype=np.float64),
+        pet_allergy=np.array([c.pet_allergy for c in cases], dtype=bool),
+        needs_non_smoking=np.array([c.needs_non_smoking for c in cases], dtype=bool),
+        needs_step_free=np.array([c.needs_step_free_access for c in cases], dtype=bool),
+    )
+
+
+def _distances(profiles: list[CaseProfile], home_places: np.ndarray, table: PlaceTable):
+    """Km from each home to the nearest preferred place of each case (cases × homes): NaN where
+    the case prefers no place, inf where the home has no place. Computed between places."""
+    result = np.full((len(profiles), len(home_places)), np.nan)
+    with_places = [i for i, profile in enumerate(profiles) if profile.places]
+    if not with_places or not len(home_places):
+        return result
+    used, inverse = np.unique(home_places, return_inverse=True)
+    preferred = {}
+    for i in with_places:
+        for place in profiles[i].places:
+            preferred.setdefault(place.pk, place)
+    index = {pk: n for n, pk in enumerate(preferred)}
+    lat = np.array([p.latitude for p in preferred.values()])[:, None]
+    lon = np.array([p.longitude for p in preferred.values()])[:, None]
+    between = haversine_km(lat, lon, table.lat[used][None, :], table.lon[used][None, :])
+    between[:, used < 0] = np.inf
+    between = np.vstack([between, np.full((1, len(used)), np.inf)])  # the last row: padding
+    most = max(len(profiles[i].places) for i in with_places)
+    chosen = np.full((len(with_places), most), len(preferred))
+    for row, i in enumerate(with_places):
+        chosen[row, : len(profiles[i].places)] = [index[p.pk] for p in profiles[i].places]
+    nearest = between[chosen[:, 0]]
+    for k in range(1, most):
+        nearest = np.minimum(nearest, between[chosen[:, k]])
+    result[with_places] = nearest[:, inverse.reshape(-1)]
+    return result
+
+
+def _score(cases: CaseArrays, homes: HomeArrays, distances, weights: MatchingWeights):
+    """Scores (0–100) of cases × homes: the definition of the soft factors."""
+    total_weight = (
+        weights.language
+        + weights.distance
+        + weights.rent
+        + weights.case_waiting
+        + weights.home_waiting
+    ) or 1
+    language = (cases.masks[:, None] & homes.masks[None, :]) != 0
+    radius = max(weights.area_radius_km, 1)
+    # No preferred place: half the distance score; a home with no place: none of it.
+    closeness = np.where(np.isnan(distances), 0.5, np.clip(1 - distances / radius, 0, 1))
+    budget = cases.budget[:, None]
+    with_budget = budget > 0
+    over = np.maximum(homes.rent[None, :] - budget, 0)
+    rent_fit = np.where(
+        with_budget, np.clip(1 - over / np.where(with_budget, budget, 1), 0, 1), 0.5
+    )
+    long_wait = max(weights.long_wait_days, 1)
+    case_wait = np.minimum(cases.waited / long_wait, 1.0)[:, None]
+    home_wait = np.clip(homes.waited / long_wait, 0, 1)[None, :]
+    return (
+        weights.language * language
+        + weights.distance * closeness
+        + weights.rent * rent_fit
+        + weights.case_waiting * case_wait
+        + weights.home_waiting * home_wait
+    ) * (100 / total_weight)
+
+
+def _feasible(cases: CaseArrays, homes: HomeArrays, distances, weights: MatchingWeights):
+    """The hard limits for cases × homes (``candidate_homes`` says the same to the database)."""
+    ok = homes.beds[None, :] >= cases.size[:, None]
+    ok &= homes.available_from[None, :] <= cases.needed_by[:, None]
+    ok &= homes.months[None, :] >= cases.needs_months[:, None]
+    ok &= ~(homes.pets[None, :] & cases.pet_allergy[:, None])
+    ok &= homes.smoke_free[None, :] | ~cases.needs_non_smoking[:, None]
+    ok &= homes.step_free[None, :] | ~cases.needs_step_free[:, None]
+    near = np.nan_to_num(distances, nan=np.inf) <= weights.area_radius_km
+    ok &= near | ~cases.has_places[:, None]
+    return ok
+
+
+# One case -----------------------------------------------------------------------------------------
+
+
+def places_within(places: list[Place], radius_km: float, table: PlaceTable | None = None):
     """Ids of all places within the radius of any of ``places`` (the places table is small)."""
-    rows = list(Place.objects.values_list("pk", "latitude", "longitude"))
-    if not rows or not places:
+    table = table or PlaceTable.load()
+    if not len(table.ids) or not places:
         return []
-    ids = np.array([r[0] for r in rows])
-    lat = np.array([r[1] for r in rows])
-    lon = np.array([r[2] for r in rows])
-    near = np.zeros(len(rows), dtype=bool)
+    near = np.zeros(len(table.ids), dtype=bool)
     for place in places:
-        near |= haversine_km(place.latitude, place.longitude, lat, lon) <= radius_km
-    return ids[near].tolist()
+        near |= haversine_km(place.latitude, place.longitude, table.lat, table.lon) <= radius_km
+    return table.ids[near].tolist()
 
 
-def candidate_homes(profile: CaseProfile, weights: MatchingWeights):
+def candidate_homes(profile: CaseProfile, weights: MatchingWeights, table=None):
     """The homes the hard limits leave for this case, filtered in the database."""
     case = profile.case
     live = Match.objects.filter(home=OuterRef("pk"), status__in=Match.LIVE)
@@ -108,76 +404,15 @@ def candidate_homes(profile: CaseProfile, weights: MatchingWeights):
     if case.needs_step_free_access:
         homes = homes.filter(step_free_access=True)
     if profile.places:
-        homes = homes.filter(place_id__in=places_within(profile.places, weights.area_radius_km))
+        within = places_within(profile.places, weights.area_radius_km, table)
+        homes = homes.filter(place_id__in=within)
     return homes
 
 
-HOME_COLUMNS = (
-    "pk",
-    "rent_per_month",
-    "languages",
-    "place__latitude",
-    "place__longitude",
-    "status_changed_at",
-)
-
-
-def _home_arrays(rows):
-    n = len(rows)
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
-    rent = np.fromiter((r[1] for r in rows), dtype=np.float64, count=n)
-    masks = np.fromiter((language_mask(r[2]) for r in rows), dtype=np.int64, count=n)
-    lat = np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=np.float64)
-    lon = np.array([np.nan if r[4] is None else r[4] for r in rows], dtype=np.float64)
-    now = timezone.now()
-    waited = np.fromiter(((now - r[5]).days for r in rows), dtype=np.float64, count=n)
-    return ids, rent, masks, lat, lon, waited
-
-
-def _score(profile: CaseProfile, arrays, weights: MatchingWeights):
-    """Scores (0–100) of one case against many homes, and the parts behind them."""
-    _ids, rent, masks, lat, lon, home_waited = arrays
-    total_weight = (
-        weights.language
-        + weights.distance
-        + weights.rent
-        + weights.case_waiting
-        + weights.home_waiting
-    ) or 1
-    language = ((masks & profile.mask) != 0).astype(np.float64)
-    if profile.places:
-        distances = np.min(
-            np.stack([haversine_km(p.latitude, p.longitude, lat, lon) for p in profile.places]),
-            axis=0,
-        )
-        radius = max(weights.area_radius_km, 1)
-        closeness = np.where(np.isnan(distances), 0.0, np.clip(1 - distances / radius, 0, 1))
-    else:
-        distances = np.full(len(rent), np.nan)
-        closeness = np.full(len(rent), 0.5)
-    budget = profile.case.rent_budget
-    if budget:
-        over = np.maximum(rent - budget, 0)
-        rent_fit = np.clip(1 - over / budget, 0, 1)
-    else:
-        rent_fit = np.full(len(rent), 0.5)
-    long_wait = max(weights.long_wait_days, 1)
-    case_wait = min(profile.waited_days / long_wait, 1.0)
-    home_wait = np.clip(home_waited / long_wait, 0, 1)
-    score = (
-        weights.language * language
-        + weights.distance * closeness
-        + weights.rent * rent_fit
-        + weights.case_waiting * case_wait
-        + weights.home_waiting * home_wait
-    ) * (100 / total_weight)
-    return score, {"language": language, "distances": distances, "home_waited": home_waited}
-
-
-def _reasons(profile: CaseProfile, home_row, parts, i) -> list[str]:
+def _reasons(profile: CaseProfile, home: Home, distance: float, home_waited: int) -> list[str]:
     labels = dict(LANGUAGE_CHOICES)
     reasons = []
-    shared = [code for code in (home_row[2] or []) if code in (profile.case.languages or [])]
+    shared = [code for code in (home.languages or []) if code in (profile.case.languages or [])]
     if shared:
         reasons.append(
             _("speaks %(language)s like the household")
@@ -185,11 +420,12 @@ def _reasons(profile: CaseProfile, home_row, parts, i) -> list[str]:
         )
     else:
         reasons.append(_("no language in common"))
-    distance = parts["distances"][i]
-    if profile.places and not np.isnan(distance):
+    if profile.places and home.place is not None and np.isfinite(distance):
         nearest = min(
             profile.places,
-            key=lambda p: float(haversine_km(p.latitude, p.longitude, home_row[3], home_row[4])),
+            key=lambda p: float(
+                haversine_km(p.latitude, p.longitude, home.place.latitude, home.place.longitude)
+            ),
         )
         reasons.append(
             _("%(km)s km from %(place)s")
@@ -197,7 +433,7 @@ def _reasons(profile: CaseProfile, home_row, parts, i) -> list[str]:
         )
     budget = profile.case.rent_budget
     if budget:
-        difference = home_row[1] - budget
+        difference = home.rent_per_month - budget
         if difference > 0:
             reasons.append(
                 _("rent %(amount)s kr above budget")
@@ -205,9 +441,8 @@ def _reasons(profile: CaseProfile, home_row, parts, i) -> list[str]:
             )
         else:
             reasons.append(_("rent within budget"))
-    waited = int(parts["home_waited"][i])
-    if waited >= 30:
-        reasons.append(_("the home has waited %(days)d days") % {"days": waited})
+    if home_waited >= 30:
+        reasons.append(_("the home has waited %(days)d days") % {"days": home_waited})
     if profile.waited_days >= 30:
         reasons.append(_("the household has waited %(days)d days") % {"days": profile.waited_days})
     return reasons
@@ -217,23 +452,27 @@ def suggest_homes(case: NewcomerCase, *, limit: int = 10) -> list[Suggestion]:
     """The homes that fit ``case`` best, each with its reasons in words."""
     weights = MatchingWeights.current()
     profile = case_profile(case, timezone.localdate())
-    rows = list(candidate_homes(profile, weights).values_list(*HOME_COLUMNS))
-    if not rows:
+    table = PlaceTable.load()
+    homes = _home_arrays(candidate_homes(profile, weights, table), case.languages, table)
+    if not len(homes.ids):
         return []
-    arrays = _home_arrays(rows)
-    scores, parts = _score(profile, arrays, weights)
-    order = np.argsort(-scores, kind="stable")[:limit]
-    suggestions = [
-        Suggestion(
-            home_id=int(arrays[0][i]),
-            score=round(float(scores[i]), 1),
-            reasons=_reasons(profile, rows[i], parts, i),
+    distances = _distances([profile], homes.place, table)
+    scores = _score(_case_arrays([profile]), homes, distances, weights)[0]
+    order = np.lexsort((homes.ids, -scores))[:limit]  # best first; ties: the older home
+    objects = Home.objects.select_related("place").in_bulk(homes.ids[order].tolist())
+    suggestions = []
+    for i in order:
+        home = objects.get(int(homes.ids[i]))
+        if home is None:  # deleted meanwhile
+            continue
+        suggestions.append(
+            Suggestion(
+                home_id=home.pk,
+                score=round(float(scores[i]), 1),
+                reasons=_reasons(profile, home, distances[0, i], int(homes.waited[i])),
+                home=home,
+            )
         )
-        for i in order
-    ]
-    homes = Home.objects.in_bulk([s.home_id for s in suggestions])
-    for suggestion in suggestions:
-        suggestion.home = homes.get(suggestion.home_id)
     return suggestions
 
 
@@ -256,52 +495,44 @@ def fit_matrix(cases: list[NewcomerCase], weights: MatchingWeights):
         return np.zeros((0, 0)), [], []
     partner_id = cases[0].partner_id
     live = Match.objects.filter(home=OuterRef("pk"), status__in=Match.LIVE)
-    homes = list(
-        Home.objects.filter(status=Home.Status.REFERRED, partner_id=partner_id)
-        .exclude(Exists(live))
-        .values_list(
-            *HOME_COLUMNS,
-            "beds",
-            "available_from",
-            "available_months",
-            "has_pets",
-            "smoking",
-            "step_free_access",
-        )
+    free = Home.objects.filter(status=Home.Status.REFERRED, partner_id=partner_id).exclude(
+        Exists(live)
     )
-    if not homes:
+    table = PlaceTable.load()
+    homes = _home_arrays(free, LANGUAGE_BITS, table, limits=True)
+    if not len(homes.ids):
         return np.zeros((len(cases), 0)), cases, []
-    arrays = _home_arrays(homes)
-    beds = np.array([h[6] for h in homes])
-    available_from = np.array([h[7].toordinal() for h in homes])
-    months = np.array([np.inf if h[8] is None else h[8] for h in homes], dtype=np.float64)
-    pets = np.array([h[9] for h in homes], dtype=bool)
-    smoke_free = np.array([h[10] == Home.Smoking.NO for h in homes], dtype=bool)
-    step_free = np.array([h[11] for h in homes], dtype=bool)
-    _ids, _rent, _masks, lat, lon, _waited = arrays
-    matrix = np.full((len(cases), len(homes)), INFEASIBLE)
-    radius = weights.area_radius_km
-    for row, case in enumerate(cases):
-        profile = case_profile(case, today)
-        ok = (beds >= profile.size) & (available_from <= case.housing_needed_by.toordinal())
-        if case.needs_months:
-            ok &= months >= case.needs_months
-        if case.pet_allergy:
-            ok &= ~pets
-        if case.needs_non_smoking:
-            ok &= smoke_free
-        if case.needs_step_free_access:
-            ok &= step_free
-        if profile.places:
-            nearest = np.min(
-                np.stack([haversine_km(p.latitude, p.longitude, lat, lon) for p in profile.places]),
-                axis=0,
-            )
-            ok &= np.nan_to_num(nearest, nan=np.inf) <= radius
-        if ok.any():
-            scores, _parts = _score(profile, arrays, weights)
-            matrix[row, ok] = scores[ok]
-    return matrix, cases, [h[0] for h in homes]
+    profiles = [case_profile(case, today) for case in cases]
+    arrays = _case_arrays(profiles)
+    distances = _distances(profiles, homes.place, table)
+    feasible = _feasible(arrays, homes, distances, weights)
+    matrix = np.where(feasible, _score(arrays, homes, distances, weights), INFEASIBLE)
+    return matrix, cases, homes.ids.tolist()
+
+
+def best_assignment(matrix) -> list[tuple[int, int]]:
+    """(row, column) pairs of allowed entries with the greatest total: a minimum-cost full
+    matching of the cases on the sparse graph of allowed pairs, where each case also has an
+    edge to a "no home" column of its own. Fits are never negative; each real edge costs
+    ``ceiling − fit`` and "no home" ``ceiling``, so the least cost is the greatest total fit
+    (housing two households badly is not preferred to housing one well)."""
+    feasible = matrix > INFEASIBLE / 2
+    rows, cols = np.nonzero(feasible)
+    if not len(rows):
+        return []
+    n_cases, n_homes = matrix.shape
+    fits = matrix[rows, cols]
+    ceiling = float(fits.max()) + 1.0
+    own = np.arange(n_cases)
+    graph = coo_array(
+        (
+            np.concatenate([ceiling - fits, np.full(n_cases, ceiling)]),
+            (np.concatenate([rows, own]), np.concatenate([cols, n_homes + own])),
+        ),
+        shape=(n_cases, n_homes + n_cases),
+    ).tocsr()
+    row_ind, col_ind = min_weight_full_bipartite_matching(graph)
+    return [(r, c) for r, c in zip(row_ind.tolist(), col_ind.tolist(), strict=True) if c < n_homes]
 
 
 def best_plan(cases: list[NewcomerCase]) -> Plan:
@@ -310,17 +541,9 @@ def best_plan(cases: list[NewcomerCase]) -> Plan:
     matrix, cases, home_ids = fit_matrix(cases, weights)
     if matrix.size == 0:
         return Plan([], 0.0, 0.0, [])
-    # A rectangular assignment pairs min(cases, homes) rows; with a large penalty on infeasible
-    # pairs it would first maximise the number of feasible pairs, and could then give two
-    # households a poor fit where one good fit is worth more (below greedy). Fits are never
-    # negative, so an infeasible pair counts 0 instead ("no home"): the best full assignment is
-    # then worth exactly the best partial one, and its infeasible pairs are dropped.
-    feasible = matrix > INFEASIBLE / 2
-    rows, cols = linear_sum_assignment(np.where(feasible, matrix, 0.0), maximize=True)
     pairs = [
         (cases[r].pk, home_ids[c], round(float(matrix[r, c]), 1))
-        for r, c in zip(rows, cols, strict=True)
-        if feasible[r, c]
+        for r, c in best_assignment(matrix)
     ]
     greedy = greedy_plan(matrix, cases, home_ids)
     return Plan(
@@ -333,22 +556,20 @@ def best_plan(cases: list[NewcomerCase]) -> Plan:
 
 def greedy_plan(matrix, cases, home_ids) -> list[tuple[int, int, float]]:
     """The simple choice: take the best remaining pair, again and again."""
-    feasible = np.argwhere(matrix > INFEASIBLE / 2)
-    if len(feasible) == 0:
+    rows, cols = np.nonzero(matrix > INFEASIBLE / 2)
+    if not len(rows):
         return []
-    values = matrix[feasible[:, 0], feasible[:, 1]]
-    order = np.argsort(-values, kind="stable")
+    order = np.argsort(-matrix[rows, cols], kind="stable")
     used_rows, used_cols, pairs = set(), set(), []
     most = min(matrix.shape)
-    for index in order:
-        if len(pairs) == most:
-            break
-        r, c = feasible[index]
+    for r, c in zip(rows[order].tolist(), cols[order].tolist(), strict=True):
         if r in used_rows or c in used_cols:
             continue
         used_rows.add(r)
         used_cols.add(c)
         pairs.append((cases[r].pk, home_ids[c], round(float(matrix[r, c]), 1)))
+        if len(pairs) == most:
+            break
     return pairs
 
 

@@ -46,7 +46,7 @@ class NewcomerCaseForm(forms.ModelForm):
     preferred_areas = forms.CharField(
         label=_("Preferred areas"),
         required=False,
-        help_text=_("Separate with commas, e.g. Krokom, Nälden. Empty means anywhere."),
+        help_text=_("Separate with commas, e.g. Krokom, Östersund. Empty means anywhere."),
     )
 
     class Meta:

@@ -112,7 +112,7 @@ class WorkflowAdminMixin:
         obj = self.get_object(request, unquote(object_id))
         extra_context["workflow_steps"] = [
             {"label": spec.label, "url": self.step_url(obj, spec.name), "name": spec.name}
-            for spec in self.workflow.available(obj, user=request.user)
+            for spec in self.workflow.available(obj, user=request.user, check_guards=True)
         ]
         return super().change_view(request, object_id, form_url, extra_context)
 

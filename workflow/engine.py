@@ -92,11 +92,20 @@ class Workflow:
     def label_of(self, state: str) -> str:
         return str(dict(self.states.choices).get(state, state))
 
-    def available(self, obj, *, user=None, actor_kind: str = ActorKind.USER) -> list[Transition]:
-        """The steps this actor may take from the object's current stage."""
+    def available(
+        self, obj, *, user=None, actor_kind: str = ActorKind.USER, check_guards: bool = False
+    ) -> list[Transition]:
+        """The steps this actor may take from the object's current stage (and, with
+        ``check_guards``, only those whose guard lets them through now)."""
         held = roles_of(user=user, actor_kind=actor_kind)
         status = getattr(obj, self.status_field)
-        return [t for t in self.transitions.values() if status in t.sources and t.roles & held]
+        return [
+            t
+            for t in self.transitions.values()
+            if status in t.sources
+            and t.roles & held
+            and not (check_guards and t.guard is not None and t.guard(obj))
+        ]
 
     def log_created(self, obj, *, user=None, actor_kind: str = ActorKind.USER, reason: str = ""):
         """The first row of an object's history: from nothing to its initial stage."""

@@ -230,7 +230,11 @@ def test_proposing_a_home_or_household_that_is_taken_says_so(proposed, partner, 
     with translation.override("en"), pytest.raises(TransitionNotAllowed) as refused:
         propose_match(home=home, case=case, user=coordinator)
 
-    assert english(refused.value.message) == LIVE_MATCH_MESSAGE
+    expected = {
+        "home": "This home already has a live match.",
+        "case": "This household already has a live match.",
+    }[taken]
+    assert english(refused.value.message) == expected
     assert Match.objects.count() == 1
 
 
