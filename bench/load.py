@@ -61,6 +61,12 @@ def parse_args(argv=None):
         help="CONN_MAX_AGE for the web processes (seconds a database connection is kept)",
     )
     parser.add_argument(
+        "--warmup",
+        type=int,
+        default=10,
+        help="seconds of the same load before the measured run, not counted (default 10)",
+    )
+    parser.add_argument(
         "--fresh", action="store_true", help="drop and re-create the bench database first"
     )
     return parser.parse_args(argv)
@@ -72,8 +78,12 @@ def parse_args(argv=None):
 def bench_env(args, static_root: str) -> dict[str, str]:
     """The web processes' environment: production's, on plain HTTP on the loopback."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
+    # Bytecode as a deployment has it, kept outside the work tree (this machine's shell sets
+    # PYTHONDONTWRITEBYTECODE, which would make every fresh worker compile its imports).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         {
+            "PYTHONPYCACHEPREFIX": str(Path(tempfile.gettempdir()) / "portal-bench-pycache"),
             "DJANGO_SETTINGS_MODULE": "matching_portal.settings",
             "DEBUG": "False",
             "SECRET_KEY": secrets.token_urlsafe(50),
@@ -341,7 +351,49 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def run_locust(args, env, out_dir: Path, volunteers: int) -> None:
+def cpu_snapshot(gunicorn: subprocess.Popen, database_url: str) -> dict[str, dict[int, float]]:
+    """CPU seconds used so far by each gunicorn process and each PostgreSQL backend connected to
+    the bench database: the work the server did, whatever else the machine was doing."""
+    import psutil
+    import psycopg
+
+    def seconds(pid: int) -> float | None:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            return None
+        return times.user + times.system
+
+    web = {}
+    try:
+        master = psutil.Process(gunicorn.pid)
+        for process in [master, *master.children(recursive=True)]:
+            used = seconds(process.pid)
+            if used is not None:
+                web[process.pid] = used
+    except psutil.Error:
+        pass
+    database = {}
+    parts = urlsplit(database_url)
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://", 1)) as conn:
+        pids = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [parts.path.lstrip("/")],
+        ).fetchall()
+    for (pid,) in pids:
+        used = seconds(pid)
+        if used is not None:
+            database[pid] = used
+    return {"web": web, "database": database}
+
+
+def cpu_used(before: dict, after: dict, part: str) -> float:
+    """CPU seconds between two snapshots (a process new since the first counts from zero)."""
+    return sum(used - before[part].get(pid, 0.0) for pid, used in after[part].items())
+
+
+def run_locust(args, env, out_dir: Path, volunteers: int, *, duration: int) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
     locust_env = {
         **env,
         "BENCH_RUN_ID": f"{int(time.time())}{secrets.token_hex(2)}",
@@ -361,7 +413,7 @@ def run_locust(args, env, out_dir: Path, volunteers: int) -> None:
             "--spawn-rate",
             str(args.spawn_rate),
             "--run-time",
-            f"{args.duration}s",
+            f"{duration}s",
             "--stop-timeout",
             "10",
             "--host",
@@ -474,10 +526,16 @@ def machine() -> str:
     return f"nproc={cores}, memory={total_kb / 1024 / 1024:.1f} GiB, cpu={model or 'unknown'}"
 
 
-def report(args, rows, failures, records, checks, seeded: int) -> None:
+def report(args, rows, failures, records, checks, seeded: int, cpu: dict) -> None:
     total = next(row for row in rows if row["Name"] == "Aggregated")
     claims = records["claims"]
+    requests = int(total["Request Count"])
     print(f"# machine: {machine()}")
+    print(
+        "# load average (1 min) before the run {:.2f}, after it {:.2f}: anything above about "
+        "1.5 before means other work shared the 2 cores and the latencies are not the "
+        "portal's own".format(cpu["load_before"][0], cpu["load_after"][0])
+    )
     print(
         f"# gunicorn {args.workers} workers x {args.threads} threads (gthread) on "
         f"{LOOPBACK}:{args.port}, DEBUG=False, PostgreSQL, Redis cache, "
@@ -491,6 +549,11 @@ def report(args, rows, failures, records, checks, seeded: int) -> None:
         "# RATELIMIT_SIGNUP_PER_IP=100000/h: all load comes from 127.0.0.1, so the per-address "
         "sign-up limit is lifted for the bench (the per-e-mail limit stays)"
     )
+    if args.warmup > 0:
+        print(
+            f"# warm-up: {args.warmup} s of the same load before the measured run, not counted "
+            "(a fresh worker imports modules and compiles templates on its first requests)"
+        )
     print("# e-mail: Celery eager (no broker), dummy e-mail backend; outbox rows are written")
     print(
         f"# {args.users} users ({args.users - args.users // 4} sign-up : {args.users // 4} "
@@ -514,6 +577,9 @@ def report(args, rows, failures, records, checks, seeded: int) -> None:
     print(f"p95_ms: {total['95%']}")
     print(f"p50_ms: {total['50%']}")
     print(f"requests_per_s: {float(total['Requests/s']):.1f}")
+    per_request = 1000 * (cpu["web"] + cpu["database"]) / max(requests, 1)
+    print(f"server_cpu_s: web {cpu['web']:.1f}, database {cpu['database']:.1f}")
+    print(f"server_cpu_ms_per_request: {per_request:.1f}")
     print(f"signups_started: {records['signups_started']}")
     print(f"signups_accepted: {len(records['signups_accepted'])}")
     print(f"signups_in_db: {checks['signups_in_db']}")
@@ -548,8 +614,15 @@ def main(argv=None) -> int:
         try:
             wait_until_up(f"http://{LOOPBACK}:{args.port}/")
             warm_up(f"http://{LOOPBACK}:{args.port}")
+            if args.warmup > 0:
+                # Fresh workers import modules and compile templates on their first requests.
+                run_locust(args, env, tmp_path / "warmup", volunteers, duration=args.warmup)
+            load_before = os.getloadavg()
+            cpu_before = cpu_snapshot(gunicorn, env["DATABASE_URL"])
             run_started = time.time()
-            run_locust(args, env, tmp_path, volunteers)
+            run_locust(args, env, tmp_path, volunteers, duration=args.duration)
+            cpu_after = cpu_snapshot(gunicorn, env["DATABASE_URL"])
+            load_after = os.getloadavg()
         finally:
             stop_gunicorn(gunicorn)
         records_path = tmp_path / "records.json"
@@ -559,12 +632,21 @@ def main(argv=None) -> int:
         records = json.loads(records_path.read_text())
         rows, failures = read_stats(tmp_path)
         checks = database_checks(records, run_started)
-        report(args, rows, failures, records, checks, seeded)
+        cpu = {
+            "web": cpu_used(cpu_before, cpu_after, "web"),
+            "database": cpu_used(cpu_before, cpu_after, "database"),
+            "load_before": load_before,
+            "load_after": load_after,
+        }
+        report(args, rows, failures, records, checks, seeded, cpu)
         errors = int(next(r for r in rows if r["Name"] == "Aggregated")["Failure Count"])
         problems = [
             line
             for line in (tmp_path / "gunicorn.log").read_text().splitlines()
-            if not line.startswith("[") or "[INFO]" not in line
+            if (not line.startswith("[") or "[INFO]" not in line)
+            # Celery's in-memory broker (no broker configured: tasks run eagerly) says this once
+            # per worker; it is harmless.
+            and "No hostname was supplied" not in line
         ]
         if problems:
             print(f"# gunicorn log: {len(problems)} warning or error lines, the last ones:")

@@ -126,7 +126,7 @@ def make_data(hosts: int, claimers: int) -> list[int]:
         copy_rows(
             Host,
             host.pk,
-            "generate_series(1, %d) g" % hosts,
+            f"generate_series(1, {int(hosts)}) g",
             {
                 "name": "'Värd ' || g",
                 "email": "'host' || g || '@bench.example'",
@@ -177,20 +177,47 @@ def make_data(hosts: int, claimers: int) -> list[int]:
     return [user.pk for user in users]
 
 
+def claim_query():
+    """The claim's query, as ``claim_next_host`` makes it (call inside a transaction)."""
+    from django.utils import timezone
+
+    from volunteers.services import claimable_entries
+
+    queryset = (
+        claimable_entries(timezone.now())
+        .select_related("home__host", "campaign")
+        .select_for_update(skip_locked=True, of=("self",))[:1]
+    )
+    return queryset.query.sql_with_params()
+
+
+def claim_query_ms(repeat: int = 20) -> float:
+    """The median time PostgreSQL itself spends on the claim query (EXPLAIN ANALYZE, rolled
+    back): the database's share of a claim, without Python or waiting for a CPU."""
+    import re
+
+    from django.db import connection, transaction
+
+    times = []
+    for _ in range(repeat):
+        with transaction.atomic():
+            sql, params = claim_query()
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE) " + sql, params)
+                text = "\n".join(row[0] for row in cursor.fetchall())
+            transaction.set_rollback(True)
+        times.append(float(re.search(r"Execution Time: ([\d.]+) ms", text).group(1)))
+    return statistics.median(times)
+
+
 def claim_plan() -> tuple[str, list[str]]:
     """The index the claim query reads (or "Seq Scan"), and its EXPLAIN lines."""
     import re
 
     from django.db import connection, transaction
-    from django.utils import timezone
-
-    from volunteers.services import claimable_entries
 
     with transaction.atomic():
-        queryset = claimable_entries(timezone.now()).select_for_update(
-            skip_locked=True, of=("self",)
-        )[:1]
-        sql, params = queryset.query.sql_with_params()
+        sql, params = claim_query()
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN " + sql, params)
             lines = [row[0] for row in cursor.fetchall()]
@@ -207,8 +234,11 @@ def claim_plan() -> tuple[str, list[str]]:
     return "unknown", lines
 
 
-def claimer(user_id: int, claims: int, start, results) -> None:
-    """One volunteer: claim, record an outcome, again, ``claims`` times."""
+def claimer(
+    user_id: int, claims: int, start, results, async_commit: bool = False, pause_ms: int = 0
+) -> None:
+    """One volunteer: claim, record an outcome, again, ``claims`` times (``pause_ms``: the
+    time on the phone between claiming and recording, 0 for none)."""
     from datetime import timedelta
 
     from django.db import connections
@@ -218,6 +248,9 @@ def claimer(user_id: int, claims: int, start, results) -> None:
     from volunteers.services import claim_next_host, record_call
 
     connections.close_all()  # never share the parent's connection
+    if async_commit:  # investigation only: commits without waiting for the disk
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
     volunteer = User.objects.get(pk=user_id)
     volunteer.organisation  # noqa: B018 (read once, as the outcome needs it)
     got, latencies = [], []
@@ -230,6 +263,8 @@ def claimer(user_id: int, claims: int, start, results) -> None:
             if entry is None:
                 break
             got.append(entry.home_id)
+            if pause_ms:
+                time.sleep(pause_ms / 1000 * (0.5 + (user_id * 7919 + i) % 100 / 100))
             outcome = OUTCOMES[(user_id + i) % len(OUTCOMES)]
             record_call(
                 entry=entry,
@@ -255,6 +290,17 @@ def main() -> int:
     parser.add_argument("--claimers", type=int, default=50)
     parser.add_argument("--claims", type=int, default=40, help="claims per claimer")
     parser.add_argument("--show-plan", action="store_true", help="print the EXPLAIN lines")
+    parser.add_argument(
+        "--async-commit",
+        action="store_true",
+        help="claimers commit without waiting for the disk (shows what the WAL flush costs)",
+    )
+    parser.add_argument(
+        "--pause-ms",
+        type=int,
+        default=0,
+        help="a claimer's time on the phone before recording the outcome (default 0: at once)",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
@@ -268,19 +314,24 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connections
 
+    load_before = os.getloadavg()[0]  # other work on the machine skews the latencies
     began = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     migrated = time.perf_counter()
     user_ids = make_data(args.hosts, args.claimers)
     made = time.perf_counter()
     index, plan = claim_plan()
+    db_before = claim_query_ms()
     connections.close_all()
 
     context = multiprocessing.get_context("fork")
     start = context.Barrier(args.claimers + 1)
     results = context.Queue()
     processes = [
-        context.Process(target=claimer, args=(user_id, args.claims, start, results))
+        context.Process(
+            target=claimer,
+            args=(user_id, args.claims, start, results, args.async_commit, args.pause_ms),
+        )
         for user_id in user_ids
     ]
     for process in processes:
@@ -304,9 +355,12 @@ def main() -> int:
     print(f"claim_max_ms: {max(latencies):.1f}")
     print(f"claim_index_used: {index}")
     print(f"claims_per_second: {len(homes) / run_took:.0f}")
+    print(f"claim_query_db_ms_before: {db_before:.2f}")
+    print(f"claim_query_db_ms_after: {claim_query_ms():.2f}")
     print(f"setup_seconds: {made - began:.1f}" + (" (database created)" if created else ""))
     print(f"data_seconds: {made - migrated:.1f}")
     print(f"errors: {len(errors)}")
+    print(f"load_average_before: {load_before:.1f}")
     for error in errors[:5]:
         print(f"  {error}", file=sys.stderr)
     if args.show_plan:

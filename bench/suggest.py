@@ -299,17 +299,17 @@ def prepare(args) -> tuple:
 
 
 def explain_candidates(case) -> None:
+    """EXPLAIN ANALYZE of the queries that suggest homes for one case (to stderr)."""
     from django.db import connection
-    from django.utils import timezone
+    from django.test.utils import CaptureQueriesContext
 
-    from matching.models import MatchingWeights
-    from matching.suggestions import HOME_COLUMNS, candidate_homes, case_profile
+    from matching.suggestions import suggest_homes
 
-    profile = case_profile(case, timezone.localdate())
-    query = candidate_homes(profile, MatchingWeights.current()).values_list(*HOME_COLUMNS)
-    sql, params = query.query.sql_with_params()
+    with CaptureQueriesContext(connection) as captured:
+        suggest_homes(case)
+    slowest = max(captured.captured_queries, key=lambda query: float(query["time"]))
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {slowest['sql']}")
         print("\n".join(row[0] for row in cursor.fetchall()), file=sys.stderr)
 
 

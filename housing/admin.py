@@ -198,7 +198,7 @@ class VacancyAdmin(CompanyScopedAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         steps = []
-        if obj.status == Vacancy.Status.OFFERED:
+        if obj.status == Vacancy.Status.OFFERED and services.may_decline(request.user, obj):
             steps.append(
                 {
                     "label": _("Decline the offer"),
@@ -284,7 +284,7 @@ class ContractAdmin(CompanyScopedAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         steps = []
-        if obj.kind == Contract.Kind.SUBLET:
+        if obj.kind == Contract.Kind.SUBLET and services.may_record_registration(request.user, obj):
             steps.append(
                 {
                     "label": _("Record registration with the Public Employment Service"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts.access import has_role
 from accounts.models import User
 from hosts.models import Home
 from hosts.workflow import HOME_WORKFLOW, transition_home
@@ -129,13 +130,23 @@ def _offer_home(vacancy: Vacancy, agreement: QuotaAgreement) -> Home:
     return home
 
 
+def may_decline(user: User, vacancy: Vacancy) -> bool:
+    """The integration unit's coordinators decline offers (not its managers, who only follow
+    up, nor the data protection officer, who only reads)."""
+    if user.is_superuser:
+        return True
+    return user.organisation_id == vacancy.agreement.integration_unit_id and has_role(
+        user, roles.PARTNER_COORDINATOR
+    )
+
+
 def decline_offer(*, vacancy: Vacancy, user: User, reason: str) -> Vacancy:
     """The integration unit declines an offered flat: it goes back to the company with the
     reason, and, if the agreement says so, the next vacancy replaces it."""
     reason = (reason or "").strip()
     if not reason:
         raise TransitionNotAllowed(_("Please give a reason for this step."))
-    if not user.is_superuser and user.organisation_id != vacancy.agreement.integration_unit_id:
+    if not may_decline(user, vacancy):
         raise TransitionNotAllowed(_("Only the integration unit can decline the offer."))
     with transaction.atomic():
         locked = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
@@ -170,12 +181,26 @@ def open_sublet(*, match, starts_on: date) -> Contract:
     return contract
 
 
+def may_record_registration(user: User, contract: Contract) -> bool:
+    """The company's staff and the household's coordinators record the registration; those who
+    only read (managers, the data protection officer) do not."""
+    if user.is_superuser:
+        return True
+    if user.organisation_id == contract.company_id:
+        return has_role(user, roles.HOUSING_COMPANY_STAFF)
+    return user.organisation_id == contract.match.case.partner_id and has_role(
+        user, roles.PARTNER_COORDINATOR
+    )
+
+
 def record_employment_service_registration(
     *, contract: Contract, registered_on: date, user: User
 ) -> Contract:
     """The tenant is registered with the Public Employment Service: the sublet becomes a
     first-hand contract at once, logged, with an e-mail to the company's staff and the partner's
     coordinators. Recording it again changes nothing and sends nothing."""
+    if not may_record_registration(user, contract):
+        raise TransitionNotAllowed(_("You are not allowed to take this step."))
     with transaction.atomic():
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
         if locked.kind == Contract.Kind.FIRST_HAND:

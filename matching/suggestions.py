@@ -89,11 +89,12 @@ class CaseProfile:
     waited_days: int
 
 
-def case_profile(case: NewcomerCase, today: date) -> CaseProfile:
+def case_profile(case: NewcomerCase, today: date, places=None) -> CaseProfile:
+    """``places``: the case's preferred places when already read (else they are read now)."""
     return CaseProfile(
         case=case,
         size=case.household_size,
-        places=list(case.preferred_places.all()),
+        places=list(case.preferred_places.all()) if places is None else places,
         mask=language_mask(case.languages),
         waited_days=max((today - case.assigned_on).days, 0),
     )
@@ -296,36 +297,57 @@ def _case_arrays(profiles: list[CaseProfile]) -> CaseArrays:
     )
 
 
+@dataclass
+class Distances:
+    """Km from each case's nearest preferred place to the homes' places, kept per distinct
+    place (``per_place``: cases × places) with each home's column in ``inverse``: a plan's
+    cases × homes would repeat the same few hundred numbers. NaN where the case prefers no
+    place; inf for a home without a place."""
+
+    per_place: np.ndarray
+    inverse: np.ndarray
+
+    def of(self, row: int, home: int) -> float:
+        return float(self.per_place[row, self.inverse[home]])
+
+
 def _distances(profiles: list[CaseProfile], home_places: np.ndarray, table: PlaceTable):
-    """Km from each home to the nearest preferred place of each case (cases × homes): NaN where
-    the case prefers no place, inf where the home has no place. Computed between places."""
-    result = np.full((len(profiles), len(home_places)), np.nan)
-    with_places = [i for i, profile in enumerate(profiles) if profile.places]
-    if not with_places or not len(home_places):
-        return result
     used, inverse = np.unique(home_places, return_inverse=True)
-    preferred = {}
-    for i in with_places:
-        for place in profiles[i].places:
-            preferred.setdefault(place.pk, place)
-    index = {pk: n for n, pk in enumerate(preferred)}
-    lat = np.array([p.latitude for p in preferred.values()])[:, None]
-    lon = np.array([p.longitude for p in preferred.values()])[:, None]
-    between = haversine_km(lat, lon, table.lat[used][None, :], table.lon[used][None, :])
-    between[:, used < 0] = np.inf
-    between = np.vstack([between, np.full((1, len(used)), np.inf)])  # the last row: padding
-    most = max(len(profiles[i].places) for i in with_places)
-    chosen = np.full((len(with_places), most), len(preferred))
-    for row, i in enumerate(with_places):
-        chosen[row, : len(profiles[i].places)] = [index[p.pk] for p in profiles[i].places]
-    nearest = between[chosen[:, 0]]
-    for k in range(1, most):
-        nearest = np.minimum(nearest, between[chosen[:, k]])
-    result[with_places] = nearest[:, inverse.reshape(-1)]
-    return result
+    per_place = np.full((len(profiles), len(used)), np.nan)
+    with_places = [i for i, profile in enumerate(profiles) if profile.places]
+    if with_places and len(used):
+        preferred = {}
+        for i in with_places:
+            for place in profiles[i].places:
+                preferred.setdefault(place.pk, place)
+        index = {pk: n for n, pk in enumerate(preferred)}
+        lat = np.array([p.latitude for p in preferred.values()])[:, None]
+        lon = np.array([p.longitude for p in preferred.values()])[:, None]
+        between = haversine_km(lat, lon, table.lat[used][None, :], table.lon[used][None, :])
+        between[:, used < 0] = np.inf
+        between = np.vstack([between, np.full((1, len(used)), np.inf)])  # the last: padding
+        most = max(len(profiles[i].places) for i in with_places)
+        chosen = np.full((len(with_places), most), len(preferred))
+        for row, i in enumerate(with_places):
+            chosen[row, : len(profiles[i].places)] = [index[p.pk] for p in profiles[i].places]
+        nearest = between[chosen[:, 0]]
+        for k in range(1, most):
+            nearest = np.minimum(nearest, between[chosen[:, k]])
+        per_place[with_places] = nearest
+    return Distances(per_place=per_place, inverse=inverse.reshape(-1))
 
 
-def _score(cases: CaseArrays, homes: HomeArrays, distances, weights: MatchingWeights):
+def _pairwise(case_values, home_values, table):
+    """``table(distinct case values, distinct home values)`` spread over cases × homes: the
+    factors take few distinct values (budgets, rents, language masks), so they are computed
+    once per distinct pair."""
+    case_distinct, case_index = np.unique(case_values, return_inverse=True)
+    home_distinct, home_index = np.unique(home_values, return_inverse=True)
+    small = table(case_distinct[:, None], home_distinct[None, :])
+    return small[case_index.reshape(-1)[:, None], home_index.reshape(-1)[None, :]]
+
+
+def _score(cases: CaseArrays, homes: HomeArrays, distances: Distances, weights: MatchingWeights):
     """Scores (0–100) of cases × homes: the definition of the soft factors."""
     total_weight = (
         weights.language
@@ -334,38 +356,40 @@ def _score(cases: CaseArrays, homes: HomeArrays, distances, weights: MatchingWei
         + weights.case_waiting
         + weights.home_waiting
     ) or 1
-    language = (cases.masks[:, None] & homes.masks[None, :]) != 0
+    scale = 100 / total_weight
     radius = max(weights.area_radius_km, 1)
-    # No preferred place: half the distance score; a home with no place: none of it.
-    closeness = np.where(np.isnan(distances), 0.5, np.clip(1 - distances / radius, 0, 1))
-    budget = cases.budget[:, None]
-    with_budget = budget > 0
-    over = np.maximum(homes.rent[None, :] - budget, 0)
-    rent_fit = np.where(
-        with_budget, np.clip(1 - over / np.where(with_budget, budget, 1), 0, 1), 0.5
-    )
     long_wait = max(weights.long_wait_days, 1)
-    case_wait = np.minimum(cases.waited / long_wait, 1.0)[:, None]
-    home_wait = np.clip(homes.waited / long_wait, 0, 1)[None, :]
-    return (
-        weights.language * language
-        + weights.distance * closeness
-        + weights.rent * rent_fit
-        + weights.case_waiting * case_wait
-        + weights.home_waiting * home_wait
-    ) * (100 / total_weight)
+
+    def language(case_masks, home_masks):
+        return weights.language * scale * ((case_masks & home_masks) != 0)
+
+    def rent(budget, rent_per_month):
+        with_budget = budget > 0
+        over = np.maximum(rent_per_month - budget, 0)
+        fit = np.clip(1 - over / np.where(with_budget, budget, 1), 0, 1)
+        return weights.rent * scale * np.where(with_budget, fit, 0.5)
+
+    # No preferred place: half the distance score; a home with no place: none of it.
+    near = distances.per_place
+    closeness = np.where(np.isnan(near), 0.5, np.clip(1 - near / radius, 0, 1))
+    score = (weights.distance * scale * closeness)[:, distances.inverse]
+    score += _pairwise(cases.masks, homes.masks, language)
+    score += _pairwise(cases.budget, homes.rent, rent)
+    score += (weights.case_waiting * scale * np.minimum(cases.waited / long_wait, 1.0))[:, None]
+    score += (weights.home_waiting * scale * np.clip(homes.waited / long_wait, 0, 1))[None, :]
+    return score
 
 
-def _feasible(cases: CaseArrays, homes: HomeArrays, distances, weights: MatchingWeights):
+def _feasible(cases: CaseArrays, homes: HomeArrays, distances: Distances, weights):
     """The hard limits for cases × homes (``candidate_homes`` says the same to the database)."""
-    ok = homes.beds[None, :] >= cases.size[:, None]
+    near = np.nan_to_num(distances.per_place, nan=np.inf) <= weights.area_radius_km
+    ok = (near | ~cases.has_places[:, None])[:, distances.inverse]
+    ok &= homes.beds[None, :] >= cases.size[:, None]
     ok &= homes.available_from[None, :] <= cases.needed_by[:, None]
     ok &= homes.months[None, :] >= cases.needs_months[:, None]
     ok &= ~(homes.pets[None, :] & cases.pet_allergy[:, None])
     ok &= homes.smoke_free[None, :] | ~cases.needs_non_smoking[:, None]
     ok &= homes.step_free[None, :] | ~cases.needs_step_free[:, None]
-    near = np.nan_to_num(distances, nan=np.inf) <= weights.area_radius_km
-    ok &= near | ~cases.has_places[:, None]
     return ok
 
 
@@ -469,7 +493,7 @@ def suggest_homes(case: NewcomerCase, *, limit: int = 10) -> list[Suggestion]:
             Suggestion(
                 home_id=home.pk,
                 score=round(float(scores[i]), 1),
-                reasons=_reasons(profile, home, distances[0, i], int(homes.waited[i])),
+                reasons=_reasons(profile, home, distances.of(0, i), int(homes.waited[i])),
                 home=home,
             )
         )
@@ -487,6 +511,21 @@ class Plan:
     greedy_pairs: list[tuple[int, int, float]]
 
 
+def _preferred_places(cases: list[NewcomerCase]) -> dict[int, list[Place]]:
+    """Every case's preferred places, in two queries (a prefetch costs a query clone a case)."""
+    through = NewcomerCase.preferred_places.through
+    pairs = list(
+        through.objects.filter(newcomercase_id__in=[case.pk for case in cases]).values_list(
+            "newcomercase_id", "place_id"
+        )
+    )
+    places = Place.objects.in_bulk({place_id for _case, place_id in pairs})
+    result: dict[int, list[Place]] = {}
+    for case_id, place_id in pairs:
+        result.setdefault(case_id, []).append(places[place_id])
+    return result
+
+
 def fit_matrix(cases: list[NewcomerCase], weights: MatchingWeights):
     """Fit of every open case with every free home of the partner: INFEASIBLE where a hard
     limit excludes the pair. Hard limits and scores are computed for all pairs at once."""
@@ -502,11 +541,12 @@ def fit_matrix(cases: list[NewcomerCase], weights: MatchingWeights):
     homes = _home_arrays(free, LANGUAGE_BITS, table, limits=True)
     if not len(homes.ids):
         return np.zeros((len(cases), 0)), cases, []
-    profiles = [case_profile(case, today) for case in cases]
+    places = _preferred_places(cases)
+    profiles = [case_profile(case, today, places.get(case.pk, [])) for case in cases]
     arrays = _case_arrays(profiles)
     distances = _distances(profiles, homes.place, table)
-    feasible = _feasible(arrays, homes, distances, weights)
-    matrix = np.where(feasible, _score(arrays, homes, distances, weights), INFEASIBLE)
+    matrix = _score(arrays, homes, distances, weights)
+    matrix[~_feasible(arrays, homes, distances, weights)] = INFEASIBLE
     return matrix, cases, homes.ids.tolist()
 
 
@@ -578,6 +618,5 @@ def open_cases(partner_id: int) -> list[NewcomerCase]:
     return list(
         NewcomerCase.objects.filter(partner_id=partner_id, status=NewcomerCase.Status.WAITING)
         .exclude(Exists(live))
-        .prefetch_related("preferred_places")
         .order_by("housing_needed_by", "pk")
     )

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -147,6 +148,8 @@ class SuggestionsMixin:
         from matching import services as matching_services
 
         case = self.get_object(request, unquote(object_id))
+        if not self._may_propose(request):
+            raise PermissionDenied
         if request.method != "POST":
             return redirect("admin:newcomers_newcomercase_change", case.pk)
         home = get_object_or_404(Home.objects.visible_to(request.user), pk=home_id)

@@ -1,9 +1,20 @@
 from django.contrib import admin
 
+from accounts import roles
+from accounts.access import has_role
+
 from .models import AccessLog, DataRequest, RetentionRun, SecurityEvent
 
 
 class ReadOnly(admin.ModelAdmin):
+    """The data protection officer's records: the officer reads them, nobody writes them here."""
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return has_role(request.user, roles.DATA_PROTECTION_OFFICER)
+
     def has_add_permission(self, request):
         return False
 

@@ -29,12 +29,13 @@ from django.db.models import (
     Aggregate,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     Min,
+    OuterRef,
     Q,
 )
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -125,39 +126,121 @@ def registrations(period: Period):
     )
 
 
-def homes_with_times(period: Period):
-    """Homes registered in the period, each with the time it first reached each step."""
-    before_end = Q(transitions__created_at__lt=period.end)
-    return (
-        Home.objects.filter(duplicate_of__isnull=True)
-        .values("pk")
-        .annotate(
-            registered_at=Min("transitions__created_at", filter=Q(transitions__from_state="")),
-            contacted_at=Min(
-                "transitions__created_at",
-                filter=Q(transitions__to_state=Home.Status.CONTACTED) & before_end,
-            ),
-            visited_at=Min(
-                "transitions__created_at",
-                filter=Q(transitions__to_state=Home.Status.VISITED) & before_end,
-            ),
-        )
-        .filter(registered_at__gte=period.start, registered_at__lt=period.end)
+def _first(state: str, before) -> Min:
+    """When the registered home first reached ``state`` before the end of the period."""
+    return Min(
+        "home__transitions__created_at",
+        filter=Q(home__transitions__to_state=state) & before,
     )
 
 
+def _duration(later: str, earlier: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
+
+
+def home_steps(period: Period):
+    """One row per home registered in the period: when it was registered and when it first
+    reached each step by the end of the period, with the lead times to contact and to visit."""
+    before_end = Q(home__transitions__created_at__lt=period.end)
+    return (
+        registrations(period)
+        .values("home_id")
+        .annotate(
+            registered_at=Min("created_at"),
+            contacted_at=_first(Home.Status.CONTACTED, before_end),
+            visited_at=_first(Home.Status.VISITED, before_end),
+            referred_at=_first(Home.Status.REFERRED, before_end),
+            matched_at=_first(Home.Status.MATCHED, before_end),
+        )
+        .annotate(
+            contact=_duration("contacted_at", "registered_at"),
+            visit=_duration("visited_at", "registered_at"),
+        )
+        .order_by()
+    )
+
+
+def home_moves(period: Period):
+    """One row per home registered in the period whose household moved in by its end."""
+    return (
+        registrations(period)
+        .values("home_id")
+        .annotate(
+            registered_at=Min("created_at"),
+            moved_in_at=Min(
+                "home__matches__transitions__created_at",
+                filter=Q(home__matches__transitions__to_state="moved_in")
+                & Q(home__matches__transitions__created_at__lt=period.end),
+            ),
+        )
+        .filter(moved_in_at__isnull=False)
+        .annotate(move_in=_duration("moved_in_at", "registered_at"))
+        .order_by()
+    )
+
+
+def lead_time_figures(period: Period, within_days: list[int]) -> dict[str, Any]:
+    """The funnel counts, how many were reached within each N days, and the lead times: on
+    PostgreSQL in two queries (the steps of the homes registered, and their move-ins)."""
+    steps, moves = home_steps(period), home_moves(period)
+    postgres = connection.vendor == "postgresql"
+    percentiles = {}
+    if postgres:
+        for name in ("contact", "visit"):
+            for p in (0.5, 0.9):
+                percentiles[f"{name}_{p}"] = PercentileDisc(name, p, output_field=DurationField())
+    counts = steps.aggregate(
+        registered=Count("home_id"),
+        contacted=Count("contacted_at"),
+        visited=Count("visited_at"),
+        referred=Count("referred_at"),
+        matched=Count("matched_at"),
+        **{
+            f"within_{n}": Count("home_id", filter=Q(contact__lte=timedelta(days=n)))
+            for n in within_days
+        },
+        **percentiles,
+    )
+    moved = moves.aggregate(
+        moved_in=Count("home_id"),
+        **(
+            {
+                f"move_in_{p}": PercentileDisc("move_in", p, output_field=DurationField())
+                for p in (0.5, 0.9)
+            }
+            if postgres
+            else {}
+        ),
+    )
+    counts.update(moved)
+    if not postgres:
+        for name, queryset in (("contact", steps), ("visit", steps), ("move_in", moves)):
+            values = duration_percentiles(queryset.filter(**{f"{name}__isnull": False}), name)
+            counts.update({f"{name}_{p}": value for p, value in values.items()})
+    counts["lead_times"] = {
+        key: {"median": days(counts[f"{key}_0.5"]), "p90": days(counts[f"{key}_0.9"])}
+        for key in ("contact", "visit", "move_in")
+    }
+    return counts
+
+
 def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> dict[str, Any]:
-    """All the figures of the follow-up for ``partnership`` up to ``as_of`` (default: today)."""
+    """All the figures of the follow-up for ``partnership`` up to ``as_of`` (default: today).
+
+    A fixed number of queries, whatever the size of the data: the totals are the sums of the
+    monthly counts, and the funnel, the lead times and the counts within N days come from one
+    pass over the homes registered in the period (with one more for their move-ins)."""
     as_of = as_of or timezone.localdate()
     period = Period.of(partnership, as_of)
     in_period = {"created_at__gte": period.start, "created_at__lt": period.end}
     partner_id = partnership.partner_id
 
-    registered = registrations(period).count()
-    visits = HomeVisit.objects.filter(
-        status=HomeVisit.Status.REPORTED, starts_at__gte=period.start, starts_at__lt=period.end
-    )
-    home_visits = visits.count()
+    monthly = monthly_counts(period, partner_id=partner_id)
+    registered = sum(row["registrations"] for row in monthly)
+    home_visits = sum(row["visits"] for row in monthly)
+    approved = sum(row["matches_approved"] for row in monthly)
+    housed = sum(row["moved_in"] for row in monthly)
+    call_attempts = sum(row["calls"] for row in monthly)
     referred = (
         HomeTransition.objects.filter(
             to_state=Home.Status.REFERRED, home__partner_id=partner_id, **in_period
@@ -166,67 +249,37 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
         .distinct()
         .count()
     )
-    match_rows = MatchTransition.objects.filter(match__case__partner_id=partner_id, **in_period)
-    match_counts = match_rows.aggregate(
-        approved=Count("pk", filter=Q(to_state="approved")),
-        housed=Count("pk", filter=Q(to_state="moved_in")),
+    # Per volunteer, "did they call or visit in the period" is an index probe (EXISTS), not a
+    # pass over every call of the year.
+    calls = CallAttempt.objects.filter(volunteer=OuterRef("pk"), **in_period)
+    visits = HomeVisit.objects.filter(
+        volunteers=OuterRef("pk"),
+        status=HomeVisit.Status.REPORTED,
+        starts_at__gte=period.start,
+        starts_at__lt=period.end,
     )
-    attempts = CallAttempt.objects.filter(**in_period)
-    volunteers = User.objects.filter(organisation_id=partnership.volunteer_organisation_id).filter(
-        Q(pk__in=attempts.values("volunteer")) | Q(pk__in=visits.values("volunteers"))
+    active_volunteers = (
+        User.objects.filter(organisation_id=partnership.volunteer_organisation_id)
+        .filter(Exists(calls) | Exists(visits))
+        .count()
     )
-    active_volunteers = volunteers.count()
 
-    # Lead times, and how many were reached within N days (N per target).
-    per_home = homes_with_times(period)
-    to_contact = per_home.filter(contacted_at__isnull=False).annotate(
-        lead=ExpressionWrapper(F("contacted_at") - F("registered_at"), output_field=DurationField())
-    )
-    to_visit = per_home.filter(visited_at__isnull=False).annotate(
-        lead=ExpressionWrapper(F("visited_at") - F("registered_at"), output_field=DurationField())
-    )
-    to_move_in = (
-        Home.objects.filter(duplicate_of__isnull=True)
-        .values("pk")
-        .annotate(
-            registered_at=Min("transitions__created_at", filter=Q(transitions__from_state="")),
-            moved_in_at=Min(
-                "matches__transitions__created_at",
-                filter=Q(matches__transitions__to_state="moved_in")
-                & Q(matches__transitions__created_at__lt=period.end),
-            ),
-        )
-        .filter(
-            registered_at__gte=period.start,
-            registered_at__lt=period.end,
-            moved_in_at__isnull=False,
-        )
-        .annotate(
-            lead=ExpressionWrapper(
-                F("moved_in_at") - F("registered_at"), output_field=DurationField()
-            )
-        )
-    )
-    lead_times = {}
-    for key, queryset in (("contact", to_contact), ("visit", to_visit), ("move_in", to_move_in)):
-        values = duration_percentiles(queryset, "lead")
-        lead_times[key] = {"median": days(values[0.5]), "p90": days(values[0.9])}
-
-    reached_within = {}
     # In the order of the catalogue, as the report lists them (not alphabetically by code).
     catalogue = list(Metric)
     targets = sorted(partnership.targets.all(), key=lambda t: catalogue.index(t.metric))
-    for n in sorted(
+    within_days = sorted(
         {t.within_days for t in targets if t.metric == Metric.REACHED_WITHIN_DAYS} | {7}
-    ):
-        reached_within[n] = to_contact.filter(lead__lte=timedelta(days=n)).count()
+    )
+    steps = lead_time_figures(period, within_days)
+    lead_times = steps["lead_times"]
+    reached_within = {n: steps[f"within_{n}"] for n in within_days}
 
     actual = {
         Metric.NEW_REGISTRATIONS: registered,
         Metric.HOME_VISITS: home_visits,
         Metric.HOMES_REFERRED: referred,
-        Metric.MATCHES_APPROVED: match_counts["approved"],
-        Metric.HOUSEHOLDS_HOUSED: match_counts["housed"],
+        Metric.MATCHES_APPROVED: approved,
+        Metric.HOUSEHOLDS_HOUSED: housed,
         Metric.ACTIVE_VOLUNTEERS: active_volunteers,
         Metric.DAYS_TO_CONTACT: lead_times["contact"]["median"],
         Metric.DAYS_TO_VISIT: lead_times["visit"]["median"],
@@ -242,14 +295,20 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
         )
         target_rows.append(target_progress(target, value))
 
-    funnel = funnel_counts(period, partner_id=partner_id)
+    funnel = [
+        {"step": "registered", "label": _("Registered"), "count": steps["registered"]},
+        {"step": "contacted", "label": _("Reached by phone"), "count": steps["contacted"]},
+        {"step": "visited", "label": _("Visited and suitable"), "count": steps["visited"]},
+        {"step": "referred", "label": _("Referred to the partner"), "count": steps["referred"]},
+        {"step": "matched", "label": _("Matched"), "count": steps["matched"]},
+        {"step": "moved_in", "label": _("Moved in"), "count": steps["moved_in"]},
+    ]
     outcomes = establishment_outcomes(period, partner_id=partner_id)
     housing = (
         housing_company_figures(period, company_id=partnership.housing_company_id)
         if partnership.housing_company_id
         else None
     )
-    monthly = monthly_counts(period, partner_id=partner_id)
     return {
         "partnership": partnership,
         "period": period,
@@ -259,10 +318,10 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
             "reached_within_7_days": reached_within[7],
             "home_visits": home_visits,
             "homes_referred": referred,
-            "matches_approved": match_counts["approved"],
-            "households_housed": match_counts["housed"],
+            "matches_approved": approved,
+            "households_housed": housed,
             "active_volunteers": active_volunteers,
-            "call_attempts": attempts.count(),
+            "call_attempts": call_attempts,
         },
         "lead_times": lead_times,
         "targets": target_rows,
@@ -300,73 +359,68 @@ def target_progress(target, value) -> dict[str, Any]:
     }
 
 
-def funnel_counts(period: Period, *, partner_id: int) -> list[dict[str, Any]]:
-    """How many of the homes registered in the period reached each step by its end."""
-    registered_homes = registrations(period).values("home_id")
-    rows = HomeTransition.objects.filter(
-        home_id__in=registered_homes, created_at__lt=period.end
-    ).aggregate(
-        contacted=Count("home", distinct=True, filter=Q(to_state=Home.Status.CONTACTED)),
-        visited=Count("home", distinct=True, filter=Q(to_state=Home.Status.VISITED)),
-        referred=Count("home", distinct=True, filter=Q(to_state=Home.Status.REFERRED)),
-        matched=Count("home", distinct=True, filter=Q(to_state=Home.Status.MATCHED)),
-    )
-    moved_in = (
-        MatchTransition.objects.filter(
-            to_state="moved_in", match__home_id__in=registered_homes, created_at__lt=period.end
-        )
-        .values("match__home")
-        .distinct()
-        .count()
-    )
-    registered = registrations(period).count()
-    return [
-        {"step": "registered", "label": _("Registered"), "count": registered},
-        {"step": "contacted", "label": _("Reached by phone"), "count": rows["contacted"]},
-        {"step": "visited", "label": _("Visited and suitable"), "count": rows["visited"]},
-        {"step": "referred", "label": _("Referred to the partner"), "count": rows["referred"]},
-        {"step": "matched", "label": _("Matched"), "count": rows["matched"]},
-        {"step": "moved_in", "label": _("Moved in"), "count": moved_in},
-    ]
+def month_bounds(period: Period) -> list[tuple[date, datetime, datetime]]:
+    """Each month of the period with the moments it starts and ends (within the period)."""
+    tz = timezone.get_current_timezone()
+    bounds = []
+    for month in period.months():
+        following = (month + timedelta(days=32)).replace(day=1)
+        start = max(period.start, datetime.combine(month, time.min, tzinfo=tz))
+        end = min(period.end, datetime.combine(following, time.min, tzinfo=tz))
+        bounds.append((month, start, end))
+    return bounds
 
 
 def monthly_counts(period: Period, *, partner_id: int) -> list[dict[str, Any]]:
-    """Registrations, calls, visits, matches approved and move-ins by month."""
-    tz = timezone.get_current_timezone()
+    """Registrations, calls, visits, matches approved and move-ins by month: one query per kind,
+    each row counted into its month by a range of time (cheaper than truncating every row's
+    time to its month in the local time zone)."""
+    bounds = month_bounds(period)
 
-    def by_month(queryset, field_name="created_at"):
+    def by_month(queryset, field_name="created_at", **conditions):
+        counts = queryset.aggregate(
+            **{
+                f"{name}_{i}": Count(
+                    "pk",
+                    filter=Q(
+                        **{f"{field_name}__gte": start, f"{field_name}__lt": end}, **condition
+                    ),
+                )
+                for name, condition in (conditions or {"n": {}}).items()
+                for i, (_month, start, end) in enumerate(bounds)
+            }
+        )
         return {
-            row["month"].date() if isinstance(row["month"], datetime) else row["month"]: row["n"]
-            for row in queryset.annotate(month=TruncMonth(field_name, tzinfo=tz))
-            .values("month")
-            .annotate(n=Count("pk"))
-            .order_by()
+            name: [counts[f"{name}_{i}"] for i in range(len(bounds))]
+            for name in (conditions or {"n": {}})
         }
 
     in_period = {"created_at__gte": period.start, "created_at__lt": period.end}
-    registrations_by_month = by_month(registrations(period))
-    calls = by_month(CallAttempt.objects.filter(**in_period))
+    registrations_by_month = by_month(registrations(period))["n"]
+    calls = by_month(CallAttempt.objects.filter(**in_period))["n"]
     visits = by_month(
         HomeVisit.objects.filter(
             status=HomeVisit.Status.REPORTED, starts_at__gte=period.start, starts_at__lt=period.end
         ),
         "starts_at",
+    )["n"]
+    partner_steps = by_month(
+        MatchTransition.objects.filter(
+            match__case__partner_id=partner_id, to_state__in=["approved", "moved_in"], **in_period
+        ),
+        approved={"to_state": "approved"},
+        moved_in={"to_state": "moved_in"},
     )
-    partner_matches = MatchTransition.objects.filter(
-        match__case__partner_id=partner_id, **in_period
-    )
-    approved = by_month(partner_matches.filter(to_state="approved"))
-    moved_in = by_month(partner_matches.filter(to_state="moved_in"))
     return [
         {
             "month": month,
-            "registrations": registrations_by_month.get(month, 0),
-            "calls": calls.get(month, 0),
-            "visits": visits.get(month, 0),
-            "matches_approved": approved.get(month, 0),
-            "moved_in": moved_in.get(month, 0),
+            "registrations": registrations_by_month[i],
+            "calls": calls[i],
+            "visits": visits[i],
+            "matches_approved": partner_steps["approved"][i],
+            "moved_in": partner_steps["moved_in"][i],
         }
-        for month in period.months()
+        for i, (month, _start, _end) in enumerate(bounds)
     ]
 
 

@@ -516,7 +516,9 @@ def portal_world():
     run, foreign_run = done_run(partnership), done_run(foreign_partnership)
     unit = UnitFactory(company=orgs["housing"])
     foreign_unit = UnitFactory(company=orgs["other_housing"])
-    agreement = QuotaAgreementFactory(company=orgs["housing"], integration_unit=partner, every_nth=1)
+    agreement = QuotaAgreementFactory(
+        company=orgs["housing"], integration_unit=partner, every_nth=1
+    )
     foreign_agreement = QuotaAgreementFactory(
         company=orgs["other_housing"], integration_unit=other_partner, every_nth=1
     )

@@ -98,13 +98,19 @@ def claim_next_host(*, volunteer: User, now: datetime | None = None) -> QueueEnt
     if held is not None:
         return held
     with transaction.atomic():
-        entry = claimable_entries(now).select_for_update(skip_locked=True, of=("self",)).first()
+        # The host and the campaign come along in the same query (only the entry is locked).
+        entry = (
+            claimable_entries(now)
+            .select_related("home__host", "campaign")
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
         if entry is None:
             return None
         entry.claimed_by = volunteer
         entry.lease_until = now + lease_length()
         entry.save(update_fields=["claimed_by", "lease_until"])
-    return QueueEntry.objects.select_related("home__host", "campaign").get(pk=entry.pk)
+    return entry
 
 
 def hand_back(*, entry: QueueEntry, volunteer: User, note: str = "") -> None:

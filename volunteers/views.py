@@ -56,17 +56,18 @@ def join(request):
     if request.method == "POST":
         if form.is_robot:
             return redirect("volunteers:joined")
-        email = (request.POST.get("email") or "").strip().lower()[:254]
-        if over_limit(
-            request,
-            group="volunteer-signup",
-            limits=[
-                ("ip", settings.RATELIMIT_SIGNUP_PER_IP),
-                (email, settings.RATELIMIT_SIGNUP_PER_EMAIL),
-            ],
-        ):
-            return too_many_requests(request)
         if form.is_valid():
+            # Only complete applications count against the limit: someone correcting a mistake
+            # in the form is not sending anything yet.
+            if over_limit(
+                request,
+                group="volunteer-signup",
+                limits=[
+                    ("ip", settings.RATELIMIT_SIGNUP_PER_IP),
+                    (form.cleaned_data["email"].lower(), settings.RATELIMIT_SIGNUP_PER_EMAIL),
+                ],
+            ):
+                return too_many_requests(request)
             data = form.cleaned_data
             services.apply_to_volunteer(
                 name=data["name"],

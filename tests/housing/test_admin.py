@@ -18,6 +18,7 @@ from tests.factories import (
     QuotaAgreementFactory,
     UnitFactory,
     record_vacancies,
+    staff_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -303,3 +304,32 @@ def test_changelist_queries_do_not_grow_with_rows(
     assert many == few
     assert len(listed(client.get(url))) >= 10
     assert Allotment.objects.count() == 10 and Contract.objects.count() == 10
+
+
+def test_those_who_only_read_change_nothing(english, ours, data_protection_officer, organisations):
+    """The data protection officer reads everything; the partner's manager follows up. Neither
+    declines an offer or records a registration, and neither is offered the step."""
+    manager = staff_user("manager", organisations["partner"], username="chef")
+    contract, open_offer = ours.contract, ours.offered[1]
+    for reader in (data_protection_officer, manager):
+        english.force_login(reader)
+        page = english.get(f"/admin/housing/contract/{contract.pk}/change/")
+        assert page.status_code == 200
+        assert "/registered/" not in page.content.decode()
+        page = english.get(f"/admin/housing/vacancy/{open_offer.pk}/change/")
+        assert page.status_code == 200
+        assert "/decline/" not in page.content.decode()
+
+        response = english.post(
+            f"/admin/housing/contract/{contract.pk}/registered/",
+            {"registered_on": TODAY.isoformat()},
+        )
+        assert response.status_code == 409
+        assert "You are not allowed to take this step." in messages_of(response)
+        response = english.post(f"/admin/housing/vacancy/{open_offer.pk}/decline/", {"reason": "x"})
+        assert response.status_code == 409
+        assert english.get("/admin/housing/vacancy/add/").status_code == 403
+
+    contract.refresh_from_db()
+    open_offer.refresh_from_db()
+    assert (contract.kind, open_offer.status) == ("sublet", "offered")

@@ -23,6 +23,7 @@ from tests.factories import (
     referred_home,
     staff_user,
 )
+from workflow.engine import TransitionNotAllowed
 
 TODAY = timezone.localdate()
 SUBJECT = "A sublet has become a first-hand contract"
@@ -224,3 +225,33 @@ def test_two_people_recording_the_registration_at_once_convert_it_once(
     assert sorted(OutboundEmail.objects.values_list("to", flat=True)) == sorted(
         [company_staff.email, coordinator.email]
     )
+
+
+@pytest.mark.django_db
+def test_only_the_company_and_the_households_coordinators_record_the_registration(
+    moved_in, people, data_protection_officer
+):
+    for someone in (
+        people.manager,
+        people.volunteer,
+        people.other_company_staff,
+        people.other_coordinator,
+        data_protection_officer,
+    ):
+        with translation.override("en"), pytest.raises(TransitionNotAllowed) as refused:
+            record_employment_service_registration(
+                contract=moved_in.contract, registered_on=TODAY, user=someone
+            )
+        with translation.override("en"):
+            assert str(refused.value.message) == "You are not allowed to take this step."
+
+    moved_in.contract.refresh_from_db()
+    assert moved_in.contract.kind == Contract.Kind.SUBLET
+    assert not ContractTransition.objects.filter(to_state="first_hand").exists()
+    assert not OutboundEmail.objects.exists()
+
+    record_employment_service_registration(
+        contract=moved_in.contract, registered_on=TODAY, user=people.coordinator
+    )
+    moved_in.contract.refresh_from_db()
+    assert moved_in.contract.kind == Contract.Kind.FIRST_HAND

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from hosts.models import Home
 from housing.models import QuotaAgreement, Vacancy
 from housing.services import decline_offer, record_vacancy
-from tests.factories import UnitFactory, record_vacancies
+from tests.factories import UnitFactory, record_vacancies, staff_user
 from workflow.engine import TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db
@@ -129,11 +129,12 @@ def test_declining_needs_a_reason_and_withdraws_the_home(quota, unit, company_st
 
 
 def test_only_the_integration_unit_declines(
-    quota, unit, company_staff, other_coordinator, coordinator
+    quota, unit, company_staff, other_coordinator, coordinator, organisations
 ):
     *_before, fifth = record_vacancies(5, unit=unit, user=company_staff)
+    manager = staff_user("manager", organisations["partner"], username="chef")
 
-    for someone in (company_staff, other_coordinator):
+    for someone in (company_staff, other_coordinator, manager):
         message = refused(lambda u=someone: decline_offer(vacancy=fifth, user=u, reason="Nej."))
         assert message == "Only the integration unit can decline the offer."
     fifth.refresh_from_db()

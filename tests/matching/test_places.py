@@ -126,12 +126,6 @@ def test_referring_a_home_finds_its_place_among_the_partners_districts(
 # The case form ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def staff(settings):
-    """Staff in the admin without the second factor (two-factor log-in has tests of its own)."""
-    settings.TWO_FACTOR_REQUIRED = False
-
-
 def case_form(partner, **overrides) -> dict:
     data = {
         "partner": str(partner.pk),
@@ -154,7 +148,7 @@ def case_form(partner, **overrides) -> dict:
 
 
 def test_the_case_form_rejects_an_unknown_area_and_keeps_what_was_typed(
-    english, coordinator, organisations, localities, staff
+    english, coordinator, organisations, localities
 ):
     english.force_login(coordinator)
     typed = "Krokom, Atlantis, Nälden"
@@ -176,7 +170,7 @@ def test_the_case_form_rejects_an_unknown_area_and_keeps_what_was_typed(
 
 
 def test_the_case_form_resolves_known_areas_and_the_partners_districts(
-    english, coordinator, organisations, localities, staff
+    english, coordinator, organisations, localities
 ):
     partner = organisations["partner"]
     nalden = district(partner, "Nälden", 63.35, 14.26)

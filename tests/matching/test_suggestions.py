@@ -31,9 +31,7 @@ def partner(organisations):
 
 def north_of(place, km: float, partner, name: str):
     """A district ``km`` due north of ``place``."""
-    return district(
-        partner, name, place.latitude + km / KM_PER_DEGREE_OF_LATITUDE, place.longitude
-    )
+    return district(partner, name, place.latitude + km / KM_PER_DEGREE_OF_LATITUDE, place.longitude)
 
 
 def a_case(partner, *, places=(), **fields):
@@ -70,8 +68,16 @@ HARD_LIMITS = {
         {"available_from": TODAY + timedelta(days=21)},
         {"available_from": TODAY + timedelta(days=20)},
     ),
-    "available for too short a time": ({"needs_months": 6}, {"available_months": 5}, {"available_months": 6}),
-    "available until further notice": ({"needs_months": 24}, {"available_months": 12}, {"available_months": None}),
+    "available for too short a time": (
+        {"needs_months": 6},
+        {"available_months": 5},
+        {"available_months": 6},
+    ),
+    "available until further notice": (
+        {"needs_months": 24},
+        {"available_months": 12},
+        {"available_months": None},
+    ),
     "pets and an allergy": ({"pet_allergy": True}, {"has_pets": True}, {"has_pets": False}),
     "smoking outdoors and a non-smoking need": (
         {"needs_non_smoking": True},
@@ -252,7 +258,10 @@ def test_the_score_follows_the_definition(partner, localities):
     )
     # 10 km away, another language, within budget.
     other = open_home(
-        partner, place=north_of(krokom, 10, partner, "Tio km"), languages=["sv"], rent_per_month=4000
+        partner,
+        place=north_of(krokom, 10, partner, "Tio km"),
+        languages=["sv"],
+        rent_per_month=4000,
     )
     scores = {s.home_id: s.score for s in suggest_homes(case)}
     # language 30 + distance 25 × 1 + rent 20 × (1 − 1000/4000) + case 15 × 0.5 + home 10 × 0.1
@@ -301,14 +310,8 @@ def test_the_weights_change_the_ranking(partner, localities):
 # The case page in the admin ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def staff(settings):
-    """Staff in the admin without the second factor (two-factor log-in has tests of its own)."""
-    settings.TWO_FACTOR_REQUIRED = False
-
-
 def test_the_case_page_lists_homes_that_fit_with_reasons_and_a_propose_button(
-    english, coordinator, partner, localities, staff
+    english, coordinator, partner, localities
 ):
     krokom = localities["Krokom"]
     case = a_case(partner, places=[krokom], languages=["ar"], rent_budget=3000)

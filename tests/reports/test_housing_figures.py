@@ -2,7 +2,7 @@
 against a hand-built history whose answers are known.
 
 Partnership ``main`` runs 1 January – 30 June 2026 between the volunteer organisation, partner A
-and the housing company H; another company (O) and another partner (B) add rows that must not
+and the housing company H; another company (G) and another partner (B) add rows that must not
 count. Times are Swedish (the portal's time zone), so rows just around midnight at the ends of the
 period test its edges.
 """
@@ -110,7 +110,7 @@ def cases_with_outcomes(partner, ends_on, **outcomes):
 @pytest.fixture
 def history(organisations, other_company):
     V, A, B = organisations["volunteers"], organisations["partner"], organisations["other_partner"]
-    H, O = organisations["housing"], other_company
+    H, G = organisations["housing"], other_company
     main = PartnershipFactory(
         name="Krokom 2026",
         volunteer_organisation=V,
@@ -126,9 +126,9 @@ def history(organisations, other_company):
         period_end=date(2026, 6, 30),
     )
 
-    # Units: 7 of H, 3 of O.
+    # Units: 7 of H, 3 of G.
     units = [UnitFactory(company=H) for _ in range(7)]
-    others = [UnitFactory(company=O) for _ in range(3)]
+    others = [UnitFactory(company=G) for _ in range(3)]
 
     # Allotments of H that overlap the period: 40 + 100 + 20 = 160, in use 40 + 30 + 5 = 75.
     AllotmentFactory(
@@ -158,7 +158,7 @@ def history(organisations, other_company):
         period_end=date(2025, 12, 31),
     )
     AllotmentFactory(company=H, kind="new_build", count=60, in_use=6, period_start=date(2026, 7, 1))
-    AllotmentFactory(company=O, kind="ordinary", count=50, in_use=50, period_start=date(2016, 1, 1))
+    AllotmentFactory(company=G, kind="ordinary", count=50, in_use=50, period_start=date(2016, 1, 1))
 
     # Vacancies of H: 20 recorded in the period, of which 6 offered (1 as a replacement):
     # 2 accepted, 1 declined, 3 still open.
@@ -181,19 +181,19 @@ def history(organisations, other_company):
     h.add(at(7, 1, 0, 5), S.OFFERED)  # after
     h.add(at(8, 1))  # after
     o = Vacancies(
-        QuotaAgreement.objects.create(company=O, integration_unit=B, period_start=date(2024, 1, 1)),
+        QuotaAgreement.objects.create(company=G, integration_unit=B, period_start=date(2024, 1, 1)),
         others[0],
     )
     for day in range(1, 5):
         o.add(at(3, day))
     o.add(at(3, 5), S.ACCEPTED)
 
-    # Contracts: 2 of H turned first-hand in the period; one before, one still a sublet, one of O.
+    # Contracts: 2 of H turned first-hand in the period; one before, one still a sublet, one of G.
     contract(H, units[1], A, converted_at=at(2, 10))
     contract(H, units[2], A, converted_at=at(6, 30, 23, 0))
     contract(H, units[3], A, converted_at=at(12, 15, year=2025))
     contract(H, units[4], A)
-    contract(O, others[1], B, converted_at=at(3, 3))
+    contract(G, others[1], B, converted_at=at(3, 3))
 
     # Outcomes of A: 100 households whose period ended with an outcome: 63 in work.
     cases_with_outcomes(A, date(2026, 3, 1), in_work=40, in_studies=12, other=10)
@@ -203,7 +203,7 @@ def history(organisations, other_company):
     cases_with_outcomes(A, date(2026, 2, 1), none=5)
     cases_with_outcomes(A, date(2026, 7, 1), in_work=4, other=3)
     cases_with_outcomes(B, date(2026, 2, 1), in_work=10, other=30)
-    return SimpleNamespace(main=main, without_company=without_company, H=H, O=O)
+    return SimpleNamespace(main=main, without_company=without_company, H=H, G=G)
 
 
 def figures_of(partnership, as_of=date(2026, 11, 25)):
@@ -328,3 +328,40 @@ def test_the_dashboard_shows_the_share_in_work_and_the_housing_company(
     for label, value in (("Units owned", 7), ("Vacancies recorded", 20)):
         start = page.index(label)
         assert f">{value}</td>" in page[start : start + 200], label
+
+
+def test_the_demo_seed_has_the_housing_company_of_the_story():
+    """``manage.py seed_demo`` (twice: nothing is added the second time)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from housing.models import QuotaAgreement, Unit
+    from reports.models import Partnership, Target
+
+    models = (Unit, Allotment, QuotaAgreement, Vacancy, NewcomerCase, Partnership, Target)
+    call_command("seed_demo", stdout=StringIO())
+    first = {model.__name__: model.objects.count() for model in models}
+    call_command("seed_demo", stdout=StringIO())
+    assert {model.__name__: model.objects.count() for model in models} == first
+
+    assert 1_000 <= first["Unit"] <= 1_200
+    company = Unit.objects.first().company
+    assert company.name == "Krokomsbostäder"
+    assert list(
+        Allotment.objects.order_by("period_start").values_list("kind", "count", "in_use")
+    ) == [("emergency", 100, 18), ("ordinary", 40, 40), ("converted", 8, 8), ("new_build", 6, 6)]
+    agreement = QuotaAgreement.objects.get()
+    assert (agreement.every_nth, agreement.vacancies_counted) == (5, 12)
+    offered = Vacancy.objects.filter(offered=True).select_related("home")
+    assert sorted(v.sequence for v in offered) == [5, 10]
+    assert {v.home.partner_id for v in offered} == {agreement.integration_unit_id}
+
+    partnership = Partnership.objects.get(housing_company=company)
+    assert partnership.period_start.month == 1 and partnership.period_end.month == 12
+    assert partnership.targets.count() >= 3
+    figures = metrics.compute_figures(partnership)
+    assert figures["outcomes"]["share_in_work"] == 63
+    assert (figures["outcomes"]["in_studies"], figures["outcomes"]["other"]) == (20, 17)
+    assert figures["housing"]["units"] == first["Unit"]
+    assert figures["housing"]["allotted"] == 154

@@ -57,12 +57,12 @@ OUTCOMES = {OK, LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED}
 
 def everyone(get=OK, post=OK):
     """A public page: the same for everybody."""
-    return {role: (get, post) for role in ROLES}
+    return dict.fromkeys(ROLES, (get, post))
 
 
 def logged_in(get=OK, post=OK):
     """Anyone with an account; the others are sent to log in."""
-    rule = {role: (get, post) for role in roles.ROLE_LABELS}
+    rule = dict.fromkeys(roles.ROLE_LABELS, (get, post))
     return {**rule, ANONYMOUS: (LOGIN, LOGIN), HOST: (LOGIN, LOGIN)}
 
 
@@ -75,7 +75,7 @@ def only(*allowed, get=OK, post=OK):
 
 def host_only(get=OK, post=OK):
     """A self-service page: only the host who opened their link; others are sent to ask for it."""
-    return {**{role: (LOGIN, LOGIN) for role in ROLES}, HOST: (get, post)}
+    return {**dict.fromkeys(ROLES, (LOGIN, LOGIN)), HOST: (get, post)}
 
 
 def post_only(rule):
@@ -89,7 +89,7 @@ def post_only(rule):
 def admin_page(*allowed, get=OK, post=OK, hidden=()):
     """An admin page that is not a model's list or form: people who do not work in the admin are
     sent to its log-in page; ``hidden`` roles get 404, other staff 403."""
-    rule = {role: (LOGIN, LOGIN) for role in ROLES}
+    rule = dict.fromkeys(ROLES, (LOGIN, LOGIN))
     for role in STAFF_ROLES:
         if role in allowed:
             rule[role] = (get, post)
@@ -111,11 +111,11 @@ PAGES = {
     "login": everyone(),
     "logout": everyone(get=NOT_ALLOWED, post=LOGIN),
     "password_change": logged_in(),
-    "password_change_done": logged_in(),
+    "password_change_done": logged_in(post=NOT_ALLOWED),
     "password_reset": everyone(),
-    "password_reset_done": everyone(),
+    "password_reset_done": everyone(post=NOT_ALLOWED),
     "password_reset_confirm": everyone(),
-    "password_reset_complete": everyone(),
+    "password_reset_complete": everyone(post=NOT_ALLOWED),
     "two_factor": logged_in(),
     "home": logged_in(),
     # The hosts' public pages and their self-service (the self-service "log-in" is the link).
@@ -169,12 +169,20 @@ PAGES = {
     # The admin's own pages (not a model's).
     "admin:index": admin_page(*STAFF_ROLES),
     "admin:login": everyone(),
-    "admin:logout": everyone(get=NOT_ALLOWED),
+    # Log-out is a POST; people not logged in to the admin are sent to its index (and so to log in).
+    "admin:logout": {
+        **everyone(),
+        **dict.fromkeys(STAFF_ROLES, (NOT_ALLOWED, LOGIN)),
+    },
     "admin:password_change": admin_page(*STAFF_ROLES),
-    "admin:password_change_done": admin_page(*STAFF_ROLES),
-    "admin:jsi18n": admin_page(*STAFF_ROLES),
+    "admin:password_change_done": admin_page(*STAFF_ROLES, post=NOT_ALLOWED),
+    "admin:jsi18n": admin_page(*STAFF_ROLES, post=NOT_ALLOWED),
+    # Setting another person's password, a TOTP device's key: nobody's job in the portal.
+    "admin:auth_user_password_change": admin_page(),
+    "admin:otp_totp_totpdevice_config": admin_page(),
+    "admin:otp_totp_totpdevice_qrcode": admin_page(),
     # Without the parameters of a real autocomplete field the search is refused.
-    "admin:autocomplete": admin_page(hidden=()),
+    "admin:autocomplete": admin_page(*STAFF_ROLES, get=FORBIDDEN, post=NOT_ALLOWED),
     # No model of the portal has a public page to show.
     "admin:view_on_site": admin_page(hidden=STAFF_ROLES),
     # Any other address under /admin/.
@@ -190,8 +198,10 @@ PAGES = {
     "admin:newcomers_newcomercase_propose": admin_page(
         PARTNER_COORDINATOR, hidden=(VOLUNTEER_COORDINATOR, HOUSING_COMPANY_STAFF)
     ),
-    # Declining an offered flat: whoever sees the vacancy opens the form; the service lets only
-    # the integration unit decline (the others get the refusal, 409).
+    # Declining an offered flat, recording a tenant's registration with the Public Employment
+    # Service: whoever sees the vacancy or contract opens the form; the service lets only the
+    # integration unit's coordinators decline, and only the company's staff and the partner's
+    # coordinators record the registration (the others get the refusal, 409, and no button).
     "admin:housing_vacancy_decline": admin_page(
         PARTNER_COORDINATOR,
         MANAGER,
@@ -199,10 +209,12 @@ PAGES = {
         DATA_PROTECTION_OFFICER,
         hidden=(VOLUNTEER_COORDINATOR,),
     ),
-    # Recording the tenant's registration with the Public Employment Service turns the contract
-    # into a first-hand one: the company's staff and the partner's coordinators only.
     "admin:housing_contract_registered": admin_page(
-        PARTNER_COORDINATOR, HOUSING_COMPANY_STAFF, hidden=(VOLUNTEER_COORDINATOR,)
+        PARTNER_COORDINATOR,
+        MANAGER,
+        HOUSING_COMPANY_STAFF,
+        DATA_PROTECTION_OFFICER,
+        hidden=(VOLUNTEER_COORDINATOR,),
     ),
 }
 
@@ -410,14 +422,17 @@ ADMIN_MODELS = {
     "reports.reportdownload": {"perms": {MANAGER: "v", DATA_PROTECTION_OFFICER: "v"}},
 }
 
-# Pages outside the admin that take the id of an object scoped to a partner (or a partnership):
-# the roles that do not find another partner's object (404).
+# Pages (other than the admin's model pages) that take the id of an object scoped to a partner
+# (or a partnership, a company): the roles that do not find another's object (404), where they
+# would otherwise open the page or be refused it after it was looked up.
 FOREIGN = {
     "reports:partnership": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR, MANAGER},
     "reports:runs": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR, MANAGER},
     "reports:request": {MANAGER},
     "reports:download_pdf": {MANAGER},
     "reports:download_xlsx": {MANAGER},
+    "admin:newcomers_newcomercase_propose": {PARTNER_COORDINATOR, MANAGER},
+    "admin:housing_vacancy_decline": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
     # Another partner's follow-up is not the volunteers' to do.
     "volunteers:complete_follow_up": {VOLUNTEER, VOLUNTEER_COORDINATOR},
 }
@@ -433,6 +448,8 @@ def _admin_model_outcome(model: str, action: str, role: str, method: str, varian
     may_view = "v" in perms or "c" in perms
     hidden = role in spec.get("foreign" if variant == "foreign" else "hidden", set())
     scoped = spec.get("scoped", False)
+    if action == "redirect":  # an old address of the change page
+        return OK
     if action == "changelist":
         return OK if may_view else FORBIDDEN
     if action == "add":
@@ -474,6 +491,6 @@ def expected(key: str, role: str, method: str, variant: str = "own") -> str:
         return _admin_model_outcome(ADMIN_STEP_PAGES[key], "step", role, method, variant)
     get, post = PAGES[key][role]
     outcome = get if method == "GET" else post
-    if variant == "foreign" and outcome == OK and role in FOREIGN.get(key, ()):
+    if variant == "foreign" and outcome in (OK, FORBIDDEN) and role in FOREIGN.get(key, ()):
         return NOT_FOUND
     return outcome

@@ -70,7 +70,10 @@ def stays(organisations, coordinator, quota, company_staff):
 def member(organisations):
     """A volunteer of the volunteer organisation, reading the site in English."""
     return UserFactory(
-        roles=["volunteer"], organisation=organisations["volunteers"], username="lina", language="en"
+        roles=["volunteer"],
+        organisation=organisations["volunteers"],
+        username="lina",
+        language="en",
     )
 
 
@@ -293,4 +296,3 @@ def test_the_case_admin_records_the_outcome(client, organisations, coordinator):
         first_recorded,
         "Ringde i maj.",
     )
-

@@ -70,10 +70,7 @@ def test_volunteers_claiming_at_once_never_share_a_host():
     # The work was shared: more than one volunteer got hosts.
     assert sum(1 for got in claims.values() if got) > 1
     # What the database recorded agrees: one call per host, by the volunteer who claimed it.
-    recorded = {
-        home_id: volunteer_id
-        for home_id, volunteer_id in CallAttempt.objects.values_list("home_id", "volunteer_id")
-    }
+    recorded = dict(CallAttempt.objects.values_list("home_id", "volunteer_id"))
     assert CallAttempt.objects.count() == HOSTS
     for volunteer_id, got in claims.items():
         assert all(recorded[home_id] == volunteer_id for home_id in got)

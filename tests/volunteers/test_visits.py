@@ -184,7 +184,7 @@ def test_a_visit_takes_one_or_two_volunteers(volunteer, contacted_home):
 # The report --------------------------------------------------------------------------------
 
 
-CHECKLIST = {name: "on" for name in HomeVisit.CHECKLIST}
+CHECKLIST = dict.fromkeys(HomeVisit.CHECKLIST, "on")
 
 
 def test_a_suitable_home_is_visited_with_the_checklist_kept(volunteer):
@@ -195,7 +195,7 @@ def test_a_suitable_home_is_visited_with_the_checklist_kept(volunteer):
     response = client.post(
         f"/volunteer/visits/{visit.pk}/",
         {
-            **{name: "on" for name in HomeVisit.CHECKLIST[:4]},
+            **dict.fromkeys(HomeVisit.CHECKLIST[:4], "on"),
             "report": "Ljust rum med eget lås.",
             "verdict": "suitable",
         },
