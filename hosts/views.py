@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.throttle import over_limit, too_many_requests
@@ -49,6 +50,7 @@ def privacy_notice(request):
 # Sign-up ---------------------------------------------------------------------------------------
 
 
+@never_cache  # the answers come back into the form: personal data
 @require_http_methods(["GET", "POST"])
 def register(request):
     """Step 1: the form. Valid answers are kept in the session and shown for checking."""
@@ -78,6 +80,7 @@ def _draft_data(draft):
     return MultiValueDict(draft)
 
 
+@never_cache  # shows the answers: personal data
 @require_http_methods(["GET", "POST"])
 def check_answers(request):
     """Step 2: "check your answers", agree to the privacy notice, and send."""

@@ -63,8 +63,9 @@ def apply_retention(*, now=None) -> dict[str, int]:
     """Anonymise what has been kept long enough (periods in settings.RETENTION_DAYS).
 
     - hosts whose offers were withdrawn, unreachable or rejected: erased as on request;
-    - declined volunteer applications: name and contact details removed;
-    - closed newcomer cases: notes and case reference removed;
+    - declined volunteer applications: name, contact details and every free text removed;
+    - closed newcomer cases: notes, case reference, preferred areas and the reasons written in
+      their history removed;
     - call notes, notes on hosts and visit reports: their text removed;
     - log-in attempts kept for the lock-out: deleted after the cool-off.
     The anonymous rows stay, so the reports keep working.
@@ -73,7 +74,7 @@ def apply_retention(*, now=None) -> dict[str, int]:
 
     from hosts.models import ErasureRecord
     from hosts.services import erase_host
-    from newcomers.models import NewcomerCase
+    from newcomers.models import CaseTransition, NewcomerCase
     from volunteers.models import CallAttempt, HomeVisit, HostNote, VolunteerApplication
 
     now = now or timezone.now()
@@ -93,7 +94,15 @@ def apply_retention(*, now=None) -> dict[str, int]:
                 reviewed_at__lt=before("declined_volunteers"),
             )
             .exclude(name="")
-            .update(name="", email="", phone="", motivation="", area="", availability="")
+            .update(
+                name="",
+                email="",
+                phone="",
+                motivation="",
+                area="",
+                availability="",
+                decline_reason="",
+            )
         )
         closed = NewcomerCase.objects.filter(
             status=NewcomerCase.Status.CLOSED,
@@ -104,6 +113,8 @@ def apply_retention(*, now=None) -> dict[str, int]:
             counts["closed_cases"] += NewcomerCase.objects.filter(pk=case_id).update(
                 notes="", reference=f"anon-{case_id}", preferred_areas=[]
             )
+            NewcomerCase.preferred_places.through.objects.filter(newcomercase_id=case_id).delete()
+            CaseTransition.objects.filter(case_id=case_id).exclude(reason="").update(reason="")
         counts["call_notes"] = (
             CallAttempt.objects.filter(created_at__lt=before("call_notes"))
             .exclude(note="")
@@ -149,7 +160,11 @@ def find_people(*, email: str = "", phone: str = "") -> dict[str, list]:
     return {
         "hosts": list(Host.objects.filter(match("email", "phone"), erased_at__isnull=True)),
         "applications": list(VolunteerApplication.objects.filter(match("email", "phone"))),
-        "users": list(User.objects.filter(match("email"))),
+        "users": list(
+            User.objects.filter(match("email", "volunteer_profile__phone"))
+            .select_related("organisation", "volunteer_profile")
+            .distinct()
+        ),
     }
 
 
@@ -185,6 +200,7 @@ def export_person(
                 "organisation": str(u.organisation) if u.organisation else "",
                 "calls_made": u.call_attempts.count(),
                 "joined": u.date_joined.isoformat(),
+                "volunteer_profile": _profile(u),
             }
             for u in people["users"]
         ],
@@ -200,9 +216,14 @@ def export_person(
 
 def erase_person(*, email: str = "", phone: str = "", handled_by, note: str = "") -> dict[str, int]:
     """Erase or anonymise everyone found under the address or number, and record the request.
-    Accounts are deactivated and stripped of their names (their history keeps its figures)."""
+    Accounts are deactivated and stripped of their names, user name, e-mail address and volunteer
+    profile (their history keeps its figures); e-mails waiting for them are deleted."""
+    from django.contrib.auth.hashers import make_password
+
     from hosts.models import ErasureRecord
     from hosts.services import erase_host
+    from notifications.models import OutboundEmail
+    from volunteers.models import VolunteerProfile
 
     people = find_people(email=email, phone=phone)
     subjects = _subjects(people)
@@ -211,11 +232,30 @@ def erase_person(*, email: str = "", phone: str = "", handled_by, note: str = ""
             erase_host(host=host, channel=ErasureRecord.Channel.STAFF)
         for application in people["applications"]:
             type(application).objects.filter(pk=application.pk).update(
-                name="", email="", phone="", motivation="", area="", availability=""
+                name="",
+                email="",
+                phone="",
+                motivation="",
+                area="",
+                availability="",
+                decline_reason="",
             )
+        addresses = [a.email for a in people["applications"]] + [u.email for u in people["users"]]
+        for address in {a.lower() for a in addresses if a}:
+            OutboundEmail.objects.filter(to__iexact=address).delete()
         for user in people["users"]:
+            # The user name was made from the e-mail address; the account stays (without a
+            # usable password) so that the history it is part of keeps its figures.
             type(user).objects.filter(pk=user.pk).update(
-                first_name="", last_name="", email="", is_active=False
+                username=f"erased-{user.pk}",
+                first_name="",
+                last_name="",
+                email="",
+                password=make_password(None),
+                is_active=False,
+            )
+            VolunteerProfile.objects.filter(user_id=user.pk).update(
+                phone="", languages=[], area="", availability=""
             )
         DataRequest.objects.create(
             kind=DataRequest.Kind.ERASURE,
@@ -224,6 +264,18 @@ def erase_person(*, email: str = "", phone: str = "", handled_by, note: str = ""
             note=note[:300],
         )
     return {key: len(value) for key, value in people.items()}
+
+
+def _profile(user) -> dict[str, Any] | None:
+    profile = getattr(user, "volunteer_profile", None)
+    if profile is None:
+        return None
+    return {
+        "phone": str(profile.phone) if profile.phone else "",
+        "languages": profile.languages,
+        "area": profile.area,
+        "availability": profile.availability,
+    }
 
 
 def _subjects(people) -> str:

@@ -55,6 +55,12 @@ def request_report(
     if user is not None and not may_manage_reports(user, partnership):
         raise TransitionNotAllowed(_("Only the partnership's managers can request its reports."))
     if kind == ReportRun.Kind.YEAR_END:
+        # There is one year-end report: made early, it would stop at the day it was asked for
+        # and the schedule would not make it again when the period ends.
+        if user is not None and timezone.localdate() <= partnership.period_end:
+            raise TransitionNotAllowed(
+                _("The year-end report can be produced once the period has ended.")
+            )
         as_of = partnership.period_end
     as_of = as_of or min(timezone.localdate(), partnership.period_end)
     with transaction.atomic():

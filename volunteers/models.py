@@ -157,6 +157,15 @@ class QueueEntry(models.Model):
         related_name="claimed_entries",
     )
     lease_until = models.DateTimeField(_("held until"), null=True, blank=True)
+    handed_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handed back by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    handed_back_at = models.DateTimeField(_("handed back"), null=True, blank=True)
 
     objects = QueueEntryQuerySet.as_manager()
 

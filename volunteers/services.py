@@ -49,6 +49,10 @@ NO_ANSWER_BACKOFF = [
 ]
 
 
+# A host handed back is offered to the other volunteers first, for this long.
+HAND_BACK_PAUSE = timedelta(minutes=30)
+
+
 def lease_length() -> timedelta:
     return timedelta(minutes=settings.CALL_LEASE_MINUTES)
 
@@ -72,8 +76,14 @@ def enqueue_home(*, home: Home, now: datetime | None = None) -> QueueEntry:
     return entry
 
 
-def claimable_entries(now: datetime):
-    return QueueEntry.objects.claimable(now).exclude(home__status__in=NOT_CALLABLE)
+def claimable_entries(now: datetime, *, volunteer: User | None = None):
+    entries = QueueEntry.objects.claimable(now).exclude(home__status__in=NOT_CALLABLE)
+    if volunteer is not None:
+        # A host the volunteer just handed back goes to someone else first.
+        entries = entries.exclude(
+            handed_back_by=volunteer, handed_back_at__gt=now - HAND_BACK_PAUSE
+        )
+    return entries
 
 
 def held_entry(*, volunteer: User, now: datetime | None = None) -> QueueEntry | None:
@@ -100,7 +110,7 @@ def claim_next_host(*, volunteer: User, now: datetime | None = None) -> QueueEnt
     with transaction.atomic():
         # The host and the campaign come along in the same query (only the entry is locked).
         entry = (
-            claimable_entries(now)
+            claimable_entries(now, volunteer=volunteer)
             .select_related("home__host", "campaign")
             .select_for_update(skip_locked=True, of=("self",))
             .first()
@@ -114,10 +124,14 @@ def claim_next_host(*, volunteer: User, now: datetime | None = None) -> QueueEnt
 
 
 def hand_back(*, entry: QueueEntry, volunteer: User, note: str = "") -> None:
-    """The volunteer gives the host back to the queue (with a note for the next volunteer)."""
+    """The volunteer gives the host back to the queue (with a note for the next volunteer).
+    For ``HAND_BACK_PAUSE`` the host goes to the other volunteers, not back to this one."""
     with transaction.atomic():
         QueueEntry.objects.filter(pk=entry.pk, claimed_by=volunteer).update(
-            claimed_by=None, lease_until=None
+            claimed_by=None,
+            lease_until=None,
+            handed_back_by=volunteer,
+            handed_back_at=timezone.now(),
         )
         if note.strip():
             HostNote.objects.create(home_id=entry.home_id, author=volunteer, text=note.strip())
@@ -243,6 +257,8 @@ def _mark_unreachable(home: Home, *, reason: str) -> None:
 def possible_duplicates(home: Home):
     """Other registrations with the same phone number or e-mail address."""
     host = home.host
+    if host is None:  # a housing company's flat
+        return Home.objects.none()
     condition = Q()
     if host.phone:
         condition |= Q(host__phone=host.phone)

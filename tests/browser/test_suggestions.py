@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from matching.models import Match
+from newcomers.workflow import set_preferred_areas
 from tests.factories import NewcomerCaseFactory, open_home, staff_user
 
 pytestmark = [
@@ -47,12 +48,13 @@ def test_a_coordinator_proposes_a_suggested_home_and_accepts_the_plan(
     case = NewcomerCaseFactory(
         partner=partner, reference="KRK-2026-051", languages=["ar"], rent_budget=3000
     )
-    case.preferred_places.set([krokom])
+    set_preferred_areas(case=case, names=["Krokom"], places=[krokom])
     other = NewcomerCaseFactory(partner=partner, reference="KRK-2026-052", languages=["ti"])
-    other.preferred_places.set([ostersund])
-    best = open_home(partner, place=krokom, languages=["ar"], rent_per_month=3000)
-    dearer = open_home(partner, place=krokom, languages=["sv"], rent_per_month=4000)
-    in_ostersund = open_home(partner, place=ostersund, languages=["ti"])
+    set_preferred_areas(case=other, names=["Östersund"], places=[ostersund])
+    in_krokom = {"place": krokom, "municipality": "Krokom"}
+    best = open_home(partner, languages=["ar"], rent_per_month=3000, **in_krokom)
+    dearer = open_home(partner, languages=["sv"], rent_per_month=4000, **in_krokom)
+    in_ostersund = open_home(partner, place=ostersund, municipality="Östersund", languages=["ti"])
 
     case_page = f"/admin/newcomers/newcomercase/{case.pk}/change/"
     log_in(page, live_server, case_page)

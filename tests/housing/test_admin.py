@@ -17,6 +17,7 @@ from tests.factories import (
     NewcomerCaseFactory,
     QuotaAgreementFactory,
     UnitFactory,
+    offered_flat,
     record_vacancies,
     staff_user,
 )
@@ -333,3 +334,39 @@ def test_those_who_only_read_change_nothing(english, ours, data_protection_offic
     contract.refresh_from_db()
     open_offer.refresh_from_db()
     assert (contract.kind, open_offer.status) == ("sublet", "offered")
+
+
+def test_the_coordinator_places_a_household_in_an_offered_flat_through_the_admin(
+    english, organisations, quota, company_staff, coordinator
+):
+    """The offered flat (a home without a host) is on every page a coordinator uses to match,
+    and moving in through the match's steps opens the sublet."""
+    vacancy = offered_flat(quota, user=company_staff)
+    home = vacancy.home
+    case = NewcomerCaseFactory(partner=organisations["partner"], reference="KRK-2026-077")
+    english.force_login(coordinator)
+
+    assert home in listed(english.get("/admin/hosts/home/"))
+    assert english.get(f"/admin/hosts/home/{home.pk}/change/").status_code == 200
+    assert english.get(f"/admin/hosts/home/{home.pk}/history/").status_code == 200
+    page = english.get(f"/admin/newcomers/newcomercase/{case.pk}/change/")
+    assert page.status_code == 200
+    assert f"/propose/{home.pk}/" in page.content.decode()
+    assert english.get("/admin/newcomers/newcomercase/plan/").status_code == 200
+
+    response = english.post(f"/admin/newcomers/newcomercase/{case.pk}/propose/{home.pk}/")
+    assert response.status_code == 302
+    match = case.matches.get()
+    assert english.get(f"/admin/matching/match/{match.pk}/change/").status_code == 200
+    assert english.post(f"/admin/matching/match/{match.pk}/step/approve/").status_code == 302
+    response = english.post(
+        f"/admin/matching/match/{match.pk}/step/move_in/", {"move_in_date": TODAY.isoformat()}
+    )
+    assert response.status_code == 302
+
+    contract = Contract.objects.get(match=match)
+    assert (contract.kind, contract.unit, contract.starts_on) == ("sublet", vacancy.unit, TODAY)
+    vacancy.refresh_from_db()
+    assert vacancy.status == Vacancy.Status.ACCEPTED
+    assert english.get(f"/admin/housing/contract/{contract.pk}/change/").status_code == 200
+    assert english.get("/admin/matching/match/").status_code == 200

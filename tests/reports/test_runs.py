@@ -3,7 +3,7 @@ the managers of the partnership's parties only (each download logged); a failure
 run and shown; the year-end report comes by itself once the period has ended, and its managers get
 an e-mail in their own language."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, time, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -30,19 +30,20 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def partnership(organisations, media):
+    """A partnership that started 150 days ago and ends in 30 days, with a few homes."""
+    today = timezone.localdate()
     partnership = PartnershipFactory(
-        name="Värdskap Östersund 2026",
+        name="Värdskap Östersund",
         volunteer_organisation=organisations["volunteers"],
         partner=organisations["partner"],
         housing_company=organisations["housing"],
-        period_start=date(2026, 1, 1),
-        period_end=date(2026, 12, 1),
+        period_start=today - timedelta(days=150),
+        period_end=today + timedelta(days=30),
     )
-    for month in (2, 3, 3, 5):
-        home_with_history(
-            datetime(2026, month, 10, 12, tzinfo=STOCKHOLM),
-            [("contacted", datetime(2026, month, 12, 12, tzinfo=STOCKHOLM))],
-        )
+    for days_in in (20, 50, 51, 110):
+        day = partnership.period_start + timedelta(days=days_in)
+        registered = datetime.combine(day, time(12), tzinfo=STOCKHOLM)
+        home_with_history(registered, [("contacted", registered + timedelta(days=2))])
     return partnership
 
 
@@ -194,7 +195,7 @@ def test_producing_a_run_that_is_done_changes_nothing(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         run = services.request_report(
-            partnership=partnership, user=managers["partner"], kind="year_end", language="en"
+            partnership=partnership, user=None, kind="year_end", language="en"
         )
     run.refresh_from_db()
     assert run.status == ReportRun.Status.DONE
@@ -303,10 +304,10 @@ def test_the_schedule_queues_again_a_run_the_broker_never_got(
 ):
     stale = ReportRun.objects.create(
         partnership=partnership,
-        as_of=date(2026, 6, 30),
+        as_of=timezone.localdate(),
         created_at=timezone.now() - timedelta(minutes=11),
     )
-    fresh = ReportRun.objects.create(partnership=partnership, as_of=date(2026, 6, 30))
+    fresh = ReportRun.objects.create(partnership=partnership, as_of=timezone.localdate())
     with django_capture_on_commit_callbacks(execute=True):
         services.produce_due_year_end_reports(today=partnership.period_end)
     stale.refresh_from_db()
@@ -315,23 +316,58 @@ def test_the_schedule_queues_again_a_run_the_broker_never_got(
     assert fresh.status == ReportRun.Status.QUEUED  # may still be on its way
 
 
+@pytest.fixture
+def ended(organisations, media):
+    """A partnership whose period ended ten days ago."""
+    today = timezone.localdate()
+    return PartnershipFactory(
+        volunteer_organisation=organisations["volunteers"],
+        partner=organisations["partner"],
+        period_start=today - timedelta(days=300),
+        period_end=today - timedelta(days=10),
+    )
+
+
 @pytest.mark.django_db
 def test_a_manager_asking_for_the_year_end_report_again_reruns_the_same_one(
-    client, partnership, managers, django_capture_on_commit_callbacks
+    client, ended, managers, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.produce_due_year_end_reports(today=partnership.period_end + timedelta(days=1))
+        services.produce_due_year_end_reports()
     first = ReportRun.objects.get()
+    assert (first.kind, first.as_of, first.status) == ("year_end", ended.period_end, "done")
     request_on_the_page(
-        client,
+        client, managers["partner"], ended, django_capture_on_commit_callbacks, kind="year_end"
+    )
+    assert ReportRun.objects.filter(kind="year_end").count() == 1
+    run = ReportRun.objects.get()
+    assert run.pk == first.pk and run.status == ReportRun.Status.DONE
+    assert run.requested_by == managers["partner"]
+
+
+@pytest.mark.django_db
+def test_the_year_end_report_cannot_be_asked_for_before_the_period_ends(
+    english, partnership, managers, django_capture_on_commit_callbacks
+):
+    """Made early, the one year-end report would stop at that day, and the schedule would not
+    make it again when the period ends."""
+    assert timezone.localdate() <= partnership.period_end
+    response = request_on_the_page(
+        english,
         managers["partner"],
         partnership,
         django_capture_on_commit_callbacks,
         kind="year_end",
     )
-    assert ReportRun.objects.filter(kind="year_end").count() == 1
-    run = ReportRun.objects.get()
-    assert run.pk == first.pk and run.status == ReportRun.Status.DONE
+    assert response.status_code == 302
+    assert not ReportRun.objects.exists()
+    page = english.get(response.url).content.decode()
+    assert "The year-end report can be produced once the period has ended." in page
+    # An interim report can be had at any time.
+    request_on_the_page(
+        english, managers["partner"], partnership, django_capture_on_commit_callbacks
+    )
+    assert ReportRun.objects.get().kind == "interim"
 
 
 @pytest.mark.django_db

@@ -28,9 +28,7 @@ def volunteer_with_password(organisations):
 
 
 def attempt(client, username, password, *, path="/accounts/login/", address="127.0.0.1"):
-    return client.post(
-        path, {"username": username, "password": password}, REMOTE_ADDR=address
-    )
+    return client.post(path, {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def test_five_wrong_passwords_lock_the_account_out_with_a_clear_page(
@@ -65,16 +63,12 @@ def test_the_lock_out_is_logged_without_the_username(client, volunteer_with_pass
         volunteer_with_password.first_name,
         volunteer_with_password.last_name,
         "127.0.0.1",
-        str(volunteer_with_password.pk),
     ]
-    columns = [field.attname for field in SecurityEvent._meta.concrete_fields]
-    for row in SecurityEvent.objects.values_list(*columns):
+    for row in SecurityEvent.objects.values_list("kind", "path"):
         for value in row:
             for secret in identifying:
-                assert secret not in str(value) or str(value).isdigit() and value != secret, (
-                    row,
-                    secret,
-                )
+                assert secret not in value, (row, secret)
+    # No column could hold anyone's name, address or account:
     assert {field.name for field in SecurityEvent._meta.concrete_fields} == {
         "id",
         "kind",
@@ -127,9 +121,7 @@ def test_an_idle_session_ends_after_30_minutes_and_each_request_renews_it(
 
     session = Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value)
     # 25 minutes later, the volunteer opens a page: the half hour starts again.
-    Session.objects.filter(pk=session.pk).update(
-        expire_date=timezone.now() + timedelta(minutes=5)
-    )
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(minutes=5))
     response = client.get("/volunteer/")
     assert response.status_code == 200
     assert int(response.cookies[settings.SESSION_COOKIE_NAME]["max-age"]) == 30 * 60

@@ -36,6 +36,26 @@ pytestmark = [
 ]
 
 ADMIN_MODEL_URL = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/")
+# A <script> without src (JSON data blocks aside), and inline event handlers: the CSP blocks them.
+INLINE_SCRIPT = re.compile(
+    r"<script\b(?![^>]*\bsrc=)(?![^>]*application/(?:ld\+)?json)[^>]*>", re.IGNORECASE
+)
+INLINE_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def inline_code_problems(response) -> list[str]:
+    """What in a page the Content Security Policy would block, or a policy that allows it."""
+    policy = response.get("Content-Security-Policy", "")
+    problems = []
+    if "script-src 'self'" not in policy or "unsafe-inline" in policy or "unsafe-eval" in policy:
+        problems.append(f"policy {policy!r}")
+    if response.get("Content-Type", "").startswith("text/html"):
+        html = response.content.decode()
+        for pattern in (INLINE_SCRIPT, INLINE_HANDLER):
+            found = pattern.search(html)
+            if found:
+                problems.append(f"inline code {found.group(0)[:80]!r}")
+    return problems
 
 
 def url_patterns(resolver=None, prefix="", namespace=""):
@@ -256,13 +276,16 @@ def test_every_url_pattern_is_in_the_matrix(capsys):
 
 @pytest.mark.parametrize("role", matrix.ROLES)
 def test_every_page_answers_the_role_as_the_matrix_says(role, world, quick_pages):
+    """...and carries the Content Security Policy, with no inline code for it to block."""
     client = role_client(world, role)
     differences = []
     for key, route, extra, variant in cells()[0]:
         path = fill(route, {**route_values(world, route, variant), **extra})
         for method in matrix.METHODS:
             cache.clear()
-            got = classify(request(client, method, path), path)
+            response = request(client, method, path)
+            got = classify(response, path)
+            differences += [f"{method} {path}: {p}" for p in inline_code_problems(response)]
             want = matrix.expected(key, role, method, variant)
             if got != want:
                 differences.append(f"{method} {path} ({variant}): {got}, declared {want}")

@@ -573,3 +573,14 @@ def test_a_volunteer_cannot_merge(volunteer):
         services.merge_duplicate(keep=keep, duplicate=duplicate, user=volunteer)
     duplicate.refresh_from_db()
     assert duplicate.duplicate_of is None
+
+
+def test_a_host_handed_back_goes_to_someone_else_first(logged_in, volunteer):
+    first, second = queued_home(), queued_home()
+    logged_in.post("/volunteer/queue/next/")
+    entry = QueueEntry.objects.get(claimed_by=volunteer)
+    assert entry.home == first
+    logged_in.post(f"/volunteer/queue/{entry.pk}/hand-back/", {"note": ""})
+
+    logged_in.post("/volunteer/queue/next/")
+    assert services.held_entry(volunteer=volunteer).home == second

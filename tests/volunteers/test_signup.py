@@ -229,11 +229,6 @@ def test_approval_creates_a_volunteer_account_that_sets_its_password_and_logs_in
     assert admin.status_code == 302 and admin.url.startswith("/admin/login/")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Django's PasswordResetForm skips accounts with an unusable password, so a volunteer "
-    "whose set-password link ran out gets no new link from 'Forgot your password?'",
-)
 def test_a_volunteer_whose_link_ran_out_can_ask_for_a_new_one(
     coordinator_client, django_capture_on_commit_callbacks
 ):
