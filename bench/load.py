@@ -151,6 +151,10 @@ def setup_django(env) -> None:
     import django
 
     django.setup()
+    import logging
+
+    # Celery's in-memory broker (none configured) warns once on start; it is harmless here.
+    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
 
 
 # Seeding ---------------------------------------------------------------------------------------
@@ -387,6 +391,20 @@ def cpu_snapshot(gunicorn: subprocess.Popen, database_url: str) -> dict[str, dic
     return {"web": web, "database": database}
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy (every core, every process) since boot."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cpu_used(before: dict, after: dict, part: str) -> float:
     """CPU seconds between two snapshots (a process new since the first counts from zero)."""
     return sum(used - before[part].get(pid, 0.0) for pid, used in after[part].items())
@@ -532,9 +550,11 @@ def report(args, rows, failures, records, checks, seeded: int, cpu: dict) -> Non
     requests = int(total["Request Count"])
     print(f"# machine: {machine()}")
     print(
-        "# load average (1 min) before the run {:.2f}, after it {:.2f}: anything above about "
-        "1.5 before means other work shared the 2 cores and the latencies are not the "
-        "portal's own".format(cpu["load_before"][0], cpu["load_after"][0])
+        "# CPU seconds during the measured run, of {available:.0f} available: gunicorn "
+        "{web:.1f}, PostgreSQL backends {database:.1f}, locust {locust:.1f}, everything else on "
+        "the machine {other:.1f} (load average {before:.1f} before, {after:.1f} after). When "
+        "'everything else' is large, other work shared the cores and the latencies are not the "
+        "portal's alone".format(before=cpu["load_before"][0], after=cpu["load_after"][0], **cpu)
     )
     print(
         f"# gunicorn {args.workers} workers x {args.threads} threads (gthread) on "
@@ -580,6 +600,7 @@ def report(args, rows, failures, records, checks, seeded: int, cpu: dict) -> Non
     per_request = 1000 * (cpu["web"] + cpu["database"]) / max(requests, 1)
     print(f"server_cpu_s: web {cpu['web']:.1f}, database {cpu['database']:.1f}")
     print(f"server_cpu_ms_per_request: {per_request:.1f}")
+    print(f"other_cpu_share: {cpu['other'] / max(cpu['available'], 1e-9):.2f}")
     print(f"signups_started: {records['signups_started']}")
     print(f"signups_accepted: {len(records['signups_accepted'])}")
     print(f"signups_in_db: {checks['signups_in_db']}")
@@ -619,8 +640,11 @@ def main(argv=None) -> int:
                 run_locust(args, env, tmp_path / "warmup", volunteers, duration=args.warmup)
             load_before = os.getloadavg()
             cpu_before = cpu_snapshot(gunicorn, env["DATABASE_URL"])
+            busy_before, locust_before = machine_busy_seconds(), children_cpu_seconds()
             run_started = time.time()
             run_locust(args, env, tmp_path, volunteers, duration=args.duration)
+            elapsed = time.time() - run_started
+            busy_after, locust_after = machine_busy_seconds(), children_cpu_seconds()
             cpu_after = cpu_snapshot(gunicorn, env["DATABASE_URL"])
             load_after = os.getloadavg()
         finally:
@@ -635,9 +659,13 @@ def main(argv=None) -> int:
         cpu = {
             "web": cpu_used(cpu_before, cpu_after, "web"),
             "database": cpu_used(cpu_before, cpu_after, "database"),
+            "locust": locust_after - locust_before,
+            "machine": busy_after - busy_before,
+            "available": elapsed * len(os.sched_getaffinity(0)),
             "load_before": load_before,
             "load_after": load_after,
         }
+        cpu["other"] = max(cpu["machine"] - cpu["web"] - cpu["database"] - cpu["locust"], 0.0)
         report(args, rows, failures, records, checks, seeded, cpu)
         errors = int(next(r for r in rows if r["Name"] == "Aggregated")["Failure Count"])
         problems = [

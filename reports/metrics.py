@@ -6,7 +6,8 @@ the home visits.
 
 Definitions (one place, so the report can state them):
 - a registration is a home's first history row (from nothing to "registered") in the period;
-  registrations merged away as duplicates are not counted;
+  registrations merged away as duplicates, and the housing company's offered flats, are not
+  counted;
 - a host is reached within N days when the home's first "contacted" row comes at most N days
   after its registration;
 - a home visit is a reported visit that took place in the period;
@@ -123,6 +124,8 @@ def registrations(period: Period):
         created_at__gte=period.start,
         created_at__lt=period.end,
         home__duplicate_of__isnull=True,
+        # A housing company's offered flat is not a resident's registration.
+        home__unit__isnull=True,
     )
 
 

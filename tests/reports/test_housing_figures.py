@@ -367,11 +367,6 @@ def test_the_demo_seed_has_the_housing_company_of_the_story():
     assert figures["housing"]["allotted"] == 154
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reports.metrics.registrations() counts the housing company's offered flats (their "
-    "first history row) as registrations from the public form; see the housing helper's report",
-)
 def test_offered_company_flats_are_not_registrations_from_the_public_form(organisations):
     from tests.factories import QuotaAgreementFactory, offered_flat
 

@@ -7,8 +7,8 @@ cases, volunteers, partnerships, ...) to the end of the list.
 
 Everything random comes from generators with a fixed seed, so every machine gets the same names,
 addresses and dates. The dates are computed from today: the demo hosts registered during December
-of last year and January of this year. No e-mail is sent: hosts are made directly, and stage changes
-go through ``hosts.workflow.transition_home`` (which sends none).
+of last year and January of this year. Hosts are made directly, and stage changes go through the
+services; the e-mails that causes are kept in the outbox but delivered to memory only.
 """
 
 import random
@@ -21,11 +21,12 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts import roles
+from accounts import demo_work, roles
 from accounts.models import Organisation, User
 from hosts.models import Home, HomeTransition, Host
 from hosts.services import host_step
@@ -592,6 +593,11 @@ SEED_STEPS: list[Callable[[SeedContext], None]] = [
     seed_users,
     seed_hosts,
     seed_housing_company,
+    demo_work.seed_volunteers,
+    demo_work.seed_districts_and_reasons,
+    demo_work.seed_call_work,
+    demo_work.seed_cases_and_matches,
+    demo_work.seed_authenticators,
 ]
 
 
@@ -600,7 +606,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ctx = make_context()
-        with transaction.atomic():
+        # The demo history's e-mails (to example.se addresses) are written to the outbox as
+        # usual, but delivered to memory, not to the console or a mail server.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
             for step in SEED_STEPS:
                 step(ctx)
         made = ", ".join(
@@ -623,3 +634,15 @@ class Command(BaseCommand):
         for row in rows:
             cells = [f"{row[i]!s:<{widths[i]}}" for i in range(3)]
             self.stdout.write("  " + "  ".join([*cells, str(row[3])]))
+        self.stdout.write("")
+        self.stdout.write(
+            _(
+                "Staff and managers confirm a code after the password. Add this demo key to an "
+                "authenticator app (time-based, 6 digits): %(key)s"
+            )
+            % {"key": demo_work.demo_totp_secret()}
+        )
+        self.stdout.write(
+            _("Volunteers %(names)s log in at /accounts/login/ with the same password.")
+            % {"names": ", ".join(username for username, *_rest in demo_work.VOLUNTEERS[1:])}
+        )

@@ -1,0 +1,991 @@
+"""Random and hostile data on every form of the portal, public and staff: the answer is always a
+page (200), a redirect (302), a form with its errors (400), a refusal (403, 404, 429) or a
+workflow step the portal refuses with its message (409), never a server error; and a post that
+did not succeed leaves the tables as they were (nothing half-saved).
+
+Hypothesis sends hostile values (huge strings, all of Unicode, NUL bytes and control characters,
+injection strings, lists where one value is expected, missing fields, odd dates and numbers),
+mostly into an otherwise valid form so that the deeper paths run too. Each example runs in a
+transaction that is rolled back, so every example starts from the same data. The number of
+examples per form comes from the Hypothesis profile in tests/conftest.py ("dev" locally, "ci"
+with CI=true: more than 10,000 in all with tests/hosts/test_fuzz.py).
+"""
+
+import logging
+from datetime import timedelta
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.template.base import Template
+from django.test import Client
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+from accounts import roles
+from hosts.models import Home, HomeTransition, Host
+from hosts.services import self_service_url
+from housing.models import Vacancy
+from matching.models import Match, MatchTransition, Place
+from newcomers.models import CaseTransition, NewcomerCase
+from notifications.models import OutboundEmail
+from privacy.models import DataRequest
+from reports.models import Partnership, ReportRun, Target
+from tests.factories import (
+    HomeFactory,
+    NewcomerCaseFactory,
+    open_home,
+    portal_world,
+    registration_post_data,
+)
+from volunteers.models import (
+    CallAttempt,
+    Campaign,
+    FollowUp,
+    HomeVisit,
+    HostNote,
+    VolunteerApplication,
+)
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("local_cache", "fast_password_hashing", "quick_pages"),
+]
+
+# 409: a workflow step the portal refuses, on a page that says why (see workflow.engine).
+ALLOWED = {200, 302, 400, 403, 404, 409, 429}
+PASSWORD = "correct horse battery staple"
+
+HOSTILE = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\r\n\r\n",
+    "\u202eevil",
+    "\ufeff",
+    "𝕬𝖓𝖓𝖆",
+    "ﷺ" * 40,
+    "' OR 1=1 --",
+    "'; DROP TABLE hosts_host; --",
+    '"><script>alert(1)</script>',
+    "{{ settings.SECRET_KEY }}",
+    "{% debug %}",
+    "%s%s%s%n",
+    "../../../../etc/passwd",
+    "javascript:alert(1)",
+    "//evil.example",
+    "https:///\\evil.example",
+    "0",
+    "-1",
+    "1e400",
+    "NaN",
+    "-Infinity",
+    "9" * 400,
+    "3.5",
+    "2024-02-30",
+    "0000-00-00",
+    "9999-12-31",
+    "0001-01-01",
+    "2026-13-01T25:61",
+    "1970-01-01T00:00:00Z",
+    "+46 70 123 45 67",
+    "+999999999999999999999",
+    "a@b",
+    "x@" + "y" * 300 + ".se",
+    "on",
+    "true",
+    "sv",
+    "ar",
+    "999999999999",
+    "1",
+    "2",
+]
+
+CHOICES = [
+    *Home.Status.values,
+    *CallAttempt.Outcome.values,
+    "suitable",
+    "not_suitable",
+    "interim",
+    "year_end",
+    "find",
+    "export",
+    "erase",
+    "approve",
+    "reject",
+    "cancel",
+    "move_in",
+    "end",
+    "close",
+    "withdraw",
+    "refer",
+    "referred",
+    "closed",
+    "waiting",
+]
+
+text = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(max_size=40),
+    st.text(st.characters(codec="utf-8", categories=["Cc", "Cf", "Zs", "Zl", "Zp"]), max_size=12),
+    st.integers(min_value=-(10**20), max_value=10**20).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.dates().map(lambda day: day.isoformat()),
+    st.datetimes().map(lambda moment: moment.isoformat()),
+    st.sampled_from(CHOICES),
+)
+huge = st.sampled_from(["x" * 50_000, "å\x00" * 10_000, "<a>" * 15_000])
+# Mostly one value; a list (a field sent several times) in one case of ten; a huge value (slow to
+# echo back in the page) in one case of thirty.
+value = st.integers(0, 29).flatmap(
+    lambda n: huge if n == 0 else st.lists(text, max_size=3) if n < 4 else text
+)
+GENERIC_FIELDS = ["csrfmiddlewaretoken", "next", "_save", "action", "id", "pk", "post"]
+
+
+@st.composite
+def posts(draw, base):
+    """``base`` (a valid submission) with a few fields changed or left out and perhaps a few
+    strangers added; now and then nothing of ``base`` at all."""
+    data = {} if draw(st.integers(0, 14)) == 0 else dict(base)
+    names = sorted(set(base) | set(GENERIC_FIELDS))
+    changes = draw(st.integers(0, 3))
+    for name in draw(st.lists(st.sampled_from(names), min_size=changes, max_size=changes)):
+        if draw(st.integers(0, 4)) == 0:
+            data.pop(name, None)
+        else:
+            data[name] = draw(value)
+    extra = draw(st.dictionaries(st.text(min_size=1, max_size=10), text, max_size=2))
+    return {**extra, **data}
+
+
+# Sending, and checking that a refused post saved nothing -------------------------------------
+
+
+def counts(tables):
+    return {
+        name: (table.objects.count() if isinstance(table, type) else table())
+        for name, table in tables.items()
+    }
+
+
+def send(client, method, path, data, urlencoded):
+    if method == "get":
+        return client.get(path, data)
+    if urlencoded:
+        body = urlencode(data, doseq=True)
+        return client.post(path, body, content_type="application/x-www-form-urlencoded")
+    return client.post(path, data)
+
+
+def fuzz(
+    client,
+    path,
+    data,
+    *,
+    tables,
+    succeeded=lambda response: response.status_code == 302,
+    method="post",
+    urlencoded=False,
+    before_request=None,
+):
+    """One example: the request's answer is allowed, and if it did not succeed the tables hold
+    as many rows as before. Everything it wrote is rolled back afterwards; the browser keeps
+    the session it had."""
+    kept = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    cache.clear()
+    with transaction.atomic():
+        if before_request:
+            before_request()
+        before = counts(tables)
+        response = send(client, method, path, data, urlencoded)
+        after = counts(tables)
+        transaction.set_rollback(True)
+    client.cookies = SimpleCookie()
+    if kept is not None:
+        client.cookies[settings.SESSION_COOKIE_NAME] = kept.value
+    event(f"{method.upper()} {path} -> {response.status_code}")
+    assert response.status_code in ALLOWED, (path, response.status_code)
+    if not succeeded(response):
+        assert after == before, (path, response.status_code, before, after)
+    return response
+
+
+# The pages' own forms, read as a browser would submit them ------------------------------------
+
+
+class _FormReader(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.forms, self._form, self._select, self._textarea = [], None, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._form = {"method": (attrs.get("method") or "get").lower(), "data": []}
+            self.forms.append(self._form)
+        if self._form is None:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = (attrs.get("type") or "text").lower()
+            if kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self._form["data"].append((name, attrs.get("value") or "on"))
+            elif kind not in ("submit", "button", "file", "image", "reset"):
+                self._form["data"].append((name, attrs.get("value") or ""))
+        elif tag == "select" and name:
+            self._select = {"name": name, "first": None, "chosen": []}
+        elif tag == "option" and self._select is not None:
+            if self._select["first"] is None:
+                self._select["first"] = attrs.get("value") or ""
+            if "selected" in attrs:
+                self._select["chosen"].append(attrs.get("value") or "")
+        elif tag == "textarea" and name:
+            self._textarea = [name, ""]
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self._select is not None:
+            chosen = self._select["chosen"] or [self._select["first"] or ""]
+            self._form["data"] += [(self._select["name"], v) for v in chosen]
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            self._form["data"].append(tuple(self._textarea))
+            self._textarea = None
+        elif tag == "form":
+            self._form = None
+
+
+def page_form(client, path, **overrides):
+    """What submitting the biggest POST form of ``path`` unchanged would send, with
+    ``overrides``; a field given several times (checkboxes) becomes a list."""
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    reader = _FormReader()
+    reader.feed(response.content.decode())
+    form = max((f for f in reader.forms if f["method"] == "post"), key=lambda f: len(f["data"]))
+    data = {}
+    for name, field_value in form["data"]:
+        if name == "csrfmiddlewaretoken":
+            continue
+        if name in data:
+            data[name] = [
+                *([data[name]] if isinstance(data[name], str) else data[name]),
+                field_value,
+            ]
+        else:
+            data[name] = field_value
+    data.update(overrides)
+    return {key: item for key, item in data.items() if item is not None}
+
+
+# The data, the people, their browsers ----------------------------------------------------------
+
+
+@pytest.fixture
+def quick_pages(monkeypatch):
+    """Thousands of requests: skip the test client's record of every template rendered, and the
+    log line of every expected 4xx."""
+    monkeypatch.setattr(Template, "_render", lambda self, context: self.nodelist.render(context))
+    for name in ["django.request", "django.security", "axes", "hosts.services"]:
+        logger = logging.getLogger(name)
+        monkeypatch.setattr(logger, "disabled", True)
+
+
+class World(SimpleNamespace):
+    def __repr__(self):  # Hypothesis prints the arguments of a failing example
+        return "<the portal world>"
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return World(**vars(portal_world()))
+
+
+def browser(user=None):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def user_of(world, role):
+    return browser(world.users[role])
+
+
+def tomorrow():
+    return (timezone.localdate() + timedelta(days=1)).isoformat()
+
+
+# Public forms ------------------------------------------------------------------------------
+
+
+HOST_TABLES = {"hosts": Host, "homes": Home, "history": HomeTransition, "outbox": OutboundEmail}
+
+
+@given(data=posts(registration_post_data()), urlencoded=st.booleans())
+def test_sign_up(world, data, urlencoded):
+    # Step 1 only keeps the answers in the session: it never saves a row.
+    fuzz(
+        Client(),
+        "/offer/",
+        data,
+        tables=HOST_TABLES,
+        succeeded=lambda r: False,
+        urlencoded=urlencoded,
+    )
+
+
+@given(
+    draft=st.sampled_from(["none", "valid", "fuzzed"]),
+    offer=posts(registration_post_data()),
+    data=posts({"consent": "on"}),
+    urlencoded=st.booleans(),
+)
+def test_check_and_send(world, draft, offer, data, urlencoded):
+    client = Client()
+    if draft != "none":
+        sent = registration_post_data(email="ny@example.org") if draft == "valid" else offer
+        response = client.post("/offer/", sent)
+        assert response.status_code in ALLOWED
+    fuzz(
+        client,
+        "/offer/check/",
+        data,
+        tables=HOST_TABLES,
+        succeeded=lambda r: r.status_code == 302 and r.url == "/offer/sent/",
+        urlencoded=urlencoded,
+    )
+
+
+@given(data=posts({"email": "known@example.org"}), urlencoded=st.booleans())
+def test_link_request(world, data, urlencoded):
+    Host.objects.filter(pk=world.host_home.host_id).update(email="known@example.org")
+    fuzz(
+        Client(),
+        "/my-offer/link/",
+        data,
+        tables={"outbox": OutboundEmail},
+        succeeded=lambda r: r.status_code == 200,  # "we have sent you a link"
+        urlencoded=urlencoded,
+    )
+
+
+@pytest.fixture
+def host_browser(world):
+    client = Client()
+    client.get(self_service_url(world.host_home.host).removeprefix(settings.SITE_URL))
+    return client
+
+
+@given(
+    data=posts(
+        {
+            **{k: v for k, v in registration_post_data().items() if k != "email"},
+        }
+    ),
+    urlencoded=st.booleans(),
+)
+def test_self_service_change(world, host_browser, data, urlencoded):
+    fuzz(host_browser, "/my-offer/change/", data, tables=HOST_TABLES, urlencoded=urlencoded)
+
+
+@given(
+    step=st.sampled_from(["pause", "resume", "reopen", "withdraw", "erase"]),
+    stage=st.sampled_from(Home.Status.values),
+    data=posts({"reason": "Vi flyttar."}),
+    method=st.sampled_from(["get", "post"]),
+)
+def test_self_service_steps(world, host_browser, step, stage, data, method):
+    home = world.host_home
+    fuzz(
+        host_browser,
+        f"/my-offer/{step}/",
+        data,
+        method=method,
+        tables={
+            **HOST_TABLES,
+            "erased": lambda: Host.objects.filter(erased_at__isnull=False).count(),
+        },
+        # Erasing answers with the "erased" page (200) and needs no data.
+        succeeded=lambda r: method == "post" and (r.status_code == 302 or step == "erase"),
+        before_request=lambda: Home.objects.filter(pk=home.pk).update(status=stage),
+    )
+
+
+VOLUNTEER_APPLICATION = {
+    "name": "Lisa Ek",
+    "email": "lisa@example.org",
+    "phone": "070-765 43 21",
+    "languages": ["sv", "en"],
+    "area": "Frösön",
+    "availability": "Kvällar",
+    "motivation": "Jag vill hjälpa till.",
+    "consent": "on",
+    "website": "",
+}
+
+
+@given(data=posts(VOLUNTEER_APPLICATION), urlencoded=st.booleans())
+def test_volunteer_join(world, data, urlencoded):
+    fuzz(
+        Client(),
+        "/volunteer/join/",
+        data,
+        tables={"applications": VolunteerApplication},
+        urlencoded=urlencoded,
+    )
+
+
+@pytest.fixture
+def known_user(world):
+    user = world.users[roles.VOLUNTEER]
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    return user
+
+
+@given(data=posts({"username": "w_volunteer", "password": PASSWORD}), urlencoded=st.booleans())
+def test_log_in(world, known_user, data, urlencoded):
+    from django.contrib.sessions.models import Session
+
+    fuzz(
+        Client(),
+        "/accounts/login/",
+        data,
+        tables={"users": type(known_user), "sessions": Session},
+        urlencoded=urlencoded,
+    )
+
+
+@given(data=posts({"email": "w_volunteer@example.org"}))
+def test_password_reset(world, data):
+    fuzz(
+        Client(),
+        "/accounts/password_reset/",
+        data,
+        tables={"users": type(world.users[roles.VOLUNTEER])},
+    )
+
+
+@pytest.fixture
+def staff_without_code(world):
+    user = world.users[roles.PARTNER_COORDINATOR]
+    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return browser(user)
+
+
+@given(data=posts({"token": "123456"}), urlencoded=st.booleans())
+def test_two_factor(world, staff_without_code, data, urlencoded):
+    fuzz(
+        staff_without_code,
+        "/accounts/two-factor/?next=/admin/",
+        data,
+        tables={
+            "devices": TOTPDevice,
+            "confirmed": lambda: TOTPDevice.objects.filter(confirmed=True).count(),
+        },
+        urlencoded=urlencoded,
+    )
+
+
+# The volunteers' web app -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def calling(world):
+    """A volunteer holding the queued host, on the call page."""
+    client = user_of(world, roles.VOLUNTEER)
+    assert client.post("/volunteer/queue/next/").status_code == 302
+    return client
+
+
+CALL_TABLES = {
+    "calls": CallAttempt,
+    "notes": HostNote,
+    "history": HomeTransition,
+    "visits": HomeVisit,
+    "outbox": OutboundEmail,
+}
+
+
+@given(
+    data=posts({"outcome": "no_answer", "note": "", "callback_at": ""}),
+    urlencoded=st.booleans(),
+)
+def test_call_outcome(world, calling, data, urlencoded):
+    entry = world.objects["volunteers.queueentry"]
+    fuzz(
+        calling,
+        f"/volunteer/queue/{entry.pk}/outcome/",
+        data,
+        tables=CALL_TABLES,
+        urlencoded=urlencoded,
+    )
+
+
+@given(data=posts({"text": "Ring efter fem.", "next": "/volunteer/queue/"}))
+def test_note(world, calling, data):
+    fuzz(calling, f"/volunteer/homes/{world.queued_home.pk}/note/", data, tables=CALL_TABLES)
+
+
+@given(data=posts({"note": "Fel nummer?"}))
+def test_hand_back(world, calling, data):
+    entry = world.objects["volunteers.queueentry"]
+    fuzz(calling, f"/volunteer/queue/{entry.pk}/hand-back/", data, tables=CALL_TABLES)
+
+
+@given(
+    stage=st.sampled_from(["registered", "contacted", "visit_booked", "withdrawn"]),
+    data=posts({"day": tomorrow(), "time": "17:00", "second_volunteer": ""}),
+    method=st.sampled_from(["get", "post", "post", "post"]),
+)
+def test_book_visit(world, stage, data, method):
+    home = world.queued_home
+    fuzz(
+        user_of(world, roles.VOLUNTEER),
+        f"/volunteer/homes/{home.pk}/visit/",
+        data,
+        method=method,
+        tables=CALL_TABLES,
+        before_request=lambda: Home.objects.filter(pk=home.pk).update(status=stage),
+    )
+
+
+@given(
+    data=posts(
+        {
+            "room_checked": "on",
+            "privacy_and_lock": "on",
+            "house_rules": "on",
+            "expectations": "on",
+            "rent_agreed": "on",
+            "host_questions": "on",
+            "report": "Ett ljust rum.",
+            "verdict": "suitable",
+            "reject_reason": "",
+        }
+    ),
+    status=st.sampled_from(["booked", "booked", "reported", "cancelled"]),
+)
+def test_visit_report(world, data, status):
+    visit = world.visit
+    fuzz(
+        user_of(world, roles.VOLUNTEER),
+        f"/volunteer/visits/{visit.pk}/",
+        data,
+        tables={
+            **CALL_TABLES,
+            "reported": lambda: HomeVisit.objects.filter(status="reported").count(),
+        },
+        before_request=lambda: HomeVisit.objects.filter(pk=visit.pk).update(status=status),
+    )
+
+
+@given(data=posts({"note": "Det går bra."}))
+def test_follow_up_done(world, data):
+    follow_up = world.objects["volunteers.followup"]
+    fuzz(
+        user_of(world, roles.VOLUNTEER),
+        f"/volunteer/follow-ups/{follow_up.pk}/done/",
+        data,
+        tables={"done": lambda: FollowUp.objects.filter(done_at__isnull=False).count()},
+    )
+
+
+# The volunteer coordinators' pages --------------------------------------------------------------
+
+
+@given(
+    data=posts({"name": "Vårkampanjen", "registered_from": "", "registered_to": "", "stage": ""}),
+    urlencoded=st.booleans(),
+)
+def test_campaign_form(world, data, urlencoded):
+    fuzz(
+        user_of(world, roles.VOLUNTEER_COORDINATOR),
+        "/volunteer/campaigns/",
+        data,
+        tables={"campaigns": Campaign},
+        urlencoded=urlencoded,
+    )
+
+
+@given(data=posts({"end": "1"}))
+def test_campaign_end(world, data):
+    campaign = world.objects["volunteers.campaign"]
+    fuzz(
+        user_of(world, roles.VOLUNTEER_COORDINATOR),
+        f"/volunteer/campaigns/{campaign.pk}/",
+        data,
+        tables={
+            "campaigns": Campaign,
+            "ended": lambda: Campaign.objects.filter(ended_at__isnull=False).count(),
+        },
+    )
+
+
+@pytest.fixture
+def visited_home(world):
+    home = HomeFactory()
+    Home.objects.filter(pk=home.pk).update(status=Home.Status.VISITED)
+    return home
+
+
+@given(data=st.data())
+def test_referral(world, visited_home, data):
+    base = {"home": str(visited_home.pk), "partner": str(world.orgs["partner"].pk)}
+    fuzz(
+        user_of(world, roles.VOLUNTEER_COORDINATOR),
+        "/volunteer/referrals/",
+        data.draw(posts(base)),
+        tables={"history": HomeTransition},
+    )
+
+
+@given(
+    decision=st.sampled_from(["approve", "decline"]),
+    status=st.sampled_from(["pending", "pending", "approved", "declined"]),
+    data=posts({"reason": "Vi har många volontärer i området."}),
+)
+def test_application_decision(world, decision, status, data):
+    application = world.application
+    fuzz(
+        user_of(world, roles.VOLUNTEER_COORDINATOR),
+        f"/volunteer/applications/{application.pk}/{decision}/",
+        data,
+        tables={
+            "users": type(world.users[roles.VOLUNTEER]),
+            "applications": VolunteerApplication,
+            "outbox": OutboundEmail,
+        },
+        before_request=lambda: VolunteerApplication.objects.filter(pk=application.pk).update(
+            status=status
+        ),
+    )
+
+
+@pytest.fixture
+def duplicate(world):
+    first = world.queued_home
+    return HomeFactory(host__email=first.host.email, host__phone=first.host.phone)
+
+
+@given(data=st.data())
+def test_merge_duplicates(world, duplicate, data):
+    home = world.queued_home
+    fuzz(
+        user_of(world, roles.VOLUNTEER_COORDINATOR),
+        f"/volunteer/homes/{home.pk}/duplicates/",
+        data.draw(posts({"keep": str(home.pk)})),
+        tables={"homes": Home, "history": HomeTransition},
+    )
+
+
+# Managers and the data protection officer --------------------------------------------------------
+
+
+@given(data=posts({"kind": "interim", "language": "sv"}))
+def test_report_request(world, data):
+    partnership = world.objects["reports.partnership"]
+    fuzz(
+        user_of(world, roles.MANAGER),
+        f"/reports/{partnership.pk}/request/",
+        data,
+        tables={"runs": ReportRun},
+    )
+
+
+@given(
+    data=st.data(),
+    action=st.sampled_from(["find", "export", "erase"]),
+    by=st.sampled_from(["email", "phone"]),
+)
+def test_data_request(world, data, action, by):
+    host = world.host_home.host
+    base = {by: host.email if by == "email" else str(host.phone), "action": action, "note": "Brev"}
+    fuzz(
+        user_of(world, roles.DATA_PROTECTION_OFFICER),
+        "/privacy-officer/requests/",
+        data.draw(posts(base)),
+        tables={
+            "requests": DataRequest,
+            "erased": lambda: Host.objects.filter(erased_at__isnull=False).count(),
+        },
+        succeeded=lambda r: (
+            r.status_code == 302 or r.get("Content-Type", "").startswith("application/json")
+        ),
+    )
+
+
+# The admin: add and change forms, and the workflow steps -------------------------------------
+
+
+def admin_success(response):
+    return response.status_code == 302
+
+
+CASE_TABLES = {"cases": NewcomerCase, "history": CaseTransition, "matches": Match}
+
+
+@pytest.fixture
+def coordinator(world):
+    return user_of(world, roles.PARTNER_COORDINATOR)
+
+
+@pytest.fixture
+def case_form(world, coordinator):
+    return page_form(
+        coordinator,
+        "/admin/newcomers/newcomercase/add/",
+        reference="BOS-77",
+        adults="2",
+        children_ages="4, 9",
+        languages=["ar", "sv"],
+        preferred_areas="",
+        assigned_on=timezone.localdate().isoformat(),
+        housing_needed_by=(timezone.localdate() + timedelta(days=60)).isoformat(),
+        needs_months="12",
+        rent_budget="5000",
+        _save="Save",
+    )
+
+
+@given(data=st.data(), urlencoded=st.booleans())
+def test_admin_case_add(world, coordinator, case_form, data, urlencoded):
+    fuzz(
+        coordinator,
+        "/admin/newcomers/newcomercase/add/",
+        data.draw(posts(case_form)),
+        tables=CASE_TABLES,
+        urlencoded=urlencoded,
+    )
+
+
+@pytest.fixture
+def case_change_form(world, coordinator):
+    case = world.objects["newcomers.newcomercase"]
+    return case, page_form(
+        coordinator, f"/admin/newcomers/newcomercase/{case.pk}/change/", _save="Save"
+    )
+
+
+@given(data=st.data())
+def test_admin_case_change(world, coordinator, case_change_form, data):
+    case, base = case_change_form
+    fuzz(
+        coordinator,
+        f"/admin/newcomers/newcomercase/{case.pk}/change/",
+        data.draw(posts(base)),
+        tables=CASE_TABLES,
+    )
+
+
+@pytest.fixture
+def free_pair(world):
+    """A waiting case and a referred, free home of the partner: a match can be proposed."""
+    partner = world.orgs["partner"]
+    return NewcomerCaseFactory(partner=partner), open_home(partner)
+
+
+@given(data=st.data())
+def test_admin_match_add(world, coordinator, free_pair, data):
+    case, home = free_pair
+    base = page_form(
+        coordinator, "/admin/matching/match/add/", case=str(case.pk), home=str(home.pk)
+    )
+    fuzz(
+        coordinator,
+        "/admin/matching/match/add/",
+        data.draw(posts({**base, "_save": "Save"})),
+        tables={"matches": Match, "history": MatchTransition},
+    )
+
+
+@given(data=st.data())
+def test_admin_vacancy_add(world, data):
+    client = user_of(world, roles.HOUSING_COMPANY_STAFF)
+    base = {
+        "unit": str(world.objects["housing.unit"].pk),
+        "notice_given_on": timezone.localdate().isoformat(),
+        "available_from": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        "_save": "Save",
+    }
+    fuzz(
+        client,
+        "/admin/housing/vacancy/add/",
+        data.draw(posts(base)),
+        tables={"vacancies": Vacancy, "homes": Home},
+    )
+
+
+@pytest.fixture
+def partnership_form(world, coordinator):
+    partnership = world.objects["reports.partnership"]
+    path = f"/admin/reports/partnership/{partnership.pk}/change/"
+    return path, page_form(
+        coordinator, path, **{"targets-1-metric": "home_visits", "targets-1-goal": "12"}
+    )
+
+
+@given(data=st.data())
+def test_admin_partnership_and_targets(world, coordinator, partnership_form, data):
+    path, base = partnership_form
+    fuzz(
+        coordinator,
+        path,
+        data.draw(posts(base)),
+        tables={"partnerships": Partnership, "targets": Target},
+    )
+
+
+@given(data=st.data())
+def test_admin_partnership_add(world, data):
+    client = user_of(world, roles.MANAGER)
+    orgs = world.orgs
+    base = page_form(
+        client,
+        "/admin/reports/partnership/add/",
+        name="Värdskap 2027",
+        volunteer_organisation=str(orgs["volunteers"].pk),
+        partner=str(orgs["partner"].pk),
+        period_start="2027-01-01",
+        period_end="2027-12-01",
+        **{"targets-0-metric": "new_registrations", "targets-0-goal": "100"},
+    )
+    fuzz(
+        client,
+        "/admin/reports/partnership/add/",
+        data.draw(posts(base)),
+        tables={"partnerships": Partnership, "targets": Target},
+    )
+
+
+@given(data=st.data(), change=st.booleans())
+def test_admin_place(world, coordinator, data, change):
+    place = world.objects["matching.place"]
+    path = f"/admin/matching/place/{place.pk}/change/" if change else "/admin/matching/place/add/"
+    base = {
+        "name": "Ås",
+        "partner": str(world.orgs["partner"].pk),
+        "municipality": "Krokom",
+        "latitude": "63.25",
+        "longitude": "14.55",
+        "_save": "Save",
+    }
+    fuzz(coordinator, path, data.draw(posts(base)), tables={"places": Place})
+
+
+@given(
+    step=st.sampled_from(
+        ["contact", "withdraw", "pause", "refer", "mark_unreachable", "reject", "no-such-step"]
+    ),
+    data=st.data(),
+)
+def test_admin_home_steps(world, step, data):
+    home = world.queued_home
+    base = {"reason": "Värden har flyttat.", "partner": str(world.orgs["partner"].pk)}
+    fuzz(
+        user_of(world, roles.VOLUNTEER_COORDINATOR),
+        f"/admin/hosts/home/{home.pk}/step/{step}/",
+        data.draw(posts(base)),
+        method=data.draw(st.sampled_from(["get", "post", "post"])),
+        tables={"history": HomeTransition, "homes": Home, "outbox": OutboundEmail},
+    )
+
+
+@given(step=st.sampled_from(["close", "reopen", "unmatch", "rehouse"]), data=st.data())
+def test_admin_case_steps(world, coordinator, step, data):
+    case = world.objects["newcomers.newcomercase"]
+    fuzz(
+        coordinator,
+        f"/admin/newcomers/newcomercase/{case.pk}/step/{step}/",
+        data.draw(posts({"reason": "Familjen har egen bostad."})),
+        tables=CASE_TABLES,
+    )
+
+
+@given(
+    step=st.sampled_from(["approve", "reject", "cancel", "move_in", "end"]),
+    stage=st.sampled_from(["proposed", "approved", "moved_in"]),
+    data=st.data(),
+)
+def test_admin_match_steps(world, coordinator, step, stage, data):
+    match = world.objects["matching.match"]
+    reason = world.objects["matching.matchreason"]
+    base = {
+        "reason_choice": str(reason.pk),
+        "note": "Hyran blev för hög.",
+        "move_in_date": timezone.localdate().isoformat(),
+        "ended_on": timezone.localdate().isoformat(),
+        "home_next": "referred",
+        "case_next": "waiting",
+    }
+    fuzz(
+        coordinator,
+        f"/admin/matching/match/{match.pk}/step/{step}/",
+        data.draw(posts(base)),
+        tables={
+            **CASE_TABLES,
+            "match history": MatchTransition,
+            "home history": HomeTransition,
+            "follow-ups": FollowUp,
+        },
+        before_request=lambda: Match.objects.filter(pk=match.pk).update(status=stage),
+    )
+
+
+@given(data=st.data(), page=st.sampled_from(["decline", "registered"]))
+def test_admin_housing_steps(world, data, page):
+    if page == "decline":
+        client = user_of(world, roles.PARTNER_COORDINATOR)
+        path = f"/admin/housing/vacancy/{world.objects['housing.vacancy'].pk}/decline/"
+        base = {"reason": "Ingen hiss."}
+    else:
+        client = user_of(world, roles.HOUSING_COMPANY_STAFF)
+        path = f"/admin/housing/contract/{world.objects['housing.contract'].pk}/registered/"
+        base = {"registered_on": timezone.localdate().isoformat()}
+    fuzz(
+        client,
+        path,
+        data.draw(posts(base)),
+        tables={
+            "vacancies": Vacancy,
+            "declined": lambda: Vacancy.objects.filter(status="declined").count(),
+            "homes": Home,
+            "history": HomeTransition,
+        },
+    )
+
+
+# The count of examples -------------------------------------------------------------------------
+
+
+def test_ci_runs_at_least_ten_thousand_examples():
+    """With CI=true the "ci" profile runs enough examples per form for 10,000 in all."""
+    import sys
+
+    from hypothesis import settings as hypothesis_settings
+
+    from tests.hosts import test_fuzz as public_fuzz
+
+    fuzzed = [
+        item
+        for module in (sys.modules[__name__], public_fuzz)
+        for name, item in vars(module).items()
+        if name.startswith("test_") and getattr(item, "is_hypothesis_test", False)
+    ]
+    per_test = hypothesis_settings.get_profile("ci").max_examples
+    assert len(fuzzed) * per_test >= 10_000, (len(fuzzed), per_test)
