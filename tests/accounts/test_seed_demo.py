@@ -71,3 +71,21 @@ def test_seeded_hosts_registered_last_winter_with_their_history():
         assert all(a.created_at <= b.created_at for a, b in zip(steps, steps[1:], strict=False))
         assert str(home.host.phone).startswith("+4670")
         assert home.host.email.endswith("@example.se")
+
+
+@pytest.mark.django_db
+def test_seed_has_the_work_of_every_issue():
+    from matching.models import Match
+    from newcomers.models import NewcomerCase
+    from volunteers.models import CallAttempt, Campaign, HomeVisit, QueueEntry
+
+    seed()
+    assert set(Match.objects.values_list("status", flat=True)) == set(Match.Status.values)
+    assert NewcomerCase.objects.filter(status=NewcomerCase.Status.WAITING).exists()
+    assert Campaign.objects.filter(ended_at__isnull=True).count() == 1
+    assert CallAttempt.objects.filter(outcome=CallAttempt.Outcome.INTERESTED).exists()
+    assert CallAttempt.objects.filter(outcome=CallAttempt.Outcome.NO_ANSWER).exists()
+    assert HomeVisit.objects.filter(status=HomeVisit.Status.REPORTED).exists()
+    assert HomeVisit.objects.filter(status=HomeVisit.Status.BOOKED).exists()
+    assert QueueEntry.objects.filter(needs_call=True).exists()
+    assert Home.objects.filter(status=Home.Status.REFERRED, host__isnull=False).exists()
