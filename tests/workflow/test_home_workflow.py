@@ -210,3 +210,13 @@ def test_the_diagram_is_drawn_from_the_tables_and_the_committed_one_is_current(t
     assert committed.read_text(encoding="utf-8") == text, (
         "docs/workflow.md is out of date: run `python manage.py workflow_diagram`"
     )
+
+
+def test_the_readme_shows_the_current_home_diagram():
+    from workflow.management.commands.workflow_diagram import with_home_diagram
+
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    assert "stateDiagram-v2" in readme
+    assert with_home_diagram(readme) == readme, (
+        "README.md's diagram is out of date: run `python manage.py workflow_diagram`"
+    )

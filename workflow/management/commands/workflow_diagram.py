@@ -25,15 +25,24 @@ TITLES = {
 }
 
 
+DEFAULT_OUTPUT = Path(settings.BASE_DIR) / "docs" / "workflow.md"
+
+
 class Command(BaseCommand):
     help = "Write the workflow diagrams (Mermaid) into docs/workflow.md."
 
     def add_arguments(self, parser):
+        parser.add_argument("--output", default=str(DEFAULT_OUTPUT))
         parser.add_argument(
-            "--output", default=str(Path(settings.BASE_DIR) / "docs" / "workflow.md")
+            "--readme",
+            default=None,
+            help="The README whose home diagram to update (default: README.md, when writing "
+            "docs/workflow.md).",
         )
 
-    def handle(self, *args, output, **options):
+    def handle(self, *args, output, readme=None, **options):
+        if readme is None and Path(output) == DEFAULT_OUTPUT:
+            readme = str(Path(settings.BASE_DIR) / "README.md")
         parts = [HEADER]
         for workflow in (HOME_WORKFLOW, CASE_WORKFLOW, MATCH_WORKFLOW):
             parts.append(f"## {TITLES[workflow.name]}\n\n```mermaid\n{workflow.mermaid()}\n```\n")
@@ -41,3 +50,17 @@ class Command(BaseCommand):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(parts), encoding="utf-8")
         self.stdout.write(f"Wrote {path}")
+        readme_path = Path(readme) if readme else None
+        if readme_path is not None and readme_path.is_file():
+            readme_path.write_text(with_home_diagram(readme_path.read_text(encoding="utf-8")))
+            self.stdout.write(f"Updated the diagram in {readme_path}")
+
+
+def with_home_diagram(text: str) -> str:
+    """The README's text with the home's diagram between its two markers."""
+    start, end = "<!-- workflow:start -->", "<!-- workflow:end -->"
+    if start not in text or end not in text:
+        return text
+    before, rest = text.split(start, 1)
+    _old, after = rest.split(end, 1)
+    return f"{before}{start}\n```mermaid\n{HOME_WORKFLOW.mermaid()}\n```\n{end}{after}"
