@@ -6,18 +6,22 @@ Uses DATABASE_URL, or postgres://postgres@127.0.0.1:5432/portal_bench_report; th
 made afresh and migrated (``--keep`` reuses it and its data as they are). The script makes a
 national year (2025) of work set-based (INSERT ... SELECT over generate_series, copying one row
 made by the ORM so that it follows new columns): first a tenth of ``--registrations`` hosts with a
-home each, then it grows to the full number. Per registration about ten call attempts and four to
-five history rows (homes and matches): at 200,000 registrations that is some 2 million call
-attempts and 0.9 million transitions, with the home visits, the newcomer cases and the matches
-that go with them, 2 % of the homes merged away as duplicates and 4 % registered outside the year.
+home each, then it grows to the full number. Per registration about ten call attempts and five
+history rows (homes and matches): at 200,000 registrations some 2 million call attempts and 1
+million transitions, with the home visits, newcomer cases and matches that go with them; 2 % of
+the homes are merged away as duplicates and 4 % registered outside the year.
 
 At each scale a fresh process (so that its peak memory is this measurement's own) times
-``reports.metrics.compute_figures`` for the partnership (best of three), the same figures from ONE
-hand-written SQL statement (the floor: each table read once, no ORM; best of three), checks that
-both give the same figures, then renders the PDF and the XLSX. Prints ``scale: ...`` and then one
-``name: value`` per line: registrations, call_attempts, transitions, generate_s, report_s, floor_s,
-ratio (report_s / floor_s), pdf_s, xlsx_s, peak_rss_figures_mb (after the figures), peak_rss_mb
-(after the documents too) and figures_match. Exits non-zero if the figures differ.
+``reports.metrics.compute_figures`` for the partnership and the same figures from ONE hand-written
+SQL statement (the floor: no ORM, each table read once), alternating, best of three, both with
+PostgreSQL's JIT off (it compiles the big floor statement for longer than it runs); then the
+report once more with the server's JIT setting. It checks that both give the same figures and
+renders the PDF and the XLSX. Prints ``machine: ...``, then per scale ``scale: ...`` and one
+``name: value`` per line: registrations, call_attempts, transitions, home_visits,
+registrations_in_period, generate_s, report_s, report_jit_default_s, floor_s, ratio (report_s /
+floor_s), pdf_s, xlsx_s, peak_rss_start_mb (after start-up), peak_rss_figures_mb (after the
+figures), peak_rss_mb (after the documents too; VmHWM) and figures_match. Exits non-zero if the
+figures differ.
 """
 
 import argparse
@@ -272,10 +276,10 @@ def grow(ids: dict, lo: int, hi: int) -> None:
         )
         SELECT r.n, r.id, r.reg, c.contacted_at, b.booked_at, v.visited_at, f.referred_at,
                m.matched_at, i.moved_in_at,
-               CASE WHEN b.booked_at IS NULL AND r.r7 < 0.5 THEN c.contacted_at + interval '3 days'
-               END AS paused_at,
-               CASE WHEN c.contacted_at IS NULL AND r.r7 < 0.6 THEN r.reg + interval '15 days'
+               CASE WHEN r.r7 < 0.5 THEN c.contacted_at + interval '2 days' END AS paused_at,
+               CASE WHEN c.contacted_at IS NULL THEN r.reg + interval '15 days'
                END AS unreachable_at,
+               CASE WHEN r.d6 < 0.4 THEN i.moved_in_at + interval '60 days' END AS ended_at,
                CASE WHEN f.referred_at IS NULL AND r.r7 < 0.3 THEN v.visited_at + interval '20 days'
                END AS withdrawn_at,
                CASE WHEN r.r8 < 0.8 THEN {ids["partner"]} ELSE {ids["other"]} END AS partner,
@@ -284,8 +288,9 @@ def grow(ids: dict, lo: int, hi: int) -> None:
         FROM r
         CROSS JOIN LATERAL (SELECT CASE WHEN r.r1 < 0.85
             THEN r.reg + (0.02 + 12 * r.d1 * r.d1) * interval '1 day' END AS contacted_at) c
-        CROSS JOIN LATERAL (SELECT CASE WHEN r.r2 < 0.65
-            THEN c.contacted_at + (0.5 + 6 * r.d2) * interval '1 day' END AS booked_at) b
+        CROSS JOIN LATERAL (SELECT CASE WHEN r.r2 < 0.65  -- after the pause, if one
+            THEN c.contacted_at + ((CASE WHEN r.r7 < 0.5 THEN 10 ELSE 0 END) + 0.5 + 6 * r.d2)
+                 * interval '1 day' END AS booked_at) b
         CROSS JOIN LATERAL (SELECT CASE WHEN r.r3 < 0.9
             THEN b.booked_at + (1 + 10 * r.d3) * interval '1 day' END AS visited_at) v
         CROSS JOIN LATERAL (SELECT CASE WHEN r.r4 < 0.7
@@ -422,7 +427,8 @@ def grow(ids: dict, lo: int, hi: int) -> None:
         {
             "home_id": "p.id",
             "case_id": "p.case_id",
-            "status": "CASE WHEN p.moved_in_at IS NOT NULL THEN 'moved_in' ELSE 'approved' END",
+            "status": "CASE WHEN p.ended_at IS NOT NULL THEN 'ended' "
+            "WHEN p.moved_in_at IS NOT NULL THEN 'moved_in' ELSE 'approved' END",
             "status_changed_at": "coalesce(p.moved_in_at, p.matched_at)",
             "created_at": "p.matched_at - interval '2 days'",
             "updated_at": "now()",
@@ -437,7 +443,8 @@ def grow(ids: dict, lo: int, hi: int) -> None:
         CROSS JOIN LATERAL (VALUES
             ('', 'proposed', p.matched_at - interval '2 days'),
             ('proposed', 'approved', p.matched_at),
-            ('approved', 'moved_in', p.moved_in_at)
+            ('approved', 'moved_in', p.moved_in_at),
+            ('moved_in', 'ended', p.ended_at)
         ) AS s (from_state, to_state, at)
         WHERE s.at IS NOT NULL
         """

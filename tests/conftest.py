@@ -321,3 +321,21 @@ def _two_factor_only_where_tested(request, settings):
     and skip it. Tests marked ``two_factor`` (and the permission matrix) keep it on."""
     if request.node.get_closest_marker("two_factor") is None:
         settings.TWO_FACTOR_REQUIRED = False
+
+
+# Hypothesis, again: the fuzz tests now cover every form of the portal (tests/hosts/test_fuzz.py
+# for the public forms, tests/reliability/test_fuzz_forms.py for all forms, public and staff).
+# Locally 50 examples per property keep the suite quick; in CI 300 per property make more than
+# 10,000 examples in all (test_ci_runs_at_least_ten_thousand_examples checks the sum).
+# HYPOTHESIS_MAX_EXAMPLES still overrides both. These registrations replace the ones above.
+hypothesis_settings.register_profile(
+    "dev",
+    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "50")),
+    **_HYPOTHESIS_COMMON,
+)
+hypothesis_settings.register_profile(
+    "ci",
+    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "300")),
+    **_HYPOTHESIS_COMMON,
+)
+hypothesis_settings.load_profile("ci" if IN_CI else "dev")

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -239,14 +240,17 @@ def add_note(request, home_id):
         messages.success(request, _("Note saved."))
     else:
         messages.error(request, _("Write a note first."))
-    return redirect(request.POST.get("next") if _safe_next(request) else "volunteers:queue")
+    if _safe_next(request):
+        return HttpResponseRedirect(request.POST["next"])
+    return redirect("volunteers:queue")
 
 
 def _safe_next(request) -> bool:
+    """A page of this site to go back to (a path, never a view name or another site)."""
     from django.utils.http import url_has_allowed_host_and_scheme
 
     target = request.POST.get("next") or ""
-    return bool(target) and url_has_allowed_host_and_scheme(
+    return target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
 
@@ -425,7 +429,9 @@ def referrals(request):
         from hosts.workflow import refer_home
 
         form = ReferForm(request.POST)
-        home = Home.objects.filter(pk=request.POST.get("home"), status=Home.Status.VISITED).first()
+        home = Home.objects.filter(
+            pk=_int_or_none(request.POST.get("home")), status=Home.Status.VISITED
+        ).first()
         if form.is_valid() and home is not None:
             try:
                 refer_home(home=home, partner=form.cleaned_data["partner"], user=request.user)
@@ -447,6 +453,13 @@ def referrals(request):
         "volunteers/referrals.html",
         {"homes": homes[:100], "partner_choices": partner_choices},
     )
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @role_required(*COORDINATORS)
