@@ -596,6 +596,10 @@ def report(args, rows, failures, records, checks, seeded: int, cpu: dict) -> Non
     print(f"errors: {total['Failure Count']}")
     print(f"p95_ms: {total['95%']}")
     print(f"p50_ms: {total['50%']}")
+    named = [row for row in rows if row["Name"] != "Aggregated" and row["95%"] not in ("", "N/A")]
+    if named:
+        slowest = max(named, key=lambda row: float(row["95%"]))
+        print(f"slowest_p95: {slowest['Type']} {slowest['Name']} {slowest['95%']} ms")
     print(f"requests_per_s: {float(total['Requests/s']):.1f}")
     per_request = 1000 * (cpu["web"] + cpu["database"]) / max(requests, 1)
     print(f"server_cpu_s: web {cpu['web']:.1f}, database {cpu['database']:.1f}")

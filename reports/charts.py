@@ -88,7 +88,10 @@ def bar_chart(
 
 def funnel_chart(*, title: str, steps: list[tuple[str, int]], width: int = 640) -> str:
     """Horizontal bars, one per step of the funnel, each with its count."""
-    row_h, left, top = 26, 190, 8
+    row_h, top = 26, 8
+    # Room for the longest label (about 6.5 units a character at this size), so that a long
+    # Swedish one ("Överlämnat till samverkansparten") is not cut off at the left edge.
+    left = max(190, 16 + round(6.5 * max([len(label) for label, _count in steps] + [0])))
     height = top + row_h * len(steps) + 8
     peak = max([count for _label, count in steps] + [1])
     plot_w = width - left - 60

@@ -24,6 +24,7 @@ from newcomers.models import NewcomerCase
 from reports import documents, metrics
 from reports.models import Metric, ReportRun
 from reports.services import produce_report
+from tests.conftest import require
 from tests.factories import (
     HomeFactory,
     NewcomerCaseFactory,
@@ -409,8 +410,10 @@ def test_the_pdf_pages_as_pictures(organisations, media):
             assert 280 <= registrations <= 320
             assert f"{documents.total_labels()['registrations']} {registrations} " in text
         pdftoppm = shutil.which("pdftoppm")
-        if pdftoppm is None:
-            pytest.skip("pdftoppm (poppler-utils) draws the pages as pictures")
+        require(
+            pdftoppm is not None,
+            "pdftoppm draws the report's pages as pictures: apt-get install poppler-utils",
+        )
         ARTIFACTS.mkdir(exist_ok=True)
         for old in ARTIFACTS.glob(f"report-{language}-*.png"):
             old.unlink()
