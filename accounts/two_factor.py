@@ -10,6 +10,7 @@ import qrcode
 import qrcode.image.svg
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -100,6 +101,22 @@ def two_factor(request):
     response = render(request, "registration/two_factor.html", context, status=status)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def axes_username(request, credentials=None) -> str | None:
+    """The user name django-axes counts failed log-ins under (``AXES_USERNAME_CALLABLE``).
+
+    As axes does by default, from the credentials or the form; but cut to the length of a user
+    name and without NUL characters, so that a hostile value (the log-in form does not check the
+    length itself) is counted instead of breaking the database insert with a server error.
+    """
+    value = (credentials or {}).get("username")
+    if value is None:
+        value = getattr(request, "POST", {}).get("username")
+    if value is None:
+        return None
+    max_length = get_user_model()._meta.get_field("username").max_length
+    return str(value).replace("\x00", "")[:max_length]
 
 
 def _base32_secret(device) -> str:

@@ -130,6 +130,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME_HOURS = env.float("AXES_COOLOFF_TIME_HOURS", default=0.5)
 AXES_COOLOFF_TIME = AXES_COOLOFF_TIME_HOURS
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A user name of any length can be typed; axes stores it in a column of 255 characters.
+AXES_USERNAME_CALLABLE = "accounts.two_factor.axes_username"
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True

@@ -214,7 +214,7 @@ def test_a_coordinator_accepts_the_plan_line_by_line(english, coordinator, greed
     plan = page.context["plan"]
     html = page.content.decode()
     assert f'<td id="plan-total">{plan.total}</td>' in html
-    assert f"{plan.greedy_total} (1 pairs)" in html
+    assert f"{plan.greedy_total} (1 pair)" in html
     accept_a = f"/admin/newcomers/newcomercase/{a.pk}/propose/{home_2.pk}/"
     accept_b = f"/admin/newcomers/newcomercase/{b.pk}/propose/{home_1.pk}/"
     assert f'action="{accept_a}"' in html and f'action="{accept_b}"' in html

@@ -85,7 +85,10 @@ def pages(world):
     fetched = []
 
     def get(who, client, path, **kwargs):
-        fetched.append((who, path, client.get(path, **kwargs)))
+        response = client.get(path, **kwargs)
+        if response.streaming:  # a file: read it, as the client then closes it properly
+            b"".join(response.streaming_content)
+        fetched.append((who, path, response))
 
     public = Client()
     for path in [

@@ -133,3 +133,17 @@ def test_an_idle_session_ends_after_30_minutes_and_each_request_renews_it(
     response = client.get("/volunteer/")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
+
+
+def test_a_hostile_user_name_is_counted_not_a_server_error(client, volunteer_with_password):
+    """The log-in form does not check the length of the user name; the lock-out stores it in a
+    column of 255 characters (PostgreSQL refuses longer text)."""
+    for username in ["x" * 10_000, "a\x00b", volunteer_with_password.username + "\x00"]:
+        response = attempt(client, username, "wrong password")
+        assert response.status_code == 200, username[:20]
+    stored = AccessAttempt.objects.values_list("username", flat=True)
+    assert all(len(name) <= 150 and "\x00" not in name for name in stored)
+    # The long name counts as its first 150 characters: five tries lock it out.
+    for _ in range(4):
+        response = attempt(client, "x" * 10_000, "wrong password", address="10.2.2.2")
+    assert response.status_code == 429

@@ -249,8 +249,9 @@ def request(client, method, path):
     kept = client.cookies.get(settings.SESSION_COOKIE_NAME)
     with transaction.atomic():
         response = client.get(path) if method == "GET" else client.post(path)
+        if response.streaming:  # a file: read it, as the client then closes it properly
+            b"".join(response.streaming_content)
         transaction.set_rollback(True)
-    response.close()
     client.cookies = SimpleCookie()
     if kept is not None:
         client.cookies[settings.SESSION_COOKIE_NAME] = kept.value

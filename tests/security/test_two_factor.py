@@ -111,8 +111,9 @@ def test_next_time_the_page_asks_for_a_code_without_the_qr_code(client, coordina
 
 
 def test_a_wrong_code_is_refused_and_logged_without_personal_data(
-    client, coordinator_with_password
+    english, coordinator_with_password
 ):
+    client = english
     device = TOTPDevice.objects.create(user=coordinator_with_password, name="app", confirmed=True)
     log_in(client, coordinator_with_password)
     right = code_of(device)

@@ -133,7 +133,8 @@ def test_the_volunteer_start_page_shows_follow_ups_when_due_and_done_completes_t
         assert follow_up_cards(client.get("/volunteer/")) == []
     with today_is(MOVED_IN + timedelta(days=7)):
         response = client.get("/volunteer/")
-        assert follow_up_cards(response) == ["After two weeks"]
+        # The page is in Swedish, the default language.
+        assert follow_up_cards(response) == ["Efter två veckor"]
         page = response.content.decode()
         assert "Astrid Lindqvist" in page and "Ås" in page
         assert f"/volunteer/follow-ups/{two_weeks.pk}/done/" in page
@@ -146,7 +147,7 @@ def test_the_volunteer_start_page_shows_follow_ups_when_due_and_done_completes_t
         )
         assert response.status_code == 302 and response.url == "/volunteer/"
         assert [str(m) for m in get_messages(response.wsgi_request)] == [
-            "Follow-up saved. Thank you!"
+            "Uppföljningen är sparad. Tack!"
         ]
         two_weeks.refresh_from_db()
         assert two_weeks.done_by == member
