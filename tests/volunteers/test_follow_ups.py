@@ -159,7 +159,7 @@ def test_the_volunteer_start_page_shows_follow_ups_when_due_and_done_completes_t
         again = client.post(f"/volunteer/follow-ups/{two_weeks.pk}/done/", {"note": "Igen."})
         assert again.status_code == 302
         assert [str(m) for m in get_messages(again.wsgi_request)] == [
-            "This follow-up is already done."
+            "Den här uppföljningen är redan gjord."
         ]
         two_weeks.refresh_from_db()
         assert (two_weeks.done_at, two_weeks.note) == (done_at, "Allt går bra, de trivs.")
