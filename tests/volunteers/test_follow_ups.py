@@ -165,7 +165,7 @@ def test_the_volunteer_start_page_shows_follow_ups_when_due_and_done_completes_t
         assert (two_weeks.done_at, two_weeks.note) == (done_at, "Allt går bra, de trivs.")
 
     with today_is(MOVED_IN + timedelta(days=84)):
-        assert follow_up_cards(client.get("/volunteer/")) == ["After three months"]
+        assert follow_up_cards(client.get("/volunteer/")) == ["Efter tre månader"]
 
 
 def test_volunteers_cannot_complete_the_partners_follow_ups(client, stays, member):
