@@ -120,6 +120,7 @@ class Home(models.Model):
 
     host = models.ForeignKey(
         Host,
+        verbose_name=_("host"),
         on_delete=models.CASCADE,
         related_name="homes",
         null=True,
@@ -227,7 +228,9 @@ class Home(models.Model):
 class HomeTransition(TransitionLog):
     """One step of a home through its workflow (``hosts.workflow``): the history reports read."""
 
-    home = models.ForeignKey(Home, on_delete=models.CASCADE, related_name="transitions")
+    home = models.ForeignKey(
+        Home, verbose_name=_("home"), on_delete=models.CASCADE, related_name="transitions"
+    )
 
     class Meta(TransitionLog.Meta):
         verbose_name = _("home transition")
@@ -239,7 +242,9 @@ class HomeTransition(TransitionLog):
         ]
 
     def __str__(self) -> str:
-        return f"{self.home_id}: {self.from_state or '∅'} → {self.to_state}"
+        labels = dict(Home.Status.choices)
+        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
+        return f"{self.home_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"
 
 
 class ErasureRecord(models.Model):

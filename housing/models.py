@@ -181,12 +181,20 @@ class Vacancy(models.Model):
         DECLINED = "declined", _("Declined by the integration unit")
 
     agreement = models.ForeignKey(
-        QuotaAgreement, on_delete=models.PROTECT, related_name="vacancies"
+        QuotaAgreement,
+        verbose_name=_("quota agreement"),
+        on_delete=models.PROTECT,
+        related_name="vacancies",
     )
     company = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="vacancies"
+        "accounts.Organisation",
+        verbose_name=_("housing company"),
+        on_delete=models.PROTECT,
+        related_name="vacancies",
     )
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="vacancies")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="vacancies"
+    )
     notice_given_on = models.DateField(_("notice given on"))
     available_from = models.DateField(_("available from"))
     sequence = models.PositiveIntegerField(_("number in the count"))
@@ -203,7 +211,11 @@ class Vacancy(models.Model):
         related_name="vacancy",
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)
 
@@ -245,19 +257,27 @@ class Contract(models.Model):
         FIRST_HAND = "first_hand", _("First-hand contract")
 
     match = models.OneToOneField(
-        "matching.Match", on_delete=models.PROTECT, related_name="contract"
+        "matching.Match",
+        verbose_name=_("match"),
+        on_delete=models.PROTECT,
+        related_name="contract",
     )
     company = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="contracts"
+        "accounts.Organisation",
+        verbose_name=_("housing company"),
+        on_delete=models.PROTECT,
+        related_name="contracts",
     )
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="contracts")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="contracts"
+    )
     kind = models.CharField(_("contract"), max_length=20, choices=Kind.choices, default=Kind.SUBLET)
     starts_on = models.DateField(_("starts on"))
     registered_with_employment_service_on = models.DateField(
         _("registered with the Public Employment Service on"), null=True, blank=True
     )
     converted_at = models.DateTimeField(_("became first-hand"), null=True, blank=True)
-    status_changed_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
 
     objects = ContractQuerySet.as_manager()
 
@@ -271,9 +291,16 @@ class Contract(models.Model):
 
 
 class ContractTransition(TransitionLog):
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="transitions")
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="transitions"
+    )
 
     class Meta(TransitionLog.Meta):
         verbose_name = _("contract change")
         verbose_name_plural = _("contract changes")
         indexes = [models.Index(fields=["to_state", "created_at"], name="contracttrans_to_idx")]
+
+    def __str__(self) -> str:
+        labels = dict(Contract.Kind.choices)
+        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
+        return f"{self.contract_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"

@@ -191,7 +191,9 @@ class Match(models.Model):
 class MatchTransition(TransitionLog):
     """One step of a match; rejections, cancellations and ends carry the partner's reason."""
 
-    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="transitions")
+    match = models.ForeignKey(
+        Match, verbose_name=_("match"), on_delete=models.CASCADE, related_name="transitions"
+    )
     reason_choice = models.ForeignKey(
         MatchReason,
         verbose_name=_("reason from the list"),
@@ -210,4 +212,6 @@ class MatchTransition(TransitionLog):
         ]
 
     def __str__(self) -> str:
-        return f"{self.match_id}: {self.from_state or '∅'} → {self.to_state}"
+        labels = dict(Match.Status.choices)
+        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
+        return f"{self.match_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"

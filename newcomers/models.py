@@ -186,7 +186,12 @@ class NewcomerCase(models.Model):
 class CaseTransition(TransitionLog):
     """One step of a newcomer case (``newcomers.workflow``)."""
 
-    case = models.ForeignKey(NewcomerCase, on_delete=models.CASCADE, related_name="transitions")
+    case = models.ForeignKey(
+        NewcomerCase,
+        verbose_name=_("newcomer case"),
+        on_delete=models.CASCADE,
+        related_name="transitions",
+    )
 
     class Meta(TransitionLog.Meta):
         verbose_name = _("case transition")
@@ -197,4 +202,6 @@ class CaseTransition(TransitionLog):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_id}: {self.from_state or '∅'} → {self.to_state}"
+        labels = dict(NewcomerCase.Status.choices)
+        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
+        return f"{self.case_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"

@@ -89,7 +89,10 @@ class DataRequest(models.Model):
     )
     received_on = models.DateField(_("received on"), default=timezone.localdate)
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     handled_at = models.DateTimeField(_("handled"), default=timezone.now)
     note = models.CharField(_("note"), max_length=300, blank=True)

@@ -101,7 +101,12 @@ class Partnership(models.Model):
 class Target(models.Model):
     """A goal for one metric of the catalogue, for the partnership's period."""
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="targets")
+    partnership = models.ForeignKey(
+        Partnership,
+        verbose_name=_("partnership"),
+        on_delete=models.CASCADE,
+        related_name="targets",
+    )
     metric = models.CharField(_("metric"), max_length=40, choices=Metric.choices)
     goal = models.DecimalField(_("goal"), max_digits=10, decimal_places=1)
     within_days = models.PositiveSmallIntegerField(
@@ -139,7 +144,9 @@ class ReportRun(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="runs")
+    partnership = models.ForeignKey(
+        Partnership, verbose_name=_("partnership"), on_delete=models.CASCADE, related_name="runs"
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.INTERIM)
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
@@ -183,9 +190,15 @@ class ReportRun(models.Model):
 class ReportDownload(models.Model):
     """Who downloaded which report file, and when."""
 
-    run = models.ForeignKey(ReportRun, on_delete=models.CASCADE, related_name="downloads")
+    run = models.ForeignKey(
+        ReportRun, verbose_name=_("report run"), on_delete=models.CASCADE, related_name="downloads"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("downloaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     file_kind = models.CharField(_("file"), max_length=10)
     downloaded_at = models.DateTimeField(_("downloaded"), default=timezone.now)

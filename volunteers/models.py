@@ -69,7 +69,10 @@ class VolunteerProfile(models.Model):
     """What coordinators need to plan a volunteer's calls and visits."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="volunteer_profile"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="volunteer_profile",
     )
     phone = PhoneNumberField(_("phone number"), blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
@@ -90,14 +93,23 @@ class Campaign(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="campaigns"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="campaigns",
     )
     registered_from = models.DateField(_("registered from"), null=True, blank=True)
     registered_to = models.DateField(_("registered until"), null=True, blank=True)
     stage = models.CharField(_("stage"), max_length=20, blank=True)
-    homes = models.ManyToManyField("hosts.Home", related_name="campaigns", blank=True)
+    homes = models.ManyToManyField(
+        "hosts.Home", verbose_name=_("homes"), related_name="campaigns", blank=True
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
@@ -139,14 +151,21 @@ class QueueEntry(models.Model):
         CAMPAIGN = 1, _("Campaign")
         NEW = 2, _("New registration")
 
-    home = models.OneToOneField("hosts.Home", on_delete=models.CASCADE, related_name="queue_entry")
+    home = models.OneToOneField(
+        "hosts.Home", verbose_name=_("home"), on_delete=models.CASCADE, related_name="queue_entry"
+    )
     needs_call = models.BooleanField(_("needs a call"), default=True)
     rank = models.PositiveSmallIntegerField(_("priority"), choices=Rank.choices, default=Rank.NEW)
     registered_at = models.DateTimeField(_("registered"))
     next_call_at = models.DateTimeField(_("call from"), default=timezone.now)
     unanswered = models.PositiveSmallIntegerField(_("unanswered calls in a row"), default=0)
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries"
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="entries",
     )
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -197,7 +216,9 @@ class CallAttempt(models.Model):
 
     REACHED = (Outcome.INTERESTED, Outcome.NOT_NOW, Outcome.WITHDRAWS)
 
-    home = models.ForeignKey("hosts.Home", on_delete=models.CASCADE, related_name="call_attempts")
+    home = models.ForeignKey(
+        "hosts.Home", verbose_name=_("home"), on_delete=models.CASCADE, related_name="call_attempts"
+    )
     volunteer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("volunteer"),
@@ -209,7 +230,12 @@ class CallAttempt(models.Model):
     note = models.TextField(_("note"), max_length=2000, blank=True)
     callback_at = models.DateTimeField(_("call back"), null=True, blank=True)
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="attempts"
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attempts",
     )
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
@@ -230,9 +256,15 @@ class CallAttempt(models.Model):
 class HostNote(models.Model):
     """A note on a host for the next volunteer (e.g. "prefers calls after 5 pm")."""
 
-    home = models.ForeignKey("hosts.Home", on_delete=models.CASCADE, related_name="notes")
+    home = models.ForeignKey(
+        "hosts.Home", verbose_name=_("home"), on_delete=models.CASCADE, related_name="notes"
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     text = models.TextField(_("note"), max_length=2000)
     created_at = models.DateTimeField(_("written"), default=timezone.now)
@@ -262,14 +294,20 @@ class HomeVisit(models.Model):
         SUITABLE = "suitable", _("Suitable")
         NOT_SUITABLE = "not_suitable", _("Not suitable")
 
-    home = models.ForeignKey("hosts.Home", on_delete=models.CASCADE, related_name="visits")
+    home = models.ForeignKey(
+        "hosts.Home", verbose_name=_("home"), on_delete=models.CASCADE, related_name="visits"
+    )
     starts_at = models.DateTimeField(_("date and time"))
     duration_minutes = models.PositiveSmallIntegerField(_("length (minutes)"), default=60)
     volunteers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("volunteers"), related_name="home_visits"
     )
     booked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("booked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.BOOKED
@@ -286,7 +324,12 @@ class HomeVisit(models.Model):
     verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices, blank=True)
     reject_reason = models.CharField(_("why not suitable"), max_length=500, blank=True)
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     reported_at = models.DateTimeField(_("reported"), null=True, blank=True)
     created_at = models.DateTimeField(_("booked"), default=timezone.now)
@@ -343,13 +386,23 @@ class FollowUp(models.Model):
         VOLUNTEERS = "volunteers", _("The volunteer organisation")
         PARTNER = "partner", _("The partner's coordinators")
 
-    match = models.ForeignKey("matching.Match", on_delete=models.CASCADE, related_name="follow_ups")
+    match = models.ForeignKey(
+        "matching.Match",
+        verbose_name=_("match"),
+        on_delete=models.CASCADE,
+        related_name="follow_ups",
+    )
     after_days = models.PositiveSmallIntegerField(_("days after move-in"))
     due_on = models.DateField(_("due on"))
     responsible = models.CharField(_("responsible"), max_length=20, choices=Responsible.choices)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     note = models.TextField(_("how it goes"), max_length=2000, blank=True)
 
