@@ -4,7 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from privacy.admin_mixins import AccessLoggedAdminMixin
-from workflow.admin_tools import ScopedAdminMixin, StepForm, TransitionLogInline, WorkflowAdminMixin
+from workflow.admin_tools import (
+    NotFoundOutsideScopeMixin,
+    ScopedAdminMixin,
+    StepForm,
+    TransitionLogInline,
+    WorkflowAdminMixin,
+)
 
 from .models import ErasureRecord, Home, HomeTransition, Host
 from .workflow import HOME_WORKFLOW, refer_home, transition_home
@@ -27,7 +33,7 @@ class HomeInline(admin.TabularInline):
 
 
 @admin.register(Host)
-class HostAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+class HostAdmin(AccessLoggedAdminMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ["__str__", "email", "phone", "language", "created_at", "confirmed_at"]
     list_filter = ["language", ("confirmed_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "email", "phone"]
@@ -46,14 +52,6 @@ class HostAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
         # A host is visible to whoever may see one of the host's homes.
         visible_homes = Home.objects.visible_to(request.user).values("host_id")
         return super().get_queryset(request).filter(pk__in=visible_homes)
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            from django.http import Http404
-
-            raise Http404
-        return obj
 
 
 class ReferForm(StepForm):

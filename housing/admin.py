@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -11,24 +10,18 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from accounts.scoping import sees_everything
-from workflow.admin_tools import TransitionLogInline
+from workflow.admin_tools import NotFoundOutsideScopeMixin, TransitionLogInline
 from workflow.engine import TransitionNotAllowed
 
 from . import services
 from .models import Allotment, Contract, ContractTransition, QuotaAgreement, Unit, Vacancy
 
 
-class CompanyScopedAdmin(admin.ModelAdmin):
+class CompanyScopedAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     """Housing company staff see and change only their own company's records."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404
-        return obj
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "company" and not sees_everything(request.user):

@@ -11,7 +11,13 @@ from accounts.scoping import partner_filter, sees_everything
 from hosts.models import Home
 from newcomers.models import NewcomerCase
 from privacy.admin_mixins import AccessLoggedAdminMixin
-from workflow.admin_tools import ScopedAdminMixin, StepForm, TransitionLogInline, WorkflowAdminMixin
+from workflow.admin_tools import (
+    NotFoundOutsideScopeMixin,
+    ScopedAdminMixin,
+    StepForm,
+    TransitionLogInline,
+    WorkflowAdminMixin,
+)
 from workflow.engine import TransitionNotAllowed
 
 from . import services
@@ -228,7 +234,7 @@ class MatchAdmin(AccessLoggedAdminMixin, WorkflowAdminMixin, ScopedAdminMixin, a
 
 
 @admin.register(MatchReason)
-class MatchReasonAdmin(admin.ModelAdmin):
+class MatchReasonAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ["label", "partner", "active", "times_given"]
     list_filter = ["active", "partner"]
     list_select_related = ["partner"]
@@ -257,14 +263,6 @@ class MatchReasonAdmin(admin.ModelAdmin):
         )
         condition = partner_filter(request.user)
         return qs if condition is None else qs.filter(condition)
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            from django.http import Http404
-
-            raise Http404
-        return obj
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+
+from workflow.admin_tools import NotFoundOutsideScopeMixin
 
 from . import services
 from .models import (
@@ -80,7 +81,7 @@ class HostNoteAdmin(ReadOnlyAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ["label", "match", "due_on", "responsible", "done_at", "done_by"]
     list_filter = ["responsible", ("done_at", admin.EmptyFieldListFilter), "due_on"]
     list_select_related = ["match__case", "match__home", "done_by"]
@@ -93,12 +94,6 @@ class FollowUpAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404
-        return obj
 
     def save_model(self, request, obj, form, change):
         if obj.done_at is None:

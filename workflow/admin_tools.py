@@ -20,15 +20,19 @@ from django.utils.translation import ngettext
 from .engine import TransitionNotAllowed, Workflow, roles_of
 
 
-class ScopedAdminMixin:
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
+class NotFoundOutsideScopeMixin:
+    """An object outside the person's queryset does not exist for them: 404, not a redirect."""
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
             raise Http404(_("No such object."))
         return obj
+
+
+class ScopedAdminMixin(NotFoundOutsideScopeMixin):
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
 
 
 class StepForm(forms.Form):
