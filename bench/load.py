@@ -556,6 +556,11 @@ def report(args, rows, failures, records, checks, seeded: int, cpu: dict) -> Non
         "'everything else' is large, other work shared the cores and the latencies are not the "
         "portal's alone".format(before=cpu["load_before"][0], after=cpu["load_after"][0], **cpu)
     )
+    if args.conn_max_age == 0:
+        print(
+            "# CONN_MAX_AGE=0: every request opens its own database connection; those short-lived "
+            "backends are not measured above (they fall under 'everything else')"
+        )
     print(
         f"# gunicorn {args.workers} workers x {args.threads} threads (gthread) on "
         f"{LOOPBACK}:{args.port}, DEBUG=False, PostgreSQL, Redis cache, "
