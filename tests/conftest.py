@@ -339,3 +339,13 @@ hypothesis_settings.register_profile(
     **_HYPOTHESIS_COMMON,
 )
 hypothesis_settings.load_profile("ci" if IN_CI else "dev")
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_clock_held_still():
+    """django-ratelimit's windows end at a fixed second of the hour for each key; a test that
+    ran across that second would see its counts reset half-way. Tests hold that clock still."""
+    from unittest import mock
+
+    with mock.patch("django_ratelimit.core.time.time", return_value=1_800_000_000):
+        yield
