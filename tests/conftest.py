@@ -345,7 +345,10 @@ hypothesis_settings.load_profile("ci" if IN_CI else "dev")
 def _rate_limit_clock_held_still():
     """django-ratelimit's windows end at a fixed second of the hour for each key; a test that
     ran across that second would see its counts reset half-way. Tests hold that clock still."""
+    from types import SimpleNamespace
     from unittest import mock
 
-    with mock.patch("django_ratelimit.core.time.time", return_value=1_800_000_000):
+    # Only django-ratelimit's own reference to the time module is replaced: patching time.time
+    # itself would stop every clock (two-factor codes among them).
+    with mock.patch("django_ratelimit.core.time", SimpleNamespace(time=lambda: 1_800_000_000)):
         yield
