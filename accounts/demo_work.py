@@ -12,14 +12,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
 from accounts.models import User
+from hosts.actions import refer_home
 from hosts.models import Home, HomeTransition
-from hosts.workflow import refer_home
-from matching import services as matching
+from matching import actions as matching
 from matching.models import Match, MatchReason, Place
 from matching.places import resolve_place
+from newcomers.actions import open_case, set_preferred_areas
 from newcomers.models import CaseTransition, NewcomerCase
-from newcomers.workflow import open_case, set_preferred_areas
-from volunteers import services as volunteering
+from volunteers import actions as volunteering
 from volunteers.models import CallAttempt, Campaign, HomeVisit, QueueEntry, VolunteerProfile
 
 VOLUNTEER_ORGANISATION = "Volontärbyrån Jämtland"
@@ -132,7 +132,7 @@ def seed_call_work(ctx) -> None:
             home=home, starts_at=visit_at, booked_by=volunteer, created_at=called_at
         )
         visit.volunteers.set([volunteer])
-        from hosts.workflow import transition_home
+        from hosts.actions import transition_home
 
         transition_home(home=home, name="book_visit", user=volunteer)
         _backdate_last_step(home, called_at)

@@ -69,8 +69,8 @@ def _qr_svg(url: str) -> str:
 
 @require_http_methods(["GET", "POST"])
 def two_factor(request):
+    from privacy.actions import security_event
     from privacy.models import SecurityEvent
-    from privacy.services import security_event
 
     if not request.user.is_authenticated:
         return redirect("login")

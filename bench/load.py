@@ -205,10 +205,10 @@ def top_up_queue(target: int) -> int:
     from django.db import transaction
     from django.utils import timezone
 
+    from hosts.actions import locate
     from hosts.models import Home, HomeTransition, Host
-    from hosts.services import locate
+    from volunteers.actions import claimable_entries
     from volunteers.models import QueueEntry
-    from volunteers.services import claimable_entries
 
     now = timezone.now()
     missing = target - claimable_entries(now).count()

@@ -6,7 +6,7 @@ Uses DATABASE_URL, or postgres://postgres@127.0.0.1:5432/portal_bench (made and 
 missing). Each run empties the bench's hosts and makes ``--hosts`` confirmed hosts with a home in
 the queue, set-based (INSERT ... SELECT over generate_series, copying one row made by the ORM, so
 the script follows new columns). Then ``--claimers`` processes, each a volunteer with its own
-connection, start together; each calls ``volunteers.services.claim_next_host`` ``--claims`` times
+connection, start together; each calls ``volunteers.actions.claim_next_host`` ``--claims`` times
 and records an outcome right after each claim (interested, no answer or not now: each takes the
 home out of what can be claimed now), so every claim must be a home nobody got before.
 
@@ -181,7 +181,7 @@ def claim_query():
     """The claim's query, as ``claim_next_host`` makes it (call inside a transaction)."""
     from django.utils import timezone
 
-    from volunteers.services import claimable_entries
+    from volunteers.actions import claimable_entries
 
     queryset = (
         claimable_entries(timezone.now())
@@ -245,7 +245,7 @@ def claimer(
     from django.utils import timezone
 
     from accounts.models import User
-    from volunteers.services import claim_next_host, record_call
+    from volunteers.actions import claim_next_host, record_call
 
     connections.close_all()  # never share the parent's connection
     if async_commit:  # investigation only: commits without waiting for the disk

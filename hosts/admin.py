@@ -12,8 +12,9 @@ from workflow.admin_tools import (
     WorkflowAdminMixin,
 )
 
+from .actions import refer_home, transition_home
 from .models import ErasureRecord, Home, HomeTransition, Host
-from .workflow import HOME_WORKFLOW, refer_home, transition_home
+from .workflow import HOME_WORKFLOW
 
 
 class HomeTransitionInline(TransitionLogInline):

@@ -69,6 +69,32 @@ class Host(models.Model):
 
 
 class HomeQuerySet(models.QuerySet):
+    def open(self):
+        """Homes still on their way to a match (``Home.OPEN_STAGES``)."""
+        return self.filter(status__in=Home.OPEN_STAGES)
+
+    def callable(self):
+        """Homes the call queue should hold: a confirmed host, not erased, not a duplicate, and a
+        stage at which the first call is still to be made (``Home.CALLABLE_STAGES``)."""
+        return self.filter(
+            status__in=Home.CALLABLE_STAGES,
+            host__confirmed_at__isnull=False,
+            host__erased_at__isnull=True,
+            duplicate_of__isnull=True,
+        )
+
+    def free_for_partner(self, partner_id: int):
+        """Homes referred to this partner with no live match: the ones a coordinator can propose."""
+        from matching.models import Match
+
+        return self.filter(status=Home.Status.REFERRED, partner_id=partner_id).exclude(
+            pk__in=Match.objects.live().values("home_id")
+        )
+
+    def changeable_by_host(self):
+        """Homes whose offer the host may still change through self-service."""
+        return self.filter(status__in=Home.HOST_CHANGEABLE_STAGES)
+
     def visible_to(self, user):
         """The homes a person may see: partner coordinators only those referred to their partner."""
         from accounts.scoping import home_filter
@@ -83,7 +109,7 @@ class Home(models.Model):
     The address lets volunteers visit and partners judge the location; the kind, the beds, the dates
     and the rent let a coordinator find a household it suits; the household, pets, smoking,
     languages and accessibility are what a match must respect (allergies, non-smoking households,
-    wheelchair users, a language in common). ``status`` moves only through ``hosts.workflow``.
+    wheelchair users, a language in common). ``status`` moves only through ``hosts.actions``.
     """
 
     class Kind(models.TextChoices):
@@ -104,6 +130,36 @@ class Home(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         REJECTED = "rejected", _("Not suitable")
         PAUSED = "paused", _("Paused")
+
+    # Named sets of stages, defined once: every rule that asks "is the home …?" reads these.
+    # On its way to a match: the host or a volunteer may pause it or withdraw it.
+    OPEN_STAGES = (
+        Status.REGISTERED,
+        Status.CONTACTED,
+        Status.VISIT_BOOKED,
+        Status.VISITED,
+        Status.REFERRED,
+    )
+    # Out of the process for good.
+    FINAL_STAGES = (Status.CLOSED, Status.WITHDRAWN, Status.REJECTED)
+    # The first call is still to be made: the call queue holds these homes.
+    CALLABLE_STAGES = (Status.REGISTERED,)
+    # Still the volunteer organisation's (not yet referred): a status campaign may call these.
+    CAMPAIGN_STAGES = (
+        Status.REGISTERED,
+        Status.CONTACTED,
+        Status.VISIT_BOOKED,
+        Status.VISITED,
+        Status.UNREACHABLE,
+    )
+    # Past the first contact: a call that reaches the host records the contact, no step back.
+    PAST_CONTACT_STAGES = (Status.CONTACTED, Status.VISIT_BOOKED, Status.VISITED)
+    # The host may change the offer through self-service.
+    HOST_CHANGEABLE_STAGES = (
+        *OPEN_STAGES,
+        Status.PAUSED,
+        Status.UNREACHABLE,
+    )
 
     class Smoking(models.TextChoices):
         NO = "no", _("Nobody smokes")

@@ -12,11 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.throttle import over_limit, too_many_requests
+from workflow.engine import TransitionNotAllowed
 
-from . import services
+from . import actions
 from .forms import ConsentForm, LinkRequestForm, OfferChangeForm, ReasonForm, RegistrationForm
 from .models import Home, Host
-from .workflow import TRANSITIONS, TransitionNotAllowed
+from .workflow import TRANSITIONS
 
 DRAFT_KEY = "host_registration_draft"
 HOST_KEY = "self_service_host_id"
@@ -108,7 +109,7 @@ def check_answers(request):
         ):
             return too_many_requests(request)
         if consent_form.is_valid():
-            services.register_host(
+            actions.register_host(
                 name=form.cleaned_data["name"],
                 email=form.cleaned_data["email"],
                 phone=form.cleaned_data["phone"],
@@ -133,15 +134,15 @@ def sent(request):
 
 def confirm(request, token):
     try:
-        host = services.host_from_token(token, purpose="confirm")
-    except services.InvalidLink as exc:
+        host = actions.host_from_token(token, purpose="confirm")
+    except actions.InvalidLink as exc:
         return render(
             request,
             "hosts/link_request.html",
             {"form": LinkRequestForm(), "problem": exc.message},
             status=400,
         )
-    services.confirm_registration(host=host)
+    actions.confirm_registration(host=host)
     request.session.cycle_key()
     request.session[HOST_KEY] = host.pk
     return render(request, "hosts/confirmed.html", {"host": host})
@@ -167,7 +168,7 @@ def request_link(request):
         ):
             return too_many_requests(request)
         if form.is_valid():
-            services.send_self_service_link(email=form.cleaned_data["email"])
+            actions.send_self_service_link(email=form.cleaned_data["email"])
             return render(
                 request,
                 "hosts/link_sent.html",
@@ -179,15 +180,15 @@ def request_link(request):
 
 def open_link(request, token):
     try:
-        host = services.host_from_token(token, purpose="self_service")
-    except services.InvalidLink as exc:
+        host = actions.host_from_token(token, purpose="self_service")
+    except actions.InvalidLink as exc:
         return render(
             request,
             "hosts/link_request.html",
             {"form": LinkRequestForm(), "problem": exc.message},
             status=400,
         )
-    services.open_self_service(host=host)
+    actions.open_self_service(host=host)
     request.session.cycle_key()
     request.session[HOST_KEY] = host.pk
     # The token leaves the address bar at once.
@@ -274,7 +275,7 @@ def my_offer(request, home):
             "host": home.host,
             "status_text": STATUS_FOR_HOST[home.status],
             "steps": steps,
-            "can_change": services.can_change_offer(home),
+            "can_change": actions.can_change_offer(home),
             "summary": _offer_summary(home),
         },
     )
@@ -283,7 +284,7 @@ def my_offer(request, home):
 def _offer_summary(home: Home):
     form = OfferChangeForm(instance=home)
     form.cleaned_data = {
-        **{name: getattr(home, name) for name in services.OFFER_FIELDS},
+        **{name: getattr(home, name) for name in actions.OFFER_FIELDS},
         "name": home.host.name,
         "phone": home.host.phone,
     }
@@ -293,7 +294,7 @@ def _offer_summary(home: Home):
 @self_service
 @require_http_methods(["GET", "POST"])
 def change_offer(request, home):
-    if not services.can_change_offer(home):
+    if not actions.can_change_offer(home):
         messages.warning(request, _("This offer can no longer be changed here."))
         return redirect("hosts:my_offer")
     initial = {"name": home.host.name, "phone": home.host.phone}
@@ -303,7 +304,7 @@ def change_offer(request, home):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.change_offer(
+                actions.change_offer(
                     home=home,
                     offer=form.cleaned_data,
                     name=form.cleaned_data["name"],
@@ -364,7 +365,7 @@ def host_step(request, home, step):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.host_step(home=home, name=step, reason=form.cleaned_data["reason"])
+                actions.host_step(home=home, name=step, reason=form.cleaned_data["reason"])
             except TransitionNotAllowed as exc:
                 messages.error(request, exc.message)
             else:
@@ -381,7 +382,7 @@ def host_step(request, home, step):
 
 @self_service
 def download_data(request, home):
-    data = services.export_host_data(host=home.host)
+    data = actions.export_host_data(host=home.host)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2, default=str),
         content_type="application/json; charset=utf-8",
@@ -394,7 +395,7 @@ def download_data(request, home):
 @require_http_methods(["GET", "POST"])
 def erase(request, home):
     if request.method == "POST":
-        services.erase_host(host=home.host)
+        actions.erase_host(host=home.host)
         request.session.flush()
         return render(request, "hosts/erased.html")
     return render(request, "hosts/erase.html", {"home": home})

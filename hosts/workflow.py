@@ -8,25 +8,16 @@ through ``transition_home``; nothing else sets ``Home.status``.
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
-from notifications.services import queue_email
 from workflow.engine import HOST, SYSTEM, Transition, TransitionNotAllowed, Workflow
-from workflow.models import ActorKind
 
 from .models import Home, HomeTransition
 
-__all__ = [
-    "HOME_WORKFLOW",
-    "TRANSITIONS",
-    "TransitionNotAllowed",
-    "available_transitions",
-    "transition_home",
-]
+__all__ = ["HOME_WORKFLOW", "TRANSITIONS", "TransitionNotAllowed"]
 
 S = Home.Status
 
-# Stages from which a home is still on its way to a match: it can be paused or withdrawn.
-OPEN_STAGES = (S.REGISTERED, S.CONTACTED, S.VISIT_BOOKED, S.VISITED, S.REFERRED)
-FINAL_STAGES = (S.CLOSED, S.WITHDRAWN, S.REJECTED)
+OPEN_STAGES = Home.OPEN_STAGES
+FINAL_STAGES = Home.FINAL_STAGES
 
 VOLUNTEERS = frozenset({roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR})
 PARTNER = frozenset({roles.PARTNER_COORDINATOR})
@@ -104,7 +95,7 @@ HOME_WORKFLOW = Workflow(
             frozenset({SYSTEM}),
             guard=_is_company_flat,
         ),
-        # Matching and ending are steps of the match (matching.services), which moves the home.
+        # Matching and ending are steps of the match (matching.actions), which moves the home.
         Transition("match", _("Matched"), (S.REFERRED,), S.MATCHED, frozenset({SYSTEM})),
         Transition(
             "unmatch",
@@ -180,57 +171,3 @@ HOME_WORKFLOW = Workflow(
     ],
 )
 TRANSITIONS = HOME_WORKFLOW.transitions
-
-# The steps a host hears about by e-mail, in their own language. (Move-in is a step of the match:
-# ``matching.services.record_move_in`` writes to the host.)
-HOST_EMAIL_TEMPLATES = {
-    "refer": "home_referred",
-    "match": "home_matched",
-    "end": "home_ended",
-}
-
-
-def available_transitions(home: Home, *, user=None, actor_kind: str = ActorKind.USER):
-    return HOME_WORKFLOW.available(home, user=user, actor_kind=actor_kind)
-
-
-def transition_home(
-    *,
-    home: Home,
-    name: str,
-    actor_kind: str = ActorKind.USER,
-    user=None,
-    reason: str = "",
-    changes: dict | None = None,
-) -> HomeTransition:
-    """Move ``home`` one step through the workflow, or raise ``TransitionNotAllowed``."""
-    record = HOME_WORKFLOW.apply(
-        home, name, user=user, actor_kind=actor_kind, reason=reason, changes=changes
-    )
-    template = HOST_EMAIL_TEMPLATES.get(name)
-    if template:
-        notify_host(home=home, template=template)
-    return record
-
-
-def notify_host(*, home: Home, template: str, context: dict | None = None) -> None:
-    """E-mail the host about their offer, in the host's language (queued on commit)."""
-    host = home.host
-    if host is None or not host.email or host.erased_at:
-        return
-    queue_email(
-        to=host.email,
-        template=template,
-        context={"name": host.name, "home": home, **(context or {})},
-        language=host.language,
-    )
-
-
-def refer_home(*, home: Home, partner, user) -> HomeTransition:
-    """A volunteer coordinator refers a visited home to a partner, whose coordinators then see it."""
-    from matching.places import resolve_place
-
-    place = resolve_place(home.municipality, partner_id=partner.pk) or home.place
-    return transition_home(
-        home=home, name="refer", user=user, changes={"partner": partner, "place": place}
-    )

@@ -13,7 +13,7 @@ from accounts.scoping import sees_everything
 from workflow.admin_tools import NotFoundOutsideScopeMixin, TransitionLogInline
 from workflow.engine import TransitionNotAllowed
 
-from . import services
+from . import actions
 from .models import Allotment, Contract, ContractTransition, QuotaAgreement, Unit, Vacancy
 
 
@@ -150,7 +150,7 @@ class VacancyAdmin(CompanyScopedAdmin):
         if change:
             return
         try:
-            created = services.record_vacancy(
+            created = actions.record_vacancy(
                 unit=form.cleaned_data["unit"],
                 notice_given_on=form.cleaned_data["notice_given_on"],
                 available_from=form.cleaned_data["available_from"],
@@ -191,7 +191,7 @@ class VacancyAdmin(CompanyScopedAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         steps = []
-        if obj.status == Vacancy.Status.OFFERED and services.may_decline(request.user, obj):
+        if obj.status == Vacancy.Status.OFFERED and actions.may_decline(request.user, obj):
             steps.append(
                 {
                     "label": _("Decline the offer"),
@@ -215,7 +215,7 @@ class VacancyAdmin(CompanyScopedAdmin):
             form=form,
             title=_("Decline the offer"),
             action="decline",
-            on_valid=lambda data: services.decline_offer(
+            on_valid=lambda data: actions.decline_offer(
                 vacancy=obj, user=request.user, reason=data["reason"]
             ),
         )
@@ -277,7 +277,7 @@ class ContractAdmin(CompanyScopedAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         steps = []
-        if obj.kind == Contract.Kind.SUBLET and services.may_record_registration(request.user, obj):
+        if obj.kind == Contract.Kind.SUBLET and actions.may_record_registration(request.user, obj):
             steps.append(
                 {
                     "label": _("Record registration with the Public Employment Service"),
@@ -299,7 +299,7 @@ class ContractAdmin(CompanyScopedAdmin):
             form=form,
             title=_("Record registration with the Public Employment Service"),
             action="registered",
-            on_valid=lambda data: services.record_employment_service_registration(
+            on_valid=lambda data: actions.record_employment_service_registration(
                 contract=obj, registered_on=data["registered_on"], user=request.user
             ),
         )

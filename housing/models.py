@@ -114,7 +114,7 @@ class QuotaAgreement(models.Model):
     """The agreement that every Nth vacancy is offered to the municipality's integration unit.
 
     ``vacancies_counted`` and ``replacements_owed`` are changed only under a row lock
-    (``housing.services.record_vacancy``), so that the count never skips or repeats when several
+    (``housing.actions.record_vacancy``), so that the count never skips or repeats when several
     staff record vacancies at the same moment.
     """
 

@@ -20,7 +20,7 @@ from workflow.admin_tools import (
 )
 from workflow.engine import TransitionNotAllowed
 
-from . import services
+from . import actions
 from .models import Match, MatchingWeights, MatchReason, MatchTransition, Place
 
 
@@ -73,20 +73,20 @@ class EndForm(ReasonStepForm):
     home_next = forms.ChoiceField(
         label=_("The home"),
         choices=[
-            (services.HomeNext.REFERRED, _("Can be offered again (back to referred)")),
-            (services.HomeNext.CLOSED, _("Is no longer offered (closed)")),
+            (actions.HomeNext.REFERRED, _("Can be offered again (back to referred)")),
+            (actions.HomeNext.CLOSED, _("Is no longer offered (closed)")),
         ],
         widget=forms.RadioSelect,
-        initial=services.HomeNext.REFERRED,
+        initial=actions.HomeNext.REFERRED,
     )
     case_next = forms.ChoiceField(
         label=_("The household"),
         choices=[
-            (services.CaseNext.WAITING, _("Needs housing again (waiting)")),
-            (services.CaseNext.CLOSED, _("Has housing of its own (close the case)")),
+            (actions.CaseNext.WAITING, _("Needs housing again (waiting)")),
+            (actions.CaseNext.CLOSED, _("Has housing of its own (close the case)")),
         ],
         widget=forms.RadioSelect,
-        initial=services.CaseNext.WAITING,
+        initial=actions.CaseNext.WAITING,
     )
 
     def __init__(self, *args, **kwargs):
@@ -121,7 +121,7 @@ class ProposeMatchForm(forms.ModelForm):
 
 @admin.register(Match)
 class MatchAdmin(AccessLoggedAdminMixin, WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    workflow = services.MATCH_WORKFLOW
+    workflow = actions.MATCH_WORKFLOW
     step_forms = {
         "reject": ReasonStepForm,
         "cancel": ReasonStepForm,
@@ -182,7 +182,7 @@ class MatchAdmin(AccessLoggedAdminMixin, WorkflowAdminMixin, ScopedAdminMixin, a
         if change:
             return  # a match changes only through its steps
         try:
-            created = services.propose_match(home=obj.home, case=obj.case, user=request.user)
+            created = actions.propose_match(home=obj.home, case=obj.case, user=request.user)
         except TransitionNotAllowed as exc:
             messages.error(request, exc.message)
             obj.pk = None
@@ -201,27 +201,27 @@ class MatchAdmin(AccessLoggedAdminMixin, WorkflowAdminMixin, ScopedAdminMixin, a
 
     def perform_step(self, request, obj, step, data):
         if step == "approve":
-            return services.approve_match(match=obj, user=request.user)
+            return actions.approve_match(match=obj, user=request.user)
         if step == "reject":
-            return services.reject_match(
+            return actions.reject_match(
                 match=obj,
                 user=request.user,
                 reason_choice=data.get("reason_choice"),
                 note=data.get("note", ""),
             )
         if step == "cancel":
-            return services.cancel_match(
+            return actions.cancel_match(
                 match=obj,
                 user=request.user,
                 reason_choice=data.get("reason_choice"),
                 note=data.get("note", ""),
             )
         if step == "move_in":
-            return services.record_move_in(
+            return actions.record_move_in(
                 match=obj, user=request.user, move_in_date=data["move_in_date"]
             )
         if step == "end":
-            return services.end_match(
+            return actions.end_match(
                 match=obj,
                 user=request.user,
                 reason_choice=data.get("reason_choice"),

@@ -119,7 +119,7 @@ class Match(models.Model):
 
     A home and a case can each take part in at most one live match (proposed, approved or moved
     in): the database enforces it with partial unique indexes, so two coordinators acting at the
-    same moment cannot double-book. ``status`` moves only through ``matching.services``.
+    same moment cannot double-book. ``status`` moves only through ``matching.actions``.
     """
 
     class Status(models.TextChoices):

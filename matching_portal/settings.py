@@ -210,6 +210,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.produce_due_year_end_reports",
         "schedule": crontab(minute=15),
     },
+    # A move-in planned for a later day takes place on that day (the case is housed then).
+    "house-planned-move-ins": {
+        "task": "matching.tasks.house_planned_move_ins",
+        "schedule": crontab(minute=5),
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

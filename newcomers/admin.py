@@ -18,14 +18,9 @@ from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import ScopedAdminMixin, TransitionLogInline, WorkflowAdminMixin
 from workflow.engine import TransitionNotAllowed
 
+from .actions import open_case, record_establishment_outcome, set_preferred_areas, transition_case
 from .models import CaseTransition, NewcomerCase
-from .workflow import (
-    CASE_WORKFLOW,
-    open_case,
-    record_establishment_outcome,
-    set_preferred_areas,
-    transition_case,
-)
+from .workflow import CASE_WORKFLOW
 
 
 class CaseTransitionInline(TransitionLogInline):
@@ -113,7 +108,7 @@ class NewcomerCaseForm(forms.ModelForm):
 
 class SuggestionsMixin:
     """Ranked, explained homes for a case, and the best plan for all open cases of a partner.
-    Proposing goes through ``matching.services.propose_match`` like everywhere else."""
+    Proposing goes through ``matching.actions.propose_match`` like everywhere else."""
 
     def get_urls(self):
         return [
@@ -145,7 +140,7 @@ class SuggestionsMixin:
 
     def propose_view(self, request, object_id, home_id):
         from hosts.models import Home
-        from matching import services as matching_services
+        from matching import actions as matching_services
 
         case = self.get_object(request, unquote(object_id))
         if not self._may_propose(request):

@@ -1,10 +1,10 @@
 from celery import shared_task
 
-from . import services
+from . import actions
 
 
 @shared_task(
-    autoretry_for=(services.EmailDeliveryError,),
+    autoretry_for=(actions.EmailDeliveryError,),
     retry_backoff=30,
     retry_backoff_max=3600,
     max_retries=8,
@@ -12,9 +12,9 @@ from . import services
     soft_time_limit=100,
 )
 def send_email(email_id: int) -> bool:
-    return services.send_outbound_email(email_id=email_id)
+    return actions.send_outbound_email(email_id=email_id)
 
 
 @shared_task(time_limit=600, soft_time_limit=550)
 def send_pending_emails() -> int:
-    return services.send_pending_emails()
+    return actions.send_pending_emails()

@@ -1,5 +1,5 @@
+from .actions import log_access
 from .models import AccessLog
-from .services import log_access
 
 
 class AccessLoggedAdminMixin:

@@ -2,8 +2,8 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 
+from .actions import security_event
 from .models import SecurityEvent
-from .services import security_event
 
 
 @receiver(user_login_failed, dispatch_uid="privacy-login-failed")

@@ -11,13 +11,13 @@ from django.views.decorators.http import require_http_methods
 from accounts import roles
 from accounts.access import role_required
 
-from . import processing, services
+from . import actions, processing
 from .forms import DataRequestForm
 from .models import SecurityEvent
 
 
 def permission_denied(request, exception=None):
-    services.security_event(kind=SecurityEvent.Kind.PERMISSION_DENIED, path=request.path)
+    actions.security_event(kind=SecurityEvent.Kind.PERMISSION_DENIED, path=request.path)
     return render(request, "403.html", status=403)
 
 
@@ -37,7 +37,7 @@ def data_request(request):
         if form.is_valid():
             data = form.cleaned_data
             if request.method == "POST" and data["action"] == "export":
-                export = services.export_person(
+                export = actions.export_person(
                     email=data["email"],
                     phone=data["phone"],
                     handled_by=request.user,
@@ -51,7 +51,7 @@ def data_request(request):
                 response["Cache-Control"] = "no-store"
                 return response
             if request.method == "POST" and data["action"] == "erase":
-                counts = services.erase_person(
+                counts = actions.erase_person(
                     email=data["email"],
                     phone=data["phone"],
                     handled_by=request.user,
@@ -63,7 +63,7 @@ def data_request(request):
                     % counts,
                 )
                 return redirect("privacy:data_request")
-            found = services.find_people(email=data["email"], phone=data["phone"])
+            found = actions.find_people(email=data["email"], phone=data["phone"])
         else:
             status = 400
     return render(

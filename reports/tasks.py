@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import actions
 
 
 @shared_task(bind=True, max_retries=3, time_limit=30 * 60, soft_time_limit=28 * 60, acks_late=True)
@@ -8,9 +8,9 @@ def produce_report_task(self, run_id: int) -> str:
     """Produce one report run; a failure is written on the run (the page shows why) and retried
     with a growing pause (1, 2, 4 minutes)."""
     try:
-        run = services.produce_report(run_id=run_id)
+        run = actions.produce_report(run_id=run_id)
     except Exception as exc:
-        services.mark_failed(run_id=run_id, reason=f"{type(exc).__name__}: {exc}")
+        actions.mark_failed(run_id=run_id, reason=f"{type(exc).__name__}: {exc}")
         if self.request.is_eager:
             raise
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
@@ -19,4 +19,4 @@ def produce_report_task(self, run_id: int) -> str:
 
 @shared_task(time_limit=10 * 60, soft_time_limit=9 * 60)
 def produce_due_year_end_reports() -> int:
-    return len(services.produce_due_year_end_reports())
+    return len(actions.produce_due_year_end_reports())

@@ -9,15 +9,15 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.access import role_required
+from privacy.actions import log_access
 from privacy.models import AccessLog
-from privacy.services import log_access
 from workflow.engine import TransitionNotAllowed
 
-from . import documents, metrics, services
+from . import actions, documents, metrics
 from .forms import RequestReportForm
 from .models import Partnership, ReportRun
 
-FOLLOWERS = (*services.FOLLOWERS, roles.DATA_PROTECTION_OFFICER)
+FOLLOWERS = (*actions.FOLLOWERS, roles.DATA_PROTECTION_OFFICER)
 
 
 def _partnership(request, partnership_id) -> Partnership:
@@ -27,7 +27,7 @@ def _partnership(request, partnership_id) -> Partnership:
         ),
         pk=partnership_id,
     )
-    if not services.may_follow(request.user, partnership):
+    if not actions.may_follow(request.user, partnership):
         raise Http404
     return partnership
 
@@ -67,7 +67,7 @@ def _runs_context(request, partnership):
         "polling": any(
             run.status in (ReportRun.Status.QUEUED, ReportRun.Status.RUNNING) for run in runs
         ),
-        "may_manage": services.may_manage_reports(request.user, partnership),
+        "may_manage": actions.may_manage_reports(request.user, partnership),
     }
 
 
@@ -80,7 +80,7 @@ def request_report(request, partnership_id):
         messages.error(request, _("Choose the report and its language."))
         return redirect("reports:partnership", partnership_id=partnership.pk)
     try:
-        services.request_report(
+        actions.request_report(
             partnership=partnership,
             user=request.user,
             kind=form.cleaned_data["kind"],
@@ -105,7 +105,7 @@ def download(request, run_id, file_kind):
         status=ReportRun.Status.DONE,
     )
     try:
-        services.record_download(run=run, user=request.user, file_kind=file_kind)
+        actions.record_download(run=run, user=request.user, file_kind=file_kind)
     except TransitionNotAllowed:
         raise Http404 from None
     log_access(user=request.user, action=AccessLog.Action.DOWNLOAD, obj=run, where="reports")

@@ -121,7 +121,7 @@ def host_session(english):
 
     Returns a namespace with ``client``, ``home``, ``host`` and ``link`` (the path they opened).
     """
-    from hosts.services import self_service_url
+    from hosts.actions import self_service_url
     from tests.factories import HomeFactory
 
     home = HomeFactory(host__language="en")

@@ -203,7 +203,7 @@ def queued_home(*, registered_at=None, **kwargs) -> Home:
 
     ``registered_at`` sets when the home was registered (the queue calls the oldest first).
     """
-    from volunteers.services import enqueue_home
+    from volunteers.actions import enqueue_home
 
     if registered_at is not None:
         kwargs["created_at"] = registered_at
@@ -215,10 +215,10 @@ def queued_home(*, registered_at=None, **kwargs) -> Home:
 def visit_booked_home(volunteers, *, starts_at=None, booked_by=None, **kwargs):
     """A home whose host said yes on the phone and whose visit is booked; returns the visit.
 
-    The e-mails with calendar files are queued as ``volunteers.services.book_visit`` queues them.
+    The e-mails with calendar files are queued as ``volunteers.actions.book_visit`` queues them.
     """
-    from hosts.workflow import transition_home
-    from volunteers.services import book_visit
+    from hosts.actions import transition_home
+    from volunteers.actions import book_visit
 
     home = queued_home(**kwargs)
     user = booked_by or volunteers[0]
@@ -341,8 +341,8 @@ class QuotaAgreementFactory(factory.django.DjangoModelFactory):
 
 def record_vacancies(count: int, *, unit, user=None, notice_given_on=None) -> list:
     """``count`` tenants of ``unit`` give notice, one after the other, through
-    ``housing.services.record_vacancy``; returns the vacancies."""
-    from housing.services import record_vacancy
+    ``housing.actions.record_vacancy``; returns the vacancies."""
+    from housing.actions import record_vacancy
 
     day = notice_given_on or timezone.localdate()
     return [

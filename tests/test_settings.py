@@ -12,7 +12,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from hosts.services import make_link_token
+from hosts.actions import make_link_token
 from tests.factories import HostFactory, registration_post_data
 
 BASE_DIR = Path(__file__).resolve().parent.parent

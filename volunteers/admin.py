@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflow.admin_tools import NotFoundOutsideScopeMixin
 
-from . import services
+from . import actions
 from .models import (
     CallAttempt,
     Campaign,
@@ -97,7 +97,7 @@ class FollowUpAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if obj.done_at is None:
-            services.complete_follow_up(follow_up=obj, user=request.user, note=obj.note)
+            actions.complete_follow_up(follow_up=obj, user=request.user, note=obj.note)
         else:
             obj.save(update_fields=["note"])
 
@@ -105,6 +105,6 @@ class FollowUpAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     def mark_done(self, request, queryset):
         done = 0
         for follow_up in queryset.filter(done_at__isnull=True):
-            services.complete_follow_up(follow_up=follow_up, user=request.user, note="")
+            actions.complete_follow_up(follow_up=follow_up, user=request.user, note="")
             done += 1
         messages.success(request, _("%(count)d follow-ups marked as done.") % {"count": done})

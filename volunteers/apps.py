@@ -9,11 +9,11 @@ class VolunteersConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_out
 
-        from . import services
+        from . import actions
 
         def hand_over_on_logout(sender, request, user, **kwargs):
             # Shift hand-over: whatever the volunteer held goes back to the queue.
             if user is not None:
-                services.release_claims(volunteer=user)
+                actions.release_claims(volunteer=user)
 
         user_logged_out.connect(hand_over_on_logout, dispatch_uid="volunteers-hand-over")

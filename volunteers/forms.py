@@ -94,6 +94,14 @@ class CallOutcomeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def __init__(self, *args, home=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if home is not None:
+            from .actions import call_outcomes
+
+            # Only the outcomes that fit the home's stage (a campaign may call a visited home).
+            self.fields["outcome"].choices = call_outcomes(home)
+
     def clean(self):
         cleaned = super().clean()
         cleaned["note"] = clean_text(cleaned.get("note") or "")
@@ -209,7 +217,8 @@ class CampaignForm(forms.Form):
     )
     stage = forms.ChoiceField(
         label=_("Only hosts at this stage"),
-        choices=[("", _("Any open stage"))] + list(Home.Status.choices),
+        choices=[("", _("Any stage before referral"))]
+        + [(value, label) for value, label in Home.Status.choices if value in Home.CAMPAIGN_STAGES],
         required=False,
     )
 

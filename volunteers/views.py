@@ -16,11 +16,11 @@ from accounts import roles
 from accounts.access import has_role, role_required
 from accounts.throttle import over_limit, too_many_requests
 from hosts.models import Home
+from privacy.actions import log_access
 from privacy.models import AccessLog
-from privacy.services import log_access
 from workflow.engine import TransitionNotAllowed
 
-from . import services
+from . import actions
 from .forms import (
     BookVisitForm,
     CallOutcomeForm,
@@ -70,7 +70,7 @@ def join(request):
             ):
                 return too_many_requests(request)
             data = form.cleaned_data
-            services.apply_to_volunteer(
+            actions.apply_to_volunteer(
                 name=data["name"],
                 email=data["email"],
                 phone=data["phone"],
@@ -119,8 +119,8 @@ def start(request):
     )
     calls_today = CallAttempt.objects.filter(volunteer=request.user, created_at__date=today).count()
     context = {
-        "follow_ups": services.due_follow_ups(user=request.user, today=today)[:20],
-        "held": services.held_entry(volunteer=request.user, now=now),
+        "follow_ups": actions.due_follow_ups(user=request.user, today=today)[:20],
+        "held": actions.held_entry(volunteer=request.user, now=now),
         "visits": visits,
         "callbacks": callbacks,
         "calls_today": calls_today,
@@ -147,8 +147,8 @@ def _call_context(entry: QueueEntry, user):
         "host": home.host,
         "attempts": attempts,
         "notes": notes,
-        "duplicates": list(services.possible_duplicates(home)[:5]),
-        "outcome_form": CallOutcomeForm(),
+        "duplicates": list(actions.possible_duplicates(home)[:5]),
+        "outcome_form": CallOutcomeForm(home=home),
         "hand_back_form": HandBackForm(),
         "lease_minutes": settings.CALL_LEASE_MINUTES,
         "is_coordinator": has_role(user, roles.VOLUNTEER_COORDINATOR),
@@ -157,7 +157,7 @@ def _call_context(entry: QueueEntry, user):
 
 @role_required(*VOLUNTEERS)
 def queue(request):
-    entry = services.held_entry(volunteer=request.user)
+    entry = actions.held_entry(volunteer=request.user)
     if entry is None:
         return render(request, "volunteers/queue.html")
     log_access(
@@ -169,7 +169,7 @@ def queue(request):
 @role_required(*VOLUNTEERS)
 @require_POST
 def claim_next(request):
-    entry = services.claim_next_host(volunteer=request.user)
+    entry = actions.claim_next_host(volunteer=request.user)
     if entry is None:
         messages.info(request, _("Nobody needs a call right now. Thank you!"))
     return redirect("volunteers:queue")
@@ -192,14 +192,14 @@ def record_outcome(request, entry_id):
     entry = _held_or_redirect(request, entry_id)
     if entry is None:
         return redirect("volunteers:queue")
-    form = CallOutcomeForm(request.POST)
+    form = CallOutcomeForm(request.POST, home=entry.home)
     if not form.is_valid():
         context = _call_context(entry, request.user)
         context["outcome_form"] = form
         return render(request, "volunteers/call.html", context, status=400)
     data = form.cleaned_data
     try:
-        attempt = services.record_call(
+        attempt = actions.record_call(
             entry=entry,
             volunteer=request.user,
             outcome=data["outcome"],
@@ -213,7 +213,12 @@ def record_outcome(request, entry_id):
         request,
         _("Saved: %(outcome)s.") % {"outcome": attempt.get_outcome_display()},
     )
-    if attempt.outcome == CallAttempt.Outcome.INTERESTED:
+    # Only a home that has just been contacted needs a visit booked; a host reached at a later
+    # stage (in a campaign) keeps their stage and the volunteer goes on with the queue.
+    if (
+        attempt.outcome == CallAttempt.Outcome.INTERESTED
+        and attempt.home.status == Home.Status.CONTACTED
+    ):
         return redirect("volunteers:book_visit", home_id=entry.home_id)
     return redirect("volunteers:queue")
 
@@ -225,7 +230,7 @@ def hand_back(request, entry_id):
     if entry is not None:
         form = HandBackForm(request.POST)
         note = form.cleaned_data["note"] if form.is_valid() else ""
-        services.hand_back(entry=entry, volunteer=request.user, note=note)
+        actions.hand_back(entry=entry, volunteer=request.user, note=note)
         messages.info(request, _("The host is back in the queue."))
     return redirect("volunteers:start")
 
@@ -236,7 +241,7 @@ def add_note(request, home_id):
     home = get_object_or_404(Home, pk=home_id)
     form = NoteForm(request.POST)
     if form.is_valid():
-        services.add_note(home=home, author=request.user, text=form.cleaned_data["text"])
+        actions.add_note(home=home, author=request.user, text=form.cleaned_data["text"])
         messages.success(request, _("Note saved."))
     else:
         messages.error(request, _("Write a note first."))
@@ -270,7 +275,7 @@ def book_visit(request, home_id):
             if form.cleaned_data.get("second_volunteer"):
                 volunteers.append(form.cleaned_data["second_volunteer"])
             try:
-                visit = services.book_visit(
+                visit = actions.book_visit(
                     home=home,
                     starts_at=form.cleaned_data["starts_at"],
                     volunteers=volunteers,
@@ -311,7 +316,7 @@ def visit(request, visit_id):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.report_visit(
+                actions.report_visit(
                     visit=visit,
                     user=request.user,
                     verdict=data["verdict"],
@@ -352,7 +357,7 @@ def decide_application(request, application_id, decision):
     application = get_object_or_404(VolunteerApplication, pk=application_id)
     try:
         if decision == "approve":
-            services.approve_application(application=application, user=request.user)
+            actions.approve_application(application=application, user=request.user)
             messages.success(
                 request,
                 _("%(name)s is approved and has been sent a link to choose a password.")
@@ -361,7 +366,7 @@ def decide_application(request, application_id, decision):
         else:
             form = DeclineForm(request.POST)
             reason = form.cleaned_data["reason"] if form.is_valid() else ""
-            services.decline_application(application=application, user=request.user, reason=reason)
+            actions.decline_application(application=application, user=request.user, reason=reason)
             messages.info(request, _("%(name)s is declined.") % {"name": application.name})
     except TransitionNotAllowed as exc:
         messages.error(request, exc.message)
@@ -376,7 +381,7 @@ def campaigns(request):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            campaign = services.start_campaign(
+            campaign = actions.start_campaign(
                 name=data["name"],
                 organisation=request.user.organisation,
                 user=request.user,
@@ -388,7 +393,7 @@ def campaigns(request):
             return redirect("volunteers:campaign", campaign_id=campaign.pk)
         status = 400
     shown = list(Campaign.objects.all()[:20])
-    progress = services.campaigns_progress(shown)
+    progress = actions.campaigns_progress(shown)
     items = [(campaign, progress[campaign.pk]) for campaign in shown]
     return render(
         request, "volunteers/campaigns.html", {"form": form, "items": items}, status=status
@@ -399,13 +404,13 @@ def campaigns(request):
 def campaign(request, campaign_id):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     if request.method == "POST" and request.POST.get("end"):
-        services.end_campaign(campaign=campaign)
+        actions.end_campaign(campaign=campaign)
         messages.info(request, _("The campaign has ended."))
         return redirect("volunteers:campaign", campaign_id=campaign.pk)
     return render(
         request,
         "volunteers/campaign.html",
-        {"campaign": campaign, "progress": services.campaign_progress(campaign)},
+        {"campaign": campaign, "progress": actions.campaign_progress(campaign)},
     )
 
 
@@ -426,7 +431,7 @@ def referrals(request):
         .order_by("status_changed_at")
     )
     if request.method == "POST":
-        from hosts.workflow import refer_home
+        from hosts.actions import refer_home
 
         form = ReferForm(request.POST)
         home = Home.objects.filter(
@@ -466,7 +471,7 @@ def _int_or_none(value) -> int | None:
 @require_http_methods(["GET", "POST"])
 def duplicates(request, home_id):
     home = get_object_or_404(Home.objects.select_related("host"), pk=home_id)
-    others = list(services.possible_duplicates(home))
+    others = list(actions.possible_duplicates(home))
     for candidate in [home, *others]:
         log_access(
             user=request.user, action=AccessLog.Action.VIEW, obj=candidate.host, where="duplicates"
@@ -479,7 +484,7 @@ def duplicates(request, home_id):
         keep = form.cleaned_data["keep"]
         try:
             for duplicate in candidates.exclude(pk=keep.pk):
-                services.merge_duplicate(keep=keep, duplicate=duplicate, user=request.user)
+                actions.merge_duplicate(keep=keep, duplicate=duplicate, user=request.user)
         except TransitionNotAllowed as exc:
             messages.error(request, exc.message)
         else:
@@ -497,7 +502,7 @@ def duplicates(request, home_id):
 def complete_follow_up(request, follow_up_id):
     follow_up = get_object_or_404(FollowUp.objects.visible_to(request.user), pk=follow_up_id)
     try:
-        services.complete_follow_up(
+        actions.complete_follow_up(
             follow_up=follow_up, user=request.user, note=request.POST.get("note", "")[:2000]
         )
     except TransitionNotAllowed as exc:

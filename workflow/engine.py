@@ -18,18 +18,24 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.scoping import role_names
 
+from .errors import Conflict, DomainError, Invalid, NotAllowed, TransitionNotAllowed
 from .models import ActorKind
+
+__all__ = [
+    "HOST",
+    "SYSTEM",
+    "Conflict",
+    "DomainError",
+    "Invalid",
+    "NotAllowed",
+    "Transition",
+    "TransitionNotAllowed",
+    "Workflow",
+    "roles_of",
+]
 
 HOST = "host"  # the host, through self-service (no account)
 SYSTEM = "system"  # the portal itself: another service, a task, a command
-
-
-class TransitionNotAllowed(Exception):
-    """A step the workflow does not allow; ``message`` is translated for the person who tried."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,7 @@ class Workflow:
         changes: dict[str, Any] | None = None,
         log_fields: dict[str, Any] | None = None,
     ):
-        """Take step ``name`` on ``obj`` or raise ``TransitionNotAllowed``; returns the log row.
+        """Take step ``name`` on ``obj`` or raise a ``DomainError``; returns the log row.
 
         The row is locked (``SELECT … FOR UPDATE``) for the length of the transaction, so of two
         people acting on the same object at once the second waits and then sees the first one's
@@ -138,20 +144,20 @@ class Workflow:
         """
         spec = self.transitions.get(name)
         if spec is None:
-            raise TransitionNotAllowed(_("There is no such step."))
+            raise Invalid(_("There is no such step."))
         reason = (reason or "").strip()
         with transaction.atomic():
             locked = type(obj).objects.select_for_update().get(pk=obj.pk)
             current = getattr(locked, self.status_field)
             if current not in spec.sources:
-                raise TransitionNotAllowed(
+                raise Conflict(
                     _("“%(step)s” is not possible at the stage “%(stage)s”.")
                     % {"step": spec.label, "stage": self.label_of(current)}
                 )
             if not spec.roles & roles_of(user=user, actor_kind=actor_kind):
-                raise TransitionNotAllowed(_("You are not allowed to take this step."))
+                raise NotAllowed(_("You are not allowed to take this step."))
             if spec.reason_required and not reason:
-                raise TransitionNotAllowed(_("Please give a reason for this step."))
+                raise Invalid(_("Please give a reason for this step."))
             update_fields = [self.status_field]
             for field_name, value in (changes or {}).items():
                 setattr(locked, field_name, value)
@@ -159,7 +165,7 @@ class Workflow:
             if spec.guard is not None:
                 problem = spec.guard(locked)
                 if problem:
-                    raise TransitionNotAllowed(problem)
+                    raise Conflict(problem)
             target = spec.target or self.resolve_target(locked, spec)
             setattr(locked, self.status_field, target)
             if self.changed_field:

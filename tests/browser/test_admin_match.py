@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from hosts.models import Home
+from matching.actions import propose_match
 from matching.models import Match
-from matching.services import propose_match
 from tests.factories import NewcomerCaseFactory, referred_home, staff_user
 
 pytestmark = [

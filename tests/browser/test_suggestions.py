@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from matching.models import Match
-from newcomers.workflow import set_preferred_areas
+from newcomers.actions import set_preferred_areas
 from tests.factories import NewcomerCaseFactory, open_home, staff_user
 
 pytestmark = [

@@ -17,8 +17,8 @@ from django.test import Client
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from hosts.actions import self_service_url
 from hosts.models import Home
-from hosts.services import self_service_url
 from tests.factories import HomeFactory, registration_post_data
 
 # A cache of the test's own: the examples clear it, and must not clear other workers' counters.

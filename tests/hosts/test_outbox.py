@@ -11,8 +11,8 @@ from django.test import override_settings
 
 from hosts.models import Host
 from matching_portal.celery import app as celery_app
+from notifications.actions import send_pending_emails
 from notifications.models import OutboundEmail
-from notifications.services import send_pending_emails
 
 pytestmark = pytest.mark.django_db
 

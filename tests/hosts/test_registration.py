@@ -14,8 +14,8 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
+from hosts.actions import make_link_token
 from hosts.models import Home, HomeTransition, Host
-from hosts.services import make_link_token
 from notifications.models import OutboundEmail
 from tests.conftest import link_in
 from tests.factories import HostFactory, registration_post_data

@@ -6,9 +6,8 @@ import re
 import pytest
 from django.core import mail
 
+from hosts.actions import host_step, send_self_service_link, transition_home
 from hosts.models import ErasureRecord, Home, HomeTransition, Host
-from hosts.services import host_step, send_self_service_link
-from hosts.workflow import transition_home
 from notifications.models import OutboundEmail
 from tests.conftest import link_in
 from tests.factories import HomeFactory, registration_post_data

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from housing.models import Allotment, Contract, QuotaAgreement, Unit, Vacancy
-from matching.services import approve_match, propose_match, record_move_in
+from matching.actions import approve_match, propose_match, record_move_in
 from tests.factories import (
     AllotmentFactory,
     NewcomerCaseFactory,

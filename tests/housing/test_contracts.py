@@ -11,9 +11,9 @@ from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from housing.actions import record_employment_service_registration
 from housing.models import Contract, ContractTransition, Vacancy
-from housing.services import record_employment_service_registration
-from matching.services import approve_match, propose_match, record_move_in
+from matching.actions import approve_match, propose_match, record_move_in
 from notifications.models import OutboundEmail
 from tests.conftest import require
 from tests.factories import (

@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone, translation
 
 from hosts.models import Home
+from housing.actions import decline_offer, record_vacancy
 from housing.models import QuotaAgreement, Vacancy
-from housing.services import decline_offer, record_vacancy
 from tests.factories import UnitFactory, record_vacancies, staff_user
 from workflow.engine import TransitionNotAllowed
 

@@ -10,8 +10,8 @@ import threading
 import pytest
 from django.db import connection
 
+from housing.actions import decline_offer
 from housing.models import QuotaAgreement, Vacancy
-from housing.services import decline_offer
 from tests.conftest import require
 from tests.factories import UnitFactory, record_vacancies, staff_user
 

@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from matching.actions import propose_match, reject_match
 from matching.models import Match
-from matching.services import propose_match, reject_match
 from tests.factories import MatchReasonFactory, NewcomerCaseFactory, referred_home
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import translation
 
-from matching.models import Match, MatchTransition
-from matching.services import (
+from matching.actions import (
     approve_match,
     cancel_match,
     end_match,
@@ -18,6 +17,7 @@ from matching.services import (
     record_move_in,
     reject_match,
 )
+from matching.models import Match, MatchTransition
 from tests.factories import MatchReasonFactory, NewcomerCaseFactory, referred_home
 from workflow.engine import TransitionNotAllowed
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
+from hosts.actions import refer_home
 from hosts.models import Home
-from hosts.workflow import refer_home
 from matching.models import Place
 from matching.places import haversine_km, place_key, resolve_place
 from newcomers.models import NewcomerCase

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from hosts.models import Home, HomeTransition
+from matching.actions import propose_match
 from matching.models import Match, MatchingWeights, MatchTransition
-from matching.services import propose_match
 from matching.suggestions import INFEASIBLE, best_plan, fit_matrix, open_cases, suggest_homes
 from newcomers.models import CaseTransition, NewcomerCase
 from tests.factories import NewcomerCaseFactory, open_home

@@ -12,8 +12,8 @@ from django.db import connection
 from django.utils import translation
 
 from hosts.models import Home, HomeTransition
+from matching.actions import approve_match, propose_match
 from matching.models import Match, MatchTransition
-from matching.services import approve_match, propose_match
 from newcomers.models import NewcomerCase
 from tests.conftest import require
 from tests.factories import NewcomerCaseFactory, referred_home

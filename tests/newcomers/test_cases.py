@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from matching.actions import propose_match
 from matching.models import Match
-from matching.services import propose_match
+from newcomers.actions import open_case
 from newcomers.models import CaseTransition, NewcomerCase
-from newcomers.workflow import open_case
 from tests.factories import HostFactory, NewcomerCaseFactory, referred_home
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from hosts.models import ErasureRecord, Home, Host
 from newcomers.models import CaseTransition, NewcomerCase
-from privacy import services
+from privacy import actions
 from privacy.models import RetentionRun
 from reports import metrics
 from tests.factories import (
@@ -114,7 +114,7 @@ def people(organisations, now):
 
 
 def run(now, days):
-    return services.apply_retention(now=now + timedelta(days=days))
+    return actions.apply_retention(now=now + timedelta(days=days))
 
 
 def erased(home) -> bool:
@@ -231,7 +231,7 @@ def test_the_reports_keep_their_figures(organisations, settings, tmp_path):
         return {key: value for key, value in found.items() if key != "partnership"}
 
     before = figures()
-    counts = services.apply_retention(now=timezone.now() + timedelta(days=3 * 365))
+    counts = actions.apply_retention(now=timezone.now() + timedelta(days=3 * 365))
     assert counts["hosts"] == 3 and counts["call_notes"] == 3 and counts["visit_reports"] >= 1
     assert counts["closed_cases"] == 1
 

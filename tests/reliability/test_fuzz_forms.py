@@ -31,8 +31,8 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from accounts import roles
+from hosts.actions import self_service_url
 from hosts.models import Home, HomeTransition, Host
-from hosts.services import self_service_url
 from housing.models import Vacancy
 from matching.models import Match, MatchTransition, Place
 from newcomers.models import CaseTransition, NewcomerCase
@@ -300,7 +300,7 @@ def quick_pages(monkeypatch):
     """Thousands of requests: skip the test client's record of every template rendered, and the
     log line of every expected 4xx."""
     monkeypatch.setattr(Template, "_render", lambda self, context: self.nodelist.render(context))
-    for name in ["django.request", "django.security", "axes", "hosts.services"]:
+    for name in ["django.request", "django.security", "axes", "hosts.actions"]:
         logger = logging.getLogger(name)
         monkeypatch.setattr(logger, "disabled", True)
 

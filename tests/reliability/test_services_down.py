@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from hosts.models import Home, Host
 from matching_portal.celery import app as celery_app
+from notifications.actions import send_pending_emails
 from notifications.models import OutboundEmail
-from notifications.services import send_pending_emails
 from privacy.models import SecurityEvent
 from reports.models import ReportRun
 from tests.factories import (

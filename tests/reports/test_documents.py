@@ -22,8 +22,8 @@ from hosts.models import Home, HomeTransition, Host
 from matching.models import Match, MatchTransition
 from newcomers.models import NewcomerCase
 from reports import documents, metrics
+from reports.actions import produce_report
 from reports.models import Metric, ReportRun
-from reports.services import produce_report
 from tests.conftest import require
 from tests.factories import (
     HomeFactory,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from matching_portal.celery import app as celery_app
 from notifications.models import OutboundEmail
-from reports import services, tasks
+from reports import actions, tasks
 from reports.models import ReportDownload, ReportRun
 from tests.factories import PartnershipFactory, home_with_history, staff_user
 
@@ -194,7 +194,7 @@ def test_producing_a_run_that_is_done_changes_nothing(
     partnership, managers, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        run = services.request_report(
+        run = actions.request_report(
             partnership=partnership, user=None, kind="year_end", language="en"
         )
     run.refresh_from_db()
@@ -205,7 +205,7 @@ def test_producing_a_run_that_is_done_changes_nothing(
     assert emails == 3  # the three parties' managers
 
     with django_capture_on_commit_callbacks(execute=True):
-        again = services.produce_report(run_id=run.pk)
+        again = actions.produce_report(run_id=run.pk)
         tasks.produce_report_task.delay(run.pk)
 
     assert again.pk == run.pk
@@ -257,12 +257,12 @@ def test_the_year_end_report_comes_by_itself_once(
     # Not on the last day of the period, nor before.
     for today in (period_end - timedelta(days=30), period_end):
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.produce_due_year_end_reports(today=today) == []
+            assert actions.produce_due_year_end_reports(today=today) == []
     assert not ReportRun.objects.exists()
     assert not mail.outbox
 
     with django_capture_on_commit_callbacks(execute=True):
-        runs = services.produce_due_year_end_reports(today=period_end + timedelta(days=1))
+        runs = actions.produce_due_year_end_reports(today=period_end + timedelta(days=1))
 
     assert len(runs) == 1
     run = ReportRun.objects.get()
@@ -292,7 +292,7 @@ def test_the_year_end_report_comes_by_itself_once(
     for days in (1, 2, 40):
         with django_capture_on_commit_callbacks(execute=True):
             assert (
-                services.produce_due_year_end_reports(today=period_end + timedelta(days=days)) == []
+                actions.produce_due_year_end_reports(today=period_end + timedelta(days=days)) == []
             )
     assert ReportRun.objects.count() == 1
     assert not mail.outbox
@@ -309,7 +309,7 @@ def test_the_schedule_queues_again_a_run_the_broker_never_got(
     )
     fresh = ReportRun.objects.create(partnership=partnership, as_of=timezone.localdate())
     with django_capture_on_commit_callbacks(execute=True):
-        services.produce_due_year_end_reports(today=partnership.period_end)
+        actions.produce_due_year_end_reports(today=partnership.period_end)
     stale.refresh_from_db()
     fresh.refresh_from_db()
     assert stale.status == ReportRun.Status.DONE
@@ -333,7 +333,7 @@ def test_a_manager_asking_for_the_year_end_report_again_reruns_the_same_one(
     client, ended, managers, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.produce_due_year_end_reports()
+        actions.produce_due_year_end_reports()
     first = ReportRun.objects.get()
     assert (first.kind, first.as_of, first.status) == ("year_end", ended.period_end, "done")
     request_on_the_page(

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import roles
-from hosts.services import make_link_token, self_service_url
+from hosts.actions import make_link_token, self_service_url
 from privacy.models import AccessLog, DataRequest
 from tests.factories import portal_world, registration_post_data
 from tests.security.test_permission_matrix import INLINE_HANDLER, INLINE_SCRIPT, url_patterns

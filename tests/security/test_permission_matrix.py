@@ -25,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
-from hosts.services import make_link_token, self_service_url
+from hosts.actions import make_link_token, self_service_url
 from tests.factories import portal_world
 from tests.security import permission_matrix as matrix
 

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from hosts.actions import transition_home
 from hosts.models import Home
-from hosts.workflow import transition_home
 from tests.factories import HomeFactory, UserFactory, queued_home
-from volunteers import services
+from volunteers import actions
 from volunteers.models import CallAttempt, Campaign, QueueEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
@@ -36,15 +36,15 @@ def coordinator_client(volunteer_coordinator):
 
 
 def next_home(volunteer, now=None) -> Home | None:
-    entry = services.claim_next_host(volunteer=volunteer, now=now)
+    entry = actions.claim_next_host(volunteer=volunteer, now=now)
     return entry.home if entry else None
 
 
 def call(volunteer, outcome, now=None, **kwargs) -> Home:
     """Claim the next host and record ``outcome``; returns the host's home."""
-    entry = services.claim_next_host(volunteer=volunteer, now=now)
+    entry = actions.claim_next_host(volunteer=volunteer, now=now)
     assert entry is not None, "the queue is empty"
-    services.record_call(entry=entry, volunteer=volunteer, outcome=outcome, now=now, **kwargs)
+    actions.record_call(entry=entry, volunteer=volunteer, outcome=outcome, now=now, **kwargs)
     return entry.home
 
 
@@ -71,7 +71,7 @@ def test_a_campaigns_hosts_come_first_oldest_first(coordinator_client, volunteer
     order = []
     while (home := next_home(volunteer)) is not None:
         order.append(home)
-        services.record_call(entry=home.queue_entry, volunteer=volunteer, outcome="interested")
+        actions.record_call(entry=home.queue_entry, volunteer=volunteer, outcome="interested")
     assert order == [december, january, oldest, newest]
 
 
@@ -93,7 +93,7 @@ def test_progress_counts_called_reached_and_remaining(coordinator_client, volunt
     )
     now = timezone.now()
 
-    assert services.campaign_progress(campaign) == {
+    assert actions.campaign_progress(campaign) == {
         "total": 5,
         "called": 0,
         "reached": 0,
@@ -111,7 +111,7 @@ def test_progress_counts_called_reached_and_remaining(coordinator_client, volunt
     later = now + timedelta(hours=3)
     assert call(volunteer, Outcome.WITHDRAWS, now=later) == homes[0]
 
-    progress = services.campaign_progress(campaign)
+    progress = actions.campaign_progress(campaign)
     assert (progress["called"], progress["reached"], progress["remaining"]) == (4, 3, 1)
     assert (progress["called_percent"], progress["reached_percent"]) == (80, 60)
 
@@ -128,9 +128,7 @@ def test_ending_a_campaign_restores_the_normal_order(coordinator_client, volunte
         coordinator_client, registered_from=date_days_ago(31), registered_to=date_days_ago(28)
     )
     assert next_home(volunteer) == in_campaign[0]
-    services.record_call(
-        entry=in_campaign[0].queue_entry, volunteer=volunteer, outcome="interested"
-    )
+    actions.record_call(entry=in_campaign[0].queue_entry, volunteer=volunteer, outcome="interested")
 
     response = coordinator_client.post(f"/volunteer/campaigns/{campaign.pk}/", {"end": "1"})
     assert response.status_code == 302
@@ -141,21 +139,19 @@ def test_ending_a_campaign_restores_the_normal_order(coordinator_client, volunte
 
     # The oldest registration is first again; the campaign's uncalled host waits its turn.
     assert next_home(volunteer) == oldest
-    services.record_call(entry=oldest.queue_entry, volunteer=volunteer, outcome="interested")
+    actions.record_call(entry=oldest.queue_entry, volunteer=volunteer, outcome="interested")
     assert next_home(volunteer) == in_campaign[1]
     assert QueueEntry.objects.get(home=in_campaign[1]).campaign is None
     # Calls after the end no longer count for the campaign.
-    services.record_call(
-        entry=in_campaign[1].queue_entry, volunteer=volunteer, outcome="interested"
-    )
-    assert services.campaign_progress(campaign)["called"] == 1
+    actions.record_call(entry=in_campaign[1].queue_entry, volunteer=volunteer, outcome="interested")
+    assert actions.campaign_progress(campaign)["called"] == 1
 
 
 def test_homes_a_campaign_brought_back_leave_the_queue_when_it_ends(coordinator_client, volunteer):
     """A status campaign also calls hosts who were reached long ago. Once it ends, the ones it
     did not reach do not stay in the queue ahead of new registrations."""
     old_contacted = queued_home(registered_at=days_ago(60))
-    services.record_call(
+    actions.record_call(
         entry=old_contacted.queue_entry, volunteer=volunteer, outcome=Outcome.INTERESTED
     )
     old_contacted.refresh_from_db()
@@ -165,18 +161,18 @@ def test_homes_a_campaign_brought_back_leave_the_queue_when_it_ends(coordinator_
     campaign = start(coordinator_client, registered_from=date_days_ago(61))
     assert set(campaign.homes.all()) == {old_contacted, new}
     assert next_home(volunteer) == old_contacted  # a status call, first in the queue
-    services.hand_back(entry=old_contacted.queue_entry, volunteer=volunteer)
+    actions.hand_back(entry=old_contacted.queue_entry, volunteer=volunteer)
 
     coordinator_client.post(f"/volunteer/campaigns/{campaign.pk}/", {"end": "1"})
     assert next_home(volunteer) == new
-    services.record_call(entry=new.queue_entry, volunteer=volunteer, outcome=Outcome.INTERESTED)
+    actions.record_call(entry=new.queue_entry, volunteer=volunteer, outcome=Outcome.INTERESTED)
     assert next_home(volunteer) is None
 
 
 def test_a_due_callback_still_comes_before_the_campaign(coordinator_client, volunteer):
     now = timezone.now()
     callback = queued_home(registered_at=days_ago(1))
-    services.record_call(
+    actions.record_call(
         entry=callback.queue_entry,
         volunteer=volunteer,
         outcome=Outcome.NOT_NOW,
@@ -188,7 +184,7 @@ def test_a_due_callback_still_comes_before_the_campaign(coordinator_client, volu
     # The callback is in the campaign too, but keeps its time.
     assert callback in campaign.homes.all()
     assert next_home(volunteer) == in_campaign
-    services.record_call(entry=in_campaign.queue_entry, volunteer=volunteer, outcome="interested")
+    actions.record_call(entry=in_campaign.queue_entry, volunteer=volunteer, outcome="interested")
     assert next_home(volunteer) is None
     assert next_home(volunteer, now=now + timedelta(hours=1, minutes=1)) == callback
 
@@ -206,7 +202,7 @@ def test_a_campaign_reaches_confirmed_open_homes_only(coordinator_client):
 def test_a_campaign_can_target_one_stage(coordinator_client, volunteer):
     registered = queued_home(registered_at=days_ago(10))
     unreachable = queued_home(registered_at=days_ago(10))
-    services.record_call(
+    actions.record_call(
         entry=unreachable.queue_entry, volunteer=volunteer, outcome=Outcome.WRONG_NUMBER
     )
     campaign = start(coordinator_client, stage="unreachable")

@@ -10,9 +10,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone, translation
 
-from matching.services import approve_match, propose_match, record_move_in
+from matching.actions import approve_match, propose_match, record_move_in
+from newcomers.actions import record_establishment_outcome
 from newcomers.models import NewcomerCase
-from newcomers.workflow import record_establishment_outcome
 from tests.factories import (
     HostFactory,
     NewcomerCaseFactory,
@@ -20,8 +20,8 @@ from tests.factories import (
     offered_flat,
     referred_home,
 )
+from volunteers.actions import complete_follow_up, due_follow_ups, schedule_follow_ups
 from volunteers.models import FollowUp
-from volunteers.services import complete_follow_up, due_follow_ups, schedule_follow_ups
 from workflow.engine import TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from tests.factories import (
     queued_home,
     visit_booked_home,
 )
-from volunteers import services
+from volunteers import actions
 from volunteers.models import CallAttempt, Campaign, HostNote, QueueEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
@@ -104,21 +104,21 @@ def add_campaigns(coordinator, n):
         # Each campaign reaches the one host registered on its day.
         home = queued_home(registered_at=timezone.now() - timedelta(days=500 + i))
         day = home.created_at.date()
-        services.start_campaign(
+        actions.start_campaign(
             name=f"Kampanj {i}",
             organisation=coordinator.organisation,
             user=coordinator,
             registered_from=day,
             registered_to=day,
         )
-        services.record_call(entry=home.queue_entry, volunteer=volunteer, outcome="interested")
+        actions.record_call(entry=home.queue_entry, volunteer=volunteer, outcome="interested")
 
 
 def add_visited_homes(n):
     volunteers = [UserFactory(roles=["volunteer"]) for _ in range(2)]
     for i in range(n):
         visit = visit_booked_home(volunteers)
-        services.report_visit(
+        actions.report_visit(
             visit=visit,
             user=volunteers[0],
             verdict="suitable",
@@ -141,7 +141,7 @@ def test_the_call_page_does_not_query_per_call_note_or_duplicate(volunteer):
     add_calls_and_notes(home, 1)
     client = logged_in(volunteer)
     client.post("/volunteer/queue/next/")
-    assert services.held_entry(volunteer=volunteer).home == home
+    assert actions.held_entry(volunteer=volunteer).home == home
 
     def more():
         add_calls_and_notes(home, 8)
@@ -195,17 +195,17 @@ def pages(volunteer, coordinator):
     """(user, url) of every page, with data on it."""
     held = queued_home(host__name="Hilma Held")
     visit = visit_booked_home([volunteer])
-    campaign = services.start_campaign(
+    campaign = actions.start_campaign(
         name="Vår", organisation=coordinator.organisation, user=coordinator
     )
     add_visited_homes(1)
     add_applications(1)
     queued_home(host=HostFactory(phone=held.host.phone))
     QueueEntry.objects.filter(home=held).update(registered_at=held.created_at - timedelta(days=9))
-    services.claim_next_host(volunteer=volunteer)
-    assert services.held_entry(volunteer=volunteer).home == held
+    actions.claim_next_host(volunteer=volunteer)
+    assert actions.held_entry(volunteer=volunteer).home == held
     contacted = visit_booked_home([volunteer]).home
-    services.cancel_visit(visit=contacted.visits.get(), user=volunteer, reason="Sjuk")
+    actions.cancel_visit(visit=contacted.visits.get(), user=volunteer, reason="Sjuk")
     assert Home.objects.get(pk=contacted.pk).status == Home.Status.CONTACTED
     return [
         (None, "/volunteer/join/"),

@@ -11,11 +11,11 @@ from django.test import Client
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from hosts.actions import host_step
 from hosts.models import Home, HomeTransition
-from hosts.services import host_step
 from tests.conftest import link_in
 from tests.factories import HomeFactory, HostFactory, UserFactory, queued_home
-from volunteers import services
+from volunteers import actions
 from volunteers.models import CallAttempt, HostNote, QueueEntry
 from workflow.engine import TransitionNotAllowed
 
@@ -35,7 +35,7 @@ def days_ago(n: float):
 
 
 def claimed_home(volunteer, now=None) -> Home | None:
-    entry = services.claim_next_host(volunteer=volunteer, now=now)
+    entry = actions.claim_next_host(volunteer=volunteer, now=now)
     return entry.home if entry else None
 
 
@@ -43,9 +43,9 @@ def drain(volunteer, now=None) -> list[Home]:
     """Every host the queue offers, in order; each call is recorded as reached, so the host
     leaves the queue."""
     homes = []
-    while (entry := services.claim_next_host(volunteer=volunteer, now=now)) is not None:
+    while (entry := actions.claim_next_host(volunteer=volunteer, now=now)) is not None:
         homes.append(entry.home)
-        services.record_call(entry=entry, volunteer=volunteer, outcome=Outcome.INTERESTED, now=now)
+        actions.record_call(entry=entry, volunteer=volunteer, outcome=Outcome.INTERESTED, now=now)
     return homes
 
 
@@ -109,14 +109,14 @@ def test_due_callbacks_come_first_then_the_active_campaign_then_the_oldest(
     callback = queued_home(registered_at=days_ago(1))
 
     # The host of ``callback`` asked to be called back in an hour.
-    services.record_call(
+    actions.record_call(
         entry=callback.queue_entry,
         volunteer=volunteer,
         outcome=Outcome.NOT_NOW,
         callback_at=now + timedelta(hours=1),
         now=now,
     )
-    services.start_campaign(
+    actions.start_campaign(
         name="Hösten",
         organisation=volunteer_coordinator.organisation,
         user=volunteer_coordinator,
@@ -137,8 +137,8 @@ def test_due_callbacks_come_first_then_the_active_campaign_then_the_oldest(
 def test_a_callback_is_not_offered_before_its_time(volunteer, other_volunteer):
     home = queued_home()
     now = timezone.now()
-    entry = services.claim_next_host(volunteer=volunteer, now=now)
-    services.record_call(
+    entry = actions.claim_next_host(volunteer=volunteer, now=now)
+    actions.record_call(
         entry=entry,
         volunteer=volunteer,
         outcome=Outcome.NOT_NOW,
@@ -156,7 +156,7 @@ def test_paused_and_withdrawn_homes_are_not_offered(volunteer, step):
     host_step(home=home, name=step)
 
     assert claimed_home(volunteer) == newer
-    services.record_call(entry=newer.queue_entry, volunteer=volunteer, outcome=Outcome.INTERESTED)
+    actions.record_call(entry=newer.queue_entry, volunteer=volunteer, outcome=Outcome.INTERESTED)
     assert claimed_home(volunteer) is None
     if step == "pause":
         # Resumed by the host: back in the queue.
@@ -192,17 +192,17 @@ def test_a_volunteer_who_holds_a_host_gets_the_same_host_again(logged_in, volunt
 
 def test_an_expired_lease_returns_the_host_to_the_queue(volunteer, other_volunteer):
     home = queued_home()
-    entry = services.claim_next_host(volunteer=volunteer)
+    entry = actions.claim_next_host(volunteer=volunteer)
     assert claimed_home(other_volunteer) is None
 
     # Time travel: the volunteer went for coffee and the lease ran out.
     later = entry.lease_until + timedelta(seconds=1)
     with mock.patch("django.utils.timezone.now", return_value=later):
-        assert services.held_entry(volunteer=volunteer) is None
+        assert actions.held_entry(volunteer=volunteer) is None
         assert claimed_home(other_volunteer) == home
         # The first volunteer's outcome no longer counts: the host is someone else's now.
         with pytest.raises(TransitionNotAllowed):
-            services.record_call(entry=entry, volunteer=volunteer, outcome=Outcome.NO_ANSWER)
+            actions.record_call(entry=entry, volunteer=volunteer, outcome=Outcome.NO_ANSWER)
     assert not CallAttempt.objects.exists()
 
 
@@ -212,9 +212,7 @@ def test_the_call_page_after_the_lease_was_taken_over_says_so(
     queued_home()
     logged_in.post("/volunteer/queue/next/")
     entry = QueueEntry.objects.get(claimed_by=volunteer)
-    services.claim_next_host(
-        volunteer=other_volunteer, now=entry.lease_until + timedelta(seconds=1)
-    )
+    actions.claim_next_host(volunteer=other_volunteer, now=entry.lease_until + timedelta(seconds=1))
 
     response = logged_in.post(
         f"/volunteer/queue/{entry.pk}/outcome/", {"outcome": "no_answer"}, follow=True
@@ -248,7 +246,7 @@ def test_handing_back_puts_the_host_in_the_queue_with_a_note(logged_in, voluntee
 def test_logging_out_releases_the_held_host(logged_in, volunteer, other_volunteer):
     home = queued_home()
     logged_in.post("/volunteer/queue/next/")
-    assert services.held_entry(volunteer=volunteer).home == home
+    assert actions.held_entry(volunteer=volunteer).home == home
 
     response = logged_in.post("/accounts/logout/")
     assert response.status_code == 302
@@ -265,7 +263,7 @@ def record(client, entry, **data):
 
 def claim(client, volunteer) -> QueueEntry:
     client.post("/volunteer/queue/next/")
-    return services.held_entry(volunteer=volunteer)
+    return actions.held_entry(volunteer=volunteer)
 
 
 def test_interested_moves_the_home_on_and_leads_to_booking_a_visit(logged_in, volunteer):
@@ -288,7 +286,7 @@ def test_interested_moves_the_home_on_and_leads_to_booking_a_visit(logged_in, vo
     )
     assert HomeTransition.objects.filter(home=home, to_state="contacted").exists()
     assert logged_in.get(response.url).status_code == 200
-    assert services.claim_next_host(volunteer=volunteer) is None
+    assert actions.claim_next_host(volunteer=volunteer) is None
 
 
 def test_not_now_needs_a_time_in_the_future(logged_in, volunteer):
@@ -304,7 +302,7 @@ def test_not_now_needs_a_time_in_the_future(logged_in, volunteer):
     assert "Choose a time in the future to call back." in in_the_past.content.decode()
     assert not CallAttempt.objects.exists()
     # The volunteer still holds the host and can correct the answer.
-    assert services.held_entry(volunteer=volunteer) == entry
+    assert actions.held_entry(volunteer=volunteer) == entry
 
 
 def test_not_now_calls_the_host_back_at_the_chosen_time(logged_in, volunteer, other_volunteer):
@@ -341,28 +339,28 @@ def test_no_answer_tries_again_after_hours_then_days_then_gives_up_and_e_mails_t
     now = timezone.now()
     waits = []
     for _ in range(4):
-        entry = services.claim_next_host(volunteer=volunteer, now=now)
+        entry = actions.claim_next_host(volunteer=volunteer, now=now)
         assert entry is not None and entry.home == home
-        services.record_call(entry=entry, volunteer=volunteer, outcome=Outcome.NO_ANSWER, now=now)
+        actions.record_call(entry=entry, volunteer=volunteer, outcome=Outcome.NO_ANSWER, now=now)
         entry.refresh_from_db()
         waits.append(entry.next_call_at - now)
         assert entry.needs_call and entry.unanswered == len(waits)
         # Not offered before its time.
-        assert services.claim_next_host(volunteer=volunteer, now=now) is None
+        assert actions.claim_next_host(volunteer=volunteer, now=now) is None
         now = entry.next_call_at + timedelta(seconds=1)
     assert waits == [timedelta(hours=2), timedelta(hours=6), timedelta(days=1), timedelta(days=2)]
     assert mail.outbox == []
 
     # The fifth unanswered call (the organisation's default) gives up.
-    entry = services.claim_next_host(volunteer=volunteer, now=now)
+    entry = actions.claim_next_host(volunteer=volunteer, now=now)
     with django_capture_on_commit_callbacks(execute=True):
-        services.record_call(entry=entry, volunteer=volunteer, outcome=Outcome.NO_ANSWER, now=now)
+        actions.record_call(entry=entry, volunteer=volunteer, outcome=Outcome.NO_ANSWER, now=now)
     home.refresh_from_db()
     entry.refresh_from_db()
     assert home.status == Home.Status.UNREACHABLE
     assert not entry.needs_call
     assert CallAttempt.objects.filter(home=home, outcome="no_answer").count() == 5
-    assert services.claim_next_host(volunteer=volunteer, now=now + timedelta(days=30)) is None
+    assert actions.claim_next_host(volunteer=volunteer, now=now + timedelta(days=30)) is None
 
     # The host gets an e-mail, in English, with a link to say they are still interested.
     assert [m.to for m in mail.outbox] == [["quiet@example.org"]]
@@ -385,8 +383,8 @@ def test_the_organisation_chooses_after_how_many_unanswered_calls_a_host_is_unre
     home = queued_home()
     now = timezone.now()
     for _ in range(2):
-        entry = services.claim_next_host(volunteer=volunteer, now=now)
-        services.record_call(entry=entry, volunteer=volunteer, outcome=Outcome.NO_ANSWER, now=now)
+        entry = actions.claim_next_host(volunteer=volunteer, now=now)
+        actions.record_call(entry=entry, volunteer=volunteer, outcome=Outcome.NO_ANSWER, now=now)
         now += timedelta(hours=3)
     home.refresh_from_db()
     assert home.status == Home.Status.UNREACHABLE
@@ -396,11 +394,11 @@ def test_an_answered_call_starts_the_unanswered_count_again(volunteer):
     queued_home()
     now = timezone.now()
     for outcome in [Outcome.NO_ANSWER, Outcome.NO_ANSWER]:
-        entry = services.claim_next_host(volunteer=volunteer, now=now)
-        services.record_call(entry=entry, volunteer=volunteer, outcome=outcome, now=now)
+        entry = actions.claim_next_host(volunteer=volunteer, now=now)
+        actions.record_call(entry=entry, volunteer=volunteer, outcome=outcome, now=now)
         now += timedelta(days=1)
-    entry = services.claim_next_host(volunteer=volunteer, now=now)
-    services.record_call(
+    entry = actions.claim_next_host(volunteer=volunteer, now=now)
+    actions.record_call(
         entry=entry,
         volunteer=volunteer,
         outcome=Outcome.NOT_NOW,
@@ -410,8 +408,8 @@ def test_an_answered_call_starts_the_unanswered_count_again(volunteer):
     entry.refresh_from_db()
     assert entry.unanswered == 0
     now += timedelta(hours=2)
-    entry = services.claim_next_host(volunteer=volunteer, now=now)
-    services.record_call(entry=entry, volunteer=volunteer, outcome=Outcome.NO_ANSWER, now=now)
+    entry = actions.claim_next_host(volunteer=volunteer, now=now)
+    actions.record_call(entry=entry, volunteer=volunteer, outcome=Outcome.NO_ANSWER, now=now)
     entry.refresh_from_db()
     assert entry.next_call_at - now == timedelta(hours=2)  # the first wait again
 
@@ -430,7 +428,7 @@ def test_a_wrong_number_makes_the_home_unreachable_and_asks_the_host_to_correct_
     assert [m.to for m in mail.outbox] == [["fel@example.org"]]
     assert tr("sv", "We could not reach you about your offer") in mail.outbox[0].subject
     link_in(mail.outbox[0], "/my-offer/open/")
-    assert services.claim_next_host(volunteer=volunteer) is None
+    assert actions.claim_next_host(volunteer=volunteer) is None
 
 
 def test_a_host_who_withdraws_on_the_phone_is_withdrawn(logged_in, volunteer):
@@ -442,7 +440,7 @@ def test_a_host_who_withdraws_on_the_phone_is_withdrawn(logged_in, volunteer):
     assert home.status == Home.Status.WITHDRAWN
     transition = HomeTransition.objects.filter(home=home).latest("created_at")
     assert transition.to_state == "withdrawn" and transition.reason == "Har hittat en hyresgäst"
-    assert services.claim_next_host(volunteer=volunteer) is None
+    assert actions.claim_next_host(volunteer=volunteer) is None
 
 
 def test_an_outcome_must_be_chosen(logged_in, volunteer):
@@ -452,7 +450,7 @@ def test_an_outcome_must_be_chosen(logged_in, volunteer):
     assert response.status_code == 400
     assert not CallAttempt.objects.exists()
     with pytest.raises(TransitionNotAllowed):
-        services.record_call(entry=entry, volunteer=volunteer, outcome="maybe")
+        actions.record_call(entry=entry, volunteer=volunteer, outcome="maybe")
     assert not CallAttempt.objects.exists()
 
 
@@ -526,13 +524,13 @@ def test_a_coordinator_merges_a_registration_made_twice_and_keeps_both_histories
         registered_at=days_ago(1), host=HostFactory(name="Eva Ek", phone=keep.host.phone)
     )
     # A volunteer already called the duplicate once and wrote a note on it.
-    services.record_call(
+    actions.record_call(
         entry=duplicate.queue_entry,
         volunteer=volunteer,
         outcome=Outcome.NO_ANSWER,
         note="Samtal om dubbletten",
     )
-    services.add_note(home=duplicate, author=volunteer, text="Anteckning om dubbletten")
+    actions.add_note(home=duplicate, author=volunteer, text="Anteckning om dubbletten")
 
     # The coordinator meets the flag on the call page and follows the link to merge.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
@@ -560,7 +558,7 @@ def test_a_coordinator_merges_a_registration_made_twice_and_keeps_both_histories
     assert HomeTransition.objects.filter(home=keep).count() == 1
     # The duplicate leaves the queue and the flag is gone.
     assert not QueueEntry.objects.get(home=duplicate).needs_call
-    assert services.possible_duplicates(keep).count() == 0
+    assert actions.possible_duplicates(keep).count() == 0
     page = client.get("/volunteer/queue/").content.decode()
     assert "Samtal om dubbletten" in page and "Anteckning om dubbletten" in page
     assert "Possible duplicate" not in page
@@ -570,7 +568,7 @@ def test_a_volunteer_cannot_merge(volunteer):
     keep = queued_home()
     duplicate = queued_home(host=HostFactory(phone=keep.host.phone))
     with pytest.raises(TransitionNotAllowed):
-        services.merge_duplicate(keep=keep, duplicate=duplicate, user=volunteer)
+        actions.merge_duplicate(keep=keep, duplicate=duplicate, user=volunteer)
     duplicate.refresh_from_db()
     assert duplicate.duplicate_of is None
 
@@ -583,4 +581,4 @@ def test_a_host_handed_back_goes_to_someone_else_first(logged_in, volunteer):
     logged_in.post(f"/volunteer/queue/{entry.pk}/hand-back/", {"note": ""})
 
     logged_in.post("/volunteer/queue/next/")
-    assert services.held_entry(volunteer=volunteer).home == second
+    assert actions.held_entry(volunteer=volunteer).home == second

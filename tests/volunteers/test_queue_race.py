@@ -13,7 +13,7 @@ from django.db import connection, connections
 
 from tests.conftest import require
 from tests.factories import UserFactory, queued_home
-from volunteers import services
+from volunteers import actions
 from volunteers.models import CallAttempt, QueueEntry
 
 pytestmark = [
@@ -29,11 +29,11 @@ def work_the_queue(volunteer, start: threading.Barrier, claims: list, errors: li
     try:
         start.wait(timeout=30)
         while True:
-            entry = services.claim_next_host(volunteer=volunteer)
+            entry = actions.claim_next_host(volunteer=volunteer)
             if entry is None:
                 return
             claims.append(entry.home_id)
-            services.record_call(entry=entry, volunteer=volunteer, outcome="interested")
+            actions.record_call(entry=entry, volunteer=volunteer, outcome="interested")
     except Exception as exc:  # reported by the test, with the thread's volunteer
         errors.append(f"{volunteer.username}: {type(exc).__name__}: {exc}")
     finally:
@@ -94,7 +94,7 @@ def test_volunteers_holding_hosts_at_once_each_hold_a_different_one():
     def claim_once(volunteer):
         try:
             start.wait(timeout=30)
-            entry = services.claim_next_host(volunteer=volunteer)
+            entry = actions.claim_next_host(volunteer=volunteer)
             got[volunteer.pk] = entry.home_id if entry else None
         except Exception as exc:
             errors.append(f"{type(exc).__name__}: {exc}")

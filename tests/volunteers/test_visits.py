@@ -11,10 +11,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from icalendar import Calendar
 
+from hosts.actions import transition_home
 from hosts.models import Home, HomeTransition
-from hosts.workflow import transition_home
 from tests.factories import UserFactory, queued_home, visit_booked_home
-from volunteers import services
+from volunteers import actions
 from volunteers.models import HomeVisit
 from workflow.engine import TransitionNotAllowed
 
@@ -51,8 +51,8 @@ def event_of(message):
 def contacted_home(volunteer):
     """A host who said yes on the phone to ``volunteer``: the next step is a visit."""
     home = queued_home(host__name="Hedda Holm", host__email="hedda@example.org")
-    entry = services.claim_next_host(volunteer=volunteer)
-    services.record_call(entry=entry, volunteer=volunteer, outcome="interested")
+    entry = actions.claim_next_host(volunteer=volunteer)
+    actions.record_call(entry=entry, volunteer=volunteer, outcome="interested")
     home.refresh_from_db()
     assert home.status == Home.Status.CONTACTED
     return home
@@ -172,7 +172,7 @@ def test_a_visit_cannot_be_booked_before_the_host_was_reached(
 def test_a_visit_takes_one_or_two_volunteers(volunteer, contacted_home):
     two_more = [UserFactory(roles=["volunteer"]) for _ in range(2)]
     with pytest.raises(TransitionNotAllowed):
-        services.book_visit(
+        actions.book_visit(
             home=contacted_home,
             starts_at=next_week_at_five(),
             volunteers=[volunteer, *two_more],
@@ -259,19 +259,19 @@ def test_a_visit_is_reported_once(volunteer, other_volunteer):
     assert visit.verdict == "suitable" and visit.reported_by == volunteer
     assert visit.home.status == Home.Status.VISITED
     with pytest.raises(TransitionNotAllowed):
-        services.report_visit(
+        actions.report_visit(
             visit=visit, user=other_volunteer, verdict="suitable", checklist=CHECKLIST
         )
 
 
 def test_a_cancelled_visit_can_be_booked_again(volunteer):
     visit = visit_booked_home([volunteer])
-    services.cancel_visit(visit=visit, user=volunteer, reason="Värden är sjuk")
+    actions.cancel_visit(visit=visit, user=volunteer, reason="Värden är sjuk")
     visit.home.refresh_from_db()
     assert visit.home.status == Home.Status.CONTACTED
     with pytest.raises(TransitionNotAllowed):
-        services.report_visit(visit=visit, user=volunteer, verdict="suitable", checklist={})
-    again = services.book_visit(
+        actions.report_visit(visit=visit, user=volunteer, verdict="suitable", checklist={})
+    again = actions.book_visit(
         home=visit.home, starts_at=next_week_at_five(), volunteers=[volunteer], user=volunteer
     )
     assert again.status == HomeVisit.Status.BOOKED
@@ -282,7 +282,7 @@ def test_a_cancelled_visit_can_be_booked_again(volunteer):
 
 def visited_home(volunteer, **kwargs) -> Home:
     visit = visit_booked_home([volunteer], **kwargs)
-    services.report_visit(
+    actions.report_visit(
         visit=visit, user=volunteer, verdict="suitable", checklist=CHECKLIST, report="Fint rum."
     )
     visit.home.refresh_from_db()

@@ -13,7 +13,7 @@ from accounts.roles import ROLE_LABELS
 from hosts.models import Home, HomeTransition
 from hosts.workflow import HOME_WORKFLOW
 from matching.models import Match
-from matching.services import MATCH_WORKFLOW
+from matching.workflow import MATCH_WORKFLOW
 from newcomers.models import NewcomerCase
 from newcomers.workflow import CASE_WORKFLOW
 from tests.factories import HomeFactory, NewcomerCaseFactory, OrganisationFactory, staff_user

@@ -13,17 +13,12 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from hosts.actions import erase_host, refer_home, transition_home
 from hosts.models import Home, HomeTransition
-from hosts.services import erase_host
-from hosts.workflow import HOME_WORKFLOW, refer_home, transition_home
+from hosts.workflow import HOME_WORKFLOW
+from matching.actions import approve_match, end_match, propose_match, record_move_in
 from matching.models import MatchTransition
-from matching.services import (
-    MATCH_WORKFLOW,
-    approve_match,
-    end_match,
-    propose_match,
-    record_move_in,
-)
+from matching.workflow import MATCH_WORKFLOW
 from newcomers.models import CaseTransition
 from newcomers.workflow import CASE_WORKFLOW
 from notifications.models import OutboundEmail

@@ -28,9 +28,8 @@ from django.utils.translation import gettext as _
 
 from accounts import demo_work, roles
 from accounts.models import Organisation, User
+from hosts.actions import host_step, transition_home
 from hosts.models import Home, HomeTransition, Host
-from hosts.services import host_step
-from hosts.workflow import transition_home
 
 DEMO_PASSWORD = "demo-losenord-2026"  # noqa: S105 - a published demo password, never a real one
 RANDOM_SEED = 2026
@@ -418,8 +417,8 @@ def seed_housing_company(ctx: SeedContext) -> None:
     every 5th vacancy goes to the municipality's integration unit (a dozen vacancies recorded
     through the quota, so two flats are offered), 100 households whose establishment period has
     ended (63 in work), and the year's partnership of the three parties with a few targets."""
+    from housing.actions import record_vacancy
     from housing.models import Allotment, QuotaAgreement, Unit, Vacancy
-    from housing.services import record_vacancy
     from reports.models import Metric, Partnership, Target
 
     rng = random.Random(HOUSING_SEED)
@@ -516,8 +515,8 @@ def _plus_two_years(day: date) -> date:
 def _seed_establishment_outcomes(ctx: SeedContext, partner: Organisation) -> None:
     """100 households assigned four to three years ago, whose two-year establishment period has
     ended: the cases are closed, and their outcomes are recorded through the workflow."""
+    from newcomers.actions import record_establishment_outcome
     from newcomers.models import CaseTransition, NewcomerCase
-    from newcomers.workflow import record_establishment_outcome
 
     rng = random.Random(HOUSING_SEED + 2)
     plan = [outcome for outcome, count in OUTCOMES for _ in range(count)]

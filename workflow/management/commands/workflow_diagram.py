@@ -6,13 +6,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from hosts.workflow import HOME_WORKFLOW
-from matching.services import MATCH_WORKFLOW
+from matching.workflow import MATCH_WORKFLOW
 from newcomers.workflow import CASE_WORKFLOW
 
 HEADER = """# Workflows
 
 Drawn by `python manage.py workflow_diagram` from the transition tables in `hosts/workflow.py`,
-`newcomers/workflow.py` and `matching/services.py`; do not edit by hand. Each arrow is
+`newcomers/workflow.py` and `matching/actions.py`; do not edit by hand. Each arrow is
 `step [roles allowed]`; `(reason)` means the step requires a reason; `host` is the host through
 self-service and `system` is the portal itself (a step another step makes, e.g. approving a match
 moves the home and the case). A paused home resumes at the stage it was paused from.

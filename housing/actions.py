@@ -11,34 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.access import has_role
 from accounts.models import User
+from hosts.actions import transition_home
 from hosts.models import Home
-from hosts.workflow import HOME_WORKFLOW, transition_home
+from hosts.workflow import HOME_WORKFLOW
 from matching.places import resolve_place
-from notifications.services import queue_email
-from workflow.engine import SYSTEM, Transition, TransitionNotAllowed, Workflow
+from notifications.actions import queue_email
+from workflow.engine import TransitionNotAllowed
 from workflow.models import ActorKind
 
-from .models import Contract, ContractTransition, QuotaAgreement, Unit, Vacancy
-
-CONTRACT_WORKFLOW = Workflow(
-    name="contract",
-    model=Contract,
-    log_model=ContractTransition,
-    log_fk="contract",
-    states=Contract.Kind,
-    initial=Contract.Kind.SUBLET,
-    status_field="kind",
-    transitions=[
-        Transition(
-            "convert",
-            _("Becomes a first-hand contract"),
-            (Contract.Kind.SUBLET,),
-            Contract.Kind.FIRST_HAND,
-            frozenset({SYSTEM}),
-            reason_required=True,
-        )
-    ],
-)
+from .models import Contract, QuotaAgreement, Unit, Vacancy
+from .workflow import CONTRACT_WORKFLOW
 
 
 def _check_staff(user: User | None, company_id: int) -> None:

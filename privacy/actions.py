@@ -72,8 +72,8 @@ def apply_retention(*, now=None) -> dict[str, int]:
     """
     from axes.models import AccessAttempt
 
+    from hosts.actions import erase_host
     from hosts.models import ErasureRecord
-    from hosts.services import erase_host
     from newcomers.models import CaseTransition, NewcomerCase
     from volunteers.models import CallAttempt, HomeVisit, HostNote, VolunteerApplication
 
@@ -172,7 +172,7 @@ def export_person(
     *, email: str = "", phone: str = "", handled_by, note: str = ""
 ) -> dict[str, Any]:
     """One file with all data about the person, and the request recorded."""
-    from hosts.services import export_host_data
+    from hosts.actions import export_host_data
 
     people = find_people(email=email, phone=phone)
     data = {
@@ -220,8 +220,8 @@ def erase_person(*, email: str = "", phone: str = "", handled_by, note: str = ""
     profile (their history keeps its figures); e-mails waiting for them are deleted."""
     from django.contrib.auth.hashers import make_password
 
+    from hosts.actions import erase_host
     from hosts.models import ErasureRecord
-    from hosts.services import erase_host
     from notifications.models import OutboundEmail
     from volunteers.models import VolunteerProfile
 

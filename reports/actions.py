@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.access import has_role
 from accounts.models import User
-from notifications.services import queue_email
+from notifications.actions import queue_email
 from workflow.engine import TransitionNotAllowed
 
 from . import documents, metrics

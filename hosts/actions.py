@@ -11,11 +11,13 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from notifications.actions import queue_email
 from notifications.models import OutboundEmail
-from notifications.services import queue_email
+from workflow.errors import Invalid
+from workflow.models import ActorKind
 
 from .models import ErasureRecord, Home, HomeTransition, Host
-from .workflow import FINAL_STAGES, TRANSITIONS, TransitionNotAllowed, transition_home
+from .workflow import HOME_WORKFLOW, TRANSITIONS, TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +161,7 @@ def register_host(
 
 def confirm_registration(*, host: Host) -> bool:
     """Mark the host's e-mail address as confirmed. Returns False if it already was."""
-    from volunteers.services import enqueue_home
+    from volunteers.actions import enqueue_home
 
     with transaction.atomic():
         updated = Host.objects.filter(pk=host.pk, confirmed_at__isnull=True).update(
@@ -204,7 +206,7 @@ def open_self_service(*, host: Host) -> None:
 
 
 def can_change_offer(home: Home) -> bool:
-    return home.status not in (*FINAL_STAGES, Home.Status.MATCHED, Home.Status.ENDED)
+    return home.status in Home.HOST_CHANGEABLE_STAGES
 
 
 def change_offer(
@@ -226,20 +228,6 @@ def change_offer(
             host.phone = phone
         host.save(update_fields=["name", "phone"])
     return home
-
-
-def host_step(*, home: Home, name: str, reason: str = "") -> HomeTransition:
-    """Pause, resume, re-open or withdraw an offer as the host."""
-    from volunteers.services import enqueue_home
-
-    with transaction.atomic():
-        record = transition_home(
-            home=home, name=name, actor_kind=HomeTransition.ActorKind.HOST, reason=reason
-        )
-        if record.to_state == Home.Status.REGISTERED and home.host.is_confirmed:
-            # Interested again (or resumed before the first call): back in the call queue.
-            enqueue_home(home=home)
-    return record
 
 
 def export_host_data(*, host: Host) -> dict[str, Any]:
@@ -309,7 +297,7 @@ def erase_host(*, host: Host, channel: str = ErasureRecord.Channel.SELF_SERVICE)
             return
         for home in host.homes.all():
             if home.status in TRANSITIONS["withdraw"].sources:
-                host_step(home=home, name="withdraw")
+                withdraw_home(home=home, by_host=True)
             for field_name in FREE_TEXT_OFFER_FIELDS:
                 setattr(home, field_name, "")
             home.save(update_fields=[*FREE_TEXT_OFFER_FIELDS, "updated_at"])
@@ -322,3 +310,164 @@ def erase_host(*, host: Host, channel: str = ErasureRecord.Channel.SELF_SERVICE)
         host.save(update_fields=["name", "email", "phone", "erased_at"])
         ErasureRecord.objects.create(subject_kind="host", channel=channel)
     logger.info("A host's personal data was erased (%s).", channel)
+
+
+# Steps of the home's workflow ------------------------------------------------------------
+
+# The steps a host hears about by e-mail, in their own language. (Move-in is a step of the match:
+# ``matching.actions.record_move_in`` writes to the host.)
+HOST_EMAIL_TEMPLATES = {
+    "refer": "home_referred",
+    "match": "home_matched",
+    "end": "home_ended",
+}
+
+
+def available_transitions(home: Home, *, user=None, actor_kind: str = ActorKind.USER):
+    return HOME_WORKFLOW.available(home, user=user, actor_kind=actor_kind)
+
+
+def lock_home(home: Home) -> Home:
+    """Lock the home's row for the rest of the transaction and return it as it is now.
+
+    Every action that depends on a home's stage locks the home first, then the case, then the
+    match: one order everywhere, so two people acting on the same home wait for each other
+    instead of deadlocking."""
+    return Home.objects.select_for_update(of=("self",)).get(pk=home.pk)
+
+
+def transition_home(
+    *,
+    home: Home,
+    name: str,
+    actor_kind: str = ActorKind.USER,
+    user=None,
+    reason: str = "",
+    changes: dict | None = None,
+) -> HomeTransition:
+    """Move ``home`` one step through the workflow, or raise a ``DomainError``.
+
+    The one place every step of a home passes: the engine applies it under the row lock, then
+    the call queue is brought in line with the new stage and the host hears of the steps they
+    are told about. Other apps' actions call this for the steps their own steps imply (a match
+    approved matches the home)."""
+    from volunteers.actions.queue import sync_queue_entry
+
+    with transaction.atomic():
+        record = HOME_WORKFLOW.apply(
+            home, name, user=user, actor_kind=actor_kind, reason=reason, changes=changes
+        )
+        sync_queue_entry(home=home)
+    template = HOST_EMAIL_TEMPLATES.get(name)
+    if template:
+        notify_host(home=home, template=template)
+    return record
+
+
+def notify_host(*, home: Home, template: str, context: dict | None = None) -> None:
+    """E-mail the host about their offer, in the host's language (queued on commit). The host is
+    read afresh: an object loaded before an erasure must not carry the old address on."""
+    host = Host.objects.filter(pk=home.host_id).first() if home.host_id else None
+    if host is None or not host.email or host.erased_at:
+        return
+    queue_email(
+        to=host.email,
+        template=template,
+        context={"name": host.name, "home": home, **(context or {})},
+        language=host.language,
+    )
+
+
+def _actor(user, by_host: bool) -> dict:
+    if by_host:
+        return {"user": None, "actor_kind": ActorKind.HOST}
+    if user is None:
+        return {"user": None, "actor_kind": ActorKind.SYSTEM}
+    return {"user": user, "actor_kind": ActorKind.USER}
+
+
+def refer_home(*, home: Home, partner, user) -> HomeTransition:
+    """A volunteer coordinator refers a visited home to a partner, whose coordinators then see it."""
+    from matching.places import resolve_place
+
+    place = resolve_place(home.municipality, partner_id=partner.pk) or home.place
+    return transition_home(
+        home=home, name="refer", user=user, changes={"partner": partner, "place": place}
+    )
+
+
+def pause_home(*, home: Home, user=None, by_host: bool = False, reason: str = "") -> HomeTransition:
+    """The host (or a volunteer for them) pauses the offer; it leaves the call queue."""
+    return transition_home(home=home, name="pause", reason=reason, **_actor(user, by_host))
+
+
+def resume_home(
+    *, home: Home, user=None, by_host: bool = False, reason: str = ""
+) -> HomeTransition:
+    """The offer goes on from the stage it was paused at (and back in the queue if that stage
+    still needs the first call)."""
+    return transition_home(home=home, name="resume", reason=reason, **_actor(user, by_host))
+
+
+def reopen_home(
+    *, home: Home, user=None, by_host: bool = False, reason: str = ""
+) -> HomeTransition:
+    """An unreachable host is interested again: registered once more, and back in the call queue
+    (whoever records it: the host through self-service or a coordinator in the admin)."""
+    return transition_home(home=home, name="reopen", reason=reason, **_actor(user, by_host))
+
+
+def mark_home_unreachable(*, home: Home, reason: str, user=None) -> HomeTransition:
+    """The host could not be reached: the home leaves the queue and the host is asked, by
+    e-mail, to get in touch."""
+    record = transition_home(
+        home=home, name="mark_unreachable", reason=reason, **_actor(user, False)
+    )
+    notify_host(
+        home=home,
+        template="home_unreachable",
+        context={"link_url": self_service_url(home.host)} if home.host else {},
+    )
+    return record
+
+
+def withdraw_home(
+    *, home: Home, user=None, by_host: bool = False, reason: str = ""
+) -> HomeTransition:
+    """The offer is withdrawn. A match that is only proposed is cancelled with the reason "the
+    host withdrew" and the partner's coordinators are told; an approved match must be ended by
+    the partner first (the home is then no longer at a stage that can be withdrawn)."""
+    from matching.actions import cancel_proposals_for_withdrawn_home
+
+    with transaction.atomic():
+        locked = lock_home(home)
+        if locked.status in HOME_WORKFLOW["withdraw"].sources:
+            cancel_proposals_for_withdrawn_home(home=locked)
+        return transition_home(home=home, name="withdraw", reason=reason, **_actor(user, by_host))
+
+
+def close_home(*, home: Home, user=None, reason: str) -> HomeTransition:
+    """After a stay has ended, the home leaves the process."""
+    return transition_home(home=home, name="close", reason=reason, **_actor(user, False))
+
+
+def refer_home_again(*, home: Home, user=None, reason: str = "") -> HomeTransition:
+    """After a stay has ended, the home is offered to the same partner again."""
+    return transition_home(home=home, name="refer_again", reason=reason, **_actor(user, False))
+
+
+# What a host may do through self-service, by the name the page uses.
+HOST_STEPS = {
+    "pause": pause_home,
+    "resume": resume_home,
+    "reopen": reopen_home,
+    "withdraw": withdraw_home,
+}
+
+
+def host_step(*, home: Home, name: str, reason: str = "") -> HomeTransition:
+    """Pause, resume, re-open or withdraw an offer as the host, through self-service."""
+    action = HOST_STEPS.get(name)
+    if action is None:
+        raise Invalid(_("There is no such step."))
+    return action(home=home, by_host=True, reason=reason)

@@ -1,0 +1,42 @@
+"""The workflow of a match, declared in one table (see ``workflow.engine``).
+
+proposed → approved → moved_in → ended, or rejected / cancelled. The steps themselves, with their
+side effects on the home and the case, are in ``matching.actions``.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from workflow.engine import Transition, Workflow
+
+from .models import Match, MatchTransition
+
+S = Match.Status
+COORDINATOR = frozenset({roles.PARTNER_COORDINATOR})
+
+MATCH_WORKFLOW = Workflow(
+    name="match",
+    model=Match,
+    log_model=MatchTransition,
+    log_fk="match",
+    states=S,
+    initial=S.PROPOSED,
+    transitions=[
+        Transition("approve", _("Approve"), (S.PROPOSED,), S.APPROVED, COORDINATOR),
+        Transition(
+            "reject", _("Reject"), (S.PROPOSED,), S.REJECTED, COORDINATOR, reason_required=True
+        ),
+        Transition(
+            "cancel",
+            _("Cancel the match"),
+            (S.PROPOSED, S.APPROVED),
+            S.CANCELLED,
+            COORDINATOR,
+            reason_required=True,
+        ),
+        Transition("move_in", _("Record move-in"), (S.APPROVED,), S.MOVED_IN, COORDINATOR),
+        Transition(
+            "end", _("End the stay"), (S.MOVED_IN,), S.ENDED, COORDINATOR, reason_required=True
+        ),
+    ],
+)

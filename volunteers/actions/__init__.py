@@ -1,0 +1,43 @@
+"""The volunteers' steps, one module per concept; every one is importable from here."""
+
+from .applications import (  # noqa: F401
+    apply_to_volunteer,
+    approve_application,
+    decline_application,
+)
+from .campaigns import (  # noqa: F401
+    campaign_homes,
+    campaign_progress,
+    campaigns_progress,
+    end_campaign,
+    start_campaign,
+)
+from .follow_ups import (  # noqa: F401
+    complete_follow_up,
+    due_follow_ups,
+    schedule_follow_ups,
+)
+from .queue import (  # noqa: F401
+    HAND_BACK_PAUSE,
+    NO_ANSWER_BACKOFF,
+    S,
+    add_note,
+    call_outcomes,
+    claim_next_host,
+    claimable_entries,
+    enqueue_home,
+    hand_back,
+    held_entry,
+    lease_length,
+    merge_duplicate,
+    possible_duplicates,
+    record_call,
+    release_claims,
+    roles_held,
+    sync_queue_entry,
+)
+from .visits import (  # noqa: F401
+    book_visit,
+    cancel_visit,
+    report_visit,
+)

@@ -1,0 +1,129 @@
+"""Joining as a volunteer: applications, approval and decline."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from accounts.models import User
+from notifications.actions import queue_email
+from workflow.engine import TransitionNotAllowed
+
+from ..models import (
+    VolunteerApplication,
+    VolunteerProfile,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# Joining -----------------------------------------------------------------------------------
+
+
+def apply_to_volunteer(
+    *,
+    name: str,
+    email: str,
+    phone,
+    languages: list[str],
+    area: str,
+    availability: str,
+    motivation: str,
+    language: str,
+) -> VolunteerApplication:
+    now = timezone.now()
+    return VolunteerApplication.objects.create(
+        name=name,
+        email=email,
+        phone=phone,
+        languages=languages,
+        area=area,
+        availability=availability,
+        motivation=motivation,
+        language=language,
+        consent_notice_version=settings.PRIVACY_NOTICE_VERSION,
+        consent_given_at=now,
+    )
+
+
+def approve_application(*, application: VolunteerApplication, user: User) -> User:
+    """Create the volunteer's account and e-mail them a link to choose a password."""
+    with transaction.atomic():
+        locked = VolunteerApplication.objects.select_for_update().get(pk=application.pk)
+        if locked.status != VolunteerApplication.Status.PENDING:
+            raise TransitionNotAllowed(_("This application has already been decided."))
+        username = _free_username(locked.email)
+        first, _sep, last = locked.name.partition(" ")
+        account = User.objects.create_user(
+            username=username,
+            email=locked.email,
+            first_name=first[:150],
+            last_name=last[:150],
+            organisation=user.organisation,
+            language=locked.language,
+        )
+        account.set_unusable_password()
+        account.save(update_fields=["password"])
+        account.groups.add(Group.objects.get(name=roles.VOLUNTEER))
+        VolunteerProfile.objects.create(
+            user=account,
+            phone=locked.phone,
+            languages=locked.languages,
+            area=locked.area,
+            availability=locked.availability,
+        )
+        locked.status = VolunteerApplication.Status.APPROVED
+        locked.reviewed_by = user
+        locked.reviewed_at = timezone.now()
+        locked.user = account
+        locked.save()
+        uid = urlsafe_base64_encode(force_bytes(account.pk))
+        token = default_token_generator.make_token(account)
+        queue_email(
+            to=account.email,
+            template="volunteer_welcome",
+            context={
+                "name": locked.name,
+                "username": username,
+                "set_password_url": settings.SITE_URL
+                + reverse("password_reset_confirm", args=[uid, token]),
+                "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+            },
+            language=locked.language,
+        )
+    return account
+
+
+def _free_username(email: str) -> str:
+    base = email.split("@")[0].lower()[:140] or "volunteer"
+    candidate, n = base, 1
+    while User.objects.filter(username=candidate).exists():
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+def decline_application(*, application: VolunteerApplication, user: User, reason: str) -> None:
+    with transaction.atomic():
+        locked = VolunteerApplication.objects.select_for_update().get(pk=application.pk)
+        if locked.status != VolunteerApplication.Status.PENDING:
+            raise TransitionNotAllowed(_("This application has already been decided."))
+        locked.status = VolunteerApplication.Status.DECLINED
+        locked.decline_reason = reason.strip()
+        locked.reviewed_by = user
+        locked.reviewed_at = timezone.now()
+        locked.save()
+        queue_email(
+            to=locked.email,
+            template="volunteer_declined",
+            context={"name": locked.name},
+            language=locked.language,
+        )

@@ -1,0 +1,334 @@
+"""The shared call queue: claiming the next host, call outcomes, duplicates."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from accounts.models import User
+from hosts.actions import mark_home_unreachable, transition_home, withdraw_home
+from hosts.models import Home
+from hosts.workflow import HOME_WORKFLOW
+from workflow.engine import TransitionNotAllowed
+
+from ..models import (
+    CallAttempt,
+    HomeVisit,
+    HostNote,
+    QueueEntry,
+)
+
+logger = logging.getLogger(__name__)
+
+
+S = Home.Status
+# After an unanswered call, wait this long before the next try: hours first, then days.
+NO_ANSWER_BACKOFF = [
+    timedelta(hours=2),
+    timedelta(hours=6),
+    timedelta(days=1),
+    timedelta(days=2),
+    timedelta(days=4),
+]
+
+
+# A host handed back is offered to the other volunteers first, for this long.
+HAND_BACK_PAUSE = timedelta(minutes=30)
+
+
+def lease_length() -> timedelta:
+    return timedelta(minutes=settings.CALL_LEASE_MINUTES)
+
+
+# The queue ---------------------------------------------------------------------------------
+
+
+def enqueue_home(*, home: Home, now: datetime | None = None) -> QueueEntry:
+    """Put a confirmed host's home in the call queue, or back in it (the host is interested
+    again after being unreachable)."""
+    now = now or timezone.now()
+    entry, created = QueueEntry.objects.get_or_create(
+        home=home, defaults={"registered_at": home.created_at, "next_call_at": now}
+    )
+    if not created and not entry.needs_call:
+        entry.needs_call = True
+        entry.rank = QueueEntry.Rank.NEW
+        entry.unanswered = 0
+        entry.next_call_at = now
+        entry.save(update_fields=["needs_call", "rank", "unanswered", "next_call_at"])
+    return entry
+
+
+def sync_queue_entry(*, home: Home, now: datetime | None = None) -> QueueEntry | None:
+    """Bring the home's place in the call queue in line with its stage (the one rule for who is
+    in the queue, run after every step of a home).
+
+    A home that can be called (``Home.objects.callable()``) is in the queue, and no other is,
+    except one that an active status campaign holds while it is still at a campaign stage."""
+    now = now or timezone.now()
+    entry = QueueEntry.objects.select_for_update(of=("self",)).filter(home_id=home.pk).first()
+    if Home.objects.callable().filter(pk=home.pk).exists():
+        if entry is None:
+            return QueueEntry.objects.create(
+                home_id=home.pk, registered_at=home.created_at, next_call_at=now
+            )
+        if not entry.needs_call:
+            entry.needs_call = True
+            entry.rank = QueueEntry.Rank.NEW
+            entry.unanswered = 0
+            entry.next_call_at = now
+            entry.save(update_fields=["needs_call", "rank", "unanswered", "next_call_at"])
+        return entry
+    if entry is None or not entry.needs_call:
+        return entry
+    campaign = entry.campaign
+    if (
+        campaign is not None
+        and campaign.is_active
+        and home.status in Home.CAMPAIGN_STAGES
+        and Home.objects.filter(
+            pk=home.pk, duplicate_of__isnull=True, host__erased_at__isnull=True
+        ).exists()
+    ):
+        return entry
+    entry.needs_call = False
+    entry.rank = QueueEntry.Rank.NEW
+    entry.campaign = None
+    entry.claimed_by = None
+    entry.lease_until = None
+    entry.save(update_fields=["needs_call", "rank", "campaign", "claimed_by", "lease_until"])
+    return entry
+
+
+def call_outcomes(home: Home) -> list[tuple[str, str]]:
+    """The outcomes the call page offers for this home: a host past the first contact (called in
+    a campaign) can say they are still interested, ask to be called back, not answer or withdraw;
+    a wrong number only makes sense before the first contact."""
+    Outcome = CallAttempt.Outcome  # noqa: N806
+    if home.status in Home.PAST_CONTACT_STAGES:
+        offered = [Outcome.INTERESTED, Outcome.NOT_NOW, Outcome.NO_ANSWER, Outcome.WITHDRAWS]
+        return [(value, label) for value, label in Outcome.choices if value in offered]
+    return list(Outcome.choices)
+
+
+def claimable_entries(now: datetime, *, volunteer: User | None = None):
+    entries = QueueEntry.objects.claimable(now).filter(home__status__in=Home.CAMPAIGN_STAGES)
+    if volunteer is not None:
+        # A host the volunteer just handed back goes to someone else first.
+        entries = entries.exclude(
+            handed_back_by=volunteer, handed_back_at__gt=now - HAND_BACK_PAUSE
+        )
+    return entries
+
+
+def held_entry(*, volunteer: User, now: datetime | None = None) -> QueueEntry | None:
+    """The host this volunteer holds right now, if any."""
+    now = now or timezone.now()
+    return (
+        QueueEntry.objects.filter(claimed_by=volunteer, lease_until__gt=now)
+        .select_related("home__host", "campaign")
+        .first()
+    )
+
+
+def claim_next_host(*, volunteer: User, now: datetime | None = None) -> QueueEntry | None:
+    """Give the volunteer the next host to call, or the one they already hold.
+
+    The claim is one query on the queue's index with ``FOR UPDATE SKIP LOCKED``: volunteers
+    claiming at the same moment each get a different row, and a row stays theirs while the lease
+    holds. Returns None when nobody needs a call.
+    """
+    now = now or timezone.now()
+    held = held_entry(volunteer=volunteer, now=now)
+    if held is not None:
+        return held
+    with transaction.atomic():
+        # The host and the campaign come along in the same query (only the entry is locked).
+        entry = (
+            claimable_entries(now, volunteer=volunteer)
+            .select_related("home__host", "campaign")
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
+        if entry is None:
+            return None
+        entry.claimed_by = volunteer
+        entry.lease_until = now + lease_length()
+        entry.save(update_fields=["claimed_by", "lease_until"])
+    return entry
+
+
+def hand_back(*, entry: QueueEntry, volunteer: User, note: str = "") -> None:
+    """The volunteer gives the host back to the queue (with a note for the next volunteer).
+    For ``HAND_BACK_PAUSE`` the host goes to the other volunteers, not back to this one."""
+    with transaction.atomic():
+        QueueEntry.objects.filter(pk=entry.pk, claimed_by=volunteer).update(
+            claimed_by=None,
+            lease_until=None,
+            handed_back_by=volunteer,
+            handed_back_at=timezone.now(),
+        )
+        if note.strip():
+            HostNote.objects.create(home_id=entry.home_id, author=volunteer, text=note.strip())
+
+
+def release_claims(*, volunteer: User) -> int:
+    """Shift hand-over: everything the volunteer holds goes back to the queue."""
+    return QueueEntry.objects.filter(claimed_by=volunteer).update(claimed_by=None, lease_until=None)
+
+
+def add_note(*, home: Home, author: User, text: str) -> HostNote:
+    return HostNote.objects.create(home=home, author=author, text=text.strip())
+
+
+def record_call(
+    *,
+    entry: QueueEntry,
+    volunteer: User,
+    outcome: str,
+    note: str = "",
+    callback_at: datetime | None = None,
+    now: datetime | None = None,
+) -> CallAttempt:
+    """Record the outcome of a call in one step, and move the host on accordingly.
+
+    - interested: the home is contacted, and the volunteer books a visit next;
+    - not now: the host is called back at ``callback_at`` (first in the queue then);
+    - no answer: tried again later (hours, then days); after the organisation's number of
+      unanswered calls in a row the home becomes unreachable and the host gets an e-mail;
+    - wrong number: the home becomes unreachable and the host gets an e-mail to correct it;
+    - the host withdraws: the home is withdrawn.
+    """
+    now = now or timezone.now()
+    note = (note or "").strip()
+    Outcome = CallAttempt.Outcome  # noqa: N806
+    with transaction.atomic():
+        entry = (
+            QueueEntry.objects.select_for_update(of=("self",))
+            .select_related("home__host")
+            .get(pk=entry.pk)
+        )
+        if (
+            entry.claimed_by_id not in (None, volunteer.pk)
+            and entry.lease_until
+            and (entry.lease_until > now)
+        ):
+            raise TransitionNotAllowed(_("Another volunteer is calling this host now."))
+        if outcome == Outcome.NOT_NOW and (callback_at is None or callback_at <= now):
+            raise TransitionNotAllowed(_("Choose a time in the future to call back."))
+        home = entry.home
+        attempt = CallAttempt.objects.create(
+            home=home,
+            volunteer=volunteer,
+            outcome=outcome,
+            note=note,
+            callback_at=callback_at if outcome == Outcome.NOT_NOW else None,
+            campaign=entry.campaign if entry.campaign and entry.campaign.is_active else None,
+            created_at=now,
+        )
+        entry.claimed_by = None
+        entry.lease_until = None
+        finished = True
+        if outcome == Outcome.INTERESTED:
+            entry.unanswered = 0
+            if home.status in HOME_WORKFLOW["contact"].sources:
+                transition_home(home=home, name="contact", user=volunteer, reason=note)
+        elif outcome == Outcome.NOT_NOW:
+            entry.unanswered = 0
+            entry.rank = QueueEntry.Rank.CALLBACK
+            entry.next_call_at = callback_at
+            finished = False
+        elif outcome == Outcome.NO_ANSWER:
+            entry.unanswered += 1
+            limit = _unreachable_limit(volunteer)
+            if entry.unanswered >= limit:
+                _mark_unreachable(
+                    home,
+                    reason=str(
+                        _("%(count)d calls without an answer") % {"count": entry.unanswered}
+                    ),
+                )
+            else:
+                step = NO_ANSWER_BACKOFF[min(entry.unanswered, len(NO_ANSWER_BACKOFF)) - 1]
+                entry.next_call_at = now + step
+                finished = False
+        elif outcome == Outcome.WRONG_NUMBER:
+            _mark_unreachable(home, reason=str(_("Wrong number")))
+        elif outcome == Outcome.WITHDRAWS:
+            withdraw_home(home=home, user=volunteer, reason=note or str(_("Said on the phone")))
+        else:
+            raise TransitionNotAllowed(_("Choose what came of the call."))
+        if finished:
+            entry.needs_call = False
+            entry.rank = QueueEntry.Rank.NEW
+            entry.campaign = None
+        entry.save()
+    return attempt
+
+
+def _unreachable_limit(volunteer: User) -> int:
+    organisation = volunteer.organisation
+    return organisation.unreachable_after_attempts if organisation else 5
+
+
+def _mark_unreachable(home: Home, *, reason: str) -> None:
+    """The home becomes unreachable (if it is at a stage where it can) and the host is asked, by
+    e-mail, to get in touch."""
+    if home.status in HOME_WORKFLOW["mark_unreachable"].sources:
+        mark_home_unreachable(home=home, reason=reason)
+
+
+def possible_duplicates(home: Home):
+    """Other registrations with the same phone number or e-mail address."""
+    host = home.host
+    if host is None:  # a housing company's flat
+        return Home.objects.none()
+    condition = Q()
+    if host.phone:
+        condition |= Q(host__phone=host.phone)
+    if host.email:
+        condition |= Q(host__email__iexact=host.email)
+    if not condition:
+        return Home.objects.none()
+    return (
+        Home.objects.filter(condition)
+        .exclude(pk=home.pk)
+        .filter(host__erased_at__isnull=True, duplicate_of__isnull=True)
+        .select_related("host")
+    )
+
+
+def merge_duplicate(*, keep: Home, duplicate: Home, user: User) -> Home:
+    """A coordinator merges a registration made twice. The calls, notes and visits of the
+    duplicate move to the home that is kept; the duplicate is withdrawn and points to it, and its
+    own history stays as it was, so nothing of either is lost."""
+    if keep.pk == duplicate.pk:
+        raise TransitionNotAllowed(_("A registration cannot be merged into itself."))
+    if roles.VOLUNTEER_COORDINATOR not in roles_held(user):
+        raise TransitionNotAllowed(_("You are not allowed to take this step."))
+    with transaction.atomic():
+        CallAttempt.objects.filter(home=duplicate).update(home=keep)
+        HostNote.objects.filter(home=duplicate).update(home=keep)
+        HomeVisit.objects.filter(home=duplicate).update(home=keep)
+        QueueEntry.objects.filter(home=duplicate).update(
+            needs_call=False, claimed_by=None, lease_until=None
+        )
+        Home.objects.filter(pk=duplicate.pk).update(duplicate_of=keep)
+        duplicate.duplicate_of = keep
+        if duplicate.status in HOME_WORKFLOW["withdraw"].sources:
+            withdraw_home(
+                home=duplicate,
+                reason=str(_("Registered twice: merged into #%(id)s") % {"id": keep.pk}),
+            )
+    return keep
+
+
+def roles_held(user: User) -> set[str]:
+    from workflow.engine import roles_of
+
+    return roles_of(user=user)
