@@ -7,7 +7,7 @@ side effects on the home and the case, are in ``matching.actions``.
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
-from workflow.engine import Transition, Workflow
+from workflow.engine import SYSTEM, Transition, Workflow
 
 from .models import Match, MatchTransition
 
@@ -31,10 +31,14 @@ MATCH_WORKFLOW = Workflow(
             _("Cancel the match"),
             (S.PROPOSED, S.APPROVED),
             S.CANCELLED,
-            COORDINATOR,
+            # The portal cancels a proposal when the host withdraws (hosts.actions.withdraw_home).
+            COORDINATOR | {SYSTEM},
             reason_required=True,
         ),
-        Transition("move_in", _("Record move-in"), (S.APPROVED,), S.MOVED_IN, COORDINATOR),
+        # A planned move-in is taken on its day by the portal (matching.tasks).
+        Transition(
+            "move_in", _("Record move-in"), (S.APPROVED,), S.MOVED_IN, COORDINATOR | {SYSTEM}
+        ),
         Transition(
             "end", _("End the stay"), (S.MOVED_IN,), S.ENDED, COORDINATOR, reason_required=True
         ),

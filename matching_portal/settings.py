@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A refused step that no view handled becomes a 403, 400 or 409 page with its message.
+    "workflow.middleware.DomainErrorMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]

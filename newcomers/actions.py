@@ -17,6 +17,22 @@ def transition_case(
     return CASE_WORKFLOW.apply(case, name, user=user, actor_kind=actor_kind, reason=reason)
 
 
+def close_case(*, case: NewcomerCase, user=None, reason: str) -> CaseTransition:
+    """The coordinator closes a case (waiting or housed); refused while it has a live match."""
+    actor = {"user": user} if user is not None else {"actor_kind": ActorKind.SYSTEM}
+    return transition_case(case=case, name="close", reason=reason, **actor)
+
+
+def reopen_case(*, case: NewcomerCase, user, reason: str = "") -> CaseTransition:
+    """A closed case is waiting for housing again."""
+    return transition_case(case=case, name="reopen", user=user, reason=reason)
+
+
+def rehouse_case(*, case: NewcomerCase, user, reason: str) -> CaseTransition:
+    """A housed household needs housing again (the stay has ended)."""
+    return transition_case(case=case, name="rehouse", user=user, reason=reason)
+
+
 def open_case(*, user, **fields) -> NewcomerCase:
     """A coordinator opens a case for their own partner; the history starts with it."""
     from django.db import transaction

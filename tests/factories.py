@@ -217,12 +217,11 @@ def visit_booked_home(volunteers, *, starts_at=None, booked_by=None, **kwargs):
 
     The e-mails with calendar files are queued as ``volunteers.actions.book_visit`` queues them.
     """
-    from hosts.actions import transition_home
-    from volunteers.actions import book_visit
+    from volunteers.actions import book_visit, record_contact
 
     home = queued_home(**kwargs)
     user = booked_by or volunteers[0]
-    transition_home(home=home, name="contact", user=user)
+    record_contact(home=home, volunteer=user)
     return book_visit(
         home=home,
         starts_at=starts_at or timezone.now() + timedelta(days=2),

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import translation
+from django.utils import timezone, translation
 
 from matching.actions import (
     approve_match,
@@ -23,7 +23,8 @@ from workflow.engine import TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db
 
-MOVE_IN = date(2026, 12, 1)
+# Today: a move-in is recorded on its day (a later date is a planned move-in).
+MOVE_IN = timezone.localdate()
 ENDED = date(2027, 5, 31)
 LIVE_MATCH_MESSAGE = (
     "Someone else has just matched this home or this household. Reload the page to see the match."

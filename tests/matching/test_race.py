@@ -99,7 +99,12 @@ def test_two_coordinators_matching_one_home_with_different_households(coordinato
 
         assert sorted(kind for kind, _ in outcomes) == ["done", "refused"], outcomes
         winner = next(value for kind, value in outcomes if kind == "done")
-        assert [value for kind, value in outcomes if kind == "refused"] == [LIVE_MATCH_MESSAGE]
+        # The second waits for the first one's lock on the home, then sees its match.
+        assert [value for kind, value in outcomes if kind == "refused"] in (
+            [LIVE_MATCH_MESSAGE],
+            ["This home already has a live match."],
+            ["Only a home that is referred and free can be proposed."],
+        )
         home.refresh_from_db()
         assert home.status == Home.Status.MATCHED
         live = list(Match.objects.filter(home=home).live())
@@ -143,3 +148,111 @@ def partner_pair(coordinator):
     from tests.factories import staff_user
 
     return staff_user("partner_coordinator", coordinator.organisation, username="samordnare2")
+
+
+# A host acting through self-service while a coordinator acts on the same home -----------------
+
+WITHDRAW_ROUNDS = 20
+
+
+def host_withdraws(home_id: int):
+    from hosts.actions import host_step
+
+    def load():
+        home = Home.objects.select_related("host").get(pk=home_id)
+        return lambda: host_step(home=home, name="withdraw", reason="Vi har ångrat oss").to_state
+
+    return load
+
+
+def host_erases(host_id: int):
+    from hosts.actions import erase_host
+    from hosts.models import Host
+
+    def load():
+        host = Host.objects.get(pk=host_id)
+        return lambda: erase_host(host=host)
+
+    return load
+
+
+def propose(home_id: int, case_id: int, user):
+    def load():
+        home, case = Home.objects.get(pk=home_id), NewcomerCase.objects.get(pk=case_id)
+        return lambda: propose_match(home=home, case=case, user=user).pk
+
+    return load
+
+
+def pause(home_id: int):
+    from hosts.actions import host_step
+
+    def load():
+        home = Home.objects.select_related("host").get(pk=home_id)
+        return lambda: host_step(home=home, name="pause").to_state
+
+    return load
+
+
+def _no_live_match_on_a_withdrawn_home(home):
+    home.refresh_from_db()
+    live = Match.objects.filter(home=home).live()
+    if home.status == Home.Status.WITHDRAWN:
+        assert not live.exists(), "a withdrawn home kept a live match"
+    return home
+
+
+def test_a_host_withdrawing_while_a_coordinator_proposes_never_leaves_a_live_match(coordinator):
+    """Whoever comes first, the home never ends withdrawn with a live proposal: the proposal
+    waits for the withdrawal (and is refused), or the withdrawal cancels the proposal."""
+    for _ in range(WITHDRAW_ROUNDS):
+        home = referred_home(coordinator.organisation)
+        case = NewcomerCaseFactory(partner=coordinator.organisation)
+
+        outcomes = at_once(host_withdraws(home.pk), propose(home.pk, case.pk, coordinator))
+
+        assert not [o for o in outcomes if o[0] == "error"], outcomes
+        assert outcomes[0] == ("done", Home.Status.WITHDRAWN), outcomes
+        home = _no_live_match_on_a_withdrawn_home(home)
+        assert home.status == Home.Status.WITHDRAWN
+        case.refresh_from_db()
+        assert case.status == NewcomerCase.Status.WAITING
+        if outcomes[1][0] == "done":  # proposed first, then cancelled by the withdrawal
+            match = Match.objects.get(pk=outcomes[1][1])
+            assert match.status == Match.Status.CANCELLED
+            assert match.transitions.last().reason == "The host withdrew the offer."
+
+
+def test_a_host_erasing_their_data_while_a_coordinator_proposes(coordinator):
+    for _ in range(ROUNDS):
+        home = referred_home(coordinator.organisation)
+        case = NewcomerCaseFactory(partner=coordinator.organisation)
+
+        outcomes = at_once(host_erases(home.host_id), propose(home.pk, case.pk, coordinator))
+
+        assert not [o for o in outcomes if o[0] == "error"], outcomes
+        assert outcomes[0][0] == "done", outcomes
+        home = _no_live_match_on_a_withdrawn_home(home)
+        assert home.status == Home.Status.WITHDRAWN
+        home.host.refresh_from_db()
+        assert home.host.erased_at is not None
+
+
+def test_approving_while_the_host_pauses_or_withdraws_never_deadlocks(coordinator):
+    """Approve locks the home before the match, as withdraw does: one waits for the other."""
+    for index in range(ROUNDS * 2):
+        home = referred_home(coordinator.organisation)
+        case = NewcomerCaseFactory(partner=coordinator.organisation)
+        match = propose_match(home=home, case=case, user=coordinator)
+        host_side = host_withdraws(home.pk) if index % 2 else pause(home.pk)
+
+        outcomes = at_once(approve(match.pk, coordinator), host_side)
+
+        assert not [o for o in outcomes if o[0] == "error"], outcomes
+        match.refresh_from_db()
+        home = _no_live_match_on_a_withdrawn_home(home)
+        if outcomes[0][0] == "done":
+            assert (match.status, home.status) == (Match.Status.APPROVED, Home.Status.MATCHED)
+        else:
+            assert match.status in (Match.Status.CANCELLED, Match.Status.PROPOSED)
+            assert home.status in (Home.Status.WITHDRAWN, Home.Status.REFERRED)

@@ -226,3 +226,56 @@ def test_the_campaign_form_checks_its_dates(coordinator_client):
     response = coordinator_client.post("/volunteer/campaigns/", {"name": "  "})
     assert response.status_code == 400
     assert not Campaign.objects.exists()
+
+
+def test_a_campaign_leaves_out_homes_already_referred_to_a_partner(
+    coordinator_client, volunteer, organisations
+):
+    """Referred homes are the partner's now: a campaign never puts them in the call queue, and
+    the stage list does not offer them."""
+    from tests.factories import referred_home
+
+    visited_earlier = queued_home(registered_at=days_ago(10))
+    referred = referred_home(organisations["partner"], created_at=days_ago(10))
+
+    campaign = start(coordinator_client, registered_from=date_days_ago(11))
+
+    assert list(campaign.homes.all()) == [visited_earlier]
+    assert not QueueEntry.objects.filter(home=referred, needs_call=True).exists()
+    page = coordinator_client.get("/volunteer/campaigns/").content.decode()
+    assert 'value="referred"' not in page and 'value="matched"' not in page
+    response = coordinator_client.post(
+        "/volunteer/campaigns/", {"name": "Fel", "stage": "referred"}
+    )
+    assert response.status_code == 400
+
+
+def test_a_host_past_contact_reached_in_a_campaign_keeps_their_stage(coordinator_client, volunteer):
+    """A visited host called in a campaign: the call page offers what fits (no wrong number),
+    "interested" records the contact without moving the home back, and the volunteer goes on
+    with the queue instead of being sent to book a visit that cannot be booked."""
+    from tests.factories import visit_booked_home
+
+    visit = visit_booked_home([volunteer], registered_at=days_ago(20))
+    home = visit.home
+    start(coordinator_client, registered_from=date_days_ago(21), stage="visit_booked")
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(volunteer)
+    entry = actions.claim_next_host(volunteer=volunteer)
+    assert entry.home == home
+
+    page = client.get("/volunteer/queue/").content.decode()
+    assert 'value="interested"' in page
+    assert 'value="wrong_number"' not in page
+
+    response = client.post(
+        f"/volunteer/queue/{entry.pk}/outcome/", {"outcome": "interested", "note": "Allt står fast"}
+    )
+    assert response.status_code == 302
+    assert response.url == "/volunteer/queue/"
+    home.refresh_from_db()
+    assert home.status == Home.Status.VISIT_BOOKED
+    entry.refresh_from_db()
+    assert not entry.needs_call
+    assert CallAttempt.objects.get(home=home).outcome == Outcome.INTERESTED

@@ -2,14 +2,13 @@
 they were, e-mails in the host's own language, a history nobody can rewrite, and the diagram."""
 
 import io
-from datetime import date
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
@@ -28,7 +27,8 @@ from workflow.models import ActorKind
 pytestmark = pytest.mark.django_db
 
 S = Home.Status
-MOVE_IN = date(2026, 12, 1)
+# Today: a move-in is recorded on its day (a later date is a planned move-in).
+MOVE_IN = timezone.localdate()
 SUBJECTS = [
     "Your offer has gone to the municipality",
     "A household has been matched with your home",

@@ -32,6 +32,7 @@ from .queue import (  # noqa: F401
     merge_duplicate,
     possible_duplicates,
     record_call,
+    record_contact,
     release_claims,
     roles_held,
     sync_queue_entry,
@@ -39,5 +40,6 @@ from .queue import (  # noqa: F401
 from .visits import (  # noqa: F401
     book_visit,
     cancel_visit,
+    move_visit,
     report_visit,
 )

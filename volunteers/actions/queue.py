@@ -116,6 +116,13 @@ def call_outcomes(home: Home) -> list[tuple[str, str]]:
     return list(Outcome.choices)
 
 
+def record_contact(*, home: Home, volunteer: User, note: str = "") -> None:
+    """A volunteer has reached the host (on a call, or the host called back): a home before its
+    first contact becomes contacted; a home past it keeps its stage (nothing moves back)."""
+    if home.status in HOME_WORKFLOW["contact"].sources:
+        transition_home(home=home, name="contact", user=volunteer, reason=note)
+
+
 def claimable_entries(now: datetime, *, volunteer: User | None = None):
     entries = QueueEntry.objects.claimable(now).filter(home__status__in=Home.CAMPAIGN_STAGES)
     if volunteer is not None:
@@ -236,8 +243,7 @@ def record_call(
         finished = True
         if outcome == Outcome.INTERESTED:
             entry.unanswered = 0
-            if home.status in HOME_WORKFLOW["contact"].sources:
-                transition_home(home=home, name="contact", user=volunteer, reason=note)
+            record_contact(home=home, volunteer=volunteer, note=note)
         elif outcome == Outcome.NOT_NOW:
             entry.unanswered = 0
             entry.rank = QueueEntry.Rank.CALLBACK

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from accounts import demo_work, roles
 from accounts.models import Organisation, User
-from hosts.actions import host_step, transition_home
+from hosts.actions import host_step, pause_home, withdraw_home
 from hosts.models import Home, HomeTransition, Host
 
 DEMO_PASSWORD = "demo-losenord-2026"  # noqa: S105 - a published demo password, never a real one
@@ -305,6 +305,10 @@ def plan_hosts(ctx: SeedContext) -> list[HostPlan]:
     return plans
 
 
+# The steps a volunteer takes for a planned host, by the name the plan uses.
+VOLUNTEER_STEPS = {"pause": pause_home, "withdraw": withdraw_home}
+
+
 def create_host(ctx: SeedContext, plan: HostPlan) -> Host:
     """Write one planned host with their home, then backdate every row to the planned dates."""
     registered_at = plan.registered_at
@@ -328,7 +332,7 @@ def create_host(ctx: SeedContext, plan: HostPlan) -> Host:
     changed_at = registered_at
     for name, days_after, reason, by_volunteer in plan.steps:
         if by_volunteer:
-            step = transition_home(home=home, name=name, user=ctx.users["volontar"], reason=reason)
+            step = VOLUNTEER_STEPS[name](home=home, user=ctx.users["volontar"], reason=reason)
         else:
             step = host_step(home=home, name=name, reason=reason)
         changed_at = min(registered_at + timedelta(days=days_after), ctx.now)
@@ -515,7 +519,7 @@ def _plus_two_years(day: date) -> date:
 def _seed_establishment_outcomes(ctx: SeedContext, partner: Organisation) -> None:
     """100 households assigned four to three years ago, whose two-year establishment period has
     ended: the cases are closed, and their outcomes are recorded through the workflow."""
-    from newcomers.actions import record_establishment_outcome
+    from newcomers.actions import close_case, open_case, record_establishment_outcome
     from newcomers.models import CaseTransition, NewcomerCase
 
     rng = random.Random(HOUSING_SEED + 2)
@@ -528,8 +532,9 @@ def _seed_establishment_outcomes(ctx: SeedContext, partner: Organisation) -> Non
             "reference", flat=True
         )
     )
-    cases = []
+    coordinator = ctx.users["samordnare"]
     start = date(ctx.now.year - 4, 1, 1)
+    made = 0
     for reference in outcome_of:
         assigned_on = start + timedelta(days=rng.randrange(700))
         children = sorted(rng.randint(0, 17) for _ in range(rng.choice([0, 0, 1, 2, 3])))
@@ -538,45 +543,29 @@ def _seed_establishment_outcomes(ctx: SeedContext, partner: Organisation) -> Non
         if reference in existing:
             continue
         ends_on = _plus_two_years(assigned_on)
-        cases.append(
-            NewcomerCase(
-                partner=partner,
-                reference=reference,
-                adults=adults,
-                children_ages=children,
-                languages=languages,
-                assigned_on=assigned_on,
-                housing_needed_by=assigned_on + timedelta(days=90),
-                establishment_ends_on=ends_on,
-                status=NewcomerCase.Status.CLOSED,
-                status_changed_at=datetime.combine(ends_on, time(10, 0), tzinfo=tz),
-                created_at=datetime.combine(assigned_on, time(9, 0), tzinfo=tz),
-            )
+        opened_at = datetime.combine(assigned_on, time(9, 0), tzinfo=tz)
+        closed_at = datetime.combine(ends_on, time(10, 0), tzinfo=tz)
+        case = open_case(
+            user=coordinator,
+            partner=partner,
+            reference=reference,
+            adults=adults,
+            children_ages=children,
+            languages=languages,
+            assigned_on=assigned_on,
+            housing_needed_by=assigned_on + timedelta(days=90),
+            establishment_ends_on=ends_on,
         )
-    NewcomerCase.objects.bulk_create(cases)
-    ctx.count(NewcomerCase, len(cases))
-    made = NewcomerCase.objects.filter(partner=partner, reference__in=[c.reference for c in cases])
-    CaseTransition.objects.bulk_create(
-        row
-        for case in made
-        for row in (
-            CaseTransition(
-                case=case,
-                from_state="",
-                to_state=NewcomerCase.Status.WAITING,
-                actor_kind="system",
-                created_at=case.created_at,
-            ),
-            CaseTransition(
-                case=case,
-                from_state=NewcomerCase.Status.WAITING,
-                to_state=NewcomerCase.Status.CLOSED,
-                actor_kind="system",
-                reason="Etableringstiden är slut.",
-                created_at=case.status_changed_at,
-            ),
+        close_case(case=case, user=coordinator, reason="Etableringstiden är slut.")
+        # The steps happened years ago: the history and the case carry their real dates.
+        first, last = CaseTransition.objects.filter(case=case).order_by("created_at", "pk")
+        CaseTransition.objects.filter(pk=first.pk).update(created_at=opened_at)
+        CaseTransition.objects.filter(pk=last.pk).update(created_at=closed_at)
+        NewcomerCase.objects.filter(pk=case.pk).update(
+            created_at=opened_at, status_changed_at=closed_at
         )
-    )
+        made += 1
+    ctx.count(NewcomerCase, made)
     for case in NewcomerCase.objects.filter(
         partner=partner, reference__in=outcome_of, outcome=""
     ).order_by("reference"):
