@@ -142,6 +142,9 @@ class Home(models.Model):
     )
     # Out of the process for good.
     FINAL_STAGES = (Status.CLOSED, Status.WITHDRAWN, Status.REJECTED)
+    # The host left, could not be reached or the home was found unsuitable: the retention period
+    # for the host's personal data runs from the day the home reached one of these.
+    LEFT_STAGES = (Status.WITHDRAWN, Status.UNREACHABLE, Status.REJECTED)
     # The first call is still to be made: the call queue holds these homes.
     CALLABLE_STAGES = (Status.REGISTERED,)
     # Still the volunteer organisation's (not yet referred): a status campaign may call these.

@@ -318,7 +318,7 @@ def reason_counts(*, partner_id: int | None = None):
     if partner_id is not None:
         qs = qs.filter(partner_id=partner_id)
     return qs.annotate(
-        times=Count("matches", filter=Q(matches__status__in=[S.REJECTED, S.CANCELLED, S.ENDED]))
+        times=Count("matches", filter=Q(matches__status__in=Match.WITH_REASON))
     ).order_by("-times", "label")
 
 

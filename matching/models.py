@@ -131,6 +131,8 @@ class Match(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     LIVE = (Status.PROPOSED, Status.APPROVED, Status.MOVED_IN)
+    # The steps into these stages give a reason from the partner's list (counted in the admin).
+    WITH_REASON = (Status.REJECTED, Status.CANCELLED, Status.ENDED)
 
     home = models.ForeignKey(
         "hosts.Home", verbose_name=_("home"), on_delete=models.PROTECT, related_name="matches"
