@@ -11,7 +11,7 @@ from django.utils import timezone
 from hosts.actions import transition_home
 from hosts.models import Home
 from tests.factories import HomeFactory, UserFactory, queued_home
-from volunteers import actions
+from volunteers import actions, selectors
 from volunteers.models import CallAttempt, Campaign, QueueEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
@@ -93,7 +93,7 @@ def test_progress_counts_called_reached_and_remaining(coordinator_client, volunt
     )
     now = timezone.now()
 
-    assert actions.campaign_progress(campaign) == {
+    assert selectors.campaign_progress(campaign) == {
         "total": 5,
         "called": 0,
         "reached": 0,
@@ -111,7 +111,7 @@ def test_progress_counts_called_reached_and_remaining(coordinator_client, volunt
     later = now + timedelta(hours=3)
     assert call(volunteer, Outcome.WITHDRAWS, now=later) == homes[0]
 
-    progress = actions.campaign_progress(campaign)
+    progress = selectors.campaign_progress(campaign)
     assert (progress["called"], progress["reached"], progress["remaining"]) == (4, 3, 1)
     assert (progress["called_percent"], progress["reached_percent"]) == (80, 60)
 
@@ -144,7 +144,7 @@ def test_ending_a_campaign_restores_the_normal_order(coordinator_client, volunte
     assert QueueEntry.objects.get(home=in_campaign[1]).campaign is None
     # Calls after the end no longer count for the campaign.
     actions.record_call(entry=in_campaign[1].queue_entry, volunteer=volunteer, outcome="interested")
-    assert actions.campaign_progress(campaign)["called"] == 1
+    assert selectors.campaign_progress(campaign)["called"] == 1
 
 
 def test_homes_a_campaign_brought_back_leave_the_queue_when_it_ends(coordinator_client, volunteer):

@@ -20,8 +20,9 @@ from tests.factories import (
     offered_flat,
     referred_home,
 )
-from volunteers.actions import complete_follow_up, due_follow_ups, schedule_follow_ups
+from volunteers.actions import complete_follow_up, schedule_follow_ups
 from volunteers.models import FollowUp
+from volunteers.selectors import due_follow_ups
 from workflow.engine import TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db

@@ -18,9 +18,10 @@ from tests.factories import (
     UserFactory,
     VolunteerApplicationFactory,
     queued_home,
+    started_visit,
     visit_booked_home,
 )
-from volunteers import actions
+from volunteers import actions, selectors
 from volunteers.models import CallAttempt, Campaign, HostNote, QueueEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
@@ -103,7 +104,7 @@ def add_campaigns(coordinator, n):
     for i in range(first, first + n):
         # Each campaign reaches the one host registered on its day.
         home = queued_home(registered_at=timezone.now() - timedelta(days=500 + i))
-        day = home.created_at.date()
+        day = timezone.localdate(home.created_at)  # the local day the campaign form filters by
         actions.start_campaign(
             name=f"Kampanj {i}",
             organisation=coordinator.organisation,
@@ -117,7 +118,7 @@ def add_campaigns(coordinator, n):
 def add_visited_homes(n):
     volunteers = [UserFactory(roles=["volunteer"]) for _ in range(2)]
     for i in range(n):
-        visit = visit_booked_home(volunteers)
+        visit = started_visit(volunteers)
         actions.report_visit(
             visit=visit,
             user=volunteers[0],
@@ -141,7 +142,7 @@ def test_the_call_page_does_not_query_per_call_note_or_duplicate(volunteer):
     add_calls_and_notes(home, 1)
     client = logged_in(volunteer)
     client.post("/volunteer/queue/next/")
-    assert actions.held_entry(volunteer=volunteer).home == home
+    assert selectors.held_entry(volunteer=volunteer).home == home
 
     def more():
         add_calls_and_notes(home, 8)
@@ -203,7 +204,7 @@ def pages(volunteer, coordinator):
     queued_home(host=HostFactory(phone=held.host.phone))
     QueueEntry.objects.filter(home=held).update(registered_at=held.created_at - timedelta(days=9))
     actions.claim_next_host(volunteer=volunteer)
-    assert actions.held_entry(volunteer=volunteer).home == held
+    assert selectors.held_entry(volunteer=volunteer).home == held
     contacted = visit_booked_home([volunteer]).home
     actions.cancel_visit(visit=contacted.visits.get(), user=volunteer, reason="Sjuk")
     assert Home.objects.get(pk=contacted.pk).status == Home.Status.CONTACTED

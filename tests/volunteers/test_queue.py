@@ -15,7 +15,7 @@ from hosts.actions import host_step
 from hosts.models import Home, HomeTransition
 from tests.conftest import link_in
 from tests.factories import HomeFactory, HostFactory, UserFactory, queued_home
-from volunteers import actions
+from volunteers import actions, selectors
 from volunteers.models import CallAttempt, HostNote, QueueEntry
 from workflow.engine import TransitionNotAllowed
 
@@ -198,7 +198,7 @@ def test_an_expired_lease_returns_the_host_to_the_queue(volunteer, other_volunte
     # Time travel: the volunteer went for coffee and the lease ran out.
     later = entry.lease_until + timedelta(seconds=1)
     with mock.patch("django.utils.timezone.now", return_value=later):
-        assert actions.held_entry(volunteer=volunteer) is None
+        assert selectors.held_entry(volunteer=volunteer) is None
         assert claimed_home(other_volunteer) == home
         # The first volunteer's outcome no longer counts: the host is someone else's now.
         with pytest.raises(TransitionNotAllowed):
@@ -246,7 +246,7 @@ def test_handing_back_puts_the_host_in_the_queue_with_a_note(logged_in, voluntee
 def test_logging_out_releases_the_held_host(logged_in, volunteer, other_volunteer):
     home = queued_home()
     logged_in.post("/volunteer/queue/next/")
-    assert actions.held_entry(volunteer=volunteer).home == home
+    assert selectors.held_entry(volunteer=volunteer).home == home
 
     response = logged_in.post("/accounts/logout/")
     assert response.status_code == 302
@@ -263,7 +263,7 @@ def record(client, entry, **data):
 
 def claim(client, volunteer) -> QueueEntry:
     client.post("/volunteer/queue/next/")
-    return actions.held_entry(volunteer=volunteer)
+    return selectors.held_entry(volunteer=volunteer)
 
 
 def test_interested_moves_the_home_on_and_leads_to_booking_a_visit(logged_in, volunteer):
@@ -302,7 +302,7 @@ def test_not_now_needs_a_time_in_the_future(logged_in, volunteer):
     assert "Choose a time in the future to call back." in in_the_past.content.decode()
     assert not CallAttempt.objects.exists()
     # The volunteer still holds the host and can correct the answer.
-    assert actions.held_entry(volunteer=volunteer) == entry
+    assert selectors.held_entry(volunteer=volunteer) == entry
 
 
 def test_not_now_calls_the_host_back_at_the_chosen_time(logged_in, volunteer, other_volunteer):
@@ -488,10 +488,19 @@ def test_every_call_is_a_row_and_the_next_volunteer_sees_the_calls_and_notes(
     assert page.count("No answer") >= 2
 
 
-def test_an_empty_note_is_not_saved(logged_in):
+def test_an_empty_note_is_not_saved(logged_in, volunteer):
     home = queued_home()
+    actions.claim_next_host(volunteer=volunteer)  # the host the volunteer is calling
     response = logged_in.post(f"/volunteer/homes/{home.pk}/note/", {"text": "   "}, follow=True)
     assert "Write a note first." in response.content.decode()
+    assert not HostNote.objects.exists()
+
+
+def test_a_volunteer_cannot_write_notes_on_a_home_they_never_called(logged_in):
+    """Homes outside a volunteer's reach are not found, whatever id is typed."""
+    home = queued_home()
+    response = logged_in.post(f"/volunteer/homes/{home.pk}/note/", {"text": "Hej"})
+    assert response.status_code == 404
     assert not HostNote.objects.exists()
 
 
@@ -558,7 +567,7 @@ def test_a_coordinator_merges_a_registration_made_twice_and_keeps_both_histories
     assert HomeTransition.objects.filter(home=keep).count() == 1
     # The duplicate leaves the queue and the flag is gone.
     assert not QueueEntry.objects.get(home=duplicate).needs_call
-    assert actions.possible_duplicates(keep).count() == 0
+    assert selectors.possible_duplicates(keep).count() == 0
     page = client.get("/volunteer/queue/").content.decode()
     assert "Samtal om dubbletten" in page and "Anteckning om dubbletten" in page
     assert "Possible duplicate" not in page
@@ -581,4 +590,4 @@ def test_a_host_handed_back_goes_to_someone_else_first(logged_in, volunteer):
     logged_in.post(f"/volunteer/queue/{entry.pk}/hand-back/", {"note": ""})
 
     logged_in.post("/volunteer/queue/next/")
-    assert actions.held_entry(volunteer=volunteer).home == second
+    assert selectors.held_entry(volunteer=volunteer).home == second

@@ -4,14 +4,12 @@ import logging
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Organisation, User
 from hosts.models import Home
 
 from ..models import (
-    CallAttempt,
     Campaign,
     QueueEntry,
 )
@@ -94,47 +92,3 @@ def end_campaign(*, campaign: Campaign) -> None:
         uncalled.update(rank=QueueEntry.Rank.NEW, campaign=None)
         QueueEntry.objects.filter(campaign=campaign).update(campaign=None)
     campaign.refresh_from_db()
-
-
-def campaign_progress(campaign: Campaign) -> dict[str, int]:
-    """Called, reached and remaining hosts of a campaign."""
-    return campaigns_progress([campaign])[campaign.pk]
-
-
-def campaigns_progress(campaigns) -> dict[int, dict[str, int]]:
-    """Called, reached and remaining hosts of each campaign, by campaign id: two aggregate
-    queries however many campaigns there are."""
-    ids = [campaign.pk for campaign in campaigns]
-    totals = dict(
-        Campaign.homes.through.objects.filter(campaign_id__in=ids)
-        .values("campaign_id")
-        .annotate(n=Count("home_id"))
-        .values_list("campaign_id", "n")
-    )
-    counts = {
-        row["campaign_id"]: row
-        for row in CallAttempt.objects.filter(campaign_id__in=ids)
-        .values("campaign_id")
-        .annotate(
-            called=Count("home", distinct=True),
-            reached=Count("home", distinct=True, filter=Q(outcome__in=CallAttempt.REACHED)),
-        )
-    }
-    progress = {}
-    for pk in ids:
-        total = totals.get(pk, 0)
-        called = counts.get(pk, {}).get("called", 0)
-        reached = counts.get(pk, {}).get("reached", 0)
-
-        def percent(n, total=total):
-            return round(100 * n / total) if total else 0
-
-        progress[pk] = {
-            "total": total,
-            "called": called,
-            "reached": reached,
-            "remaining": max(total - called, 0),
-            "called_percent": percent(called),
-            "reached_percent": percent(reached),
-        }
-    return progress

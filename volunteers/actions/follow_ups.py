@@ -44,16 +44,3 @@ def complete_follow_up(*, follow_up, user: User, note: str) -> None:
     )
     if not updated:
         raise TransitionNotAllowed(_("This follow-up is already done."))
-
-
-def due_follow_ups(*, user: User, today: date | None = None, days_ahead: int = 7):
-    from ..models import FollowUp
-
-    today = today or timezone.localdate()
-    return (
-        FollowUp.objects.visible_to(user)
-        .open()
-        .filter(due_on__lte=today + timedelta(days=days_ahead))
-        .select_related("match__home__host", "match__case")
-        .order_by("due_on")
-    )

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +21,7 @@ from ..models import (
     HostNote,
     QueueEntry,
 )
+from ..selectors import held_entry
 
 logger = logging.getLogger(__name__)
 
@@ -131,16 +131,6 @@ def claimable_entries(now: datetime, *, volunteer: User | None = None):
             handed_back_by=volunteer, handed_back_at__gt=now - HAND_BACK_PAUSE
         )
     return entries
-
-
-def held_entry(*, volunteer: User, now: datetime | None = None) -> QueueEntry | None:
-    """The host this volunteer holds right now, if any."""
-    now = now or timezone.now()
-    return (
-        QueueEntry.objects.filter(claimed_by=volunteer, lease_until__gt=now)
-        .select_related("home__host", "campaign")
-        .first()
-    )
 
 
 def claim_next_host(*, volunteer: User, now: datetime | None = None) -> QueueEntry | None:
@@ -287,26 +277,6 @@ def _mark_unreachable(home: Home, *, reason: str) -> None:
     e-mail, to get in touch."""
     if home.status in HOME_WORKFLOW["mark_unreachable"].sources:
         mark_home_unreachable(home=home, reason=reason)
-
-
-def possible_duplicates(home: Home):
-    """Other registrations with the same phone number or e-mail address."""
-    host = home.host
-    if host is None:  # a housing company's flat
-        return Home.objects.none()
-    condition = Q()
-    if host.phone:
-        condition |= Q(host__phone=host.phone)
-    if host.email:
-        condition |= Q(host__email__iexact=host.email)
-    if not condition:
-        return Home.objects.none()
-    return (
-        Home.objects.filter(condition)
-        .exclude(pk=home.pk)
-        .filter(host__erased_at__isnull=True, duplicate_of__isnull=True)
-        .select_related("host")
-    )
 
 
 def merge_duplicate(*, keep: Home, duplicate: Home, user: User) -> Home:
