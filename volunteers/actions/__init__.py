@@ -7,14 +7,11 @@ from .applications import (  # noqa: F401
 )
 from .campaigns import (  # noqa: F401
     campaign_homes,
-    campaign_progress,
-    campaigns_progress,
     end_campaign,
     start_campaign,
 )
 from .follow_ups import (  # noqa: F401
     complete_follow_up,
-    due_follow_ups,
     schedule_follow_ups,
 )
 from .queue import (  # noqa: F401
@@ -27,10 +24,8 @@ from .queue import (  # noqa: F401
     claimable_entries,
     enqueue_home,
     hand_back,
-    held_entry,
     lease_length,
     merge_duplicate,
-    possible_duplicates,
     record_call,
     record_contact,
     release_claims,
