@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.throttle import over_limit, too_many_requests
-from workflow.engine import TransitionNotAllowed
+from workflow.errors import DomainError
 
 from . import actions
 from .forms import ConsentForm, LinkRequestForm, OfferChangeForm, ReasonForm, RegistrationForm
@@ -310,12 +310,14 @@ def change_offer(request, home):
                     name=form.cleaned_data["name"],
                     phone=form.cleaned_data["phone"],
                 )
-            except TransitionNotAllowed as exc:
-                messages.error(request, exc.message)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
             else:
                 messages.success(request, _("Your changes are saved."))
-            return redirect("hosts:my_offer")
-        status = 400
+                return redirect("hosts:my_offer")
+        else:
+            status = 400
     return render(request, "hosts/change_offer.html", {"form": form}, status=status)
 
 
@@ -361,21 +363,29 @@ STEP_TEXTS = {
 def host_step(request, home, step):
     texts = STEP_TEXTS[step]
     form = ReasonForm(request.POST if request.method == "POST" else None)
-    status = 200
+    status, refusal = 200, None
     if request.method == "POST":
         if form.is_valid():
             try:
                 actions.host_step(home=home, name=step, reason=form.cleaned_data["reason"])
-            except TransitionNotAllowed as exc:
-                messages.error(request, exc.message)
+            except DomainError as exc:
+                # The page again, with what was typed and why the step cannot be taken.
+                status, refusal = exc.status, exc.message
             else:
                 messages.success(request, texts["done"])
-            return redirect("hosts:my_offer")
-        status = 400
+                return redirect("hosts:my_offer")
+        else:
+            status = 400
     return render(
         request,
         "hosts/step.html",
-        {"home": home, "form": form, "texts": texts, "ask_reason": step == "withdraw"},
+        {
+            "home": home,
+            "form": form,
+            "texts": texts,
+            "ask_reason": step == "withdraw",
+            "refusal": refusal,
+        },
         status=status,
     )
 

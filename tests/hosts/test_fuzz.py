@@ -24,7 +24,8 @@ from tests.factories import HomeFactory, registration_post_data
 # A cache of the test's own: the examples clear it, and must not clear other workers' counters.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_cache")]
 
-ALLOWED = {200, 302, 400, 429}
+# 409: a step the stage does not allow, answered on the step page with the reason why.
+ALLOWED = {200, 302, 400, 409, 429}
 
 HOSTILE = [
     "",

@@ -134,8 +134,9 @@ def test_pause_and_resume_return_to_the_stage_it_was_paused_from(host_session, v
         ("paused", "contacted", "host"),
     ]
     # A step that is not possible from here is explained, not carried out.
-    client.post("/my-offer/resume/")
-    assert "“Resume” is not possible" in client.get("/my-offer/").content.decode()
+    response = client.post("/my-offer/resume/")
+    assert response.status_code == 409
+    assert response.content.decode().count("“Resume” is not possible") == 1
     assert home.transitions.count() == 4
 
 

@@ -71,10 +71,11 @@ def test_an_approved_match_keeps_the_home_and_the_page_says_why(english, propose
     approve_match(match=proposed, user=coordinator)
     open_self_service(english, proposed.home.host)
 
-    response = english.post("/my-offer/withdraw/", {"reason": ""}, follow=True)
+    response = english.post("/my-offer/withdraw/", {"reason": "Vi flyttar"})
 
-    assert response.status_code == 200
+    assert response.status_code == 409
     proposed.home.refresh_from_db()
     assert proposed.home.status == Home.Status.MATCHED
     page = response.content.decode()
     assert page.count("is not possible at the stage") == 1
+    assert "Vi flyttar</textarea>" in page  
