@@ -231,56 +231,12 @@ def change_offer(
 
 
 def export_host_data(*, host: Host) -> dict[str, Any]:
-    """Everything held about a host, for them to download (the right of access)."""
+    """Everything held about a host, for them to download (the right of access). What each kind
+    of row hands over is defined once, in ``privacy.exports``; the data protection officer's
+    export of a host is this same export."""
+    from privacy.exports import host_export
 
-    def iso(value):
-        return value.isoformat() if value else None
-
-    homes = []
-    for home in host.homes.prefetch_related("transitions"):
-        offer = {f: getattr(home, f) for f in OFFER_FIELDS}
-        offer["available_from"] = iso(home.available_from)
-        homes.append(
-            {
-                "id": home.pk,
-                **offer,
-                "stage": home.status,
-                "registered": iso(home.created_at),
-                "updated": iso(home.updated_at),
-                "history": [
-                    {
-                        "from": t.from_state or None,
-                        "to": t.to_state,
-                        "when": iso(t.created_at),
-                        "made_by": t.actor_kind,
-                        "reason": t.reason,
-                    }
-                    for t in home.transitions.all()
-                ],
-            }
-        )
-    emails = OutboundEmail.objects.filter(to__iexact=host.email).order_by("created_at")
-    return {
-        "exported_at": timezone.now().isoformat(),
-        "host": {
-            "name": host.name,
-            "email": host.email,
-            "phone": str(host.phone) if host.phone else "",
-            "language": host.language,
-            "registered": iso(host.created_at),
-            "email_confirmed": iso(host.confirmed_at),
-            "consent": {
-                "privacy_notice_version": host.consent_notice_version,
-                "given_at": iso(host.consent_given_at),
-                "language_shown": host.consent_language,
-            },
-        },
-        "homes": homes,
-        "emails_sent_to_you": [
-            {"subject": e.subject, "created": iso(e.created_at), "sent": iso(e.sent_at)}
-            for e in emails
-        ],
-    }
+    return host_export(host=host)
 
 
 def erase_host(*, host: Host, channel: str = ErasureRecord.Channel.SELF_SERVICE) -> None:

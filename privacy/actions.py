@@ -138,16 +138,25 @@ def apply_retention(*, now=None) -> dict[str, int]:
 # Data requests ------------------------------------------------------------------------------
 
 
-def find_people(*, email: str = "", phone: str = "") -> dict[str, list]:
-    """Everyone the portal holds under an e-mail address or a phone number."""
+def find_people(*, email: str = "", phone: str = "", case_reference: str = "") -> dict[str, list]:
+    """Everyone the portal holds under an e-mail address or a phone number, and the newcomer
+    cases under a partner's case reference (a household has no address or number here: the
+    partner finds the reference in its own records)."""
     from accounts.models import User
     from hosts.models import Host
+    from newcomers.models import NewcomerCase
     from volunteers.models import VolunteerApplication
 
     email = (email or "").strip()
     phone = (phone or "").strip()
+    reference = (case_reference or "").strip()
+    cases = (
+        list(NewcomerCase.objects.filter(reference__iexact=reference).select_related("partner"))
+        if reference
+        else []
+    )
     if not email and not phone:
-        return {"hosts": [], "applications": [], "users": []}
+        return {"hosts": [], "applications": [], "users": [], "cases": cases}
 
     def match(email_field, phone_field=None):
         condition = Q()
@@ -157,60 +166,38 @@ def find_people(*, email: str = "", phone: str = "") -> dict[str, list]:
             condition |= Q(**{phone_field: phone})
         return condition
 
+    users = list(
+        User.objects.filter(match("email", "volunteer_profile__phone"))
+        .select_related("organisation", "volunteer_profile")
+        .distinct()
+    )
     return {
         "hosts": list(Host.objects.filter(match("email", "phone"), erased_at__isnull=True)),
-        "applications": list(VolunteerApplication.objects.filter(match("email", "phone"))),
-        "users": list(
-            User.objects.filter(match("email", "volunteer_profile__phone"))
-            .select_related("organisation", "volunteer_profile")
-            .distinct()
+        "applications": list(
+            VolunteerApplication.objects.filter(
+                match("email", "phone") | Q(user__in=[u.pk for u in users])
+            ).distinct()
         ),
+        "users": users,
+        "cases": cases,
     }
 
 
 def export_person(
-    *, email: str = "", phone: str = "", handled_by, note: str = ""
+    *, email: str = "", phone: str = "", case_reference: str = "", handled_by, note: str = ""
 ) -> dict[str, Any]:
-    """One file with all data about the person, and the request recorded."""
-    from hosts.actions import export_host_data
+    """One file with all data about the person (``privacy.exports.person_export``), the request
+    recorded, and each record handed over in the access log."""
+    from .exports import person_export
 
-    people = find_people(email=email, phone=phone)
-    data = {
-        "exported_at": timezone.now().isoformat(),
-        "hosts": [export_host_data(host=host) for host in people["hosts"]],
-        "volunteer_applications": [
-            {
-                "name": a.name,
-                "email": a.email,
-                "phone": str(a.phone),
-                "languages": a.languages,
-                "area": a.area,
-                "availability": a.availability,
-                "motivation": a.motivation,
-                "status": a.status,
-                "applied": a.created_at.isoformat(),
-            }
-            for a in people["applications"]
-        ],
-        "accounts": [
-            {
-                "username": u.username,
-                "name": u.get_full_name(),
-                "email": u.email,
-                "organisation": str(u.organisation) if u.organisation else "",
-                "calls_made": u.call_attempts.count(),
-                "joined": u.date_joined.isoformat(),
-                "volunteer_profile": _profile(u),
-            }
-            for u in people["users"]
-        ],
-    }
+    people = find_people(email=email, phone=phone, case_reference=case_reference)
+    data = person_export(people=people)
     subjects = _subjects(people)
     DataRequest.objects.create(
         kind=DataRequest.Kind.ACCESS, subject=subjects[:40], handled_by=handled_by, note=note[:300]
     )
-    for host in people["hosts"]:
-        log_access(user=handled_by, action=AccessLog.Action.EXPORT, obj=host, where="data request")
+    for obj in [*people["hosts"], *people["applications"], *people["users"], *people["cases"]]:
+        log_access(user=handled_by, action=AccessLog.Action.EXPORT, obj=obj, where="data request")
     return data
 
 
@@ -263,23 +250,12 @@ def erase_person(*, email: str = "", phone: str = "", handled_by, note: str = ""
             handled_by=handled_by,
             note=note[:300],
         )
-    return {key: len(value) for key, value in people.items()}
-
-
-def _profile(user) -> dict[str, Any] | None:
-    profile = getattr(user, "volunteer_profile", None)
-    if profile is None:
-        return None
-    return {
-        "phone": str(profile.phone) if profile.phone else "",
-        "languages": profile.languages,
-        "area": profile.area,
-        "availability": profile.availability,
-    }
+    return {key: len(people[key]) for key in ("hosts", "applications", "users")}
 
 
 def _subjects(people) -> str:
     parts = [f"host #{h.pk}" for h in people["hosts"]]
     parts += [f"applicant #{a.pk}" for a in people["applications"]]
     parts += [f"user #{u.pk}" for u in people["users"]]
+    parts += [f"case #{c.pk}" for c in people.get("cases", [])]
     return ", ".join(parts) or "nobody found"

@@ -6,6 +6,11 @@ from phonenumber_field.formfields import PhoneNumberField
 class DataRequestForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), required=False, max_length=254)
     phone = PhoneNumberField(label=_("Phone number"), required=False)
+    case_reference = forms.CharField(
+        label=_("Or a newcomer case: the partner's case reference"),
+        required=False,
+        max_length=40,
+    )
     note = forms.CharField(
         label=_("Note (how the request came in; no personal data)"), required=False, max_length=300
     )
@@ -18,8 +23,10 @@ class DataRequestForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("email") and not cleaned.get("phone"):
-            raise forms.ValidationError(_("Give an e-mail address or a phone number."))
+        if not any(cleaned.get(name) for name in ("email", "phone", "case_reference")):
+            raise forms.ValidationError(
+                _("Give an e-mail address, a phone number or a case reference.")
+            )
         cleaned["phone"] = str(cleaned["phone"]) if cleaned.get("phone") else ""
         cleaned["action"] = cleaned.get("action") or "find"
         return cleaned

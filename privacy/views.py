@@ -40,6 +40,7 @@ def data_request(request):
                 export = actions.export_person(
                     email=data["email"],
                     phone=data["phone"],
+                    case_reference=data["case_reference"],
                     handled_by=request.user,
                     note=data["note"],
                 )
@@ -63,7 +64,9 @@ def data_request(request):
                     % counts,
                 )
                 return redirect("privacy:data_request")
-            found = actions.find_people(email=data["email"], phone=data["phone"])
+            found = actions.find_people(
+                email=data["email"], phone=data["phone"], case_reference=data["case_reference"]
+            )
         else:
             status = 400
     return render(

@@ -83,6 +83,7 @@ def test_the_officer_finds_a_person_by_address_or_number(officer_client, karin, 
         "hosts": [karin["host"]],
         "applications": [karin["application"]],
         "users": [karin["account"]],
+        "cases": [],
     }
     page = response.content.decode()
     assert f"Host #{karin['host'].pk} " in page or f"Värd #{karin['host'].pk} " in page
@@ -93,7 +94,7 @@ def test_the_officer_finds_a_person_by_address_or_number(officer_client, karin, 
 def test_nothing_found_says_so(officer_client, karin):
     response = officer_client.post(URL, {"email": "nobody@example.org", "action": "find"})
     assert response.status_code == 200
-    assert response.context["found"] == {"hosts": [], "applications": [], "users": []}
+    assert response.context["found"] == {"hosts": [], "applications": [], "users": [], "cases": []}
 
 
 def test_a_search_needs_an_address_or_a_number(officer_client):
@@ -119,7 +120,8 @@ def test_the_export_is_one_file_with_all_their_data(officer_client, officer, kar
     (application,) = data["volunteer_applications"]
     assert application["motivation"] == "Jag har tid på kvällarna."
     (account,) = data["accounts"]
-    assert account["username"] == "karin.berg" and account["name"] == "Karin Berg"
+    assert account["account"]["username"] == "karin.berg"
+    assert account["account"]["name"] == "Karin Berg"
     assert account["volunteer_profile"]["phone"] == PHONE
     assert "other@example.org" not in response.content.decode()
 
@@ -172,7 +174,7 @@ def test_erasure_removes_the_person_everywhere(officer_client, officer, karin):
     karin["other"].refresh_from_db()
     assert karin["other"].email == "other@example.org"
     found = officer_client.post(URL, {"email": EMAIL, "action": "find"}).context["found"]
-    assert found == {"hosts": [], "applications": [], "users": []}
+    assert found == {"hosts": [], "applications": [], "users": [], "cases": []}
     assert officer_client.post(URL, {"phone": PHONE, "action": "find"}).context["found"] == found
 
 

@@ -1,0 +1,702 @@
+"""The answer to a request for access (GDPR art. 15): every kind of row the record of processing
+(``privacy.processing``) lists, about the person who asks.
+
+One function per kind of row says what of that row is handed over (``*_row`` below); the exports
+are put together from them and nothing else: a host's (their own download in self-service, and the
+data protection officer's export of a host), a volunteer's or staff member's account, and a
+newcomer case. ``host_sections()``, ``account_sections()``, ``person_sections()`` and
+``CASE_SECTIONS`` say where each kind lands; ``tests/privacy/test_export_complete.py`` walks the
+record of processing against them, so a kind the record lists cannot be left out of the export.
+
+Other people's data stays out (art. 15.4): a host learns that a household was proposed, approved,
+moved in and left, with the dates, not which household; nobody who called or visited is named. A
+volunteer's or staff member's export holds their own work in full (the calls, notes, visits and
+follow-ups they made, what they opened) and names every other record they acted on by its number
+only.
+"""
+
+import re
+from typing import Any
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hosts.models import Home, Host
+from housing.models import Contract
+from matching.models import Match
+from newcomers.models import NewcomerCase
+from notifications.models import OutboundEmail
+from volunteers.models import (
+    CallAttempt,
+    Campaign,
+    FollowUp,
+    HomeVisit,
+    HostNote,
+    QueueEntry,
+    VolunteerApplication,
+)
+from workflow.models import TransitionLog
+
+from .models import AccessLog, DataRequest
+
+# Where each kind of row lands in a host's export: model label → path ("*" is every item of a
+# list). Each path holds at least one row when the host has a row of that kind.
+HOST_SECTIONS = {
+    "hosts.host": "host",
+    "hosts.home": "homes",
+    "hosts.hometransition": "homes.*.history",
+    "volunteers.callattempt": "call_attempts",
+    "volunteers.hostnote": "notes",
+    "volunteers.homevisit": "home_visits",
+    "volunteers.queueentry": "call_queue",
+    "volunteers.campaign": "campaigns",
+    "matching.match": "matches",
+    "matching.matchtransition": "matches.*.history",
+    "volunteers.followup": "follow_ups",
+    "notifications.outboundemail": "emails_sent_to_you",
+    "privacy.accesslog": "access_log",
+    "admin.logentry": "admin_log",
+    "privacy.datarequest": "data_requests",
+}
+
+
+def host_sections() -> dict[str, str]:
+    """``HOST_SECTIONS``, and the history of the home visits if their workflow keeps one."""
+    from .processing import transition_logs
+
+    visit_history = transition_logs(of="volunteers.homevisit")
+    return {**HOST_SECTIONS, **dict.fromkeys(visit_history, "home_visits.*.history")}
+
+
+# Where each kind lands in a newcomer case's export.
+CASE_SECTIONS = {
+    "newcomers.newcomercase": "case",
+    "newcomers.casetransition": "case.history",
+    "matching.match": "matches",
+    "matching.matchtransition": "matches.*.history",
+    "housing.contract": "contracts",
+    "housing.contracttransition": "contracts.*.history",
+    "volunteers.followup": "follow_ups",
+    "privacy.accesslog": "access_log",
+    "admin.logentry": "admin_log",
+    "privacy.datarequest": "data_requests",
+}
+
+# Rows that name a volunteer or a member of staff as the one who did something, besides their own
+# work exported in full: (model label, the field that names them, the field that dates it). Every
+# workflow's history names its ``actor`` too (``activity_links``).
+OTHER_ACTIVITY = [
+    ("volunteers.volunteerapplication", "reviewed_by", "reviewed_at"),
+    ("volunteers.campaign", "created_by", "started_at"),
+    ("volunteers.queueentry", "claimed_by", "lease_until"),
+    ("volunteers.queueentry", "handed_back_by", "handed_back_at"),
+    ("housing.vacancy", "recorded_by", "created_at"),
+    ("privacy.datarequest", "handled_by", "handled_at"),
+    ("reports.reportrun", "requested_by", "created_at"),
+    ("reports.reportdownload", "user", "downloaded_at"),
+]
+
+# Where each kind lands in an account's export, by (model label, the field that names the person).
+OWN_WORK_SECTIONS = {
+    ("accounts.user", None): "account",
+    ("volunteers.volunteerprofile", "user"): "volunteer_profile",
+    ("otp_totp.totpdevice", "user"): "two_factor_devices",
+    ("volunteers.callattempt", "volunteer"): "calls_made",
+    ("volunteers.hostnote", "author"): "notes_written",
+    ("volunteers.homevisit", "volunteers"): "home_visits",
+    ("volunteers.homevisit", "booked_by"): "home_visits",
+    ("volunteers.homevisit", "reported_by"): "home_visits",
+    ("volunteers.followup", "done_by"): "follow_ups_done",
+    ("privacy.accesslog", "user"): "access_log",
+    ("admin.logentry", "user"): "admin_log",
+    ("privacy.datarequest", None): "data_requests",  # the requests about the account
+}
+
+
+def activity_links() -> list[tuple[str, str, str]]:
+    from .processing import transition_logs
+
+    return [(label, "actor", "created_at") for label in transition_logs()] + OTHER_ACTIVITY
+
+
+def account_sections() -> dict[tuple[str, str | None], str]:
+    return {
+        **OWN_WORK_SECTIONS,
+        **{(label, field): "other_records" for label, field, _when in activity_links()},
+    }
+
+
+# The data protection officer's export of a person, beside the hosts, accounts and cases in it.
+PERSON_SECTIONS = {
+    "volunteers.volunteerapplication": "volunteer_applications",
+    "notifications.outboundemail": "emails_sent",
+}
+
+
+def person_sections() -> dict[str, str]:
+    """``PERSON_SECTIONS``, and the history of the applications if their workflow keeps one."""
+    from .processing import transition_logs
+
+    history = transition_logs(of="volunteers.volunteerapplication")
+    return {**PERSON_SECTIONS, **dict.fromkeys(history, "volunteer_applications.*.history")}
+
+
+# Tables that point at a home but are never about a host, and why.
+NOT_ABOUT_A_HOST = {
+    "housing.vacancy": "a vacancy is a company's flat, which has no host",
+}
+
+# Kinds the record of processing lists that no export hands over, and why.
+NOT_EXPORTED = {
+    "privacy.securityevent": "holds no personal data: no names, no addresses, no user ids",
+    "hosts.erasurerecord": "says only that an erasure took place and when, not whose",
+}
+
+
+def iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _phone(value) -> str:
+    return str(value) if value else ""
+
+
+# One row of each kind ------------------------------------------------------------------------
+
+
+def host_row(host: Host) -> dict[str, Any]:
+    return {
+        "name": host.name,
+        "email": host.email,
+        "phone": _phone(host.phone),
+        "language": host.language,
+        "registered": iso(host.created_at),
+        "email_confirmed": iso(host.confirmed_at),
+        "consent": {
+            "privacy_notice_version": host.consent_notice_version,
+            "given_at": iso(host.consent_given_at),
+            "language_shown": host.consent_language,
+        },
+    }
+
+
+def home_row(home: Home) -> dict[str, Any]:
+    """The offer as the host made it, its stage, whom it was referred to, and its history."""
+    from hosts.actions import OFFER_FIELDS
+
+    offer = {name: getattr(home, name) for name in OFFER_FIELDS}
+    offer["available_from"] = iso(home.available_from)
+    return {
+        "id": home.pk,
+        **offer,
+        "stage": home.status,
+        "referred_to": home.partner.name if home.partner_id else None,
+        "registered": iso(home.created_at),
+        "updated": iso(home.updated_at),
+        "history": [home_transition_row(t) for t in home.transitions.all()],
+    }
+
+
+def history_of(obj) -> list[dict[str, Any]]:
+    """The steps of ``obj`` through its workflow (from, to, when, why), for a kind whose history
+    is a ``TransitionLog`` of its own: a home visit, a volunteer application."""
+    from django.apps import apps
+
+    from .processing import transition_logs
+
+    rows = []
+    for label in transition_logs(of=obj._meta.label_lower):
+        model = apps.get_model(label)
+        (field,) = [
+            f.name
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.related_model is type(obj)
+        ]
+        rows += [
+            {**stage_row(t), "reason": t.reason}
+            for t in model.objects.filter(**{field: obj}).order_by("created_at", "pk")
+        ]
+    return rows
+
+
+def home_transition_row(transition) -> dict[str, Any]:
+    return {
+        "from": transition.from_state or None,
+        "to": transition.to_state,
+        "when": iso(transition.created_at),
+        "made_by": transition.actor_kind,
+        "reason": transition.reason,
+    }
+
+
+def call_attempt_row(call: CallAttempt) -> dict[str, Any]:
+    return {
+        "home": call.home_id,
+        "when": iso(call.created_at),
+        "outcome": call.outcome,
+        "note": call.note,
+        "call_back_at": iso(call.callback_at),
+        "campaign": call.campaign.name if call.campaign_id else None,
+    }
+
+
+def host_note_row(note: HostNote) -> dict[str, Any]:
+    return {"home": note.home_id, "written": iso(note.created_at), "text": note.text}
+
+
+def home_visit_row(visit: HomeVisit) -> dict[str, Any]:
+    """The visit (hembesök), its checklist, the report and the verdict."""
+    return {
+        "home": visit.home_id,
+        "starts_at": iso(visit.starts_at),
+        "minutes": visit.duration_minutes,
+        "status": visit.status,
+        "checklist": {item: getattr(visit, item) for item in HomeVisit.CHECKLIST},
+        "report": visit.report,
+        "verdict": visit.verdict or None,
+        "why_not_suitable": visit.reject_reason,
+        "booked": iso(visit.created_at),
+        "reported": iso(visit.reported_at),
+        "history": history_of(visit),
+    }
+
+
+def queue_entry_row(entry: QueueEntry) -> dict[str, Any]:
+    return {
+        "home": entry.home_id,
+        "needs_call": entry.needs_call,
+        "priority": QueueEntry.Rank(entry.rank).name.lower(),
+        "call_from": iso(entry.next_call_at),
+        "unanswered_calls": entry.unanswered,
+        "campaign": entry.campaign.name if entry.campaign_id else None,
+    }
+
+
+def campaign_row(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "name": campaign.name,
+        "started": iso(campaign.started_at),
+        "ended": iso(campaign.ended_at),
+    }
+
+
+def match_row(match: Match) -> dict[str, Any]:
+    """That a home and a household were matched, and the stages with their dates: neither the
+    household (for the host) nor the host (for the household), only the other record's number.
+    The partner's reasons stay out: they may be about the other party."""
+    return {
+        "id": match.pk,
+        "home": match.home_id,
+        "status": match.status,
+        "proposed": iso(match.created_at),
+        "move_in_date": iso(match.move_in_date),
+        "ended_on": iso(match.ended_on),
+        "history": [stage_row(t) for t in match.transitions.all()],
+    }
+
+
+def stage_row(transition) -> dict[str, Any]:
+    """A step of a workflow: from, to, when (without who took it, or why)."""
+    return {
+        "from": transition.from_state or None,
+        "to": transition.to_state,
+        "when": iso(transition.created_at),
+    }
+
+
+def follow_up_row(follow_up: FollowUp) -> dict[str, Any]:
+    return {
+        "match": follow_up.match_id,
+        "after_days": follow_up.after_days,
+        "due_on": iso(follow_up.due_on),
+        "done": iso(follow_up.done_at),
+        "note": follow_up.note,
+    }
+
+
+def contract_row(contract: Contract) -> dict[str, Any]:
+    """The household's contract for a company flat (andrahands-, then förstahandskontrakt)."""
+    return {
+        "match": contract.match_id,
+        "kind": contract.kind,
+        "housing_company": contract.company.name,
+        "starts_on": iso(contract.starts_on),
+        "registered_with_employment_service_on": iso(
+            contract.registered_with_employment_service_on
+        ),
+        "first_hand_since": iso(contract.converted_at),
+        "history": [stage_row(t) for t in contract.transitions.all()],
+    }
+
+
+def case_row(case: NewcomerCase) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "partner": case.partner.name,
+        "reference": case.reference,
+        "adults": case.adults,
+        "children_ages": case.children_ages,
+        "languages": case.languages,
+        "needs_step_free_access": case.needs_step_free_access,
+        "pet_allergy": case.pet_allergy,
+        "needs_non_smoking": case.needs_non_smoking,
+        "preferred_areas": case.preferred_areas,
+        "needs_months": case.needs_months,
+        "rent_budget": case.rent_budget,
+        "assigned_on": iso(case.assigned_on),
+        "housing_needed_by": iso(case.housing_needed_by),
+        "status": case.status,
+        "establishment_ends_on": iso(case.establishment_ends_on),
+        "outcome": case.outcome or None,
+        "notes": case.notes,
+        "created": iso(case.created_at),
+        "history": [case_transition_row(t) for t in case.transitions.all()],
+    }
+
+
+def case_transition_row(transition) -> dict[str, Any]:
+    return {**stage_row(transition), "reason": transition.reason}
+
+
+def email_row(email: OutboundEmail) -> dict[str, Any]:
+    return {
+        "to": email.to,
+        "subject": email.subject,
+        "created": iso(email.created_at),
+        "sent": iso(email.sent_at),
+    }
+
+
+def access_log_row(entry: AccessLog) -> dict[str, Any]:
+    return {
+        "when": iso(entry.created_at),
+        "what": entry.action,
+        "record": f"{entry.object_type} #{entry.object_id}",
+        "where": entry.where,
+    }
+
+
+def admin_log_row(entry: LogEntry) -> dict[str, Any]:
+    """A change made in the admin. The record's name at the time is left out: it may be
+    someone else's."""
+    flags = {1: "added", 2: "changed", 3: "deleted"}
+    return {
+        "when": iso(entry.action_time),
+        "what": flags.get(entry.action_flag, str(entry.action_flag)),
+        "record": f"{entry.content_type.app_label}.{entry.content_type.model} #{entry.object_id}",
+        "change": entry.get_change_message(),
+    }
+
+
+def data_request_row(request: DataRequest) -> dict[str, Any]:
+    return {
+        "request": request.kind,
+        "whose": request.subject,
+        "received_on": iso(request.received_on),
+        "handled": iso(request.handled_at),
+        "note": request.note,
+    }
+
+
+def application_row(application: VolunteerApplication) -> dict[str, Any]:
+    return {
+        "name": application.name,
+        "email": application.email,
+        "phone": _phone(application.phone),
+        "languages": application.languages,
+        "area": application.area,
+        "availability": application.availability,
+        "motivation": application.motivation,
+        "language": application.language,
+        "consent": {
+            "privacy_notice_version": application.consent_notice_version,
+            "given_at": iso(application.consent_given_at),
+        },
+        "status": application.status,
+        "decline_reason": application.decline_reason,
+        "applied": iso(application.created_at),
+        "reviewed": iso(application.reviewed_at),
+        "history": history_of(application),
+    }
+
+
+def account_row(user) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "name": user.get_full_name(),
+        "email": user.email,
+        "organisation": str(user.organisation) if user.organisation_id else "",
+        "roles": sorted(group.name for group in user.groups.all()),
+        "language": user.language,
+        "active": user.is_active,
+        "joined": iso(user.date_joined),
+        "last_login": iso(user.last_login),
+    }
+
+
+def profile_row(profile) -> dict[str, Any]:
+    return {
+        "phone": _phone(profile.phone),
+        "languages": profile.languages,
+        "area": profile.area,
+        "availability": profile.availability,
+    }
+
+
+def two_factor_device_row(device: TOTPDevice) -> dict[str, Any]:
+    """The authenticator app a person confirms log-ins with; never its key."""
+    return {
+        "name": device.name,
+        "confirmed": device.confirmed,
+        "created": iso(device.created_at),
+        "last_used": iso(device.last_used_at),
+    }
+
+
+def activity_row(obj, *, field: str, when: str) -> dict[str, Any]:
+    """A row that names the person as the one who did something: which record, as what, when
+    (and for a step, from which stage to which). Nothing else of the row: it is about someone
+    else (a host, a household, an applicant)."""
+    row = {
+        "record": f"{obj._meta.label_lower} #{obj.pk}",
+        "as": str(obj._meta.get_field(field).verbose_name),
+        "when": iso(getattr(obj, when)),
+    }
+    if isinstance(obj, TransitionLog):
+        row["step"] = {"from": obj.from_state or None, "to": obj.to_state}
+    return row
+
+
+# The exports ---------------------------------------------------------------------------------
+
+
+def _access_log_about(records: dict[str, list[int]]):
+    condition = Q(pk__in=[])
+    for object_type, ids in records.items():
+        if ids:
+            condition |= Q(object_type=object_type, object_id__in=[str(pk) for pk in ids])
+    return AccessLog.objects.filter(condition).order_by("created_at", "pk")
+
+
+def _admin_log_about(records: dict[type, list[int]]):
+    condition = Q(pk__in=[])
+    for model, ids in records.items():
+        if ids:
+            condition |= Q(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=[str(pk) for pk in ids],
+            )
+    return (
+        LogEntry.objects.filter(condition)
+        .select_related("content_type")
+        .order_by("action_time", "pk")
+    )
+
+
+def _data_requests_about(subject: str) -> list[DataRequest]:
+    """The requests recorded for ``subject`` ("host #12"): ``DataRequest.subject`` lists the
+    records it was about, separated by commas."""
+    return [
+        request
+        for request in DataRequest.objects.filter(subject__contains=subject).order_by(
+            "handled_at", "pk"
+        )
+        if subject in re.split(r",\s*", request.subject)
+    ]
+
+
+def host_export(*, host: Host) -> dict[str, Any]:
+    """Everything held about a host (the right of access): their details and consent, their
+    homes with their history, the calls, notes, visits, queue entry and campaigns about them,
+    the matches of their homes as far as the host is concerned, the e-mails sent to them, and
+    who opened, changed, exported or asked for their data."""
+    homes = list(host.homes.select_related("partner").prefetch_related("transitions"))
+    home_ids = [home.pk for home in homes]
+    matches = list(
+        Match.objects.filter(home__host=host)
+        .prefetch_related("transitions")
+        .order_by("created_at", "pk")
+    )
+    match_ids = [match.pk for match in matches]
+    emails = (
+        OutboundEmail.objects.filter(to__iexact=host.email).order_by("created_at", "pk")
+        if host.email
+        else []
+    )
+    on_home = {"home__host": host}
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "host": host_row(host),
+        "homes": [home_row(home) for home in homes],
+        "call_attempts": [
+            call_attempt_row(call)
+            for call in CallAttempt.objects.filter(**on_home)
+            .select_related("campaign")
+            .order_by("created_at", "pk")
+        ],
+        "notes": [
+            host_note_row(note)
+            for note in HostNote.objects.filter(**on_home).order_by("created_at", "pk")
+        ],
+        "home_visits": [
+            home_visit_row(visit)
+            for visit in HomeVisit.objects.filter(**on_home).order_by("starts_at", "pk")
+        ],
+        "call_queue": [
+            queue_entry_row(entry)
+            for entry in QueueEntry.objects.filter(**on_home).select_related("campaign")
+        ],
+        "campaigns": [
+            campaign_row(campaign)
+            for campaign in Campaign.objects.filter(homes__host=host)
+            .distinct()
+            .order_by("started_at", "pk")
+        ],
+        "matches": [match_row(match) for match in matches],
+        "follow_ups": [
+            follow_up_row(follow_up)
+            for follow_up in FollowUp.objects.filter(match__home__host=host).order_by(
+                "due_on", "pk"
+            )
+        ],
+        "emails_sent_to_you": [email_row(email) for email in emails],
+        "access_log": [
+            access_log_row(entry)
+            for entry in _access_log_about(
+                {"hosts.host": [host.pk], "hosts.home": home_ids, "matching.match": match_ids}
+            )
+        ],
+        "admin_log": [
+            admin_log_row(entry)
+            for entry in _admin_log_about({Host: [host.pk], Home: home_ids, Match: match_ids})
+        ],
+        "data_requests": [
+            data_request_row(request) for request in _data_requests_about(f"host #{host.pk}")
+        ],
+    }
+
+
+def account_export(*, user) -> dict[str, Any]:
+    """Everything held about a volunteer or a member of staff: the account, the volunteer
+    profile, the two-factor devices, their own work in full (calls, notes, visits, follow-ups),
+    what they opened and changed in the admin, and every other record that names them."""
+    from django.apps import apps
+
+    profile = getattr(user, "volunteer_profile", None)
+    visits = HomeVisit.objects.filter(
+        Q(volunteers=user) | Q(booked_by=user) | Q(reported_by=user)
+    ).distinct()
+    activity = []
+    for label, field, when in activity_links():
+        model = apps.get_model(label)
+        activity += [
+            activity_row(obj, field=field, when=when)
+            for obj in model.objects.filter(**{field: user}).order_by("pk")
+        ]
+    activity.sort(key=lambda row: row["when"] or "")
+    return {
+        "account": account_row(user),
+        "volunteer_profile": profile_row(profile) if profile else None,
+        "two_factor_devices": [
+            two_factor_device_row(device)
+            for device in TOTPDevice.objects.filter(user=user).order_by("pk")
+        ],
+        "calls_made": [
+            call_attempt_row(call)
+            for call in CallAttempt.objects.filter(volunteer=user)
+            .select_related("campaign")
+            .order_by("created_at", "pk")
+        ],
+        "notes_written": [
+            host_note_row(note)
+            for note in HostNote.objects.filter(author=user).order_by("created_at", "pk")
+        ],
+        "home_visits": [home_visit_row(visit) for visit in visits.order_by("starts_at", "pk")],
+        "follow_ups_done": [
+            follow_up_row(follow_up)
+            for follow_up in FollowUp.objects.filter(done_by=user).order_by("done_at", "pk")
+        ],
+        "access_log": [
+            access_log_row(entry)
+            for entry in AccessLog.objects.filter(user=user).order_by("created_at", "pk")
+        ],
+        "admin_log": [
+            admin_log_row(entry)
+            for entry in LogEntry.objects.filter(user=user)
+            .select_related("content_type")
+            .order_by("action_time", "pk")
+        ],
+        "other_records": activity,
+        "data_requests": [
+            data_request_row(request) for request in _data_requests_about(f"user #{user.pk}")
+        ],
+    }
+
+
+def case_export(*, case: NewcomerCase) -> dict[str, Any]:
+    """Everything held about a newcomer household's case, as the record of processing describes
+    it: the case and its history, its matches (the home by number only), the contract for a
+    company flat, the follow-ups after the move-in, and who opened, changed or asked for it."""
+    matches = list(case.matches.prefetch_related("transitions").order_by("created_at", "pk"))
+    match_ids = [match.pk for match in matches]
+    return {
+        "case": case_row(case),
+        "matches": [match_row(match) for match in matches],
+        "contracts": [
+            contract_row(contract)
+            for contract in Contract.objects.filter(match__case=case)
+            .select_related("company")
+            .prefetch_related("transitions")
+            .order_by("starts_on", "pk")
+        ],
+        "follow_ups": [
+            follow_up_row(follow_up)
+            for follow_up in FollowUp.objects.filter(match__case=case).order_by("due_on", "pk")
+        ],
+        "access_log": [
+            access_log_row(entry)
+            for entry in _access_log_about(
+                {"newcomers.newcomercase": [case.pk], "matching.match": match_ids}
+            )
+        ],
+        "admin_log": [
+            admin_log_row(entry)
+            for entry in _admin_log_about({NewcomerCase: [case.pk], Match: match_ids})
+        ],
+        "data_requests": [
+            data_request_row(request) for request in _data_requests_about(f"case #{case.pk}")
+        ],
+    }
+
+
+def person_export(*, people: dict[str, list]) -> dict[str, Any]:
+    """The data protection officer's export of everyone found under an address, a number or a
+    case reference (``privacy.actions.find_people``): each host as the host's own download, each
+    account, each application, each case, and the e-mails sent to the applicants and accounts
+    (those to a host's address are in the host's part)."""
+    from hosts.actions import export_host_data
+
+    host_addresses = {host.email.lower() for host in people["hosts"] if host.email}
+    addresses = {
+        address.lower()
+        for address in [a.email for a in people["applications"]]
+        + [u.email for u in people["users"]]
+        if address and address.lower() not in host_addresses
+    }
+    emails = OutboundEmail.objects.none()
+    if addresses:
+        condition = Q()
+        for address in addresses:
+            condition |= Q(to__iexact=address)
+        emails = OutboundEmail.objects.filter(condition).order_by("created_at", "pk")
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "hosts": [export_host_data(host=host) for host in people["hosts"]],
+        "volunteer_applications": [application_row(a) for a in people["applications"]],
+        "accounts": [account_export(user=user) for user in people["users"]],
+        "newcomer_cases": [case_export(case=case) for case in people.get("cases", [])],
+        "emails_sent": [email_row(email) for email in emails],
+    }
