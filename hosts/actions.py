@@ -24,27 +24,8 @@ logger = logging.getLogger(__name__)
 CONFIRM_SALT = "hosts.confirm"
 SELF_SERVICE_SALT = "hosts.self-service"
 
-# Fields of the offer that self-service may change, and that erasure empties.
-OFFER_FIELDS = [
-    "street_address",
-    "postcode",
-    "municipality",
-    "kind",
-    "beds",
-    "available_from",
-    "available_months",
-    "rent_per_month",
-    "household_description",
-    "has_pets",
-    "pets_description",
-    "smoking",
-    "languages",
-    "other_languages",
-    "step_free_access",
-    "accessibility_notes",
-    "hopes",
-    "heard_from",
-]
+# Fields of the offer that self-service may change (defined once, on the model).
+OFFER_FIELDS = Home.OFFER_FIELDS
 FREE_TEXT_OFFER_FIELDS = [
     "street_address",
     "postcode",
@@ -258,6 +239,10 @@ def erase_host(*, host: Host, channel: str = ErasureRecord.Channel.SELF_SERVICE)
                 setattr(home, field_name, "")
             home.save(update_fields=[*FREE_TEXT_OFFER_FIELDS, "updated_at"])
         HomeTransition.objects.filter(home__host=host).update(reason="")
+        # A visit's history may say why it was cancelled ("the host is ill").
+        from volunteers.models import HomeVisitTransition
+
+        HomeVisitTransition.objects.filter(visit__home__host=host).update(reason="")
         OutboundEmail.objects.filter(to__iexact=host.email).delete()
         host.name = ""
         host.email = ""

@@ -76,26 +76,7 @@ class OfferFieldsForm(forms.ModelForm):
 
     class Meta:
         model = Home
-        fields = [
-            "street_address",
-            "postcode",
-            "municipality",
-            "kind",
-            "beds",
-            "step_free_access",
-            "accessibility_notes",
-            "available_from",
-            "available_months",
-            "rent_per_month",
-            "household_description",
-            "has_pets",
-            "pets_description",
-            "smoking",
-            "languages",
-            "other_languages",
-            "hopes",
-            "heard_from",
-        ]
+        fields = list(Home.OFFER_FIELDS)
         widgets = {
             "kind": forms.RadioSelect,
             "smoking": forms.RadioSelect,

@@ -131,6 +131,29 @@ class Home(models.Model):
         REJECTED = "rejected", _("Not suitable")
         PAUSED = "paused", _("Paused")
 
+    # The fields of the offer, in the order the sign-up form asks for them; self-service may
+    # change them and the host's export holds them.
+    OFFER_FIELDS = (
+        "street_address",
+        "postcode",
+        "municipality",
+        "kind",
+        "beds",
+        "step_free_access",
+        "accessibility_notes",
+        "available_from",
+        "available_months",
+        "rent_per_month",
+        "household_description",
+        "has_pets",
+        "pets_description",
+        "smoking",
+        "languages",
+        "other_languages",
+        "hopes",
+        "heard_from",
+    )
+
     # Named sets of stages, defined once: every rule that asks "is the home …?" reads these.
     # On its way to a match: the host or a volunteer may pause it or withdraw it.
     OPEN_STAGES = (
