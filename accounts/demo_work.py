@@ -20,7 +20,14 @@ from matching.places import resolve_place
 from newcomers.actions import open_case, set_preferred_areas
 from newcomers.models import CaseTransition, NewcomerCase
 from volunteers import actions as volunteering
-from volunteers.models import CallAttempt, Campaign, HomeVisit, QueueEntry, VolunteerProfile
+from volunteers.models import (
+    CallAttempt,
+    Campaign,
+    HomeVisit,
+    HomeVisitTransition,
+    QueueEntry,
+    VolunteerProfile,
+)
 
 VOLUNTEER_ORGANISATION = "Volontärbyrån Jämtland"
 KROKOM_PARTNER = "Krokoms kommun – Mottagningsenheten för nyanlända"
@@ -128,14 +135,11 @@ def seed_call_work(ctx) -> None:
         if index >= 18:
             continue  # contacted, visit still to book
         visit_at = min(called_at + timedelta(days=7), ctx.now - timedelta(hours=1))
-        visit = HomeVisit.objects.create(
-            home=home, starts_at=visit_at, booked_by=volunteer, created_at=called_at
+        booked_at = min(called_at, visit_at - timedelta(hours=1))
+        visit = volunteering.book_visit(
+            home=home, starts_at=visit_at, volunteers=[volunteer], user=volunteer, now=booked_at
         )
-        visit.volunteers.set([volunteer])
-        from hosts.actions import transition_home
-
-        transition_home(home=home, name="book_visit", user=volunteer)
-        _backdate_last_step(home, called_at)
+        _backdate_last_step(home, booked_at)
         if index >= 15:
             continue  # a visit booked
         suitable = index % 7 != 3
@@ -147,7 +151,10 @@ def seed_call_work(ctx) -> None:
             report="Ljust rum med eget lås, tydliga husregler." if suitable else "",
             reject_reason="" if suitable else "Rummet saknar fönster.",
         )
+        # The visit was reported when it took place: the visit and its history say so.
         HomeVisit.objects.filter(pk=visit.pk).update(reported_at=visit_at)
+        last = visit.transitions.order_by("-created_at", "-pk").first()
+        HomeVisitTransition.objects.filter(pk=last.pk).update(created_at=visit_at)
         _backdate_last_step(home, visit_at)
         if suitable:
             refer_home(home=home, partner=partner, user=coordinator)

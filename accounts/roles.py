@@ -36,6 +36,8 @@ VOLUNTEER_WORK = [
     "volunteers.view_queueentry",
     "volunteers.view_campaign",
     "volunteers.view_homevisit",
+    "volunteers.view_homevisittransition",
+    "volunteers.view_applicationtransition",
     "volunteers.view_hostnote",
 ]
 
@@ -47,6 +49,7 @@ PARTNERSHIPS = [
     "reports.change_target",
     "reports.delete_target",
     "reports.view_reportrun",
+    "reports.view_reportruntransition",
 ]
 
 HOUSING_READ = [
@@ -54,6 +57,7 @@ HOUSING_READ = [
     "housing.view_allotment",
     "housing.view_quotaagreement",
     "housing.view_vacancy",
+    "housing.view_vacancytransition",
     "housing.view_contract",
     "housing.view_contracttransition",
 ]
@@ -76,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *MATCHES_READ,
         *PARTNERSHIPS,
         "housing.view_vacancy",
+        "housing.view_vacancytransition",
         "housing.view_contract",
         "housing.view_contracttransition",
         "volunteers.view_followup",
@@ -126,6 +131,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *HOUSING_READ,
         "reports.view_partnership",
         "reports.view_reportrun",
+        "reports.view_reportruntransition",
         "reports.view_reportdownload",
         "accounts.view_user",
         "accounts.view_organisation",

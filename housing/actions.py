@@ -11,16 +11,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.access import has_role
 from accounts.models import User
-from hosts.actions import transition_home
+from hosts.actions import lock_home, transition_home
 from hosts.models import Home
 from hosts.workflow import HOME_WORKFLOW
 from matching.places import resolve_place
 from notifications.actions import queue_email
 from workflow.engine import TransitionNotAllowed
+from workflow.errors import Conflict
 from workflow.models import ActorKind
 
 from .models import Contract, QuotaAgreement, Unit, Vacancy
-from .workflow import CONTRACT_WORKFLOW
+from .workflow import CONTRACT_WORKFLOW, VACANCY_WORKFLOW
 
 
 def _check_staff(user: User | None, company_id: int) -> None:
@@ -73,6 +74,9 @@ def record_vacancy(
             as_replacement=as_replacement,
             status=Vacancy.Status.OFFERED if offered else Vacancy.Status.LET_NORMALLY,
             recorded_by=user,
+        )
+        VACANCY_WORKFLOW.log_created(
+            vacancy, user=user, actor_kind=ActorKind.USER if user else ActorKind.SYSTEM
         )
         if offered:
             vacancy.home = _offer_home(vacancy, agreement)
@@ -131,16 +135,19 @@ def decline_offer(*, vacancy: Vacancy, user: User, reason: str) -> Vacancy:
     if not may_decline(user, vacancy):
         raise TransitionNotAllowed(_("Only the integration unit can decline the offer."))
     with transaction.atomic():
+        # The home first, then the vacancy: the order a move-in (which accepts the offer) keeps.
+        if vacancy.home_id:
+            lock_home(vacancy.home)
         locked = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
         if locked.status != Vacancy.Status.OFFERED:
-            raise TransitionNotAllowed(_("Only an open offer can be declined."))
+            raise Conflict(_("Only an open offer can be declined."))
+        VACANCY_WORKFLOW.apply(
+            locked, "decline", user=user, reason=reason, changes={"decline_reason": reason[:300]}
+        )
         if locked.home_id:
             transition_home(
                 home=locked.home, name="withdraw", actor_kind=ActorKind.SYSTEM, reason=reason
             )
-        locked.status = Vacancy.Status.DECLINED
-        locked.decline_reason = reason[:300]
-        locked.save(update_fields=["status", "decline_reason"])
         agreement = QuotaAgreement.objects.select_for_update().get(pk=locked.agreement_id)
         if agreement.replace_declined:
             agreement.replacements_owed += 1
@@ -157,9 +164,9 @@ def open_sublet(*, match, starts_on: date) -> Contract:
     )
     if created:
         CONTRACT_WORKFLOW.log_created(contract, actor_kind=ActorKind.SYSTEM)
-        Vacancy.objects.filter(home=home, status=Vacancy.Status.OFFERED).update(
-            status=Vacancy.Status.ACCEPTED
-        )
+        offer = Vacancy.objects.filter(home=home, status=Vacancy.Status.OFFERED).first()
+        if offer is not None:
+            VACANCY_WORKFLOW.apply(offer, "accept", actor_kind=ActorKind.SYSTEM)
     return contract
 
 

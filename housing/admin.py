@@ -14,7 +14,15 @@ from workflow.admin_tools import NotFoundOutsideScopeMixin, TransitionLogInline
 from workflow.engine import TransitionNotAllowed
 
 from . import actions
-from .models import Allotment, Contract, ContractTransition, QuotaAgreement, Unit, Vacancy
+from .models import (
+    Allotment,
+    Contract,
+    ContractTransition,
+    QuotaAgreement,
+    Unit,
+    Vacancy,
+    VacancyTransition,
+)
 
 
 class CompanyScopedAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
@@ -112,6 +120,10 @@ class DeclineForm(forms.Form):
     )
 
 
+class VacancyTransitionInline(TransitionLogInline):
+    model = VacancyTransition
+
+
 @admin.register(Vacancy)
 class VacancyAdmin(CompanyScopedAdmin):
     form = VacancyForm
@@ -119,6 +131,7 @@ class VacancyAdmin(CompanyScopedAdmin):
     list_filter = ["status", "offered", "as_replacement"]
     list_select_related = ["unit", "agreement"]
     search_fields = ["unit__reference", "unit__street_address"]
+    inlines = [VacancyTransitionInline]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -236,6 +236,25 @@ class Vacancy(models.Model):
         return f"#{self.sequence} {self.unit}"
 
 
+class VacancyTransition(TransitionLog):
+    """One step of a vacancy (``housing.workflow.VACANCY_WORKFLOW``): recorded (let normally or
+    offered), then accepted or declined."""
+
+    vacancy = models.ForeignKey(
+        Vacancy, verbose_name=_("vacancy"), on_delete=models.CASCADE, related_name="transitions"
+    )
+
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("vacancy step")
+        verbose_name_plural = _("vacancy steps")
+        indexes = [models.Index(fields=["vacancy", "created_at"], name="vacancytrans_vac_idx")]
+
+    def __str__(self) -> str:
+        labels = dict(Vacancy.Status.choices)
+        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
+        return f"{self.vacancy_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"
+
+
 class ContractQuerySet(CompanyScopedQuerySet):
     def visible_to(self, user):
         """The company's staff, and the coordinators of the partner whose household lives there."""

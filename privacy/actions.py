@@ -75,7 +75,13 @@ def apply_retention(*, now=None) -> dict[str, int]:
     from hosts.actions import erase_host
     from hosts.models import ErasureRecord
     from newcomers.models import CaseTransition, NewcomerCase
-    from volunteers.models import CallAttempt, HomeVisit, HostNote, VolunteerApplication
+    from volunteers.models import (
+        CallAttempt,
+        HomeVisit,
+        HomeVisitTransition,
+        HostNote,
+        VolunteerApplication,
+    )
 
     now = now or timezone.now()
 
@@ -128,6 +134,10 @@ def apply_retention(*, now=None) -> dict[str, int]:
             .exclude(Q(report="") & Q(reject_reason=""))
             .update(report="", reject_reason="")
         )
+        # The reasons written in the visits' histories (why one was moved or cancelled) too.
+        HomeVisitTransition.objects.filter(visit__starts_at__lt=before("visit_reports")).exclude(
+            reason=""
+        ).update(reason="")
         counts["login_attempts"] = AccessAttempt.objects.filter(
             attempt_time__lt=now - timedelta(hours=settings.AXES_COOLOFF_TIME_HOURS)
         ).delete()[0]

@@ -16,9 +16,11 @@ from accounts.access import has_role
 from accounts.models import User
 from notifications.actions import queue_email
 from workflow.engine import TransitionNotAllowed
+from workflow.models import ActorKind
 
 from . import documents, metrics
 from .models import Partnership, ReportDownload, ReportRun
+from .workflow import REPORT_RUN_WORKFLOW
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,8 @@ def request_report(
     language: str = settings.LANGUAGE_CODE,
     as_of: date | None = None,
 ) -> ReportRun:
-    """Queue a report. There is one year-end report per partnership: asking again re-runs it."""
+    """Queue a report. There is one year-end report per partnership: asking again re-runs it.
+    ``user`` None is the portal itself (the schedule)."""
     if user is not None and not may_manage_reports(user, partnership):
         raise TransitionNotAllowed(_("Only the partnership's managers can request its reports."))
     if kind == ReportRun.Kind.YEAR_END:
@@ -63,6 +66,7 @@ def request_report(
             )
         as_of = partnership.period_end
     as_of = as_of or min(timezone.localdate(), partnership.period_end)
+    actor = {"user": user, "actor_kind": ActorKind.USER if user else ActorKind.SYSTEM}
     with transaction.atomic():
         run = None
         if kind == ReportRun.Kind.YEAR_END:
@@ -86,15 +90,21 @@ def request_report(
                         as_of=as_of,
                         requested_by=user,
                     )
+                    REPORT_RUN_WORKFLOW.log_created(run, **actor)
             except IntegrityError:  # the schedule made the year-end run at the same moment
                 return ReportRun.objects.get(partnership=partnership, kind=kind)
         else:
-            run.status = ReportRun.Status.QUEUED
-            run.progress = 0
-            run.error = ""
-            run.language = language
-            run.requested_by = user or run.requested_by
-            run.save(update_fields=["status", "progress", "error", "language", "requested_by"])
+            REPORT_RUN_WORKFLOW.apply(
+                run,
+                "request_again",
+                **actor,
+                changes={
+                    "progress": 0,
+                    "error": "",
+                    "language": language,
+                    "requested_by": user or run.requested_by,
+                },
+            )
         transaction.on_commit(lambda: enqueue_report(run_id=run.pk))
     return run
 
@@ -109,25 +119,23 @@ def enqueue_report(*, run_id: int) -> None:
         logger.warning("Could not queue report run %s; it will be queued again later.", run_id)
 
 
-def _set_progress(run: ReportRun, percent: int, status: str | None = None) -> None:
-    fields = {"progress": percent}
-    if status:
-        fields["status"] = status
-    ReportRun.objects.filter(pk=run.pk).update(**fields)
+def _set_progress(run: ReportRun, percent: int) -> None:
+    ReportRun.objects.filter(pk=run.pk).update(progress=percent)
 
 
 def produce_report(*, run_id: int) -> ReportRun:
     """Compute the figures and write the PDF and the XLSX of one run. Idempotent: a run that is
-    done is left as it is."""
+    done is left as it is; a run that failed, or whose worker was lost, is tried again."""
     with transaction.atomic():
         run = ReportRun.objects.select_for_update().select_related("partnership").get(pk=run_id)
         if run.status == ReportRun.Status.DONE:
             return run
-        run.status = ReportRun.Status.RUNNING
-        run.progress = 5
-        run.error = ""
-        run.started_at = timezone.now()
-        run.save(update_fields=["status", "progress", "error", "started_at"])
+        REPORT_RUN_WORKFLOW.apply(
+            run,
+            "start" if run.status == ReportRun.Status.QUEUED else "retry",
+            actor_kind=ActorKind.SYSTEM,
+            changes={"progress": 5, "error": "", "started_at": timezone.now()},
+        )
     partnership = run.partnership
     with translation.override(run.language):
         figures = metrics.compute_figures(partnership, as_of=run.as_of)
@@ -139,19 +147,37 @@ def produce_report(*, run_id: int) -> ReportRun:
     stem = f"{slugify(partnership.name)[:60]}-{run.kind}-{run.as_of:%Y%m%d}-{run.pk}"
     run.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
     run.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx), save=False)
-    run.status = ReportRun.Status.DONE
-    run.progress = 100
-    run.finished_at = timezone.now()
-    run.save(update_fields=["pdf", "xlsx", "status", "progress", "finished_at"])
+    REPORT_RUN_WORKFLOW.apply(
+        run,
+        "finish",
+        actor_kind=ActorKind.SYSTEM,
+        changes={
+            "pdf": run.pdf.name,
+            "xlsx": run.xlsx.name,
+            "progress": 100,
+            "finished_at": timezone.now(),
+        },
+    )
     if run.kind == ReportRun.Kind.YEAR_END:
         notify_managers(run)
     return run
 
 
 def mark_failed(*, run_id: int, reason: str) -> None:
-    ReportRun.objects.filter(pk=run_id).exclude(status=ReportRun.Status.DONE).update(
-        status=ReportRun.Status.FAILED, error=reason[:2000], finished_at=timezone.now()
-    )
+    """The task failed: the run says why (the page shows it) until it is tried again. A run that
+    is done, already failed or gone is left as it is."""
+    reason = (reason or "").strip()[:2000] or "Unknown error"
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status not in REPORT_RUN_WORKFLOW["fail"].sources:
+            return
+        REPORT_RUN_WORKFLOW.apply(
+            run,
+            "fail",
+            actor_kind=ActorKind.SYSTEM,
+            reason=reason,
+            changes={"error": reason, "finished_at": timezone.now()},
+        )
 
 
 def managers_of(partnership: Partnership):

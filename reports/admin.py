@@ -1,8 +1,9 @@
 from django.contrib import admin
 
 from accounts.scoping import sees_everything
+from workflow.admin_tools import TransitionLogInline
 
-from .models import Partnership, ReportDownload, ReportRun, Target
+from .models import Partnership, ReportDownload, ReportRun, ReportRunTransition, Target
 
 
 class TargetInline(admin.TabularInline):
@@ -39,8 +40,13 @@ class PartnershipAdmin(admin.ModelAdmin):
         return super().get_queryset(request).visible_to(request.user)
 
 
+class ReportRunTransitionInline(TransitionLogInline):
+    model = ReportRunTransition
+
+
 @admin.register(ReportRun)
 class ReportRunAdmin(PartiesScopedAdmin):
+    inlines = [ReportRunTransitionInline]
     partnership_path = "partnership"
     list_display = ["partnership", "kind", "language", "as_of", "status", "progress", "created_at"]
     list_filter = ["kind", "status"]

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflow.models import TransitionLog
+
 
 class Metric(models.TextChoices):
     """The fixed catalogue of figures a target can be set on (computed in ``reports.metrics``)."""
@@ -185,6 +187,28 @@ class ReportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.partnership} ({self.get_status_display()})"
+
+
+class ReportRunTransition(TransitionLog):
+    """One step of a report run (``reports.workflow.REPORT_RUN_WORKFLOW``): queued, running,
+    done or failed, and every retry."""
+
+    run = models.ForeignKey(
+        ReportRun,
+        verbose_name=_("report run"),
+        on_delete=models.CASCADE,
+        related_name="transitions",
+    )
+
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("report run step")
+        verbose_name_plural = _("report run steps")
+        indexes = [models.Index(fields=["run", "created_at"], name="runtrans_run_idx")]
+
+    def __str__(self) -> str:
+        labels = dict(ReportRun.Status.choices)
+        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
+        return f"{self.run_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"
 
 
 class ReportDownload(models.Model):

@@ -1,6 +1,7 @@
 """factory_boy factories for the whole suite."""
 
 from datetime import timedelta
+from unittest import mock
 
 import factory
 from django.utils import timezone
@@ -182,10 +183,50 @@ def referred_home(partner, **kwargs) -> Home:
 
 
 class VolunteerApplicationFactory(factory.django.DjangoModelFactory):
-    """An application sent through /volunteer/join/, waiting for a coordinator."""
+    """An application sent through /volunteer/join/ (``volunteers.actions.apply_to_volunteer``),
+    waiting for a coordinator; with ``status="approved"`` or ``"declined"`` a coordinator
+    (``reviewed_by``, or one made for it) has then decided it through the actions. Other fields
+    given (``reviewed_at``, ``created_at``, …) are set on the row afterwards: test set-up only."""
 
     class Meta:
         model = "volunteers.VolunteerApplication"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from volunteers import actions
+
+        status = kwargs.pop("status", model_class.Status.PENDING)
+        reviewer = kwargs.pop("reviewed_by", None)
+        reason = kwargs.pop("decline_reason", "")
+        sent = {
+            name: kwargs.pop(name)
+            for name in (
+                "name",
+                "email",
+                "phone",
+                "languages",
+                "area",
+                "availability",
+                "motivation",
+                "language",
+            )
+            if name in kwargs
+        }
+        sent.setdefault("motivation", "")
+        application = actions.apply_to_volunteer(**sent)
+        if status != model_class.Status.PENDING:
+            reviewer = reviewer or staff_user(
+                "volunteer_coordinator",
+                OrganisationFactory(kind=Organisation.Kind.VOLUNTEER_ORGANISATION),
+            )
+            if status == model_class.Status.APPROVED:
+                actions.approve_application(application=application, user=reviewer)
+            else:
+                actions.decline_application(application=application, user=reviewer, reason=reason)
+        if kwargs:
+            model_class.objects.filter(pk=application.pk).update(**kwargs)
+        application.refresh_from_db()
+        return application
 
     name = factory.Faker("name", locale="sv_SE")
     email = factory.Sequence(lambda n: f"applicant{n}@example.org")
@@ -216,18 +257,28 @@ def visit_booked_home(volunteers, *, starts_at=None, booked_by=None, **kwargs):
     """A home whose host said yes on the phone and whose visit is booked; returns the visit.
 
     The e-mails with calendar files are queued as ``volunteers.actions.book_visit`` queues them.
+    The visit starts in two days unless ``starts_at`` says otherwise; a visit that has already
+    started (``starts_at`` in the past, ready to be reported) was booked a day before it.
     """
     from volunteers.actions import book_visit, record_contact
 
     home = queued_home(**kwargs)
     user = booked_by or volunteers[0]
     record_contact(home=home, volunteer=user)
+    now = timezone.now()
+    starts_at = starts_at or now + timedelta(days=2)
     return book_visit(
         home=home,
-        starts_at=starts_at or timezone.now() + timedelta(days=2),
+        starts_at=starts_at,
         volunteers=list(volunteers),
         user=user,
+        now=min(now, starts_at - timedelta(days=1)),
     )
+
+
+def started_visit(volunteers, **kwargs):
+    """A visit booked yesterday that began an hour ago: it can be reported now."""
+    return visit_booked_home(volunteers, starts_at=timezone.now() - timedelta(hours=1), **kwargs)
 
 
 # Partnerships and their follow-up (reports) ----------------------------------------------------
@@ -418,7 +469,6 @@ def portal_world():
     from axes.models import AccessAttempt, AccessFailureLog
     from axes.models import AccessLog as AxesAccessLog
     from django.contrib.auth.models import Group
-    from django.core.files.base import ContentFile
     from django_celery_beat.models import (
         ClockedSchedule,
         CrontabSchedule,
@@ -434,7 +484,7 @@ def portal_world():
     from matching.models import MatchingWeights
     from notifications.models import OutboundEmail
     from privacy.models import AccessLog, DataRequest, RetentionRun, SecurityEvent
-    from reports.models import ReportDownload, ReportRun
+    from reports.models import ReportDownload
     from volunteers.models import (
         CallAttempt,
         Campaign,
@@ -506,11 +556,16 @@ def portal_world():
     )
 
     def done_run(of):
-        run = ReportRun(partnership=of, status=ReportRun.Status.DONE, as_of=today, progress=100)
-        run.pdf.save("report.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
-        run.xlsx.save("report.xlsx", ContentFile(b"PK test"), save=False)
-        run.save()
-        return run
+        """A report run requested and produced through the actions, with small stand-in files
+        (the real documents take seconds to draw)."""
+        from reports import actions as reporting
+
+        run = reporting.request_report(partnership=of, user=None, as_of=today)
+        with (
+            mock.patch("reports.documents.render_pdf", return_value=b"%PDF-1.4 test"),
+            mock.patch("reports.documents.render_xlsx", return_value=b"PK test"),
+        ):
+            return reporting.produce_report(run_id=run.pk)
 
     run, foreign_run = done_run(partnership), done_run(foreign_partnership)
     unit = UnitFactory(company=orgs["housing"])

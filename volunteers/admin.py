@@ -1,14 +1,16 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from workflow.admin_tools import NotFoundOutsideScopeMixin
+from workflow.admin_tools import NotFoundOutsideScopeMixin, TransitionLogInline
 
 from . import actions
 from .models import (
+    ApplicationTransition,
     CallAttempt,
     Campaign,
     FollowUp,
     HomeVisit,
+    HomeVisitTransition,
     HostNote,
     QueueEntry,
     VolunteerApplication,
@@ -29,8 +31,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ApplicationTransitionInline(TransitionLogInline):
+    model = ApplicationTransition
+
+
 @admin.register(VolunteerApplication)
 class VolunteerApplicationAdmin(ReadOnlyAdmin):
+    inlines = [ApplicationTransitionInline]
     list_display = ["name", "email", "area", "status", "created_at", "reviewed_by"]
     list_filter = ["status", "area"]
     list_select_related = ["reviewed_by"]
@@ -66,8 +73,15 @@ class CampaignAdmin(ReadOnlyAdmin):
     list_select_related = ["organisation"]
 
 
+class HomeVisitTransitionInline(TransitionLogInline):
+    model = HomeVisitTransition
+    fields = [*TransitionLogInline.fields, "starts_at"]
+    readonly_fields = fields
+
+
 @admin.register(HomeVisit)
 class HomeVisitAdmin(ReadOnlyAdmin):
+    inlines = [HomeVisitTransitionInline]
     list_display = ["home", "starts_at", "status", "verdict"]
     list_filter = ["status", "verdict"]
     list_select_related = ["home"]

@@ -182,6 +182,46 @@ class BookVisitForm(forms.Form):
         return cleaned
 
 
+class MoveVisitForm(BookVisitForm):
+    """A new time for a booked visit (the same rules as booking one), and why, if wanted."""
+
+    reason = forms.CharField(
+        label=_("Why the visit is moved (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, visit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["second_volunteer"]
+        if visit is not None:
+            when = timezone.localtime(visit.starts_at)
+            self.fields["day"].initial = when.date()
+            self.fields["time"].initial = when.time().replace(second=0, microsecond=0)
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["reason"] = clean_text(cleaned.get("reason") or "")
+        return cleaned
+
+
+class CancelVisitForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the visit is cancelled"),
+        help_text=_("The host is sent this reason with the cancellation."),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Please give a reason for this step.")},
+    )
+
+    def clean_reason(self):
+        reason = clean_text(self.cleaned_data["reason"])
+        if not reason:
+            raise forms.ValidationError(_("Please give a reason for this step."))
+        return reason
+
+
 class VisitReportForm(forms.ModelForm):
     verdict = forms.ChoiceField(
         label=_("Is the home suitable?"),

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from workflow.models import TransitionLog
+
 
 class VolunteerApplication(models.Model):
     """Someone who offers to volunteer, through the public form, until a coordinator decides.
@@ -63,6 +65,27 @@ class VolunteerApplication(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ApplicationTransition(TransitionLog):
+    """One step of a volunteer application (``volunteers.workflow.APPLICATION_WORKFLOW``)."""
+
+    application = models.ForeignKey(
+        VolunteerApplication,
+        verbose_name=_("volunteer application"),
+        on_delete=models.CASCADE,
+        related_name="transitions",
+    )
+
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("application step")
+        verbose_name_plural = _("application steps")
+        indexes = [models.Index(fields=["application", "created_at"], name="apptrans_app_idx")]
+
+    def __str__(self) -> str:
+        labels = dict(VolunteerApplication.Status.choices)
+        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
+        return f"{self.application_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"
 
 
 class VolunteerProfile(models.Model):
@@ -282,7 +305,11 @@ class HomeVisit(models.Model):
     """A home visit (hembesök): booked after the first contact, reported after the visit.
 
     The checklist records what was talked through, so that the partner receiving the home knows
-    the conditions; the verdict moves the home to visited or rejected.
+    the conditions; the verdict moves the home to visited or rejected. Before it starts a visit
+    can be moved or cancelled, and from its start time on it can be reported
+    (``volunteers.workflow.VISIT_WORKFLOW``). ``calendar_sequence`` counts the changes the host
+    and the volunteers were sent: the calendar file's SEQUENCE, so that their calendars replace
+    the visit instead of adding a second one.
     """
 
     class Status(models.TextChoices):
@@ -332,6 +359,7 @@ class HomeVisit(models.Model):
         related_name="+",
     )
     reported_at = models.DateTimeField(_("reported"), null=True, blank=True)
+    calendar_sequence = models.PositiveIntegerField(_("calendar revision"), default=0)
     created_at = models.DateTimeField(_("booked"), default=timezone.now)
 
     class Meta:
@@ -354,6 +382,33 @@ class HomeVisit(models.Model):
         "rent_agreed",
         "host_questions",
     ]
+
+    def has_started(self, now=None) -> bool:
+        """From its start time on, a visit can be reported and no longer moved or cancelled."""
+        return (now or timezone.now()) >= self.starts_at
+
+
+class HomeVisitTransition(TransitionLog):
+    """One step of a home visit (``volunteers.workflow.VISIT_WORKFLOW``): booked, moved,
+    reported or cancelled. ``starts_at`` is the visit's time after the step."""
+
+    visit = models.ForeignKey(
+        HomeVisit,
+        verbose_name=_("home visit"),
+        on_delete=models.CASCADE,
+        related_name="transitions",
+    )
+    starts_at = models.DateTimeField(_("visit time"), null=True, blank=True)
+
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("home visit step")
+        verbose_name_plural = _("home visit steps")
+        indexes = [models.Index(fields=["visit", "created_at"], name="visittrans_visit_idx")]
+
+    def __str__(self) -> str:
+        labels = dict(HomeVisit.Status.choices)
+        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
+        return f"{self.visit_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"
 
 
 class FollowUpQuerySet(models.QuerySet):

@@ -16,6 +16,8 @@ urlpatterns = [
     path("homes/<int:home_id>/visit/", views.book_visit, name="book_visit"),
     path("homes/<int:home_id>/duplicates/", views.duplicates, name="duplicates"),
     path("visits/<int:visit_id>/", views.visit, name="visit"),
+    path("visits/<int:visit_id>/move/", views.move_visit, name="move_visit"),
+    path("visits/<int:visit_id>/cancel/", views.cancel_visit, name="cancel_visit"),
     path(
         "follow-ups/<int:follow_up_id>/done/", views.complete_follow_up, name="complete_follow_up"
     ),

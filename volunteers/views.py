@@ -20,14 +20,16 @@ from privacy.actions import log_access
 from privacy.models import AccessLog
 from workflow.engine import TransitionNotAllowed
 
-from . import actions
+from . import actions, selectors
 from .forms import (
     BookVisitForm,
     CallOutcomeForm,
     CampaignForm,
+    CancelVisitForm,
     DeclineForm,
     HandBackForm,
     MergeForm,
+    MoveVisitForm,
     NoteForm,
     ReferForm,
     VisitReportForm,
@@ -282,8 +284,9 @@ def book_visit(request, home_id):
                     user=request.user,
                 )
             except TransitionNotAllowed as exc:
+                # Shown once, above the form (the template renders the fields without it).
                 form.add_error(None, exc.message)
-                status = 409
+                status = exc.status
             else:
                 messages.success(
                     request, _("The visit is booked. The host has been sent a calendar invitation.")
@@ -296,43 +299,105 @@ def book_visit(request, home_id):
     )
 
 
-@role_required(*VOLUNTEERS)
-@require_http_methods(["GET", "POST"])
-def visit(request, visit_id):
-    visit = get_object_or_404(
-        HomeVisit.objects.select_related("home__host").prefetch_related("volunteers"),
-        pk=visit_id,
-    )
+def _visit_or_404(request, visit_id) -> HomeVisit:
+    """The visit, if this person may open it; opening it is logged (it shows the host)."""
+    visit = selectors.visit_for(request.user, visit_id)
     if visit.home.host is not None:
         log_access(
             user=request.user, action=AccessLog.Action.VIEW, obj=visit.home.host, where="home visit"
         )
-    form = VisitReportForm(request.POST if request.method == "POST" else None, instance=visit)
-    status = 200
-    if request.method == "POST":
-        if visit.status != HomeVisit.Status.BOOKED:
-            messages.warning(request, _("This visit has already been reported or cancelled."))
-            return redirect("volunteers:visit", visit_id=visit.pk)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                actions.report_visit(
-                    visit=visit,
-                    user=request.user,
-                    verdict=data["verdict"],
-                    checklist={name: data.get(name) for name in HomeVisit.CHECKLIST},
-                    report=data["report"],
-                    reject_reason=data["reject_reason"],
-                )
-            except TransitionNotAllowed as exc:
-                form.add_error(None, exc.message)
-                status = 409
-            else:
-                messages.success(request, _("Thank you! The visit report is filed."))
-                return redirect("volunteers:start")
-        else:
-            status = 400
-    return render(request, "volunteers/visit.html", {"visit": visit, "form": form}, status=status)
+    return visit
+
+
+def _visit_page(request, visit, *, status=200, problem=None, **forms):
+    """The visit page: before the visit starts, the forms to move or cancel it; from its start
+    time on, the report form; once reported or cancelled, what became of it. ``problem`` is a
+    refused step's message, shown once."""
+    booked = visit.status == HomeVisit.Status.BOOKED
+    started = visit.has_started()
+    report_form = forms.get("form")
+    context = {
+        "visit": visit,
+        "problem": problem,
+        # A report sent with mistakes is shown again with them, whatever the time.
+        "can_report": booked and (started or (report_form is not None and report_form.errors)),
+        "can_change": booked and not started,
+        "form": report_form or VisitReportForm(instance=visit),
+        "move_form": forms.get("move_form") or MoveVisitForm(visit=visit, prefix="move"),
+        "cancel_form": forms.get("cancel_form") or CancelVisitForm(prefix="cancel"),
+    }
+    return render(request, "volunteers/visit.html", context, status=status)
+
+
+def _refused(request, visit_id, exc):
+    """A refused step: the page as it is now (someone may have acted first), with the reason."""
+    visit = selectors.visit_for(request.user, visit_id)
+    return _visit_page(request, visit, status=exc.status, problem=exc.message)
+
+
+@role_required(*VOLUNTEERS)
+@require_http_methods(["GET", "POST"])
+def visit(request, visit_id):
+    visit = _visit_or_404(request, visit_id)
+    if request.method != "POST":
+        return _visit_page(request, visit)
+    if visit.status != HomeVisit.Status.BOOKED:
+        messages.warning(request, _("This visit has already been reported or cancelled."))
+        return redirect("volunteers:visit", visit_id=visit.pk)
+    form = VisitReportForm(request.POST, instance=visit)
+    if not form.is_valid():
+        return _visit_page(request, visit, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        actions.report_visit(
+            visit=visit,
+            user=request.user,
+            verdict=data["verdict"],
+            checklist={name: data.get(name) for name in HomeVisit.CHECKLIST},
+            report=data["report"],
+            reject_reason=data["reject_reason"],
+        )
+    except TransitionNotAllowed as exc:
+        return _refused(request, visit_id, exc)
+    messages.success(request, _("Thank you! The visit report is filed."))
+    return redirect("volunteers:start")
+
+
+@role_required(*VOLUNTEERS)
+@require_POST
+def move_visit(request, visit_id):
+    visit = _visit_or_404(request, visit_id)
+    form = MoveVisitForm(request.POST, visit=visit, prefix="move")
+    if not form.is_valid():
+        return _visit_page(request, visit, move_form=form, status=400)
+    try:
+        actions.move_visit(
+            visit=visit,
+            starts_at=form.cleaned_data["starts_at"],
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except TransitionNotAllowed as exc:
+        return _refused(request, visit_id, exc)
+    messages.success(
+        request, _("The visit is moved. The host and the volunteers have been sent the new time.")
+    )
+    return redirect("volunteers:visit", visit_id=visit.pk)
+
+
+@role_required(*VOLUNTEERS)
+@require_POST
+def cancel_visit(request, visit_id):
+    visit = _visit_or_404(request, visit_id)
+    form = CancelVisitForm(request.POST, prefix="cancel")
+    if not form.is_valid():
+        return _visit_page(request, visit, cancel_form=form, status=400)
+    try:
+        actions.cancel_visit(visit=visit, user=request.user, reason=form.cleaned_data["reason"])
+    except TransitionNotAllowed as exc:
+        return _refused(request, visit_id, exc)
+    messages.success(request, _("The visit is cancelled. The host and the volunteers are told."))
+    return redirect("volunteers:visit", visit_id=visit.pk)
 
 
 # Coordinators ------------------------------------------------------------------------------

@@ -80,6 +80,7 @@ class Workflow:
         resolve_target: Callable[[models.Model, Transition], str] | None = None,
         status_field: str = "status",
         changed_field: str | None = "status_changed_at",
+        also_initial: tuple[str, ...] = (),
     ):
         self.name = name
         self.model = model
@@ -91,6 +92,8 @@ class Workflow:
         self.resolve_target = resolve_target
         self.status_field = status_field
         self.changed_field = changed_field
+        # Other stages an object can be created in (a vacancy is let normally or offered).
+        self.also_initial = also_initial
 
     def __getitem__(self, name: str) -> Transition:
         return self.transitions[name]
@@ -113,8 +116,17 @@ class Workflow:
             and not (check_guards and t.guard is not None and t.guard(obj))
         ]
 
-    def log_created(self, obj, *, user=None, actor_kind: str = ActorKind.USER, reason: str = ""):
-        """The first row of an object's history: from nothing to its initial stage."""
+    def log_created(
+        self,
+        obj,
+        *,
+        user=None,
+        actor_kind: str = ActorKind.USER,
+        reason: str = "",
+        log_fields: dict[str, Any] | None = None,
+    ):
+        """The first row of an object's history: from nothing to its initial stage.
+        ``log_fields`` are extra columns of the log row (as for ``apply``)."""
         return self.log_model.objects.create(
             **{self.log_fk: obj},
             from_state="",
@@ -122,6 +134,7 @@ class Workflow:
             actor=user if actor_kind == ActorKind.USER else None,
             actor_kind=actor_kind,
             reason=reason,
+            **(log_fields or {}),
         )
 
     def apply(
@@ -191,7 +204,8 @@ class Workflow:
 
     def mermaid(self) -> str:
         """The workflow as a Mermaid state diagram, drawn from the table."""
-        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
+        lines = ["stateDiagram-v2"]
+        lines += [f"    [*] --> {state}" for state in (self.initial, *self.also_initial)]
         for t in self.transitions.values():
             who = ", ".join(sorted(t.roles))
             flag = " (reason)" if t.reason_required else ""

@@ -148,6 +148,8 @@ PAGES = {
     "volunteers:book_visit": only(*VOLUNTEERS),
     "volunteers:duplicates": only(VOLUNTEER_COORDINATOR),
     "volunteers:visit": only(*VOLUNTEERS),
+    "volunteers:move_visit": post_only(only(*VOLUNTEERS)),
+    "volunteers:cancel_visit": post_only(only(*VOLUNTEERS)),
     "volunteers:complete_follow_up": post_only(only(*VOLUNTEERS)),
     "volunteers:applications": only(VOLUNTEER_COORDINATOR),
     "volunteers:approve_application": post_only(only(VOLUNTEER_COORDINATOR)),

@@ -1,7 +1,9 @@
 """Home visits: booking (with calendar files for the host and the volunteers, each in their own
 language), the visit report, and the coordinator's referral to a partner."""
 
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -13,10 +15,12 @@ from icalendar import Calendar
 
 from hosts.actions import transition_home
 from hosts.models import Home, HomeTransition
-from tests.factories import UserFactory, queued_home, visit_booked_home
+from notifications.models import OutboundEmail
+from tests.factories import UserFactory, queued_home, started_visit, visit_booked_home
 from volunteers import actions
 from volunteers.models import HomeVisit
 from workflow.engine import TransitionNotAllowed
+from workflow.errors import Conflict
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -188,7 +192,7 @@ CHECKLIST = dict.fromkeys(HomeVisit.CHECKLIST, "on")
 
 
 def test_a_suitable_home_is_visited_with_the_checklist_kept(volunteer):
-    visit = visit_booked_home([volunteer])
+    visit = started_visit([volunteer])
     client = logged_in(volunteer)
     assert client.get(f"/volunteer/visits/{visit.pk}/").status_code == 200
 
@@ -212,7 +216,7 @@ def test_a_suitable_home_is_visited_with_the_checklist_kept(volunteer):
 
 
 def test_not_suitable_needs_a_reason(volunteer):
-    visit = visit_booked_home([volunteer])
+    visit = started_visit([volunteer])
     client = logged_in(volunteer)
 
     response = client.post(f"/volunteer/visits/{visit.pk}/", {"verdict": "not_suitable"})
@@ -235,7 +239,7 @@ def test_not_suitable_needs_a_reason(volunteer):
 
 
 def test_a_verdict_must_be_chosen(volunteer):
-    visit = visit_booked_home([volunteer])
+    visit = started_visit([volunteer])
     response = logged_in(volunteer).post(f"/volunteer/visits/{visit.pk}/", {"report": "Hmm"})
     assert response.status_code == 400
     visit.refresh_from_db()
@@ -243,7 +247,7 @@ def test_a_verdict_must_be_chosen(volunteer):
 
 
 def test_a_visit_is_reported_once(volunteer, other_volunteer):
-    visit = visit_booked_home([volunteer, other_volunteer])
+    visit = started_visit([volunteer, other_volunteer])
     logged_in(volunteer).post(
         f"/volunteer/visits/{visit.pk}/", {"verdict": "suitable", "report": "Bra."}
     )
@@ -281,7 +285,7 @@ def test_a_cancelled_visit_can_be_booked_again(volunteer):
 
 
 def visited_home(volunteer, **kwargs) -> Home:
-    visit = visit_booked_home([volunteer], **kwargs)
+    visit = started_visit([volunteer], **kwargs)
     actions.report_visit(
         visit=visit, user=volunteer, verdict="suitable", checklist=CHECKLIST, report="Fint rum."
     )
@@ -354,3 +358,226 @@ def test_a_volunteer_cannot_refer(volunteer, organisations):
     assert response.status_code == 403
     home.refresh_from_db()
     assert home.status == Home.Status.VISITED
+
+
+# Time: report from the start on; move or cancel before ------------------------------------
+
+
+@contextmanager
+def clock_at(moment):
+    """Time travel: the portal's clock reads ``moment`` (log in again inside: a session made
+    before would have run out)."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+def saturday_at_ten():
+    """A Saturday at 10:00 more than a week ahead, so that the Tuesday before is still ahead."""
+    day = timezone.localdate() + timedelta(days=8)
+    day += timedelta(days=(5 - day.weekday()) % 7)
+    return timezone.make_aware(datetime.combine(day, time(10, 0)))
+
+
+def booked_for(volunteer, starts_at, django_capture_on_commit_callbacks, **kwargs):
+    """A visit booked for ``starts_at``; the booking's e-mails are sent and then cleared."""
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = visit_booked_home([volunteer], starts_at=starts_at, **kwargs)
+    mail.outbox.clear()
+    return visit
+
+
+REPORT = {"verdict": "suitable", "report": "Ljust rum.", **CHECKLIST}
+
+
+def test_a_visit_booked_for_saturday_cannot_be_reported_on_the_tuesday_before(
+    volunteer, django_capture_on_commit_callbacks
+):
+    saturday = saturday_at_ten()
+    visit = booked_for(volunteer, saturday, django_capture_on_commit_callbacks)
+    emails_before = OutboundEmail.objects.count()
+
+    with clock_at(saturday - timedelta(days=4)):  # Tuesday, 10:00
+        client = logged_in(volunteer)
+        page = client.get(f"/volunteer/visits/{visit.pk}/").content.decode()
+        assert 'name="verdict"' not in page  # no report form before the visit
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/volunteer/visits/{visit.pk}/", REPORT)
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert page.count("the report can be filed from then on") == 1
+    visit.refresh_from_db()
+    visit.home.refresh_from_db()
+    assert visit.status == HomeVisit.Status.BOOKED and visit.reported_at is None
+    assert visit.home.status == Home.Status.VISIT_BOOKED
+    assert mail.outbox == [] and OutboundEmail.objects.count() == emails_before
+    assert [t.to_state for t in visit.transitions.all()] == ["booked"]
+    with clock_at(saturday - timedelta(minutes=1)), pytest.raises(Conflict):
+        actions.report_visit(visit=visit, user=volunteer, verdict="suitable", checklist={})
+
+
+def test_from_its_start_time_on_the_visit_is_reported(
+    volunteer, django_capture_on_commit_callbacks
+):
+    saturday = saturday_at_ten()
+    visit = booked_for(volunteer, saturday, django_capture_on_commit_callbacks)
+
+    with clock_at(saturday):
+        client = logged_in(volunteer)
+        page = client.get(f"/volunteer/visits/{visit.pk}/").content.decode()
+        assert 'name="verdict"' in page
+        assert f"/volunteer/visits/{visit.pk}/move/" not in page
+        assert f"/volunteer/visits/{visit.pk}/cancel/" not in page
+        response = client.post(f"/volunteer/visits/{visit.pk}/", REPORT)
+
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    visit.home.refresh_from_db()
+    assert visit.status == HomeVisit.Status.REPORTED and visit.reported_at == saturday
+    assert visit.home.status == Home.Status.VISITED
+
+
+def test_before_the_start_the_page_offers_to_move_or_cancel_and_not_to_report(
+    volunteer, django_capture_on_commit_callbacks
+):
+    visit = booked_for(volunteer, next_week_at_five(), django_capture_on_commit_callbacks)
+    page = logged_in(volunteer).get(f"/volunteer/visits/{visit.pk}/").content.decode()
+    assert f'action="/volunteer/visits/{visit.pk}/move/"' in page
+    assert f'action="/volunteer/visits/{visit.pk}/cancel/"' in page
+    assert 'name="move-day"' in page and 'name="cancel-reason"' in page
+    assert 'name="verdict"' not in page
+    assert "The report can be filed from the start of the visit on" in page
+
+
+def test_moving_a_visit_sends_everyone_the_same_calendar_event_with_a_higher_sequence(
+    volunteer, other_volunteer, django_capture_on_commit_callbacks
+):
+    first_time = next_week_at_five()
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = visit_booked_home(
+            [volunteer, other_volunteer],
+            starts_at=first_time,
+            host__name="Hedda Holm",
+            host__email="hedda@example.org",
+            host__language="en",
+        )
+    booked = {message.to[0]: event_of(message) for message in mail.outbox}
+    mail.outbox.clear()
+    new_time = first_time + timedelta(days=2, hours=1)
+
+    client = logged_in(volunteer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/volunteer/visits/{visit.pk}/move/",
+            {
+                "move-day": new_time.date().isoformat(),
+                "move-time": "18:00",
+                "move-reason": "Värden jobbar sent.",
+            },
+        )
+    assert response.status_code == 302 and response.url == f"/volunteer/visits/{visit.pk}/"
+    page = client.get(response.url).content.decode()
+    assert page.count("The visit is moved.") == 1
+
+    visit.refresh_from_db()
+    assert visit.starts_at == new_time and visit.status == HomeVisit.Status.BOOKED
+    visit.home.refresh_from_db()
+    assert visit.home.status == Home.Status.VISIT_BOOKED
+    by_address = {message.to[0]: message for message in mail.outbox}
+    assert (
+        set(by_address)
+        == set(booked)
+        == {
+            "hedda@example.org",
+            volunteer.email,
+            other_volunteer.email,
+        }
+    )
+    assert by_address["hedda@example.org"].subject == "Your home visit has a new time"
+    for address, message in by_address.items():
+        event = event_of(message)
+        assert str(event["uid"]) == str(booked[address]["uid"])
+        assert int(event["sequence"]) > int(booked[address]["sequence"])
+        assert event.decoded("dtstart") == new_time
+    moved = visit.transitions.last()
+    assert (moved.from_state, moved.to_state, moved.actor) == ("booked", "booked", volunteer)
+    assert moved.starts_at == new_time and moved.reason == "Värden jobbar sent."
+
+
+def test_a_visit_that_has_started_cannot_be_moved_or_cancelled(
+    volunteer, django_capture_on_commit_callbacks
+):
+    saturday = saturday_at_ten()
+    visit = booked_for(volunteer, saturday, django_capture_on_commit_callbacks)
+    later = saturday + timedelta(days=3)
+
+    with clock_at(saturday + timedelta(minutes=5)):
+        client = logged_in(volunteer)
+        with django_capture_on_commit_callbacks(execute=True):
+            moved = client.post(
+                f"/volunteer/visits/{visit.pk}/move/",
+                {"move-day": later.date().isoformat(), "move-time": "10:00"},
+            )
+            cancelled = client.post(
+                f"/volunteer/visits/{visit.pk}/cancel/", {"cancel-reason": "Värden är sjuk."}
+            )
+
+    for response in (moved, cancelled):
+        assert response.status_code == 409
+        page = response.content.decode()
+        assert page.count("it can no longer be moved or cancelled") == 1
+        assert 'name="verdict"' in page  # the report is what is left to do
+    visit.refresh_from_db()
+    assert visit.status == HomeVisit.Status.BOOKED and visit.starts_at == saturday
+    assert mail.outbox == []
+    assert visit.transitions.count() == 1
+
+
+def test_cancelling_a_visit_needs_a_reason_and_tells_the_host(
+    volunteer, django_capture_on_commit_callbacks
+):
+    visit = booked_for(
+        volunteer,
+        next_week_at_five(),
+        django_capture_on_commit_callbacks,
+        host__email="hedda@example.org",
+        host__language="en",
+    )
+    client = logged_in(volunteer)
+    response = client.post(f"/volunteer/visits/{visit.pk}/cancel/", {"cancel-reason": "  "})
+    assert response.status_code == 400
+    assert "Please give a reason for this step." in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.status == HomeVisit.Status.BOOKED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/volunteer/visits/{visit.pk}/cancel/",
+            {"cancel-reason": "The volunteer is ill."},
+        )
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    visit.home.refresh_from_db()
+    assert visit.status == HomeVisit.Status.CANCELLED
+    assert visit.home.status == Home.Status.CONTACTED
+    host_mail = next(m for m in mail.outbox if m.to == ["hedda@example.org"])
+    assert host_mail.subject == "Your home visit is cancelled"
+    assert "The volunteer is ill." in host_mail.body
+    event = event_of(host_mail)
+    assert str(event["status"]) == "CANCELLED" and int(event["sequence"]) == 1
+    assert {m.to[0] for m in mail.outbox} == {"hedda@example.org", volunteer.email}
+    cancelled = visit.transitions.last()
+    assert (cancelled.from_state, cancelled.to_state) == ("booked", "cancelled")
+    assert cancelled.reason == "The volunteer is ill."
+
+
+def test_booking_a_home_that_cannot_be_booked_says_why_once(volunteer):
+    home = queued_home()  # registered: the host has not been reached yet
+    starts = next_week_at_five()
+    response = logged_in(volunteer).post(
+        f"/volunteer/homes/{home.pk}/visit/",
+        {"day": starts.date().isoformat(), "time": "17:00"},
+    )
+    assert response.status_code == 409
+    assert response.content.decode().count("is not possible at the stage") == 1
+    assert not HomeVisit.objects.exists()

@@ -15,13 +15,16 @@ from django.utils.translation import gettext
 from hosts.actions import erase_host, refer_home, transition_home
 from hosts.models import Home, HomeTransition
 from hosts.workflow import HOME_WORKFLOW
+from housing.workflow import VACANCY_WORKFLOW
 from matching.actions import approve_match, end_match, propose_match, record_move_in
 from matching.models import MatchTransition
 from matching.workflow import MATCH_WORKFLOW
 from newcomers.models import CaseTransition
 from newcomers.workflow import CASE_WORKFLOW
 from notifications.models import OutboundEmail
+from reports.workflow import REPORT_RUN_WORKFLOW
 from tests.factories import HomeFactory, NewcomerCaseFactory, referred_home
+from volunteers.workflow import APPLICATION_WORKFLOW, VISIT_WORKFLOW
 from workflow.models import ActorKind
 
 pytestmark = pytest.mark.django_db
@@ -194,9 +197,19 @@ def test_the_diagram_is_drawn_from_the_tables_and_the_committed_one_is_current(t
     call_command("workflow_diagram", output=str(output), stdout=io.StringIO())
 
     text = output.read_text(encoding="utf-8")
-    assert text.count("```mermaid\nstateDiagram-v2") == 3
-    for workflow in (HOME_WORKFLOW, CASE_WORKFLOW, MATCH_WORKFLOW):
-        assert f"[*] --> {workflow.initial}" in text
+    drawn = (
+        HOME_WORKFLOW,
+        CASE_WORKFLOW,
+        MATCH_WORKFLOW,
+        VISIT_WORKFLOW,
+        APPLICATION_WORKFLOW,
+        VACANCY_WORKFLOW,
+        REPORT_RUN_WORKFLOW,
+    )
+    assert text.count("```mermaid\nstateDiagram-v2") == len(drawn)
+    for workflow in drawn:
+        for initial in (workflow.initial, *workflow.also_initial):
+            assert f"[*] --> {initial}" in text
         for name in workflow.transitions:
             assert f": {name}" in text, f"{workflow.name}: {name} is not drawn"
         for edge in edges(workflow):

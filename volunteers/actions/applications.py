@@ -15,12 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.models import User
 from notifications.actions import queue_email
-from workflow.engine import TransitionNotAllowed
+from workflow.errors import Conflict
+from workflow.models import ActorKind
 
 from ..models import (
     VolunteerApplication,
     VolunteerProfile,
 )
+from ..workflow import APPLICATION_WORKFLOW
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +41,9 @@ def apply_to_volunteer(
     motivation: str,
     language: str,
 ) -> VolunteerApplication:
+    """Someone applies through the public form: the application waits for a coordinator."""
     now = timezone.now()
-    return VolunteerApplication.objects.create(
+    application = VolunteerApplication.objects.create(
         name=name,
         email=email,
         phone=phone,
@@ -52,6 +55,9 @@ def apply_to_volunteer(
         consent_notice_version=settings.PRIVACY_NOTICE_VERSION,
         consent_given_at=now,
     )
+    # The applicant has no account: the first row is the portal's, as for a host's sign-up.
+    APPLICATION_WORKFLOW.log_created(application, actor_kind=ActorKind.SYSTEM)
+    return application
 
 
 def approve_application(*, application: VolunteerApplication, user: User) -> User:
@@ -59,7 +65,7 @@ def approve_application(*, application: VolunteerApplication, user: User) -> Use
     with transaction.atomic():
         locked = VolunteerApplication.objects.select_for_update().get(pk=application.pk)
         if locked.status != VolunteerApplication.Status.PENDING:
-            raise TransitionNotAllowed(_("This application has already been decided."))
+            raise Conflict(_("This application has already been decided."))
         username = _free_username(locked.email)
         first, _sep, last = locked.name.partition(" ")
         account = User.objects.create_user(
@@ -80,11 +86,12 @@ def approve_application(*, application: VolunteerApplication, user: User) -> Use
             area=locked.area,
             availability=locked.availability,
         )
-        locked.status = VolunteerApplication.Status.APPROVED
-        locked.reviewed_by = user
-        locked.reviewed_at = timezone.now()
-        locked.user = account
-        locked.save()
+        APPLICATION_WORKFLOW.apply(
+            locked,
+            "approve",
+            user=user,
+            changes={"reviewed_by": user, "reviewed_at": timezone.now(), "user": account},
+        )
         uid = urlsafe_base64_encode(force_bytes(account.pk))
         token = default_token_generator.make_token(account)
         queue_email(
@@ -115,12 +122,19 @@ def decline_application(*, application: VolunteerApplication, user: User, reason
     with transaction.atomic():
         locked = VolunteerApplication.objects.select_for_update().get(pk=application.pk)
         if locked.status != VolunteerApplication.Status.PENDING:
-            raise TransitionNotAllowed(_("This application has already been decided."))
-        locked.status = VolunteerApplication.Status.DECLINED
-        locked.decline_reason = reason.strip()
-        locked.reviewed_by = user
-        locked.reviewed_at = timezone.now()
-        locked.save()
+            raise Conflict(_("This application has already been decided."))
+        # The reason stays on the application, where retention removes it with the rest of the
+        # applicant's data; the history keeps only the step.
+        APPLICATION_WORKFLOW.apply(
+            locked,
+            "decline",
+            user=user,
+            changes={
+                "decline_reason": (reason or "").strip()[:300],
+                "reviewed_by": user,
+                "reviewed_at": timezone.now(),
+            },
+        )
         queue_email(
             to=locked.email,
             template="volunteer_declined",

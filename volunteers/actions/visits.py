@@ -1,29 +1,71 @@
-"""Home visits (hembesök): booking, reporting, moving and cancelling."""
+"""Home visits (hembesök): booking, moving, cancelling and reporting.
 
-import logging
+Each step locks the home first and then the visit (the order every action of a home keeps), checks
+the visit's time, and takes the step through ``VISIT_WORKFLOW``, which writes the visit's history.
+Time decides which steps are open: before the visit starts it can be moved or cancelled, from its
+start time on it can be reported, and not before (the host would be told the home was visited).
+"""
+
 from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from hosts.actions import transition_home
+from hosts.actions import lock_home, transition_home
 from hosts.models import Home
 from notifications.actions import queue_email
-from workflow.engine import TransitionNotAllowed
+from workflow.errors import Conflict, Invalid
 
 from ..calendar import visit_ics
-from ..models import (
-    HomeVisit,
-)
-
-logger = logging.getLogger(__name__)
+from ..models import HomeVisit
+from ..workflow import VISIT_WORKFLOW
 
 
-# Home visits -------------------------------------------------------------------------------
+def _when(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _check_future(starts_at: datetime, now: datetime) -> None:
+    if starts_at <= now:
+        raise Invalid(_("Choose a time in the future for the visit."))
+
+
+def _lock_visit(visit: HomeVisit) -> HomeVisit:
+    """Lock the visit's home, then the visit, for the rest of the transaction."""
+    lock_home(visit.home)
+    return (
+        HomeVisit.objects.select_related("home__host")
+        .select_for_update(of=("self",))
+        .get(pk=visit.pk)
+    )
+
+
+def _check_open(visit: HomeVisit) -> None:
+    if visit.status != HomeVisit.Status.BOOKED:
+        raise Conflict(_("This visit has already been reported or cancelled."))
+
+
+def _check_not_started(visit: HomeVisit, now: datetime) -> None:
+    if visit.has_started(now):
+        raise Conflict(
+            _(
+                "The visit began on %(when)s: it can no longer be moved or cancelled. "
+                "File the report instead."
+            )
+            % {"when": _when(visit.starts_at)}
+        )
+
+
+def _check_started(visit: HomeVisit, now: datetime) -> None:
+    if not visit.has_started(now):
+        raise Conflict(
+            _("The visit is booked for %(when)s: the report can be filed from then on.")
+            % {"when": _when(visit.starts_at)}
+        )
 
 
 def book_visit(
@@ -33,50 +75,77 @@ def book_visit(
     volunteers: list[User],
     user: User,
     duration_minutes: int = 60,
+    now: datetime | None = None,
 ) -> HomeVisit:
     """Book a home visit with one or two volunteers; the host and the volunteers each get an
-    e-mail with a calendar file, in their own language."""
+    e-mail with a calendar file, in their own language. ``now`` is when the booking is made (the
+    demo's history books visits in the past)."""
+    now = now or timezone.now()
     if not 1 <= len(volunteers) <= 2:
-        raise TransitionNotAllowed(_("A visit needs one or two volunteers."))
-    if starts_at <= timezone.now():
-        raise TransitionNotAllowed(_("Choose a time in the future for the visit."))
+        raise Invalid(_("A visit needs one or two volunteers."))
+    _check_future(starts_at, now)
     with transaction.atomic():
         transition_home(home=home, name="book_visit", user=user)
         visit = HomeVisit.objects.create(
-            home=home, starts_at=starts_at, duration_minutes=duration_minutes, booked_by=user
+            home=home,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            booked_by=user,
+            created_at=now,
         )
         visit.volunteers.set(volunteers)
-        _send_visit_emails(visit)
+        VISIT_WORKFLOW.log_created(
+            visit, user=user, log_fields={"starts_at": starts_at, "created_at": now}
+        )
+        _send_visit_emails(visit, kind="booked")
     return visit
 
 
-def _send_visit_emails(visit: HomeVisit) -> None:
-    host = visit.home.host
-    volunteer_names = ", ".join(v.get_full_name() or v.username for v in visit.volunteers.all())
-    if host.email and not host.erased_at:
-        queue_email(
-            to=host.email,
-            template="visit_host",
-            context={"name": host.name, "visit": visit, "volunteers": volunteer_names},
-            language=host.language,
-            attachments=[visit_ics(visit, language=host.language, for_host=True)],
+def move_visit(*, visit: HomeVisit, starts_at: datetime, user: User, reason: str = "") -> HomeVisit:
+    """Move a visit that has not started to a new time. The host and the volunteers get the
+    calendar file again, with the same UID and a higher SEQUENCE, so that their calendars move
+    the visit instead of adding a second one."""
+    now = timezone.now()
+    _check_future(starts_at, now)
+    with transaction.atomic():
+        locked = _lock_visit(visit)
+        _check_open(locked)
+        _check_not_started(locked, now)
+        previous = locked.starts_at
+        if starts_at == previous:
+            raise Invalid(_("Choose another time than the one booked."))
+        VISIT_WORKFLOW.apply(
+            locked,
+            "move",
+            user=user,
+            reason=reason,
+            changes={"starts_at": starts_at, "calendar_sequence": locked.calendar_sequence + 1},
+            log_fields={"starts_at": starts_at},
         )
-    for volunteer in visit.volunteers.all():
-        if volunteer.email:
-            queue_email(
-                to=volunteer.email,
-                template="visit_volunteer",
-                context={
-                    "name": volunteer.get_full_name() or volunteer.username,
-                    "visit": visit,
-                    "host": host,
-                    "home": visit.home,
-                    "volunteers": volunteer_names,
-                    "visit_url": settings.SITE_URL + reverse("volunteers:visit", args=[visit.pk]),
-                },
-                language=volunteer.language,
-                attachments=[visit_ics(visit, language=volunteer.language, for_host=False)],
-            )
+        _send_visit_emails(locked, kind="moved", previous=previous)
+    return locked
+
+
+def cancel_visit(*, visit: HomeVisit, user: User, reason: str) -> HomeVisit:
+    """Cancel a visit that has not started, with a reason: the home goes back to contacted, and
+    the host and the volunteers are told (their calendar files remove the visit)."""
+    now = timezone.now()
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = _lock_visit(visit)
+        _check_open(locked)
+        _check_not_started(locked, now)
+        VISIT_WORKFLOW.apply(
+            locked,
+            "cancel",
+            user=user,
+            reason=reason,
+            changes={"calendar_sequence": locked.calendar_sequence + 1},
+            log_fields={"starts_at": locked.starts_at},
+        )
+        transition_home(home=locked.home, name="cancel_visit", user=user, reason=reason)
+        _send_visit_emails(locked, kind="cancelled", reason=reason)
+    return locked
 
 
 def report_visit(
@@ -88,39 +157,78 @@ def report_visit(
     report: str = "",
     reject_reason: str = "",
 ) -> HomeVisit:
-    """File the visit report: suitable moves the home to visited, not suitable to rejected."""
-    if visit.status != HomeVisit.Status.BOOKED:
-        raise TransitionNotAllowed(_("This visit has already been reported or cancelled."))
-    if verdict == HomeVisit.Verdict.NOT_SUITABLE and not reject_reason.strip():
-        raise TransitionNotAllowed(_("Say why the home is not suitable."))
+    """File the visit report, from the visit's start time on: suitable moves the home to visited,
+    not suitable to rejected."""
+    now = timezone.now()
+    report, reject_reason = report.strip(), reject_reason.strip()
+    if verdict not in HomeVisit.Verdict.values:
+        raise Invalid(_("Choose whether the home is suitable."))
+    if verdict == HomeVisit.Verdict.NOT_SUITABLE and not reject_reason:
+        raise Invalid(_("Say why the home is not suitable."))
     with transaction.atomic():
-        locked = HomeVisit.objects.select_for_update().get(pk=visit.pk)
-        if locked.status != HomeVisit.Status.BOOKED:
-            raise TransitionNotAllowed(_("This visit has already been reported or cancelled."))
+        locked = _lock_visit(visit)
+        _check_open(locked)
+        _check_started(locked, now)
+        VISIT_WORKFLOW.apply(
+            locked,
+            "report",
+            user=user,
+            changes={
+                **{name: bool(checklist.get(name)) for name in HomeVisit.CHECKLIST},
+                "report": report,
+                "verdict": verdict,
+                "reject_reason": reject_reason,
+                "reported_by": user,
+                "reported_at": now,
+            },
+            log_fields={"starts_at": locked.starts_at},
+        )
         if verdict == HomeVisit.Verdict.SUITABLE:
-            transition_home(home=visit.home, name="approve_visit", user=user, reason=report)
-        elif verdict == HomeVisit.Verdict.NOT_SUITABLE:
-            transition_home(home=visit.home, name="reject", user=user, reason=reject_reason)
+            transition_home(home=locked.home, name="approve_visit", user=user, reason=report)
         else:
-            raise TransitionNotAllowed(_("Choose whether the home is suitable."))
-        for name in HomeVisit.CHECKLIST:
-            setattr(locked, name, bool(checklist.get(name)))
-        locked.report = report.strip()
-        locked.verdict = verdict
-        locked.reject_reason = reject_reason.strip()
-        locked.status = HomeVisit.Status.REPORTED
-        locked.reported_by = user
-        locked.reported_at = timezone.now()
-        locked.save()
+            transition_home(home=locked.home, name="reject", user=user, reason=reject_reason)
     return locked
 
 
-def cancel_visit(*, visit: HomeVisit, user: User, reason: str) -> HomeVisit:
-    with transaction.atomic():
-        locked = HomeVisit.objects.select_for_update().get(pk=visit.pk)
-        if locked.status != HomeVisit.Status.BOOKED:
-            raise TransitionNotAllowed(_("This visit has already been reported or cancelled."))
-        transition_home(home=visit.home, name="cancel_visit", user=user, reason=reason)
-        locked.status = HomeVisit.Status.CANCELLED
-        locked.save(update_fields=["status"])
-    return locked
+# E-mails -----------------------------------------------------------------------------------
+
+# kind -> (the host's template, the volunteers' template)
+VISIT_EMAILS = {
+    "booked": ("visit_host", "visit_volunteer"),
+    "moved": ("visit_host_moved", "visit_volunteer_moved"),
+    "cancelled": ("visit_host_cancelled", "visit_volunteer_cancelled"),
+}
+
+
+def _send_visit_emails(visit: HomeVisit, *, kind: str, previous=None, reason: str = "") -> None:
+    """The host and each volunteer get the visit's calendar file with an e-mail saying what
+    happened (booked, moved or cancelled), each in their own language."""
+    host_template, volunteer_template = VISIT_EMAILS[kind]
+    host = visit.home.host
+    volunteers = list(visit.volunteers.all())
+    volunteer_names = ", ".join(v.get_full_name() or v.username for v in volunteers)
+    common = {"visit": visit, "volunteers": volunteer_names, "previous": previous}
+    if host is not None and host.email and not host.erased_at:
+        queue_email(
+            to=host.email,
+            template=host_template,
+            context={**common, "name": host.name, "reason": reason},
+            language=host.language,
+            attachments=[visit_ics(visit, language=host.language, for_host=True)],
+        )
+    for volunteer in volunteers:
+        if volunteer.email:
+            queue_email(
+                to=volunteer.email,
+                template=volunteer_template,
+                context={
+                    **common,
+                    "name": volunteer.get_full_name() or volunteer.username,
+                    "host": host,
+                    "home": visit.home,
+                    "reason": reason,
+                    "visit_url": settings.SITE_URL + reverse("volunteers:visit", args=[visit.pk]),
+                },
+                language=volunteer.language,
+                attachments=[visit_ics(visit, language=volunteer.language, for_host=False)],
+            )

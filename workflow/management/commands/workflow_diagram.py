@@ -6,23 +6,43 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from hosts.workflow import HOME_WORKFLOW
+from housing.workflow import VACANCY_WORKFLOW
 from matching.workflow import MATCH_WORKFLOW
 from newcomers.workflow import CASE_WORKFLOW
+from reports.workflow import REPORT_RUN_WORKFLOW
+from volunteers.workflow import APPLICATION_WORKFLOW, VISIT_WORKFLOW
 
 HEADER = """# Workflows
 
-Drawn by `python manage.py workflow_diagram` from the transition tables in `hosts/workflow.py`,
-`newcomers/workflow.py` and `matching/actions.py`; do not edit by hand. Each arrow is
+Drawn by `python manage.py workflow_diagram` from the transition tables in each app's
+`workflow.py` (`hosts`, `newcomers`, `matching`, `volunteers`, `housing`, `reports`); do not edit
+by hand. Each arrow is
 `step [roles allowed]`; `(reason)` means the step requires a reason; `host` is the host through
 self-service and `system` is the portal itself (a step another step makes, e.g. approving a match
-moves the home and the case). A paused home resumes at the stage it was paused from.
+moves the home and the case). A paused home resumes at the stage it was paused from. A home visit
+can be moved or cancelled before its start time and reported from then on (the actions check the
+time).
 """
 
 TITLES = {
     "home": "A home (the offer)",
     "case": "A newcomer case",
     "match": "A match (home × case)",
+    "visit": "A home visit (hembesök)",
+    "application": "A volunteer application",
+    "vacancy": "A vacancy under the quota",
+    "report_run": "A report run",
 }
+
+WORKFLOWS = (
+    HOME_WORKFLOW,
+    CASE_WORKFLOW,
+    MATCH_WORKFLOW,
+    VISIT_WORKFLOW,
+    APPLICATION_WORKFLOW,
+    VACANCY_WORKFLOW,
+    REPORT_RUN_WORKFLOW,
+)
 
 
 DEFAULT_OUTPUT = Path(settings.BASE_DIR) / "docs" / "workflow.md"
@@ -44,7 +64,7 @@ class Command(BaseCommand):
         if readme is None and Path(output) == DEFAULT_OUTPUT:
             readme = str(Path(settings.BASE_DIR) / "README.md")
         parts = [HEADER]
-        for workflow in (HOME_WORKFLOW, CASE_WORKFLOW, MATCH_WORKFLOW):
+        for workflow in WORKFLOWS:
             parts.append(f"## {TITLES[workflow.name]}\n\n```mermaid\n{workflow.mermaid()}\n```\n")
         path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
