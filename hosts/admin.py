@@ -2,17 +2,39 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation
+from accounts.models import Organisation, User
 from privacy.admin_mixins import AccessLoggedAdminMixin
+from volunteers.actions import book_visit, cancel_visit, move_visit, report_visit
+from volunteers.forms import (
+    BookVisitForm,
+    CancelVisitForm,
+    MoveVisitForm,
+    VisitReportForm,
+    volunteer_choices,
+)
+from volunteers.models import HomeVisit
 from workflow.admin_tools import (
     NotFoundOutsideScopeMixin,
+    ReasonForm,
     ScopedAdminMixin,
+    Step,
     StepForm,
+    StepFormMixin,
     TransitionLogInline,
     WorkflowAdminMixin,
 )
+from workflow.errors import Conflict
 
-from .actions import refer_home, transition_home
+from .actions import (
+    close_home,
+    mark_home_unreachable,
+    pause_home,
+    refer_home,
+    refer_home_again,
+    reopen_home,
+    resume_home,
+    withdraw_home,
+)
 from .models import ErasureRecord, Home, HomeTransition, Host
 from .workflow import HOME_WORKFLOW
 
@@ -61,10 +83,134 @@ class ReferForm(StepForm):
     )
 
 
+# The home visit's steps, from the admin: the same forms and actions as the volunteers' pages.
+
+
+def booked_visit(home: Home) -> HomeVisit | None:
+    """The home's visit that is booked and not yet reported or cancelled."""
+    return home.visits.filter(status=HomeVisit.Status.BOOKED).order_by("starts_at").first()
+
+
+def visit_can_be_reported(home: Home, user) -> bool:
+    """From the visit's start time on (``HomeVisit.has_started``)."""
+    visit = booked_visit(home)
+    return visit is not None and visit.has_started()
+
+
+def visit_can_be_changed(home: Home, user) -> bool:
+    """Moved or cancelled: before the visit starts."""
+    visit = booked_visit(home)
+    return visit is not None and not visit.has_started()
+
+
+def the_booked_visit(home: Home) -> HomeVisit:
+    visit = booked_visit(home)
+    if visit is None:
+        raise Conflict(_("This home has no booked visit."))
+    return visit
+
+
+class BookVisitStepForm(StepFormMixin, BookVisitForm):
+    """Date, time and the one or two volunteers who visit (the coordinator books for them)."""
+
+    volunteers = forms.ModelMultipleChoiceField(
+        label=_("Volunteers"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("One or two."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["second_volunteer"]
+        self.fields["volunteers"].queryset = volunteer_choices()
+        self.fields["volunteers"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+    def clean_volunteers(self):
+        chosen = list(self.cleaned_data["volunteers"])
+        if len(chosen) > 2:
+            raise forms.ValidationError(_("A visit needs one or two volunteers."))
+        return chosen
+
+    def arguments(self):
+        return {
+            "home": self.obj,
+            "starts_at": self.cleaned_data["starts_at"],
+            "volunteers": self.cleaned_data["volunteers"],
+        }
+
+
+class VisitReportStepForm(StepFormMixin, VisitReportForm):
+    """The visit report of the home's booked visit: the checklist, the verdict and the text."""
+
+    def __init__(self, *args, obj=None, **kwargs):
+        kwargs["instance"] = booked_visit(obj) if obj is not None else None
+        super().__init__(*args, obj=obj, **kwargs)
+
+    def arguments(self):
+        data = self.cleaned_data
+        return {
+            "visit": the_booked_visit(self.obj),
+            "verdict": data["verdict"],
+            "checklist": {name: bool(data.get(name)) for name in HomeVisit.CHECKLIST},
+            "report": data["report"],
+            "reject_reason": data["reject_reason"],
+        }
+
+
+class MoveVisitStepForm(StepFormMixin, MoveVisitForm):
+    """A new time for the home's booked visit, and why, if wanted."""
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, obj=obj, visit=booked_visit(obj) if obj else None, **kwargs)
+
+    def arguments(self):
+        return {
+            "visit": the_booked_visit(self.obj),
+            "starts_at": self.cleaned_data["starts_at"],
+            "reason": self.cleaned_data["reason"],
+        }
+
+
+class CancelVisitStepForm(StepFormMixin, CancelVisitForm):
+    def arguments(self):
+        return {"visit": the_booked_visit(self.obj), "reason": self.cleaned_data["reason"]}
+
+
 @admin.register(Home)
 class HomeAdmin(AccessLoggedAdminMixin, WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     workflow = HOME_WORKFLOW
-    step_forms = {"refer": ReferForm}
+    action_object = "home"
+    # Step -> its action and the form of its input (None: none needed; also a bulk action).
+    # The host's first contact is recorded on the volunteers' call page, not here.
+    steps = {
+        "book_visit": Step(book_visit, BookVisitStepForm),
+        "move_visit": Step(
+            move_visit,
+            MoveVisitStepForm,
+            label=_("Move the home visit"),
+            transition="cancel_visit",  # the same stage and roles
+            offered=visit_can_be_changed,
+        ),
+        "cancel_visit": Step(cancel_visit, CancelVisitStepForm, offered=visit_can_be_changed),
+        "report_visit": Step(
+            report_visit,
+            VisitReportStepForm,
+            label=_("Report the home visit"),
+            transition="approve_visit",
+            offered=visit_can_be_reported,
+        ),
+        # The partner is chosen on the step's page: the guard "has a partner" is the form's.
+        "refer": Step(refer_home, ReferForm, guarded=False),
+        "refer_again": Step(refer_home_again),
+        "close": Step(close_home, ReasonForm),
+        "mark_unreachable": Step(mark_home_unreachable, ReasonForm),
+        "reopen": Step(reopen_home),
+        "pause": Step(pause_home),
+        "resume": Step(resume_home),
+        # Withdrawing cancels a match that is only proposed; the action refuses an approved one.
+        "withdraw": Step(withdraw_home, guarded=False),
+    }
     list_display = [
         "__str__",
         "host",
@@ -81,13 +227,6 @@ class HomeAdmin(AccessLoggedAdminMixin, WorkflowAdminMixin, ScopedAdminMixin, ad
     readonly_fields = ["status", "status_changed_at", "partner", "created_at", "updated_at"]
     raw_id_fields = ["host"]
     inlines = [HomeTransitionInline]
-
-    def perform_step(self, request, obj, step, data):
-        if step == "refer":
-            return refer_home(home=obj, partner=data["partner"], user=request.user)
-        return transition_home(
-            home=obj, name=step, user=request.user, reason=data.get("reason", "")
-        )
 
 
 @admin.register(ErasureRecord)

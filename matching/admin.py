@@ -1,8 +1,6 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,13 +10,15 @@ from hosts.models import Home
 from newcomers.models import NewcomerCase
 from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import (
+    ActionAddMixin,
     NotFoundOutsideScopeMixin,
     ScopedAdminMixin,
+    Step,
     StepForm,
+    StepFormMixin,
     TransitionLogInline,
     WorkflowAdminMixin,
 )
-from workflow.engine import TransitionNotAllowed
 
 from . import actions
 from .models import Match, MatchingWeights, MatchReason, MatchTransition, Place
@@ -45,7 +45,6 @@ class ReasonStepForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.pop("reason", None)
         if self.obj is not None:
             self.fields["reason_choice"].queryset = MatchReason.objects.filter(
                 partner_id=self.obj.case.partner_id, active=True
@@ -94,16 +93,16 @@ class EndForm(ReasonStepForm):
         self.fields["ended_on"].initial = timezone.localdate()
 
 
-class ProposeMatchForm(forms.ModelForm):
+class ProposeMatchForm(StepFormMixin, forms.ModelForm):
     """Propose a home referred to the coordinator's partner for one of its waiting cases."""
 
     class Meta:
         model = Match
         fields = ["case", "home"]
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        user = self.user
         live = Match.objects.live()
         self.fields["case"].queryset = (
             NewcomerCase.objects.visible_to(user)
@@ -118,16 +117,32 @@ class ProposeMatchForm(forms.ModelForm):
             .select_related("host")
         )
 
+    def arguments(self):
+        return {"home": self.cleaned_data["home"], "case": self.cleaned_data["case"]}
+
 
 @admin.register(Match)
-class MatchAdmin(AccessLoggedAdminMixin, WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class MatchAdmin(
+    AccessLoggedAdminMixin,
+    ActionAddMixin,
+    WorkflowAdminMixin,
+    ScopedAdminMixin,
+    admin.ModelAdmin,
+):
     workflow = actions.MATCH_WORKFLOW
-    step_forms = {
-        "reject": ReasonStepForm,
-        "cancel": ReasonStepForm,
-        "move_in": MoveInForm,
-        "end": EndForm,
+    action_object = "match"
+    # Step -> its action and the form of its input (None: none needed; also a bulk action).
+    steps = {
+        "approve": Step(actions.approve_match),
+        "reject": Step(actions.reject_match, ReasonStepForm),
+        "cancel": Step(actions.cancel_match, ReasonStepForm),
+        "move_in": Step(actions.record_move_in, MoveInForm),
+        "end": Step(actions.end_match, EndForm),
     }
+    # A match is made by proposing it.
+    add_form = ProposeMatchForm
+    add_action = actions.propose_match
+    add_title = _("Propose a match")
     list_display = [
         "__str__",
         "status",
@@ -161,76 +176,8 @@ class MatchAdmin(AccessLoggedAdminMixin, WorkflowAdminMixin, ScopedAdminMixin, a
     def home_municipality(self, obj):
         return obj.home.municipality
 
-    def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields if obj else []
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            form_class = ProposeMatchForm
-
-            class BoundProposeForm(form_class):
-                def __init__(self, *args, **kw):
-                    super().__init__(*args, user=request.user, **kw)
-
-            kwargs["form"] = BoundProposeForm
-        return super().get_form(request, obj, **kwargs)
-
-    def get_inlines(self, request, obj):
-        return self.inlines if obj else []
-
     def save_model(self, request, obj, form, change):
-        if change:
-            return  # a match changes only through its steps
-        try:
-            created = actions.propose_match(home=obj.home, case=obj.case, user=request.user)
-        except TransitionNotAllowed as exc:
-            messages.error(request, exc.message)
-            obj.pk = None
-            return
-        obj.pk = created.pk
-        obj._state.adding = False
-
-    def response_add(self, request, obj, post_url_continue=None):
-        if obj.pk is None:
-            return HttpResponseRedirect(reverse("admin:matching_match_add"))
-        return super().response_add(request, obj, post_url_continue)
-
-    def log_addition(self, request, obj, message):
-        if obj.pk is not None:
-            super().log_addition(request, obj, message)
-
-    def perform_step(self, request, obj, step, data):
-        if step == "approve":
-            return actions.approve_match(match=obj, user=request.user)
-        if step == "reject":
-            return actions.reject_match(
-                match=obj,
-                user=request.user,
-                reason_choice=data.get("reason_choice"),
-                note=data.get("note", ""),
-            )
-        if step == "cancel":
-            return actions.cancel_match(
-                match=obj,
-                user=request.user,
-                reason_choice=data.get("reason_choice"),
-                note=data.get("note", ""),
-            )
-        if step == "move_in":
-            return actions.record_move_in(
-                match=obj, user=request.user, move_in_date=data["move_in_date"]
-            )
-        if step == "end":
-            return actions.end_match(
-                match=obj,
-                user=request.user,
-                reason_choice=data.get("reason_choice"),
-                note=data.get("note", ""),
-                home_next=data["home_next"],
-                case_next=data["case_next"],
-                ended_on=data["ended_on"],
-            )
-        raise TransitionNotAllowed(_("There is no such step."))
+        pass  # a match changes only through its steps (and is made by proposing it)
 
 
 @admin.register(MatchReason)
@@ -251,13 +198,7 @@ class MatchReasonAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
             .annotate(
                 times=Count(
                     "matches",
-                    filter=Q(
-                        matches__status__in=[
-                            Match.Status.REJECTED,
-                            Match.Status.CANCELLED,
-                            Match.Status.ENDED,
-                        ]
-                    ),
+                    filter=Q(matches__status__in=Match.WITH_REASON),
                 )
             )
         )

@@ -15,10 +15,22 @@ from accounts.models import Organisation
 from accounts.scoping import sees_everything
 from hosts.languages import LANGUAGE_CHOICES
 from privacy.admin_mixins import AccessLoggedAdminMixin
-from workflow.admin_tools import ScopedAdminMixin, TransitionLogInline, WorkflowAdminMixin
-from workflow.engine import TransitionNotAllowed
+from workflow.admin_tools import (
+    ReasonForm,
+    ScopedAdminMixin,
+    Step,
+    TransitionLogInline,
+    WorkflowAdminMixin,
+)
+from workflow.errors import DomainError
 
-from .actions import open_case, record_establishment_outcome, set_preferred_areas, transition_case
+from .actions import (
+    close_case,
+    open_case,
+    record_establishment_outcome,
+    reopen_case,
+    set_preferred_areas,
+)
 from .models import CaseTransition, NewcomerCase
 from .workflow import CASE_WORKFLOW
 
@@ -140,7 +152,7 @@ class SuggestionsMixin:
 
     def propose_view(self, request, object_id, home_id):
         from hosts.models import Home
-        from matching import actions as matching_services
+        from matching import actions as matching_actions
 
         case = self.get_object(request, unquote(object_id))
         if not self._may_propose(request):
@@ -148,18 +160,27 @@ class SuggestionsMixin:
         if request.method != "POST":
             return redirect("admin:newcomers_newcomercase_change", case.pk)
         home = get_object_or_404(Home.objects.visible_to(request.user), pk=home_id)
-        try:
-            match = matching_services.propose_match(home=home, case=case, user=request.user)
-        except TransitionNotAllowed as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                _("Proposed: %(match)s. Approve it on the match's page.") % {"match": match},
-            )
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
             target = reverse("admin:newcomers_newcomercase_change", args=[case.pk])
+        try:
+            match = matching_actions.propose_match(home=home, case=case, user=request.user)
+        except DomainError as exc:
+            # The refusal, once, with its status; the way back is where the person came from.
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Propose"),
+                "message": exc.message,
+                "back_url": target,
+            }
+            return TemplateResponse(
+                request, "admin/workflow/refused.html", context, status=exc.status
+            )
+        messages.success(
+            request,
+            _("Proposed: %(match)s. Approve it on the match's page.") % {"match": match},
+        )
         return redirect(target)
 
     def plan_view(self, request):
@@ -200,6 +221,15 @@ class NewcomerCaseAdmin(
     AccessLoggedAdminMixin, SuggestionsMixin, WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin
 ):
     workflow = CASE_WORKFLOW
+    action_object = "case"
+    # Step -> its action and the form of its input (None: none needed; also a bulk action).
+    # Matching, moving in and ending a stay are the match's steps (matching.admin): a housed
+    # household needs housing again when its stay ends, on the match's page, so "rehouse" is
+    # not offered here (it would leave the match moved in).
+    steps = {
+        "close": Step(close_case, ReasonForm),
+        "reopen": Step(reopen_case),
+    }
     form = NewcomerCaseForm
     change_form_template = "admin/newcomers/newcomercase/change_form.html"
     list_display = [
@@ -270,11 +300,6 @@ class NewcomerCaseAdmin(
                 names=form.cleaned_data["preferred_areas"],
                 places=getattr(form, "resolved_places", []),
             )
-
-    def perform_step(self, request, obj, step, data):
-        return transition_case(
-            case=obj, name=step, user=request.user, reason=data.get("reason", "")
-        )
 
 
 admin.site.register(NewcomerCase, NewcomerCaseAdmin)

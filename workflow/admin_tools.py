@@ -1,10 +1,18 @@
-"""The admin as a workplace: scoped querysets, and workflow steps as buttons and actions.
+"""The admin as a workplace: scoped querysets, and each step as a button that calls its action.
 
 ``ScopedAdminMixin`` shows a person only the objects their organisation may see (the model's
-``visible_to``) and answers 404 for any other. ``WorkflowAdminMixin`` puts the steps the person may
-take on the change page as buttons, offers the steps that need no input as changelist actions, and
-runs every step through the same service functions as the rest of the portal.
+``visible_to``) and answers 404 for any other. ``WorkflowAdminMixin`` reads a table declared on
+each ModelAdmin, ``steps``: step name -> ``Step(action, form)``. The step's button opens its own
+page: a form for the input the action needs, or a confirmation when it needs none. The page calls
+the action, the same function the rest of the portal calls; the admin itself never calls the
+engine or writes a status. Steps that need no input are also changelist (bulk) actions, which call
+the action once per object and report each refusal with its message. ``ActionAddMixin`` does the
+same for an add page whose object is made by an action (a proposed match, a vacancy).
 """
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,7 +25,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .engine import TransitionNotAllowed, Workflow, roles_of
+from .engine import Workflow, roles_of
+from .errors import DomainError
 
 
 class NotFoundOutsideScopeMixin:
@@ -35,18 +44,56 @@ class ScopedAdminMixin(NotFoundOutsideScopeMixin):
         return super().get_queryset(request).visible_to(request.user)
 
 
-class StepForm(forms.Form):
-    """The plain confirmation of a step; ``reason`` appears when the step requires one."""
+class StepFormMixin:
+    """What a step's form knows and gives: the object and the person, and ``arguments()``, the
+    keyword arguments of the step's action (all but ``user``). Mix it into any form, also one
+    the rest of the portal uses (the volunteers' visit forms)."""
+
+    def __init__(self, *args, obj=None, user=None, object_argument: str = "obj", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.obj, self.user, self.object_argument = obj, user, object_argument
+
+    def arguments(self) -> dict[str, Any]:
+        """The action's arguments: the object, and every cleaned field by its own name."""
+        return {self.object_argument: self.obj, **self.cleaned_data}
+
+
+class StepForm(StepFormMixin, forms.Form):
+    """A step's form; with no fields of its own it is the confirmation of a step that needs no
+    input."""
+
+
+class ReasonForm(StepForm):
+    """A step whose only input is its reason (closing, marking unreachable, …)."""
 
     reason = forms.CharField(
         label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, obj=None, user=None, spec=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.obj, self.user, self.spec = obj, user, spec
-        if spec is not None and not spec.reason_required:
-            del self.fields["reason"]
+
+@dataclass(frozen=True)
+class Step:
+    """One step an admin offers, declared in the ModelAdmin's ``steps`` table.
+
+    ``action`` is the step's action; it is called as ``action(user=…, **form.arguments())``.
+    ``form`` is the form that asks for the action's input, or None when it needs none (then the
+    step's page is a confirmation and the step is also a changelist action).
+
+    The button shows when the person may take the step now: the workflow's ``transition`` (by
+    default the step's own name) is possible from the object's stage for the person's roles
+    (with its guard, unless ``guarded`` is False because the action does more than the guard
+    sees), and ``offered(obj, user)`` says yes when given. A model without a workflow relies on
+    ``offered`` alone. ``url_path`` gives the step an address of its own instead of
+    ``step/<name>/``.
+    """
+
+    action: Callable[..., Any]
+    form: type[forms.BaseForm] | None = None
+    label: Any = None
+    transition: str | None = None
+    guarded: bool = True
+    offered: Callable[[Any, Any], bool] | None = None
+    url_path: str | None = None
 
 
 class TransitionLogInline(admin.TabularInline):
@@ -84,99 +131,190 @@ class TransitionLogInline(admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
-class WorkflowAdminMixin:
-    workflow: Workflow
-    # step name -> form class (a StepForm subclass) for steps that need more than a reason.
-    step_forms: dict = {}
-    change_form_template = "admin/workflow/change_form.html"
+class StepPageMixin:
+    """The page of one step, and of an add page made by an action: a form, the action called
+    when it is sent, and a refusal shown once, on the form, with the error's own status (403,
+    400 or 409)."""
 
-    def perform_step(self, request, obj, step: str, data: dict):
-        """Run the step through the app's service; override to call richer services."""
-        return self.workflow.apply(obj, step, user=request.user, reason=data.get("reason", ""))
-
-    # Buttons ------------------------------------------------------------------------------
-
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "<path:object_id>/step/<str:step>/",
-                self.admin_site.admin_view(self.step_view),
-                name=f"{info[0]}_{info[1]}_step",
-            ),
-            *super().get_urls(),
-        ]
-
-    def step_url(self, obj, step: str) -> str:
-        info = self.opts.app_label, self.opts.model_name
-        return reverse(f"admin:{info[0]}_{info[1]}_step", args=[obj.pk, step])
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = extra_context or {}
-        obj = self.get_object(request, unquote(object_id))
-        extra_context["workflow_steps"] = [
-            {"label": spec.label, "url": self.step_url(obj, spec.name), "name": spec.name}
-            for spec in self.workflow.available(obj, user=request.user, check_guards=True)
-        ]
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def step_view(self, request, object_id, step):
-        obj = self.get_object(request, unquote(object_id))
-        if not self.has_view_permission(request, obj):
-            raise PermissionDenied
-        spec = self.workflow.transitions.get(step)
-        if spec is None:
-            raise Http404(_("No such step."))
-        form_class = self.step_forms.get(step, StepForm)
-        data = request.POST if request.method == "POST" else None
-        form = form_class(data, obj=obj, user=request.user, spec=spec)
-        change_url = reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]
-        )
+    def run_form_page(self, request, *, form, call, template, context, success_url, done):
+        """Validate ``form``; when valid, ``call()`` the action. ``done(result)`` says what went
+        well (a message), and the person goes on to ``success_url(result)``."""
         status = 200
         if request.method == "POST":
             if form.is_valid():
                 try:
-                    self.perform_step(request, obj, step, form.cleaned_data)
-                except TransitionNotAllowed as exc:
-                    messages.error(request, exc.message)
-                    status = 409
+                    result = call()
+                except DomainError as exc:
+                    form.add_error(None, exc.message)
+                    status = exc.status
                 else:
-                    messages.success(request, _("Done: %(step)s.") % {"step": spec.label})
-                    return redirect(change_url)
+                    done(result)
+                    return redirect(success_url(result))
             else:
                 status = 400
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "original": obj,
-            "spec": spec,
             "form": form,
-            "change_url": change_url,
-            "title": spec.label,
             "media": self.media + form.media,
+            **context,
         }
-        return TemplateResponse(request, "admin/workflow/step.html", context, status=status)
+        return TemplateResponse(request, template, context, status=status)
+
+
+class WorkflowAdminMixin(StepPageMixin):
+    """Step buttons and bulk actions from the ModelAdmin's ``steps`` table (see ``Step``)."""
+
+    workflow: Workflow | None = None
+    steps: dict[str, Step] = {}
+    # The keyword by which the actions take the object: ``refer_home(home=…)``.
+    action_object: str = "obj"
+    change_form_template = "admin/workflow/change_form.html"
+
+    def _transition_of(self, name: str):
+        """The workflow's transition step ``name`` takes, or None (a step outside a workflow)."""
+        if self.workflow is None:
+            return None
+        return self.workflow.transitions.get(self.steps[name].transition or name)
+
+    def step_label(self, name: str):
+        step = self.steps[name]
+        return step.label if step.label is not None else self._transition_of(name).label
+
+    def is_offered(self, request, obj, name: str, *, possible=None) -> bool:
+        """May the person take step ``name`` on ``obj`` now? (``possible``: what ``_possible``
+        gives, when the caller has it already.)"""
+        step, transition = self.steps[name], self._transition_of(name)
+        if transition is not None:
+            guarded, unguarded = possible or self._possible(request, obj)
+            if transition.name not in (guarded if step.guarded else unguarded):
+                return False
+        return step.offered is None or bool(step.offered(obj, request.user))
+
+    def _possible(self, request, obj) -> tuple[set[str], set[str]]:
+        """The workflow's steps the person may take from the object's stage: with their guards
+        let through now, and regardless of the guards."""
+        if self.workflow is None:
+            return set(), set()
+        return (
+            {t.name for t in self.workflow.available(obj, user=request.user, check_guards=True)},
+            {t.name for t in self.workflow.available(obj, user=request.user)},
+        )
+
+    def offered_steps(self, request, obj) -> list[str]:
+        possible = self._possible(request, obj)
+        return [
+            name for name in self.steps if self.is_offered(request, obj, name, possible=possible)
+        ]
+
+    # Buttons ------------------------------------------------------------------------------
+
+    def get_urls(self):
+        app_label, model_name = self.opts.app_label, self.opts.model_name
+        urls = []
+        for name, step in self.steps.items():
+            if step.url_path:
+                urls.append(
+                    path(
+                        f"<path:object_id>/{step.url_path}/",
+                        self.admin_site.admin_view(self._step_view_of(name)),
+                        name=f"{app_label}_{model_name}_{step.url_path}",
+                    )
+                )
+        if any(not step.url_path for step in self.steps.values()):
+            urls.append(
+                path(
+                    "<path:object_id>/step/<str:step>/",
+                    self.admin_site.admin_view(self.step_view),
+                    name=f"{app_label}_{model_name}_step",
+                )
+            )
+        return [*urls, *super().get_urls()]
+
+    def _step_view_of(self, name: str):
+        def view(request, object_id):
+            return self.step_view(request, object_id, name)
+
+        view.__name__ = f"step_{name}"
+        return view
+
+    def step_url(self, obj, name: str) -> str:
+        app_label, model_name = self.opts.app_label, self.opts.model_name
+        step = self.steps[name]
+        if step.url_path:
+            return reverse(f"admin:{app_label}_{model_name}_{step.url_path}", args=[obj.pk])
+        return reverse(f"admin:{app_label}_{model_name}_step", args=[obj.pk, name])
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        obj = self.get_object(request, unquote(object_id))
+        extra_context["workflow_steps"] = [
+            {"label": self.step_label(name), "url": self.step_url(obj, name), "name": name}
+            for name in self.offered_steps(request, obj)
+        ]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def step_form(self, request, obj, name: str, data=None):
+        form_class = self.steps[name].form or StepForm
+        return form_class(data, obj=obj, user=request.user, object_argument=self.action_object)
+
+    def step_view(self, request, object_id, step):
+        obj = self.get_object(request, unquote(object_id))
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        if step not in self.steps:
+            raise Http404(_("No such step."))
+        action = self.steps[step].action
+        form = self.step_form(
+            request, obj, step, data=request.POST if request.method == "POST" else None
+        )
+        label = self.step_label(step)
+        change_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]
+        )
+        return self.run_form_page(
+            request,
+            form=form,
+            call=lambda: action(user=request.user, **form.arguments()),
+            template="admin/workflow/step.html",
+            context={
+                "original": obj,
+                "spec": {"label": label, "name": step},
+                "change_url": change_url,
+                "title": label,
+            },
+            success_url=lambda result: change_url,
+            done=lambda result: self.step_done(request, obj, step, result),
+        )
+
+    def step_done(self, request, obj, name: str, result) -> None:
+        """What the person is told after the step; override to say more."""
+        messages.success(request, _("Done: %(step)s.") % {"step": self.step_label(name)})
 
     # Actions ------------------------------------------------------------------------------
 
     def get_actions(self, request):
         actions = super().get_actions(request)
         held = roles_of(user=request.user)
-        for spec in self.workflow.transitions.values():
-            if spec.reason_required or spec.name in self.step_forms or not spec.roles & held:
+        for name, step in self.steps.items():
+            if step.form is not None:  # a step that needs input has its own page only
                 continue
-            action = self._make_action(spec)
-            actions[f"step_{spec.name}"] = (action, f"step_{spec.name}", action.short_description)
+            transition = self._transition_of(name)
+            if transition is not None and not transition.roles & held:
+                continue
+            action = self._make_action(name)
+            actions[f"step_{name}"] = (action, f"step_{name}", action.short_description)
         return actions
 
-    def _make_action(self, spec):
+    def _make_action(self, name: str):
+        step, label = self.steps[name], self.step_label(name)
+
         def action(modeladmin, request, queryset):
             done, refused = 0, []
             for obj in queryset:
                 try:
-                    modeladmin.perform_step(request, obj, spec.name, {})
-                except TransitionNotAllowed as exc:
+                    step.action(**{modeladmin.action_object: obj}, user=request.user)
+                except DomainError as exc:
                     refused.append(f"{obj}: {exc.message}")
                 else:
                     done += 1
@@ -188,10 +326,43 @@ class WorkflowAdminMixin:
                         "%(step)s: done for %(count)d objects.",
                         done,
                     )
-                    % {"step": spec.label, "count": done},
+                    % {"step": label, "count": done},
                 )
             for problem in refused:
                 messages.error(request, problem)
 
-        action.short_description = spec.label
+        action.short_description = label
         return action
+
+
+class ActionAddMixin(StepPageMixin):
+    """An add page whose object is made by an action, not saved by the admin: ``add_form``
+    (a ``StepFormMixin`` form, given the person as ``user``) asks for the input and
+    ``add_action(user=…, **form.arguments())`` makes the object. A refusal is shown on the form,
+    with the typed values, and the error's status."""
+
+    add_form: type[forms.BaseForm]
+    add_action: Callable[..., Any]
+    add_title: Any = _("Add")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = self.add_form(request.POST if request.method == "POST" else None, user=request.user)
+        create = type(self).add_action
+        return self.run_form_page(
+            request,
+            form=form,
+            call=lambda: create(user=request.user, **form.arguments()),
+            template="admin/workflow/add.html",
+            context={"title": self.add_title, "add": True, **(extra_context or {})},
+            success_url=lambda obj: reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]
+            ),
+            done=lambda obj: self.added(request, obj),
+        )
+
+    def added(self, request, obj) -> None:
+        """The object was made: it goes into the admin's log, and the person is told."""
+        self.log_addition(request, obj, [{"added": {}}])
+        messages.success(request, _("Added: %(obj)s.") % {"obj": obj})
