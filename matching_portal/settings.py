@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A control character in the address (an admin search, a filter) is a 400 page, not a query.
+    "workflow.middleware.ControlCharactersInAddressMiddleware",
     # A refused step that no view handled becomes a 403, 400 or 409 page with its message.
     "workflow.middleware.DomainErrorMiddleware",
     # Last, as django-axes asks.

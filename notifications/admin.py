@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import PeriodicTask
 
 from .models import OutboundEmail
 
@@ -15,3 +17,24 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class PeriodicTaskForm(beat_admin.PeriodicTaskForm):
+    """django-celery-beat's form, which raised KeyError (a 500) when the task's name was refused
+    (too long, or a control character in it) instead of showing the field's error."""
+
+    def clean(self):
+        if "task" not in self.cleaned_data:
+            if not self.cleaned_data.get("regtask"):
+                return self.cleaned_data  # the task field's own error says what is wrong
+            self.cleaned_data["task"] = ""  # the registered task chosen stands in for it
+        return super().clean()
+
+
+# The schedule of beat (the outbox's sweep among its tasks) is edited here; see README.
+admin.site.unregister(PeriodicTask)
+
+
+@admin.register(PeriodicTask)
+class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
+    form = PeriodicTaskForm

@@ -2,12 +2,14 @@ from django.contrib import admin
 
 from accounts.scoping import sees_everything
 from workflow.admin_tools import TransitionLogInline
+from workflow.form_input import UniqueRowsInlineFormSet
 
 from .models import Partnership, ReportDownload, ReportRun, ReportRunTransition, Target
 
 
 class TargetInline(admin.TabularInline):
     model = Target
+    formset = UniqueRowsInlineFormSet  # one target per metric (``target_unique_metric``)
     extra = 1
 
 

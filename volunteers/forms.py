@@ -135,6 +135,17 @@ class HandBackForm(forms.Form):
     )
 
 
+class FollowUpForm(forms.Form):
+    """What a volunteer writes when a follow-up is done (optional)."""
+
+    note = forms.CharField(
+        label=_("How does it go?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 def volunteer_choices():
     return (
         User.objects.filter(groups__name__in=[roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR])

@@ -1,13 +1,10 @@
 """The volunteers' web app (made for a phone), the coordinators' pages, and the public sign-up."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,6 +24,7 @@ from .forms import (
     CampaignForm,
     CancelVisitForm,
     DeclineForm,
+    FollowUpForm,
     HandBackForm,
     MergeForm,
     MoveVisitForm,
@@ -97,39 +95,19 @@ def joined(request):
 @role_required(*VOLUNTEERS)
 def start(request):
     """Today's calls, visits and follow-ups for the logged-in volunteer."""
-    now = timezone.now()
-    today = timezone.localdate()
-    visits = (
-        HomeVisit.objects.filter(
-            volunteers=request.user,
-            status=HomeVisit.Status.BOOKED,
-            starts_at__date__lte=today + timedelta(days=7),
-        )
-        .select_related("home__host")
-        .order_by("starts_at")[:20]
-    )
-    callbacks = (
-        CallAttempt.objects.filter(
-            volunteer=request.user,
-            outcome=CallAttempt.Outcome.NOT_NOW,
-            callback_at__date=today,
-            home__queue_entry__needs_call=True,
-            home__queue_entry__rank=QueueEntry.Rank.CALLBACK,
-        )
-        .select_related("home__host")
-        .order_by("callback_at")[:20]
-    )
-    calls_today = CallAttempt.objects.filter(volunteer=request.user, created_at__date=today).count()
+    return _start_page(request)
+
+
+def _start_page(request, *, follow_up_form=None, follow_up_id=None, status=200):
+    """The start page; ``follow_up_form`` is the note of follow-up ``follow_up_id`` sent back
+    with its errors, shown on that follow-up as it was typed."""
     context = {
-        "follow_ups": actions.due_follow_ups(user=request.user, today=today)[:20],
-        "held": actions.held_entry(volunteer=request.user, now=now),
-        "visits": visits,
-        "callbacks": callbacks,
-        "calls_today": calls_today,
-        "today": today,
-        "is_coordinator": has_role(request.user, roles.VOLUNTEER_COORDINATOR),
+        **selectors.start_page(user=request.user),
+        "is_coordinator": selectors.is_coordinator(request.user),
+        "follow_up_form": follow_up_form,
+        "failed_follow_up": follow_up_id,
     }
-    return render(request, "volunteers/start.html", context)
+    return render(request, "volunteers/start.html", context, status=status)
 
 
 # The call queue ----------------------------------------------------------------------------
@@ -566,9 +544,12 @@ def duplicates(request, home_id):
 @require_POST
 def complete_follow_up(request, follow_up_id):
     follow_up = get_object_or_404(FollowUp.objects.visible_to(request.user), pk=follow_up_id)
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        return _start_page(request, follow_up_form=form, follow_up_id=follow_up.pk, status=400)
     try:
         actions.complete_follow_up(
-            follow_up=follow_up, user=request.user, note=request.POST.get("note", "")[:2000]
+            follow_up=follow_up, user=request.user, note=form.cleaned_data["note"]
         )
     except TransitionNotAllowed as exc:
         messages.error(request, exc.message)

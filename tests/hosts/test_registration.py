@@ -116,7 +116,8 @@ IN_A_WEEK = (timezone.localdate() + timedelta(days=7)).isoformat()
 @pytest.mark.parametrize(
     ("field", "typed", "message"),
     [
-        ("name", " \x07 ", "Please write your name."),
+        ("name", " \u200b ", "Please write your name."),
+        ("name", "Anna\x07", "This field contains an invisible control character (U+0007)"),
         ("email", "anna.example.org", "Enter a valid email address."),
         ("phone", "070-12", "Enter a valid phone number, e.g. 070-123 45 67."),
         ("postcode", "8313", "Write the postcode as five digits, e.g. 831 30."),

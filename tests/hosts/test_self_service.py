@@ -142,7 +142,13 @@ def test_pause_and_resume_return_to_the_stage_it_was_paused_from(host_session, v
 
 def test_withdraw_with_a_reason(host_session):
     client, home = host_session.client, host_session.home
+    # A control character is refused, not removed: the reason is shown again to be corrected.
     response = client.post("/my-offer/withdraw/", {"reason": "Vi har flyttat.\x07 "})
+    assert response.status_code == 400
+    assert "invisible control character (U+0007)" in response.content.decode()
+    home.refresh_from_db()
+    assert home.status != Home.Status.WITHDRAWN
+    response = client.post("/my-offer/withdraw/", {"reason": "Vi har flyttat. "})
     assert response.status_code == 302
     home.refresh_from_db()
     assert home.status == Home.Status.WITHDRAWN

@@ -1,0 +1,383 @@
+"""NUL bytes and other control characters are refused on every form, with a message on the field,
+never saved and never sent to the database (PostgreSQL answers DataError to a NUL: a 500).
+
+The walk finds the forms itself: every form class the portal's apps define, Django's log-in and
+password forms, and every registered ModelAdmin's add and change form and inline formsets
+(third-party admins included), so a form added later is walked too.
+"""
+
+import importlib
+import inspect
+import pkgutil
+from urllib.parse import quote
+
+import pytest
+from django import forms
+from django.contrib.admin.sites import all_sites
+from django.forms.formsets import BaseFormSet
+from django.test import RequestFactory
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+
+from matching.models import Place
+from tests.factories import UserFactory, portal_world
+from volunteers.models import FollowUp
+from workflow.form_input import find_control_character
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+
+PORTAL_APPS = [
+    "accounts",
+    "workflow",
+    "notifications",
+    "hosts",
+    "newcomers",
+    "matching",
+    "housing",
+    "privacy",
+    "volunteers",
+    "reports",
+]
+# Forms the portal shows that other packages define (log-in, password, the admin's own).
+OTHER_FORM_MODULES = ["django.contrib.auth.forms", "django.contrib.admin.forms"]
+
+# NUL, another C0 control (ESC), DEL, a C1 control (CSI) and a lone surrogate half.
+BAD = {
+    "NUL": "Ås\x00torp",
+    "C0": "Ås\x1btorp",
+    "DEL": "Ås\x7ftorp",
+    "C1": "Ås\x9btorp",
+    "surrogate": "Ås\ud800torp",
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "Åsa Öberg", "rad ett\r\nrad två\tflik", "100\u00a0kr", "€ ✓ 𝕬 ﷺ \u202e", "\ufeff"],
+)
+def test_ordinary_text_holds_no_control_character(text):
+    assert find_control_character(text) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["\x00", "a\x08", "\x0b", "\x0c", "\x1f", "\x7f", "\x80", "\x85", "\x9f", "\udfff"],
+)
+def test_control_characters_are_found_in_texts_lists_and_json(value):
+    assert find_control_character(value) == value[-1]
+    assert find_control_character(["ok", value]) == value[-1]
+    assert find_control_character({"ok": [1, {"key": value}]}) == value[-1]
+    assert find_control_character({value: 1}) == value[-1]
+
+
+@pytest.mark.parametrize("raw", ['{"note": "\\u0000"}', '["\\ud800"]', '{"\\u001b": 1}'])
+def test_a_json_field_refuses_a_control_character_written_as_an_escape(raw):
+    class Form(forms.Form):
+        data = forms.JSONField()
+
+    form = Form(data={"data": raw})
+    assert [error.code for error in form.errors.as_data()["data"]] == ["control_character"]
+
+
+def test_a_choice_of_rows_by_a_text_key_is_refused_before_any_query(
+    organisations, django_assert_num_queries
+):
+    from accounts.models import Organisation
+
+    class Form(forms.Form):
+        organisation = forms.ModelChoiceField(Organisation.objects.all(), to_field_name="name")
+        organisations = forms.ModelMultipleChoiceField(
+            Organisation.objects.all(), to_field_name="name"
+        )
+
+    form = Form(data={"organisation": "Krokom\x00", "organisations": ["Krokom", "Ås\x00"]})
+    with django_assert_num_queries(0):
+        errors = form.errors.as_data()
+    assert {name: [error.code for error in found] for name, found in errors.items()} == {
+        "organisation": ["control_character"],
+        "organisations": ["control_character"],
+    }
+
+
+# Finding the forms ---------------------------------------------------------------------------
+
+
+def portal_form_classes() -> list[type[forms.BaseForm]]:
+    """Every form class defined at the top of a module of the portal's apps or of
+    ``OTHER_FORM_MODULES``, except bases without a model and forms of a swapped model (Django's
+    ``auth.User`` ones)."""
+    modules = list(OTHER_FORM_MODULES)
+    for app in PORTAL_APPS:
+        package = importlib.import_module(app)
+        modules += [
+            info.name
+            for info in pkgutil.walk_packages(package.__path__, f"{app}.")
+            if not {"migrations", "management"} & set(info.name.split("."))
+        ]
+    found = []
+    for name in modules:
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, forms.BaseForm)
+                and value.__module__ == module.__name__
+                and not (
+                    issubclass(value, forms.BaseModelForm)
+                    and (value._meta.model is None or value._meta.model._meta.swapped)
+                )
+            ):
+                found.append(value)
+    return found
+
+
+def bad_data(form, text):
+    """``text`` in every field of ``form`` (and in the parts of a field of several inputs)."""
+    data = MultiValueDict()
+    for name in form.fields:
+        key = form.add_prefix(name)
+        data.setlist(key, [text])
+        for part in range(4):
+            data.setlist(f"{key}_{part}", [text])
+    return data
+
+
+def refusals(form, text) -> list[str]:
+    """The fields of bound ``form`` that were sent ``text`` and did not refuse it for its
+    control character (or the error the form raised instead of answering)."""
+    try:
+        errors = form.errors.as_data()
+    except Exception as exc:  # a 500 on the page
+        return [f"raised {exc!r}"]
+    if form.empty_permitted and not form.has_changed():
+        return []  # an extra row left as it was: its data is never read
+    missed = []
+    for name, field in form.fields.items():
+        if field.disabled or find_control_character(form[name].data) is None:
+            continue  # e.g. a checkbox turns whatever it is sent into True
+        codes = {error.code for error in errors.get(name, [])}
+        if "control_character" not in codes:
+            missed.append(f"{name} ({sorted(codes) or 'accepted'})")
+    return missed
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return portal_world()
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+def test_every_form_of_the_portal_refuses_control_characters(world, superuser):
+    classes = portal_form_classes()
+    names = {f"{cls.__module__}.{cls.__qualname__}" for cls in classes}
+    # The walk finds the forms that reached the database before, and Django's log-in form.
+    assert {
+        "volunteers.forms.FollowUpForm",
+        "volunteers.forms.VolunteerApplicationForm",
+        "hosts.forms.RegistrationForm",
+        "newcomers.admin.NewcomerCaseForm",
+        "django.contrib.auth.forms.AuthenticationForm",
+    } <= names, names
+    missed = {}
+    for cls in classes:
+        # Forms that need a person or a home get them; every other argument keeps its default.
+        wanted = {"user": superuser, "home": world.queued_home, "visit": world.visit}
+        for kind, text in BAD.items():
+            form = make(cls, wanted, data=bad_data(make(cls, wanted), text))
+            if fields := refusals(form, text):
+                missed[f"{cls.__module__}.{cls.__qualname__} {kind}"] = fields
+    assert not missed, "\n".join(f"{where}: {fields}" for where, fields in missed.items())
+
+
+def make(cls, wanted, **kwargs):
+    """``cls(**kwargs)`` with those of ``wanted`` (a person, a home) that one of its
+    ``__init__``s names; without those only a base names, if the class gives them itself."""
+
+    def named(classes):
+        names = set()
+        for klass in classes:
+            if "__init__" in vars(klass):
+                names |= set(inspect.signature(klass.__init__).parameters)
+        return {name: value for name, value in wanted.items() if name in names}
+
+    try:
+        return cls(**named(cls.__mro__), **kwargs)
+    except TypeError:  # "got multiple values for keyword argument"
+        return cls(**named([cls]), **kwargs)
+
+
+def admin_request(user, method="get"):
+    request = getattr(RequestFactory(), method)("/admin/")
+    request.user = user
+    request.session = {}
+    return request
+
+
+def test_every_admin_form_and_inline_refuses_control_characters(world, superuser):
+    request = admin_request(superuser)
+    missed, walked = {}, set()
+    for site in all_sites:
+        for model, model_admin in site._registry.items():
+            label = model._meta.label_lower
+            changed = model_admin.get_queryset(request).first()
+            for obj in [None, changed] if changed is not None else [None]:
+                if obj is None and not model_admin.has_add_permission(request):
+                    continue
+                if obj is not None and not model_admin.has_change_permission(request, obj):
+                    continue
+                page = "change" if obj else "add"
+                form_class = model_admin.get_form(request, obj, change=obj is not None)
+                for kind, text in BAD.items():
+                    probe = form_class(instance=obj)
+                    form = form_class(data=bad_data(probe, text), instance=obj)
+                    if fields := refusals(form, text):
+                        missed[f"{label} {page} form {kind}"] = fields
+                walked.add(f"{label} {page}")
+                for formset_class, inline in model_admin.get_formsets_with_inlines(request, obj):
+                    for kind, text in BAD.items():
+                        formset = inline_formset(formset_class, obj, text)
+                        try:
+                            formset.is_valid()
+                        except Exception as exc:
+                            missed[f"{label} {page} {type(inline).__name__} {kind}"] = [repr(exc)]
+                            continue
+                        for form in formset.forms:
+                            if fields := refusals(form, text):
+                                missed[f"{label} {page} {type(inline).__name__} {kind}"] = fields
+                    walked.add(f"{label} {page} {type(inline).__name__}")
+    # The admin forms that reached the database before are among those walked.
+    assert {
+        "matching.place add",
+        "reports.partnership change TargetInline",
+        "reports.partnership add TargetInline",
+        "django_celery_beat.periodictask add",
+    } <= walked, sorted(walked)
+    assert not missed, "\n".join(f"{where}: {fields}" for where, fields in missed.items())
+
+
+def inline_formset(formset_class: type[BaseFormSet], obj, text):
+    """An inline formset sent one new row with ``text`` in every field."""
+    prefix = formset_class.get_default_prefix()
+    empty = formset_class(instance=obj, prefix=prefix).empty_form
+    data = bad_data(empty, text)
+    for key in list(data):  # the empty form's prefix is "<prefix>-__prefix__-"
+        data.setlist(key.replace("__prefix__", "0"), data.pop(key))
+    data.update(
+        {
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-MIN_NUM_FORMS": "0",
+            f"{prefix}-MAX_NUM_FORMS": "1000",
+        }
+    )
+    return formset_class(data=data, instance=obj, prefix=prefix)
+
+
+# The pages: the form again, with the message and what was typed ------------------------------
+
+
+@pytest.fixture
+def coordinator_client(client, world):
+    from accounts import roles
+
+    client.force_login(world.users[roles.PARTNER_COORDINATOR])
+    return client
+
+
+def test_a_nul_in_the_follow_up_note_is_refused_on_the_page(client, world):
+    from accounts import roles
+
+    follow_up = world.objects["volunteers.followup"]
+    client.force_login(world.users[roles.VOLUNTEER])
+    response = client.post(
+        f"/volunteer/follow-ups/{follow_up.pk}/done/", {"note": "Det går\x00 bra."}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "control character (U+0000)" in page
+    assert "Det går\x00 bra." in page  # shown again as it was typed
+    follow_up.refresh_from_db()
+    assert follow_up.done_at is None and follow_up.note == ""
+
+
+def test_the_follow_up_note_is_saved_as_typed(client, world):
+    from accounts import roles
+
+    follow_up = world.objects["volunteers.followup"]
+    client.force_login(world.users[roles.VOLUNTEER])
+    response = client.post(
+        f"/volunteer/follow-ups/{follow_up.pk}/done/", {"note": "Det går bra.\r\nBra."}
+    )
+    assert response.status_code == 302
+    follow_up.refresh_from_db()
+    assert follow_up.done_at is not None and follow_up.note == "Det går bra.\r\nBra."
+
+
+def test_a_nul_in_the_admins_place_form_is_refused_on_the_form(coordinator_client, world):
+    sent = {
+        "name": "Å\x00s",
+        "partner": str(world.orgs["partner"].pk),
+        "municipality": "Krokom\x85",
+        "latitude": "63.25",
+        "longitude": "14.55",
+        "_save": "Save",
+    }
+    before = Place.objects.count()
+    response = coordinator_client.post("/admin/matching/place/add/", sent)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors.as_data()
+    assert [e.code for e in errors["name"]] == ["control_character"]
+    assert [e.code for e in errors["municipality"]] == ["control_character"]
+    assert 'value="Å\x00s"' in response.content.decode()
+    assert Place.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "Ås\x00"},
+        {"q": "\x9b"},
+        {"kind": "district\x00"},
+        {"partner__id__exact": "1\x00"},
+        {"o": "1\x00"},
+        {"name\x00": "x"},
+    ],
+)
+def test_a_control_character_in_an_admin_search_or_filter_is_a_400_page(coordinator_client, query):
+    response = coordinator_client.get("/admin/matching/place/", query)
+    assert response.status_code == 400
+    assert "invisible control character" in response.content.decode()
+
+
+def test_a_control_character_in_the_admins_autocomplete_is_a_400_page(coordinator_client):
+    response = coordinator_client.get(
+        "/admin/autocomplete/",
+        {"term": "\x00", "app_label": "matching", "model_name": "match", "field_name": "home"},
+    )
+    assert response.status_code == 400
+
+
+def test_a_control_character_in_a_path_is_a_400_page(client):
+    response = client.get("/my-offer/" + quote("\x00") + "/")
+    assert response.status_code == 400
+
+
+def test_an_ordinary_search_still_works(coordinator_client):
+    response = coordinator_client.get("/admin/matching/place/", {"q": "Ås Öberg"})
+    assert response.status_code == 200
+
+
+def test_a_follow_up_of_today_is_still_on_the_start_page(client, world):
+    """The start page shows the follow-up form a volunteer sends the note with."""
+    from accounts import roles
+
+    follow_up = world.objects["volunteers.followup"]
+    FollowUp.objects.filter(pk=follow_up.pk).update(due_on=timezone.localdate())
+    client.force_login(world.users[roles.VOLUNTEER])
+    page = client.get("/volunteer/").content.decode()
+    assert f"/volunteer/follow-ups/{follow_up.pk}/done/" in page
