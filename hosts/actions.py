@@ -13,11 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.actions import queue_email
 from notifications.models import OutboundEmail
-from workflow.errors import Invalid
+from workflow.engine import roles_of
+from workflow.errors import Conflict, Invalid, NotAllowed
 from workflow.models import ActorKind
 
 from .models import ErasureRecord, Home, HomeTransition, Host
-from .workflow import HOME_WORKFLOW, TRANSITIONS, TransitionNotAllowed
+from .workflow import HOME_WORKFLOW, TRANSITIONS
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ def change_offer(
 ) -> Home:
     """The host changes their offer (and their name or phone) through self-service."""
     if not can_change_offer(home):
-        raise TransitionNotAllowed(_("This offer can no longer be changed here."))
+        raise Conflict(_("This offer can no longer be changed here."))
     with transaction.atomic():
         for field_name in OFFER_FIELDS:
             if field_name in offer:
@@ -380,11 +381,14 @@ def withdraw_home(
     the partner first (the home is then no longer at a stage that can be withdrawn)."""
     from matching.actions import cancel_proposals_for_withdrawn_home
 
+    actor = _actor(user, by_host)
+    if not HOME_WORKFLOW["withdraw"].roles & roles_of(**actor):
+        raise NotAllowed(_("You are not allowed to take this step."))
     with transaction.atomic():
         locked = lock_home(home)
         if locked.status in HOME_WORKFLOW["withdraw"].sources:
             cancel_proposals_for_withdrawn_home(home=locked)
-        return transition_home(home=home, name="withdraw", reason=reason, **_actor(user, by_host))
+        return transition_home(home=home, name="withdraw", reason=reason, **actor)
 
 
 def close_home(*, home: Home, user=None, reason: str) -> HomeTransition:

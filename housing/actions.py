@@ -16,8 +16,7 @@ from hosts.models import Home
 from hosts.workflow import HOME_WORKFLOW
 from matching.places import resolve_place
 from notifications.actions import queue_email
-from workflow.engine import TransitionNotAllowed
-from workflow.errors import Conflict
+from workflow.errors import Conflict, Invalid, NotAllowed
 from workflow.models import ActorKind
 
 from .models import Contract, QuotaAgreement, Unit, Vacancy
@@ -28,7 +27,7 @@ def _check_staff(user: User | None, company_id: int) -> None:
     if user is None or user.is_superuser:
         return
     if user.organisation_id != company_id:
-        raise TransitionNotAllowed(_("You can only record vacancies of your own company."))
+        raise NotAllowed(_("You can only record vacancies of your own company."))
 
 
 def active_agreement(*, company_id: int, on: date) -> QuotaAgreement | None:
@@ -49,10 +48,10 @@ def record_vacancy(
     offer, if the agreement says so) is offered to the integration unit."""
     _check_staff(user, unit.company_id)
     if available_from < notice_given_on:
-        raise TransitionNotAllowed(_("The flat cannot be free before the notice was given."))
+        raise Invalid(_("The flat cannot be free before the notice was given."))
     agreement = active_agreement(company_id=unit.company_id, on=notice_given_on)
     if agreement is None:
-        raise TransitionNotAllowed(_("There is no quota agreement for this date."))
+        raise Invalid(_("There is no quota agreement for this date."))
     with transaction.atomic():
         agreement = QuotaAgreement.objects.select_for_update().get(pk=agreement.pk)
         agreement.vacancies_counted += 1
@@ -131,9 +130,9 @@ def decline_offer(*, vacancy: Vacancy, user: User, reason: str) -> Vacancy:
     reason, and, if the agreement says so, the next vacancy replaces it."""
     reason = (reason or "").strip()
     if not reason:
-        raise TransitionNotAllowed(_("Please give a reason for this step."))
+        raise Invalid(_("Please give a reason for this step."))
     if not may_decline(user, vacancy):
-        raise TransitionNotAllowed(_("Only the integration unit can decline the offer."))
+        raise NotAllowed(_("Only the integration unit can decline the offer."))
     with transaction.atomic():
         # The home first, then the vacancy: the order a move-in (which accepts the offer) keeps.
         if vacancy.home_id:
@@ -189,7 +188,7 @@ def record_employment_service_registration(
     first-hand contract at once, logged, with an e-mail to the company's staff and the partner's
     coordinators. Recording it again changes nothing and sends nothing."""
     if not may_record_registration(user, contract):
-        raise TransitionNotAllowed(_("You are not allowed to take this step."))
+        raise NotAllowed(_("You are not allowed to take this step."))
     with transaction.atomic():
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
         if locked.kind == Contract.Kind.FIRST_HAND:

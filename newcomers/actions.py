@@ -3,7 +3,7 @@ of the match, in ``matching.actions``, which move the case)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from workflow.engine import TransitionNotAllowed
+from workflow.errors import Invalid
 from workflow.models import ActorKind
 
 from .models import CaseTransition, NewcomerCase
@@ -50,7 +50,7 @@ def record_establishment_outcome(*, case: NewcomerCase, outcome: str, user) -> N
     from django.utils import timezone
 
     if outcome not in NewcomerCase.Outcome.values:
-        raise TransitionNotAllowed(_("Choose in work, in studies or other."))
+        raise Invalid(_("Choose in work, in studies or other."))
     NewcomerCase.objects.filter(pk=case.pk).update(
         outcome=outcome, outcome_recorded_at=timezone.now()
     )

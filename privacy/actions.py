@@ -45,13 +45,8 @@ def retention_days(name: str) -> int:
 def _withdrawn_or_unreachable_hosts(cutoff):
     from hosts.models import Home, Host
 
-    stale_homes = Home.objects.filter(
-        status__in=[Home.Status.WITHDRAWN, Home.Status.UNREACHABLE, Home.Status.REJECTED],
-        status_changed_at__lt=cutoff,
-    )
-    active_homes = Home.objects.exclude(
-        status__in=[Home.Status.WITHDRAWN, Home.Status.UNREACHABLE, Home.Status.REJECTED]
-    )
+    stale_homes = Home.objects.filter(status__in=Home.LEFT_STAGES, status_changed_at__lt=cutoff)
+    active_homes = Home.objects.exclude(status__in=Home.LEFT_STAGES)
     return (
         Host.objects.filter(erased_at__isnull=True, homes__in=stale_homes)
         .exclude(homes__in=active_homes)

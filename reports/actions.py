@@ -15,7 +15,7 @@ from accounts import roles
 from accounts.access import has_role
 from accounts.models import User
 from notifications.actions import queue_email
-from workflow.engine import TransitionNotAllowed
+from workflow.errors import Conflict, NotAllowed
 from workflow.models import ActorKind
 
 from . import documents, metrics
@@ -56,14 +56,12 @@ def request_report(
     """Queue a report. There is one year-end report per partnership: asking again re-runs it.
     ``user`` None is the portal itself (the schedule)."""
     if user is not None and not may_manage_reports(user, partnership):
-        raise TransitionNotAllowed(_("Only the partnership's managers can request its reports."))
+        raise NotAllowed(_("Only the partnership's managers can request its reports."))
     if kind == ReportRun.Kind.YEAR_END:
         # There is one year-end report: made early, it would stop at the day it was asked for
         # and the schedule would not make it again when the period ends.
         if user is not None and timezone.localdate() <= partnership.period_end:
-            raise TransitionNotAllowed(
-                _("The year-end report can be produced once the period has ended.")
-            )
+            raise Conflict(_("The year-end report can be produced once the period has ended."))
         as_of = partnership.period_end
     as_of = as_of or min(timezone.localdate(), partnership.period_end)
     actor = {"user": user, "actor_kind": ActorKind.USER if user else ActorKind.SYSTEM}
@@ -232,5 +230,5 @@ def produce_due_year_end_reports(*, today: date | None = None) -> list[ReportRun
 
 def record_download(*, run: ReportRun, user: User, file_kind: str) -> ReportDownload:
     if not may_manage_reports(user, run.partnership):
-        raise TransitionNotAllowed(_("Only the partnership's managers can download its reports."))
+        raise NotAllowed(_("Only the partnership's managers can download its reports."))
     return ReportDownload.objects.create(run=run, user=user, file_kind=file_kind)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
-from accounts.access import has_role, role_required
+from accounts.access import role_required
 from accounts.throttle import over_limit, too_many_requests
 from hosts.models import Home
 from privacy.actions import log_access
@@ -35,12 +35,9 @@ from .forms import (
 )
 from .models import (
     CallAttempt,
-    Campaign,
     FollowUp,
     HomeVisit,
-    HostNote,
     QueueEntry,
-    VolunteerApplication,
 )
 
 VOLUNTEERS = (roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR)
@@ -115,29 +112,22 @@ def _start_page(request, *, follow_up_form=None, follow_up_id=None, status=200):
 
 def _call_context(entry: QueueEntry, user):
     home = entry.home
-    attempts = (
-        CallAttempt.objects.filter(home=home)
-        .select_related("volunteer")
-        .order_by("-created_at")[:20]
-    )
-    notes = HostNote.objects.filter(home=home).select_related("author")[:20]
     return {
         "entry": entry,
         "home": home,
         "host": home.host,
-        "attempts": attempts,
-        "notes": notes,
-        "duplicates": list(actions.possible_duplicates(home)[:5]),
+        **selectors.call_history(home),
+        "duplicates": list(selectors.possible_duplicates(home)[:5]),
         "outcome_form": CallOutcomeForm(home=home),
         "hand_back_form": HandBackForm(),
         "lease_minutes": settings.CALL_LEASE_MINUTES,
-        "is_coordinator": has_role(user, roles.VOLUNTEER_COORDINATOR),
+        "is_coordinator": selectors.is_coordinator(user),
     }
 
 
 @role_required(*VOLUNTEERS)
 def queue(request):
-    entry = actions.held_entry(volunteer=request.user)
+    entry = selectors.held_entry(volunteer=request.user)
     if entry is None:
         return render(request, "volunteers/queue.html")
     log_access(
@@ -156,8 +146,8 @@ def claim_next(request):
 
 
 def _held_or_redirect(request, entry_id):
-    entry = QueueEntry.objects.select_related("home__host").filter(pk=entry_id).first()
-    if entry is None or entry.claimed_by_id != request.user.pk:
+    entry = selectors.entry_held_by(volunteer=request.user, entry_id=entry_id)
+    if entry is None:
         messages.warning(
             request,
             _("You no longer hold this host: the time ran out or it was handed back."),
@@ -209,8 +199,11 @@ def hand_back(request, entry_id):
     entry = _held_or_redirect(request, entry_id)
     if entry is not None:
         form = HandBackForm(request.POST)
-        note = form.cleaned_data["note"] if form.is_valid() else ""
-        actions.hand_back(entry=entry, volunteer=request.user, note=note)
+        if not form.is_valid():  # refused, not dropped: the call page says why
+            context = _call_context(entry, request.user)
+            context["hand_back_form"] = form
+            return render(request, "volunteers/call.html", context, status=400)
+        actions.hand_back(entry=entry, volunteer=request.user, note=form.cleaned_data["note"])
         messages.info(request, _("The host is back in the queue."))
     return redirect("volunteers:start")
 
@@ -218,13 +211,19 @@ def hand_back(request, entry_id):
 @role_required(*VOLUNTEERS)
 @require_POST
 def add_note(request, home_id):
-    home = get_object_or_404(Home, pk=home_id)
+    home = selectors.home_for(request.user, home_id)
     form = NoteForm(request.POST)
     if form.is_valid():
         actions.add_note(home=home, author=request.user, text=form.cleaned_data["text"])
         messages.success(request, _("Note saved."))
     else:
-        messages.error(request, _("Write a note first."))
+        entry = selectors.held_entry(volunteer=request.user)
+        if entry is not None and entry.home_id == home.pk:
+            # The call page again, with the note as typed and why it was not saved.
+            context = _call_context(entry, request.user)
+            context["note_form"] = form
+            return render(request, "volunteers/call.html", context, status=400)
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     if _safe_next(request):
         return HttpResponseRedirect(request.POST["next"])
     return redirect("volunteers:queue")
@@ -383,21 +382,28 @@ def cancel_visit(request, visit_id):
 
 @role_required(*COORDINATORS)
 def applications(request):
-    pending = VolunteerApplication.objects.filter(status=VolunteerApplication.Status.PENDING)
-    recent = VolunteerApplication.objects.exclude(
-        status=VolunteerApplication.Status.PENDING
-    ).select_related("reviewed_by")[:20]
+    return _applications_page(request)
+
+
+def _applications_page(request, *, decline_form=None, declining=None, status=200):
+    """The applications; ``decline_form`` is the reason for declining application
+    ``declining`` sent back with its errors."""
     return render(
         request,
         "volunteers/applications.html",
-        {"pending": pending, "recent": recent, "decline_form": DeclineForm()},
+        {
+            **selectors.applications_page(user=request.user),
+            "decline_form": decline_form or DeclineForm(),
+            "declining": declining,
+        },
+        status=status,
     )
 
 
 @role_required(*COORDINATORS)
 @require_POST
 def decide_application(request, application_id, decision):
-    application = get_object_or_404(VolunteerApplication, pk=application_id)
+    application = selectors.application_for(request.user, application_id)
     try:
         if decision == "approve":
             actions.approve_application(application=application, user=request.user)
@@ -408,7 +414,11 @@ def decide_application(request, application_id, decision):
             )
         else:
             form = DeclineForm(request.POST)
-            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            if not form.is_valid():  # refused, not dropped: shown again as typed
+                return _applications_page(
+                    request, decline_form=form, declining=application.pk, status=400
+                )
+            reason = form.cleaned_data["reason"]
             actions.decline_application(application=application, user=request.user, reason=reason)
             messages.info(request, _("%(name)s is declined.") % {"name": application.name})
     except TransitionNotAllowed as exc:
@@ -435,8 +445,8 @@ def campaigns(request):
             messages.success(request, _("The campaign has started."))
             return redirect("volunteers:campaign", campaign_id=campaign.pk)
         status = 400
-    shown = list(Campaign.objects.all()[:20])
-    progress = actions.campaigns_progress(shown)
+    shown = list(selectors.campaigns_for(request.user)[:20])
+    progress = selectors.campaigns_progress(shown)
     items = [(campaign, progress[campaign.pk]) for campaign in shown]
     return render(
         request, "volunteers/campaigns.html", {"form": form, "items": items}, status=status
@@ -445,7 +455,7 @@ def campaigns(request):
 
 @role_required(*COORDINATORS)
 def campaign(request, campaign_id):
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    campaign = selectors.campaign_for(request.user, campaign_id)
     if request.method == "POST" and request.POST.get("end"):
         actions.end_campaign(campaign=campaign)
         messages.info(request, _("The campaign has ended."))
@@ -453,7 +463,7 @@ def campaign(request, campaign_id):
     return render(
         request,
         "volunteers/campaign.html",
-        {"campaign": campaign, "progress": actions.campaign_progress(campaign)},
+        {"campaign": campaign, "progress": selectors.campaign_progress(campaign)},
     )
 
 
@@ -514,7 +524,7 @@ def _int_or_none(value) -> int | None:
 @require_http_methods(["GET", "POST"])
 def duplicates(request, home_id):
     home = get_object_or_404(Home.objects.select_related("host"), pk=home_id)
-    others = list(actions.possible_duplicates(home))
+    others = list(selectors.possible_duplicates(home))
     for candidate in [home, *others]:
         log_access(
             user=request.user, action=AccessLog.Action.VIEW, obj=candidate.host, where="duplicates"

@@ -73,6 +73,16 @@ def only(*allowed, get=OK, post=OK):
     return {**rule, ANONYMOUS: (LOGIN, LOGIN), HOST: (LOGIN, LOGIN)}
 
 
+def volunteers_reaching(get=OK, post=OK, *, button=False):
+    """A volunteers' page about a home the matrix's volunteer never called nor visited: a volunteer
+    coordinator reaches every home; for the volunteer it does not exist (404). (The visit pages
+    use the volunteer's own visit.) Other roles get 403, people without an account log in."""
+    rule = only(VOLUNTEER_COORDINATOR, get=get, post=post)
+    if button:  # GET answers 405 before the object is looked up
+        return {**post_only(rule), VOLUNTEER: (NOT_ALLOWED, NOT_FOUND)}
+    return {**rule, VOLUNTEER: (NOT_FOUND, NOT_FOUND)}
+
+
 def host_only(get=OK, post=OK):
     """A self-service page: only the host who opened their link; others are sent to ask for it."""
     return {**dict.fromkeys(ROLES, (LOGIN, LOGIN)), HOST: (get, post)}
@@ -144,7 +154,7 @@ PAGES = {
     "volunteers:claim_next": post_only(only(*VOLUNTEERS)),
     "volunteers:record_outcome": post_only(only(*VOLUNTEERS)),
     "volunteers:hand_back": post_only(only(*VOLUNTEERS)),
-    "volunteers:add_note": post_only(only(*VOLUNTEERS)),
+    "volunteers:add_note": volunteers_reaching(button=True),
     "volunteers:book_visit": only(*VOLUNTEERS),
     "volunteers:duplicates": only(VOLUNTEER_COORDINATOR),
     "volunteers:visit": only(*VOLUNTEERS),

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from workflow.engine import TransitionNotAllowed
+from workflow.errors import Conflict
 
 logger = logging.getLogger(__name__)
 
@@ -43,4 +43,4 @@ def complete_follow_up(*, follow_up, user: User, note: str) -> None:
         done_at=timezone.now(), done_by=user, note=(note or "").strip()[:2000]
     )
     if not updated:
-        raise TransitionNotAllowed(_("This follow-up is already done."))
+        raise Conflict(_("This follow-up is already done."))

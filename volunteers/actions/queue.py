@@ -13,7 +13,7 @@ from accounts.models import User
 from hosts.actions import mark_home_unreachable, transition_home, withdraw_home
 from hosts.models import Home
 from hosts.workflow import HOME_WORKFLOW
-from workflow.engine import TransitionNotAllowed
+from workflow.errors import Conflict, Invalid, NotAllowed
 
 from ..models import (
     CallAttempt,
@@ -215,9 +215,9 @@ def record_call(
             and entry.lease_until
             and (entry.lease_until > now)
         ):
-            raise TransitionNotAllowed(_("Another volunteer is calling this host now."))
+            raise Conflict(_("Another volunteer is calling this host now."))
         if outcome == Outcome.NOT_NOW and (callback_at is None or callback_at <= now):
-            raise TransitionNotAllowed(_("Choose a time in the future to call back."))
+            raise Invalid(_("Choose a time in the future to call back."))
         home = entry.home
         attempt = CallAttempt.objects.create(
             home=home,
@@ -258,7 +258,7 @@ def record_call(
         elif outcome == Outcome.WITHDRAWS:
             withdraw_home(home=home, user=volunteer, reason=note or str(_("Said on the phone")))
         else:
-            raise TransitionNotAllowed(_("Choose what came of the call."))
+            raise Invalid(_("Choose what came of the call."))
         if finished:
             entry.needs_call = False
             entry.rank = QueueEntry.Rank.NEW
@@ -284,9 +284,9 @@ def merge_duplicate(*, keep: Home, duplicate: Home, user: User) -> Home:
     duplicate move to the home that is kept; the duplicate is withdrawn and points to it, and its
     own history stays as it was, so nothing of either is lost."""
     if keep.pk == duplicate.pk:
-        raise TransitionNotAllowed(_("A registration cannot be merged into itself."))
+        raise Invalid(_("A registration cannot be merged into itself."))
     if roles.VOLUNTEER_COORDINATOR not in roles_held(user):
-        raise TransitionNotAllowed(_("You are not allowed to take this step."))
+        raise NotAllowed(_("You are not allowed to take this step."))
     with transaction.atomic():
         CallAttempt.objects.filter(home=duplicate).update(home=keep)
         HostNote.objects.filter(home=duplicate).update(home=keep)
