@@ -78,4 +78,4 @@ def test_an_approved_match_keeps_the_home_and_the_page_says_why(english, propose
     assert proposed.home.status == Home.Status.MATCHED
     page = response.content.decode()
     assert page.count("is not possible at the stage") == 1
-    assert "Vi flyttar</textarea>" in page  
+    assert "Vi flyttar</textarea>" in page
