@@ -116,7 +116,10 @@ class CallOutcomeForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(
-        label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write a note first.")},
     )
 
     def clean_text(self):

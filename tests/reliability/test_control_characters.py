@@ -381,3 +381,54 @@ def test_a_follow_up_of_today_is_still_on_the_start_page(client, world):
     client.force_login(world.users[roles.VOLUNTEER])
     page = client.get("/volunteer/").content.decode()
     assert f"/volunteer/follow-ups/{follow_up.pk}/done/" in page
+
+
+@pytest.fixture
+def calling(client, world):
+    """A volunteer holding the queued host, on the call page."""
+    from accounts import roles
+
+    client.force_login(world.users[roles.VOLUNTEER])
+    assert client.post("/volunteer/queue/next/").status_code == 302
+    return client
+
+
+def test_a_control_character_in_a_call_note_is_refused_on_the_call_page(calling, world):
+    from volunteers.models import HostNote
+
+    notes = HostNote.objects.count()
+    response = calling.post(
+        f"/volunteer/homes/{world.queued_home.pk}/note/",
+        {"text": "Ring efter fem.\x07", "next": "/volunteer/queue/"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "control character (U+0007)" in page
+    assert "Ring efter fem.\x07</textarea>" in page
+    assert HostNote.objects.count() == notes
+
+
+def test_a_hand_back_with_a_refused_note_keeps_the_host(calling, world):
+    entry = world.objects["volunteers.queueentry"]
+    response = calling.post(f"/volunteer/queue/{entry.pk}/hand-back/", {"note": "Fel\x00"})
+    assert response.status_code == 400
+    assert "control character (U+0000)" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.claimed_by == world.users["volunteer"]
+
+
+def test_a_refused_reason_for_declining_is_shown_again_and_declines_nothing(client, world):
+    from accounts import roles
+    from volunteers.models import VolunteerApplication
+
+    client.force_login(world.users[roles.VOLUNTEER_COORDINATOR])
+    application = world.application
+    response = client.post(
+        f"/volunteer/applications/{application.pk}/decline/", {"reason": "Inte nu\x9b"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "control character (U+009B)" in page
+    assert 'value="Inte nu\x9b"' in page
+    application.refresh_from_db()
+    assert application.status == VolunteerApplication.Status.PENDING
