@@ -339,8 +339,20 @@ def refer_home(*, home: Home, partner, user) -> HomeTransition:
 
 
 def pause_home(*, home: Home, user=None, by_host: bool = False, reason: str = "") -> HomeTransition:
-    """The host (or a volunteer for them) pauses the offer; it leaves the call queue."""
-    return transition_home(home=home, name="pause", reason=reason, **_actor(user, by_host))
+    """The host (or a volunteer for them) pauses the offer; it leaves the call queue, and a
+    visit still booked is cancelled (resumed, the home is contacted again and a new visit can be
+    booked)."""
+    from volunteers.actions.visits import cancel_visits_of_leaving_home
+
+    actor = _actor(user, by_host)
+    if not HOME_WORKFLOW["pause"].roles & roles_of(**actor):
+        raise NotAllowed(_("You are not allowed to take this step."))
+    with transaction.atomic():
+        locked = lock_home(home)
+        record = transition_home(home=home, name="pause", reason=reason, **actor)
+        if record.from_state == Home.Status.VISIT_BOOKED:
+            cancel_visits_of_leaving_home(home=locked, reason=str(_("The offer is paused.")))
+        return record
 
 
 def resume_home(
@@ -380,6 +392,7 @@ def withdraw_home(
     host withdrew" and the partner's coordinators are told; an approved match must be ended by
     the partner first (the home is then no longer at a stage that can be withdrawn)."""
     from matching.actions import cancel_proposals_for_withdrawn_home
+    from volunteers.actions.visits import cancel_visits_of_leaving_home
 
     actor = _actor(user, by_host)
     if not HOME_WORKFLOW["withdraw"].roles & roles_of(**actor):
@@ -388,6 +401,7 @@ def withdraw_home(
         locked = lock_home(home)
         if locked.status in HOME_WORKFLOW["withdraw"].sources:
             cancel_proposals_for_withdrawn_home(home=locked)
+            cancel_visits_of_leaving_home(home=locked, reason=str(_("The offer was withdrawn.")))
         return transition_home(home=home, name="withdraw", reason=reason, **actor)
 
 

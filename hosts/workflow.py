@@ -42,8 +42,13 @@ def _has_no_live_match(home: Home):
 
 
 def _stage_before_pause(home: Home, spec: Transition) -> str:
+    """Back to the stage the home was paused at; a visit booked then was cancelled by the pause,
+    so such a home is contacted again (a new visit is booked)."""
     last_pause = home.transitions.filter(to_state=S.PAUSED).order_by("-created_at", "-pk").first()
-    return last_pause.from_state if last_pause else S.REGISTERED
+    stage = last_pause.from_state if last_pause else S.REGISTERED
+    if stage == S.VISIT_BOOKED and not home.visits.filter(status="booked").exists():
+        return S.CONTACTED
+    return stage
 
 
 HOME_WORKFLOW = Workflow(

@@ -12,7 +12,7 @@ An application: pending → approved or declined.
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
-from workflow.engine import Transition, Workflow
+from workflow.engine import SYSTEM, Transition, Workflow
 
 from .models import ApplicationTransition, HomeVisit, HomeVisitTransition, VolunteerApplication
 
@@ -37,7 +37,8 @@ VISIT_WORKFLOW = Workflow(
             _("Cancel the visit"),
             (V.BOOKED,),
             V.CANCELLED,
-            VOLUNTEERS,
+            # The portal cancels a booked visit when the host withdraws or pauses the offer.
+            VOLUNTEERS | {SYSTEM},
             reason_required=True,
         ),
         Transition("report", _("File the visit report"), (V.BOOKED,), V.REPORTED, VOLUNTEERS),

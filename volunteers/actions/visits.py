@@ -19,6 +19,7 @@ from hosts.actions import lock_home, transition_home
 from hosts.models import Home
 from notifications.actions import queue_email
 from workflow.errors import Conflict, Invalid
+from workflow.models import ActorKind
 
 from ..calendar import visit_ics
 from ..models import HomeVisit
@@ -146,6 +147,30 @@ def cancel_visit(*, visit: HomeVisit, user: User, reason: str) -> HomeVisit:
         transition_home(home=locked.home, name="cancel_visit", user=user, reason=reason)
         _send_visit_emails(locked, kind="cancelled", reason=reason)
     return locked
+
+
+def cancel_visits_of_leaving_home(*, home: Home, reason: str) -> int:
+    """The host withdraws or pauses the offer: the portal cancels the visits still booked for the
+    home, with the reason, and tells the host and the volunteers of those not yet begun. The
+    caller holds the home's lock and takes the home's own step (``hosts.actions``)."""
+    now = timezone.now()
+    cancelled = 0
+    booked = HomeVisit.objects.select_for_update().filter(
+        home_id=home.pk, status=HomeVisit.Status.BOOKED
+    )
+    for visit in booked:
+        VISIT_WORKFLOW.apply(
+            visit,
+            "cancel",
+            actor_kind=ActorKind.SYSTEM,
+            reason=reason,
+            changes={"calendar_sequence": visit.calendar_sequence + 1},
+            log_fields={"starts_at": visit.starts_at},
+        )
+        if not visit.has_started(now):
+            _send_visit_emails(visit, kind="cancelled", reason=reason)
+        cancelled += 1
+    return cancelled
 
 
 def report_visit(
