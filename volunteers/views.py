@@ -177,8 +177,11 @@ def record_outcome(request, entry_id):
             callback_at=data.get("callback_at"),
         )
     except TransitionNotAllowed as exc:
-        messages.error(request, exc.message)
-        return redirect("volunteers:queue")
+        # The call page again, with what was typed and why it could not be saved (once).
+        form.add_error(None, exc.message)
+        context = _call_context(entry, request.user)
+        context["outcome_form"] = form
+        return render(request, "volunteers/call.html", context, status=exc.status)
     messages.success(
         request,
         _("Saved: %(outcome)s.") % {"outcome": attempt.get_outcome_display()},
