@@ -8,7 +8,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1:8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install lint migrate seed worker beat messages lock clean
+.PHONY: run test fuzz install lint migrate seed worker beat messages lock clean
 
 $(BIN)/activate: requirements.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
@@ -35,6 +35,23 @@ lint: install
 
 test: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
+
+# Fuzzing with a fresh random seed and a long budget: the portal's state machine (tests/model)
+# and the form fuzzers. FUZZ_MINUTES is the whole run's budget (tests/fuzz_budget.py shares it
+# out), FUZZ_EXAMPLES caps the examples per test, FUZZ_SEED repeats a run. It ends with the seed,
+# the examples tried and the failures, and exits non-zero on a failure.
+FUZZ_MINUTES ?= 20
+FUZZ_TESTS ?= tests/model/test_portal_state_machine.py tests/reliability/test_fuzz_forms.py \
+	tests/hosts/test_fuzz.py
+ifndef FUZZ_SEED
+FUZZ_SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
+
+fuzz: install
+	@echo "fuzz: seed $(FUZZ_SEED), budget $(FUZZ_MINUTES) minutes"
+	FUZZ_MINUTES=$(FUZZ_MINUTES) $(PY) -m pytest -p no:xdist -p tests.fuzz_budget -q -rfE \
+		--hypothesis-profile=fuzz --hypothesis-seed=$(FUZZ_SEED) --hypothesis-show-statistics \
+		$(FUZZ_TESTS)
 
 worker: install
 	$(BIN)/celery -A matching_portal worker --loglevel=INFO

@@ -338,6 +338,13 @@ hypothesis_settings.register_profile(
     max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "300")),
     **_HYPOTHESIS_COMMON,
 )
+# `make fuzz` (--hypothesis-profile=fuzz): the budget is time, FUZZ_MINUTES, shared out among the
+# tests by tests/fuzz_budget.py; FUZZ_EXAMPLES only caps the examples of each test.
+hypothesis_settings.register_profile(
+    "fuzz",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1000000")),
+    **_HYPOTHESIS_COMMON,
+)
 hypothesis_settings.load_profile("ci" if IN_CI else "dev")
 
 
