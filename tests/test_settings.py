@@ -101,3 +101,19 @@ def test_every_page_has_the_language_switch(host_session, local_cache):
         assert f'name="language" value="{offered}"' in page, name
     assert pages["my_offer"].wsgi_request.LANGUAGE_CODE == "en"
     assert pages["landing"].wsgi_request.LANGUAGE_CODE == "sv"
+
+
+@pytest.mark.django_db
+def test_tests_hash_passwords_quickly_and_production_does_not():
+    """Every test hashes with MD5 (``pytest_configure`` in tests/conftest.py); the settings keep
+    a slow hasher for production."""
+    from django.conf import global_settings
+    from django.contrib.auth.hashers import get_hasher
+
+    from matching_portal import settings as production
+    from tests.factories import UserFactory
+
+    assert get_hasher().algorithm == "md5"
+    assert UserFactory().password.startswith("md5$")
+    hashers = getattr(production, "PASSWORD_HASHERS", global_settings.PASSWORD_HASHERS)
+    assert "MD5" not in hashers[0]

@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
@@ -25,9 +26,19 @@ def counts() -> dict[str, int]:
     }
 
 
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo, seeded once for this module's tests (a seed takes seconds); what a test writes is
+    rolled back after it as usual, and the seed itself when the module is done. Returns what
+    ``seed_demo`` printed."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield seed()
+        transaction.set_rollback(True)
+
+
 @pytest.mark.django_db
-def test_seed_twice_gives_the_same_data_and_every_role_can_log_in():
-    output = seed()
+def test_seed_twice_gives_the_same_data_and_every_role_can_log_in(seeded):
+    output = seeded
     first = counts()
     output_again = seed()
 
@@ -51,8 +62,7 @@ def test_seed_twice_gives_the_same_data_and_every_role_can_log_in():
 
 
 @pytest.mark.django_db
-def test_seeded_hosts_registered_last_winter_with_their_history():
-    seed()
+def test_seeded_hosts_registered_last_winter_with_their_history(seeded):
     today = timezone.localdate()
     hosts = Host.objects.all()
     registered = {timezone.localtime(h.created_at).date() for h in hosts}
@@ -74,12 +84,11 @@ def test_seeded_hosts_registered_last_winter_with_their_history():
 
 
 @pytest.mark.django_db
-def test_seed_has_the_work_of_every_issue():
+def test_seed_has_the_work_of_every_issue(seeded):
     from matching.models import Match
     from newcomers.models import NewcomerCase
     from volunteers.models import CallAttempt, Campaign, HomeVisit, QueueEntry
 
-    seed()
     assert set(Match.objects.values_list("status", flat=True)) == set(Match.Status.values)
     assert NewcomerCase.objects.filter(status=NewcomerCase.Status.WAITING).exists()
     assert Campaign.objects.filter(ended_at__isnull=True).count() == 1

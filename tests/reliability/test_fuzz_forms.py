@@ -336,7 +336,12 @@ def browser(user=None):
 
 
 def user_of(world, role):
-    return browser(world.users[role])
+    """A browser logged in as the world's person of ``role``: logged in once per test and used
+    by all its examples (``fuzz`` puts the session back after each), not once per example."""
+    browsers = world.__dict__.setdefault("browsers", {})
+    if role not in browsers:
+        browsers[role] = browser(world.users[role])
+    return browsers[role]
 
 
 def tomorrow():
@@ -823,16 +828,20 @@ def free_pair(world):
     return NewcomerCaseFactory(partner=partner), open_home(partner)
 
 
-@given(data=st.data())
-def test_admin_match_add(world, coordinator, free_pair, data):
+@pytest.fixture
+def match_form(coordinator, free_pair):
     case, home = free_pair
-    base = page_form(
+    return page_form(
         coordinator, "/admin/matching/match/add/", case=str(case.pk), home=str(home.pk)
     )
+
+
+@given(data=st.data())
+def test_admin_match_add(world, coordinator, match_form, data):
     fuzz(
         coordinator,
         "/admin/matching/match/add/",
-        data.draw(posts({**base, "_save": "Save"})),
+        data.draw(posts({**match_form, "_save": "Save"})),
         tables={"matches": Match, "history": MatchTransition},
     )
 
@@ -878,12 +887,11 @@ def test_admin_partnership_and_targets(world, coordinator, partnership_form, dat
     )
 
 
-@given(data=st.data())
-def test_admin_partnership_add(world, data):
-    client = user_of(world, roles.MANAGER)
+@pytest.fixture
+def partnership_add_form(world):
     orgs = world.orgs
-    base = page_form(
-        client,
+    return page_form(
+        user_of(world, roles.MANAGER),
         "/admin/reports/partnership/add/",
         name="Värdskap 2027",
         volunteer_organisation=str(orgs["volunteers"].pk),
@@ -892,10 +900,14 @@ def test_admin_partnership_add(world, data):
         period_end="2027-12-01",
         **{"targets-0-metric": "new_registrations", "targets-0-goal": "100"},
     )
+
+
+@given(data=st.data())
+def test_admin_partnership_add(world, partnership_add_form, data):
     fuzz(
-        client,
+        user_of(world, roles.MANAGER),
         "/admin/reports/partnership/add/",
-        data.draw(posts(base)),
+        data.draw(posts(partnership_add_form)),
         tables={"partnerships": Partnership, "targets": Target},
     )
 

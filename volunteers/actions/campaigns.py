@@ -90,5 +90,16 @@ def end_campaign(*, campaign: Campaign) -> None:
             needs_call=False, rank=QueueEntry.Rank.NEW, campaign=None
         )
         uncalled.update(rank=QueueEntry.Rank.NEW, campaign=None)
+        # A callback asked for in the campaign stays only where the home can still be called
+        # (the queue's rule, ``queue.sync_queue_entry``, taken here for all the campaign's homes).
+        QueueEntry.objects.filter(campaign=campaign, needs_call=True).exclude(
+            home__in=Home.objects.callable()
+        ).update(
+            needs_call=False,
+            rank=QueueEntry.Rank.NEW,
+            campaign=None,
+            claimed_by=None,
+            lease_until=None,
+        )
         QueueEntry.objects.filter(campaign=campaign).update(campaign=None)
     campaign.refresh_from_db()

@@ -17,7 +17,6 @@ from workflow.errors import Conflict, Invalid, NotAllowed
 
 from ..models import (
     CallAttempt,
-    HomeVisit,
     HostNote,
     QueueEntry,
 )
@@ -280,8 +279,8 @@ def _mark_unreachable(home: Home, *, reason: str) -> None:
 
 
 def merge_duplicate(*, keep: Home, duplicate: Home, user: User) -> Home:
-    """A coordinator merges a registration made twice. The calls, notes and visits of the
-    duplicate move to the home that is kept; the duplicate is withdrawn and points to it, and its
+    """A coordinator merges a registration made twice. The calls and notes of the duplicate
+    move to the home that is kept (its visits stay with it, as its stages do); the duplicate is withdrawn and points to it, and its
     own history stays as it was, so nothing of either is lost."""
     if keep.pk == duplicate.pk:
         raise Invalid(_("A registration cannot be merged into itself."))
@@ -290,7 +289,8 @@ def merge_duplicate(*, keep: Home, duplicate: Home, user: User) -> Home:
     with transaction.atomic():
         CallAttempt.objects.filter(home=duplicate).update(home=keep)
         HostNote.objects.filter(home=duplicate).update(home=keep)
-        HomeVisit.objects.filter(home=duplicate).update(home=keep)
+        # Visits stay with the registration they were made for: they belong to its stages
+        # (a visit booked for it is cancelled as it is withdrawn below).
         QueueEntry.objects.filter(home=duplicate).update(
             needs_call=False, claimed_by=None, lease_until=None
         )
