@@ -16,6 +16,7 @@ from workflow.form_input import UniqueRowsInlineFormSet
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
+
 @pytest.fixture
 def partnership(organisations):
     partnership = PartnershipFactory(
