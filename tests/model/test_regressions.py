@@ -94,11 +94,11 @@ def called_back_after_the_campaign(number, stage):
 
 def test_ending_a_campaign_takes_its_callbacks_out_of_the_queue(world, clock):
     """A host past the first contact, called in a campaign, asks to be called back ("not
-    now"); the campaign ends before the callback. The callback stays in the call queue (rank
-    "callback", no campaign) although the home can no longer be called: ``end_campaign`` takes
+    now"); the campaign ends before the callback. The callback stayed in the call queue (rank
+    "callback", no campaign) although the home could no longer be called: ``end_campaign`` took
     out only the entries still ranked "campaign". Found while checking the queue invariant by
     hand (a run of the machine needs a not-now call and the campaign's end in one example; the
-    starting world now has a running campaign so that it can)."""
+    starting world has a running campaign so that it can). Fixed in af3fcb3."""
     found = {
         "host 2 (contacted)": replay(world, clock, called_back_after_the_campaign(2, "contacted")),
         "host 3 (visit booked)": replay(
@@ -127,10 +127,10 @@ def registered_twice_and_merged(number):
 def test_merging_duplicates_keeps_visits_with_their_stage(world, clock):
     """Found by the machine (``--hypothesis-seed=22``; by hand down to three steps): a host
     registers a second time and the coordinator keeps the new registration. ``merge_duplicate``
-    moves every visit of the old one to the kept home and withdraws the old one: a visit booked
-    for the old home stays booked on a home that is only registered (host 3), and a visited home
-    keeps "visited" in its history without its report, which now belongs to a home never visited
-    (host 4)."""
+    moved every visit of the old one to the kept home and withdrew the old one: a visit booked
+    for the old home stayed booked on a home that was only registered (host 3), and a visited
+    home kept "visited" in its history without its report, which then belonged to a home never
+    visited (host 4). Fixed in af3fcb3."""
     found = {
         "host 3 (visit booked)": replay(world, clock, registered_twice_and_merged(3)),
         "host 4 (visited)": replay(world, clock, registered_twice_and_merged(4)),
