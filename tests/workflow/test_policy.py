@@ -1,5 +1,5 @@
-"""Who may take which step: a table written by hand from the design (../shared/DESIGN.md, "Users
-and where they work" and "The staged workflow"), not read from the declarations it checks.
+"""Who may take which step: a table written by hand from the design (who works where, and the
+staged workflow of a home, a case and a match), not read from the declarations it checks.
 
 For every step in the table the engine is asked, from a stage the step starts from, by each person
 of every role, by the host and by the portal itself: the people listed take it (one history row
@@ -10,9 +10,11 @@ until someone decides by hand who may take it.
 
 import importlib
 import importlib.util
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -54,7 +56,7 @@ pytestmark = pytest.mark.django_db
 V, VC, PC = VOLUNTEER, VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR
 VOLUNTEERS = {V, VC}  # the volunteer organisation's people, on the phone and on visits
 
-# (workflow, step) -> who may take it. Written from the design; keep it short and by hand.
+# workflow -> step -> who may take it. Written from the design; keep it short, and by hand.
 POLICY = {
     "home": {
         # Volunteers phone the host, book the home visit, and report it (suitable or not).
@@ -147,7 +149,8 @@ WORKFLOWS = {
 }
 
 EVERYONE = [*ROLE_LABELS, HOST, SYSTEM]
-# Read-only people: they take no step of any workflow.
+# They take no step of any workflow: the housing company records vacancies and registrations
+# through actions that step as the portal; the data protection officer only reads.
 NO_STEPS = {HOUSING_COMPANY_STAFF, DATA_PROTECTION_OFFICER}
 REASON = "Värden har flyttat."
 # A paused home returns to the stage it was paused from.
@@ -159,7 +162,7 @@ def declared_workflows() -> dict[str, Workflow]:
     found = {}
     for config in apps.get_app_configs():
         name = f"{config.name}.workflow"
-        if config.name.startswith("django") or importlib.util.find_spec(name) is None:
+        if Path(config.path).parent != settings.BASE_DIR or importlib.util.find_spec(name) is None:
             continue
         for value in vars(importlib.import_module(name)).values():
             if isinstance(value, Workflow):
