@@ -15,7 +15,6 @@ from matching.actions import (
     take_planned_move_ins,
 )
 from matching.models import Match
-from matching.tasks import house_planned_move_ins
 from newcomers.models import NewcomerCase
 from tests.factories import NewcomerCaseFactory, referred_home
 from volunteers.models import FollowUp
@@ -61,12 +60,16 @@ def test_a_move_in_dated_next_week_is_planned_not_done(
     assert FollowUp.objects.filter(match=approved).exists()
 
 
-def test_the_beat_task_houses_a_move_in_planned_for_today(approved, coordinator):
+def test_beat_houses_planned_move_ins_every_hour(approved, coordinator):
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["house-planned-move-ins"]
+    assert entry["task"] == "matching.tasks.house_planned_move_ins"
     tomorrow = timezone.localdate() + timedelta(days=1)
     record_move_in(match=approved, user=coordinator, move_in_date=tomorrow)
     Match.objects.filter(pk=approved.pk).update(move_in_date=timezone.localdate())
 
-    assert house_planned_move_ins() == 1
+    assert take_planned_move_ins() == 1
     assert statuses(approved) == (Match.Status.MOVED_IN, NewcomerCase.Status.HOUSED)
 
 
@@ -85,7 +88,7 @@ def test_a_move_in_today_or_recently_is_recorded_at_once(approved, coordinator):
     ],
 )
 def test_a_date_far_back_or_far_ahead_is_refused(approved, coordinator, days, message):
-    with pytest.raises(Invalid) as refused:
+    with translation.override("en"), pytest.raises(Invalid) as refused:
         record_move_in(
             match=approved, user=coordinator, move_in_date=timezone.localdate() + timedelta(days)
         )
