@@ -50,3 +50,22 @@ def partner_filter(user, *, path: str = "partner") -> Q | None:
     if organisation_kind(user) == Organisation.Kind.PARTNER:
         return Q(**{f"{path}_id": user.organisation_id})
     return Q(pk__in=[])
+
+
+def own_organisation_filter(user) -> Q:
+    """A filter on organisations: the one the person belongs to (what they may link a record
+    to; a partnership's parties are set by a superuser)."""
+    if user.is_superuser:
+        return Q()
+    if getattr(user, "organisation_id", None) is None:
+        return Q(pk__in=[])
+    return Q(pk=user.organisation_id)
+
+
+def colleague_filter(user) -> Q | None:
+    """A filter on people: those of the person's own organisation, None for all of them."""
+    if sees_everything(user):
+        return None
+    if getattr(user, "organisation_id", None) is None:
+        return Q(pk=user.pk)
+    return Q(organisation_id=user.organisation_id)

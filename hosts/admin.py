@@ -17,6 +17,7 @@ from workflow.admin_tools import (
     NotFoundOutsideScopeMixin,
     ReasonForm,
     ScopedAdminMixin,
+    ScopedLinksMixin,
     Step,
     StepForm,
     StepFormMixin,
@@ -43,7 +44,7 @@ class HomeTransitionInline(TransitionLogInline):
     model = HomeTransition
 
 
-class HomeInline(admin.TabularInline):
+class HomeInline(ScopedLinksMixin, admin.TabularInline):
     model = Home
     extra = 0
     can_delete = False
@@ -56,7 +57,9 @@ class HomeInline(admin.TabularInline):
 
 
 @admin.register(Host)
-class HostAdmin(AccessLoggedAdminMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class HostAdmin(
+    AccessLoggedAdminMixin, ScopedLinksMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin
+):
     list_display = ["__str__", "email", "phone", "language", "created_at", "confirmed_at"]
     list_filter = ["language", ("confirmed_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "email", "phone"]
@@ -178,7 +181,13 @@ class CancelVisitStepForm(StepFormMixin, CancelVisitForm):
 
 
 @admin.register(Home)
-class HomeAdmin(AccessLoggedAdminMixin, WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class HomeAdmin(
+    AccessLoggedAdminMixin,
+    WorkflowAdminMixin,
+    ScopedLinksMixin,
+    ScopedAdminMixin,
+    admin.ModelAdmin,
+):
     workflow = HOME_WORKFLOW
     action_object = "home"
     # Step -> its action and the form of its input (None: none needed; also a bulk action).
@@ -224,13 +233,24 @@ class HomeAdmin(AccessLoggedAdminMixin, WorkflowAdminMixin, ScopedAdminMixin, ad
     list_select_related = ["host", "partner"]
     search_fields = ["host__name", "host__email", "street_address", "postcode", "municipality"]
     date_hierarchy = "created_at"
-    readonly_fields = ["status", "status_changed_at", "partner", "created_at", "updated_at"]
+    # The partner, the place (found from the municipality), the company's unit (a vacancy
+    # offered under the quota) and "duplicate of" (a merge) are set by the portal's steps.
+    readonly_fields = [
+        "status",
+        "status_changed_at",
+        "partner",
+        "unit",
+        "place",
+        "duplicate_of",
+        "created_at",
+        "updated_at",
+    ]
     raw_id_fields = ["host"]
     inlines = [HomeTransitionInline]
 
 
 @admin.register(ErasureRecord)
-class ErasureRecordAdmin(admin.ModelAdmin):
+class ErasureRecordAdmin(ScopedLinksMixin, admin.ModelAdmin):
     list_display = ["erased_at", "subject_kind", "channel"]
     list_filter = ["subject_kind", "channel"]
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +9,7 @@ from accounts.scoping import sees_everything
 from workflow.admin_tools import (
     ActionAddMixin,
     NotFoundOutsideScopeMixin,
+    ScopedLinksMixin,
     Step,
     StepForm,
     StepFormMixin,
@@ -27,7 +29,7 @@ from .models import (
 )
 
 
-class CompanyScopedAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class CompanyScopedAdmin(ScopedLinksMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
     """Housing company staff see and change only their own company's records."""
 
     def get_queryset(self, request):
@@ -91,7 +93,12 @@ class VacancyForm(StepFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A company has a thousand flats: they are searched (the units' own admin answers the
+        # search, with its scope), and the form refuses a unit of another company.
         self.fields["unit"].queryset = Unit.objects.visible_to(self.user)
+        self.fields["unit"].widget = AutocompleteSelect(
+            Vacancy._meta.get_field("unit"), admin.site, choices=self.fields["unit"].choices
+        )
 
     def arguments(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -13,6 +13,7 @@ from workflow.admin_tools import (
     ActionAddMixin,
     NotFoundOutsideScopeMixin,
     ScopedAdminMixin,
+    ScopedLinksMixin,
     Step,
     StepForm,
     StepFormMixin,
@@ -126,6 +127,7 @@ class MatchAdmin(
     AccessLoggedAdminMixin,
     ActionAddMixin,
     WorkflowAdminMixin,
+    ScopedLinksMixin,
     ScopedAdminMixin,
     admin.ModelAdmin,
 ):
@@ -181,7 +183,7 @@ class MatchAdmin(
 
 
 @admin.register(MatchReason)
-class MatchReasonAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class MatchReasonAdmin(ScopedLinksMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ["label", "partner", "active", "times_given"]
     list_filter = ["active", "partner"]
     list_select_related = ["partner"]
@@ -216,7 +218,7 @@ class MatchReasonAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(ScopedLinksMixin, admin.ModelAdmin):
     """Localities come from GeoNames and cannot be changed; a partner adds its own districts."""
 
     list_display = ["name", "municipality", "kind", "partner", "latitude", "longitude"]
@@ -255,7 +257,7 @@ class PlaceAdmin(admin.ModelAdmin):
 
 
 @admin.register(MatchingWeights)
-class MatchingWeightsAdmin(admin.ModelAdmin):
+class MatchingWeightsAdmin(ScopedLinksMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "language",

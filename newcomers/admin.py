@@ -18,6 +18,7 @@ from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import (
     ReasonForm,
     ScopedAdminMixin,
+    ScopedLinksMixin,
     Step,
     TransitionLogInline,
     WorkflowAdminMixin,
@@ -218,7 +219,12 @@ class SuggestionsMixin:
 
 
 class NewcomerCaseAdmin(
-    AccessLoggedAdminMixin, SuggestionsMixin, WorkflowAdminMixin, ScopedAdminMixin, admin.ModelAdmin
+    AccessLoggedAdminMixin,
+    SuggestionsMixin,
+    WorkflowAdminMixin,
+    ScopedLinksMixin,
+    ScopedAdminMixin,
+    admin.ModelAdmin,
 ):
     workflow = CASE_WORKFLOW
     action_object = "case"

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import PeriodicTask
 
+from workflow.admin_tools import ScopedLinksMixin
+
 from .models import OutboundEmail
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(ScopedLinksMixin, admin.ModelAdmin):
     list_display = ["subject", "to", "language", "created_at", "sent_at", "attempts"]
     list_filter = ["language", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "subject"]

@@ -2,11 +2,12 @@ from django.contrib import admin
 
 from accounts import roles
 from accounts.access import has_role
+from workflow.admin_tools import ScopedLinksMixin
 
 from .models import AccessLog, DataRequest, RetentionRun, SecurityEvent
 
 
-class ReadOnly(admin.ModelAdmin):
+class ReadOnly(ScopedLinksMixin, admin.ModelAdmin):
     """The data protection officer's records: the officer reads them, nobody writes them here."""
 
     def has_module_permission(self, request):

@@ -1,19 +1,19 @@
 from django.contrib import admin
 
 from accounts.scoping import sees_everything
-from workflow.admin_tools import TransitionLogInline
+from workflow.admin_tools import ScopedLinksMixin, TransitionLogInline
 from workflow.form_input import UniqueRowsInlineFormSet
 
 from .models import Partnership, ReportDownload, ReportRun, ReportRunTransition, Target
 
 
-class TargetInline(admin.TabularInline):
+class TargetInline(ScopedLinksMixin, admin.TabularInline):
     model = Target
     formset = UniqueRowsInlineFormSet  # one target per metric (``target_unique_metric``)
     extra = 1
 
 
-class PartiesScopedAdmin(admin.ModelAdmin):
+class PartiesScopedAdmin(ScopedLinksMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         if sees_everything(request.user):
@@ -24,7 +24,12 @@ class PartiesScopedAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(admin.ModelAdmin):
+class PartnershipAdmin(ScopedLinksMixin, admin.ModelAdmin):
+    """The parties and the period of a partnership are set by a superuser: the people of a
+    party change its targets. (A party who could name another organisation as a party would
+    hand it the partnership's reports.) The parties offered on the add page are the person's own
+    organisation (``ScopedLinksMixin``)."""
+
     list_display = [
         "name",
         "volunteer_organisation",
@@ -40,6 +45,18 @@ class PartnershipAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or request.user.is_superuser:
+            return self.readonly_fields
+        return [
+            "name",
+            "volunteer_organisation",
+            "partner",
+            "housing_company",
+            "period_start",
+            "period_end",
+        ]
 
 
 class ReportRunTransitionInline(TransitionLogInline):

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from workflow.admin_tools import NotFoundOutsideScopeMixin, TransitionLogInline
+from workflow.admin_tools import NotFoundOutsideScopeMixin, ScopedLinksMixin, TransitionLogInline
 
 from . import actions
 from .models import (
@@ -18,7 +18,7 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ScopedLinksMixin, admin.ModelAdmin):
     """Volunteers' records change only through the web app's services."""
 
     def has_add_permission(self, request):
@@ -45,7 +45,7 @@ class VolunteerApplicationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(VolunteerProfile)
-class VolunteerProfileAdmin(admin.ModelAdmin):
+class VolunteerProfileAdmin(ScopedLinksMixin, admin.ModelAdmin):
     list_display = ["__str__", "phone", "area", "availability"]
     list_select_related = ["user"]
     search_fields = ["user__first_name", "user__last_name", "user__username", "area"]
@@ -95,7 +95,7 @@ class HostNoteAdmin(ReadOnlyAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class FollowUpAdmin(ScopedLinksMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ["label", "match", "due_on", "responsible", "done_at", "done_by"]
     list_filter = ["responsible", ("done_at", admin.EmptyFieldListFilter), "due_on"]
     list_select_related = ["match__case", "match__home", "done_by"]

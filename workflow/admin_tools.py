@@ -1,7 +1,10 @@
 """The admin as a workplace: scoped querysets, and each step as a button that calls its action.
 
 ``ScopedAdminMixin`` shows a person only the objects their organisation may see (the model's
-``visible_to``) and answers 404 for any other. ``WorkflowAdminMixin`` reads a table declared on
+``visible_to``) and answers 404 for any other. ``ScopedLinksMixin`` (on every admin and inline of
+the portal) offers only those objects as the choices of a form's relations and as the values of
+the list's filters: the choices of a relation are what the related model's own admin shows the
+person (``linkable``), so that a form cannot link a record to another organisation's. ``WorkflowAdminMixin`` reads a table declared on
 each ModelAdmin, ``steps``: step name -> ``Step(action, form)``. The step's button opens its own
 page: a form for the input the action needs, or a confirmation when it needs none. The page calls
 the action, the same function the rest of the portal calls; the admin itself never calls the
@@ -16,7 +19,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.filters import (
+    AllValuesFieldListFilter,
+    FieldListFilter,
+    RelatedFieldListFilter,
+    RelatedOnlyFieldListFilter,
+)
+from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
@@ -25,8 +34,82 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.models import Organisation
+from accounts.scoping import own_organisation_filter
+
 from .engine import Workflow, roles_of
 from .errors import DomainError
+
+
+def linkable(request, queryset, *, admin_site=admin.site):
+    """The objects of ``queryset`` the person may link a record to: for organisations, their
+    own; for any other model, those its admin shows them (its ``get_queryset``, the same scope
+    as its list, its change pages and its autocomplete); none of a model without an admin.
+    Superusers set any link (they also set a partnership's parties)."""
+    user = request.user
+    if user.is_superuser:
+        return queryset
+    model = queryset.model
+    if model is Organisation:
+        return queryset.filter(own_organisation_filter(user))
+    related_admin = admin_site._registry.get(model)
+    if related_admin is None:
+        return queryset.none()
+    return queryset.filter(pk__in=related_admin.get_queryset(request).values("pk"))
+
+
+class ScopedAllValuesFieldListFilter(AllValuesFieldListFilter):
+    """Django's filter of a field's values reads them from every row of a related model (the
+    municipality of every home, for the list of matches); this one reads them from the rows the
+    list shows the person."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = (
+            model_admin.get_queryset(request)
+            .order_by(field_path)
+            .values_list(field_path, flat=True)
+            .distinct()
+        )
+
+
+SCOPED_LIST_FILTERS = {
+    RelatedFieldListFilter: RelatedOnlyFieldListFilter,
+    AllValuesFieldListFilter: ScopedAllValuesFieldListFilter,
+}
+
+
+def scoped_list_filter(model, entry):
+    """``entry`` of a ``list_filter``, with a filter that offers only values of the person's
+    rows where Django's default would offer every row's."""
+    if not isinstance(entry, str):
+        return entry
+    field = get_fields_from_path(model, entry)[-1]
+    for test, filter_class in FieldListFilter._field_list_filters:
+        if test(field):
+            scoped = SCOPED_LIST_FILTERS.get(filter_class)
+            return (entry, scoped) if scoped else entry
+    return entry
+
+
+class ScopedLinksMixin:
+    """On a ModelAdmin or an inline: a form's relations offer only what the person may link to
+    (``linkable``), whatever widget shows them (a list, an autocomplete, a raw id: the form
+    refuses any other id), and the list's filters offer only the values of the person's rows."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return self._scoped(super().formfield_for_foreignkey(db_field, request, **kwargs), request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return self._scoped(super().formfield_for_manytomany(db_field, request, **kwargs), request)
+
+    def _scoped(self, formfield, request):
+        if formfield is not None and getattr(formfield, "queryset", None) is not None:
+            formfield.queryset = linkable(request, formfield.queryset, admin_site=self.admin_site)
+        return formfield
+
+    def get_list_filter(self, request):
+        return [scoped_list_filter(self.model, entry) for entry in super().get_list_filter(request)]
 
 
 class NotFoundOutsideScopeMixin:
@@ -96,7 +179,7 @@ class Step:
     url_path: str | None = None
 
 
-class TransitionLogInline(admin.TabularInline):
+class TransitionLogInline(ScopedLinksMixin, admin.TabularInline):
     """The object's history, read-only, oldest first; stages are shown by their translated names."""
 
     extra = 0

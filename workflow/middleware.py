@@ -5,6 +5,10 @@ refusal reaches this middleware, which answers with the error's own status (403,
 page that shows the message once, in the person's language, in the admin's look for admin pages.
 """
 
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import QueryDict
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -37,23 +41,94 @@ class DomainErrorMiddleware:
         return refusal_page(request, exception)
 
 
+# Names of a POST that the admin reads itself, without a form: the changelist's actions and
+# selection, the buttons of a change form, and the list's filters it carries along.
+ADMIN_POST_NAMES = {
+    "_selected_action",
+    "action",
+    "index",
+    "select_across",
+    "post",
+    "_popup",
+    "_to_field",
+    "_changelist_filters",
+    "_save",
+    "_continue",
+    "_addanother",
+    "_saveasnew",
+}
+
+
+def _query_texts(query) -> list:
+    """The names and values of a ``QueryDict``, and those of the list's filters the admin carries
+    in ``_changelist_filters`` (a query string inside the query string, decoded once more)."""
+    texts = [*query.lists()]
+    for carried in query.getlist("_changelist_filters"):
+        texts += [*QueryDict(carried).lists()]
+    return texts
+
+
 class ControlCharactersInAddressMiddleware:
     """An address with a control character in its path or query string (``?q=%00`` in the
-    admin's search box, a list filter, an autocomplete) is answered 400 with a message before a
-    search or filter sends it to the database (PostgreSQL refuses a NUL byte). Forms sent by POST
-    are checked field by field (``workflow.form_input``)."""
+    admin's search box, a list filter, an autocomplete, the ordering, the date hierarchy, the
+    filters carried in ``_changelist_filters``) is answered 400 with a message before a search or
+    filter sends it to the database (PostgreSQL refuses a NUL byte). So is a form sent by POST
+    with one in a field's name, or in a value the admin reads without a form (the changelist's
+    selection and action, a change form's buttons): the values of form fields are checked field
+    by field, with the message on the field (``workflow.form_input``). The selection of a
+    changelist action must be ids of the list's model (Django's admin answered "abc" with a 500)."""
 
     message = _(
         "The address contains an invisible control character (%(character)s), for example in "
         "a search. Remove it and try again."
     )
+    sent_message = _(
+        "The page sent an invisible control character (%(character)s) that cannot be read. "
+        "Reload the page and try again."
+    )
+    selection_message = _("The selection holds something that is not one of the list's rows.")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        character = find_control_character([request.path, *request.GET.lists()])
+        character = find_control_character([request.path, *_query_texts(request.GET)])
         if character is not None:
-            message = self.message % {"character": code_point(character)}
-            return refusal_page(request, Invalid(message))
+            return self._refuse(request, self.message, character)
+        if request.method == "POST" and _is_form_encoded(request):
+            post = request.POST
+            sent = [list(post.keys())]
+            sent += [post.getlist(name) for name in ADMIN_POST_NAMES if name in post]
+            for carried in post.getlist("_changelist_filters"):
+                sent += [*QueryDict(carried).lists()]
+            character = find_control_character(sent)
+            if character is not None:
+                return self._refuse(request, self.sent_message, character)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """A changelist action's selection: ids of the model the list shows, or a 400 page."""
+        model_admin = getattr(view_func, "model_admin", None)
+        if request.method != "POST" or model_admin is None or not _is_form_encoded(request):
+            return None
+        primary_key = model_admin.model._meta.pk
+        ranges = connection.ops.integer_field_ranges
+        low, high = ranges.get(primary_key.get_internal_type(), (None, None))
+        for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+            try:
+                key = primary_key.to_python(value)
+            except ValidationError:
+                key = None
+            out_of_range = isinstance(key, int) and not (
+                (low is None or key >= low) and (high is None or key <= high)
+            )
+            if key is None or out_of_range:
+                return refusal_page(request, Invalid(self.selection_message))
+        return None
+
+    def _refuse(self, request, message, character):
+        return refusal_page(request, Invalid(message % {"character": code_point(character)}))
+
+
+def _is_form_encoded(request) -> bool:
+    return request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
