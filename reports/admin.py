@@ -56,6 +56,7 @@ class PartnershipAdmin(ScopedLinksMixin, admin.ModelAdmin):
             "housing_company",
             "period_start",
             "period_end",
+            "created_at",
         ]
 
 
