@@ -87,6 +87,7 @@ class ControlCharactersInAddressMiddleware:
         "Reload the page and try again."
     )
     selection_message = _("The selection holds something that is not one of the list's rows.")
+    date_message = _("The address holds a date that cannot be shown. Choose the date again.")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -107,9 +108,19 @@ class ControlCharactersInAddressMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        """A changelist action's selection: ids of the model the list shows, or a 400 page."""
+        """A list's date (its date hierarchy) Python can hold, and a changelist action's
+        selection of ids of the model the list shows; else a 400 page."""
         model_admin = getattr(view_func, "model_admin", None)
-        if request.method != "POST" or model_admin is None or not _is_form_encoded(request):
+        if model_admin is None:
+            return None
+        if model_admin.date_hierarchy:
+            # Django's admin turns a year it cannot read into its "?e=1" page, but answered a
+            # number too big for a date with a 500 (OverflowError).
+            for part in ("year", "month", "day"):
+                value = request.GET.get(f"{model_admin.date_hierarchy}__{part}", "").strip()
+                if value.lstrip("+-").isdigit() and not 0 <= int(value) <= 9999:
+                    return refusal_page(request, Invalid(self.date_message))
+        if request.method != "POST" or not _is_form_encoded(request):
             return None
         primary_key = model_admin.model._meta.pk
         ranges = connection.ops.integer_field_ranges
