@@ -191,7 +191,9 @@ class SuggestionsMixin:
         partners = Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
         if not sees_everything(request.user):
             partners = partners.filter(pk=request.user.organisation_id)
-        partner = partners.filter(pk=request.GET.get("partner")).first() or partners.first()
+        chosen = request.GET.get("partner", "")
+        chosen = partners.filter(pk=chosen).first() if chosen.isdigit() else None
+        partner = chosen or partners.first()
         if partner is None:
             raise Http404
         cases = open_cases(partner.pk)

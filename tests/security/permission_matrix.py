@@ -263,7 +263,11 @@ ADMIN_MODELS = {
     "accounts.organisation": {
         "perms": {MANAGER: "v", HOUSING_COMPANY_STAFF: "v", DATA_PROTECTION_OFFICER: "v"}
     },
-    "accounts.user": {"perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"}},
+    # The admin lists the people of the person's own organisation (all for the DPO).
+    "accounts.user": {
+        "perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"},
+        "hidden": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
+    },
     "django_celery_beat.periodictask": {"perms": {}},
     "django_celery_beat.intervalschedule": {"perms": {}},
     "django_celery_beat.crontabschedule": {"perms": {}},

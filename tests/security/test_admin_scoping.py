@@ -476,3 +476,15 @@ def test_a_manager_adding_a_partnership_is_offered_only_their_own_organisation(w
     assert response.status_code == 200
     assert set(response.context["adminform"].form.errors) >= {"partner", "volunteer_organisation"}
     assert Partnership.objects.count() == before
+
+
+def test_the_plan_offers_only_the_persons_own_partner(world, client):
+    client.force_login(world.users[roles.PARTNER_COORDINATOR])
+    other = world.orgs["other_partner"]
+    response = client.get(reverse("admin:newcomers_newcomercase_plan"), {"partner": other.pk})
+    assert response.status_code == 200
+    assert response.context["partner"] == world.orgs["partner"]
+    assert other.name not in response.content.decode()
+    for odd in ("abc", "99999999999999999999", "-1"):
+        odd_page = client.get(reverse("admin:newcomers_newcomercase_plan"), {"partner": odd})
+        assert odd_page.status_code == 200, odd
