@@ -1,11 +1,13 @@
 """The admin as a workplace: scoped querysets, and each step as a button that calls its action.
 
 ``ScopedAdminMixin`` shows a person only the objects their organisation may see (the model's
-``visible_to``) and answers 404 for any other. ``ScopedLinksMixin`` (on every admin and inline of
-the portal) offers only those objects as the choices of a form's relations and as the values of
-the list's filters: the choices of a relation are what the related model's own admin shows the
-person (``linkable``), so that a form cannot link a record to another organisation's. ``WorkflowAdminMixin`` reads a table declared on
-each ModelAdmin, ``steps``: step name -> ``Step(action, form)``. The step's button opens its own
+``visible_to``) and answers 404 for any other. ``ScopedLinksMixin`` (on every admin and inline
+of the portal) offers only those objects as the choices of a form's relations and as the values
+of the list's filters: the choices of a relation are what the related model's own admin shows the
+person (``linkable``), so that a form cannot link a record to another organisation's.
+
+``WorkflowAdminMixin`` reads a table declared on each ModelAdmin, ``steps``: step name ->
+``Step(action, form)``. The step's button opens its own
 page: a form for the input the action needs, or a confirmation when it needs none. The page calls
 the action, the same function the rest of the portal calls; the admin itself never calls the
 engine or writes a status. Steps that need no input are also changelist (bulk) actions, which call
@@ -19,6 +21,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.filters import (
     AllValuesFieldListFilter,
     FieldListFilter,
@@ -52,8 +55,9 @@ def linkable(request, queryset, *, admin_site=admin.site):
     model = queryset.model
     if model is Organisation:
         return queryset.filter(own_organisation_filter(user))
-    related_admin = admin_site._registry.get(model)
-    if related_admin is None:
+    try:
+        related_admin = admin_site.get_model_admin(model)
+    except NotRegistered:
         return queryset.none()
     return queryset.filter(pk__in=related_admin.get_queryset(request).values("pk"))
 
