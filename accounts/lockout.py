@@ -12,8 +12,8 @@ for its owner elsewhere. On top of that, across all addresses:
 A log-in tried before its wait is over is refused at once with "try again in N seconds" (429 and
 ``Retry-After``): nobody sleeps in a web worker, and the refusal does not count as a failure, so
 hammering the form does not make the wait longer. A browser in which the person has logged in
-before (a signed cookie, ``KNOWN_BROWSER_COOKIE``) does not wait for its user name: whoever
-guesses another person's password from elsewhere cannot keep the owner out.
+before (a signed cookie, ``KNOWN_BROWSER_COOKIE``, kept 180 days) does not wait for that user
+name: whoever guesses another person's password from elsewhere cannot keep the owner out.
 
 The counters live in the cache (Redis in production, shared by every web process). If the cache
 cannot be reached the wait is skipped and a warning logged; the lock-out of the pair, in the
@@ -111,13 +111,16 @@ def is_known_browser(request, username: str) -> bool:
 
 
 def seconds_to_wait(request, username: str | None) -> int:
-    """How long this log-in must wait before the password is checked (0: not at all)."""
+    """How long this log-in must wait before the password is checked (0: not at all). A browser
+    in which this user name has logged in before does not wait."""
+    if username and is_known_browser(request, username):
+        return 0
     now = time.time()
     waits = []
     address = get_client_ip_address(request)
     if address:
         waits.append(address_counter(address).seconds_to_wait(now))
-    if username and not is_known_browser(request, username):
+    if username:
         waits.append(user_name_counter(username).seconds_to_wait(now))
     return max(waits, default=0)
 

@@ -53,10 +53,15 @@ PUBLIC_NAMESPACES = frozenset({"hosts"})
 PUBLIC_PAGES = frozenset({"volunteers:join", "volunteers:joined"})
 
 
-def needs_two_factor(user) -> bool:
-    if not settings.TWO_FACTOR_REQUIRED or not user.is_authenticated:
+def has_second_factor_duty(user) -> bool:
+    """Staff in the admin and managers confirm a code; nobody else has an authenticator."""
+    if not user.is_authenticated:
         return False
     return user.is_staff or user.is_superuser or has_role(user, roles.MANAGER)
+
+
+def needs_two_factor(user) -> bool:
+    return settings.TWO_FACTOR_REQUIRED and has_second_factor_duty(user)
 
 
 def reachable_before_second_factor(match) -> bool:
@@ -136,8 +141,8 @@ def two_factor(request):
     target = request.GET.get("next") or reverse("home")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("home")
-    if not needs_two_factor(request.user) or request.user.is_verified():
-        # Nothing to confirm (a volunteer, or a code already confirmed): no device is made.
+    if not has_second_factor_duty(request.user):
+        # A volunteer has nothing to confirm here: no device is made for them.
         return redirect(target)
     device = device_for(request.user)
     form = TokenForm(request.POST if request.method == "POST" else None)

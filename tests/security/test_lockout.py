@@ -305,3 +305,23 @@ def test_a_hostile_user_name_is_counted_not_a_server_error(client, volunteer_wit
         response = attempt(client, "x" * 10_000, "wrong password", address="10.2.2.2")
     assert response.status_code == 429
     assert AccessAttempt.objects.filter(ip_address="10.2.2.2").get().failures_since_start == 5
+
+
+def test_a_browser_that_logged_in_before_does_not_wait_even_behind_a_busy_address(
+    organisations, clock
+):
+    owner = UserFactory(roles=["volunteer"], username="bertil", password=PASSWORD)
+    browser = Client()
+    assert attempt(browser, owner.username, PASSWORD, address="10.9.9.9").status_code == 302
+    browser.post("/accounts/logout/")
+    for number in range(25):  # someone at the same address guesses other people's passwords
+        attempt(Client(), f"guess{number}", "Sommar2026!", address="10.9.9.9")
+    assert attempt(Client(), owner.username, PASSWORD, address="10.9.9.9").status_code == 429
+
+    assert attempt(browser, owner.username, PASSWORD, address="10.9.9.9").status_code == 302
+    # A forged or altered cookie counts for nothing.
+    forged = Client()
+    forged.cookies[lockout.KNOWN_BROWSER_COOKIE] = browser.cookies[
+        lockout.KNOWN_BROWSER_COOKIE
+    ].value.replace(":", ";", 1)
+    assert attempt(forged, owner.username, PASSWORD, address="10.9.9.9").status_code == 429

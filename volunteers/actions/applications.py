@@ -122,7 +122,7 @@ def _new_username(email: str) -> str:
     while True:
         random = "".join(secrets.choice(_HANDLE_ALPHABET) for _ in range(8))
         candidate = f"v-{random[:4]}-{random[4:]}"
-        if len(local_part) >= 3 and local_part in candidate:
+        if len(local_part) >= 3 and local_part in random:
             continue
         if not User.objects.filter(username__iexact=candidate).exists():
             return candidate
