@@ -234,6 +234,8 @@ def test_a_superuser_lifts_a_lock_out_and_it_is_recorded(volunteer_with_password
     changelist = staff.get("/admin/axes/accessattempt/")
     assert changelist.status_code == 200 and "volontar_anna" in changelist.content.decode()
     attempt_ids = list(AccessAttempt.objects.values_list("pk", flat=True))
+    detail = staff.get(f"/admin/axes/accessattempt/{attempt_ids[0]}/change/")
+    assert detail.status_code == 200 and "post_data" not in detail.content.decode()
     response = staff.post(
         "/admin/axes/accessattempt/",
         {"action": "lift_lockouts", "_selected_action": attempt_ids},
