@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.two_factor.TwoFactorMiddleware",
+    # A log-in tried before its wait is over is refused before the password is checked.
+    "accounts.lockout.LogInWaitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -128,12 +130,13 @@ AUTH_PASSWORD_VALIDATORS = [
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
 OTP_TOTP_ISSUER = "Hem för nyanlända"
 
-# Lock-out after repeated failed log-ins (django-axes): per user name and per address, for half
-# an hour.
+# Lock-out after repeated failed log-ins (django-axes): the pair (user name, address), for half
+# an hour, so that nobody can lock the owner out from elsewhere. Across addresses, a user name
+# (and an address) waits a growing short time instead: accounts/lockout.py.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME_HOURS = env.float("AXES_COOLOFF_TIME_HOURS", default=0.5)
 AXES_COOLOFF_TIME = AXES_COOLOFF_TIME_HOURS
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # A user name of any length can be typed; axes stores it in a column of 255 characters.
 AXES_USERNAME_CALLABLE = "accounts.two_factor.axes_username"
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
