@@ -6,6 +6,7 @@ wants to offer a room must never meet an error page because the cache is down.
 
 import logging
 
+from django.conf import settings
 from django.shortcuts import render
 from django_ratelimit.core import is_ratelimited
 
@@ -38,3 +39,14 @@ def over_limit(request, *, group: str, limits: list[tuple[str, str]]) -> bool:
 
 def too_many_requests(request):
     return render(request, "429.html", status=429)
+
+
+# Every step of a public form, valid or not, from one address (sign-up answers kept in a session
+# are one row each): RATELIMIT_SIGNUP_STEP_PER_IP in the settings, or this.
+SIGNUP_STEP_RATE = "60/h"
+
+
+def over_step_limit(request, *, group: str) -> bool:
+    """True if this address has sent the step ``group`` of a public form too often; counts it."""
+    rate = getattr(settings, "RATELIMIT_SIGNUP_STEP_PER_IP", SIGNUP_STEP_RATE)
+    return over_limit(request, group=group, limits=[("ip", rate)])
