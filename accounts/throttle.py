@@ -41,12 +41,15 @@ def too_many_requests(request):
     return render(request, "429.html", status=429)
 
 
-# Every step of a public form, valid or not, from one address (sign-up answers kept in a session
-# are one row each): RATELIMIT_SIGNUP_STEP_PER_IP in the settings, or this.
-SIGNUP_STEP_RATE = "60/h"
+# A person may send a step of a sign-up form again and again while correcting it.
+STEPS_PER_SIGN_UP = 3
 
 
 def over_step_limit(request, *, group: str) -> bool:
-    """True if this address has sent the step ``group`` of a public form too often; counts it."""
-    rate = getattr(settings, "RATELIMIT_SIGNUP_STEP_PER_IP", SIGNUP_STEP_RATE)
+    """True if this address has sent the step ``group`` of a public sign-up form too often;
+    counts it. Every POST of the step counts, valid or not (each one may keep answers in a
+    session): up to ``STEPS_PER_SIGN_UP`` times the sign-ups allowed per address
+    (``RATELIMIT_SIGNUP_PER_IP``) in the same time."""
+    count, _slash, period = settings.RATELIMIT_SIGNUP_PER_IP.partition("/")
+    rate = f"{int(count) * STEPS_PER_SIGN_UP}/{period}"
     return over_limit(request, group=group, limits=[("ip", rate)])
