@@ -111,6 +111,15 @@ def is_blank(text: str) -> bool:
     return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
 
 
+def trims_text(field: forms.Field) -> bool:
+    """A field of typed text that drops surrounding spaces (not a password, not JSON)."""
+    return (
+        isinstance(field, forms.CharField)
+        and not isinstance(field, forms.JSONField)
+        and field.strip
+    )
+
+
 def install() -> None:
     """Make every form field refuse control characters and direction overrides, and take a
     blank text as empty. Idempotent.
@@ -129,7 +138,7 @@ def install() -> None:
         refuse_control_characters(bound_field.data)
         value = original(field, bound_field)
         refuse_control_characters(value)
-        if getattr(field, "strip", False) and isinstance(value, str) and value and is_blank(value):
+        if trims_text(field) and isinstance(value, str) and value and is_blank(value):
             # As the field already does with a value of spaces alone.
             if field.required:
                 raise ValidationError(field.error_messages["required"], code="required")
