@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
 from accounts.access import role_required
-from accounts.throttle import over_limit, too_many_requests
+from accounts.throttle import over_limit, over_step_limit, too_many_requests
 from hosts.models import Home
 from privacy.actions import log_access
 from privacy.models import AccessLog
@@ -52,6 +52,8 @@ def join(request):
     form = VolunteerApplicationForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
+        if over_step_limit(request, group="volunteer-signup-form"):
+            return too_many_requests(request)
         if form.is_robot:
             return redirect("volunteers:joined")
         if form.is_valid():
