@@ -335,9 +335,10 @@ def test_a_pending_application_is_listed_and_a_decided_one_moves_down(
 # Who may open which page -------------------------------------------------------------------
 
 
-def coordinator_pages():
+def coordinator_pages(organisation=None):
+    """The coordinators' pages, with a campaign of ``organisation`` (the coordinator's own)."""
     campaign = Campaign.objects.create(
-        name="Vinter", organisation=UserFactory().organisation, created_by=None
+        name="Vinter", organisation=organisation or UserFactory().organisation, created_by=None
     )
     home = HomeFactory()
     return [
@@ -364,8 +365,8 @@ def test_volunteers_cannot_open_the_coordinators_pages(volunteer_client):
     assert application.status == VolunteerApplication.Status.PENDING
 
 
-def test_a_coordinator_opens_the_volunteer_pages_too(coordinator_client):
-    for url in coordinator_pages() + volunteer_pages():
+def test_a_coordinator_opens_the_volunteer_pages_too(coordinator_client, volunteer_coordinator):
+    for url in coordinator_pages(volunteer_coordinator.organisation) + volunteer_pages():
         assert coordinator_client.get(url).status_code == 200, url
 
 
