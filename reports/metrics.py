@@ -708,6 +708,9 @@ def target_progress(target, value) -> dict[str, Any]:
         "percent": progress,
         "met": progress is not None and progress >= 100,
         "lower_is_better": lower_is_better,
+        "within_days": (
+            target.within_days if target.metric == Metric.REACHED_WITHIN_DAYS else None
+        ),
     }
 
 
