@@ -776,8 +776,8 @@ def suppress(cells: list[int], *, threshold: int = SMALL_NUMBER) -> list[bool]:
     """Which cells of a breakdown whose total is printed are hidden.
 
     Primary suppression hides the counts from 1 to ``threshold - 1``. Secondary suppression then
-    hides further cells of the same breakdown, the smallest non-zero first (zeros only when
-    nothing else is left), until at least two are hidden and the hidden ones add up to at least
+    hides further cells of the same breakdown, the smallest non-zero first (and every zero
+    when nothing else is left), until at least two are hidden and the hidden ones add up to at least
     ``threshold - 1`` more than the least they could be (one each, or nothing when a zero is
     among them). Then each hidden cell could be anything from that least up to ``threshold`` or
     more, whatever one does with the total and the cells shown."""
@@ -793,7 +793,11 @@ def suppress(cells: list[int], *, threshold: int = SMALL_NUMBER) -> list[bool]:
         if not shown_cells:
             break
         nonzero = [cell for cell in shown_cells if cell[0] > 0]
-        hidden[min(nonzero or shown_cells)[1]] = True
+        if nonzero:
+            hidden[min(nonzero)[1]] = True
+        else:
+            # Only zeros are left: hide them all, so which one is hidden tells nothing.
+            hidden = [True] * len(cells)
     return hidden
 
 
