@@ -276,7 +276,7 @@ def grow(ids: dict, lo: int, hi: int) -> None:
             FROM g
         )
         SELECT r.n, r.id, r.reg, c.contacted_at, b.booked_at, v.visited_at, f.referred_at,
-               m.matched_at, i.moved_in_at,
+               m.matched_at, i.moved_in_at, r.d4, r.r8,
                CASE WHEN r.r7 < 0.5 THEN c.contacted_at + interval '2 days' END AS paused_at,
                CASE WHEN c.contacted_at IS NULL THEN r.reg + interval '15 days'
                END AS unreachable_at,

@@ -230,13 +230,14 @@ GENERAL_NOTES = (
         "at rank ⌈p·n⌉)."
     ),
     _(
-        "Totals are printed exactly. In the breakdowns (by month, by outcome) a count from 1 to 4 "
-        "is hidden, and so are as many further counts of the same column (the smallest first) "
-        "as it takes for the hidden ones to add up to at least 4 more than there are hidden "
-        "cells. So no hidden count can be worked out from the total and the other cells, not "
-        "even whether it is below 5 (secondary suppression, as statistical agencies do; it "
-        "keeps the totals exact, which rounding to a base would not). A share in work is not "
-        "shown when the count in work is hidden."
+        "Totals are printed exactly. In the breakdowns (by month, by outcome) a count from 1 to "
+        "4 is hidden; then the smallest other counts of the same column are hidden too (all "
+        "counts of that size at once) until each hidden count could still be several different "
+        "numbers, whatever one works out from the total and the counts shown; when only zeros "
+        "are left, the whole column is hidden. So no hidden count can be worked out from the "
+        "total and the other cells (secondary suppression, as statistical agencies do; it keeps "
+        "the totals exact, which rounding to a base would not). A share in work is not shown "
+        "when the count in work is hidden."
     ),
     _(
         "Percentages are rounded to whole numbers, halves up (12.5 % shows as 13 %). A target "
@@ -776,29 +777,36 @@ def suppress(cells: list[int], *, threshold: int = SMALL_NUMBER) -> list[bool]:
     """Which cells of a breakdown whose total is printed are hidden.
 
     Primary suppression hides the counts from 1 to ``threshold - 1``. Secondary suppression then
-    hides further cells of the same breakdown, the smallest non-zero first (and every zero
-    when nothing else is left), until at least two are hidden and the hidden ones add up to at least
-    ``threshold - 1`` more than the least they could be (one each, or nothing when a zero is
-    among them). Then each hidden cell could be anything from that least up to ``threshold`` or
-    more, whatever one does with the total and the cells shown."""
+    hides the smallest other non-zero counts of the same breakdown (every cell of that size at
+    once, so that which of equal cells is hidden tells nothing), until someone who knows this
+    rule, the total and the cells shown still finds each hidden cell could be at least three
+    different counts (``_protected``). When only zeros are left to hide, every cell is hidden."""
     hidden = [0 < value < threshold for value in cells]
-
-    def protected() -> bool:
-        values = [value for value, hide in zip(cells, hidden, strict=True) if hide]
-        least = 0 if 0 in values else 1
-        return len(values) >= 2 and sum(values) - len(values) * least >= threshold - 1
-
-    while any(hidden) and not protected():
-        shown_cells = [(value, i) for i, value in enumerate(cells) if not hidden[i]]
-        if not shown_cells:
-            break
-        nonzero = [cell for cell in shown_cells if cell[0] > 0]
-        if nonzero:
-            hidden[min(nonzero)[1]] = True
-        else:
-            # Only zeros are left: hide them all, so which one is hidden tells nothing.
-            hidden = [True] * len(cells)
+    while any(hidden) and not _protected(cells, hidden, threshold):
+        shown_nonzero = [
+            value for value, hide in zip(cells, hidden, strict=True) if not hide and value
+        ]
+        if not shown_nonzero:
+            return [True] * len(cells)
+        smallest = min(shown_nonzero)
+        hidden = [hide or value == smallest for value, hide in zip(cells, hidden, strict=True)]
     return hidden
+
+
+def _protected(cells: list[int], hidden: list[bool], threshold: int) -> bool:
+    """Whether each hidden cell could still be three or more counts, as far as one can tell from
+    the total and the cells shown: each hidden cell is at least 1 (zeros are only hidden with
+    everything else), and at most the larger of ``threshold - 1`` (a small count) and one less
+    than the smallest count shown (a secondary is smaller than every count left shown)."""
+    values = [value for value, hide in zip(cells, hidden, strict=True) if hide]
+    shown_nonzero = [value for value, hide in zip(cells, hidden, strict=True) if not hide and value]
+    k, left = len(values), sum(values)
+    if k < 2:
+        return False
+    most = max(threshold - 1, min(shown_nonzero) - 1) if shown_nonzero else left
+    low = max(1, left - (k - 1) * most)
+    high = min(most, left - (k - 1))
+    return high - low >= 2
 
 
 def monthly_shown(figures: dict[str, Any]) -> list[dict[str, Any]]:

@@ -136,7 +136,8 @@ def test_the_parties_see_the_dashboard_with_charts_and_tables(english, history, 
     assert ("first reached by phone", "7.0", "11.0") in rows
     target = next(r for r in rows if len(r) == 4 and r[:3] == ("New registrations", "10", "13"))
     assert target[3] == "130 % Met"
-    assert ("Jan 2026", "hidden", "hidden", "hidden", "hidden", "hidden") in rows
+    # January's 8 calls are shown: the other months' 7 hidden calls could still be 4 ways.
+    assert ("Jan 2026", "hidden", "8", "hidden", "hidden", "hidden") in rows
     # Every figure's definition is on the page too.
     for item in metrics.definitions():
         assert (str(item["label"]), str(item["scope"]), str(item["definition"])) in rows
