@@ -38,7 +38,6 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
-    Subquery,
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -422,15 +421,17 @@ def homes_referred(period: Period, *, partner_id: int):
     Homes referred to the partner whose first row to "referred" falls in the period: a resume
     from a pause, or a return to "referred" after a cancelled or ended match, is no new
     referral. Duplicates and the housing company's flats do not count."""
-    first_referral = (
-        HomeTransition.objects.filter(home=OuterRef("pk"), to_state=Home.Status.REFERRED)
-        .order_by("created_at")
-        .values("created_at")[:1]
-    )
     return (
-        Home.objects.filter(partner_id=partner_id, unit__isnull=True, duplicate_of__isnull=True)
-        .annotate(first_referred_at=Subquery(first_referral))
+        HomeTransition.objects.filter(
+            to_state=Home.Status.REFERRED,
+            home__partner_id=partner_id,
+            home__unit__isnull=True,
+            home__duplicate_of__isnull=True,
+        )
+        .values("home_id")
+        .annotate(first_referred_at=Min("created_at"))
         .filter(first_referred_at__gte=period.start, first_referred_at__lt=period.end)
+        .order_by()
     )
 
 
