@@ -127,7 +127,9 @@ def enqueue_report(*, run_id: int) -> None:
         produce_report_task.delay(run_id)
     except Exception:
         # The broker is away: the run stays queued and the periodic check queues it again.
-        logger.warning("Could not queue report run %s; it will be queued again later.", run_id)
+        logger.warning(
+            "Could not queue report run %s; it will be queued again later.", run_id, exc_info=True
+        )
 
 
 def _set_progress(run: ReportRun, percent: int) -> None:

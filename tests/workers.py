@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from celery import _state
 from django.db import connection
 
 from matching_portal.celery import app as celery_app
@@ -112,25 +113,38 @@ def stop(process: subprocess.Popen, timeout: float = 20) -> None:
 def app_sends_to(broker_url: str, queue: str):
     """This process publishes for real (not eagerly) to ``broker_url``, on ``queue``."""
     conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.task_default_queue)
-    conf.task_always_eager = False
-    conf.broker_url = broker_url
-    conf.task_default_queue = queue
+    names = ("task_always_eager", "broker_write_url", "broker_read_url", "task_default_queue")
+    saved = {name: conf.get(name) for name in names}
+    # The write and read URLs, not ``broker_url``: the environment's CELERY_BROKER_URL (set in
+    # CI) wins over ``conf.broker_url``, and not over these.
+    conf.update(
+        task_always_eager=False,
+        broker_write_url=broker_url,
+        broker_read_url=broker_url,
+        task_default_queue=queue,
+    )
     forget_connections()
     try:
         yield
     finally:
-        conf.task_always_eager, conf.broker_url, conf.task_default_queue = saved
+        conf.update(saved)
         forget_connections()
 
 
 def forget_connections():
-    """Make the app open its broker connections anew, from the configuration as it is now."""
-    with contextlib.suppress(Exception):
-        celery_app.close()
-    celery_app._pool = None
-    with contextlib.suppress(KeyError):
-        celery_app.__dict__["amqp"]._producer_pool = None
+    """Make the app open its broker connections anew, and route to the default queue, from the
+    configuration as it is now (the AMQP object caches its queues and producers at first use)."""
+    pool, celery_app._pool = celery_app._pool, None
+    if pool is not None:
+        with contextlib.suppress(Exception):
+            pool.force_close_all()
+    celery_app.__dict__.pop("amqp", None)
+    # ``app.close()`` (other tests call it to drop their connections) also takes the app off
+    # Celery's list of live apps, and a shared task whose module is imported after that is never
+    # registered on it ("NotRegistered: reports.tasks.produce_report_task"). Put it back, and
+    # register the shared tasks it missed.
+    _state._register_app(celery_app)
+    _state._announce_app_finalized(celery_app)
 
 
 def free_port() -> int:
