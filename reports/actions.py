@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -295,8 +296,9 @@ def sweep_stuck_report_runs(*, now: datetime | None = None) -> list[ReportRun]:
     failed."""
     now = now or timezone.now()
     candidates = ReportRun.objects.filter(
-        status=ReportRun.Status.RUNNING, started_at__lt=now - STUCK_AFTER
-    ) | ReportRun.objects.filter(status=ReportRun.Status.RUNNING, started_at__isnull=True)
+        Q(started_at__lt=now - STUCK_AFTER) | Q(started_at__isnull=True),
+        status=ReportRun.Status.RUNNING,
+    )
     swept = []
     for run_id in candidates.values_list("pk", flat=True):
         run = fail_stuck_report_run(run_id=run_id, now=now)
