@@ -203,7 +203,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# The worker rides out a broker outage: it reconnects forever, waiting 2, 4, 6 … up to 30 s
+# between tries (kombu's backoff), and a channel error is retried like a lost connection.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+# A task already running when the connection drops finishes (its work is in the database, and
+# every task is idempotent); its acknowledgement is lost with the connection.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# The visibility timeout: a message a worker took and never acknowledged (the whole worker was
+# killed) is handed out again after it. It must exceed the longest task's hard time limit (the
+# nightly retention, 30 min; a report run has 10 min), or a task still running would be given to
+# a second worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+    "visibility_timeout": 35 * 60,
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "send-pending-emails": {
@@ -218,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
     "produce-due-year-end-reports": {
         "task": "reports.tasks.produce_due_year_end_reports",
         "schedule": crontab(minute=15),
+    },
+    # A report run whose worker was lost fails with the reason and is queued again.
+    "sweep-stuck-report-runs": {
+        "task": "reports.tasks.sweep_stuck_report_runs",
+        "schedule": 60.0,
     },
     # A move-in planned for a later day takes place on that day (the case is housed then).
     "house-planned-move-ins": {
