@@ -6,6 +6,7 @@ wants to offer a room must never meet an error page because the cache is down.
 
 import logging
 
+from django.conf import settings
 from django.shortcuts import render
 from django_ratelimit.core import is_ratelimited
 
@@ -38,3 +39,17 @@ def over_limit(request, *, group: str, limits: list[tuple[str, str]]) -> bool:
 
 def too_many_requests(request):
     return render(request, "429.html", status=429)
+
+
+# A person may send a step of a sign-up form again and again while correcting it.
+STEPS_PER_SIGN_UP = 3
+
+
+def over_step_limit(request, *, group: str) -> bool:
+    """True if this address has sent the step ``group`` of a public sign-up form too often;
+    counts it. Every POST of the step counts, valid or not (each one may keep answers in a
+    session): up to ``STEPS_PER_SIGN_UP`` times the sign-ups allowed per address
+    (``RATELIMIT_SIGNUP_PER_IP``) in the same time."""
+    count, _slash, period = settings.RATELIMIT_SIGNUP_PER_IP.partition("/")
+    rate = f"{int(count) * STEPS_PER_SIGN_UP}/{period}"
+    return over_limit(request, group=group, limits=[("ip", rate)])

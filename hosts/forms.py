@@ -11,6 +11,8 @@ from .languages import LANGUAGE_CHOICES
 from .models import Home
 
 POSTCODE_RE = re.compile(r"^\d{3}\s?\d{2}$")
+# A phone number as people write it, international prefix, spaces and dashes included.
+PHONE_MAX_LENGTH = 40
 
 DURATION_CHOICES = [
     ("", _("Until further notice")),
@@ -20,11 +22,6 @@ DURATION_CHOICES = [
     ("12", _("1 year")),
     ("24", _("2 years")),
 ]
-
-
-def clean_text(value: str) -> str:
-    # Control characters (other than newlines and tabs) have no place in a form's text.
-    return "".join(ch for ch in value if ch in "\n\t" or ch.isprintable()).strip()
 
 
 class OfferFieldsForm(forms.ModelForm):
@@ -143,9 +140,6 @@ class OfferFieldsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name, value in list(cleaned.items()):
-            if isinstance(value, str):
-                cleaned[name] = clean_text(value)
         if cleaned.get("has_pets") and not cleaned.get("pets_description"):
             self.add_error("pets_description", _("Please tell us which pets live in the home."))
         if not cleaned.get("has_pets"):
@@ -198,7 +192,10 @@ class RegistrationForm(OfferFieldsForm):
     """The public sign-up form (intresseanmälan): contact details, the offer, and a honeypot."""
 
     name = forms.CharField(
-        label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Your name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Please write your name.")},
     )
     email = forms.EmailField(
         label=_("E-mail address"),
@@ -208,6 +205,7 @@ class RegistrationForm(OfferFieldsForm):
     )
     phone = PhoneNumberField(
         label=_("Phone number"),
+        max_length=PHONE_MAX_LENGTH,
         help_text=_("A volunteer will call you on this number."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
         error_messages={"invalid": _("Enter a valid phone number, e.g. 070-123 45 67.")},
@@ -216,18 +214,13 @@ class RegistrationForm(OfferFieldsForm):
     website = forms.CharField(
         label=_("Leave this field empty"),
         required=False,
+        max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
     sections = [("contact", _("About you"), ["name", "email", "phone"]), *OfferFieldsForm.sections]
 
     field_order = ["name", "email", "phone"]
-
-    def clean_name(self):
-        name = clean_text(self.cleaned_data["name"])
-        if not name:
-            raise forms.ValidationError(_("Please write your name."))
-        return name
 
     def clean_email(self):
         return self.cleaned_data["email"].strip()
@@ -247,9 +240,14 @@ class ConsentForm(forms.Form):
 class OfferChangeForm(OfferFieldsForm):
     """The host's own change form: the offer, and the name and phone number."""
 
-    name = forms.CharField(label=_("Your name"), max_length=200)
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=200,
+        error_messages={"required": _("Please write your name.")},
+    )
     phone = PhoneNumberField(
         label=_("Phone number"),
+        max_length=PHONE_MAX_LENGTH,
         error_messages={"invalid": _("Enter a valid phone number, e.g. 070-123 45 67.")},
     )
     sections = [("contact", _("About you"), ["name", "phone"]), *OfferFieldsForm.sections]
@@ -271,6 +269,3 @@ class ReasonForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-    def clean_reason(self):
-        return clean_text(self.cleaned_data["reason"])

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.throttle import over_limit, too_many_requests
+from accounts.throttle import over_limit, over_step_limit, too_many_requests
 from workflow.errors import DomainError
+from workflow.form_input import keep_answers, kept_answers
 
 from . import actions
 from .forms import ConsentForm, LinkRequestForm, OfferChangeForm, ReasonForm, RegistrationForm
@@ -56,44 +57,31 @@ def privacy_notice(request):
 def register(request):
     """Step 1: the form. Valid answers are kept in the session and shown for checking."""
     if request.method == "POST":
+        if over_step_limit(request, group="host-signup-form"):
+            return too_many_requests(request)
         form = RegistrationForm(request.POST)
         if form.is_robot:
             # Say what a person would see, save nothing.
             return redirect("hosts:sent")
-        if form.is_valid():
-            request.session[DRAFT_KEY] = {
-                key: request.POST.getlist(key)
-                for key in request.POST
-                if key not in ("csrfmiddlewaretoken", "website")
-            }
+        if form.is_valid() and keep_answers(request, DRAFT_KEY, form, leave_out=["website"]):
             return redirect("hosts:check")
         status = 400
     else:
-        draft = request.session.get(DRAFT_KEY)
-        form = RegistrationForm(_draft_data(draft)) if draft else RegistrationForm()
+        draft = kept_answers(request, DRAFT_KEY)
+        form = RegistrationForm(draft) if draft else RegistrationForm()
         status = 200
     return render(request, "hosts/register.html", {"form": form}, status=status)
-
-
-def _draft_data(draft):
-    from django.utils.datastructures import MultiValueDict
-
-    return MultiValueDict(draft)
 
 
 @never_cache  # shows the answers: personal data
 @require_http_methods(["GET", "POST"])
 def check_answers(request):
     """Step 2: "check your answers", agree to the privacy notice, and send."""
-    draft = request.session.get(DRAFT_KEY)
-    if not isinstance(draft, dict):
+    draft = kept_answers(request, DRAFT_KEY)
+    if draft is None:
         return redirect("hosts:register")
-    try:
-        form = RegistrationForm(_draft_data(draft))
-        valid = form.is_valid()
-    except (TypeError, ValueError, AttributeError):
-        valid = False
-    if not valid:
+    form = RegistrationForm(draft)
+    if not form.is_valid():
         return redirect("hosts:register")
     consent_form = ConsentForm(request.POST if request.method == "POST" else None)
     status = 200

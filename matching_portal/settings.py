@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every page but a few public ones is no-store (privacy.middleware has the rule).
+    "privacy.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.two_factor.TwoFactorMiddleware",
+    # A log-in tried before its wait is over is refused before the password is checked.
+    "accounts.lockout.LogInWaitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -128,12 +132,13 @@ AUTH_PASSWORD_VALIDATORS = [
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
 OTP_TOTP_ISSUER = "Hem för nyanlända"
 
-# Lock-out after repeated failed log-ins (django-axes): per user name and per address, for half
-# an hour.
+# Lock-out after repeated failed log-ins (django-axes): the pair (user name, address), for half
+# an hour, so that nobody can lock the owner out from elsewhere. Across addresses, a user name
+# (and an address) waits a growing short time instead: accounts/lockout.py.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME_HOURS = env.float("AXES_COOLOFF_TIME_HOURS", default=0.5)
 AXES_COOLOFF_TIME = AXES_COOLOFF_TIME_HOURS
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # A user name of any length can be typed; axes stores it in a column of 255 characters.
 AXES_USERNAME_CALLABLE = "accounts.two_factor.axes_username"
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
@@ -198,7 +203,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# The worker rides out a broker outage: it reconnects forever, waiting 2, 4, 6 … up to 30 s
+# between tries (kombu's backoff), and a channel error is retried like a lost connection.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+# A task already running when the connection drops finishes (its work is in the database, and
+# every task is idempotent); its acknowledgement is lost with the connection.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# The visibility timeout: a message a worker took and never acknowledged (the whole worker was
+# killed) is handed out again after it. It must exceed the longest task's hard time limit (the
+# nightly retention, 30 min; a report run has 10 min), or a task still running would be given to
+# a second worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+    "visibility_timeout": 35 * 60,
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "send-pending-emails": {
@@ -213,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
     "produce-due-year-end-reports": {
         "task": "reports.tasks.produce_due_year_end_reports",
         "schedule": crontab(minute=15),
+    },
+    # A report run whose worker was lost fails with the reason and is queued again.
+    "sweep-stuck-report-runs": {
+        "task": "reports.tasks.sweep_stuck_report_runs",
+        "schedule": 60.0,
     },
     # A move-in planned for a later day takes place on that day (the case is housed then).
     "house-planned-move-ins": {

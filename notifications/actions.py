@@ -1,14 +1,16 @@
 """Queue and send e-mails through the outbox."""
 
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context, Engine
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 
 from .models import OutboundEmail
 
@@ -31,17 +33,34 @@ def queue_email(
     store the e-mail in the outbox, and queue its sending for when the transaction commits."""
     context = {"site_url": settings.SITE_URL, **context}
     with translation.override(language):
-        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-        body = render_to_string(f"emails/{template}.txt", context)
+        subject = one_line(render_plain_text(f"emails/{template}_subject.txt", context))
+        body = render_plain_text(f"emails/{template}.txt", context)
     email = OutboundEmail.objects.create(
         to=to,
-        subject=" ".join(subject.split()),
+        subject=Truncator(subject).chars(SUBJECT_MAX_LENGTH),
         body=body,
         language=language,
         attachments=attachments or [],
     )
     transaction.on_commit(lambda: enqueue_sending(email_id=email.pk))
     return email
+
+
+def render_plain_text(template_name: str, context: dict[str, Any]) -> str:
+    """A template of an e-mail rendered as the plain text it is: nothing is HTML-escaped, so a
+    partnership named "Krokom & Östersund" is written so, not "Krokom &amp; Östersund"."""
+    template = Engine.get_default().get_template(template_name)
+    return template.render(Context(context, autoescape=False))
+
+
+# A subject is one line: a line break in it would start another header of the e-mail. Runs of
+# spaces, tabs and line breaks of any kind become one space; other spaces (no-break, thin) stay.
+LINE_BREAKS_AND_SPACES = re.compile("[ \t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+")
+SUBJECT_MAX_LENGTH = OutboundEmail._meta.get_field("subject").max_length
+
+
+def one_line(text: str) -> str:
+    return LINE_BREAKS_AND_SPACES.sub(" ", text).strip(" ")
 
 
 def enqueue_sending(*, email_id: int) -> None:

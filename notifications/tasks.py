@@ -6,7 +6,9 @@ from . import actions
 @shared_task(
     autoretry_for=(actions.EmailDeliveryError,),
     retry_backoff=30,
-    retry_backoff_max=3600,
+    # A retry waits in the broker as an unacknowledged message: its wait stays under the
+    # visibility timeout (35 minutes), or Redis would hand a second copy to another worker.
+    retry_backoff_max=1800,
     max_retries=8,
     time_limit=120,
     soft_time_limit=100,

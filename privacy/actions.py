@@ -27,6 +27,33 @@ def log_access(*, user, action: str, obj, where: str) -> None:
     )
 
 
+def log_hosts_shown(*, user, hosts, page: str) -> int:
+    """One row per host whose personal data (name, phone, e-mail, address) a page of the web app
+    showed this person: who, which host, which page (its URL name). Every such page calls this,
+    once per request, with every host it shows; a host shown twice is logged once, a housing
+    company's flat (no host) and an erased host (nothing left to show) not at all."""
+    if user is None or not user.is_authenticated:
+        return 0
+    seen: dict[int, object] = {}
+    for host in hosts:
+        if host is not None and host.pk is not None and host.erased_at is None:
+            seen.setdefault(host.pk, host)
+    if not seen:
+        return 0
+    rows = [
+        AccessLog(
+            user=user,
+            action=AccessLog.Action.VIEW,
+            object_type="hosts.host",
+            object_id=str(pk),
+            where=page[:40],
+        )
+        for pk in seen
+    ]
+    AccessLog.objects.bulk_create(rows)
+    return len(rows)
+
+
 def security_event(*, kind: str, path: str = "") -> None:
     """A security event, without anything that identifies a person."""
     try:

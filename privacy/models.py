@@ -60,6 +60,8 @@ class SecurityEvent(AppendOnly):
         LOCKED_OUT = "locked_out", _("Locked out")
         PERMISSION_DENIED = "permission_denied", _("Permission refused")
         TWO_FACTOR_FAILED = "two_factor_failed", _("Two-factor code wrong")
+        LOGIN_DELAYED = "login_delayed", _("Log-in refused: wait not over")
+        UNLOCKED = "unlocked", _("Lock-out lifted by staff")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     path = models.CharField(_("page"), max_length=200, blank=True)

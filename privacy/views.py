@@ -67,6 +67,10 @@ def data_request(request):
             found = actions.find_people(
                 email=data["email"], phone=data["phone"], case_reference=data["case_reference"]
             )
+            # The page ties the address or number typed to the hosts found: logged as opened.
+            actions.log_hosts_shown(
+                user=request.user, hosts=found["hosts"], page=request.resolver_match.view_name
+            )
         else:
             status = 400
     return render(

@@ -1,11 +1,12 @@
 """Requesting, producing and downloading partnership reports."""
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -25,6 +26,14 @@ from .workflow import REPORT_RUN_WORKFLOW
 logger = logging.getLogger(__name__)
 
 FOLLOWERS = (roles.MANAGER, roles.PARTNER_COORDINATOR, roles.VOLUNTEER_COORDINATOR)
+
+# Producing a run takes seconds (bench/report.py: under 4 s at national scale); the task is killed
+# at this limit (reports.tasks). A run still "running" a minute after it is stuck: its worker was
+# lost (killed, out of memory, the machine restarted), and the schedule fails it and queues it again.
+PRODUCTION_TIME_LIMIT = timedelta(minutes=10)
+STUCK_AFTER = PRODUCTION_TIME_LIMIT + timedelta(minutes=1)
+# A run is produced at most this many times per request (a lost worker, a failure, the schedule).
+MAX_ATTEMPTS = 3
 
 
 def may_follow(user, partnership: Partnership) -> bool:
@@ -73,6 +82,9 @@ def request_report(
                 .filter(partnership=partnership, kind=kind)
                 .first()
             )
+            if run is not None and is_stuck(run):
+                # Its worker was lost: asking again must not answer with a run that never ends.
+                _fail_stuck(run)
             if run is not None and run.status in (
                 ReportRun.Status.QUEUED,
                 ReportRun.Status.RUNNING,
@@ -99,6 +111,8 @@ def request_report(
                 changes={
                     "progress": 0,
                     "error": "",
+                    "attempts": 0,
+                    "task_id": "",
                     "language": language,
                     "requested_by": user or run.requested_by,
                 },
@@ -114,25 +128,61 @@ def enqueue_report(*, run_id: int) -> None:
         produce_report_task.delay(run_id)
     except Exception:
         # The broker is away: the run stays queued and the periodic check queues it again.
-        logger.warning("Could not queue report run %s; it will be queued again later.", run_id)
+        logger.warning(
+            "Could not queue report run %s; it will be queued again later.", run_id, exc_info=True
+        )
 
 
 def _set_progress(run: ReportRun, percent: int) -> None:
     ReportRun.objects.filter(pk=run.pk).update(progress=percent)
 
 
-def produce_report(*, run_id: int) -> ReportRun:
+def produce_report(*, run_id: int, task_id: str | None = None) -> ReportRun:
     """Compute the figures and write the PDF and the XLSX of one run. Idempotent: a run that is
-    done is left as it is; a run that failed, or whose worker was lost, is tried again."""
+    done is left as it is; a run that failed, or whose worker was lost, is tried again, up to
+    ``MAX_ATTEMPTS`` times in all.
+
+    ``task_id`` is the Celery task delivering the run. The broker delivers a task again when the
+    worker running it was lost (the same id: it is tried again) and, after a whole worker was
+    killed, once the visibility timeout has passed (by then the schedule has queued the run again
+    under another id, and that delivery owns it: the old copy leaves it alone)."""
     with transaction.atomic():
         run = ReportRun.objects.select_for_update().select_related("partnership").get(pk=run_id)
         if run.status == ReportRun.Status.DONE:
+            return run
+        if (
+            run.status == ReportRun.Status.RUNNING
+            and task_id
+            and run.task_id
+            and run.task_id != task_id
+        ):
+            logger.info(
+                "Report run %s is produced by task %s; %s leaves it.", run.pk, run.task_id, task_id
+            )
+            return run
+        if run.attempts >= MAX_ATTEMPTS:
+            if run.status == ReportRun.Status.RUNNING:  # the last attempt's worker was lost too
+                with translation.override(run.language):
+                    reason = str(
+                        _(
+                            "The report was given up after %(attempts)d attempts: the process "
+                            "producing it stopped each time."
+                        )
+                        % {"attempts": run.attempts}
+                    )
+                _fail(run, reason=reason)
             return run
         REPORT_RUN_WORKFLOW.apply(
             run,
             "start" if run.status == ReportRun.Status.QUEUED else "retry",
             actor_kind=ActorKind.SYSTEM,
-            changes={"progress": 5, "error": "", "started_at": timezone.now()},
+            changes={
+                "progress": 5,
+                "error": "",
+                "started_at": timezone.now(),
+                "attempts": run.attempts + 1,
+                "task_id": task_id or "",
+            },
         )
     partnership = run.partnership
     with translation.override(run.language):
@@ -169,13 +219,93 @@ def mark_failed(*, run_id: int, reason: str) -> None:
         run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status not in REPORT_RUN_WORKFLOW["fail"].sources:
             return
+        _fail(run, reason=reason)
+
+
+def _fail(run: ReportRun, *, reason: str) -> None:
+    REPORT_RUN_WORKFLOW.apply(
+        run,
+        "fail",
+        actor_kind=ActorKind.SYSTEM,
+        reason=reason,
+        changes={"error": reason, "finished_at": timezone.now()},
+    )
+
+
+def is_stuck(run: ReportRun, *, now: datetime | None = None) -> bool:
+    """Running for longer than any production may take: its worker was lost."""
+    now = now or timezone.now()
+    return run.status == ReportRun.Status.RUNNING and (
+        run.started_at is None or run.started_at < now - STUCK_AFTER
+    )
+
+
+def time_limit_reason(run: ReportRun) -> str:
+    """Why a run that outlived its time limit failed, in the run's language."""
+    with translation.override(run.language):
+        return str(
+            _(
+                "The report was not finished within %(minutes)d minutes: the process producing "
+                "it stopped or was stopped (for example when the server ran out of memory)."
+            )
+            % {"minutes": PRODUCTION_TIME_LIMIT // timedelta(minutes=1)}
+        )
+
+
+def _fail_stuck(run: ReportRun) -> None:
+    _fail(run, reason=time_limit_reason(run))
+
+
+def fail_stuck_report_run(*, run_id: int, now: datetime | None = None) -> ReportRun | None:
+    """The schedule: a run still "running" past its time limit failed, and says why. Returns the
+    run, or None when it was not stuck (any more)."""
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or not is_stuck(run, now=now):
+            return None
+        _fail_stuck(run)
+    return run
+
+
+def requeue_report_run(*, run_id: int) -> ReportRun | None:
+    """The schedule: queue again a run that failed, while it has attempts left. Returns the run,
+    or None when it is not queued again."""
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status != ReportRun.Status.FAILED or run.attempts >= MAX_ATTEMPTS:
+            return None
+        with translation.override(run.language):
+            reason = str(
+                _("Queued again by the portal: attempt %(attempt)d of %(max)d.")
+                % {"attempt": run.attempts + 1, "max": MAX_ATTEMPTS}
+            )
         REPORT_RUN_WORKFLOW.apply(
             run,
-            "fail",
+            "requeue",
             actor_kind=ActorKind.SYSTEM,
             reason=reason,
-            changes={"error": reason, "finished_at": timezone.now()},
+            changes={"progress": 0, "task_id": ""},
         )
+        transaction.on_commit(lambda: enqueue_report(run_id=run.pk))
+    return run
+
+
+def sweep_stuck_report_runs(*, now: datetime | None = None) -> list[ReportRun]:
+    """The schedule (every minute): no run stays "running" past its time limit. Each stuck run
+    is failed with the reason and queued again while it has attempts left. Returns the runs it
+    failed."""
+    now = now or timezone.now()
+    candidates = ReportRun.objects.filter(
+        Q(started_at__lt=now - STUCK_AFTER) | Q(started_at__isnull=True),
+        status=ReportRun.Status.RUNNING,
+    )
+    swept = []
+    for run_id in candidates.values_list("pk", flat=True):
+        run = fail_stuck_report_run(run_id=run_id, now=now)
+        if run is not None:
+            requeue_report_run(run_id=run_id)
+            swept.append(run)
+    return swept
 
 
 def managers_of(partnership: Partnership):

@@ -1,7 +1,8 @@
 """Small, accessible SVG charts for the dashboard and the PDF (no JavaScript, no inline styles).
 
 Every chart is drawn from the same figures as the table printed beside it. Values that a breakdown
-must not show (1 to 4 people) are drawn as an empty bar marked "<5".
+must not show (``reports.metrics.suppress``) come as None and are drawn as an empty bar marked
+with a dash, its tooltip saying it is hidden.
 """
 
 from html import escape
@@ -12,10 +13,10 @@ GRID = "#dee2e6"
 TEXT = "#212529"
 
 
-def _number(value) -> tuple[float, str]:
+def _number(value) -> tuple[float, str | None]:
     if isinstance(value, (int, float)):
         return float(value), f"{value:g}" if isinstance(value, float) else str(value)
-    return 0.0, "<5"
+    return 0.0, None
 
 
 def bar_chart(
@@ -25,6 +26,7 @@ def bar_chart(
     series: list[tuple[str, list]],
     width: int = 640,
     height: int = 240,
+    hidden_label: str = "hidden",
 ) -> str:
     """A grouped bar chart: one group per label, one bar per series."""
     left, right, top, bottom = 36, 8, 28, 44
@@ -61,12 +63,12 @@ def bar_chart(
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w - 1:.1f}" height="{h:.1f}" '
                 f'fill="{colours[s % len(colours)]}"><title>{escape(series[s][0])}, '
-                f"{escape(label)}: {escape(text)}</title></rect>"
+                f"{escape(label)}: {escape(text or hidden_label)}</title></rect>"
             )
-            if text == "<5":
+            if text is None:
                 parts.append(
                     f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h - 3:.1f}" font-size="8" '
-                    f'text-anchor="middle" fill="{TEXT}">&lt;5</text>'
+                    f'text-anchor="middle" fill="{TEXT}">–</text>'
                 )
         parts.append(
             f'<text x="{left + g * group_w + group_w / 2:.1f}" y="{top + plot_h + 14}" '

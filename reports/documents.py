@@ -1,8 +1,13 @@
 """The report as documents: a PDF (WeasyPrint, from an HTML template) and an XLSX (XlsxWriter,
 with native Excel charts and the monthly tables behind every chart). Both are written from the
-figures of ``reports.metrics.compute_figures``, in the language active when they are called."""
+figures of ``reports.metrics.compute_figures``, in the language active when they are called,
+with the labels and definitions of ``reports.metrics`` and its rule for small counts.
+
+Every workbook the portal writes is made by ``new_workbook`` and its text goes through
+``write_text``: a name such as ``=HYPERLINK(…)`` stays text, never a live formula."""
 
 import io
+from decimal import Decimal
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -10,17 +15,71 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from . import metrics
 from .charts import bar_chart, funnel_chart
-from .metrics import shown
+
+# The first characters that make a spreadsheet read a cell as a formula (OWASP's list).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def new_workbook(output):
+    """A workbook in which strings are never turned into formulas, links or numbers."""
+    import xlsxwriter
+
+    return xlsxwriter.Workbook(
+        output,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+
+
+def write_text(sheet, row: int, col: int, value, cell_format=None) -> None:
+    """Write ``value`` as a text cell, whatever it starts with (=, +, -, @, a tab or a carriage
+    return included): ``write_string``, never ``write``, which may guess a formula."""
+    sheet.write_string(row, col, str(value), cell_format)
+
+
+def write_cells(sheet, row: int, col: int, values, cell_format=None) -> None:
+    """A row of cells: numbers as numbers, None as an empty cell, anything else as text."""
+    for offset, value in enumerate(values):
+        if value is None:
+            sheet.write_blank(row, col + offset, None, cell_format)
+        elif isinstance(value, bool):
+            write_text(sheet, row, col + offset, _("Yes") if value else _("No"), cell_format)
+        elif isinstance(value, int | float | Decimal):
+            sheet.write_number(row, col + offset, float(value), cell_format)
+        else:
+            write_text(sheet, row, col + offset, value, cell_format)
 
 
 def month_label(month) -> str:
     return date_format(month, "M Y")
 
 
+def total_labels() -> dict[str, Any]:
+    return {key: item.label for key, item in metrics.FIGURES.items()}
+
+
+def lead_time_labels() -> dict[str, Any]:
+    return {key: item.label for key, item in metrics.LEAD_TIMES.items()}
+
+
+def monthly_columns() -> list[tuple[str, Any]]:
+    return [(key, metrics.FIGURES[key].label) for key in metrics.MONTHLY]
+
+
 def chart_svgs(figures: dict[str, Any]) -> dict[str, str]:
-    monthly = figures["monthly"]
+    monthly = metrics.monthly_shown(figures)
     labels = [date_format(row["month"], "M") for row in monthly]
+    label = total_labels()
+
+    def series(key):
+        return (str(label[key]), [row[key] for row in monthly])
+
     return {
         "funnel": funnel_chart(
             title=_("From registration to move-in"),
@@ -29,39 +88,52 @@ def chart_svgs(figures: dict[str, Any]) -> dict[str, str]:
         "registrations": bar_chart(
             title=_("Registrations and home visits by month"),
             labels=labels,
-            series=[
-                (_("Registrations"), [shown(r["registrations"]) for r in monthly]),
-                (_("Home visits"), [shown(r["visits"]) for r in monthly]),
-            ],
+            series=[series("registrations"), series("home_visits")],
+            hidden_label=str(metrics.HIDDEN),
         ),
         "matches": bar_chart(
-            title=_("Matches approved and move-ins by month"),
+            title=_("Matches approved and households housed by month"),
             labels=labels,
-            series=[
-                (_("Matches approved"), [shown(r["matches_approved"]) for r in monthly]),
-                (_("Moved in"), [shown(r["moved_in"]) for r in monthly]),
-            ],
+            series=[series("matches_approved"), series("households_housed")],
+            hidden_label=str(metrics.HIDDEN),
         ),
     }
 
 
 def document_context(figures: dict[str, Any], run=None) -> dict[str, Any]:
+    """What the dashboard and the PDF print: every figure as it may be shown."""
+    hidden = metrics.HIDDEN
     monthly = [
         {
             "label": month_label(row["month"]),
-            **{key: shown(value) for key, value in row.items() if key != "month"},
+            "cells": [hidden if row[key] is None else row[key] for key in metrics.MONTHLY],
         }
-        for row in figures["monthly"]
+        for row in metrics.monthly_shown(figures)
     ]
+    outcomes = metrics.outcomes_shown(figures["outcomes"])
     return {
         "figures": figures,
         "partnership": figures["partnership"],
         "period": figures["period"],
+        "total_rows": [
+            {"key": key, "label": item.label, "value": figures["totals"][key]}
+            for key, item in metrics.FIGURES.items()
+        ],
+        "lead_time_rows": [
+            {"label": item.label, **figures["lead_times"][key]}
+            for key, item in metrics.LEAD_TIMES.items()
+        ],
+        "monthly_headers": [label for _key, label in monthly_columns()],
         "monthly_rows": monthly,
         "charts": chart_svgs(figures),
+        "outcomes": outcomes,
         "outcome_rows": {
-            key: shown(figures["outcomes"][key]) for key in ("in_work", "in_studies", "other")
+            key: hidden if outcomes[key] is None else outcomes[key] for key in metrics.OUTCOME_KEYS
         },
+        "outcome_labels": metrics.OUTCOMES,
+        "definitions": metrics.definitions(),
+        "general_notes": metrics.GENERAL_NOTES,
+        "hidden_note": metrics.HIDDEN_NOTE,
         "run": run,
         "generated_at": timezone.localtime(),
     }
@@ -74,23 +146,28 @@ def render_pdf(figures: dict[str, Any], run=None) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
-    import xlsxwriter
+def _dash(value):
+    return "–" if value is None else value
 
+
+def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
     output = io.BytesIO()
-    book = xlsxwriter.Workbook(output, {"in_memory": True})
+    book = new_workbook(output)
     bold = book.add_format({"bold": True})
     title = book.add_format({"bold": True, "font_size": 14})
     header = book.add_format({"bold": True, "bg_color": "#e6f0ee", "border": 1})
     cell = book.add_format({"border": 1})
+    wrap = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
     partnership = figures["partnership"]
     period = figures["period"]
+    hidden_note = str(metrics.HIDDEN_NOTE)
 
     summary = book.add_worksheet(_("Summary")[:31])
     summary.set_column(0, 0, 52)
     summary.set_column(1, 4, 14)
-    summary.write(0, 0, str(partnership), title)
-    summary.write(
+    write_text(summary, 0, 0, partnership, title)
+    write_text(
+        summary,
         1,
         0,
         _("Period %(start)s – %(end)s")
@@ -100,62 +177,72 @@ def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
         },
     )
     row = 3
-    summary.write_row(
-        row, 0, [_("Target"), _("Goal"), _("Result"), _("Progress (%)"), _("Met")], header
+    write_cells(
+        summary, row, 0, [_("Target"), _("Goal"), _("Result"), _("Progress (%)"), _("Met")], header
     )
     for target in figures["targets"]:
         row += 1
-        summary.write_row(
+        write_cells(
+            summary,
             row,
             0,
             [
-                str(target["label"]),
-                float(target["goal"]),
-                target["value"] if target["value"] is not None else "–",
-                target["percent"] if target["percent"] is not None else "–",
-                _("Yes") if target["met"] else _("No"),
+                target["label"],
+                target["goal"],
+                _dash(target["value"]),
+                _dash(target["percent"]),
+                target["met"],
             ],
             cell,
         )
     row += 2
-    summary.write(row, 0, _("Totals"), bold)
+    write_text(summary, row, 0, _("Totals"), bold)
     for key, label in total_labels().items():
         row += 1
-        summary.write_row(row, 0, [str(label), figures["totals"][key]], cell)
+        write_cells(summary, row, 0, [label, figures["totals"][key]], cell)
     row += 2
-    summary.write(row, 0, _("Lead times (days)"), bold)
+    write_text(summary, row, 0, _("Lead times (days)"), bold)
     row += 1
-    summary.write_row(
-        row, 0, [_("From registration to"), _("Median"), _("90th percentile")], header
+    write_cells(
+        summary, row, 0, [_("From registration to"), _("Median"), _("90th percentile")], header
     )
     for key, label in lead_time_labels().items():
         row += 1
         values = figures["lead_times"][key]
-        summary.write_row(
-            row,
-            0,
-            [str(label), _dash(values["median"]), _dash(values["p90"])],
-            cell,
-        )
+        write_cells(summary, row, 0, [label, _dash(values["median"]), _dash(values["p90"])], cell)
 
     row += 2
-    summary.write(row, 0, _("After the establishment period"), bold)
-    outcomes = figures["outcomes"]
-    for label, value in (
-        (_("Outcomes recorded"), outcomes["recorded"]),
-        (_("In work"), shown(outcomes["in_work"])),
-        (_("In studies"), shown(outcomes["in_studies"])),
-        (_("Other"), shown(outcomes["other"])),
-        (_("Share in work (%)"), _dash(outcomes["share_in_work"])),
+    write_text(summary, row, 0, _("After the establishment period"), bold)
+    outcomes = metrics.outcomes_shown(figures["outcomes"])
+    row += 1
+    write_text(summary, row, 0, metrics.OUTCOMES["period"].label, bold)
+    for key, label in (
+        ("recorded", _("Outcomes recorded")),
+        ("in_work", _("In work")),
+        ("in_studies", _("In studies")),
+        ("other", _("Other")),
+        ("share_in_work", _("Share in work (%)")),
     ):
         row += 1
-        summary.write_row(
-            row, 0, [str(label), value if isinstance(value, int) else str(value)], cell
-        )
+        value = outcomes[key]
+        if key == "share_in_work" and value is None and not outcomes["recorded"]:
+            value = "–"
+        write_cells(summary, row, 0, [label, value], cell)
+        if value is None:
+            summary.write_comment(row, 1, hidden_note)
+    cumulative = outcomes["cumulative"]
+    row += 1
+    write_text(summary, row, 0, metrics.OUTCOMES["cumulative"].label, bold)
+    for label, value in (
+        (_("Outcomes recorded"), cumulative["recorded"]),
+        (_("Share in work (%)"), cumulative["share_in_work"]),
+    ):
+        row += 1
+        write_cells(summary, row, 0, [label, value if value is not None else "–"], cell)
     housing = figures.get("housing")
     if housing:
         row += 2
-        summary.write(row, 0, _("The housing company"), bold)
+        write_text(summary, row, 0, _("The housing company"), bold)
         vacancies = housing["vacancies"]
         for label, value in (
             (_("Units owned"), housing["units"]),
@@ -170,18 +257,24 @@ def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
             (_("Sublets turned into first-hand contracts"), housing["contracts_converted"]),
         ):
             row += 1
-            summary.write_row(row, 0, [str(label), value], cell)
+            write_cells(summary, row, 0, [label, value], cell)
+        for allotment in housing["allotments"]:
+            row += 1
+            description = allotment["kind_label"]
+            if allotment["description"]:
+                description = f"{description}: {allotment['description']}"
+            write_cells(summary, row, 0, [description, allotment["count"]], cell)
 
     funnel = book.add_worksheet(_("Funnel")[:31])
-    funnel.set_column(0, 0, 30)
-    funnel.write_row(0, 0, [_("Step"), _("Homes")], header)
+    funnel.set_column(0, 0, 44)
+    write_cells(funnel, 0, 0, [_("Step"), _("Homes registered in the period")], header)
     for i, step in enumerate(figures["funnel"], start=1):
-        funnel.write_row(i, 0, [str(step["label"]), step["count"]], cell)
+        write_cells(funnel, i, 0, [step["label"], step["count"]], cell)
     chart = book.add_chart({"type": "bar"})
     n = len(figures["funnel"])
     chart.add_series(
         {
-            "name": _("Homes"),
+            "name": _("Homes registered in the period"),
             "categories": [funnel.name, 1, 0, n, 0],
             "values": [funnel.name, 1, 1, n, 1],
             "fill": {"color": "#0b5d56"},
@@ -194,29 +287,29 @@ def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
 
     monthly = book.add_worksheet(_("By month")[:31])
     monthly.set_column(0, 0, 14)
-    monthly.set_column(1, 5, 16)
-    columns = [
-        ("registrations", _("Registrations")),
-        ("calls", _("Calls")),
-        ("visits", _("Home visits")),
-        ("matches_approved", _("Matches approved")),
-        ("moved_in", _("Moved in")),
-    ]
-    monthly.write_row(0, 0, [_("Month")] + [str(label) for _key, label in columns], header)
-    rows = figures["monthly"]
+    monthly.set_column(1, 5, 18)
+    columns = monthly_columns()
+    write_cells(monthly, 0, 0, [_("Month")] + [label for _key, label in columns], header)
+    rows = metrics.monthly_shown(figures)
     for i, month_row in enumerate(rows, start=1):
-        monthly.write(i, 0, month_label(month_row["month"]), cell)
+        write_text(monthly, i, 0, month_label(month_row["month"]), cell)
         for j, (key, _label) in enumerate(columns, start=1):
-            value = shown(month_row[key])
-            monthly.write(i, j, value if isinstance(value, int) else str(value), cell)
+            write_cells(monthly, i, j, [month_row[key]], cell)
+            if month_row[key] is None:
+                monthly.write_comment(i, j, hidden_note)
     last = len(rows)
-    for position, keys, chart_title in (
-        (1, ("registrations", "visits"), _("Registrations and home visits by month")),
-        (18, ("matches_approved", "moved_in"), _("Matches approved and move-ins by month")),
+    keys = [key for key, _label in columns]
+    for position, chart_keys, chart_title in (
+        (1, ("registrations", "home_visits"), _("Registrations and home visits by month")),
+        (
+            18,
+            ("matches_approved", "households_housed"),
+            _("Matches approved and households housed by month"),
+        ),
     ):
         chart = book.add_chart({"type": "column"})
-        for key in keys:
-            col = [k for k, _label in columns].index(key) + 1
+        for key in chart_keys:
+            col = keys.index(key) + 1
             chart.add_series(
                 {
                     "name": [monthly.name, 0, col],
@@ -226,31 +319,20 @@ def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
             )
         chart.set_title({"name": chart_title})
         monthly.insert_chart(position, 7, chart)
-    monthly.write(last + 2, 0, _("Counts from 1 to 4 are shown as “fewer than 5”."))
+    write_text(monthly, last + 2, 0, _("An empty cell is hidden: %(note)s") % {"note": hidden_note})
+
+    definitions = book.add_worksheet(_("Definitions")[:31])
+    definitions.set_column(0, 0, 44)
+    definitions.set_column(1, 1, 26)
+    definitions.set_column(2, 2, 90)
+    write_cells(definitions, 0, 0, [_("Figure"), _("Scope"), _("What it counts")], header)
+    row = 0
+    for item in metrics.definitions():
+        row += 1
+        write_cells(definitions, row, 0, [item["label"], item["scope"], item["definition"]], wrap)
+    row += 1
+    for note in metrics.GENERAL_NOTES:
+        row += 1
+        write_text(definitions, row, 0, note)
     book.close()
     return output.getvalue()
-
-
-def _dash(value):
-    return "–" if value is None else value
-
-
-def total_labels():
-    return {
-        "registrations": _("New registrations"),
-        "reached_within_7_days": _("Hosts reached within 7 days of registering"),
-        "call_attempts": _("Calls made"),
-        "home_visits": _("Home visits"),
-        "homes_referred": _("Homes referred"),
-        "matches_approved": _("Matches approved"),
-        "households_housed": _("Households housed"),
-        "active_volunteers": _("Active volunteers"),
-    }
-
-
-def lead_time_labels():
-    return {
-        "contact": _("first contact"),
-        "visit": _("home visit"),
-        "move_in": _("move-in"),
-    }

@@ -1,28 +1,30 @@
-"""Every figure of the follow-up, computed in the database by aggregate queries.
+"""Every figure of the follow-up, each defined once here and computed in the database.
 
-The dashboard, the report files and the tests all call ``compute_figures``; nothing loops over
-rows in Python. The figures read the transition history (homes, matches), the call attempts and
-the home visits.
+Each figure is one named query below, whose docstring says what it counts, over which scope
+(the partnership's partner, the volunteer organisation, or the whole portal) and by which date.
+Its label and its definition in plain words are in ``FIGURES`` (and ``FUNNEL``, ``LEAD_TIMES``,
+``OUTCOMES``): the dashboard, the PDF, the XLSX and the report's definitions section all print
+those, so what a figure is called and what it counts cannot drift apart.
 
-Definitions (one place, so the report can state them):
-- a registration is a home's first history row (from nothing to "registered") in the period;
-  registrations merged away as duplicates, and the housing company's offered flats, are not
-  counted;
-- a host is reached within N days when the home's first "contacted" row comes at most N days
-  after its registration;
-- a home visit is a reported visit that took place in the period;
-- homes referred, matches approved and households housed count the history rows to "referred"
-  (homes of the partner), "approved" and "moved in" (matches of the partner's cases) in the period;
-- an active volunteer made at least one call or one home visit in the period;
-- lead times are taken over the homes registered in the period that reached the step by the end
-  of the period; the median and the 90th percentile are the discrete ones (the value at rank
-  ⌈p·n⌉), the same on PostgreSQL and SQLite.
+Two readings of the same work are kept apart by their labels:
+- the *totals* count what happened during the period (a referral, an approval, a move-in dated
+  in the period), whenever the home was registered;
+- the *funnel* and the lead times follow a *cohort*: the homes registered in the period, and how
+  far each came by the period's end. Its stages read "of them …", so no stage carries the name
+  of a total; its first stage is the total "New registrations" itself.
+
+``bench/report.py`` and ``tests/reports/test_recount.py`` recount every figure from the tables
+with SQL written from the printed definitions, not by calling this module.
+
+Breakdowns (by month, by outcome) protect small counts by primary and secondary suppression
+(``suppress``); totals are printed exactly. Percentages round half up (``round_half_up``), and a
+target is met when the progress shown is 100 % or more.
 """
 
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection
@@ -37,18 +39,265 @@ from django.db.models import (
     OuterRef,
     Q,
 )
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from hosts.models import Home, HomeTransition
-from matching.models import MatchTransition
+from matching.models import Match, MatchTransition
+from newcomers.models import NewcomerCase
 from volunteers.models import CallAttempt, HomeVisit
 
 from .models import LOWER_IS_BETTER, Metric, Partnership
 
+# The smallest count about people a breakdown may show (1 to 4 are hidden).
 SMALL_NUMBER = 5
-FEWER_THAN_FIVE = _("fewer than 5")
+HIDDEN = _("hidden")
+HIDDEN_NOTE = _(
+    "Hidden to protect the people behind the figures: a count from 1 to 4, or a count hidden "
+    "so that such a count cannot be worked out from the total."
+)
+
+# Scopes, as the definitions name them.
+PORTAL = _("the whole portal")
+VOLUNTEER_ORGANISATION = _("the volunteer organisation")
+PARTNER = _("the partnership's partner")
+
+
+@dataclass(frozen=True)
+class Definition:
+    label: Any
+    scope: Any
+    definition: Any
+
+
+FIGURES = {
+    "registrations": Definition(
+        _("New registrations"),
+        PORTAL,
+        _(
+            "Homes offered through the public form whose registration (the first row of the "
+            "home's history) falls in the period. Registrations merged away as duplicates and "
+            "the housing company's flats are not counted."
+        ),
+    ),
+    "reached_within_7_days": Definition(
+        _("Hosts reached within 7 days of registering"),
+        PORTAL,
+        _(
+            "Of the new registrations: homes whose host was reached on a call (the outcome "
+            "“interested”, “not now” or “withdraws”) at most 7 days after registering, and "
+            "before the end of the period."
+        ),
+    ),
+    "call_attempts": Definition(
+        _("Calls made"),
+        VOLUNTEER_ORGANISATION,
+        _(
+            "Calls recorded in the period by the volunteer organisation's people, whatever "
+            "their outcome."
+        ),
+    ),
+    "home_visits": Definition(
+        _("Home visits"),
+        VOLUNTEER_ORGANISATION,
+        _(
+            "Reported home visits that took place in the period with at least one of the "
+            "volunteer organisation's people, dated by the visit's start."
+        ),
+    ),
+    "homes_referred": Definition(
+        _("Homes referred to the partner"),
+        PARTNER,
+        _(
+            "Homes referred to the partner whose first referral falls in the period. A home "
+            "that returns to “referred” (resumed after a pause, a cancelled or ended match) is "
+            "not referred again; the housing company's flats are counted in its own section."
+        ),
+    ),
+    "matches_approved": Definition(
+        _("Matches approved"),
+        PARTNER,
+        _("Matches of the partner's households approved in the period (each match once)."),
+    ),
+    "households_housed": Definition(
+        _("Households housed"),
+        PARTNER,
+        _(
+            "The partner's households that moved in during the period, dated by the move-in "
+            "date (not by when it was recorded). A household housed twice counts once, in the "
+            "month of its first move-in in the period."
+        ),
+    ),
+    "active_volunteers": Definition(
+        _("Active volunteers"),
+        VOLUNTEER_ORGANISATION,
+        _(
+            "The volunteer organisation's people who made at least one call or took part in "
+            "one reported home visit in the period."
+        ),
+    ),
+}
+
+# The monthly table: each column is the total of the same name, month by month.
+MONTHLY = ("registrations", "call_attempts", "home_visits", "matches_approved", "households_housed")
+
+FUNNEL = {
+    "registered": Definition(FIGURES["registrations"].label, PORTAL, _("The new registrations.")),
+    "reached": Definition(
+        _("of them reached by phone"),
+        PORTAL,
+        _(
+            "Of the new registrations: homes whose host was reached on a call (“interested”, "
+            "“not now” or “withdraws”) before the end of the period."
+        ),
+    ),
+    "visited": Definition(
+        _("of them visited and found suitable"),
+        PORTAL,
+        _("Of the new registrations: homes that became “visited” before the end of the period."),
+    ),
+    "referred": Definition(
+        _("of them referred to the partner"),
+        PARTNER,
+        _("Of the new registrations: homes referred to the partner before the end of the period."),
+    ),
+    "matched": Definition(
+        _("of them matched with a household of the partner"),
+        PARTNER,
+        _(
+            "Of the new registrations: homes with a match with one of the partner's households "
+            "approved before the end of the period."
+        ),
+    ),
+    "moved_in": Definition(
+        _("of them home to a household of the partner"),
+        PARTNER,
+        _(
+            "Of the new registrations: homes into which one of the partner's households moved, "
+            "with a move-in date up to the end of the period."
+        ),
+    ),
+}
+
+LEAD_TIMES = {
+    "contact": Definition(
+        _("first reached by phone"),
+        PORTAL,
+        _("Days from registering to the first call that reached the host."),
+    ),
+    "visit": Definition(
+        _("visited and found suitable"),
+        PORTAL,
+        _("Days from registering to the home becoming “visited”."),
+    ),
+    "move_in": Definition(
+        _("a household of the partner moved in"),
+        PARTNER,
+        _(
+            "Days from the day of registering to the first move-in date of one of the partner's "
+            "households."
+        ),
+    ),
+}
+
+OUTCOMES = {
+    "period": Definition(
+        _("Establishment period ended in the period"),
+        PARTNER,
+        _(
+            "The partner's households whose two-year establishment period ended in the period "
+            "and whose outcome is recorded: how many are in work, in studies, or other."
+        ),
+    ),
+    "cumulative": Definition(
+        _("Establishment period ended at any time up to the end of the period"),
+        PARTNER,
+        _(
+            "The same, for every household of the partner whose establishment period ended "
+            "up to the end of the period, also before it began."
+        ),
+    ),
+}
+
+GENERAL_NOTES = (
+    _(
+        "The period runs from its first day at midnight to the end of its last day, Swedish "
+        "time. Lead times are taken over the new registrations that reached the step by the end "
+        "of the period; the median and the 90th percentile are values that occurred (the value "
+        "at rank ⌈p·n⌉)."
+    ),
+    _(
+        "Totals are printed exactly. In the breakdowns (by month, by outcome) a count from 1 to "
+        "4 is hidden; then the smallest other counts of the same column are hidden too (all "
+        "counts of that size at once) until each hidden count could still be several different "
+        "numbers, whatever one works out from the total and the counts shown; when only zeros "
+        "are left, the whole column is hidden. So no hidden count can be worked out from the "
+        "total and the other cells (secondary suppression, as statistical agencies do; it keeps "
+        "the totals exact, which rounding to a base would not). A share in work is not shown "
+        "when the count in work is hidden."
+    ),
+    _(
+        "Percentages are rounded to whole numbers, halves up (12.5 % shows as 13 %). A target "
+        "is met when the progress shown is 100 % or more; for lead times, progress is the goal "
+        "as a share of the result."
+    ),
+)
+
+
+def definitions() -> list[dict[str, Any]]:
+    """Every figure's label, scope and definition, in the order the report prints them."""
+    rows = []
+    for section, items in (
+        (_("The work done during the period"), FIGURES),
+        (_("From registration to move-in"), FUNNEL),
+        (_("Lead times"), LEAD_TIMES),
+        (_("After the establishment period"), OUTCOMES),
+    ):
+        for key, item in items.items():
+            rows.append(
+                {
+                    "section": section,
+                    "key": key,
+                    "label": item.label,
+                    "scope": item.scope,
+                    "definition": item.definition,
+                }
+            )
+    return rows
+
+
+# Which total each target of the catalogue follows.
+TARGET_TOTALS = {
+    Metric.NEW_REGISTRATIONS: "registrations",
+    Metric.HOME_VISITS: "home_visits",
+    Metric.HOMES_REFERRED: "homes_referred",
+    Metric.MATCHES_APPROVED: "matches_approved",
+    Metric.HOUSEHOLDS_HOUSED: "households_housed",
+    Metric.ACTIVE_VOLUNTEERS: "active_volunteers",
+}
+TARGET_LEAD_TIMES = {
+    Metric.DAYS_TO_CONTACT: "contact",
+    Metric.DAYS_TO_VISIT: "visit",
+    Metric.DAYS_TO_MOVE_IN: "move_in",
+}
+
+
+def round_half_up(value, places: int = 0):
+    """``value`` rounded halves up (12.5 → 13), not to even as ``round`` does."""
+    if value is None:
+        return None
+    exponent = Decimal(1).scaleb(-places)
+    rounded = Decimal(str(value)).quantize(exponent, rounding=ROUND_HALF_UP)
+    return int(rounded) if places == 0 else float(rounded)
+
+
+def percent(part, whole) -> int | None:
+    """``part`` as a whole-number percentage of ``whole``, halves up."""
+    if not whole:
+        return None
+    return round_half_up(Decimal(str(part)) * 100 / Decimal(str(whole)))
 
 
 @dataclass(frozen=True)
@@ -73,6 +322,10 @@ class Period:
             months.append(current)
             current = (current + timedelta(days=32)).replace(day=1)
         return months
+
+    @property
+    def moments(self) -> dict[str, datetime]:
+        return {"created_at__gte": self.start, "created_at__lt": self.end}
 
 
 class PercentileDisc(Aggregate):
@@ -107,118 +360,253 @@ def duration_percentiles(queryset, name: str, percentiles=(0.5, 0.9)) -> dict[fl
 
 
 def days(value) -> float | None:
+    """A duration in days, to one decimal, halves up."""
     if value is None:
         return None
     if isinstance(value, timedelta):
-        return round(value.total_seconds() / 86400, 1)
-    return round(float(value) / 86_400_000_000, 1)  # microseconds, as SQLite returns them
-
-
-# The querysets ---------------------------------------------------------------------------
-
-
-def registrations(period: Period):
-    return HomeTransition.objects.filter(
-        from_state="",
-        to_state=Home.Status.REGISTERED,
-        created_at__gte=period.start,
-        created_at__lt=period.end,
-        home__duplicate_of__isnull=True,
-        # A housing company's offered flat is not a resident's registration.
-        home__unit__isnull=True,
-    )
-
-
-def _first(state: str, before) -> Min:
-    """When the registered home first reached ``state`` before the end of the period."""
-    return Min(
-        "home__transitions__created_at",
-        filter=Q(home__transitions__to_state=state) & before,
-    )
+        return round_half_up(Decimal(value.total_seconds()) / 86400, 1)
+    return round_half_up(Decimal(value) / 86_400_000_000, 1)  # microseconds, as SQLite gives
 
 
 def _duration(later: str, earlier: str) -> ExpressionWrapper:
     return ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
 
 
-def home_steps(period: Period):
-    """One row per home registered in the period: when it was registered and when it first
-    reached each step by the end of the period, with the lead times to contact and to visit."""
+# The figures: one named query each --------------------------------------------------------
+
+
+def registrations(period: Period):
+    """New registrations (scope: the whole portal; dated by the home's first history row).
+
+    The rows from nothing to "registered" in the period: one per home offered through the public
+    form. Homes merged away as duplicates and the housing company's offered flats do not count."""
+    return HomeTransition.objects.filter(
+        from_state="",
+        to_state=Home.Status.REGISTERED,
+        home__duplicate_of__isnull=True,
+        home__unit__isnull=True,
+        **period.moments,
+    )
+
+
+def calls_made(period: Period, *, volunteer_organisation_id: int):
+    """Calls made (scope: the volunteer organisation; dated by the call).
+
+    Every call attempt recorded in the period by one of the volunteer organisation's people,
+    whatever its outcome."""
+    return CallAttempt.objects.filter(
+        volunteer__organisation_id=volunteer_organisation_id, **period.moments
+    )
+
+
+def home_visits(period: Period, *, volunteer_organisation_id: int):
+    """Home visits (scope: the volunteer organisation; dated by the visit's start).
+
+    Reported visits that took place in the period with at least one of the organisation's
+    people among the visitors."""
+    visitors = HomeVisit.volunteers.through.objects.filter(
+        homevisit_id=OuterRef("pk"), user__organisation_id=volunteer_organisation_id
+    )
+    return HomeVisit.objects.filter(
+        Exists(visitors),
+        status=HomeVisit.Status.REPORTED,
+        starts_at__gte=period.start,
+        starts_at__lt=period.end,
+    )
+
+
+def homes_referred(period: Period, *, partner_id: int):
+    """Homes referred to the partner (scope: the partner; dated by the home's first referral).
+
+    Homes referred to the partner whose first row to "referred" falls in the period: a resume
+    from a pause, or a return to "referred" after a cancelled or ended match, is no new
+    referral. Duplicates and the housing company's flats do not count."""
+    return (
+        HomeTransition.objects.filter(
+            to_state=Home.Status.REFERRED,
+            home__partner_id=partner_id,
+            home__unit__isnull=True,
+            home__duplicate_of__isnull=True,
+        )
+        .values("home_id")
+        .annotate(first_referred_at=Min("created_at"))
+        .filter(first_referred_at__gte=period.start, first_referred_at__lt=period.end)
+        .order_by()
+    )
+
+
+def matches_approved(period: Period, *, partner_id: int):
+    """Matches approved (scope: the partner; dated by the approval).
+
+    The rows to "approved" in the period of matches of the partner's households: one per match,
+    since a match is approved once."""
+    return MatchTransition.objects.filter(
+        to_state=Match.Status.APPROVED, match__case__partner_id=partner_id, **period.moments
+    )
+
+
+def move_ins(*, partner_id: int, first_day: date, last_day: date):
+    """Matches of the partner's households that moved in (a row to "moved in" exists, whenever
+    it was recorded) with a move-in date from ``first_day`` to ``last_day``."""
+    moved = MatchTransition.objects.filter(match=OuterRef("pk"), to_state=Match.Status.MOVED_IN)
+    return Match.objects.filter(
+        Exists(moved),
+        case__partner_id=partner_id,
+        move_in_date__gte=first_day,
+        move_in_date__lte=last_day,
+    )
+
+
+def households_housed(period: Period, *, partner_id: int):
+    """Households housed (scope: the partner; dated by the move-in date).
+
+    One row per household of the partner that moved in during the period, with its first
+    move-in date in the period: a household housed twice counts once."""
+    return (
+        move_ins(partner_id=partner_id, first_day=period.first_day, last_day=period.last_day)
+        .values("case_id")
+        .annotate(moved_in_on=Min("move_in_date"))
+        .order_by()
+    )
+
+
+def active_volunteers(period: Period, *, volunteer_organisation_id: int):
+    """Active volunteers (scope: the volunteer organisation; dated by the call or the visit).
+
+    The organisation's people with at least one call in the period, or one reported visit
+    that took place in it. Per person an index probe (EXISTS), not a pass over every call."""
+    calls = CallAttempt.objects.filter(volunteer=OuterRef("pk"), **period.moments)
+    visits = HomeVisit.objects.filter(
+        volunteers=OuterRef("pk"),
+        status=HomeVisit.Status.REPORTED,
+        starts_at__gte=period.start,
+        starts_at__lt=period.end,
+    )
+    return User.objects.filter(organisation_id=volunteer_organisation_id).filter(
+        Exists(calls) | Exists(visits)
+    )
+
+
+# The cohort: the homes registered in the period, and how far each came ----------------------
+
+
+def cohort_steps(period: Period, *, partner_id: int):
+    """Per new registration (scope as the stage says): when it was registered, first became
+    "visited", and was first referred to the partner, before the end of the period."""
     before_end = Q(home__transitions__created_at__lt=period.end)
     return (
         registrations(period)
         .values("home_id")
         .annotate(
             registered_at=Min("created_at"),
-            contacted_at=_first(Home.Status.CONTACTED, before_end),
-            visited_at=_first(Home.Status.VISITED, before_end),
-            referred_at=_first(Home.Status.REFERRED, before_end),
-            matched_at=_first(Home.Status.MATCHED, before_end),
+            visited_at=Min(
+                "home__transitions__created_at",
+                filter=before_end & Q(home__transitions__to_state=Home.Status.VISITED),
+            ),
+            referred_at=Min(
+                "home__transitions__created_at",
+                filter=before_end
+                & Q(home__transitions__to_state=Home.Status.REFERRED, home__partner_id=partner_id),
+            ),
         )
-        .annotate(
-            contact=_duration("contacted_at", "registered_at"),
-            visit=_duration("visited_at", "registered_at"),
-        )
+        .annotate(visit=_duration("visited_at", "registered_at"))
         .order_by()
     )
 
 
-def home_moves(period: Period):
-    """One row per home registered in the period whose household moved in by its end."""
-    # Filtering before annotating joins only the move-in rows (an inner join the index on
-    # (to_state, created_at) serves), and the minimum is taken over them.
+def cohort_reached(period: Period):
+    """Per new registration whose host was reached on a call before the end of the period: the
+    first such call (scope: the whole portal; a reached call is "interested", "not now" or
+    "withdraws", as ``CallAttempt.REACHED`` says)."""
     return (
         registrations(period)
         .filter(
-            home__matches__transitions__to_state="moved_in",
-            home__matches__transitions__created_at__lt=period.end,
+            home__call_attempts__outcome__in=CallAttempt.REACHED,
+            home__call_attempts__created_at__lt=period.end,
         )
         .values("home_id")
         .annotate(
-            registered_at=Min("created_at"),
-            moved_in_at=Min("home__matches__transitions__created_at"),
+            registered_at=Min("created_at"), reached_at=Min("home__call_attempts__created_at")
         )
-        .annotate(move_in=_duration("moved_in_at", "registered_at"))
+        .annotate(contact=_duration("reached_at", "registered_at"))
         .order_by()
     )
 
 
-def lead_time_figures(period: Period, within_days: list[int]) -> dict[str, Any]:
-    """The funnel counts, how many were reached within each N days, and the lead times: on
-    PostgreSQL in two queries (the steps of the homes registered, and their move-ins)."""
-    steps, moves = home_steps(period), home_moves(period)
+def cohort_matched(period: Period, *, partner_id: int):
+    """Per new registration with a match with one of the partner's households approved before
+    the end of the period: the first approval (scope: the partner)."""
+    return (
+        registrations(period)
+        .filter(
+            home__matches__case__partner_id=partner_id,
+            home__matches__transitions__to_state=Match.Status.APPROVED,
+            home__matches__transitions__created_at__lt=period.end,
+        )
+        .values("home_id")
+        .annotate(matched_at=Min("home__matches__transitions__created_at"))
+        .order_by()
+    )
+
+
+def cohort_moved_in(period: Period, *, partner_id: int):
+    """Per new registration into which one of the partner's households moved with a move-in
+    date up to the end of the period: the first move-in date, and the days from the day of
+    registering to it (scope: the partner)."""
+    return (
+        registrations(period)
+        .filter(
+            home__matches__case__partner_id=partner_id,
+            home__matches__move_in_date__lte=period.last_day,
+            home__matches__transitions__to_state=Match.Status.MOVED_IN,
+        )
+        .values("home_id")
+        .annotate(
+            registered_on=Min(TruncDate("created_at")),
+            moved_in_on=Min("home__matches__move_in_date"),
+        )
+        .annotate(move_in=_duration("moved_in_on", "registered_on"))
+        .order_by()
+    )
+
+
+def cohort_figures(period: Period, *, partner_id: int, within_days: list[int]) -> dict[str, Any]:
+    """The funnel's stages, the hosts reached within each N days, and the lead times: four
+    aggregate queries on PostgreSQL (the steps, the calls, the matches, the move-ins)."""
     postgres = connection.vendor == "postgresql"
-    percentiles = {}
-    if postgres:
-        for name in ("contact", "visit"):
-            for p in (0.5, 0.9):
-                percentiles[f"{name}_{p}"] = PercentileDisc(name, p, output_field=DurationField())
+
+    def percentiles(name):
+        if not postgres:
+            return {}
+        return {
+            f"{name}_{p}": PercentileDisc(name, p, output_field=DurationField()) for p in (0.5, 0.9)
+        }
+
+    steps, reached, moved = (
+        cohort_steps(period, partner_id=partner_id),
+        cohort_reached(period),
+        cohort_moved_in(period, partner_id=partner_id),
+    )
     counts = steps.aggregate(
         registered=Count("home_id"),
-        contacted=Count("contacted_at"),
         visited=Count("visited_at"),
         referred=Count("referred_at"),
-        matched=Count("matched_at"),
-        **{
-            f"within_{n}": Count("home_id", filter=Q(contact__lte=timedelta(days=n)))
-            for n in within_days
-        },
-        **percentiles,
+        **percentiles("visit"),
     )
-    moved = moves.aggregate(
-        moved_in=Count("home_id"),
-        **(
-            {
-                f"move_in_{p}": PercentileDisc("move_in", p, output_field=DurationField())
-                for p in (0.5, 0.9)
-            }
-            if postgres
-            else {}
-        ),
+    counts.update(
+        reached.aggregate(
+            reached=Count("home_id"),
+            **{
+                f"within_{n}": Count("home_id", filter=Q(contact__lte=timedelta(days=n)))
+                for n in within_days
+            },
+            **percentiles("contact"),
+        )
     )
-    counts.update(moved)
+    counts["matched"] = cohort_matched(period, partner_id=partner_id).count()
+    counts.update(moved.aggregate(moved_in=Count("home_id"), **percentiles("move_in")))
     if not postgres:
-        for name, queryset in (("contact", steps), ("visit", steps), ("move_in", moves)):
+        for name, queryset in (("contact", reached), ("visit", steps), ("move_in", moved)):
             values = duration_percentiles(queryset.filter(**{f"{name}__isnull": False}), name)
             counts.update({f"{name}_{p}": value for p, value in values.items()})
     counts["lead_times"] = {
@@ -228,45 +616,27 @@ def lead_time_figures(period: Period, within_days: list[int]) -> dict[str, Any]:
     return counts
 
 
+# All of them ------------------------------------------------------------------------------
+
+
 def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> dict[str, Any]:
     """All the figures of the follow-up for ``partnership`` up to ``as_of`` (default: today).
 
-    A fixed number of queries, whatever the size of the data: the totals are the sums of the
-    monthly counts, and the funnel, the lead times and the counts within N days come from one
-    pass over the homes registered in the period (with one more for their move-ins)."""
+    A fixed number of queries, whatever the size of the data: the monthly breakdowns are
+    counted by one query per figure, their totals are the sums, and the cohort takes four."""
     as_of = as_of or timezone.localdate()
     period = Period.of(partnership, as_of)
-    in_period = {"created_at__gte": period.start, "created_at__lt": period.end}
     partner_id = partnership.partner_id
+    organisation_id = partnership.volunteer_organisation_id
 
-    monthly = monthly_counts(period, partner_id=partner_id)
-    registered = sum(row["registrations"] for row in monthly)
-    home_visits = sum(row["visits"] for row in monthly)
-    approved = sum(row["matches_approved"] for row in monthly)
-    housed = sum(row["moved_in"] for row in monthly)
-    call_attempts = sum(row["calls"] for row in monthly)
-    referred = (
-        HomeTransition.objects.filter(
-            to_state=Home.Status.REFERRED, home__partner_id=partner_id, **in_period
-        )
-        .values("home")
-        .distinct()
-        .count()
+    monthly = monthly_counts(
+        period, partner_id=partner_id, volunteer_organisation_id=organisation_id
     )
-    # Per volunteer, "did they call or visit in the period" is an index probe (EXISTS), not a
-    # pass over every call of the year.
-    calls = CallAttempt.objects.filter(volunteer=OuterRef("pk"), **in_period)
-    visits = HomeVisit.objects.filter(
-        volunteers=OuterRef("pk"),
-        status=HomeVisit.Status.REPORTED,
-        starts_at__gte=period.start,
-        starts_at__lt=period.end,
-    )
-    active_volunteers = (
-        User.objects.filter(organisation_id=partnership.volunteer_organisation_id)
-        .filter(Exists(calls) | Exists(visits))
-        .count()
-    )
+    totals = {key: sum(row[key] for row in monthly) for key in MONTHLY}
+    totals["homes_referred"] = homes_referred(period, partner_id=partner_id).count()
+    totals["active_volunteers"] = active_volunteers(
+        period, volunteer_organisation_id=organisation_id
+    ).count()
 
     # In the order of the catalogue, as the report lists them (not alphabetically by code).
     catalogue = list(Metric)
@@ -274,40 +644,23 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
     within_days = sorted(
         {t.within_days for t in targets if t.metric == Metric.REACHED_WITHIN_DAYS} | {7}
     )
-    steps = lead_time_figures(period, within_days)
-    lead_times = steps["lead_times"]
-    reached_within = {n: steps[f"within_{n}"] for n in within_days}
-
-    actual = {
-        Metric.NEW_REGISTRATIONS: registered,
-        Metric.HOME_VISITS: home_visits,
-        Metric.HOMES_REFERRED: referred,
-        Metric.MATCHES_APPROVED: approved,
-        Metric.HOUSEHOLDS_HOUSED: housed,
-        Metric.ACTIVE_VOLUNTEERS: active_volunteers,
-        Metric.DAYS_TO_CONTACT: lead_times["contact"]["median"],
-        Metric.DAYS_TO_VISIT: lead_times["visit"]["median"],
-        Metric.DAYS_TO_MOVE_IN: lead_times["move_in"]["median"],
-    }
+    cohort = cohort_figures(period, partner_id=partner_id, within_days=within_days)
+    totals["reached_within_7_days"] = cohort["within_7"]
+    lead_times = cohort["lead_times"]
 
     target_rows = []
     for target in targets:
-        value = (
-            reached_within.get(target.within_days, 0)
-            if target.metric == Metric.REACHED_WITHIN_DAYS
-            else actual[target.metric]
-        )
+        if target.metric == Metric.REACHED_WITHIN_DAYS:
+            value = cohort[f"within_{target.within_days}"]
+        elif target.metric in TARGET_LEAD_TIMES:
+            value = lead_times[TARGET_LEAD_TIMES[target.metric]]["median"]
+        else:
+            value = totals[TARGET_TOTALS[target.metric]]
         target_rows.append(target_progress(target, value))
 
-    funnel = [
-        {"step": "registered", "label": _("Registered"), "count": steps["registered"]},
-        {"step": "contacted", "label": _("Reached by phone"), "count": steps["contacted"]},
-        {"step": "visited", "label": _("Visited and suitable"), "count": steps["visited"]},
-        {"step": "referred", "label": _("Referred to the partner"), "count": steps["referred"]},
-        {"step": "matched", "label": _("Matched"), "count": steps["matched"]},
-        {"step": "moved_in", "label": _("Moved in"), "count": steps["moved_in"]},
-    ]
-    outcomes = establishment_outcomes(period, partner_id=partner_id)
+    funnel = [{"step": step, "label": FUNNEL[step].label, "count": cohort[step]} for step in FUNNEL]
+    outcomes = establishment_outcomes(period, partner_id=partner_id, since=period.first_day)
+    outcomes["cumulative"] = establishment_outcomes(period, partner_id=partner_id)
     housing = (
         housing_company_figures(period, company_id=partnership.housing_company_id)
         if partnership.housing_company_id
@@ -317,16 +670,7 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
         "partnership": partnership,
         "period": period,
         "as_of": period.last_day,
-        "totals": {
-            "registrations": registered,
-            "reached_within_7_days": reached_within[7],
-            "home_visits": home_visits,
-            "homes_referred": referred,
-            "matches_approved": approved,
-            "households_housed": housed,
-            "active_volunteers": active_volunteers,
-            "call_attempts": call_attempts,
-        },
+        "totals": {key: totals[key] for key in FIGURES},
         "lead_times": lead_times,
         "targets": target_rows,
         "funnel": funnel,
@@ -336,30 +680,39 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
     }
 
 
+def target_label(target) -> Any:
+    if target.metric == Metric.REACHED_WITHIN_DAYS:
+        return _("Hosts reached within %(days)d days of registering") % {"days": target.within_days}
+    if target.metric in TARGET_LEAD_TIMES:
+        return _("Median days from registering to: %(step)s") % {
+            "step": LEAD_TIMES[TARGET_LEAD_TIMES[target.metric]].label
+        }
+    return FIGURES[TARGET_TOTALS[target.metric]].label
+
+
 def target_progress(target, value) -> dict[str, Any]:
+    """The progress towards a target as shown (whole per cent, halves up), and whether it is
+    met, decided on that same shown figure: "100 %" never stands beside "not met"."""
     goal = Decimal(target.goal)
     lower_is_better = target.metric in LOWER_IS_BETTER
     if value is None:
-        percent, met = None, False
+        progress = None
     elif lower_is_better:
-        met = Decimal(str(value)) <= goal
-        percent = 100 if met else (round(float(goal) / float(value) * 100) if value else 0)
+        shown_value = Decimal(str(value))
+        progress = 100 if shown_value <= goal else percent(goal, shown_value)
     else:
-        percent = round(float(value) / float(goal) * 100) if goal else 100
-        met = Decimal(str(value)) >= goal
-    label = target.get_metric_display()
-    if target.metric == Metric.REACHED_WITHIN_DAYS:
-        label = _("Hosts reached within %(days)d days of registering") % {
-            "days": target.within_days
-        }
+        progress = percent(value, goal) if goal else 100
     return {
         "metric": target.metric,
-        "label": label,
+        "label": target_label(target),
         "goal": goal.normalize() if goal == goal.to_integral() else goal,
         "value": value,
-        "percent": percent,
-        "met": met,
+        "percent": progress,
+        "met": progress is not None and progress >= 100,
         "lower_is_better": lower_is_better,
+        "within_days": (
+            target.within_days if target.metric == Metric.REACHED_WITHIN_DAYS else None
+        ),
     }
 
 
@@ -375,82 +728,144 @@ def month_bounds(period: Period) -> list[tuple[date, datetime, datetime]]:
     return bounds
 
 
-def monthly_counts(period: Period, *, partner_id: int) -> list[dict[str, Any]]:
-    """Registrations, calls, visits, matches approved and move-ins by month: one query per kind,
-    each row counted into its month by a range of time (cheaper than truncating every row's
-    time to its month in the local time zone)."""
+def monthly_counts(
+    period: Period, *, partner_id: int, volunteer_organisation_id: int
+) -> list[dict[str, Any]]:
+    """Each figure of ``MONTHLY`` by month: one query per figure, each row counted into its
+    month by a range of time (cheaper than truncating every row's time to its local month)."""
     bounds = month_bounds(period)
 
-    def by_month(queryset, field_name="created_at", **conditions):
+    def by_month(queryset, field_name="created_at", count="pk", dates=False):
         counts = queryset.aggregate(
             **{
-                f"{name}_{i}": Count(
-                    "pk",
-                    filter=Q(
-                        **{f"{field_name}__gte": start, f"{field_name}__lt": end}, **condition
+                f"n_{i}": Count(
+                    count,
+                    filter=Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
+                    if not dates
+                    # A date counts in the month of that day.
+                    else Q(
+                        **{
+                            f"{field_name}__gte": month,
+                            f"{field_name}__lt": (month + timedelta(days=32)).replace(day=1),
+                        }
                     ),
                 )
-                for name, condition in (conditions or {"n": {}}).items()
-                for i, (_month, start, end) in enumerate(bounds)
+                for i, (month, start, end) in enumerate(bounds)
             }
         )
-        return {
-            name: [counts[f"{name}_{i}"] for i in range(len(bounds))]
-            for name in (conditions or {"n": {}})
-        }
+        return [counts[f"n_{i}"] for i in range(len(bounds))]
 
-    in_period = {"created_at__gte": period.start, "created_at__lt": period.end}
-    registrations_by_month = by_month(registrations(period))["n"]
-    calls = by_month(CallAttempt.objects.filter(**in_period))["n"]
-    visits = by_month(
-        HomeVisit.objects.filter(
-            status=HomeVisit.Status.REPORTED, starts_at__gte=period.start, starts_at__lt=period.end
+    organisation = {"volunteer_organisation_id": volunteer_organisation_id}
+    columns = {
+        "registrations": by_month(registrations(period)),
+        "call_attempts": by_month(calls_made(period, **organisation)),
+        "home_visits": by_month(home_visits(period, **organisation), "starts_at"),
+        "matches_approved": by_month(matches_approved(period, partner_id=partner_id)),
+        "households_housed": by_month(
+            households_housed(period, partner_id=partner_id), "moved_in_on", "case_id", dates=True
         ),
-        "starts_at",
-    )["n"]
-    partner_steps = by_month(
-        MatchTransition.objects.filter(
-            match__case__partner_id=partner_id, to_state__in=["approved", "moved_in"], **in_period
-        ),
-        approved={"to_state": "approved"},
-        moved_in={"to_state": "moved_in"},
-    )
+    }
     return [
-        {
-            "month": month,
-            "registrations": registrations_by_month[i],
-            "calls": calls[i],
-            "visits": visits[i],
-            "matches_approved": partner_steps["approved"][i],
-            "moved_in": partner_steps["moved_in"][i],
-        }
+        {"month": month, **{key: columns[key][i] for key in MONTHLY}}
         for i, (month, _start, _end) in enumerate(bounds)
     ]
 
 
-def shown(value) -> Any:
-    """A count about people as it may be shown in a breakdown: 1 to 4 become "fewer than 5"."""
-    if isinstance(value, int) and 0 < value < SMALL_NUMBER:
-        return FEWER_THAN_FIVE
-    return value
+# Small counts ------------------------------------------------------------------------------
 
 
-def establishment_outcomes(period: Period, *, partner_id: int) -> dict[str, Any]:
-    """Of the partner's households whose two-year establishment period ended by the end of the
-    period and whose outcome is recorded: how many are in work, in studies, or other."""
-    from newcomers.models import NewcomerCase
+def suppress(cells: list[int], *, threshold: int = SMALL_NUMBER) -> list[bool]:
+    """Which cells of a breakdown whose total is printed are hidden.
 
-    counts = NewcomerCase.objects.filter(
-        partner_id=partner_id,
-        establishment_ends_on__lt=period.end.date(),
-    ).aggregate(
+    Primary suppression hides the counts from 1 to ``threshold - 1``. Secondary suppression then
+    hides the smallest other non-zero counts of the same breakdown (every cell of that size at
+    once, so that which of equal cells is hidden tells nothing), until someone who knows this
+    rule, the total and the cells shown still finds each hidden cell could be at least three
+    different counts (``_protected``). When only zeros are left to hide, every cell is hidden."""
+    hidden = [0 < value < threshold for value in cells]
+    while any(hidden) and not _protected(cells, hidden, threshold):
+        shown_nonzero = [
+            value for value, hide in zip(cells, hidden, strict=True) if not hide and value
+        ]
+        if not shown_nonzero:
+            return [True] * len(cells)
+        smallest = min(shown_nonzero)
+        hidden = [hide or value == smallest for value, hide in zip(cells, hidden, strict=True)]
+    return hidden
+
+
+def _protected(cells: list[int], hidden: list[bool], threshold: int) -> bool:
+    """Whether each hidden cell could still be three or more counts, as far as one can tell from
+    the total and the cells shown: each hidden cell is at least 1 (zeros are only hidden with
+    everything else), and at most the larger of ``threshold - 1`` (a small count) and one less
+    than the smallest count shown (a secondary is smaller than every count left shown)."""
+    values = [value for value, hide in zip(cells, hidden, strict=True) if hide]
+    shown_nonzero = [value for value, hide in zip(cells, hidden, strict=True) if not hide and value]
+    k, left = len(values), sum(values)
+    if k < 2:
+        return False
+    most = max(threshold - 1, min(shown_nonzero) - 1) if shown_nonzero else left
+    low = max(1, left - (k - 1) * most)
+    high = min(most, left - (k - 1))
+    return high - low >= 2
+
+
+def monthly_shown(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """The monthly table as it may be printed: hidden cells are None (same rule everywhere)."""
+    rows = figures["monthly"]
+    masks = {key: suppress([row[key] for row in rows]) for key in MONTHLY}
+    return [
+        {
+            "month": row["month"],
+            **{key: None if masks[key][i] else row[key] for key in MONTHLY},
+        }
+        for i, row in enumerate(rows)
+    ]
+
+
+OUTCOME_KEYS = ("in_work", "in_studies", "other")
+
+
+def outcomes_shown(outcomes: dict[str, Any]) -> dict[str, Any]:
+    """The outcomes as they may be printed: hidden cells None, and no share in work when the
+    count in work is hidden (the share and the total would give it away)."""
+    mask = suppress([outcomes[key] for key in OUTCOME_KEYS])
+    shown = {
+        key: None if hide else outcomes[key] for key, hide in zip(OUTCOME_KEYS, mask, strict=True)
+    }
+    shown["recorded"] = outcomes["recorded"]
+    shown["share_in_work"] = None if mask[0] else outcomes["share_in_work"]
+    cumulative = outcomes.get("cumulative")
+    if cumulative is not None:
+        hide_share = 0 < cumulative["in_work"] < SMALL_NUMBER
+        shown["cumulative"] = {
+            "recorded": cumulative["recorded"],
+            "share_in_work": None if hide_share else cumulative["share_in_work"],
+        }
+    return shown
+
+
+def establishment_outcomes(
+    period: Period, *, partner_id: int, since: date | None = None
+) -> dict[str, Any]:
+    """Outcomes after the establishment period (scope: the partner; dated by the day the
+    household's two-year establishment period ends).
+
+    Of the partner's households whose establishment period ended from ``since`` (None: at any
+    time) to the last day of the period and whose outcome is recorded: how many are in work, in
+    studies, or other, and the share in work."""
+    cases = NewcomerCase.objects.filter(
+        partner_id=partner_id, establishment_ends_on__lte=period.last_day
+    )
+    if since is not None:
+        cases = cases.filter(establishment_ends_on__gte=since)
+    counts = cases.aggregate(
         recorded=Count("pk", filter=~Q(outcome="")),
         in_work=Count("pk", filter=Q(outcome=NewcomerCase.Outcome.IN_WORK)),
         in_studies=Count("pk", filter=Q(outcome=NewcomerCase.Outcome.IN_STUDIES)),
         other=Count("pk", filter=Q(outcome=NewcomerCase.Outcome.OTHER)),
     )
-    recorded = counts["recorded"]
-    counts["share_in_work"] = round(100 * counts["in_work"] / recorded) if recorded else None
+    counts["share_in_work"] = percent(counts["in_work"], counts["recorded"])
     return counts
 
 

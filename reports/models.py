@@ -167,6 +167,14 @@ class ReportRun(models.Model):
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     error = models.TextField(_("why it failed"), blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"),
+        default=0,
+        help_text=_("How many times producing it has started since it was asked for."),
+    )
+    # The Celery task (its id) that started the current attempt: a copy of the message delivered
+    # again once another delivery has taken over the run leaves it alone.
+    task_id = models.CharField(_("task"), max_length=64, blank=True, editable=False)
     pdf = models.FileField(_("PDF"), upload_to="reports/%Y/", blank=True)
     xlsx = models.FileField(_("Excel"), upload_to="reports/%Y/", blank=True)
     created_at = models.DateTimeField(_("requested"), default=timezone.now)

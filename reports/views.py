@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,30 +13,20 @@ from privacy.actions import log_access
 from privacy.models import AccessLog
 from workflow.engine import TransitionNotAllowed
 
-from . import actions, documents, metrics
+from . import actions, documents, metrics, selectors
 from .forms import RequestReportForm
-from .models import Partnership, ReportRun
+from .models import ReportRun
 
 FOLLOWERS = (*actions.FOLLOWERS, roles.DATA_PROTECTION_OFFICER)
 
 
-def _partnership(request, partnership_id) -> Partnership:
-    partnership = get_object_or_404(
-        Partnership.objects.visible_to(request.user).select_related(
-            "volunteer_organisation", "partner", "housing_company"
-        ),
-        pk=partnership_id,
-    )
-    if not actions.may_follow(request.user, partnership):
-        raise Http404
-    return partnership
+def _partnership(request, partnership_id):
+    return selectors.partnership_for(request.user, partnership_id)
 
 
 @role_required(*FOLLOWERS)
 def partnerships(request):
-    items = Partnership.objects.visible_to(request.user).select_related(
-        "volunteer_organisation", "partner", "housing_company"
-    )
+    items = selectors.partnerships_for(request.user)
     return render(request, "reports/partnerships.html", {"partnerships": items})
 
 
@@ -97,13 +87,7 @@ def request_report(request, partnership_id):
 
 @role_required(roles.MANAGER)
 def download(request, run_id, file_kind):
-    run = get_object_or_404(
-        ReportRun.objects.select_related("partnership").filter(
-            partnership__in=Partnership.objects.visible_to(request.user)
-        ),
-        pk=run_id,
-        status=ReportRun.Status.DONE,
-    )
+    run = selectors.finished_run_for(request.user, run_id)
     try:
         actions.record_download(run=run, user=request.user, file_kind=file_kind)
     except TransitionNotAllowed:

@@ -7,7 +7,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from accounts import roles
 from accounts.models import Organisation, User
-from hosts.forms import clean_text
+from hosts.forms import PHONE_MAX_LENGTH
 from hosts.languages import LANGUAGE_CHOICES
 from hosts.models import Home
 
@@ -25,6 +25,7 @@ class VolunteerApplicationForm(forms.Form):
     )
     phone = PhoneNumberField(
         label=_("Phone number"),
+        max_length=PHONE_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
         error_messages={"invalid": _("Enter a valid phone number, e.g. 070-123 45 67.")},
     )
@@ -57,17 +58,9 @@ class VolunteerApplicationForm(forms.Form):
     website = forms.CharField(
         label=_("Leave this field empty"),
         required=False,
+        max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
-
-    def clean(self):
-        cleaned = super().clean()
-        for name in ("name", "area", "availability", "motivation"):
-            if isinstance(cleaned.get(name), str):
-                cleaned[name] = clean_text(cleaned[name])
-                if name in ("name", "area", "availability") and not cleaned[name]:
-                    self.add_error(name, _("This field is required."))
-        return cleaned
 
     @property
     def is_robot(self) -> bool:
@@ -104,7 +97,6 @@ class CallOutcomeForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        cleaned["note"] = clean_text(cleaned.get("note") or "")
         if cleaned.get("outcome") == CallAttempt.Outcome.NOT_NOW:
             when = cleaned.get("callback_at")
             if not when:
@@ -121,12 +113,6 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Write a note first.")},
     )
-
-    def clean_text(self):
-        text = clean_text(self.cleaned_data["text"])
-        if not text:
-            raise forms.ValidationError(_("Write a note first."))
-        return text
 
 
 class HandBackForm(forms.Form):
@@ -214,11 +200,6 @@ class MoveVisitForm(BookVisitForm):
             self.fields["day"].initial = when.date()
             self.fields["time"].initial = when.time().replace(second=0, microsecond=0)
 
-    def clean(self):
-        cleaned = super().clean()
-        cleaned["reason"] = clean_text(cleaned.get("reason") or "")
-        return cleaned
-
 
 class CancelVisitForm(forms.Form):
     reason = forms.CharField(
@@ -228,12 +209,6 @@ class CancelVisitForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Please give a reason for this step.")},
     )
-
-    def clean_reason(self):
-        reason = clean_text(self.cleaned_data["reason"])
-        if not reason:
-            raise forms.ValidationError(_("Please give a reason for this step."))
-        return reason
 
 
 class VisitReportForm(forms.ModelForm):
@@ -251,11 +226,8 @@ class VisitReportForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        cleaned["report"] = clean_text(cleaned.get("report") or "")
-        cleaned["reject_reason"] = clean_text(cleaned.get("reject_reason") or "")
-        if (
-            cleaned.get("verdict") == HomeVisit.Verdict.NOT_SUITABLE
-            and not cleaned["reject_reason"]
+        if cleaned.get("verdict") == HomeVisit.Verdict.NOT_SUITABLE and not cleaned.get(
+            "reject_reason"
         ):
             self.add_error("reject_reason", _("Say why the home is not suitable."))
         return cleaned
@@ -281,9 +253,6 @@ class CampaignForm(forms.Form):
         start, end = cleaned.get("registered_from"), cleaned.get("registered_to")
         if start and end and end < start:
             self.add_error("registered_to", _("The end date must come after the start date."))
-        cleaned["name"] = clean_text(cleaned.get("name") or "")
-        if "name" in cleaned and not cleaned["name"]:
-            self.add_error("name", _("This field is required."))
         return cleaned
 
 

@@ -1,10 +1,24 @@
 """Reads for the volunteers' pages. Each takes the person who asks: an object outside their
-reach is not found (404), wherever it is asked for.
+reach is not found (404), wherever it is asked for, and before any step is taken on it.
 
-Who reaches what:
-- a volunteer coordinator: every home, visit, campaign and application of the volunteers' work;
-- a volunteer: the host they hold in the call queue now, the homes they have called (to book the
-  visit they agreed on the phone) and the homes and visits of the visits they are on or booked.
+Who reaches what (the rule of reach):
+
+- a volunteer coordinator: the homes of their own volunteer organisation's work
+  (``accounts.scoping.volunteer_work_filter``), and the visits, follow-ups, campaigns and
+  applications of that work; a coordinator whose organisation is not a volunteer organisation
+  reaches nothing here;
+- a volunteer: a home only while they hold it in the call queue; while they may still book the
+  visit they agreed on the phone (they reached the host, who was interested, within
+  ``BOOKING_AFTER_CALL``, and the home is still contacted); while they are one of its visit's
+  volunteers and the home is still the volunteers' (contacted, visit booked or visited); for
+  ``NOTE_AFTER_CALL`` after they called it (to write a note on the call), while it is still the
+  volunteers'; or while they are due its follow-up. A visit while they are on it or booked it, until
+  ``VISIT_REACH_AFTER`` after its time once it is reported or cancelled. A follow-up of the
+  volunteers' due within ``FOLLOW_UP_DAYS_AHEAD`` days (or overdue), or one they did themselves.
+  A home referred to or matched by a partner is out of a volunteer's reach unless they are due its
+  follow-up. Queue entries: the one they hold (``queue_entry_for``).
+
+Superusers reach everything (``has_role`` is true for them).
 """
 
 from datetime import date, datetime, timedelta
@@ -15,49 +29,108 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.access import has_role
-from accounts.models import User
+from accounts.models import Organisation, User
+from accounts.scoping import volunteer_work_filter
 from hosts.models import Home
 
 from .models import (
     CallAttempt,
     Campaign,
+    FollowUp,
     HomeVisit,
     HostNote,
     QueueEntry,
     VolunteerApplication,
 )
 
+# A volunteer who reached an interested host may book the visit they agreed for this long.
+BOOKING_AFTER_CALL = timedelta(days=7)
+# After any call, the volunteer may still write a note on the host for this long.
+NOTE_AFTER_CALL = timedelta(hours=1)
+# A reported or cancelled visit stays in its volunteers' reach for this long after its time.
+VISIT_REACH_AFTER = timedelta(days=30)
+# Follow-ups show (and can be done) from this many days before they are due.
+FOLLOW_UP_DAYS_AHEAD = 7
+
 
 def is_coordinator(user: User) -> bool:
     return has_role(user, roles.VOLUNTEER_COORDINATOR)
 
 
+def _organisation_work(user: User) -> Q:
+    """The homes of the person's volunteer organisation's work: all of them for a superuser;
+    for a coordinator outside a volunteer organisation none; for a volunteer outside one (an
+    account to put right in the admin) the homes no volunteer organisation has worked on."""
+    if user.is_superuser:
+        return Q()
+    organisation = getattr(user, "organisation", None)
+    if organisation is not None and organisation.kind == Organisation.Kind.VOLUNTEER_ORGANISATION:
+        return volunteer_work_filter(organisation.pk)
+    if is_coordinator(user):
+        return Q(pk__in=[])
+    return volunteer_work_filter(None)
+
+
+def organisation_homes(user: User) -> QuerySet[Home]:
+    """The homes of the person's volunteer organisation's work (a host's, not a company flat)."""
+    return Home.objects.filter(host__isnull=False).filter(_organisation_work(user))
+
+
 def homes_for(user: User, *, now: datetime | None = None) -> QuerySet[Home]:
     """The homes this person may open on the volunteers' pages."""
-    homes = Home.objects.filter(host__isnull=False)
+    homes = organisation_homes(user)
     if is_coordinator(user):
         return homes
     now = now or timezone.now()
-    return homes.filter(
-        Q(queue_entry__claimed_by=user, queue_entry__lease_until__gt=now)
-        | Q(pk__in=CallAttempt.objects.filter(volunteer=user).values("home_id"))
-        | Q(pk__in=visits_for(user).values("home_id"))
-    ).distinct()
+    held = Q(queue_entry__claimed_by=user, queue_entry__lease_until__gt=now)
+    agreed = Q(
+        status=Home.Status.CONTACTED,
+        pk__in=CallAttempt.objects.filter(
+            volunteer=user,
+            outcome=CallAttempt.Outcome.INTERESTED,
+            created_at__gt=now - BOOKING_AFTER_CALL,
+        ).values("home_id"),
+    )
+    just_called = Q(
+        status__in=Home.CAMPAIGN_STAGES,
+        pk__in=CallAttempt.objects.filter(
+            volunteer=user, created_at__gt=now - NOTE_AFTER_CALL
+        ).values("home_id"),
+    )
+    visiting = Q(
+        status__in=Home.PAST_CONTACT_STAGES,
+        pk__in=visits_for(user, now=now).values("home_id"),
+    )
+    following = Q(
+        pk__in=follow_ups_for(user, today=timezone.localdate(now)).open().values("match__home_id")
+    )
+    return homes.filter(held | agreed | just_called | visiting | following).distinct()
 
 
 def home_for(user: User, home_id: int) -> Home:
     """One home of ``homes_for(user)``, with its host, or 404."""
-    home = homes_for(user).select_related("host").filter(pk=home_id).first()
+    home = (
+        Home.objects.filter(pk__in=homes_for(user).values("pk"))
+        .select_related("host")
+        .filter(pk=home_id)
+        .first()
+    )
     if home is None:
         raise Http404
     return home
 
 
-def visits_for(user: User) -> QuerySet[HomeVisit]:
-    """The home visits this person may open: a volunteer's own (on it or booked it)."""
+def visits_for(user: User, *, now: datetime | None = None) -> QuerySet[HomeVisit]:
+    """The home visits this person may open: a coordinator those of their organisation's homes,
+    a volunteer their own (on it or booked it), until a while after it took place."""
     if is_coordinator(user):
-        return HomeVisit.objects.all()
-    return HomeVisit.objects.filter(Q(volunteers=user) | Q(booked_by=user)).distinct()
+        return HomeVisit.objects.filter(home__in=organisation_homes(user))
+    now = now or timezone.now()
+    return HomeVisit.objects.filter(
+        Q(volunteers=user) | Q(booked_by=user),
+        Q(status=HomeVisit.Status.BOOKED) | Q(starts_at__gt=now - VISIT_REACH_AFTER),
+        home__in=organisation_homes(user),
+    ).distinct()
 
 
 def visit_for(user: User, visit_id: int) -> HomeVisit:
@@ -73,13 +146,42 @@ def visit_for(user: User, visit_id: int) -> HomeVisit:
     return visit
 
 
-def entry_held_by(*, volunteer: User, entry_id: int) -> QueueEntry | None:
-    """The queue entry ``entry_id`` if this volunteer holds it (their lease may have run out)."""
-    return (
-        QueueEntry.objects.select_related("home__host")
-        .filter(pk=entry_id, claimed_by=volunteer)
-        .first()
+def follow_ups_for(user: User, *, today: date | None = None) -> QuerySet[FollowUp]:
+    """The follow-ups of the volunteers' this person reaches: a coordinator all of their
+    organisation's work, a volunteer those due within the week (or overdue) and those they did."""
+    follow_ups = FollowUp.objects.visible_to(user).filter(
+        responsible=FollowUp.Responsible.VOLUNTEERS,
+        match__home__in=organisation_homes(user),
     )
+    if is_coordinator(user):
+        return follow_ups
+    today = today or timezone.localdate()
+    due = Q(done_at__isnull=True, due_on__lte=today + timedelta(days=FOLLOW_UP_DAYS_AHEAD))
+    return follow_ups.filter(due | Q(done_by=user))
+
+
+def follow_up_for(user: User, follow_up_id: int) -> FollowUp:
+    follow_up = follow_ups_for(user).filter(pk=follow_up_id).first()
+    if follow_up is None:
+        raise Http404
+    return follow_up
+
+
+def queue_entry_for(
+    user: User, entry_id: int, *, claimed_here: tuple[int, ...] = ()
+) -> QueueEntry | None:
+    """The queue entry ``entry_id`` if this volunteer holds it (their lease may have run out),
+    with its home and host; None if it was theirs and is no longer (handed back by them, or
+    claimed in this session and since taken by someone else or finished); any other entry is
+    another person's or nobody's: 404."""
+    entry = QueueEntry.objects.select_related("home__host").filter(pk=entry_id).first()
+    if entry is None:
+        raise Http404
+    if entry.claimed_by_id == user.pk:
+        return entry
+    if entry.handed_back_by_id == user.pk or entry.pk in claimed_here:
+        return None
+    raise Http404
 
 
 def call_history(home: Home) -> dict:
@@ -97,7 +199,8 @@ def start_page(*, user: User, now: datetime | None = None) -> dict:
     today = timezone.localdate() if now is None else timezone.localdate(now)
     now = now or timezone.now()
     visits = (
-        HomeVisit.objects.filter(
+        visits_for(user, now=now)
+        .filter(
             volunteers=user,
             status=HomeVisit.Status.BOOKED,
             starts_at__date__lte=today + timedelta(days=7),
@@ -105,6 +208,7 @@ def start_page(*, user: User, now: datetime | None = None) -> dict:
         .select_related("home__host")
         .order_by("starts_at")[:20]
     )
+    # The hosts who asked this volunteer to call back today (the call goes to whoever is free).
     callbacks = (
         CallAttempt.objects.filter(
             volunteer=user,
@@ -112,6 +216,7 @@ def start_page(*, user: User, now: datetime | None = None) -> dict:
             callback_at__date=today,
             home__queue_entry__needs_call=True,
             home__queue_entry__rank=QueueEntry.Rank.CALLBACK,
+            home__in=organisation_homes(user),
         )
         .select_related("home__host")
         .order_by("callback_at")[:20]
@@ -126,31 +231,52 @@ def start_page(*, user: User, now: datetime | None = None) -> dict:
     }
 
 
+def applications_for(user: User) -> QuerySet[VolunteerApplication]:
+    """The applications a coordinator reaches: every one waiting for a decision (the public form
+    names no organisation, so the pending ones are every volunteer organisation's), and those
+    decided by a person of their own organisation."""
+    if not is_coordinator(user):
+        return VolunteerApplication.objects.none()
+    applications = VolunteerApplication.objects.all()
+    if user.is_superuser:
+        return applications
+    decided_here = (
+        Q(reviewed_by__organisation_id=user.organisation_id)
+        if user.organisation_id
+        else Q(pk__in=[])
+    )
+    return applications.filter(Q(status=VolunteerApplication.Status.PENDING) | decided_here)
+
+
 def applications_page(*, user: User) -> dict:
     """Applications waiting for a decision, and the last ones decided (coordinators only)."""
     if not is_coordinator(user):
         raise Http404
+    applications = applications_for(user)
     return {
-        "pending": VolunteerApplication.objects.filter(status=VolunteerApplication.Status.PENDING),
-        "recent": VolunteerApplication.objects.exclude(
-            status=VolunteerApplication.Status.PENDING
-        ).select_related("reviewed_by")[:20],
+        "pending": applications.filter(status=VolunteerApplication.Status.PENDING),
+        "recent": applications.exclude(status=VolunteerApplication.Status.PENDING).select_related(
+            "reviewed_by"
+        )[:20],
     }
 
 
 def application_for(user: User, application_id: int) -> VolunteerApplication:
-    if not is_coordinator(user):
-        raise Http404
-    application = VolunteerApplication.objects.filter(pk=application_id).first()
+    application = applications_for(user).filter(pk=application_id).first()
     if application is None:
         raise Http404
     return application
 
 
 def campaigns_for(user: User) -> QuerySet[Campaign]:
+    """A coordinator's campaigns: those of their own organisation."""
     if not is_coordinator(user):
         return Campaign.objects.none()
-    return Campaign.objects.all()
+    if user.is_superuser:
+        return Campaign.objects.all()
+    if user.organisation_id is None:
+        return Campaign.objects.none()
+    return Campaign.objects.filter(organisation_id=user.organisation_id)
 
 
 def campaign_for(user: User, campaign_id: int) -> Campaign:
@@ -158,6 +284,13 @@ def campaign_for(user: User, campaign_id: int) -> Campaign:
     if campaign is None:
         raise Http404
     return campaign
+
+
+def referrals_for(user: User) -> QuerySet[Home]:
+    """Visited homes of the coordinator's organisation, waiting to be referred to a partner."""
+    if not is_coordinator(user):
+        return Home.objects.none()
+    return organisation_homes(user).filter(status=Home.Status.VISITED)
 
 
 def campaign_progress(campaign: Campaign) -> dict[str, int]:
@@ -204,8 +337,9 @@ def campaigns_progress(campaigns) -> dict[int, dict[str, int]]:
     return progress
 
 
-def possible_duplicates(home: Home):
-    """Other registrations with the same phone number or e-mail address."""
+def possible_duplicates(home: Home, *, user: User):
+    """Other registrations with the same phone number or e-mail address, among the homes of the
+    person's organisation's work."""
     host = home.host
     if host is None:  # a housing company's flat
         return Home.objects.none()
@@ -217,7 +351,8 @@ def possible_duplicates(home: Home):
     if not condition:
         return Home.objects.none()
     return (
-        Home.objects.filter(condition)
+        organisation_homes(user)
+        .filter(condition)
         .exclude(pk=home.pk)
         .filter(host__erased_at__isnull=True, duplicate_of__isnull=True)
         .select_related("host")
@@ -235,12 +370,15 @@ def held_entry(*, volunteer: User, now: datetime | None = None) -> QueueEntry | 
 
 
 def due_follow_ups(*, user: User, today: date | None = None, days_ahead: int = 7):
-    from .models import FollowUp
-
+    """Open follow-ups due within ``days_ahead`` days (or overdue): for the volunteers, those of
+    ``follow_ups_for``; for a partner's people, their partner's."""
     today = today or timezone.localdate()
+    if has_role(user, roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR):
+        follow_ups = follow_ups_for(user, today=today)
+    else:
+        follow_ups = FollowUp.objects.visible_to(user)
     return (
-        FollowUp.objects.visible_to(user)
-        .open()
+        follow_ups.open()
         .filter(due_on__lte=today + timedelta(days=days_ahead))
         .select_related("match__home__host", "match__case")
         .order_by("due_on")

@@ -4,17 +4,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
 from accounts.access import role_required
-from accounts.throttle import over_limit, too_many_requests
+from accounts.throttle import over_limit, over_step_limit, too_many_requests
 from hosts.models import Home
-from privacy.actions import log_access
-from privacy.models import AccessLog
+from privacy.actions import log_hosts_shown
 from workflow.engine import TransitionNotAllowed
 
 from . import actions, selectors
@@ -35,13 +34,19 @@ from .forms import (
 )
 from .models import (
     CallAttempt,
-    FollowUp,
     HomeVisit,
     QueueEntry,
 )
 
 VOLUNTEERS = (roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR)
 COORDINATORS = (roles.VOLUNTEER_COORDINATOR,)
+# The queue entries this browser claimed (so that a volunteer whose time ran out is told so).
+CLAIMED_KEY = "volunteers_claimed_entries"
+
+
+def _shown(request, hosts) -> None:
+    """The access log: this page showed these hosts' personal data to this person."""
+    log_hosts_shown(user=request.user, hosts=hosts, page=request.resolver_match.view_name)
 
 
 # Public sign-up ----------------------------------------------------------------------------
@@ -52,6 +57,8 @@ def join(request):
     form = VolunteerApplicationForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
+        if over_step_limit(request, group="volunteer-signup-form"):
+            return too_many_requests(request)
         if form.is_robot:
             return redirect("volunteers:joined")
         if form.is_valid():
@@ -98,8 +105,20 @@ def start(request):
 def _start_page(request, *, follow_up_form=None, follow_up_id=None, status=200):
     """The start page; ``follow_up_form`` is the note of follow-up ``follow_up_id`` sent back
     with its errors, shown on that follow-up as it was typed."""
+    day = selectors.start_page(user=request.user)
+    for name in ("follow_ups", "visits", "callbacks"):
+        day[name] = list(day[name])
+    _shown(
+        request,
+        [
+            *([day["held"].home.host] if day["held"] else []),
+            *(follow_up.match.home.host for follow_up in day["follow_ups"]),
+            *(attempt.home.host for attempt in day["callbacks"]),
+            *(visit.home.host for visit in day["visits"]),
+        ],
+    )
     context = {
-        **selectors.start_page(user=request.user),
+        **day,
         "is_coordinator": selectors.is_coordinator(request.user),
         "follow_up_form": follow_up_form,
         "failed_follow_up": follow_up_id,
@@ -110,6 +129,14 @@ def _start_page(request, *, follow_up_form=None, follow_up_id=None, status=200):
 # The call queue ----------------------------------------------------------------------------
 
 
+def _call_page(request, entry: QueueEntry, *, status=200, **forms):
+    """The call page of the host the volunteer holds; ``forms`` are forms sent back with their
+    errors (``outcome_form``, ``hand_back_form``, ``note_form``)."""
+    context = {**_call_context(entry, request.user), **forms}
+    _shown(request, [entry.home.host, *(other.host for other in context["duplicates"])])
+    return render(request, "volunteers/call.html", context, status=status)
+
+
 def _call_context(entry: QueueEntry, user):
     home = entry.home
     return {
@@ -117,7 +144,7 @@ def _call_context(entry: QueueEntry, user):
         "home": home,
         "host": home.host,
         **selectors.call_history(home),
-        "duplicates": list(selectors.possible_duplicates(home)[:5]),
+        "duplicates": list(selectors.possible_duplicates(home, user=user)[:5]),
         "outcome_form": CallOutcomeForm(home=home),
         "hand_back_form": HandBackForm(),
         "lease_minutes": settings.CALL_LEASE_MINUTES,
@@ -130,10 +157,7 @@ def queue(request):
     entry = selectors.held_entry(volunteer=request.user)
     if entry is None:
         return render(request, "volunteers/queue.html")
-    log_access(
-        user=request.user, action=AccessLog.Action.VIEW, obj=entry.home.host, where="call queue"
-    )
-    return render(request, "volunteers/call.html", _call_context(entry, request.user))
+    return _call_page(request, entry)
 
 
 @role_required(*VOLUNTEERS)
@@ -142,11 +166,18 @@ def claim_next(request):
     entry = actions.claim_next_host(volunteer=request.user)
     if entry is None:
         messages.info(request, _("Nobody needs a call right now. Thank you!"))
+    else:
+        claimed = [pk for pk in request.session.get(CLAIMED_KEY, []) if pk != entry.pk]
+        request.session[CLAIMED_KEY] = [*claimed[-19:], entry.pk]
     return redirect("volunteers:queue")
 
 
 def _held_or_redirect(request, entry_id):
-    entry = selectors.entry_held_by(volunteer=request.user, entry_id=entry_id)
+    """The entry if this volunteer holds it; None (with a message) if it was theirs and is no
+    longer; any other entry is not found (404), whatever id is sent."""
+    entry = selectors.queue_entry_for(
+        request.user, entry_id, claimed_here=tuple(request.session.get(CLAIMED_KEY, []))
+    )
     if entry is None:
         messages.warning(
             request,
@@ -164,9 +195,7 @@ def record_outcome(request, entry_id):
         return redirect("volunteers:queue")
     form = CallOutcomeForm(request.POST, home=entry.home)
     if not form.is_valid():
-        context = _call_context(entry, request.user)
-        context["outcome_form"] = form
-        return render(request, "volunteers/call.html", context, status=400)
+        return _call_page(request, entry, outcome_form=form, status=400)
     data = form.cleaned_data
     try:
         attempt = actions.record_call(
@@ -179,9 +208,7 @@ def record_outcome(request, entry_id):
     except TransitionNotAllowed as exc:
         # The call page again, with what was typed and why it could not be saved (once).
         form.add_error(None, exc.message)
-        context = _call_context(entry, request.user)
-        context["outcome_form"] = form
-        return render(request, "volunteers/call.html", context, status=exc.status)
+        return _call_page(request, entry, outcome_form=form, status=exc.status)
     messages.success(
         request,
         _("Saved: %(outcome)s.") % {"outcome": attempt.get_outcome_display()},
@@ -203,9 +230,7 @@ def hand_back(request, entry_id):
     if entry is not None:
         form = HandBackForm(request.POST)
         if not form.is_valid():  # refused, not dropped: the call page says why
-            context = _call_context(entry, request.user)
-            context["hand_back_form"] = form
-            return render(request, "volunteers/call.html", context, status=400)
+            return _call_page(request, entry, hand_back_form=form, status=400)
         actions.hand_back(entry=entry, volunteer=request.user, note=form.cleaned_data["note"])
         messages.info(request, _("The host is back in the queue."))
     return redirect("volunteers:start")
@@ -223,9 +248,7 @@ def add_note(request, home_id):
         entry = selectors.held_entry(volunteer=request.user)
         if entry is not None and entry.home_id == home.pk:
             # The call page again, with the note as typed and why it was not saved.
-            context = _call_context(entry, request.user)
-            context["note_form"] = form
-            return render(request, "volunteers/call.html", context, status=400)
+            return _call_page(request, entry, note_form=form, status=400)
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     if _safe_next(request):
         return HttpResponseRedirect(request.POST["next"])
@@ -248,7 +271,7 @@ def _safe_next(request) -> bool:
 @role_required(*VOLUNTEERS)
 @require_http_methods(["GET", "POST"])
 def book_visit(request, home_id):
-    home = get_object_or_404(Home.objects.select_related("host"), pk=home_id)
+    home = selectors.home_for(request.user, home_id)
     form = BookVisitForm(request.POST if request.method == "POST" else None, user=request.user)
     status = 200
     if request.method == "POST":
@@ -274,19 +297,15 @@ def book_visit(request, home_id):
                 return redirect("volunteers:visit", visit_id=visit.pk)
         else:
             status = 400
+    _shown(request, [home.host])
     return render(
         request, "volunteers/book_visit.html", {"home": home, "form": form}, status=status
     )
 
 
 def _visit_or_404(request, visit_id) -> HomeVisit:
-    """The visit, if this person may open it; opening it is logged (it shows the host)."""
-    visit = selectors.visit_for(request.user, visit_id)
-    if visit.home.host is not None:
-        log_access(
-            user=request.user, action=AccessLog.Action.VIEW, obj=visit.home.host, where="home visit"
-        )
-    return visit
+    """The visit, if this person may open it (else 404, before any step is taken)."""
+    return selectors.visit_for(request.user, visit_id)
 
 
 def _visit_page(request, visit, *, status=200, problem=None, **forms):
@@ -306,6 +325,7 @@ def _visit_page(request, visit, *, status=200, problem=None, **forms):
         "move_form": forms.get("move_form") or MoveVisitForm(visit=visit, prefix="move"),
         "cancel_form": forms.get("cancel_form") or CancelVisitForm(prefix="cancel"),
     }
+    _shown(request, [visit.home.host])
     return render(request, "volunteers/visit.html", context, status=status)
 
 
@@ -475,7 +495,7 @@ def campaign(request, campaign_id):
 def referrals(request):
     """Visited homes, waiting to be referred to a partner."""
     homes = (
-        Home.objects.filter(status=Home.Status.VISITED)
+        selectors.referrals_for(request.user)
         .select_related("host")
         .prefetch_related(
             Prefetch(
@@ -490,9 +510,9 @@ def referrals(request):
         from hosts.actions import refer_home
 
         form = ReferForm(request.POST)
-        home = Home.objects.filter(
-            pk=_int_or_none(request.POST.get("home")), status=Home.Status.VISITED
-        ).first()
+        home_id = _int_or_none(request.POST.get("home"))
+        # Another organisation's home (or none) is not found, before anything is done.
+        home = selectors.home_for(request.user, home_id) if home_id is not None else None
         if form.is_valid() and home is not None:
             try:
                 refer_home(home=home, partner=form.cleaned_data["partner"], user=request.user)
@@ -509,10 +529,12 @@ def referrals(request):
         return redirect("volunteers:referrals")
     # The partners are read once, not once per home on the page.
     partner_choices = list(ReferForm().fields["partner"].choices)
+    shown = list(homes[:100])
+    _shown(request, [home.host for home in shown])
     return render(
         request,
         "volunteers/referrals.html",
-        {"homes": homes[:100], "partner_choices": partner_choices},
+        {"homes": shown, "partner_choices": partner_choices},
     )
 
 
@@ -526,12 +548,8 @@ def _int_or_none(value) -> int | None:
 @role_required(*COORDINATORS)
 @require_http_methods(["GET", "POST"])
 def duplicates(request, home_id):
-    home = get_object_or_404(Home.objects.select_related("host"), pk=home_id)
-    others = list(selectors.possible_duplicates(home))
-    for candidate in [home, *others]:
-        log_access(
-            user=request.user, action=AccessLog.Action.VIEW, obj=candidate.host, where="duplicates"
-        )
+    home = selectors.home_for(request.user, home_id)
+    others = list(selectors.possible_duplicates(home, user=request.user))
     candidates = Home.objects.select_related("host").filter(
         pk__in=[home.pk, *[o.pk for o in others]]
     )
@@ -546,6 +564,7 @@ def duplicates(request, home_id):
         else:
             messages.success(request, _("The registrations are merged."))
         return redirect("volunteers:start")
+    _shown(request, [home.host, *(other.host for other in others)])
     return render(
         request,
         "volunteers/duplicates.html",
@@ -556,7 +575,7 @@ def duplicates(request, home_id):
 @role_required(*VOLUNTEERS)
 @require_POST
 def complete_follow_up(request, follow_up_id):
-    follow_up = get_object_or_404(FollowUp.objects.visible_to(request.user), pk=follow_up_id)
+    follow_up = selectors.follow_up_for(request.user, follow_up_id)
     form = FollowUpForm(request.POST)
     if not form.is_valid():
         return _start_page(request, follow_up_form=form, follow_up_id=follow_up.pk, status=400)

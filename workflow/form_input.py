@@ -11,43 +11,81 @@ the cleaned value after (a JSON field turns the text ``"\\u0000"`` into a NUL). 
 again with the field's error and with what was typed; nothing is removed silently. Query strings
 are checked by ``workflow.middleware.ControlCharactersInAddressMiddleware``.
 
+Text is kept as typed. The same hook refuses, with a message, the bidirectional embeddings,
+overrides and isolates (U+202A-U+202E, U+2066-U+2069): invisible, they make text read in another
+order than it is stored (a name that reads as another, "Trojan Source"), and no one types them
+on purpose. Every other character is kept as typed, the invisible ones that languages and
+emoji need included: the zero-width non-joiner of Persian (Dari) and Kurdish names (U+200C), the
+joiner of emoji sequences and Indic scripts (U+200D), the left-to-right and right-to-left marks
+of Arabic and Persian text (U+200E, U+200F, U+061C), no-break spaces (U+00A0, U+202F), the soft
+hyphen (U+00AD), variation selectors and the tags of flag emoji. A field that trims spaces (every
+``CharField`` but passwords) takes a value of nothing but spaces and such invisible characters
+as empty: a required name of one zero-width space is refused as missing.
+
+What a form keeps in the session between two steps: ``keep_answers`` and ``kept_answers`` (only
+the form's own fields, and the session no bigger than ``SESSION_MAX_BYTES``).
+
 Unique constraints across the rows of one inline formset: ``UniqueRowsInlineFormSet``.
 """
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils.datastructures import MultiValueDict
 from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
 # C0 except tab (09), newline (0A) and carriage return (0D); DEL (7F) and C1 (80-9F); surrogates.
-CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+# Bidirectional embeddings and overrides (LRE, RLE, PDF, LRO, RLO) and isolates (LRI, RLI, FSI,
+# PDI). The marks (LRM U+200E, RLM U+200F, ALM U+061C) are not here: Arabic and Persian text
+# needs them, and they cannot reorder the text around them.
+DIRECTION_OVERRIDES = "\u202a-\u202e\u2066-\u2069"
+CONTROL_CHARACTER = re.compile(f"[{CONTROL_CHARACTERS}]")
+DIRECTION_OVERRIDE = re.compile(f"[{DIRECTION_OVERRIDES}]")
+# What no form accepts: the one rule of every field (``install``).
+REFUSED_CHARACTER = re.compile(f"[{CONTROL_CHARACTERS}{DIRECTION_OVERRIDES}]")
 
 CONTROL_CHARACTER_MESSAGE = _(
     "This field contains an invisible control character (%(character)s) that cannot be saved. "
     "Remove it and try again."
 )
+DIRECTION_OVERRIDE_MESSAGE = _(
+    "This field contains an invisible character that changes the direction of the text "
+    "(%(character)s), perhaps copied with the text. It cannot be saved: remove it and try again."
+)
+
+
+def _find(value: Any, pattern: re.Pattern) -> str | None:
+    if isinstance(value, str):
+        found = pattern.search(value)
+        return found.group() if found else None
+    if isinstance(value, dict):
+        return _find([*value.keys(), *value.values()], pattern)
+    if isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            found = _find(item, pattern)
+            if found is not None:
+                return found
+    return None
 
 
 def find_control_character(value: Any) -> str | None:
     """The first control character in ``value``: a text, or the texts in a list, tuple, set or
     dict (keys too) as widgets and JSON give them. Anything else (numbers, dates, files, model
     objects, querysets) holds none."""
-    if isinstance(value, str):
-        found = CONTROL_CHARACTER.search(value)
-        return found.group() if found else None
-    if isinstance(value, dict):
-        return find_control_character([*value.keys(), *value.values()])
-    if isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            found = find_control_character(item)
-            if found is not None:
-                return found
-    return None
+    return _find(value, CONTROL_CHARACTER)
+
+
+def find_refused_character(value: Any) -> str | None:
+    """The first character in ``value`` that no form accepts: a control character or a
+    direction override (in texts, lists and dicts as ``find_control_character``)."""
+    return _find(value, REFUSED_CHARACTER)
 
 
 def code_point(character: str) -> str:
@@ -55,18 +93,36 @@ def code_point(character: str) -> str:
 
 
 def refuse_control_characters(value: Any) -> None:
-    """Raise the field's ``ValidationError`` (code ``control_character``) if ``value`` holds one."""
-    character = find_control_character(value)
+    """Raise the field's ``ValidationError`` (code ``control_character``) if ``value`` holds a
+    control character or a direction override."""
+    character = find_refused_character(value)
     if character is not None:
+        overrides = DIRECTION_OVERRIDE.match(character)
         raise ValidationError(
-            CONTROL_CHARACTER_MESSAGE,
+            DIRECTION_OVERRIDE_MESSAGE if overrides else CONTROL_CHARACTER_MESSAGE,
             code="control_character",
             params={"character": code_point(character)},
         )
 
 
+def is_blank(text: str) -> bool:
+    """Nothing to read: only spaces and invisible format characters (a zero-width space, a
+    joiner, a direction mark)."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
+
+
+def trims_text(field: forms.Field) -> bool:
+    """A field of typed text that drops surrounding spaces (not a password, not JSON)."""
+    return (
+        isinstance(field, forms.CharField)
+        and not isinstance(field, forms.JSONField)
+        and field.strip
+    )
+
+
 def install() -> None:
-    """Make every form field refuse control characters. Idempotent.
+    """Make every form field refuse control characters and direction overrides, and take a
+    blank text as empty. Idempotent.
 
     Every form cleans each bound field through ``Field._clean_bound_field`` (Django 5.0 and
     later; ``FileField`` overrides it, but an uploaded file is not text): the one place that
@@ -82,10 +138,65 @@ def install() -> None:
         refuse_control_characters(bound_field.data)
         value = original(field, bound_field)
         refuse_control_characters(value)
+        if trims_text(field) and isinstance(value, str) and value and is_blank(value):
+            # As the field already does with a value of spaces alone.
+            if field.required:
+                raise ValidationError(field.error_messages["required"], code="required")
+            return field.empty_value
         return value
 
     _clean_bound_field.refuses_control_characters = True
     forms.Field._clean_bound_field = _clean_bound_field
+
+
+# Answers kept in the session between two steps of a form ---------------------------------------
+
+# The most a session may hold, as stored (signed and compressed). The sign-up form filled to
+# every field's max_length takes 8 KB in Persian letters, 25 KB in random characters from
+# outside the Basic Multilingual Plane (the worst case: JSON writes two escapes for each).
+SESSION_MAX_BYTES = 64 * 1024
+
+ANSWERS_TOO_LONG_MESSAGE = _(
+    "Your answers are too long to keep for the next step. Shorten the longest answers and try "
+    "again."
+)
+
+
+def keep_answers(request, key: str, form: forms.BaseForm, *, leave_out: Iterable[str] = ()) -> bool:
+    """Keep a valid form's answers in the session under ``key``, for the next step to show and
+    validate again: the values typed into the form's own fields, as typed, and nothing else that
+    was sent with them. The one place user input enters a session, so the one place its size is
+    checked: if the session would grow past ``SESSION_MAX_BYTES``, nothing is kept, the form gets
+    an error to show with what was typed, and the answer is False.
+    """
+    answers = {}
+    for name in form.fields:
+        field_key = form.add_prefix(name)
+        if name in leave_out or field_key not in form.data:
+            continue
+        getlist = getattr(form.data, "getlist", None)
+        values = getlist(field_key) if getlist else form.data[field_key]
+        answers[field_key] = (
+            [str(v) for v in values] if isinstance(values, list | tuple) else [str(values)]
+        )
+    session = request.session
+    if len(session.encode({**dict(session.items()), key: answers})) > SESSION_MAX_BYTES:
+        form.add_error(None, ValidationError(ANSWERS_TOO_LONG_MESSAGE, code="too_long"))
+        return False
+    session[key] = answers
+    return True
+
+
+def kept_answers(request, key: str) -> MultiValueDict | None:
+    """The answers ``keep_answers`` kept under ``key``, as form data; None if there are none (or
+    they are not in the shape it keeps them)."""
+    answers = request.session.get(key)
+    if not isinstance(answers, dict) or not all(
+        isinstance(values, list) and all(isinstance(v, str) for v in values)
+        for values in answers.values()
+    ):
+        return None
+    return MultiValueDict(answers)
 
 
 # Unique constraints across the rows of one inline formset -------------------------------------

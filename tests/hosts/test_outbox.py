@@ -10,9 +10,9 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.test import override_settings
 
 from hosts.models import Host
-from matching_portal.celery import app as celery_app
 from notifications.actions import send_pending_emails
 from notifications.models import OutboundEmail
+from tests.workers import app_sends_to
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +27,10 @@ class FailingEmailBackend(BaseEmailBackend):
 @pytest.fixture
 def broker_down():
     """Celery publishes for real, to a broker on a port where nothing listens."""
-    conf = celery_app.conf
-    previous = conf.task_always_eager, conf.broker_url
-    celery_app.close()  # drop pooled connections to the old broker
-    conf.task_always_eager, conf.broker_url = False, "redis://127.0.0.1:1/0"
-    yield
-    celery_app.close()
-    conf.task_always_eager, conf.broker_url = previous
+    # The write and read URLs (tests.workers.app_sends_to): CI's CELERY_BROKER_URL would win
+    # over ``broker_url`` and publish to the live Redis.
+    with app_sends_to("redis://127.0.0.1:1/0", "celery"):
+        yield
 
 
 def test_sign_up_succeeds_with_the_broker_down_and_the_sweep_sends_once(sign_up, broker_down):

@@ -1,10 +1,12 @@
 """The public sign-up (intresseanmälan): form, "check your answers", consent, e-mail, confirmation."""
 
+import random
 from datetime import timedelta
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from django import forms
 from django.conf import settings
 from django.core import mail, signing
 from django.core.cache import caches
@@ -15,10 +17,12 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from hosts.actions import make_link_token
+from hosts.forms import ConsentForm, LinkRequestForm, OfferChangeForm, ReasonForm, RegistrationForm
 from hosts.models import Home, HomeTransition, Host
 from notifications.models import OutboundEmail
 from tests.conftest import link_in
 from tests.factories import HostFactory, registration_post_data
+from workflow import form_input
 
 pytestmark = pytest.mark.django_db
 
@@ -259,3 +263,99 @@ def test_expired_confirmation_link_says_so(english):
     assert not Host.objects.confirmed().exists()
     # The page offers a new link straight away.
     assert 'action="/my-offer/link/"' in response.content.decode()
+
+
+# What the sign-up keeps in the session ----------------------------------------------------------
+
+
+def session_bytes(client) -> int:
+    """The size of the client's session as the session store holds it."""
+    session = client.session
+    return len(session.encode(dict(session.items())))
+
+
+def test_only_the_forms_own_fields_are_kept_in_the_session(english):
+    # 1.8 MB of fields the form does not have, sent with a valid form.
+    strangers = {f"field{n}": "x" * 2000 for n in range(900)}
+    response = english.post("/offer/", {**registration_post_data(), **strangers})
+
+    assert response.status_code == 302 and response.url == "/offer/check/"
+    assert set(english.session[DRAFT_KEY]) == set(registration_post_data()) - {"website"}
+    assert session_bytes(english) < 2000
+    assert english.get("/offer/check/").status_code == 200
+
+
+def test_an_answer_longer_than_its_field_is_refused_and_kept_on_the_form(english):
+    too_long = "Vi är en familj på fem." * 100  # 2,300 characters; the field takes 2,000
+    response = english.post("/offer/", registration_post_data(household_description=too_long))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Ensure this value has at most 2000 characters (it has 2300)." in page
+    assert too_long in page and 'value="Anna Svensson"' in page
+    assert DRAFT_KEY not in english.session
+
+
+@pytest.mark.parametrize(
+    "form_class", [RegistrationForm, ConsentForm, LinkRequestForm, ReasonForm, OfferChangeForm]
+)
+def test_every_text_field_of_the_hosts_forms_has_a_length_limit(form_class):
+    for name, field in form_class().fields.items():
+        if isinstance(field, forms.CharField):
+            assert field.max_length, name
+            assert field.widget.attrs.get("maxlength") == str(field.max_length), name
+
+
+def test_a_sign_up_filled_to_every_limit_fits_in_the_session(english, capsys):
+    """Every text field at its max_length, in Persian letters (JSON writes each as a six-byte
+    escape) in an order that does not compress."""
+    rng = random.Random(13)
+    letters = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
+    form = RegistrationForm()
+    typed = {
+        name: "".join(rng.choice(letters) for _ in range(field.max_length))
+        for name, field in form.fields.items()
+        if type(field) is forms.CharField and name not in ("website", "postcode")
+    }
+    assert {"name", "household_description", "hopes", "pets_description"} <= set(typed)
+    email = f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 50}.se"
+    data = registration_post_data(**typed, email=email, has_pets="on")
+    response = english.post("/offer/", data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    size = session_bytes(english)
+    with capsys.disabled():
+        print(f"\nsign-up filled to every limit: {size:,} bytes in the session")
+    assert size < form_input.SESSION_MAX_BYTES
+
+
+def test_a_session_over_its_cap_keeps_nothing_and_says_so(english, monkeypatch):
+    monkeypatch.setattr(form_input, "SESSION_MAX_BYTES", 300)
+    response = english.post("/offer/", registration_post_data())
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Your answers are too long to keep for the next step." in page
+    assert 'value="Anna Svensson"' in page and "Jag och min sambo." in page
+    assert DRAFT_KEY not in english.session
+
+
+def test_every_post_of_the_form_step_counts_against_the_address(local_cache, english):
+    with (
+        override_settings(RATELIMIT_SIGNUP_PER_IP="1/h"),  # three tries of the form per hour
+        mock.patch("django_ratelimit.core.time", SimpleNamespace(time=lambda: 1_800_000_000)),
+    ):
+        for mistake in [{"phone": "12"}, {"postcode": "1"}]:
+            assert english.post("/offer/", registration_post_data(**mistake)).status_code == 400
+        assert english.post("/offer/", registration_post_data()).status_code == 302
+        session = english.session
+        del session[DRAFT_KEY]
+        session.save()
+
+        response = english.post("/offer/", registration_post_data())
+        assert response.status_code == 429
+        assert "Too many attempts in a short time" in response.content.decode()
+        assert DRAFT_KEY not in english.session
+        # Another address is counted on its own.
+        other = english.post("/offer/", registration_post_data(), REMOTE_ADDR="127.0.0.2")
+        assert other.status_code == 302

@@ -114,7 +114,7 @@ def test_the_call_page_writes_one_row(world):
         AccessLog.Action.VIEW,
         "hosts.host",
         str(host.pk),
-        "call queue",
+        "volunteers:queue",
     )
 
 
@@ -128,7 +128,7 @@ def test_the_visit_page_writes_one_row(world):
         AccessLog.Action.VIEW,
         "hosts.host",
         str(world.visit.home.host_id),
-        "home visit",
+        "volunteers:visit",
     )
 
 

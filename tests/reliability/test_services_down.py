@@ -26,6 +26,7 @@ from tests.factories import (
     registration_post_data,
     staff_user,
 )
+from tests.workers import app_sends_to
 from volunteers.models import CallAttempt, HomeVisit, QueueEntry, VolunteerApplication
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
@@ -39,23 +40,17 @@ def services_down():
     """The cache and the broker are unreachable inside the block: Django's cache is a Redis on a
     closed port, and Celery publishes for real (not eagerly) to a broker on a closed port.
     Leaving the block brings them back."""
-    conf = celery_app.conf
-    previous = conf.task_always_eager, conf.broker_url
-    celery_app.close()  # drop pooled connections to the old broker
-    conf.task_always_eager, conf.broker_url = False, CLOSED_PORT
     down = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CLOSED_PORT,
         }
     }
-    try:
-        with override_settings(CACHES=down):
-            assert isinstance(caches["default"], RedisCache)
-            yield
-    finally:
-        celery_app.close()
-        conf.task_always_eager, conf.broker_url = previous
+    # The write and read URLs (tests.workers.app_sends_to): CI's CELERY_BROKER_URL would win
+    # over ``broker_url`` and publish to the live Redis.
+    with app_sends_to(CLOSED_PORT, "celery"), override_settings(CACHES=down):
+        assert isinstance(caches["default"], RedisCache)
+        yield
 
 
 @pytest.fixture

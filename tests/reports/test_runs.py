@@ -8,6 +8,7 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
@@ -381,6 +382,10 @@ def test_the_beat_schedule_runs_the_registered_task(
     celery_app.loader.import_default_modules()  # as a worker does when it starts
     assert "reports.tasks.produce_due_year_end_reports" in celery_app.tasks
     assert "reports.tasks.produce_report_task" in celery_app.tasks
+    # Every minute, a run whose worker was lost is failed and queued again.
+    sweep = next(e for e in schedule.values() if e["task"].endswith("sweep_stuck_report_runs"))
+    assert sweep["schedule"] == 60.0
+    assert "reports.tasks.sweep_stuck_report_runs" in celery_app.tasks
 
     # The task itself, as beat sends it (no arguments): today is after this partnership's end.
     ended = PartnershipFactory(
@@ -393,3 +398,171 @@ def test_the_beat_schedule_runs_the_registered_task(
         result = celery_app.tasks["reports.tasks.produce_due_year_end_reports"].delay()
     assert result.get() == 1
     assert ReportRun.objects.get().partnership == ended
+
+
+# A lost worker: the schedule's sweep, the attempts, the copies the broker delivers again -------
+
+
+@pytest.fixture
+def stand_in_documents():
+    """The documents themselves are tested above; here they are quick stand-ins."""
+    with (
+        mock.patch("reports.documents.render_pdf", return_value=b"%PDF-1.4 test"),
+        mock.patch("reports.documents.render_xlsx", return_value=b"PK test"),
+    ):
+        yield
+
+
+def lose_the_worker(run, *, task_id, minutes_ago):
+    """The task starts producing the run and its process dies while it renders the PDF (the OOM
+    killer, SIGKILL: nothing after that runs), ``minutes_ago``."""
+    with (
+        mock.patch("reports.documents.render_pdf", side_effect=SystemExit("killed")),
+        pytest.raises(SystemExit),
+    ):
+        actions.produce_report(run_id=run.pk, task_id=task_id)
+    ReportRun.objects.filter(pk=run.pk).update(
+        started_at=timezone.now() - timedelta(minutes=minutes_ago)
+    )
+    run.refresh_from_db()
+    assert (run.status, run.progress) == (ReportRun.Status.RUNNING, 40)
+    return run
+
+
+def steps(run):
+    return list(run.transitions.order_by("created_at", "pk").values_list("from_state", "to_state"))
+
+
+LIMIT_REASON_EN = (
+    "The report was not finished within 10 minutes: the process producing it stopped or was "
+    "stopped (for example when the server ran out of memory)."
+)
+
+
+@pytest.mark.django_db
+def test_the_sweep_fails_a_run_stuck_past_its_limit_says_why_and_queues_it_again(
+    partnership, managers, stand_in_documents, django_capture_on_commit_callbacks
+):
+    stuck = actions.request_report(partnership=partnership, user=managers["partner"], language="en")
+    lose_the_worker(stuck, task_id="first", minutes_ago=12)
+    recent = actions.request_report(partnership=partnership, user=managers["partner"])
+    lose_the_worker(recent, task_id="other", minutes_ago=5)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        swept = actions.sweep_stuck_report_runs()
+
+    assert [run.pk for run in swept] == [stuck.pk]
+    stuck.refresh_from_db()
+    assert stuck.status == ReportRun.Status.DONE  # queued again, and produced (eagerly here)
+    assert (stuck.attempts, stuck.progress, stuck.error) == (2, 100, "")
+    assert steps(stuck) == [
+        ("", "queued"),
+        ("queued", "running"),
+        ("running", "failed"),
+        ("failed", "queued"),
+        ("queued", "running"),
+        ("running", "done"),
+    ]
+    failed = stuck.transitions.get(to_state="failed")
+    assert (failed.reason, failed.actor_kind) == (LIMIT_REASON_EN, "system")
+    requeued = stuck.transitions.get(from_state="failed")
+    assert requeued.reason == "Queued again by the portal: attempt 2 of 3."
+
+    recent.refresh_from_db()  # within its limit: it may still be on its way
+    assert (recent.status, recent.attempts) == (ReportRun.Status.RUNNING, 1)
+    assert actions.sweep_stuck_report_runs() == []
+
+
+@pytest.mark.django_db
+def test_a_run_that_loses_its_worker_every_time_is_given_up_with_its_reason(
+    partnership, managers, stand_in_documents
+):
+    run = actions.request_report(partnership=partnership, user=managers["volunteers"])
+    assert run.language == "sv"
+    for attempt in (1, 2):
+        lose_the_worker(run, task_id=f"task-{attempt}", minutes_ago=12)
+        assert [r.pk for r in actions.sweep_stuck_report_runs()] == [run.pk]
+        run.refresh_from_db()
+        assert (run.status, run.attempts) == (ReportRun.Status.QUEUED, attempt)
+
+    # The third attempt's process dies too, and the broker delivers the task again at once
+    # (reject on worker lost): there is no fourth attempt.
+    lose_the_worker(run, task_id="task-3", minutes_ago=0)
+    assert actions.produce_report(run_id=run.pk, task_id="task-3").status == "failed"
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == (ReportRun.Status.FAILED, 3)
+    assert run.error == (
+        "Rapporten gavs upp efter 3 försök: processen som tog fram den stannade varje gång."
+    )
+    assert actions.sweep_stuck_report_runs() == []
+    assert actions.requeue_report_run(run_id=run.pk) is None
+    assert actions.produce_report(run_id=run.pk, task_id="task-3").status == "failed"
+    assert [to for _, to in steps(run)].count("running") == 3
+    assert steps(run)[-1] == ("running", "failed")
+    # The Swedish reasons of the first two losses are in the history.
+    reasons = list(run.transitions.filter(to_state="failed").values_list("reason", flat=True))
+    assert reasons[0].startswith("Rapporten blev inte klar inom 10 minuter")
+    assert run.transitions.filter(from_state="failed", to_state="queued").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_copy_delivered_again_leaves_a_run_that_another_task_produces(
+    partnership, managers, stand_in_documents
+):
+    run = actions.request_report(partnership=partnership, user=managers["partner"])
+    lose_the_worker(run, task_id="owner", minutes_ago=0)
+    before = ReportRun.objects.values().get(pk=run.pk)
+
+    # A stale copy (the visibility timeout of a worker killed long ago) finds it running.
+    assert actions.produce_report(run_id=run.pk, task_id="stale-copy").status == "running"
+    assert ReportRun.objects.values().get(pk=run.pk) == before
+    assert len(steps(run)) == 2
+
+    # The same task delivered again after its process was lost tries again.
+    assert actions.produce_report(run_id=run.pk, task_id="owner").status == "done"
+    run.refresh_from_db()
+    assert run.attempts == 2
+    assert steps(run)[-2:] == [("running", "running"), ("running", "done")]
+
+
+@pytest.mark.django_db
+def test_asking_again_for_a_stuck_year_end_report_does_not_answer_with_the_stuck_run(
+    client, ended, managers, stand_in_documents, django_capture_on_commit_callbacks
+):
+    run = actions.request_report(partnership=ended, user=None, kind="year_end")
+    lose_the_worker(run, task_id="lost", minutes_ago=5)
+    # Within its limit it may still be on its way: asking again answers with it.
+    again = actions.request_report(partnership=ended, user=managers["partner"], kind="year_end")
+    assert (again.pk, again.status) == (run.pk, ReportRun.Status.RUNNING)
+
+    ReportRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - timedelta(minutes=12))
+    response = request_on_the_page(
+        client, managers["partner"], ended, django_capture_on_commit_callbacks, kind="year_end"
+    )
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == (ReportRun.Status.DONE, 1)  # a fresh request
+    assert steps(run)[1:] == [
+        ("queued", "running"),
+        ("running", "failed"),
+        ("failed", "queued"),
+        ("queued", "running"),
+        ("running", "done"),
+    ]
+    assert run.transitions.get(to_state="failed").reason.startswith("Rapporten blev inte klar")
+    asked = run.transitions.get(from_state="failed")
+    assert (asked.actor, asked.actor_kind) == (managers["partner"], "user")
+
+
+@pytest.mark.django_db
+def test_a_run_past_its_soft_time_limit_fails_with_a_translated_reason(
+    partnership, managers, django_capture_on_commit_callbacks
+):
+    slow = mock.patch("reports.metrics.compute_figures", side_effect=SoftTimeLimitExceeded())
+    run = actions.request_report(partnership=partnership, user=managers["partner"], language="en")
+    with slow, pytest.raises(SoftTimeLimitExceeded):
+        tasks.produce_report_task.delay(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.error) == (ReportRun.Status.FAILED, LIMIT_REASON_EN)
+    assert tasks.produce_report_task.time_limit == 600
+    assert tasks.produce_report_task.acks_late and tasks.produce_report_task.reject_on_worker_lost

@@ -8,7 +8,6 @@ role (erase, approve, hand back) does not change what the next role meets; the s
 put back after each request for the same reason (log-out, opening a host's link).
 """
 
-import logging
 import re
 from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
@@ -19,14 +18,12 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
-from django.template.base import Template
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
-from hosts.actions import make_link_token, self_service_url
-from tests.factories import portal_world
+from hosts.actions import self_service_url
 from tests.security import permission_matrix as matrix
 
 pytestmark = [
@@ -221,29 +218,6 @@ def cells():
     return found, undeclared
 
 
-@pytest.fixture
-def quick_pages(monkeypatch):
-    """Thousands of requests: skip the test client's record of every template rendered, and the
-    log line of every expected 403/404."""
-    monkeypatch.setattr(Template, "_render", lambda self, context: self.nodelist.render(context))
-    for name in ["django.request", "django.security", "axes"]:
-        monkeypatch.setattr(logging.getLogger(name), "level", logging.CRITICAL)
-
-
-@pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    world = portal_world()
-    confirm_token = make_link_token(world.host_home.host, purpose="confirm")
-    open_token = make_link_token(world.host_home.host, purpose="self_service")
-    world.tokens = {
-        "offer/confirm/<str:token>/": confirm_token,
-        "my-offer/open/<str:token>/": open_token,
-        "accounts/reset/<uidb64>/<token>/": "set-password",
-    }
-    return world
-
-
 def request(client, method, path):
     """One request whose writes are rolled back; the session cookie is kept as it was."""
     kept = client.cookies.get(settings.SESSION_COOKIE_NAME)
@@ -311,3 +285,61 @@ def test_a_page_without_a_declaration_fails(monkeypatch):
     with pytest.raises(KeyError):
         matrix.expected("privacy:record", roles.DATA_PROTECTION_OFFICER, "GET")
     assert reverse("privacy:record")
+
+
+def object_parameters(route) -> set[str]:
+    """The parameters of a route that name an object (an id), not a token or a step."""
+    names = set(re.findall(r"<(?:\w+:)?(\w+)>", route)) | set(re.findall(r"\(\?P<(\w+)>", route))
+    return names - matrix.NOT_AN_OBJECT
+
+
+def undeclared_object_pages() -> list[str]:
+    """The URL patterns that take an object's id and are not declared "this object, this
+    person": the web app's in ``OBJECT_REACH`` (each id it takes, with whose objects), the
+    admin's with another partner's or company's object (``ADMIN_MODELS``' ``foreign``,
+    ``FOREIGN``) or in ``ADMIN_NOT_SCOPED`` with the reason."""
+    problems = []
+    for name, route, _pattern in url_patterns():
+        params = object_parameters(route)
+        if not params:
+            continue
+        if route.startswith("admin/"):
+            found = ADMIN_MODEL_URL.match(route)
+            label = f"{found['app']}.{found['model']}" if found else None
+            spec = matrix.ADMIN_MODELS.get(label, {})
+            if name == "admin:view_on_site":  # no object of the portal has a page to show
+                covered = all(matrix.OK not in rule for rule in matrix.PAGES[name].values())
+            elif len(params) > 1:  # a second id: another's objects in each
+                covered = name in matrix.FOREIGN
+            else:
+                covered = "foreign" in spec or label in matrix.ADMIN_NOT_SCOPED
+            if not covered:
+                problems.append(f"{name or route} ({route})")
+            continue
+        declared = matrix.OBJECT_REACH.get(name, {})
+        if set(declared) != params:
+            problems.append(f"{name} ({route}): ids {sorted(params)}, declared {sorted(declared)}")
+    return problems
+
+
+def test_every_object_page_is_declared():
+    """Walks the URL resolver: a page that takes an object's id fails here until someone says
+    whose objects it must not open (tests/security/test_object_reach.py then requests them)."""
+    problems = undeclared_object_pages()
+    assert not problems, "Pages with object ids not declared:\n" + "\n".join(problems)
+    for name, ids in matrix.OBJECT_REACH.items():
+        assert ids, name
+        for kinds in ids.values():
+            assert kinds and set(kinds) <= set(matrix.OTHERS), name
+            for hidden in kinds.values():
+                assert set(hidden) <= set(matrix.ROLES), name
+    for label in matrix.ADMIN_NOT_SCOPED:
+        assert label in matrix.ADMIN_MODELS, label
+
+
+def test_an_object_page_without_a_declaration_fails(monkeypatch):
+    monkeypatch.delitem(matrix.OBJECT_REACH, "volunteers:visit")
+    monkeypatch.delitem(matrix.ADMIN_NOT_SCOPED, "volunteers.homevisit")
+    problems = undeclared_object_pages()
+    assert any(problem.startswith("volunteers:visit ") for problem in problems), problems
+    assert any("admin/volunteers/homevisit/" in problem for problem in problems), problems

@@ -1,6 +1,7 @@
 """Two-factor log-in: staff and managers confirm a code from an authenticator app after the
 password (set up the first time with a QR code); a wrong code is refused and logged without
-personal data; volunteers are not asked."""
+personal data; volunteers are not asked. Until the code is confirmed, nothing but the log-in, the
+second-factor page, the log-out and the public pages opens (issue 13)."""
 
 import pytest
 from django_otp.oath import TOTP
@@ -79,7 +80,7 @@ def test_setting_up_the_app_with_the_qr_code_and_a_code_lets_a_coordinator_in(
 
     page = client.get("/accounts/two-factor/?next=/admin/")
     assert page.status_code == 200
-    assert page["Cache-Control"] == "no-store"
+    assert "no-store" in page["Cache-Control"]
     html = page.content.decode()
     assert "<svg" in html and "<?xml" not in html  # the QR code, inline
     device = TOTPDevice.objects.get(user=coordinator_with_password)
@@ -173,3 +174,107 @@ def test_a_code_of_another_persons_app_does_not_work(client, organisations):
 
     assert client.post("/accounts/two-factor/", {"token": code_of(others)}).status_code == 400
     assert client.get("/reports/").status_code == 302
+
+
+def test_the_password_cannot_be_changed_before_the_second_factor(client, coordinator_with_password):
+    """Finding 4 of issue 13: everything under /accounts/ used to be exempt."""
+    log_in(client, coordinator_with_password)
+    for page in ["/accounts/password_change/", "/accounts/password_change/done/"]:
+        response = client.get(page)
+        assert response.status_code == 302, page
+        assert response.url == f"/accounts/two-factor/?next={page}"
+
+    new = "a brand new passphrase 2026"
+    response = client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/two-factor/")
+    coordinator_with_password.refresh_from_db()
+    assert coordinator_with_password.check_password(PASSWORD)
+
+
+def test_before_the_second_factor_only_log_in_log_out_and_public_pages_open(
+    client, coordinator_with_password
+):
+    log_in(client, coordinator_with_password)
+    needs_code = ["/home/", "/admin/", "/volunteer/", "/reports/", "/accounts/password_change/"]
+    needs_code += ["/privacy-officer/record/", "/admin/password_change/"]
+    for page in needs_code:
+        response = client.get(page)
+        assert response.status_code == 302, page
+        assert response.url.startswith("/accounts/two-factor/"), page
+    # Public pages, the password reset by e-mail and the language switch need no log-in at all.
+    for page in ["/", "/offer/", "/privacy/", "/my-offer/link/", "/volunteer/join/"]:
+        assert client.get(page).status_code == 200, page
+    assert client.get("/accounts/password_reset/").status_code == 200
+    assert client.post("/i18n/setlang/", {"language": "en", "next": "/"}).status_code == 302
+    assert client.get("/accounts/two-factor/").status_code == 200
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302 and response.url == "/accounts/login/"
+    assert "_auth_user_id" not in client.session
+
+
+def test_after_the_second_factor_the_password_change_opens_and_is_not_cached(
+    client, coordinator_with_password
+):
+    device = TOTPDevice.objects.create(user=coordinator_with_password, name="app", confirmed=True)
+    log_in(client, coordinator_with_password)
+    assert client.post("/accounts/two-factor/", {"token": code_of(device)}).status_code == 302
+
+    page = client.get("/accounts/password_change/")
+    assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"]
+    new = "a brand new passphrase 2026"
+    response = client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302 and response.url == "/accounts/password_change/done/"
+    done = client.get(response.url)
+    assert done.status_code == 200 and "no-store" in done["Cache-Control"]
+    coordinator_with_password.refresh_from_db()
+    assert coordinator_with_password.check_password(new)
+
+
+def test_a_volunteer_changes_the_password_without_a_code_and_it_is_not_cached(
+    client, organisations
+):
+    volunteer = UserFactory(
+        roles=["volunteer"], organisation=organisations["volunteers"], password=PASSWORD
+    )
+    log_in(client, volunteer)
+    page = client.get("/accounts/password_change/")
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+
+
+def test_the_two_factor_page_makes_no_device_for_a_volunteer(client, organisations):
+    """Finding 13 of issue 13: visiting the page made an unconfirmed device for anyone."""
+    volunteer = UserFactory(
+        roles=["volunteer"], organisation=organisations["volunteers"], password=PASSWORD
+    )
+    log_in(client, volunteer)
+
+    response = client.get("/accounts/two-factor/?next=/volunteer/")
+    assert response.status_code == 302 and response.url == "/volunteer/"
+    assert client.post("/accounts/two-factor/", {"token": "123456"}).status_code == 302
+    assert not TOTPDevice.objects.exists()
+    assert not SecurityEvent.objects.exists()
+
+
+def test_repeated_visits_reuse_one_unconfirmed_device(client, coordinator_with_password):
+    log_in(client, coordinator_with_password)
+    keys = set()
+    for _ in range(3):
+        page = client.get("/accounts/two-factor/")
+        assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+        keys.add(TOTPDevice.objects.get(user=coordinator_with_password).key)
+    assert len(keys) == 1
+    assert TOTPDevice.objects.filter(user=coordinator_with_password, confirmed=False).count() == 1
+
+    # Once confirmed, the page shows no QR code and makes no new device.
+    device = TOTPDevice.objects.get(user=coordinator_with_password)
+    assert client.post("/accounts/two-factor/", {"token": code_of(device)}).status_code == 302
+    assert "<svg" not in client.get("/accounts/two-factor/?next=/admin/").content.decode()
+    assert TOTPDevice.objects.filter(user=coordinator_with_password).count() == 1

@@ -162,6 +162,7 @@ def test_a_visit_cannot_be_booked_before_the_host_was_reached(
 ):
     home = queued_home()
     client = logged_in(volunteer)
+    client.post("/volunteer/queue/next/")  # the volunteer holds the host, not yet reached
     starts = next_week_at_five()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -574,7 +575,9 @@ def test_cancelling_a_visit_needs_a_reason_and_tells_the_host(
 def test_booking_a_home_that_cannot_be_booked_says_why_once(volunteer):
     home = queued_home()  # registered: the host has not been reached yet
     starts = next_week_at_five()
-    response = logged_in(volunteer).post(
+    client = logged_in(volunteer)
+    client.post("/volunteer/queue/next/")  # held, so the booking page is the volunteer's
+    response = client.post(
         f"/volunteer/homes/{home.pk}/visit/",
         {"day": starts.date().isoformat(), "time": "17:00"},
     )

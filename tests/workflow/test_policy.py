@@ -127,11 +127,13 @@ POLICY = {
         "decline": {VC},
     },
     "report_run": {
-        # The portal produces the report; a manager asks for it again.
+        # The portal produces the report (and queues again a run whose worker was lost); a
+        # manager asks for it again.
         "start": {SYSTEM},
         "retry": {SYSTEM},
         "finish": {SYSTEM},
         "fail": {SYSTEM},
+        "requeue": {SYSTEM},
         "request_again": {MANAGER, SYSTEM},
     },
 }

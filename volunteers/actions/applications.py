@@ -1,6 +1,7 @@
 """Joining as a volunteer: applications, approval and decline."""
 
 import logging
+import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -66,7 +67,7 @@ def approve_application(*, application: VolunteerApplication, user: User) -> Use
         locked = VolunteerApplication.objects.select_for_update().get(pk=application.pk)
         if locked.status != VolunteerApplication.Status.PENDING:
             raise Conflict(_("This application has already been decided."))
-        username = _free_username(locked.email)
+        username = _new_username(locked.email)
         first, _sep, last = locked.name.partition(" ")
         account = User.objects.create_user(
             username=username,
@@ -109,13 +110,22 @@ def approve_application(*, application: VolunteerApplication, user: User) -> Use
     return account
 
 
-def _free_username(email: str) -> str:
-    base = email.split("@")[0].lower()[:140] or "volunteer"
-    candidate, n = base, 1
-    while User.objects.filter(username=candidate).exists():
-        n += 1
-        candidate = f"{base}{n}"
-    return candidate
+# Letters and digits that cannot be mistaken for each other when read from an e-mail on a phone.
+_HANDLE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def _new_username(email: str) -> str:
+    """A readable random handle such as ``v-k7mq-3xtd`` (40 random bits), told to the volunteer
+    in the welcome e-mail: nothing in it comes from their name or e-mail address, so nobody can
+    guess a volunteer's user name from what they know about them."""
+    local_part = email.split("@")[0].lower()
+    while True:
+        random = "".join(secrets.choice(_HANDLE_ALPHABET) for _ in range(8))
+        candidate = f"v-{random[:4]}-{random[4:]}"
+        if len(local_part) >= 3 and local_part in random:
+            continue
+        if not User.objects.filter(username__iexact=candidate).exists():
+            return candidate
 
 
 def decline_application(*, application: VolunteerApplication, user: User, reason: str) -> None:

@@ -1,0 +1,360 @@
+"""An independent recount of the report's figures, straight from the tables.
+
+Written from the definitions the report prints (``reports.metrics.FIGURES`` and the rest, as a
+reader of the PDF sees them), in plain SQL that runs on PostgreSQL and SQLite, without calling
+``reports.metrics``: where the report asks the ORM for "the first row to referred", this asks
+the tables in its own words. ``bench/report.py`` runs it at national scale and
+``tests/reports/test_recount.py`` on a history made through the portal's actions; both compare
+it with ``compute_figures`` figure by figure.
+
+Counts are taken in SQL; the per-home moments of the cohort are fetched once and the lead
+times, their percentiles (the value at rank ⌈p·n⌉) and the local months worked out in Python.
+"""
+
+import math
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+REACHED = ("interested", "not_now", "withdraws")  # "reached" in the definitions' words
+
+
+def _moment(value) -> datetime | None:
+    """A timestamp as the database gives it (SQLite: text in UTC), made aware."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _day(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value[:10])
+
+
+def _days(delta: timedelta) -> float:
+    exact = Decimal(delta.total_seconds()) / 86400
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _percentile(values: list, p: float):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(p * len(ordered)) - 1, 0)]
+
+
+def _half_up_percent(part: int, whole: int) -> int | None:
+    if not whole:
+        return None
+    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
+    """The figures of ``partnership`` up to ``as_of``, recounted from the tables."""
+    from django.db import connection
+
+    ops = connection.ops
+    last_day = max(min(partnership.period_end, as_of), partnership.period_start)
+    first_day = partnership.period_start
+    start = datetime.combine(first_day, time.min, tzinfo=STOCKHOLM)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=STOCKHOLM)
+    months = []
+    month = first_day.replace(day=1)
+    while month <= last_day:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+
+    def local_month(moment: datetime) -> date:
+        return moment.astimezone(STOCKHOLM).date().replace(day=1)
+
+    params = {
+        "start": ops.adapt_datetimefield_value(start),
+        "end": ops.adapt_datetimefield_value(end),
+        "first_day": ops.adapt_datefield_value(first_day),
+        "last_day": ops.adapt_datefield_value(last_day),
+        "partner": partnership.partner_id,
+        "organisation": partnership.volunteer_organisation_id,
+    }
+    reached_list = ", ".join(f"'{outcome}'" for outcome in REACHED)
+
+    def rows(sql: str) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    # New registrations: homes from the public form (no company unit), not merged away, whose
+    # history's first row falls in the period.
+    registered = {
+        home: _moment(at)
+        for home, at in rows(
+            """
+            SELECT h.id, MIN(t.created_at)
+            FROM hosts_home h JOIN hosts_hometransition t ON t.home_id = h.id
+            WHERE h.duplicate_of_id IS NULL AND h.unit_id IS NULL
+            GROUP BY h.id
+            HAVING MIN(t.created_at) >= %(start)s AND MIN(t.created_at) < %(end)s
+            """
+        )
+    }
+    # Of them: the first call that reached the host, before the end of the period.
+    reached = {
+        home: _moment(at)
+        for home, at in rows(
+            f"""
+            SELECT a.home_id, MIN(a.created_at) FROM volunteers_callattempt a
+            WHERE a.outcome IN ({reached_list}) AND a.created_at < %(end)s
+            GROUP BY a.home_id
+            """
+        )
+        if home in registered
+    }
+    visited = {
+        home: _moment(at)
+        for home, at in rows(
+            """
+            SELECT t.home_id, MIN(t.created_at) FROM hosts_hometransition t
+            WHERE t.to_state = 'visited' AND t.created_at < %(end)s GROUP BY t.home_id
+            """
+        )
+        if home in registered
+    }
+    referred_to_partner = {
+        home
+        for (home,) in rows(
+            """
+            SELECT DISTINCT t.home_id FROM hosts_hometransition t
+            JOIN hosts_home h ON h.id = t.home_id
+            WHERE h.partner_id = %(partner)s AND t.to_state = 'referred'
+              AND t.created_at < %(end)s
+            """
+        )
+        if home in registered
+    }
+    matched = {
+        home
+        for (home,) in rows(
+            """
+            SELECT DISTINCT m.home_id FROM matching_match m
+            JOIN newcomers_newcomercase c ON c.id = m.case_id
+            JOIN matching_matchtransition mt ON mt.match_id = m.id
+            WHERE c.partner_id = %(partner)s AND mt.to_state = 'approved'
+              AND mt.created_at < %(end)s
+            """
+        )
+        if home in registered
+    }
+    # Moved in: a move-in recorded (a row to "moved_in"), dated up to the last day.
+    moved_in = {
+        home: _day(day)
+        for home, day in rows(
+            """
+            SELECT m.home_id, MIN(m.move_in_date) FROM matching_match m
+            JOIN newcomers_newcomercase c ON c.id = m.case_id
+            WHERE c.partner_id = %(partner)s AND m.move_in_date <= %(last_day)s
+              AND EXISTS (SELECT 1 FROM matching_matchtransition mt
+                          WHERE mt.match_id = m.id AND mt.to_state = 'moved_in')
+            GROUP BY m.home_id
+            """
+        )
+        if home in registered
+    }
+    contact = [reached[h] - registered[h] for h in reached]
+    visit = [visited[h] - registered[h] for h in visited]
+    move_in = [
+        timedelta(days=(moved_in[h] - registered[h].astimezone(STOCKHOLM).date()).days)
+        for h in moved_in
+    ]
+
+    def lead(values):
+        return {
+            "median": None if not values else _days(_percentile(values, 0.5)),
+            "p90": None if not values else _days(_percentile(values, 0.9)),
+        }
+
+    def by_month_sql(column: str) -> str:
+        cases = []
+        for i, month in enumerate(months):
+            following = (month + timedelta(days=32)).replace(day=1)
+            params[f"m{i}"] = ops.adapt_datetimefield_value(
+                max(start, datetime.combine(month, time.min, tzinfo=STOCKHOLM))
+            )
+            params[f"n{i}"] = ops.adapt_datetimefield_value(
+                min(end, datetime.combine(following, time.min, tzinfo=STOCKHOLM))
+            )
+            cases.append(
+                f"SUM(CASE WHEN {column} >= %(m{i})s AND {column} < %(n{i})s THEN 1 ELSE 0 END)"
+            )
+        return ", ".join(cases)
+
+    # Calls made by the volunteer organisation's people in the period, by month.
+    (calls_by_month,) = rows(
+        f"""
+        SELECT {by_month_sql("a.created_at")} FROM volunteers_callattempt a
+        JOIN accounts_user u ON u.id = a.volunteer_id
+        WHERE u.organisation_id = %(organisation)s
+          AND a.created_at >= %(start)s AND a.created_at < %(end)s
+        """
+    )
+    # Reported visits that started in the period with one of the organisation's people.
+    (visits_by_month,) = rows(
+        f"""
+        SELECT {by_month_sql("v.starts_at")} FROM volunteers_homevisit v
+        WHERE v.status = 'reported' AND v.starts_at >= %(start)s AND v.starts_at < %(end)s
+          AND EXISTS (SELECT 1 FROM volunteers_homevisit_volunteers hv
+                      JOIN accounts_user u ON u.id = hv.user_id
+                      WHERE hv.homevisit_id = v.id AND u.organisation_id = %(organisation)s)
+        """
+    )
+    # Matches of the partner's households approved in the period, each once (its approval).
+    approvals = rows(
+        """
+        SELECT mt.match_id, MIN(mt.created_at) FROM matching_matchtransition mt
+        JOIN matching_match m ON m.id = mt.match_id
+        JOIN newcomers_newcomercase c ON c.id = m.case_id
+        WHERE c.partner_id = %(partner)s AND mt.to_state = 'approved'
+          AND mt.created_at >= %(start)s AND mt.created_at < %(end)s
+        GROUP BY mt.match_id
+        """
+    )
+    # The partner's households with a recorded move-in dated in the period: each once, in the
+    # month of its first such move-in.
+    housed = rows(
+        """
+        SELECT m.case_id, MIN(m.move_in_date) FROM matching_match m
+        JOIN newcomers_newcomercase c ON c.id = m.case_id
+        WHERE c.partner_id = %(partner)s
+          AND m.move_in_date >= %(first_day)s AND m.move_in_date <= %(last_day)s
+          AND EXISTS (SELECT 1 FROM matching_matchtransition mt
+                      WHERE mt.match_id = m.id AND mt.to_state = 'moved_in')
+        GROUP BY m.case_id
+        """
+    )
+    # Homes referred to the partner whose first referral ever falls in the period.
+    ((homes_referred,),) = rows(
+        """
+        SELECT COUNT(*) FROM hosts_home h
+        WHERE h.partner_id = %(partner)s AND h.unit_id IS NULL AND h.duplicate_of_id IS NULL
+          AND (SELECT MIN(t.created_at) FROM hosts_hometransition t
+               WHERE t.home_id = h.id AND t.to_state = 'referred') >= %(start)s
+          AND (SELECT MIN(t.created_at) FROM hosts_hometransition t
+               WHERE t.home_id = h.id AND t.to_state = 'referred') < %(end)s
+        """
+    )
+    ((active,),) = rows(
+        """
+        SELECT COUNT(*) FROM accounts_user u
+        WHERE u.organisation_id = %(organisation)s AND (
+            u.id IN (SELECT a.volunteer_id FROM volunteers_callattempt a
+                     WHERE a.volunteer_id IS NOT NULL
+                       AND a.created_at >= %(start)s AND a.created_at < %(end)s)
+            OR u.id IN (SELECT hv.user_id FROM volunteers_homevisit_volunteers hv
+                        JOIN volunteers_homevisit v ON v.id = hv.homevisit_id
+                        WHERE v.status = 'reported'
+                          AND v.starts_at >= %(start)s AND v.starts_at < %(end)s))
+        """
+    )
+
+    def outcomes(since: str) -> dict:
+        ((recorded, in_work, in_studies, other),) = rows(
+            f"""
+            SELECT SUM(CASE WHEN outcome <> '' THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN outcome = 'in_work' THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN outcome = 'in_studies' THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN outcome = 'other' THEN 1 ELSE 0 END)
+            FROM newcomers_newcomercase
+            WHERE partner_id = %(partner)s AND establishment_ends_on <= %(last_day)s {since}
+            """
+        )
+        counts = [int(n or 0) for n in (recorded, in_work, in_studies, other)]
+        return {
+            "recorded": counts[0],
+            "in_work": counts[1],
+            "in_studies": counts[2],
+            "other": counts[3],
+            "share_in_work": _half_up_percent(counts[1], counts[0]),
+        }
+
+    registrations_by_month = [0] * len(months)
+    for at in registered.values():
+        registrations_by_month[months.index(local_month(at))] += 1
+    approved_by_month = [0] * len(months)
+    for _match, at in approvals:
+        approved_by_month[months.index(local_month(_moment(at)))] += 1
+    housed_by_month = [0] * len(months)
+    for _case, day in housed:
+        housed_by_month[months.index(_day(day).replace(day=1))] += 1
+    monthly = [
+        (
+            month,
+            registrations_by_month[i],
+            int(calls_by_month[i] or 0),
+            int(visits_by_month[i] or 0),
+            approved_by_month[i],
+            housed_by_month[i],
+        )
+        for i, month in enumerate(months)
+    ]
+    within = {n: sum(1 for d in contact if d <= timedelta(days=n)) for n in within_days}
+    return {
+        "totals": {
+            "registrations": len(registered),
+            "reached_within_7_days": sum(1 for d in contact if d <= timedelta(days=7)),
+            "call_attempts": sum(row[2] for row in monthly),
+            "home_visits": sum(row[3] for row in monthly),
+            "homes_referred": homes_referred,
+            "matches_approved": len(approvals),
+            "households_housed": len(housed),
+            "active_volunteers": active,
+        },
+        "within": within,
+        "funnel": [
+            len(registered),
+            len(reached),
+            len(visited),
+            len(referred_to_partner),
+            len(matched),
+            len(moved_in),
+        ],
+        "lead_times": {"contact": lead(contact), "visit": lead(visit), "move_in": lead(move_in)},
+        "monthly": monthly,
+        "outcomes": outcomes("AND establishment_ends_on >= %(first_day)s"),
+        "outcomes_cumulative": outcomes(""),
+    }
+
+
+def reported(figures: dict, within_days=(7,)) -> dict:
+    """The same figures as ``reports.metrics.compute_figures`` gives them, in the recount's
+    shape, to compare."""
+    from reports.metrics import MONTHLY
+
+    outcomes = dict(figures["outcomes"])
+    cumulative = outcomes.pop("cumulative")
+    within = {7: figures["totals"]["reached_within_7_days"]}
+    for target in figures["targets"]:
+        if target["within_days"] is not None:
+            within[target["within_days"]] = target["value"]
+    return {
+        "totals": dict(figures["totals"]),
+        "within": {n: within.get(n) for n in within_days},
+        "funnel": [step["count"] for step in figures["funnel"]],
+        "lead_times": figures["lead_times"],
+        "monthly": [(row["month"], *(row[key] for key in MONTHLY)) for row in figures["monthly"]],
+        "outcomes": outcomes,
+        "outcomes_cumulative": cumulative,
+    }
+
+
+def differences(a, b, path="") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for key in sorted(set(a) | set(b), key=str):
+            out += differences(a.get(key), b.get(key), f"{path}.{key}")
+        return out
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple) and len(a) == len(b):
+        out = []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            out += differences(x, y, f"{path}[{i}]")
+        return out
+    return [] if a == b else [f"{path}: report {a!r} != recount {b!r}"]

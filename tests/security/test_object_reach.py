@@ -1,0 +1,217 @@
+"""This object, this person: every page of the web app that takes an object's id, asked for an
+object of another volunteer, another volunteer organisation, another partner or another housing
+company (``permission_matrix.OBJECT_REACH``), answers 404 to the people it is not theirs, before
+any step is taken: nothing changes (statuses, histories, calls, notes, e-mails, the access log).
+Everyone else answers as the matrix says for their own object.
+
+Only the roles that open the page with their own object are asked: the others are refused
+before the object is looked up, and the permission matrix already checks them.
+"""
+
+from unittest import mock
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles
+from hosts.models import Home, HomeTransition
+from notifications.models import OutboundEmail
+from privacy.models import AccessLog
+from reports.models import ReportDownload, ReportRun, ReportRunTransition
+from tests.factories import (
+    NewcomerCaseFactory,
+    PartnershipFactory,
+    UserFactory,
+    VolunteerApplicationFactory,
+    match_with_history,
+    queued_home,
+    referred_home,
+    staff_user,
+    visit_booked_home,
+)
+from tests.security import permission_matrix as matrix
+from tests.security.test_permission_matrix import (
+    classify,
+    fill,
+    role_client,
+    route_values,
+    url_patterns,
+)
+from volunteers import actions as volunteering
+from volunteers.models import (
+    ApplicationTransition,
+    CallAttempt,
+    Campaign,
+    FollowUp,
+    HomeVisit,
+    HomeVisitTransition,
+    HostNote,
+    QueueEntry,
+    VolunteerApplication,
+)
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.two_factor,
+    pytest.mark.usefixtures("local_cache", "fast_password_hashing"),
+]
+
+
+def done_run(partnership):
+    """A finished report run, produced through the actions with small stand-in files."""
+    from reports import actions as reporting
+
+    run = reporting.request_report(partnership=partnership, user=None)
+    with (
+        mock.patch("reports.documents.render_pdf", return_value=b"%PDF-1.4 test"),
+        mock.patch("reports.documents.render_xlsx", return_value=b"PK test"),
+    ):
+        return reporting.produce_report(run_id=run.pk)
+
+
+@pytest.fixture
+def others(world):
+    """One object of each kind a page takes an id of, for each kind of someone else: id name ->
+    {whose: object}."""
+    orgs = world.orgs
+    today = timezone.localdate()
+    colleague = UserFactory(
+        roles=[roles.VOLUNTEER], organisation=orgs["volunteers"], username="w_colleague"
+    )
+    stranger = UserFactory(
+        roles=[roles.VOLUNTEER], organisation=orgs["other_volunteers"], username="w_stranger"
+    )
+    stranger_coordinator = staff_user(
+        roles.VOLUNTEER_COORDINATOR, orgs["other_volunteers"], username="w_strangercoord"
+    )
+    # Another volunteer's: a host they agreed a visit with, the host they hold, their visit.
+    agreed = queued_home()
+    volunteering.record_call(
+        entry=agreed.queue_entry, volunteer=colleague, outcome=CallAttempt.Outcome.INTERESTED
+    )
+    held = queued_home()
+    entry = volunteering.claim_next_host(volunteer=colleague)
+    assert entry.home == held
+    colleague_visit = visit_booked_home([colleague])
+    # Another volunteer organisation's: a home and visit of its volunteer, a stay they follow
+    # up, an application its coordinator declined, its campaign.
+    stranger_visit = visit_booked_home([stranger])
+    followed = referred_home(orgs["partner"])
+    CallAttempt.objects.create(home=followed, volunteer=stranger, outcome="interested")
+    stranger_follow_up = FollowUp.objects.create(
+        match=match_with_history(followed, NewcomerCaseFactory(partner=orgs["partner"])),
+        after_days=14,
+        due_on=today,
+        responsible=FollowUp.Responsible.VOLUNTEERS,
+    )
+    declined = VolunteerApplicationFactory(
+        status="declined", reviewed_by=stranger_coordinator, decline_reason="Inte nu"
+    )
+    campaign = Campaign.objects.create(name="Grannkampanjen", organisation=orgs["other_volunteers"])
+    # Partnerships (and their reports) of another volunteer organisation, another partner and
+    # another housing company.
+    partnerships = {
+        matrix.ANOTHER_VOLUNTEER_ORGANISATION: PartnershipFactory(
+            volunteer_organisation=orgs["other_volunteers"], partner=orgs["partner"]
+        ),
+        matrix.ANOTHER_PARTNER: PartnershipFactory(
+            volunteer_organisation=orgs["volunteers"], partner=orgs["other_partner"]
+        ),
+        matrix.ANOTHER_HOUSING_COMPANY: PartnershipFactory(
+            volunteer_organisation=orgs["other_volunteers"],
+            partner=orgs["other_partner"],
+            housing_company=orgs["other_housing"],
+        ),
+    }
+    return {
+        "entry_id": {matrix.ANOTHER_VOLUNTEER: entry},
+        "home_id": {
+            matrix.ANOTHER_VOLUNTEER: agreed,
+            matrix.ANOTHER_VOLUNTEER_ORGANISATION: stranger_visit.home,
+            matrix.ANOTHER_PARTNER: world.foreign["hosts.home"],
+        },
+        "visit_id": {
+            matrix.ANOTHER_VOLUNTEER: colleague_visit,
+            matrix.ANOTHER_VOLUNTEER_ORGANISATION: stranger_visit,
+        },
+        "follow_up_id": {
+            matrix.ANOTHER_VOLUNTEER_ORGANISATION: stranger_follow_up,
+            matrix.ANOTHER_PARTNER: world.foreign["volunteers.followup"],
+        },
+        "application_id": {matrix.ANOTHER_VOLUNTEER_ORGANISATION: declined},
+        "campaign_id": {matrix.ANOTHER_VOLUNTEER_ORGANISATION: campaign},
+        "partnership_id": partnerships,
+        "run_id": {whose: done_run(p) for whose, p in partnerships.items()},
+    }
+
+
+def state():
+    """What a refused request must leave as it was."""
+    ordered = {
+        Home: ("status", "partner_id", "duplicate_of_id", "status_changed_at"),
+        HomeVisit: ("status", "starts_at", "verdict", "report"),
+        VolunteerApplication: ("status", "reviewed_by_id"),
+        FollowUp: ("done_at", "done_by_id", "note"),
+        QueueEntry: ("claimed_by_id", "lease_until", "needs_call", "handed_back_by_id"),
+        Campaign: ("ended_at",),
+        ReportRun: ("status",),
+    }
+    rows = {
+        model.__name__: list(model.objects.order_by("pk").values_list("pk", *fields))
+        for model, fields in ordered.items()
+    }
+    counted = [
+        HomeTransition,
+        HomeVisitTransition,
+        ApplicationTransition,
+        CallAttempt,
+        HostNote,
+        OutboundEmail,
+        AccessLog,
+        ReportRunTransition,
+        ReportDownload,
+    ]
+    rows.update({model.__name__: model.objects.count() for model in counted})
+    return rows
+
+
+def object_cells():
+    """(pattern name, route, id name, whose, roles that do not find it)."""
+    routes = {name: route for name, route, _pattern in url_patterns() if name}
+    for name, ids in matrix.OBJECT_REACH.items():
+        for id_name, kinds in ids.items():
+            for whose, hidden in kinds.items():
+                yield name, routes[name], id_name, whose, set(hidden)
+
+
+@pytest.mark.parametrize(
+    "role", [roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR, roles.PARTNER_COORDINATOR, roles.MANAGER]
+)
+def test_another_persons_object_is_not_found_and_nothing_changes(role, world, others, quick_pages):
+    client = role_client(world, role)
+    differences, asked = [], 0
+    for name, route, id_name, whose, hidden in object_cells():
+        values = {**route_values(world, route, "own"), id_name: others[id_name][whose].pk}
+        path = fill(route, values)
+        for method in matrix.METHODS:
+            own = matrix.expected(name, role, method)
+            if own != matrix.OK:
+                continue  # refused before the object is looked up (the matrix checks it)
+            want = matrix.NOT_FOUND if role in hidden else matrix.OK
+            asked += 1
+            with transaction.atomic():
+                before = state()
+                response = client.get(path) if method == "GET" else client.post(path)
+                if response.streaming:
+                    b"".join(response.streaming_content)
+                after = state()
+                transaction.set_rollback(True)
+            got = classify(response, path)
+            if got != want:
+                differences.append(f"{method} {path} ({whose}): {got}, declared {want}")
+            elif want == matrix.NOT_FOUND and after != before:
+                changed = sorted(k for k in before if before[k] != after[k])
+                differences.append(f"{method} {path} ({whose}): 404 but changed {changed}")
+    assert asked, role
+    assert not differences, f"{len(differences)} differences for {role}:\n" + "\n".join(differences)
