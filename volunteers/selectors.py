@@ -213,7 +213,7 @@ def possible_duplicates(home: Home):
     if host.phone:
         condition |= Q(host__phone=host.phone)
     if host.email:
-        condition |= Q(host__email__iexact=host.email)
+        condition |= Q(host__email=host.email)  # the canonical form, compared exactly
     if not condition:
         return Home.objects.none()
     return (

@@ -5,6 +5,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from celery import _state as celery_state
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.test import override_settings
@@ -24,15 +25,23 @@ class FailingEmailBackend(BaseEmailBackend):
         raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
 
+def drop_broker_connections():
+    """Drop the pooled connections to the old broker. ``close()`` also takes the app off
+    Celery's list of live apps, and a tasks module first imported after that (they are imported
+    when first used) would never register its tasks in the app: it is put back."""
+    celery_app.close()
+    celery_state._register_app(celery_app)
+
+
 @pytest.fixture
 def broker_down():
     """Celery publishes for real, to a broker on a port where nothing listens."""
     conf = celery_app.conf
     previous = conf.task_always_eager, conf.broker_url
-    celery_app.close()  # drop pooled connections to the old broker
+    drop_broker_connections()
     conf.task_always_eager, conf.broker_url = False, "redis://127.0.0.1:1/0"
     yield
-    celery_app.close()
+    drop_broker_connections()
     conf.task_always_eager, conf.broker_url = previous
 
 

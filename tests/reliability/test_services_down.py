@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from celery import _state as celery_state
 from django.core import mail
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -34,6 +35,14 @@ CLOSED_PORT = "redis://127.0.0.1:1/0"  # nothing listens there
 PASSWORD = "correct horse battery staple"
 
 
+def drop_broker_connections():
+    """Drop the pooled connections to the old broker. ``close()`` also takes the app off
+    Celery's list of live apps, and a tasks module first imported after that (they are imported
+    when first used) would never register its tasks in the app: it is put back."""
+    celery_app.close()
+    celery_state._register_app(celery_app)
+
+
 @contextmanager
 def services_down():
     """The cache and the broker are unreachable inside the block: Django's cache is a Redis on a
@@ -41,7 +50,7 @@ def services_down():
     Leaving the block brings them back."""
     conf = celery_app.conf
     previous = conf.task_always_eager, conf.broker_url
-    celery_app.close()  # drop pooled connections to the old broker
+    drop_broker_connections()
     conf.task_always_eager, conf.broker_url = False, CLOSED_PORT
     down = {
         "default": {
@@ -54,7 +63,7 @@ def services_down():
             assert isinstance(caches["default"], RedisCache)
             yield
     finally:
-        celery_app.close()
+        drop_broker_connections()
         conf.task_always_eager, conf.broker_url = previous
 
 
