@@ -463,14 +463,14 @@ def withdraw_home(
     if not HOME_WORKFLOW["withdraw"].roles & roles_of(**actor):
         raise NotAllowed(_("You are not allowed to take this step."))
     with transaction.atomic():
+        if home.host_id:
+            # The host's row before the home's, in the order ``erase_host`` takes them.
+            revoke_links(host=home.host)
         locked = lock_home(home)
         if locked.status in HOME_WORKFLOW["withdraw"].sources:
             cancel_proposals_for_withdrawn_home(home=locked)
             cancel_visits_of_leaving_home(home=locked, reason=str(_("The offer was withdrawn.")))
-        record = transition_home(home=home, name="withdraw", reason=reason, **actor)
-        if home.host_id:
-            revoke_links(host=home.host)
-        return record
+        return transition_home(home=home, name="withdraw", reason=reason, **actor)
 
 
 def close_home(*, home: Home, user=None, reason: str) -> HomeTransition:

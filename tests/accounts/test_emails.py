@@ -89,7 +89,12 @@ def test_other_bad_addresses_are_refused(typed, message):
 def test_the_rate_limit_counts_every_spelling_of_an_address_as_one():
     keys = {
         rate_limit_key(typed)
-        for typed in ["anna@example.se", "ANNA@EXAMPLE.SE", "ａｎｎａ@example.se", " anna@Example.se"]
+        for typed in [
+            "anna@example.se",
+            "ANNA@EXAMPLE.SE",
+            "ａｎｎａ@example.se",
+            " anna@Example.se",
+        ]
     }
     assert keys == {"anna@example.se"}
     assert rate_limit_key("anna@gma\u0131l.example") != rate_limit_key("anna@gmail.example")
