@@ -256,22 +256,29 @@ def can_change_offer(home: Home) -> bool:
 def change_offer(
     *, home: Home, offer: dict[str, Any], name: str | None = None, phone: Any = None
 ) -> Home:
-    """The host changes their offer (and their name or phone) through self-service."""
+    """The host changes their offer (and their name or phone) through self-service.
+
+    The host's row is locked before the home's, the order erasure and withdrawal take them, and
+    the stage is checked again under the lock: a withdrawal or an erasure in another tab wins,
+    and only the offer's fields are written (never a stage read before the lock)."""
     if not can_change_offer(home):
         raise Conflict(_("This offer can no longer be changed here."))
     with transaction.atomic():
-        for field_name in OFFER_FIELDS:
-            if field_name in offer:
-                setattr(home, field_name, offer[field_name])
-        home.place = locate(home)
-        home.save()
-        host = home.host
+        host = Host.objects.select_for_update().get(pk=home.host_id)
+        locked = lock_home(home)
+        if host.erased_at or not can_change_offer(locked):
+            raise Conflict(_("This offer can no longer be changed here."))
+        changed = [field for field in OFFER_FIELDS if field in offer]
+        for field_name in changed:
+            setattr(locked, field_name, offer[field_name])
+        locked.place = locate(locked)
+        locked.save(update_fields=[*changed, "place", "updated_at"])
         if name is not None:
             host.name = name
         if phone is not None:
             host.phone = phone
         host.save(update_fields=["name", "phone"])
-    return home
+    return locked
 
 
 def export_host_data(*, host: Host) -> dict[str, Any]:
@@ -338,7 +345,8 @@ def lock_home(home: Home) -> Home:
 
     Every action that depends on a home's stage locks the home first, then the case, then the
     match: one order everywhere, so two people acting on the same home wait for each other
-    instead of deadlocking."""
+    instead of deadlocking. An action that writes the host's row too (erasure, withdrawal,
+    a change of the offer) takes the host's row before the home's."""
     return Home.objects.select_for_update(of=("self",)).get(pk=home.pk)
 
 
