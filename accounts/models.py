@@ -1,10 +1,12 @@
 """Organisations taking part in the programme, and the people who work in the portal."""
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .emails import CanonicalEmailField, canonical_username
 
 
 class Organisation(models.Model):
@@ -38,11 +40,21 @@ class Organisation(models.Model):
         return self.name
 
 
+class CanonicalUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        """The log-in's lookup: by the canonical user name, exactly (``accounts.emails``)."""
+        return self.get(**{self.model.USERNAME_FIELD: canonical_username(username or "")})
+
+
 class User(AbstractUser):
     """Someone who logs in: a volunteer, a coordinator, a manager, staff or the data protection officer.
 
     Roles are Django groups (see ``accounts.roles``); the organisation scopes what a person sees.
+    The user name and the e-mail address are kept in their canonical forms (``accounts.emails``),
+    so ``Anna.Ek`` logs in as ``anna.ek`` and no two accounts differ only by such a spelling.
     """
+
+    email = CanonicalEmailField(_("email address"), blank=True)
 
     organisation = models.ForeignKey(
         Organisation,
@@ -56,9 +68,20 @@ class User(AbstractUser):
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
 
+    objects = CanonicalUserManager()
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    @classmethod
+    def normalize_username(cls, username):
+        return canonical_username(super().normalize_username(username))
+
+    def save(self, *args, **kwargs):
+        # However the account is written (admin, command, code), the name is the canonical one.
+        self.username = self.normalize_username(self.username)
+        super().save(*args, **kwargs)
 
     def has_role(self, role: str) -> bool:
         return self.groups.filter(name=role).exists()

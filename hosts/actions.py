@@ -5,12 +5,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from accounts.emails import canonical_email, canonical_email_or_none
 from notifications.actions import queue_email
 from notifications.models import OutboundEmail
 from workflow.engine import roles_of
@@ -56,15 +59,27 @@ def locate(home: Home):
 
 # Links -----------------------------------------------------------------------------------------
 
+# What a link's token holds: the host's number, a fingerprint of the address it was sent to, and
+# the host's link version when it was made. A newer self-service link, a withdrawal or an erasure
+# raises the version, so every older link (the confirmation link too) stops working.
+
 
 def _address_fingerprint(host: Host) -> str:
     # A link stops working when the address it was sent to is no longer the host's (erasure).
-    return salted_hmac("hosts.link-address", host.email.lower()).hexdigest()[:16]
+    return salted_hmac("hosts.link-address", host.email).hexdigest()[:16]
+
+
+def _current_link_version(host: Host) -> int:
+    version = Host.objects.filter(pk=host.pk).values_list("link_version", flat=True).first()
+    return version or 1
 
 
 def make_link_token(host: Host, *, purpose: str) -> str:
+    """A token for the host's current link version (issuing one does not replace older links;
+    ``issue_self_service_link`` does)."""
     salt = CONFIRM_SALT if purpose == "confirm" else SELF_SERVICE_SALT
-    return signing.dumps({"h": host.pk, "a": _address_fingerprint(host)}, salt=salt)
+    payload = {"h": host.pk, "a": _address_fingerprint(host), "v": _current_link_version(host)}
+    return signing.dumps(payload, salt=salt)
 
 
 def host_from_token(token: str, *, purpose: str) -> Host:
@@ -83,12 +98,33 @@ def host_from_token(token: str, *, purpose: str) -> Host:
     host = Host.objects.filter(pk=payload.get("h"), erased_at__isnull=True).first()
     if host is None or payload.get("a") != _address_fingerprint(host):
         raise InvalidLink(_("This link is no longer valid. Ask for a new one below."))
+    # Links made before versions existed carry none: they count as the first version.
+    if payload.get("v", 1) != host.link_version:
+        raise InvalidLink(
+            _(
+                "This link has been replaced by a newer one, or the offer was withdrawn. "
+                "Ask for a new link below."
+            )
+        )
     return host
 
 
+def revoke_links(*, host: Host) -> None:
+    """Every link already sent to the host stops working (withdrawal, erasure)."""
+    Host.objects.filter(pk=host.pk).update(link_version=F("link_version") + 1)
+    host.refresh_from_db(fields=["link_version"])
+
+
 def self_service_url(host: Host) -> str:
+    """The self-service link of the host's current version (older links keep working)."""
     token = make_link_token(host, purpose="self_service")
     return settings.SITE_URL + reverse("hosts:open_link", args=[token])
+
+
+def issue_self_service_link(*, host: Host) -> str:
+    """A new self-service link for the host: the links sent before it stop working."""
+    revoke_links(host=host)
+    return self_service_url(host)
 
 
 # Registration ----------------------------------------------------------------------------------
@@ -106,7 +142,12 @@ def register_host(
     """Save a registration (intresseanmälan) and send the e-mail that confirms the address.
 
     The registration stays unconfirmed, and no volunteer sees it, until the link is followed.
+    The address is kept in its canonical form (``accounts.emails``).
     """
+    try:
+        email = canonical_email(email)
+    except ValidationError as exc:
+        raise Invalid(exc.messages[0]) from None
     now = timezone.now()
     with transaction.atomic():
         host = Host.objects.create(
@@ -160,25 +201,46 @@ def confirm_registration(*, host: Host) -> bool:
 # Self-service ----------------------------------------------------------------------------------
 
 
-def send_self_service_link(*, email: str) -> int:
-    """E-mail a self-service link to every host registered with ``email``. Returns how many.
+def request_self_service_link(*, email: str) -> None:
+    """A visitor asks for the link to their offer ("send me my link").
 
-    The caller answers the same way whatever the count, so nobody learns whether an address is known.
+    The same work whether or not the address is known, so the time of the answer tells nothing:
+    one task is queued with the canonical address, and the worker looks the address up and
+    writes only if a host has it (``send_self_service_link``). An address the canonical form
+    refuses is never known, and is queued like any other. (With Celery running eagerly, as on a
+    developer's machine, the worker's part runs in the request; production queues it.)
     """
-    hosts = list(Host.objects.filter(email__iexact=email.strip(), erased_at__isnull=True))
+    from .tasks import send_self_service_link_task
+
+    address = canonical_email_or_none(email) or ""
+    try:
+        send_self_service_link_task.delay(address)
+    except Exception:
+        # The visitor is told to check their e-mail either way; they can ask again.
+        logger.warning("Could not queue a self-service link request: the broker is down.")
+
+
+def send_self_service_link(*, email: str) -> int:
+    """E-mail a new self-service link to every host registered with ``email`` (compared in its
+    canonical form, exactly); each host's older links stop working. Returns how many."""
+    address = canonical_email_or_none(email)
+    if address is None:
+        return 0
+    count = 0
     with transaction.atomic():
-        for host in hosts:
+        for host in Host.objects.filter(email=address, erased_at__isnull=True):
             queue_email(
                 to=host.email,
                 template="host_link",
                 context={
                     "name": host.name,
-                    "link_url": self_service_url(host),
+                    "link_url": issue_self_service_link(host=host),
                     "days": settings.HOST_SELF_SERVICE_LINK_MAX_AGE // 86400,
                 },
                 language=host.language,
             )
-    return len(hosts)
+            count += 1
+    return count
 
 
 def open_self_service(*, host: Host) -> None:
@@ -194,22 +256,29 @@ def can_change_offer(home: Home) -> bool:
 def change_offer(
     *, home: Home, offer: dict[str, Any], name: str | None = None, phone: Any = None
 ) -> Home:
-    """The host changes their offer (and their name or phone) through self-service."""
+    """The host changes their offer (and their name or phone) through self-service.
+
+    The host's row is locked before the home's, the order erasure and withdrawal take them, and
+    the stage is checked again under the lock: a withdrawal or an erasure in another tab wins,
+    and only the offer's fields are written (never a stage read before the lock)."""
     if not can_change_offer(home):
         raise Conflict(_("This offer can no longer be changed here."))
     with transaction.atomic():
-        for field_name in OFFER_FIELDS:
-            if field_name in offer:
-                setattr(home, field_name, offer[field_name])
-        home.place = locate(home)
-        home.save()
-        host = home.host
+        host = Host.objects.select_for_update().get(pk=home.host_id)
+        locked = lock_home(home)
+        if host.erased_at or not can_change_offer(locked):
+            raise Conflict(_("This offer can no longer be changed here."))
+        changed = [field for field in OFFER_FIELDS if field in offer]
+        for field_name in changed:
+            setattr(locked, field_name, offer[field_name])
+        locked.place = locate(locked)
+        locked.save(update_fields=[*changed, "place", "updated_at"])
         if name is not None:
             host.name = name
         if phone is not None:
             host.phone = phone
         host.save(update_fields=["name", "phone"])
-    return home
+    return locked
 
 
 def export_host_data(*, host: Host) -> dict[str, Any]:
@@ -244,12 +313,14 @@ def erase_host(*, host: Host, channel: str = ErasureRecord.Channel.SELF_SERVICE)
         from volunteers.models import HomeVisitTransition
 
         HomeVisitTransition.objects.filter(visit__home__host=host).update(reason="")
-        OutboundEmail.objects.filter(to__iexact=host.email).delete()
+        if host.email:
+            OutboundEmail.objects.filter(to=host.email).delete()
         host.name = ""
         host.email = ""
         host.phone = ""
         host.erased_at = timezone.now()
-        host.save(update_fields=["name", "email", "phone", "erased_at"])
+        host.link_version = F("link_version") + 1
+        host.save(update_fields=["name", "email", "phone", "erased_at", "link_version"])
         ErasureRecord.objects.create(subject_kind="host", channel=channel)
     logger.info("A host's personal data was erased (%s).", channel)
 
@@ -274,7 +345,8 @@ def lock_home(home: Home) -> Home:
 
     Every action that depends on a home's stage locks the home first, then the case, then the
     match: one order everywhere, so two people acting on the same home wait for each other
-    instead of deadlocking."""
+    instead of deadlocking. An action that writes the host's row too (erasure, withdrawal,
+    a change of the offer) takes the host's row before the home's."""
     return Home.objects.select_for_update(of=("self",)).get(pk=home.pk)
 
 
@@ -380,7 +452,7 @@ def mark_home_unreachable(*, home: Home, reason: str, user=None) -> HomeTransiti
     notify_host(
         home=home,
         template="home_unreachable",
-        context={"link_url": self_service_url(home.host)} if home.host else {},
+        context={"link_url": issue_self_service_link(host=home.host)} if home.host else {},
     )
     return record
 
@@ -390,7 +462,8 @@ def withdraw_home(
 ) -> HomeTransition:
     """The offer is withdrawn. A match that is only proposed is cancelled with the reason "the
     host withdrew" and the partner's coordinators are told; an approved match must be ended by
-    the partner first (the home is then no longer at a stage that can be withdrawn)."""
+    the partner first (the home is then no longer at a stage that can be withdrawn). The links
+    already sent to the host stop working (a new one can be asked for, to download or erase)."""
     from matching.actions import cancel_proposals_for_withdrawn_home
     from volunteers.actions.visits import cancel_visits_of_leaving_home
 
@@ -398,6 +471,9 @@ def withdraw_home(
     if not HOME_WORKFLOW["withdraw"].roles & roles_of(**actor):
         raise NotAllowed(_("You are not allowed to take this step."))
     with transaction.atomic():
+        if home.host_id:
+            # The host's row before the home's, in the order ``erase_host`` takes them.
+            revoke_links(host=home.host)
         locked = lock_home(home)
         if locked.status in HOME_WORKFLOW["withdraw"].sources:
             cancel_proposals_for_withdrawn_home(home=locked)

@@ -7,6 +7,8 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from accounts.emails import CanonicalEmailFormField
+
 from .languages import LANGUAGE_CHOICES
 from .models import Home
 
@@ -197,7 +199,7 @@ class RegistrationForm(OfferFieldsForm):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={"required": _("Please write your name.")},
     )
-    email = forms.EmailField(
+    email = CanonicalEmailFormField(
         label=_("E-mail address"),
         max_length=254,
         help_text=_("We send a link to this address that you need to open."),
@@ -255,7 +257,7 @@ class OfferChangeForm(OfferFieldsForm):
 
 
 class LinkRequestForm(forms.Form):
-    email = forms.EmailField(
+    email = CanonicalEmailFormField(
         label=_("E-mail address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),

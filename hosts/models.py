@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from accounts.emails import CanonicalEmailField
 from workflow.models import TransitionLog
 
 from .languages import LANGUAGE_CHOICES
@@ -26,10 +27,11 @@ class Host(models.Model):
     the offer, and the language so that every message reaches the host in their own language.
     The consent fields record which privacy notice the host agreed to, when, and in which language
     it was shown. On erasure the personal fields are emptied and ``erased_at`` is set.
+    The e-mail address is stored in its canonical form (``accounts.emails``) and looked up by it.
     """
 
     name = models.CharField(_("name"), max_length=200)
-    email = models.EmailField(_("e-mail address"), max_length=254, blank=True)
+    email = CanonicalEmailField(_("e-mail address"), max_length=254, blank=True)
     phone = PhoneNumberField(_("phone number"), blank=True)
     language = models.CharField(
         _("language"),
@@ -46,6 +48,15 @@ class Host(models.Model):
         _("privacy notice language"), max_length=8, choices=settings.LANGUAGES
     )
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+    link_version = models.PositiveIntegerField(
+        _("link version"),
+        default=1,
+        editable=False,
+        help_text=_(
+            "The number the host's newest link carries: a newer link, a withdrawal or an "
+            "erasure raises it, and every older link stops working."
+        ),
+    )
 
     objects = HostQuerySet.as_manager()
 

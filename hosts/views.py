@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.emails import rate_limit_key
 from accounts.throttle import over_limit, over_step_limit, too_many_requests
 from workflow.errors import DomainError
 from workflow.form_input import keep_answers, kept_answers
@@ -120,6 +121,7 @@ def sent(request):
     return render(request, "hosts/sent.html")
 
 
+@never_cache  # opens a host session and shows the host's name
 def confirm(request, token):
     try:
         host = actions.host_from_token(token, purpose="confirm")
@@ -139,13 +141,16 @@ def confirm(request, token):
 # Self-service ----------------------------------------------------------------------------------
 
 
+@never_cache  # the form comes back with the address typed
 @require_http_methods(["GET", "POST"])
 def request_link(request):
-    """ "Send me my link": the answer is the same whether or not the address is known."""
+    """ "Send me my link": the answer is the same, and takes the same time, whether or not the
+    address is known (``actions.request_self_service_link``). The limits count the address in
+    its canonical form, so no other spelling of it gets a limit of its own."""
     form = LinkRequestForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        email = (request.POST.get("email") or "").strip().lower()[:254]
+        email = rate_limit_key(request.POST.get("email") or "")
         if over_limit(
             request,
             group="host-link",
@@ -156,7 +161,7 @@ def request_link(request):
         ):
             return too_many_requests(request)
         if form.is_valid():
-            actions.send_self_service_link(email=form.cleaned_data["email"])
+            actions.request_self_service_link(email=form.cleaned_data["email"])
             return render(
                 request,
                 "hosts/link_sent.html",
@@ -166,6 +171,7 @@ def request_link(request):
     return render(request, "hosts/link_request.html", {"form": form}, status=status)
 
 
+@never_cache  # opens a host session
 def open_link(request, token):
     try:
         host = actions.host_from_token(token, purpose="self_service")

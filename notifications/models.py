@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.emails import CanonicalEmailField
+
 
 class OutboundEmailQuerySet(models.QuerySet):
     def pending(self):
@@ -21,7 +23,7 @@ class OutboundEmail(models.Model):
 
     MAX_ATTEMPTS = 10
 
-    to = models.EmailField(_("to"))
+    to = CanonicalEmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)

@@ -173,13 +173,17 @@ def apply_retention(*, now=None) -> dict[str, int]:
 def find_people(*, email: str = "", phone: str = "", case_reference: str = "") -> dict[str, list]:
     """Everyone the portal holds under an e-mail address or a phone number, and the newcomer
     cases under a partner's case reference (a household has no address or number here: the
-    partner finds the reference in its own records)."""
+    partner finds the reference in its own records). An address is compared in its canonical
+    form, exactly (``accounts.emails``); one the canonical form refuses (kept from before the
+    rule) is compared exactly as typed, so it finds only itself."""
+    from accounts.emails import canonical_email_or_none
     from accounts.models import User
     from hosts.models import Host
     from newcomers.models import NewcomerCase
     from volunteers.models import VolunteerApplication
 
     email = (email or "").strip()
+    email = canonical_email_or_none(email) or email
     phone = (phone or "").strip()
     reference = (case_reference or "").strip()
     cases = (
@@ -193,7 +197,7 @@ def find_people(*, email: str = "", phone: str = "", case_reference: str = "") -
     def match(email_field, phone_field=None):
         condition = Q()
         if email:
-            condition |= Q(**{f"{email_field}__iexact": email})
+            condition |= Q(**{email_field: email})
         if phone and phone_field:
             condition |= Q(**{phone_field: phone})
         return condition
@@ -260,8 +264,8 @@ def erase_person(*, email: str = "", phone: str = "", handled_by, note: str = ""
                 decline_reason="",
             )
         addresses = [a.email for a in people["applications"]] + [u.email for u in people["users"]]
-        for address in {a.lower() for a in addresses if a}:
-            OutboundEmail.objects.filter(to__iexact=address).delete()
+        # The stored addresses are canonical: compared exactly, never case-insensitively.
+        OutboundEmail.objects.filter(to__in={a for a in addresses if a}).delete()
         for user in people["users"]:
             # The user name was made from the e-mail address; the account stays (without a
             # usable password) so that the history it is part of keeps its figures.

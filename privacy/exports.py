@@ -522,7 +522,7 @@ def host_export(*, host: Host) -> dict[str, Any]:
     )
     match_ids = [match.pk for match in matches]
     emails = (
-        OutboundEmail.objects.filter(to__iexact=host.email).order_by("created_at", "pk")
+        OutboundEmail.objects.filter(to=host.email).order_by("created_at", "pk")
         if host.email
         else []
     )
@@ -679,19 +679,17 @@ def person_export(*, people: dict[str, list]) -> dict[str, Any]:
     (those to a host's address are in the host's part)."""
     from hosts.actions import export_host_data
 
-    host_addresses = {host.email.lower() for host in people["hosts"] if host.email}
+    # The stored addresses are canonical (``accounts.emails``): compared exactly.
+    host_addresses = {host.email for host in people["hosts"] if host.email}
     addresses = {
-        address.lower()
+        address
         for address in [a.email for a in people["applications"]]
         + [u.email for u in people["users"]]
-        if address and address.lower() not in host_addresses
+        if address and address not in host_addresses
     }
     emails = OutboundEmail.objects.none()
     if addresses:
-        condition = Q()
-        for address in addresses:
-            condition |= Q(to__iexact=address)
-        emails = OutboundEmail.objects.filter(condition).order_by("created_at", "pk")
+        emails = OutboundEmail.objects.filter(to__in=addresses).order_by("created_at", "pk")
     return {
         "exported_at": timezone.now().isoformat(),
         "hosts": [export_host_data(host=host) for host in people["hosts"]],

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from accounts.emails import CanonicalEmailField
 from workflow.models import TransitionLog
 
 
@@ -23,7 +24,7 @@ class VolunteerApplication(models.Model):
         DECLINED = "declined", _("Declined")
 
     name = models.CharField(_("name"), max_length=200)
-    email = models.EmailField(_("e-mail address"))
+    email = CanonicalEmailField(_("e-mail address"))
     phone = PhoneNumberField(_("phone number"))
     languages = models.JSONField(_("languages"), default=list, blank=True)
     area = models.CharField(_("area"), max_length=100)

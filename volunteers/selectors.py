@@ -347,7 +347,7 @@ def possible_duplicates(home: Home, *, user: User):
     if host.phone:
         condition |= Q(host__phone=host.phone)
     if host.email:
-        condition |= Q(host__email__iexact=host.email)
+        condition |= Q(host__email=host.email)  # the canonical form, compared exactly
     if not condition:
         return Home.objects.none()
     return (

@@ -69,7 +69,7 @@ def join(request):
                 group="volunteer-signup",
                 limits=[
                     ("ip", settings.RATELIMIT_SIGNUP_PER_IP),
-                    (form.cleaned_data["email"].lower(), settings.RATELIMIT_SIGNUP_PER_EMAIL),
+                    (form.cleaned_data["email"], settings.RATELIMIT_SIGNUP_PER_EMAIL),
                 ],
             ):
                 return too_many_requests(request)

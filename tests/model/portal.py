@@ -297,13 +297,16 @@ class Portal:
         self.send(host.person, "get", host.record.confirm_link)
 
     def open_self_service(self, host: HostState) -> bool:
-        """The host asks for their link on /my-offer/link/ (once) and opens it; False when the
-        link no longer works (their data was erased)."""
+        """The host opens the link they have, or asks for a new one on /my-offer/link/ when they
+        have none or a newer link or a withdrawal replaced it; False when no link works (their
+        data was erased, or the limit of links is used up)."""
+        link = host.record.link
+        if link is not None and self.send(host.person, "get", link).status_code == 302:
+            return True
+        self.send(host.person, "post", "/my-offer/link/", {"email": host.record.email})
+        host.record.link = self._mail_link(host.record.email, "/my-offer/open/")
         if host.record.link is None:
-            self.send(host.person, "post", "/my-offer/link/", {"email": host.record.email})
-            host.record.link = self._mail_link(host.record.email, "/my-offer/open/")
-            if host.record.link is None:
-                return False
+            return False
         response = self.send(host.person, "get", host.record.link)
         return response.status_code == 302
 
