@@ -34,6 +34,7 @@ from django.core.cache import cache
 from django.dispatch import receiver
 from django.shortcuts import render
 
+from .emails import canonical_username
 from .two_factor import axes_username
 
 logger = logging.getLogger(__name__)
@@ -84,8 +85,9 @@ def _digest(value: str) -> str:
 
 
 def username_key(username: str) -> str:
-    """The form of a user name that is counted: as axes stores it, in lower case."""
-    return username.strip().lower()
+    """The form a user name is counted under: the canonical one that log-in looks up, so that
+    ``Anna``, ``ANNA`` and ``anna`` share one count (and ``annı`` is another name)."""
+    return canonical_username(username)
 
 
 def user_name_counter(username: str) -> Counter:

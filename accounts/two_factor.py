@@ -178,8 +178,11 @@ def axes_username(request, credentials=None) -> str | None:
         value = getattr(request, "POST", {}).get("username")
     if value is None:
         return None
+    from .emails import canonical_username
+
     max_length = get_user_model()._meta.get_field("username").max_length
-    return str(value).replace("\x00", "")[:max_length]
+    # Counted under the name log-in looks up, so that a change of case is the same name.
+    return canonical_username(str(value).replace("\x00", ""))[:max_length]
 
 
 def _base32_secret(device) -> str:

@@ -327,3 +327,14 @@ def test_a_browser_that_logged_in_before_does_not_wait_even_behind_a_busy_addres
         lockout.KNOWN_BROWSER_COOKIE
     ].value.replace(":", ";", 1)
     assert attempt(forged, owner.username, PASSWORD, address="10.9.9.9").status_code == 429
+
+
+def test_a_user_name_in_other_letter_case_is_the_same_name_for_the_lock_out(
+    client, volunteer_with_password
+):
+    """Log-in finds a user by the canonical user name, so the count is kept under it too: five
+    wrong passwords typed as VOLONTAR_ANNA, Volontar_Anna ... lock the one name at that address."""
+    for spelling in ["VOLONTAR_ANNA", "Volontar_Anna", "volontar_ANNA", "VOLONTAR_anna"]:
+        assert attempt(client, spelling, "wrong password").status_code == 200
+    assert attempt(client, "volontar_anna", "wrong password").status_code == 429
+    assert AccessAttempt.objects.get().username == "volontar_anna"
