@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import kombu.pools
 from celery import _state
 from django.db import connection
 
@@ -139,6 +140,9 @@ def forget_connections():
         with contextlib.suppress(Exception):
             pool.force_close_all()
     celery_app.__dict__.pop("amqp", None)
+    # kombu keeps producer and connection pools per broker address in module-wide groups; one that
+    # another test closed would answer "Acquire on closed pool" to the next send to that address.
+    kombu.pools.reset()
     # ``app.close()`` (other tests call it to drop their connections) also takes the app off
     # Celery's list of live apps, and a shared task whose module is imported after that is never
     # registered on it ("NotRegistered: reports.tasks.produce_report_task"). Put it back, and
