@@ -23,10 +23,7 @@ pytestmark = [
     pytest.mark.usefixtures("local_cache", "fast_password_hashing"),
 ]
 
-# The walker's fixtures: the portal's objects with links for them, and pages without the test
-# client's record of every template.
-world = walker.world
-quick_pages = walker.quick_pages
+# The walker's fixtures (world, quick_pages) come from tests/security/conftest.py.
 
 
 def no_store(response) -> bool:
