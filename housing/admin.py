@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +13,7 @@ from workflow.admin_tools import (
     StepForm,
     StepFormMixin,
     TransitionLogInline,
+    ValidAutocompleteSelect,
     WorkflowAdminMixin,
 )
 
@@ -96,7 +96,7 @@ class VacancyForm(StepFormMixin, forms.ModelForm):
         # A company has a thousand flats: they are searched (the units' own admin answers the
         # search, with its scope), and the form refuses a unit of another company.
         self.fields["unit"].queryset = Unit.objects.visible_to(self.user)
-        self.fields["unit"].widget = AutocompleteSelect(
+        self.fields["unit"].widget = ValidAutocompleteSelect(
             Vacancy._meta.get_field("unit"), admin.site, choices=self.fields["unit"].choices
         )
 

@@ -29,7 +29,8 @@ from django.contrib.admin.filters import (
     RelatedOnlyFieldListFilter,
 )
 from django.contrib.admin.utils import get_fields_from_path, unquote
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -96,15 +97,48 @@ def scoped_list_filter(model, entry):
     return entry
 
 
+class _OnlyValidIdsShown:
+    """Django's autocomplete widget looks up the chosen value to show it again on a refused form;
+    a value that is not an id of the related model (posted by hand) raised a ValueError there, a
+    500. Only values the related key accepts are looked up; the form itself refuses the rest."""
+
+    def optgroups(self, name, value, attr=None):
+        key = self.field.remote_field.model._meta.get_field(self.field.remote_field.field_name)
+        valid = []
+        for item in value:
+            try:
+                key.run_validators(key.to_python(item))
+            except (ValidationError, ValueError, TypeError):
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+class ValidAutocompleteSelect(_OnlyValidIdsShown, AutocompleteSelect):
+    pass
+
+
+class ValidAutocompleteSelectMultiple(_OnlyValidIdsShown, AutocompleteSelectMultiple):
+    pass
+
+
 class ScopedLinksMixin:
     """On a ModelAdmin or an inline: a form's relations offer only what the person may link to
     (``linkable``), whatever widget shows them (a list, an autocomplete, a raw id: the form
     refuses any other id), and the list's filters offer only the values of the person's rows."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ValidAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
         return self._scoped(super().formfield_for_foreignkey(db_field, request, **kwargs), request)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ValidAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
         return self._scoped(super().formfield_for_manytomany(db_field, request, **kwargs), request)
 
     def _scoped(self, formfield, request):

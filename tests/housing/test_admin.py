@@ -376,3 +376,27 @@ def test_the_coordinator_places_a_household_in_an_offered_flat_through_the_admin
     assert vacancy.status == Vacancy.Status.ACCEPTED
     assert english.get(f"/admin/housing/contract/{contract.pk}/change/").status_code == 200
     assert english.get("/admin/matching/match/").status_code == 200
+
+
+@pytest.mark.parametrize("unit", ["abc", "x" * 3000, "99999999999999999999", "-1", "1.5"])
+def test_a_unit_that_is_not_an_id_is_refused_on_the_form_not_a_server_error(
+    client, ours, company_staff, unit
+):
+    """Found by the form fuzzer (tests/reliability/test_fuzz_forms.py::test_admin_vacancy_add):
+    the unit's search field looked the posted value up to show it again, and a value that is not
+    an id was a 500."""
+    client.force_login(company_staff)
+    today = timezone.localdate()
+    before = Vacancy.objects.count()
+    response = client.post(
+        "/admin/housing/vacancy/add/",
+        {
+            "unit": unit,
+            "notice_given_on": today.isoformat(),
+            "available_from": (today + timedelta(days=30)).isoformat(),
+        },
+    )
+    # The refused form again (the add page answers a refusal with 400), with the unit's error.
+    assert response.status_code == 400
+    assert response.context["form"].errors["unit"]
+    assert Vacancy.objects.count() == before
