@@ -1,9 +1,12 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organisation, User
+from accounts.scoping import colleague_filter, sees_everything, volunteer_work_filter
+from hosts.models import Home
 from workflow.admin_tools import NotFoundOutsideScopeMixin, ScopedLinksMixin, TransitionLogInline
 
-from . import actions
+from . import actions, selectors
 from .models import (
     ApplicationTransition,
     CallAttempt,
@@ -31,29 +34,64 @@ class ReadOnlyAdmin(ScopedLinksMixin, admin.ModelAdmin):
         return False
 
 
+class OrganisationWorkAdmin(NotFoundOutsideScopeMixin, ReadOnlyAdmin):
+    """Records of the volunteers' work on a home: a volunteer coordinator sees those of their own
+    organisation's work (``accounts.scoping.volunteer_work_filter``, as on the homes' own admin),
+    the data protection officer and superusers all of them; another organisation's record, and
+    every record for the people of a partner or a company, is a 404."""
+
+    home_path = "home"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        user = request.user
+        if sees_everything(user):
+            return queryset
+        organisation = getattr(user, "organisation", None)
+        if organisation is None or organisation.kind != Organisation.Kind.VOLUNTEER_ORGANISATION:
+            return queryset.none()  # a partner's or a company's people: none of these
+        homes = Home.objects.filter(volunteer_work_filter(organisation.pk))
+        return queryset.filter(**{f"{self.home_path}__in": homes})
+
+
 class ApplicationTransitionInline(TransitionLogInline):
     model = ApplicationTransition
 
 
 @admin.register(VolunteerApplication)
-class VolunteerApplicationAdmin(ReadOnlyAdmin):
+class VolunteerApplicationAdmin(NotFoundOutsideScopeMixin, ReadOnlyAdmin):
     inlines = [ApplicationTransitionInline]
     list_display = ["name", "email", "area", "status", "created_at", "reviewed_by"]
     list_filter = ["status", "area"]
     list_select_related = ["reviewed_by"]
     search_fields = ["name", "email"]
 
+    def get_queryset(self, request):
+        # As on the applications page: the pending ones, and those decided by the organisation.
+        queryset = super().get_queryset(request)
+        if sees_everything(request.user):
+            return queryset
+        return queryset.filter(pk__in=selectors.applications_for(request.user).values("pk"))
+
 
 @admin.register(VolunteerProfile)
-class VolunteerProfileAdmin(ScopedLinksMixin, admin.ModelAdmin):
+class VolunteerProfileAdmin(ScopedLinksMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ["__str__", "phone", "area", "availability"]
     list_select_related = ["user"]
     search_fields = ["user__first_name", "user__last_name", "user__username", "area"]
     raw_id_fields = ["user"]
 
+    def get_queryset(self, request):
+        # The volunteers of the person's own organisation (all for the officer and superusers).
+        queryset = super().get_queryset(request)
+        condition = colleague_filter(request.user)
+        if condition is None:
+            return queryset
+        return queryset.filter(user__in=User.objects.filter(condition))
+
 
 @admin.register(CallAttempt)
-class CallAttemptAdmin(ReadOnlyAdmin):
+class CallAttemptAdmin(OrganisationWorkAdmin):
     list_display = ["home", "volunteer", "outcome", "created_at", "campaign"]
     list_filter = ["outcome", "campaign", "created_at"]
     list_select_related = ["home", "volunteer", "campaign"]
@@ -61,16 +99,23 @@ class CallAttemptAdmin(ReadOnlyAdmin):
 
 
 @admin.register(QueueEntry)
-class QueueEntryAdmin(ReadOnlyAdmin):
+class QueueEntryAdmin(OrganisationWorkAdmin):
     list_display = ["home", "needs_call", "rank", "next_call_at", "unanswered", "claimed_by"]
     list_filter = ["needs_call", "rank"]
     list_select_related = ["home", "claimed_by"]
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ReadOnlyAdmin):
+class CampaignAdmin(NotFoundOutsideScopeMixin, ReadOnlyAdmin):
     list_display = ["name", "organisation", "started_at", "ended_at"]
     list_select_related = ["organisation"]
+
+    def get_queryset(self, request):
+        # A volunteer organisation's own campaigns (all for the officer and superusers).
+        queryset = super().get_queryset(request)
+        if sees_everything(request.user):
+            return queryset
+        return queryset.filter(pk__in=selectors.campaigns_for(request.user).values("pk"))
 
 
 class HomeVisitTransitionInline(TransitionLogInline):
@@ -80,7 +125,7 @@ class HomeVisitTransitionInline(TransitionLogInline):
 
 
 @admin.register(HomeVisit)
-class HomeVisitAdmin(ReadOnlyAdmin):
+class HomeVisitAdmin(OrganisationWorkAdmin):
     inlines = [HomeVisitTransitionInline]
     list_display = ["home", "starts_at", "status", "verdict"]
     list_filter = ["status", "verdict"]
@@ -89,7 +134,7 @@ class HomeVisitAdmin(ReadOnlyAdmin):
 
 
 @admin.register(HostNote)
-class HostNoteAdmin(ReadOnlyAdmin):
+class HostNoteAdmin(OrganisationWorkAdmin):
     list_display = ["home", "author", "created_at"]
     list_select_related = ["home", "author"]
 

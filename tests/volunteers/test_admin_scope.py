@@ -1,0 +1,77 @@
+"""The volunteers' records in the admin are scoped by organisation, as their web pages are: a
+volunteer coordinator sees their own organisation's calls, queue entries, visits, notes,
+campaigns and volunteers, never another organisation's (404 on its page, absent from the list);
+the data protection officer sees all (issue 13: deny by default)."""
+
+import pytest
+
+from accounts.models import Organisation
+from tests.factories import OrganisationFactory, UserFactory, staff_user, visit_booked_home
+from volunteers.models import (
+    CallAttempt,
+    Campaign,
+    HomeVisit,
+    HostNote,
+    QueueEntry,
+    VolunteerProfile,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+
+
+@pytest.fixture
+def their_work(organisations):
+    """A home only another volunteer organisation has worked on: its volunteer called the host,
+    booked a visit and wrote a note; that organisation runs a campaign."""
+    theirs = OrganisationFactory(
+        name="Grannföreningen", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
+    )
+    volunteer = UserFactory(roles=["volunteer"], organisation=theirs)
+    visit = visit_booked_home([volunteer])
+    home = visit.home
+    return {
+        "volunteers/callattempt": CallAttempt.objects.create(
+            home=home, volunteer=volunteer, outcome=CallAttempt.Outcome.INTERESTED
+        ),
+        "volunteers/queueentry": QueueEntry.objects.get(home=home),
+        "volunteers/homevisit": visit,
+        "volunteers/hostnote": HostNote.objects.create(home=home, author=volunteer, text="Ring."),
+        "volunteers/campaign": Campaign.objects.create(name="Deras kampanj", organisation=theirs),
+        "volunteers/volunteerprofile": VolunteerProfile.objects.get_or_create(user=volunteer)[0],
+    }
+
+
+def test_a_coordinator_never_sees_another_organisations_records_in_the_admin(
+    client, organisations, their_work
+):
+    coordinator = staff_user("volunteer_coordinator", organisations["volunteers"])
+    client.force_login(coordinator)
+    for model, obj in their_work.items():
+        listing = client.get(f"/admin/{model}/")
+        assert listing.status_code == 200, model
+        assert obj.pk not in {row.pk for row in listing.context["cl"].result_list}, model
+        assert client.get(f"/admin/{model}/{obj.pk}/change/").status_code == 404, model
+
+
+def test_the_data_protection_officer_sees_every_organisations_records(
+    client, organisations, their_work, data_protection_officer
+):
+    client.force_login(data_protection_officer)
+    for model, obj in their_work.items():
+        assert client.get(f"/admin/{model}/{obj.pk}/change/").status_code == 200, model
+
+
+def test_a_coordinator_sees_their_own_organisations_records(client, organisations):
+    ours = organisations["volunteers"]
+    volunteer = UserFactory(roles=["volunteer"], organisation=ours)
+    visit = visit_booked_home([volunteer])
+    coordinator = staff_user("volunteer_coordinator", ours)
+    client.force_login(coordinator)
+    own = {
+        "volunteers/callattempt": CallAttempt.objects.create(
+            home=visit.home, volunteer=volunteer, outcome=CallAttempt.Outcome.INTERESTED
+        ),
+        "volunteers/homevisit": HomeVisit.objects.get(pk=visit.pk),
+    }
+    for model, obj in own.items():
+        assert client.get(f"/admin/{model}/{obj.pk}/change/").status_code == 200, model
