@@ -398,40 +398,21 @@ ADMIN_MODELS = {
     "privacy.retentionrun": {"perms": {DATA_PROTECTION_OFFICER: "v"}},
     # The volunteers' records: read-only in the admin (they change through the web app).
     # Scoped by organisation: the people of a partner or a company find none of them (404).
-    "volunteers.volunteerapplication": {
-        "perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"},
-        "scoped": True,
-        "hidden": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
-    },
-    "volunteers.volunteerprofile": {
-        "perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"},
-        "scoped": True,
-        "hidden": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
-    },
-    "volunteers.callattempt": {
-        "perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"},
-        "scoped": True,
-        "hidden": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
-    },
-    "volunteers.queueentry": {
-        "perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"},
-        "scoped": True,
-        "hidden": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
-    },
-    "volunteers.campaign": {
-        "perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"},
-        "scoped": True,
-        "hidden": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
-    },
-    "volunteers.homevisit": {
-        "perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"},
-        "scoped": True,
-        "hidden": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
-    },
-    "volunteers.hostnote": {
-        "perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"},
-        "scoped": True,
-        "hidden": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
+    **{
+        f"volunteers.{name}": {
+            "perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"},
+            "scoped": True,
+            "hidden": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
+        }
+        for name in (
+            "volunteerapplication",
+            "volunteerprofile",
+            "callattempt",
+            "queueentry",
+            "campaign",
+            "homevisit",
+            "hostnote",
+        )
     },
     # Follow-ups: the volunteers' ones for the volunteer organisation, the partner's own for it.
     "volunteers.followup": {
