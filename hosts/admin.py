@@ -126,7 +126,7 @@ class BookVisitStepForm(StepFormMixin, BookVisitForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["second_volunteer"]
-        self.fields["volunteers"].queryset = volunteer_choices()
+        self.fields["volunteers"].queryset = volunteer_choices(self.user)
         self.fields["volunteers"].label_from_instance = lambda u: u.get_full_name() or u.username
 
     def clean_volunteers(self):

@@ -136,13 +136,19 @@ class FollowUpForm(forms.Form):
     )
 
 
-def volunteer_choices():
-    return (
-        User.objects.filter(groups__name__in=[roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR])
-        .filter(is_active=True)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+def volunteer_choices(user=None):
+    """The people a visit can be booked with: the active volunteers and volunteer coordinators
+    of ``user``'s own organisation (everyone's for a superuser); never another organisation's,
+    whose names are not theirs to see."""
+    people = User.objects.filter(
+        groups__name__in=[roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR]
+    ).filter(is_active=True)
+    if user is not None and not user.is_superuser:
+        if user.organisation_id is None:
+            people = people.filter(pk=user.pk)
+        else:
+            people = people.filter(organisation_id=user.organisation_id)
+    return people.distinct().order_by("first_name", "last_name", "username")
 
 
 class VolunteerChoiceField(forms.ModelChoiceField):
@@ -162,7 +168,7 @@ class BookVisitForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        queryset = volunteer_choices()
+        queryset = volunteer_choices(user)
         if user is not None:
             queryset = queryset.exclude(pk=user.pk)
         self.fields["second_volunteer"].queryset = queryset

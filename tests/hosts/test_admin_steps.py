@@ -58,6 +58,12 @@ def desk(english, volunteer_coordinator):
 
 
 @pytest.fixture
+def volunteer(organisations):
+    """A volunteer of the coordinator's own organisation: a visit is booked only with those."""
+    return UserFactory(roles=["volunteer"], organisation=organisations["volunteers"])
+
+
+@pytest.fixture
 def booked(volunteer):
     """A home whose visit is booked for the day after tomorrow (it can be moved or cancelled)."""
     return visit_booked_home([volunteer])
@@ -162,7 +168,9 @@ def test_booking_a_visit_sends_the_invitations(desk, booked, volunteer):
     home = booked.home
     assert refreshed(home) == Home.Status.CONTACTED
     assert "book_visit" in buttons(desk, home)
-    second = UserFactory(roles=["volunteer"], username="volontar3")
+    second = UserFactory(
+        roles=["volunteer"], username="volontar3", organisation=volunteer.organisation
+    )
     OutboundEmail.objects.all().delete()
 
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
@@ -173,7 +181,9 @@ def test_booking_a_visit_sends_the_invitations(desk, booked, volunteer):
     assert response.status_code == 400
     assert f'value="{yesterday}"' in response.content.decode()
     assert 'value="17:30"' in response.content.decode()
-    third = UserFactory(roles=["volunteer"], username="volontar4")
+    third = UserFactory(
+        roles=["volunteer"], username="volontar4", organisation=volunteer.organisation
+    )
     day = (timezone.localdate() + timedelta(days=3)).isoformat()
     too_many = {"day": day, "time": "17:30", "volunteers": [volunteer.pk, second.pk, third.pk]}
     assert desk.post(step_url(home, "book_visit"), too_many).status_code == 400

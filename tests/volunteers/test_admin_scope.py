@@ -75,3 +75,22 @@ def test_a_coordinator_sees_their_own_organisations_records(client, organisation
     }
     for model, obj in own.items():
         assert client.get(f"/admin/{model}/{obj.pk}/change/").status_code == 200, model
+
+
+def test_a_visit_is_booked_only_with_the_organisations_own_volunteers(organisations):
+    """Issue 13: the second volunteer of a visit (the volunteers' booking page and the admin's
+    book step share ``volunteer_choices``) is one of the person's own organisation: another
+    organisation's volunteers are neither offered nor accepted."""
+    from volunteers.forms import BookVisitForm
+
+    ours = organisations["volunteers"]
+    me = UserFactory(roles=["volunteer"], organisation=ours)
+    colleague = UserFactory(roles=["volunteer"], organisation=ours)
+    stranger = UserFactory(roles=["volunteer"])  # another organisation's
+    form = BookVisitForm(user=me)
+    offered = set(form.fields["second_volunteer"].queryset)
+    assert colleague in offered and stranger not in offered and me not in offered
+
+    data = {"day": "2099-01-01", "time": "17:00", "second_volunteer": stranger.pk}
+    refused = BookVisitForm(data, user=me)
+    assert not refused.is_valid() and "second_volunteer" in refused.errors

@@ -89,7 +89,12 @@ def test_booking_a_visit_e_mails_everyone_a_calendar_file_in_their_own_language(
     volunteer.language = volunteer_language
     volunteer.email = "first@example.org"
     volunteer.save()
-    second = UserFactory(roles=["volunteer"], language=second_language, email="second@example.org")
+    second = UserFactory(
+        roles=["volunteer"],
+        language=second_language,
+        email="second@example.org",
+        organisation=volunteer.organisation,
+    )
     client = logged_in(volunteer)
     starts = next_week_at_five()
 
