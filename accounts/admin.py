@@ -14,7 +14,7 @@ from .scoping import colleague_filter
 
 @admin.register(Organisation)
 class OrganisationAdmin(ScopedLinksMixin, admin.ModelAdmin):
-    list_display = ["name", "kind", "contact_email"]
+    list_display = ["name", "kind", "municipality", "contact_email"]
     list_filter = ["kind"]
     search_fields = ["name"]
 

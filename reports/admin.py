@@ -41,6 +41,7 @@ class PartnershipAdmin(ScopedLinksMixin, admin.ModelAdmin):
     list_select_related = ["volunteer_organisation", "partner", "housing_company"]
     list_filter = ["partner", "period_end"]
     search_fields = ["name"]
+    filter_horizontal = ["municipalities"]
     inlines = [TargetInline]
 
     def get_queryset(self, request):
@@ -52,7 +53,9 @@ class PartnershipAdmin(ScopedLinksMixin, admin.ModelAdmin):
         return [
             "name",
             "volunteer_organisation",
+            "local_group",
             "partner",
+            "municipalities",
             "housing_company",
             "period_start",
             "period_end",
