@@ -17,6 +17,7 @@ from accounts.management.commands.seed_demo import (
     BOTH_STORIES,
     DEMO_PASSWORD,
     DEMO_USERS,
+    FORMER_VOLUNTEER_ORGANISATION,
     JAMTLAND_GROUP,
     KROKOM_STORY,
     MALMO_GROUP,
@@ -103,9 +104,15 @@ def code_now() -> str:
 @pytest.mark.django_db
 def test_seeding_again_changes_nothing(seeded):
     first = counts()
+    # As in a demo database seeded before local groups, whose volunteer organisation had the
+    # Krokom story's name: the seed renames it and keeps its people and work with it.
+    organisation = Organisation.objects.get(name=VOLUNTEER_ORGANISATION)
+    Organisation.objects.filter(pk=organisation.pk).update(name=FORMER_VOLUNTEER_ORGANISATION)
+
     output_again = seed()
 
     assert counts() == first
+    assert Organisation.objects.get(name=VOLUNTEER_ORGANISATION).pk == organisation.pk
     assert "demo-losenord-2026" in output_again
     assert first["Organisation"] == 5 and first["LocalGroup"] == 2
     assert first["Partnership"] == 2 and first["Campaign"] == 2
