@@ -133,7 +133,7 @@ def seed_calls(ctx, work: CallWork) -> None:
     partner = ctx.organisations[work.partner]
     homes = list(
         Home.objects.filter(local_group=group, host__confirmed_at__isnull=False)
-        .filter(status=Home.Status.REGISTERED)
+        .filter(host__email__endswith="@example.se", status=Home.Status.REGISTERED)
         .order_by("created_at")
     )
     for home in homes:
