@@ -1,5 +1,6 @@
 """The Malmö story of ``manage.py seed_demo``, as the first seed told it: Refugees Welcome Sweden's
-local group in Malmö and Malmö stad's unit for adults assigned under the Settlement Act. About
+local group in Malmö and Malmö stad's unit for adults assigned under the Settlement Act (and,
+so that every role can be tried in Malmö too, a made-up housing company with a quota agreement). About
 twenty new homes registered in December and January (and two in Lund, which no group covers:
 they wait for the national coordinator), six volunteers on the group's call queue, the status
 campaign for everyone from December and January, home visits, referrals to Malmö stad, newcomer
@@ -27,6 +28,7 @@ MALMO_GROUP = "Refugees Welcome Sweden – Malmö"
 MALMO_PARTNER = (
     "Malmö stad – Sociala resursförvaltningen, enheten för vuxna anvisade enligt bosättningslagen"
 )
+MALMO_HOUSING_COMPANY = "Demobostäder Malmö AB"  # made up for the demo
 MALMO, LUND = "1280", "1281"
 MALMO_SEED = 2026 + 1280  # the story's own generators: the Krokom story stays as it is
 MALMO_HOST_COUNT = 22  # 20 in Malmö, 2 in Lund
@@ -151,12 +153,85 @@ def seed_partnership(ctx) -> None:
         name=f"Refugees Welcome Sweden och Malmö stad {year}",
         group=MALMO_GROUP,
         partner=MALMO_PARTNER,
+        housing_company=MALMO_HOUSING_COMPANY,
         municipalities=(MALMO,),
     )
     seed.seed_targets(ctx, partnership, TARGETS)
     partner = ctx.organisations[MALMO_PARTNER]
     for label in MATCH_REASONS:
         MatchReason.objects.get_or_create(partner=partner, label=label)
+
+
+UNIT_COUNT = 60
+VACANCIES = 5  # every 5th offered: one flat goes to Malmö stad
+STREETS = [
+    ("21428", "Bergsgatan"),
+    ("21432", "Södra Förstadsgatan"),
+    ("21616", "Linnégatan"),
+    ("21532", "Hyllie allé"),
+    ("21462", "Eriksfältsgatan"),
+    ("21244", "Kirsebergsgatan"),
+]
+
+
+def seed_housing_company(ctx) -> None:
+    """A made-up housing company in Malmö with 60 flats, and its agreement with Malmö stad that
+    every fifth vacancy is offered to the unit: five vacancies recorded, so one flat is
+    offered."""
+    from housing.actions import record_vacancy
+    from housing.models import QuotaAgreement, Unit, Vacancy
+
+    rng = random.Random(MALMO_SEED + 7)
+    company = ctx.organisations[MALMO_HOUSING_COMPANY]
+    rooms_sizes_rents = {1: (36, 5400), 2: (55, 7100), 3: (72, 8800)}
+    rows = []
+    for n in range(1, UNIT_COUNT + 1):
+        postcode, street = rng.choice(STREETS)
+        rooms = rng.choices([1, 2, 3], weights=[3, 5, 2])[0]
+        size, rent = rooms_sizes_rents[rooms]
+        rows.append(
+            Unit(
+                company=company,
+                reference=f"DBM-{n:04d}",
+                street_address=f"{street} {rng.randint(1, 60)}, lgh {1100 + n}",
+                postcode=postcode,
+                municipality_id=MALMO,
+                kind=Unit.Kind.ORDINARY,
+                rooms=rooms,
+                size_m2=size + rng.randint(-3, 5),
+                rent_per_month=rent + rng.randint(-3, 6) * 100,
+                step_free_access=rng.random() < 0.3,
+            )
+        )
+    existing = set(Unit.objects.filter(company=company).values_list("reference", flat=True))
+    new_units = [row for row in rows if row.reference not in existing]
+    Unit.objects.bulk_create(new_units)
+    ctx.count(Unit, len(new_units))
+
+    today = ctx.now.date()
+    agreement, created = QuotaAgreement.objects.get_or_create(
+        company=company,
+        integration_unit=ctx.organisations[MALMO_PARTNER],
+        defaults={
+            "every_nth": 5,
+            "replace_declined": True,
+            "period_start": today.replace(month=1, day=1),
+        },
+    )
+    ctx.count(QuotaAgreement, int(created))
+    recorded = agreement.vacancies.count()
+    if recorded < VACANCIES:
+        units = list(Unit.objects.filter(company=company).order_by("reference"))
+        picks = random.Random(MALMO_SEED + 8).sample(units, VACANCIES)
+        for n in range(recorded, VACANCIES):
+            notice = today - timedelta(days=30 - 5 * n)
+            record_vacancy(
+                unit=picks[n],
+                notice_given_on=notice,
+                available_from=notice + timedelta(days=30),
+                user=ctx.users["malmo-bostadsbolag"],
+            )
+            ctx.count(Vacancy)
 
 
 def seed_call_work(ctx) -> None:

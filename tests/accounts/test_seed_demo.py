@@ -114,7 +114,7 @@ def test_seeding_again_changes_nothing(seeded):
     assert counts() == first
     assert Organisation.objects.get(name=VOLUNTEER_ORGANISATION).pk == organisation.pk
     assert "demo-losenord-2026" in output_again
-    assert first["Organisation"] == 5 and first["LocalGroup"] == 2
+    assert first["Organisation"] == 6 and first["LocalGroup"] == 2
     assert first["Partnership"] == 2 and first["Campaign"] == 2
 
 
@@ -143,6 +143,7 @@ def test_every_log_in_is_printed_under_its_city(seeded):
             roles.VOLUNTEER_COORDINATOR,
             roles.PARTNER_COORDINATOR,
             roles.MANAGER,
+            roles.HOUSING_COMPANY_STAFF,
         } <= held, story
 
 
@@ -221,7 +222,14 @@ def test_each_city_has_its_group_partner_and_partnership(seeded):
             f"{year}-12-01",
         )
         assert partnership.targets.count() >= 5
-    assert malmo.partner.municipality_id == "1280" and malmo.housing_company is None
+    assert malmo.partner.municipality_id == "1280"
+    assert malmo.housing_company.name == "Demobostäder Malmö AB"
+    # Every fifth vacancy is offered to the partner: each city's company has offered a flat.
+    for partnership in (malmo, krokom):
+        offered = Home.objects.filter(
+            unit__company=partnership.housing_company, partner=partnership.partner
+        )
+        assert offered.exists(), partnership.name
 
 
 @pytest.mark.django_db

@@ -66,6 +66,9 @@ HOUSING_COMPANY = "Krokomsbostäder"
 MALMO_PARTNER = (
     "Malmö stad – Sociala resursförvaltningen, enheten för vuxna anvisade enligt bosättningslagen"
 )
+# Made up for the demo (no real company's agreement is told), so that the housing company's
+# work can be tried in Malmö too.
+MALMO_HOUSING_COMPANY = "Demobostäder Malmö AB"
 KROKOM, OSTERSUND, MALMO, LUND = "2309", "2380", "1280", "1281"  # municipality codes
 
 # (name, kind, contact e-mail, municipality code, takes the hosts no local group covers)
@@ -102,6 +105,13 @@ ORGANISATIONS = [
         MALMO_PARTNER,
         Organisation.Kind.PARTNER,
         "bosattning@malmo.example.se",
+        MALMO,
+        False,
+    ),
+    (
+        MALMO_HOUSING_COMPANY,
+        Organisation.Kind.HOUSING_COMPANY,
+        "uthyrning@demobostader-malmo.example.se",
         MALMO,
         False,
     ),
@@ -212,7 +222,7 @@ DEMO_USERS = [
         True,
         story=KROKOM_STORY,
     ),
-    # Malmö: Refugees Welcome Sweden – Malmö and Malmö stad.
+    # Malmö: Refugees Welcome Sweden – Malmö, Malmö stad and Demobostäder Malmö AB.
     *_volunteers(
         "malmo-volontar",
         MALMO_GROUP,
@@ -254,6 +264,15 @@ DEMO_USERS = [
         MALMO_PARTNER,
         True,
         works_in=("/reports/", "/admin/"),
+        story=MALMO_STORY,
+    ),
+    DemoUser(
+        "malmo-bostadsbolag",
+        "Mirja",
+        "Olsson",
+        (roles.HOUSING_COMPANY_STAFF,),
+        MALMO_HOUSING_COMPANY,
+        True,
         story=MALMO_STORY,
     ),
     # Both cities: the organisation's national coordinator and manager, the data protection
@@ -888,6 +907,7 @@ SEED_STEPS: list[Callable[[SeedContext], None]] = [
     demo_malmo.seed_hosts,
     seed_housing_company,
     demo_malmo.seed_partnership,
+    demo_malmo.seed_housing_company,
     demo_work.seed_volunteers,
     demo_work.seed_districts_and_reasons,
     demo_work.seed_call_work,
@@ -902,7 +922,9 @@ def story_title(story: str) -> str:
     """The heading of one city's log-ins, as the command prints it."""
     return {
         KROKOM_STORY: _("Krokom: Volontärbyrån Jämtland, Krokoms kommun and Krokomsbostäder"),
-        MALMO_STORY: _("Malmö: Refugees Welcome Sweden – Malmö and Malmö stad"),
+        MALMO_STORY: _(
+            "Malmö: Refugees Welcome Sweden – Malmö, Malmö stad and Demobostäder Malmö AB"
+        ),
         BOTH_STORIES: _(
             "Both cities: Refugees Welcome Sweden's national coordinator and manager, the data "
             "protection officer and the superuser"
