@@ -4,9 +4,9 @@ authenticator devices. Used by ``manage.py seed_demo`` (``SEED_STEPS``); safe to
 each step looks its rows up by a natural key and makes only what is missing."""
 
 from base64 import b32encode
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -29,18 +29,58 @@ from volunteers.models import (
     VolunteerProfile,
 )
 
-VOLUNTEER_ORGANISATION = "Volontärbyrån Jämtland"
+VOLUNTEER_ORGANISATION = "Refugees Welcome Sweden"
+JAMTLAND_GROUP = "Volontärbyrån Jämtland"
 KROKOM_PARTNER = "Krokoms kommun – Mottagningsenheten för nyanlända"
 
-# Six volunteers phone every host who registered in December and January.
-VOLUNTEERS = [
-    ("volontar", "Lina", "Holm", ["sv", "en"], "Krokom"),
-    ("volontar2", "Amal", "Hassan", ["sv", "ar", "en"], "Östersund"),
-    ("volontar3", "Johan", "Berg", ["sv"], "Nälden"),
-    ("volontar4", "Selam", "Tesfaye", ["sv", "ti", "am"], "Östersund"),
-    ("volontar5", "Karin", "Lund", ["sv", "de"], "Ås"),
-    ("volontar6", "Omid", "Rahimi", ["sv", "fa", "prs"], "Krokom"),
-]
+# The volunteers' profiles (languages, where they live); their log-ins are ``seed_demo``'s
+# DEMO_USERS. Six volunteers in each city phone every host who registered in December and January.
+VOLUNTEER_PROFILES = {
+    "volontar": (["sv", "en"], "Krokom"),
+    "volontar2": (["sv", "ar", "en"], "Östersund"),
+    "volontar3": (["sv"], "Nälden"),
+    "volontar4": (["sv", "ti", "am"], "Östersund"),
+    "volontar5": (["sv", "de"], "Ås"),
+    "volontar6": (["sv", "fa", "prs"], "Krokom"),
+    "malmo-volontar": (["sv", "en"], "Möllevången"),
+    "malmo-volontar2": (["sv", "fa", "prs", "en"], "Rosengård"),
+    "malmo-volontar3": (["sv", "en", "es"], "Limhamn"),
+    "malmo-volontar4": (["sv", "ti", "en"], "Husie"),
+    "malmo-volontar5": (["sv", "ar", "so"], "Fosie"),
+    "malmo-volontar6": (["sv", "da"], "Västra Hamnen"),
+}
+
+
+@dataclass(frozen=True)
+class CallWork:
+    """One city's first weeks of calls: the group's six volunteers call its first ``called``
+    confirmed hosts (every sixth does not answer); the hosts from ``contacted_only_from`` on
+    are contacted, the ones from ``booked_only_from`` have a visit booked, the ones before it
+    were visited (every seventh found unsuitable) and referred to the partner. Then the status
+    campaign of December and January starts, and a few of its calls are made."""
+
+    group: str
+    partner: str
+    coordinator: str
+    volunteers: tuple[str, ...]
+    campaign: str
+    called: int
+    contacted_only_from: int
+    booked_only_from: int
+
+
+KROKOM_CALLS = CallWork(
+    group=JAMTLAND_GROUP,
+    partner=KROKOM_PARTNER,
+    coordinator="volontarsamordnare",
+    volunteers=("volontar", "volontar2", "volontar3", "volontar4", "volontar5", "volontar6"),
+    campaign="Statuskoll december–januari",
+    called=24,
+    contacted_only_from=18,
+    booked_only_from=15,
+)
+
+
 # The partner's own districts: villages the GeoNames table does not have.
 DISTRICTS = [
     ("Föllinge", 63.6710, 14.6160),
@@ -69,48 +109,38 @@ def _backdate(model, pk, when) -> None:
 
 
 def seed_volunteers(ctx) -> None:
-    organisation = ctx.organisations[VOLUNTEER_ORGANISATION]
-    group = Group.objects.get(name=roles.VOLUNTEER)
-    password = User.objects.get(username="volontar").password
-    for username, first, last, languages, area in VOLUNTEERS:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "email": f"{username}@example.se",
-                "organisation": organisation,
-                "password": password,
-            },
-        )
-        user.groups.add(group)
+    """The demo volunteers' profiles (the volunteers themselves are made by ``seed_users``)."""
+    for username, (languages, area) in VOLUNTEER_PROFILES.items():
         VolunteerProfile.objects.get_or_create(
-            user=user,
+            user=ctx.users[username],
             defaults={"languages": languages, "area": area, "availability": "Vardagskvällar"},
         )
-        ctx.users[username] = user
-        if created:
-            ctx.count(User)
 
 
 def seed_call_work(ctx) -> None:
-    """The status campaign for December and January, and the calls, visits and referrals of the
-    first weeks: enough history for the queue, the dashboard and the report to show."""
-    if Campaign.objects.filter(name="Statuskoll december–januari").exists():
+    seed_calls(ctx, KROKOM_CALLS)
+
+
+def seed_calls(ctx, work: CallWork) -> None:
+    """The group's status campaign for December and January, and the calls, visits and
+    referrals of the first weeks: enough history for the queue, the dashboard and the report to
+    show. Made once: a group whose campaign exists is left as it is."""
+    group = ctx.groups[work.group]
+    if Campaign.objects.filter(name=work.campaign, local_group=group).exists():
         return
-    volunteers = [ctx.users[username] for username, *_rest in VOLUNTEERS]
-    coordinator = ctx.users["volontarsamordnare"]
-    partner = ctx.organisations[KROKOM_PARTNER]
+    volunteers = [ctx.users[username] for username in work.volunteers]
+    coordinator = ctx.users[work.coordinator]
+    partner = ctx.organisations[work.partner]
     homes = list(
-        Home.objects.filter(host__confirmed_at__isnull=False, host__email__endswith="@example.se")
-        .filter(status=Home.Status.REGISTERED)
+        Home.objects.filter(local_group=group, host__confirmed_at__isnull=False)
+        .filter(host__email__endswith="@example.se", status=Home.Status.REGISTERED)
         .order_by("created_at")
     )
     for home in homes:
         volunteering.enqueue_home(home=home, now=home.created_at)
     window_start = min((h.created_at for h in homes), default=ctx.now).date()
     window_end = max((h.created_at for h in homes), default=ctx.now).date()
-    for index, home in enumerate(homes[:24]):
+    for index, home in enumerate(homes[: work.called]):
         volunteer = volunteers[index % len(volunteers)]
         entry = QueueEntry.objects.get(home=home)
         called_at = min(home.created_at + timedelta(days=2 + index % 5), ctx.now)
@@ -132,7 +162,7 @@ def seed_call_work(ctx) -> None:
         )
         _backdate(CallAttempt, attempt.pk, called_at)
         _backdate_last_step(home, called_at)
-        if index >= 18:
+        if index >= work.contacted_only_from:
             continue  # contacted, visit still to book
         visit_at = min(called_at + timedelta(days=7), ctx.now - timedelta(hours=1))
         booked_at = min(called_at, visit_at - timedelta(hours=1))
@@ -140,7 +170,7 @@ def seed_call_work(ctx) -> None:
             home=home, starts_at=visit_at, volunteers=[volunteer], user=volunteer, now=booked_at
         )
         _backdate_last_step(home, booked_at)
-        if index >= 15:
+        if index >= work.booked_only_from:
             continue  # a visit booked
         suitable = index % 7 != 3
         volunteering.report_visit(
@@ -160,8 +190,9 @@ def seed_call_work(ctx) -> None:
             refer_home(home=home, partner=partner, user=coordinator)
             _backdate_last_step(home, min(visit_at + timedelta(days=3), ctx.now))
     campaign = volunteering.start_campaign(
-        name="Statuskoll december–januari",
-        organisation=ctx.organisations[VOLUNTEER_ORGANISATION],
+        name=work.campaign,
+        organisation=group.organisation,
+        local_group=group,
         user=coordinator,
         registered_from=window_start,
         registered_to=window_end,
@@ -169,7 +200,9 @@ def seed_call_work(ctx) -> None:
     ctx.count(Campaign)
     # A few campaign calls already made.
     for index, entry in enumerate(
-        QueueEntry.objects.filter(campaign=campaign, needs_call=True).select_related("home")[:4]
+        QueueEntry.objects.filter(campaign=campaign, needs_call=True)
+        .select_related("home")
+        .order_by("registered_at", "pk")[:4]
     ):
         volunteering.record_call(
             entry=entry,
@@ -311,9 +344,11 @@ def demo_totp_secret() -> str:
 
 
 __all__ = [
+    "CallWork",
     "demo_totp_secret",
     "seed_authenticators",
     "seed_call_work",
+    "seed_calls",
     "seed_cases_and_matches",
     "seed_districts_and_reasons",
     "seed_volunteers",

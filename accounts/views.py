@@ -9,6 +9,8 @@ from .access import has_role
 def home(request):
     """After logging in, each person lands where their work is."""
     user = request.user
+    if user.is_superuser:  # holds every role; their work is the admin
+        return redirect("admin:index")
     if has_role(user, roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR):
         return redirect("volunteers:start")
     if has_role(user, roles.MANAGER):

@@ -1,16 +1,42 @@
-"""``manage.py seed_demo``: the demo data a developer gets from ``make run``."""
+"""``manage.py seed_demo``: the demo data a developer gets from ``make run``, with both stories
+(Krokom and Malmö) and a log-in for every role in either city (issue 15)."""
 
+from base64 import b32decode
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
-from accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
-from accounts.models import Organisation, User
+from accounts.demo_work import demo_totp_secret
+from accounts.management.commands.seed_demo import (
+    BOTH_STORIES,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    FORMER_VOLUNTEER_ORGANISATION,
+    JAMTLAND_GROUP,
+    KROKOM_STORY,
+    MALMO_GROUP,
+    MALMO_PARTNER,
+    MALMO_STORY,
+    VOLUNTEER_ORGANISATION,
+    story_title,
+)
+from accounts.models import GroupMunicipality, LocalGroup, Organisation, User
+from accounts.scoping import group_reach
 from hosts.models import Home, HomeTransition, Host
+
+# Where each start page is, by the template that draws it.
+START_TEMPLATES = {
+    "/volunteer/": "volunteers/start.html",
+    "/reports/": "reports/partnerships.html",
+    "/admin/": "admin/index.html",
+    "/privacy-officer/record/": None,  # any page that opens (200)
+}
 
 
 def seed() -> str:
@@ -20,10 +46,44 @@ def seed() -> str:
 
 
 def counts() -> dict[str, int]:
-    return {
-        model.__name__: model.objects.count()
-        for model in (Organisation, User, Host, Home, HomeTransition)
-    }
+    from housing.models import Unit, Vacancy
+    from matching.models import Match
+    from newcomers.models import NewcomerCase
+    from reports.models import Partnership, Target
+    from volunteers.models import (
+        CallAttempt,
+        Campaign,
+        FollowUp,
+        HandOver,
+        HomeVisit,
+        QueueEntry,
+        VolunteerProfile,
+    )
+
+    models = (
+        Organisation,
+        LocalGroup,
+        GroupMunicipality,
+        User,
+        Host,
+        Home,
+        HomeTransition,
+        HandOver,
+        QueueEntry,
+        CallAttempt,
+        HomeVisit,
+        Campaign,
+        VolunteerProfile,
+        Unit,
+        Vacancy,
+        NewcomerCase,
+        Match,
+        FollowUp,
+        Partnership,
+        Target,
+        TOTPDevice,
+    )
+    return {model.__name__: model.objects.count() for model in models}
 
 
 @pytest.fixture(scope="module")
@@ -36,29 +96,191 @@ def seeded(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
 
 
+def code_now() -> str:
+    """The code an authenticator app shows now for the key the README and the command publish."""
+    return f"{TOTP(b32decode(demo_totp_secret())).token():06d}"
+
+
 @pytest.mark.django_db
-def test_seed_twice_gives_the_same_data_and_every_role_can_log_in(seeded):
-    output = seeded
+def test_seeding_again_changes_nothing(seeded):
     first = counts()
+    # As in a demo database seeded before local groups, whose volunteer organisation had the
+    # Krokom story's name: the seed renames it and keeps its people and work with it.
+    organisation = Organisation.objects.get(name=VOLUNTEER_ORGANISATION)
+    Organisation.objects.filter(pk=organisation.pk).update(name=FORMER_VOLUNTEER_ORGANISATION)
+
     output_again = seed()
 
     assert counts() == first
-    assert first["Organisation"] == 4
-    assert 35 <= first["Host"] <= 45
+    assert Organisation.objects.get(name=VOLUNTEER_ORGANISATION).pk == organisation.pk
+    assert "demo-losenord-2026" in output_again
+    assert first["Organisation"] == 6 and first["LocalGroup"] == 2
+    assert first["Partnership"] == 2 and first["Campaign"] == 2
+
+
+@pytest.mark.django_db
+def test_every_log_in_is_printed_under_its_city(seeded):
+    output = seeded
+    assert DEMO_PASSWORD in output
+    assert demo_totp_secret() in output
+    krokom, malmo, both = (
+        output.index(story_title(story)) for story in (KROKOM_STORY, MALMO_STORY, BOTH_STORIES)
+    )
+    assert krokom < malmo < both
+    sections = {
+        KROKOM_STORY: output[krokom:malmo],
+        MALMO_STORY: output[malmo:both],
+        BOTH_STORIES: output[both:],
+    }
+    for demo in DEMO_USERS:
+        lines = [line.split() for line in sections[demo.story].splitlines()]
+        assert any(words and words[0] == demo.username for words in lines), demo.username
+    # Every role can be tried in either city.
+    for story in (KROKOM_STORY, MALMO_STORY):
+        held = {role for demo in DEMO_USERS if demo.story == story for role in demo.roles}
+        assert {
+            roles.VOLUNTEER,
+            roles.VOLUNTEER_COORDINATOR,
+            roles.PARTNER_COORDINATOR,
+            roles.MANAGER,
+            roles.HOUSING_COMPANY_STAFF,
+        } <= held, story
+
+
+@pytest.mark.django_db
+def test_every_demo_user_has_their_roles_organisation_and_group(seeded):
+    assert User.objects.filter(username__in=[d.username for d in DEMO_USERS]).count() == len(
+        DEMO_USERS
+    )
+    for demo in DEMO_USERS:
+        user = User.objects.select_related("organisation", "local_group").get(
+            username=demo.username
+        )
+        assert user.check_password(DEMO_PASSWORD), demo.username
+        assert set(user.groups.values_list("name", flat=True)) == set(demo.roles)
+        assert user.is_superuser == (not demo.roles)
+        assert user.is_staff == demo.is_staff
+        assert getattr(user.organisation, "name", None) == demo.organisation
+        assert getattr(user.local_group, "name", None) == demo.local_group
+        if user.local_group:
+            assert user.local_group.organisation == user.organisation
     for role in roles.ROLE_LABELS:
-        people = User.objects.filter(groups__name=role)
-        # Six volunteers phone the hosts; every other role has one demo person.
-        assert people.count() == (6 if role == roles.VOLUNTEER else 1), role
-        for user in people:
-            assert user.check_password(DEMO_PASSWORD), role
-            assert user.is_staff == (role != roles.VOLUNTEER)
-            assert user.organisation is not None
-    admin = User.objects.get(username="admin")
-    assert admin.is_superuser and admin.check_password(DEMO_PASSWORD)
-    for text in (output, output_again):
-        assert DEMO_PASSWORD in text
-        for demo in DEMO_USERS:
-            assert demo.username in text
+        assert any(role in demo.roles for demo in DEMO_USERS), role
+
+
+@pytest.mark.django_db
+@pytest.mark.two_factor
+@pytest.mark.parametrize("demo", DEMO_USERS, ids=lambda demo: demo.username)
+def test_each_printed_user_logs_in_and_reaches_their_start_page(seeded, client, demo):
+    response = client.post(
+        "/accounts/login/", {"username": demo.username, "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+
+    landing = client.get("/home/")
+    if demo.is_staff or roles.MANAGER in demo.roles:
+        # The second factor first, with the published demo key.
+        assert landing.status_code == 302
+        assert landing.url.startswith("/accounts/two-factor/")
+        confirmed = client.post("/accounts/two-factor/", {"token": code_now()})
+        assert confirmed.status_code == 302, confirmed.content.decode()[:500]
+        landing = client.get("/home/")
+
+    start = demo.works_in[0]
+    assert landing.status_code == 302 and landing.url == start, demo.username
+    for path in demo.works_in:
+        page = client.get(path)
+        assert page.status_code == 200, (demo.username, path)
+        if START_TEMPLATES.get(path):
+            assert START_TEMPLATES[path] in [t.name for t in page.templates], (demo.username, path)
+
+
+@pytest.mark.django_db
+def test_each_city_has_its_group_partner_and_partnership(seeded):
+    from reports.models import Partnership
+
+    organisation = Organisation.objects.get(name=VOLUNTEER_ORGANISATION)
+    assert organisation.takes_uncovered_hosts
+    groups = {group.name: group for group in organisation.local_groups.all()}
+    assert set(groups) == {JAMTLAND_GROUP, MALMO_GROUP}
+    assert set(groups[MALMO_GROUP].municipalities.values_list("code", flat=True)) == {"1280"}
+    assert set(groups[JAMTLAND_GROUP].municipalities.values_list("code", flat=True)) == {
+        "2309",
+        "2380",
+    }
+    malmo = Partnership.objects.get(partner__name=MALMO_PARTNER)
+    krokom = Partnership.objects.get(housing_company__name="Krokomsbostäder")
+    year = timezone.localdate().year
+    for partnership, group, codes in (
+        (malmo, MALMO_GROUP, {"1280"}),
+        (krokom, JAMTLAND_GROUP, {"2309", "2380"}),
+    ):
+        assert partnership.local_group.name == group
+        assert set(partnership.municipalities.values_list("code", flat=True)) == codes
+        assert (partnership.period_start.isoformat(), partnership.period_end.isoformat()) == (
+            f"{year}-01-01",
+            f"{year}-12-01",
+        )
+        assert partnership.targets.count() >= 5
+    assert malmo.partner.municipality_id == "1280"
+    assert malmo.housing_company.name == "Demobostäder Malmö AB"
+    # Every fifth vacancy is offered to the partner: each city's company has offered a flat.
+    for partnership in (malmo, krokom):
+        offered = Home.objects.filter(
+            unit__company=partnership.housing_company, partner=partnership.partner
+        )
+        assert offered.exists(), partnership.name
+
+
+@pytest.mark.django_db
+def test_hosts_are_routed_to_the_group_of_their_municipality(seeded):
+    from volunteers.models import HandOver
+
+    homes = Home.objects.filter(host__isnull=False)
+    malmo = homes.filter(municipality_id="1280")
+    assert 18 <= malmo.count() <= 22
+    assert set(malmo.values_list("local_group__name", flat=True)) == {MALMO_GROUP}
+    jamtland = homes.filter(municipality_id__in=["2309", "2380"])
+    assert set(jamtland.values_list("local_group__name", flat=True)) == {JAMTLAND_GROUP}
+    # Lund: no group covers it; the national coordinator takes those hosts.
+    lund = homes.filter(municipality_id="1281")
+    assert lund.exists() and not lund.filter(local_group__isnull=False).exists()
+    routed = HandOver.objects.filter(kind=HandOver.Kind.ROUTED)
+    assert routed.count() == homes.filter(local_group__isnull=False).count()
+
+
+@pytest.mark.django_db
+def test_each_group_works_its_own_hosts(seeded):
+    from volunteers.actions import claimable_entries
+    from volunteers.models import CallAttempt, Campaign, HomeVisit
+
+    national = User.objects.get(username="riks-samordnare")
+    group_ids, uncovered = group_reach(national)
+    assert set(group_ids) == set(LocalGroup.objects.values_list("pk", flat=True)) and uncovered
+    for group_name, prefix, partner in (
+        (MALMO_GROUP, "malmo-volontar", MALMO_PARTNER),
+        (JAMTLAND_GROUP, "volontar", "Krokoms kommun – Mottagningsenheten för nyanlända"),
+    ):
+        group = LocalGroup.objects.get(name=group_name)
+        volunteers = User.objects.filter(local_group=group, groups__name=roles.VOLUNTEER)
+        assert volunteers.count() == 6
+        campaign = Campaign.objects.get(local_group=group, ended_at__isnull=True)
+        assert campaign.homes.exists()
+        assert set(campaign.homes.values_list("local_group", flat=True)) == {group.pk}
+        calls = CallAttempt.objects.filter(home__local_group=group)
+        assert set(calls.values_list("volunteer__local_group", flat=True)) == {group.pk}
+        assert calls.filter(outcome=CallAttempt.Outcome.INTERESTED).exists()
+        assert calls.filter(outcome=CallAttempt.Outcome.NO_ANSWER).exists()
+        visits = HomeVisit.objects.filter(home__local_group=group)
+        assert {HomeVisit.Status.REPORTED, HomeVisit.Status.BOOKED} <= set(
+            visits.values_list("status", flat=True)
+        )
+        referred = Home.objects.filter(local_group=group, partner__name=partner)
+        assert referred.filter(status=Home.Status.REFERRED).exists()
+        volunteer = User.objects.get(username=prefix)
+        claimable = claimable_entries(timezone.now(), volunteer=volunteer)
+        assert claimable.exists()
+        assert set(claimable.values_list("home__local_group", flat=True)) == {group.pk}
 
 
 @pytest.mark.django_db
@@ -81,20 +303,26 @@ def test_seeded_hosts_registered_last_winter_with_their_history(seeded):
         assert all(a.created_at <= b.created_at for a, b in zip(steps, steps[1:], strict=False))
         assert str(home.host.phone).startswith("+4670")
         assert home.host.email.endswith("@example.se")
+        if home.host.confirmed_at:
+            assert home.host.confirmed_at >= home.created_at
 
 
 @pytest.mark.django_db
 def test_seed_has_the_work_of_every_issue(seeded):
     from matching.models import Match
     from newcomers.models import NewcomerCase
-    from volunteers.models import CallAttempt, Campaign, HomeVisit, QueueEntry
+    from volunteers.models import FollowUp, QueueEntry
 
     assert set(Match.objects.values_list("status", flat=True)) == set(Match.Status.values)
-    assert NewcomerCase.objects.filter(status=NewcomerCase.Status.WAITING).exists()
-    assert Campaign.objects.filter(ended_at__isnull=True).count() == 1
-    assert CallAttempt.objects.filter(outcome=CallAttempt.Outcome.INTERESTED).exists()
-    assert CallAttempt.objects.filter(outcome=CallAttempt.Outcome.NO_ANSWER).exists()
-    assert HomeVisit.objects.filter(status=HomeVisit.Status.REPORTED).exists()
-    assert HomeVisit.objects.filter(status=HomeVisit.Status.BOOKED).exists()
+    for partner in ("Krokoms kommun – Mottagningsenheten för nyanlända", MALMO_PARTNER):
+        assert NewcomerCase.objects.filter(
+            partner__name=partner, status=NewcomerCase.Status.WAITING
+        ).exists()
+        assert Match.objects.filter(
+            case__partner__name=partner, status=Match.Status.MOVED_IN
+        ).exists()
+    assert FollowUp.objects.filter(
+        match__case__partner__name=MALMO_PARTNER, done_at__isnull=False
+    ).exists()
     assert QueueEntry.objects.filter(needs_call=True).exists()
     assert Home.objects.filter(status=Home.Status.REFERRED, host__isnull=False).exists()

@@ -6,7 +6,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Organisation, User
+from accounts.models import LocalGroup, Organisation, User
 from hosts.models import Home
 
 from ..models import (
@@ -21,11 +21,19 @@ logger = logging.getLogger(__name__)
 # Campaigns ---------------------------------------------------------------------------------
 
 
-def campaign_homes(*, registered_from: date | None, registered_to: date | None, stage: str = ""):
-    """The confirmed hosts' homes a campaign would reach."""
+def campaign_homes(
+    *,
+    registered_from: date | None,
+    registered_to: date | None,
+    stage: str = "",
+    local_group: LocalGroup | None = None,
+):
+    """The confirmed hosts' homes a campaign would reach (of ``local_group`` only, if given)."""
     homes = Home.objects.filter(
         host__confirmed_at__isnull=False, host__erased_at__isnull=True, duplicate_of__isnull=True
     )
+    if local_group is not None:
+        homes = homes.filter(local_group=local_group)
     if registered_from:
         homes = homes.filter(created_at__date__gte=registered_from)
     if registered_to:
@@ -44,13 +52,16 @@ def start_campaign(
     registered_from: date | None = None,
     registered_to: date | None = None,
     stage: str = "",
+    local_group: LocalGroup | None = None,
 ) -> Campaign:
-    """Start a status campaign: its hosts go first in the queue (after callbacks that are due)."""
+    """Start a status campaign: its hosts go first in the queue (after callbacks that are due).
+    With ``local_group``, the campaign is that group's and calls its hosts only."""
     now = timezone.now()
     with transaction.atomic():
         campaign = Campaign.objects.create(
             name=name,
             organisation=organisation,
+            local_group=local_group,
             registered_from=registered_from,
             registered_to=registered_to,
             stage=stage,
@@ -58,7 +69,10 @@ def start_campaign(
             started_at=now,
         )
         homes = campaign_homes(
-            registered_from=registered_from, registered_to=registered_to, stage=stage
+            registered_from=registered_from,
+            registered_to=registered_to,
+            stage=stage,
+            local_group=local_group,
         )
         campaign.homes.set(homes.values_list("pk", flat=True))
         missing = homes.filter(queue_entry__isnull=True).values_list("pk", "created_at")

@@ -1,14 +1,21 @@
 """``manage.py seed_demo``: demo data for every role, safe to run again and again.
 
+Two stories live side by side: Krokom (Volontärbyrån Jämtland, Krokoms kommun, Krokomsbostäder)
+and Malmö (Refugees Welcome Sweden – Malmö, Malmö stad; ``accounts.demo_malmo``). Both local
+groups belong to one national volunteer organisation, Refugees Welcome Sweden, so that its
+national coordinator reaches both. Every demo log-in is defined once (``DEMO_USERS``), printed
+per city at the end, and logged in as by the demo's test.
+
 The seed is a list of small steps (``SEED_STEPS``), each a function that takes the shared
 ``SeedContext`` and makes its rows with ``get_or_create``-style look-ups on a natural key, so a
-second run finds everything in place and adds nothing. A later issue adds its own step (newcomer
-cases, volunteers, partnerships, ...) to the end of the list.
+second run finds everything in place and adds nothing.
 
 Everything random comes from generators with a fixed seed, so every machine gets the same names,
 addresses and dates. The dates are computed from today: the demo hosts registered during December
-of last year and January of this year. Hosts are made directly, and stage changes go through the
-services; the e-mails that causes are kept in the outbox but delivered to memory only.
+of last year and January of this year. Hosts sign up and confirm through the portal's own steps
+(which route each home to the local group covering its municipality), every later step goes
+through the actions, and the rows are then backdated to the planned dates; the e-mails that
+causes are kept in the outbox but delivered to memory only.
 """
 
 import random
@@ -26,27 +33,106 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts import demo_work, roles
-from accounts.models import Organisation, User
-from hosts.actions import host_step, pause_home, withdraw_home
+from accounts import demo_malmo, demo_work, roles
+from accounts.models import GroupMunicipality, LocalGroup, Organisation, User
+from hosts.actions import (
+    confirm_registration,
+    host_step,
+    pause_home,
+    register_host,
+    withdraw_home,
+)
 from hosts.models import Home, HomeTransition, Host
+from municipalities.models import Municipality
+from volunteers.models import HandOver, QueueEntry
 
 DEMO_PASSWORD = "demo-losenord-2026"  # noqa: S105 - a published demo password, never a real one
 RANDOM_SEED = 2026
 HOST_COUNT = 40
 EMAIL_DOMAIN = "example.se"
 
-VOLUNTEER_ORGANISATION = "Volontärbyrån Jämtland"
+# One national volunteer organisation works through local groups: its group in Malmö (the first
+# story, with Malmö stad) and Volontärbyrån Jämtland (the Krokom story, with Krokoms kommun and
+# Krokomsbostäder). Its national coordinator reaches both groups, and the hosts no group covers.
+VOLUNTEER_ORGANISATION = "Refugees Welcome Sweden"
+# Before local groups the demo's volunteer organisation was Volontärbyrån Jämtland; a demo
+# database seeded then has its organisation renamed (its people and work stay with it).
+FORMER_VOLUNTEER_ORGANISATION = "Volontärbyrån Jämtland"
+JAMTLAND_GROUP = "Volontärbyrån Jämtland"
+MALMO_GROUP = "Refugees Welcome Sweden – Malmö"
 KROKOM_PARTNER = "Krokoms kommun – Mottagningsenheten för nyanlända"
 OSTERSUND_PARTNER = "Östersunds kommun – Integrationsenheten"
 HOUSING_COMPANY = "Krokomsbostäder"
+MALMO_PARTNER = (
+    "Malmö stad – Sociala resursförvaltningen, enheten för vuxna anvisade enligt bosättningslagen"
+)
+# Made up for the demo (no real company's agreement is told), so that the housing company's
+# work can be tried in Malmö too.
+MALMO_HOUSING_COMPANY = "Demobostäder Malmö AB"
+KROKOM, OSTERSUND, MALMO, LUND = "2309", "2380", "1280", "1281"  # municipality codes
 
+# (name, kind, contact e-mail, municipality code, takes the hosts no local group covers)
 ORGANISATIONS = [
-    (VOLUNTEER_ORGANISATION, Organisation.Kind.VOLUNTEER_ORGANISATION, "volontarbyran@example.se"),
-    (KROKOM_PARTNER, Organisation.Kind.PARTNER, "mottagningsenheten@krokom.example.se"),
-    (OSTERSUND_PARTNER, Organisation.Kind.PARTNER, "integrationsenheten@ostersund.example.se"),
-    (HOUSING_COMPANY, Organisation.Kind.HOUSING_COMPANY, "uthyrning@krokomsbostader.example.se"),
+    (
+        VOLUNTEER_ORGANISATION,
+        Organisation.Kind.VOLUNTEER_ORGANISATION,
+        "kontakt@refugeeswelcome.example.se",
+        None,
+        True,
+    ),
+    (
+        KROKOM_PARTNER,
+        Organisation.Kind.PARTNER,
+        "mottagningsenheten@krokom.example.se",
+        KROKOM,
+        False,
+    ),
+    (
+        OSTERSUND_PARTNER,
+        Organisation.Kind.PARTNER,
+        "integrationsenheten@ostersund.example.se",
+        OSTERSUND,
+        False,
+    ),
+    (
+        HOUSING_COMPANY,
+        Organisation.Kind.HOUSING_COMPANY,
+        "uthyrning@krokomsbostader.example.se",
+        KROKOM,
+        False,
+    ),
+    (
+        MALMO_PARTNER,
+        Organisation.Kind.PARTNER,
+        "bosattning@malmo.example.se",
+        MALMO,
+        False,
+    ),
+    (
+        MALMO_HOUSING_COMPANY,
+        Organisation.Kind.HOUSING_COMPANY,
+        "uthyrning@demobostader-malmo.example.se",
+        MALMO,
+        False,
+    ),
 ]
+# (name, organisation, municipalities covered, contact e-mail, calls a new host within days).
+# Lund is covered by no group: its hosts go to the national coordinators.
+LOCAL_GROUPS = [
+    (
+        JAMTLAND_GROUP,
+        VOLUNTEER_ORGANISATION,
+        (KROKOM, OSTERSUND),
+        "volontarbyran@example.se",
+        7,
+    ),
+    (MALMO_GROUP, VOLUNTEER_ORGANISATION, (MALMO,), "malmo@refugeeswelcome.example.se", 5),
+]
+
+# The two stories, as the log-ins are printed and the README's table names them.
+KROKOM_STORY = "Krokom"
+MALMO_STORY = "Malmö"
+BOTH_STORIES = ""
 
 
 @dataclass(frozen=True)
@@ -54,56 +140,184 @@ class DemoUser:
     username: str
     first_name: str
     last_name: str
-    role: str | None  # None: the superuser, who holds every permission
+    roles: tuple[str, ...]  # empty: the superuser, who holds every permission
     organisation: str | None
     is_staff: bool
-    # The pages the person works in: the volunteers' pages log in at /accounts/login/.
+    # The pages the person works in; the first is where the log-in lands (``accounts.views.home``).
     works_in: tuple[str, ...] = ("/admin/",)
+    local_group: str | None = None
+    story: str = BOTH_STORIES  # the city whose story the person works in ("": both)
 
 
+def _volunteers(prefix: str, group: str, story: str, names) -> list[DemoUser]:
+    return [
+        DemoUser(
+            f"{prefix}{'' if n == 1 else n}",
+            first,
+            last,
+            (roles.VOLUNTEER,),
+            VOLUNTEER_ORGANISATION,
+            False,
+            works_in=("/volunteer/",),
+            local_group=group,
+            story=story,
+        )
+        for n, (first, last) in enumerate(names, start=1)
+    ]
+
+
+# Every demo log-in, defined once: ``seed_demo`` makes these users and prints this list, and the
+# demo test logs in as each of them.
 DEMO_USERS = [
-    DemoUser(
+    # Krokom: Volontärbyrån Jämtland, Krokoms kommun, Krokomsbostäder.
+    *_volunteers(
         "volontar",
-        "Lina",
-        "Holm",
-        roles.VOLUNTEER,
-        VOLUNTEER_ORGANISATION,
-        False,
-        works_in=("/volunteer/",),
+        JAMTLAND_GROUP,
+        KROKOM_STORY,
+        [
+            ("Lina", "Holm"),
+            ("Amal", "Hassan"),
+            ("Johan", "Berg"),
+            ("Selam", "Tesfaye"),
+            ("Karin", "Lund"),
+            ("Omid", "Rahimi"),
+        ],
     ),
     DemoUser(
         "volontarsamordnare",
         "Erik",
         "Sjöberg",
-        roles.VOLUNTEER_COORDINATOR,
+        (roles.VOLUNTEER_COORDINATOR,),
+        VOLUNTEER_ORGANISATION,
+        True,
+        works_in=("/volunteer/", "/admin/"),
+        local_group=JAMTLAND_GROUP,
+        story=KROKOM_STORY,
+    ),
+    DemoUser(
+        "samordnare",
+        "Maria",
+        "Lindqvist",
+        (roles.PARTNER_COORDINATOR,),
+        KROKOM_PARTNER,
+        True,
+        story=KROKOM_STORY,
+    ),
+    DemoUser(
+        "chef",
+        "Anders",
+        "Berglund",
+        (roles.MANAGER,),
+        KROKOM_PARTNER,
+        True,
+        works_in=("/reports/", "/admin/"),
+        story=KROKOM_STORY,
+    ),
+    DemoUser(
+        "bostadsbolag",
+        "Karin",
+        "Öhman",
+        (roles.HOUSING_COMPANY_STAFF,),
+        HOUSING_COMPANY,
+        True,
+        story=KROKOM_STORY,
+    ),
+    # Malmö: Refugees Welcome Sweden – Malmö, Malmö stad and Demobostäder Malmö AB.
+    *_volunteers(
+        "malmo-volontar",
+        MALMO_GROUP,
+        MALMO_STORY,
+        [
+            ("Sara", "Nilsson"),
+            ("Ahmad", "Karimi"),
+            ("Elin", "Persson"),
+            ("Yonas", "Haile"),
+            ("Fatima", "Ali"),
+            ("Olle", "Bengtsson"),
+        ],
+    ),
+    DemoUser(
+        "malmo-samordnare",
+        "Hanna",
+        "Ekström",
+        (roles.VOLUNTEER_COORDINATOR,),
+        VOLUNTEER_ORGANISATION,
+        True,
+        works_in=("/volunteer/", "/admin/"),
+        local_group=MALMO_GROUP,
+        story=MALMO_STORY,
+    ),
+    DemoUser(
+        "malmo-kommun",
+        "Leila",
+        "Andersson",
+        (roles.PARTNER_COORDINATOR,),
+        MALMO_PARTNER,
+        True,
+        story=MALMO_STORY,
+    ),
+    DemoUser(
+        "malmo-chef",
+        "Per",
+        "Håkansson",
+        (roles.MANAGER,),
+        MALMO_PARTNER,
+        True,
+        works_in=("/reports/", "/admin/"),
+        story=MALMO_STORY,
+    ),
+    DemoUser(
+        "malmo-bostadsbolag",
+        "Mirja",
+        "Olsson",
+        (roles.HOUSING_COMPANY_STAFF,),
+        MALMO_HOUSING_COMPANY,
+        True,
+        story=MALMO_STORY,
+    ),
+    # Both cities: the organisation's national coordinator and manager, the data protection
+    # officer and the superuser.
+    DemoUser(
+        "riks-samordnare",
+        "Noor",
+        "Said",
+        (roles.VOLUNTEER_COORDINATOR, roles.NATIONAL_COORDINATOR),
         VOLUNTEER_ORGANISATION,
         True,
         works_in=("/volunteer/", "/admin/"),
     ),
-    DemoUser("samordnare", "Maria", "Lindqvist", roles.PARTNER_COORDINATOR, KROKOM_PARTNER, True),
-    DemoUser("chef", "Anders", "Berglund", roles.MANAGER, KROKOM_PARTNER, True),
-    DemoUser("bostadsbolag", "Karin", "Öhman", roles.HOUSING_COMPANY_STAFF, HOUSING_COMPANY, True),
+    DemoUser(
+        "riks-chef",
+        "Eva",
+        "Lindberg",
+        (roles.MANAGER,),
+        VOLUNTEER_ORGANISATION,
+        True,
+        works_in=("/reports/", "/admin/"),
+    ),
     DemoUser(
         "dataskydd",
         "Johan",
         "Nordin",
-        roles.DATA_PROTECTION_OFFICER,
+        (roles.DATA_PROTECTION_OFFICER,),
         VOLUNTEER_ORGANISATION,
         True,
+        works_in=("/admin/", "/privacy-officer/record/"),
     ),
-    DemoUser("admin", "Admin", "Demo", None, None, True),
+    DemoUser("admin", "Admin", "Demo", (), None, True),
 ]
 
-# Towns of Jämtland with weights (more hosts in the larger places) and postcodes of the area.
-# The postcodes are plausible for each town, not checked against the postal register.
+# Towns of Jämtland with their municipality, weights (more hosts in the larger places) and
+# postcodes of the area. The postcodes are plausible for each town, not checked against the
+# postal register. All but Östersund are localities of Krokom.
 TOWNS = [
-    ("Östersund", 10, ["83130", "83134", "83140", "83145", "83147"]),
-    ("Krokom", 8, ["83531", "83532", "83533"]),
-    ("Föllinge", 2, ["83580"]),
-    ("Nälden", 3, ["83543"]),
-    ("Ås", 3, ["83593"]),
-    ("Dvärsätt", 2, ["83594"]),
-    ("Trångsviken", 2, ["83547"]),
+    ("Östersund", OSTERSUND, 10, ["83130", "83134", "83140", "83145", "83147"]),
+    ("Krokom", KROKOM, 8, ["83531", "83532", "83533"]),
+    ("Föllinge", KROKOM, 2, ["83580"]),
+    ("Nälden", KROKOM, 3, ["83543"]),
+    ("Ås", KROKOM, 3, ["83593"]),
+    ("Dvärsätt", KROKOM, 2, ["83594"]),
+    ("Trångsviken", KROKOM, 2, ["83547"]),
 ]
 
 HOUSEHOLDS = [
@@ -135,32 +349,78 @@ class SeedContext:
     rng: random.Random
     faker: object
     organisations: dict[str, Organisation] = field(default_factory=dict)
+    groups: dict[str, LocalGroup] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     created: dict[type, int] = field(default_factory=dict)
+    # The e-mail addresses and phone numbers the demo hosts were given (no two hosts share one).
+    emails: set[str] = field(default_factory=set)
+    phones: set[str] = field(default_factory=set)
 
     def count(self, model: type, n: int = 1) -> None:
         """Note ``n`` new rows of ``model``, for the summary the command prints."""
         self.created[model] = self.created.get(model, 0) + n
 
 
-def make_context() -> SeedContext:
+def make_faker(seed: int):
     from faker import Faker  # a test dependency (via factory_boy): only the seed needs it here
 
     faker = Faker("sv_SE")
-    faker.seed_instance(RANDOM_SEED)
-    return SeedContext(now=timezone.now(), rng=random.Random(RANDOM_SEED), faker=faker)
+    faker.seed_instance(seed)
+    return faker
 
 
-# Organisations and people ----------------------------------------------------------------------
+def make_context() -> SeedContext:
+    return SeedContext(
+        now=timezone.now(), rng=random.Random(RANDOM_SEED), faker=make_faker(RANDOM_SEED)
+    )
+
+
+# Organisations, local groups and people --------------------------------------------------------
 
 
 def seed_organisations(ctx: SeedContext) -> None:
-    for name, kind, contact_email in ORGANISATIONS:
+    if not Organisation.objects.filter(name=VOLUNTEER_ORGANISATION).exists():
+        Organisation.objects.filter(
+            name=FORMER_VOLUNTEER_ORGANISATION, kind=Organisation.Kind.VOLUNTEER_ORGANISATION
+        ).update(name=VOLUNTEER_ORGANISATION)
+    for name, kind, contact_email, code, takes_uncovered in ORGANISATIONS:
         organisation, created = Organisation.objects.update_or_create(
-            name=name, defaults={"kind": kind, "contact_email": contact_email}
+            name=name,
+            defaults={
+                "kind": kind,
+                "contact_email": contact_email,
+                "municipality_id": code,
+                "takes_uncovered_hosts": takes_uncovered,
+            },
         )
         ctx.organisations[name] = organisation
         ctx.count(Organisation, int(created))
+
+
+def seed_local_groups(ctx: SeedContext) -> None:
+    """The organisation's two local groups and the municipalities each covers (Lund: none)."""
+    for name, organisation, codes, contact_email, within_days in LOCAL_GROUPS:
+        group, created = LocalGroup.objects.update_or_create(
+            name=name,
+            defaults={
+                "organisation": ctx.organisations[organisation],
+                "contact_email": contact_email,
+                "contact_within_days": within_days,
+            },
+        )
+        for code in codes:
+            GroupMunicipality.objects.update_or_create(
+                municipality_id=code, defaults={"group": group}
+            )
+        ctx.groups[name] = group
+        ctx.count(LocalGroup, int(created))
+
+
+def role_group(name: str) -> Group:
+    """The Django group of a role. Migrations make them (``roles.sync_role_groups``); the
+    national coordinator's is made here only if this database has not had that migration."""
+    group, _created = Group.objects.get_or_create(name=name)
+    return group
 
 
 def seed_users(ctx: SeedContext) -> None:
@@ -175,15 +435,21 @@ def seed_users(ctx: SeedContext) -> None:
                 "last_name": demo.last_name,
                 "email": f"{demo.username}@{EMAIL_DOMAIN}",
                 "organisation": ctx.organisations.get(demo.organisation),
+                "local_group": ctx.groups.get(demo.local_group),
                 "is_staff": demo.is_staff,
-                "is_superuser": demo.role is None,
+                "is_superuser": not demo.roles,
                 "is_active": True,
                 "password": password,
             },
         )
-        user.groups.set([groups[demo.role]] if demo.role else [])
+        user.groups.set([groups.get(role) or role_group(role) for role in demo.roles])
         ctx.users[demo.username] = user
         ctx.count(User, int(created))
+
+
+def demo_users(story: str) -> list[DemoUser]:
+    """The demo log-ins of one city's story (``BOTH_STORIES``: those who work in both)."""
+    return [demo for demo in DEMO_USERS if demo.story == story]
 
 
 # Hosts and their homes -------------------------------------------------------------------------
@@ -212,13 +478,13 @@ def registration_window(now: datetime) -> tuple[datetime, datetime]:
     return start, min(end, now - timedelta(hours=1))
 
 
-def _registration_times(ctx: SeedContext, count: int) -> list[datetime]:
-    start, end = registration_window(ctx.now)
+def _registration_times(rng: random.Random, now: datetime, count: int) -> list[datetime]:
+    start, end = registration_window(now)
     days = max((end - start).days, 1)
     times = []
     for _index in range(count):
-        day = start + timedelta(days=ctx.rng.randrange(days))
-        moment = day.replace(hour=ctx.rng.randint(7, 21), minute=ctx.rng.randrange(60))
+        day = start + timedelta(days=rng.randrange(days))
+        moment = day.replace(hour=rng.randint(7, 21), minute=rng.randrange(60))
         times.append(min(moment, end))
     return sorted(times)
 
@@ -232,17 +498,24 @@ def _email_for(name: str, taken: set[str]) -> str:
     return email
 
 
-def _phone(ctx: SeedContext, taken: set[str]) -> str:
+def _phone(rng: random.Random, taken: set[str]) -> str:
     while True:
-        phone = f"+4670{ctx.rng.randrange(10_000_000):07d}"
+        phone = f"+4670{rng.randrange(10_000_000):07d}"
         if phone not in taken:
             taken.add(phone)
             return phone
 
 
-def _offer(ctx: SeedContext, registered_at: datetime) -> dict:
-    rng, faker = ctx.rng, ctx.faker
-    town, _weight, postcodes = rng.choices(TOWNS, weights=[t[1] for t in TOWNS])[0]
+def _offer(
+    rng: random.Random,
+    faker,
+    registered_at: datetime,
+    towns=TOWNS,
+    households=HOUSEHOLDS,
+    hopes=HOPES,
+) -> dict:
+    """A home as its host describes it; ``municipality`` is the municipality's code."""
+    _town, code, _weight, postcodes = rng.choices(towns, weights=[t[2] for t in towns])[0]
     kind = rng.choices(
         [Home.Kind.ROOM, Home.Kind.WHOLE_HOME, Home.Kind.SEPARATE_HOUSE], weights=[6, 2, 2]
     )[0]
@@ -255,13 +528,13 @@ def _offer(ctx: SeedContext, registered_at: datetime) -> dict:
     return {
         "street_address": f"{faker.street_name()} {rng.randint(1, 60)}",
         "postcode": rng.choice(postcodes),
-        "municipality": town,
+        "municipality": code,
         "kind": kind,
         "beds": beds,
         "available_from": (registered_at + timedelta(days=rng.randint(7, 45))).date(),
         "available_months": rng.choice([None, None, 6, 12, 12, 24]),
         "rent_per_month": rent,
-        "household_description": rng.choice(HOUSEHOLDS),
+        "household_description": rng.choice(households),
         "has_pets": has_pets,
         "pets_description": rng.choice(PETS) if has_pets else "",
         "smoking": rng.choices(
@@ -270,29 +543,28 @@ def _offer(ctx: SeedContext, registered_at: datetime) -> dict:
         "languages": languages,
         "step_free_access": step_free,
         "accessibility_notes": rng.choice(ACCESSIBILITY) if step_free else "",
-        "hopes": rng.choice(HOPES),
+        "hopes": rng.choice(hopes),
         "heard_from": rng.choice(Home.HeardFrom.values),
     }
 
 
 def plan_hosts(ctx: SeedContext) -> list[HostPlan]:
-    """Decide all demo hosts: most confirmed, a few never confirmed, a few paused or withdrawn."""
-    emails: set[str] = set()
-    phones: set[str] = set()
+    """Decide the Krokom story's hosts: most confirmed, a few never confirmed, a few paused or
+    withdrawn."""
     plans = []
-    for index, registered_at in enumerate(_registration_times(ctx, HOST_COUNT)):
+    for index, registered_at in enumerate(_registration_times(ctx.rng, ctx.now, HOST_COUNT)):
         name = ctx.faker.name()
         plan = HostPlan(
             name=name,
-            email=_email_for(name, emails),
-            phone=_phone(ctx, phones),
+            email=_email_for(name, ctx.emails),
+            phone=_phone(ctx.rng, ctx.phones),
             language="en" if index % 13 == 5 else "sv",
             registered_at=registered_at,
             # 4 of 40 never followed the link in the confirmation e-mail.
             confirmed_at=None
             if index % 11 == 3
             else registered_at + timedelta(minutes=ctx.rng.randint(3, 600)),
-            offer=_offer(ctx, registered_at),
+            offer=_offer(ctx.rng, ctx.faker, registered_at),
             steps=[],
         )
         if index in (8, 21):
@@ -309,30 +581,38 @@ def plan_hosts(ctx: SeedContext) -> list[HostPlan]:
 VOLUNTEER_STEPS = {"pause": pause_home, "withdraw": withdraw_home}
 
 
-def create_host(ctx: SeedContext, plan: HostPlan) -> Host:
-    """Write one planned host with their home, then backdate every row to the planned dates."""
+def create_host(ctx: SeedContext, plan: HostPlan, *, volunteer: str) -> Host:
+    """Register one planned host through the sign-up's own step (``register_host``, which routes
+    the home to the local group covering its municipality) and the confirmation's, take the
+    planned steps, then backdate every row to the planned dates. ``volunteer`` takes the steps
+    the plan gives a volunteer."""
     registered_at = plan.registered_at
-    host = Host.objects.create(
+    offer = {**plan.offer, "municipality": Municipality.objects.get(pk=plan.offer["municipality"])}
+    host = register_host(
         name=plan.name,
         email=plan.email,
         phone=plan.phone,
         language=plan.language,
-        consent_notice_version=settings.PRIVACY_NOTICE_VERSION,
-        consent_given_at=registered_at,
+        offer=offer,
         consent_language=plan.language,
-        confirmed_at=plan.confirmed_at,
     )
-    home = Home.objects.create(host=host, **plan.offer)
-    registration = HomeTransition.objects.create(
-        home=home, from_state="", to_state=Home.Status.REGISTERED, actor_kind="host"
-    )
-    Host.objects.filter(pk=host.pk).update(created_at=registered_at)
-    HomeTransition.objects.filter(pk=registration.pk).update(created_at=registered_at)
+    home = host.homes.get()
+    Host.objects.filter(pk=host.pk).update(created_at=registered_at, consent_given_at=registered_at)
+    Home.objects.filter(pk=home.pk).update(created_at=registered_at)
+    HomeTransition.objects.filter(home=home).update(created_at=registered_at)
+    HandOver.objects.filter(home=home).update(created_at=registered_at)
+    if plan.confirmed_at is not None:
+        confirm_registration(host=host)  # the host reaches the group's call queue
+        Host.objects.filter(pk=host.pk).update(confirmed_at=plan.confirmed_at)
+        QueueEntry.objects.filter(home=home).update(
+            registered_at=registered_at, next_call_at=plan.confirmed_at
+        )
+    home.refresh_from_db()
 
     changed_at = registered_at
     for name, days_after, reason, by_volunteer in plan.steps:
         if by_volunteer:
-            step = VOLUNTEER_STEPS[name](home=home, user=ctx.users["volontar"], reason=reason)
+            step = VOLUNTEER_STEPS[name](home=home, user=ctx.users[volunteer], reason=reason)
         else:
             step = host_step(home=home, name=name, reason=reason)
         changed_at = min(registered_at + timedelta(days=days_after), ctx.now)
@@ -343,15 +623,19 @@ def create_host(ctx: SeedContext, plan: HostPlan) -> Host:
     return host
 
 
-def seed_hosts(ctx: SeedContext) -> None:
-    plans = plan_hosts(ctx)
+def create_planned_hosts(ctx: SeedContext, plans: list[HostPlan], *, volunteer: str) -> None:
+    """Register the planned hosts not registered yet (looked up by e-mail address)."""
     existing = set(
         Host.objects.filter(email__in=[p.email for p in plans]).values_list("email", flat=True)
     )
     for plan in plans:
         if plan.email not in existing:
-            create_host(ctx, plan)
+            create_host(ctx, plan, volunteer=volunteer)
             ctx.count(Host)
+
+
+def seed_hosts(ctx: SeedContext) -> None:
+    create_planned_hosts(ctx, plan_hosts(ctx), volunteer="volontar")
 
 
 # The housing company (Krokomsbostäder) ---------------------------------------------------------
@@ -394,7 +678,7 @@ def _unit_rows(company: Organisation, rng: random.Random) -> list:
             if n > UNIT_COUNT - 68
             else Unit.Kind.ORDINARY
         )
-        town, postcode, streets, _weight = rng.choice(areas)
+        _town, postcode, streets, _weight = rng.choice(areas)
         rooms = rng.choices([1, 2, 3, 4], weights=[3, 5, 3, 1])[0]
         size, rent = rooms_sizes_rents[rooms]
         size += rng.randint(-4, 6)
@@ -405,7 +689,7 @@ def _unit_rows(company: Organisation, rng: random.Random) -> list:
                 reference=f"KB-{n:04d}",
                 street_address=f"{rng.choice(streets)} {rng.randint(1, 40)}, lgh {1000 + n % 400}",
                 postcode=postcode,
-                municipality=town,
+                municipality_id=KROKOM,
                 kind=kind,
                 rooms=rooms,
                 size_m2=size,
@@ -423,7 +707,7 @@ def seed_housing_company(ctx: SeedContext) -> None:
     ended (63 in work), and the year's partnership of the three parties with a few targets."""
     from housing.actions import record_vacancy
     from housing.models import Allotment, QuotaAgreement, Unit, Vacancy
-    from reports.models import Metric, Partnership, Target
+    from reports.models import Metric
 
     rng = random.Random(HOUSING_SEED)
     company = ctx.organisations[HOUSING_COMPANY]
@@ -473,34 +757,73 @@ def seed_housing_company(ctx: SeedContext) -> None:
 
     _seed_establishment_outcomes(ctx, partner)
 
+    partnership = seed_partnership(
+        ctx,
+        name=f"Värdskap och bostäder i Krokom {today.year}",
+        group=JAMTLAND_GROUP,
+        partner=KROKOM_PARTNER,
+        housing_company=HOUSING_COMPANY,
+        municipalities=(KROKOM, OSTERSUND),
+    )
+    seed_targets(
+        ctx,
+        partnership,
+        [
+            (Metric.NEW_REGISTRATIONS, 60, 7),
+            (Metric.REACHED_WITHIN_DAYS, 40, 7),
+            (Metric.HOME_VISITS, 30, 7),
+            (Metric.HOUSEHOLDS_HOUSED, 12, 7),
+            (Metric.DAYS_TO_CONTACT, 5, 7),
+        ],
+    )
+
+
+def seed_partnership(
+    ctx: SeedContext,
+    *,
+    name: str,
+    group: str,
+    partner: str,
+    municipalities: tuple[str, ...],
+    housing_company: str | None = None,
+):
+    """This year's partnership, 1 January to 1 December: the organisation's local group, the
+    partner, perhaps a housing company, and the municipalities it works in."""
+    from reports.models import Partnership
+
+    year = timezone.localtime(ctx.now).year
+    organisation = ctx.organisations[VOLUNTEER_ORGANISATION]
+    company = ctx.organisations[housing_company] if housing_company else None
     partnership = (
         Partnership.objects.filter(
-            volunteer_organisation=ctx.organisations[VOLUNTEER_ORGANISATION],
-            partner=partner,
-            period_start=date(today.year, 1, 1),
+            volunteer_organisation=organisation,
+            partner=ctx.organisations[partner],
+            period_start=date(year, 1, 1),
         )
         .order_by("pk")
         .first()
     )
     if partnership is None:
         partnership = Partnership.objects.create(
-            name=f"Värdskap och bostäder i Krokom {today.year}",
-            volunteer_organisation=ctx.organisations[VOLUNTEER_ORGANISATION],
-            partner=partner,
-            housing_company=company,
-            period_start=date(today.year, 1, 1),
-            period_end=date(today.year, 12, 1),
+            name=name,
+            volunteer_organisation=organisation,
+            partner=ctx.organisations[partner],
+            period_start=date(year, 1, 1),
+            period_end=date(year, 12, 1),
         )
         ctx.count(Partnership)
-    elif partnership.housing_company_id is None:
-        Partnership.objects.filter(pk=partnership.pk).update(housing_company=company)
-    for metric, goal, within_days in (
-        (Metric.NEW_REGISTRATIONS, 60, 7),
-        (Metric.REACHED_WITHIN_DAYS, 40, 7),
-        (Metric.HOME_VISITS, 30, 7),
-        (Metric.HOUSEHOLDS_HOUSED, 12, 7),
-        (Metric.DAYS_TO_CONTACT, 5, 7),
-    ):
+    Partnership.objects.filter(pk=partnership.pk).update(
+        local_group=ctx.groups[group], housing_company=company
+    )
+    partnership.municipalities.set(municipalities)
+    return partnership
+
+
+def seed_targets(ctx: SeedContext, partnership, targets) -> None:
+    """The partnership's targets: (metric, goal, within days)."""
+    from reports.models import Target
+
+    for metric, goal, within_days in targets:
         _target, created = Target.objects.get_or_create(
             partnership=partnership,
             metric=metric,
@@ -578,15 +901,45 @@ def _seed_establishment_outcomes(ctx: SeedContext, partner: Organisation) -> Non
 
 SEED_STEPS: list[Callable[[SeedContext], None]] = [
     seed_organisations,
+    seed_local_groups,
     seed_users,
     seed_hosts,
+    demo_malmo.seed_hosts,
     seed_housing_company,
+    demo_malmo.seed_partnership,
+    demo_malmo.seed_housing_company,
     demo_work.seed_volunteers,
     demo_work.seed_districts_and_reasons,
     demo_work.seed_call_work,
+    demo_malmo.seed_call_work,
     demo_work.seed_cases_and_matches,
+    demo_malmo.seed_cases_and_matches,
     demo_work.seed_authenticators,
 ]
+
+
+def story_title(story: str) -> str:
+    """The heading of one city's log-ins, as the command prints it."""
+    return {
+        KROKOM_STORY: _("Krokom: Volontärbyrån Jämtland, Krokoms kommun and Krokomsbostäder"),
+        MALMO_STORY: _(
+            "Malmö: Refugees Welcome Sweden – Malmö, Malmö stad and Demobostäder Malmö AB"
+        ),
+        BOTH_STORIES: _(
+            "Both cities: Refugees Welcome Sweden's national coordinator and manager, the data "
+            "protection officer and the superuser"
+        ),
+    }[story]
+
+
+def login_rows(story: str) -> list[tuple[str, str, str, str]]:
+    """One city's log-ins: user name, role(s), pages they work in, local group or organisation."""
+    rows = []
+    for demo in demo_users(story):
+        role = ", ".join(str(roles.ROLE_LABELS[name]) for name in demo.roles) or _("Superuser")
+        where = ", ".join(settings.SITE_URL + path for path in demo.works_in)
+        rows.append((demo.username, role, where, demo.local_group or demo.organisation or "-"))
+    return rows
 
 
 class Command(BaseCommand):
@@ -613,15 +966,16 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Demo log-ins, all with the password %(password)s:") % {"password": DEMO_PASSWORD}
         )
-        rows = [(_("username"), _("role"), _("works in"), _("organisation"))]
-        for demo in DEMO_USERS:
-            role = str(roles.ROLE_LABELS[demo.role]) if demo.role else _("Superuser")
-            where = ", ".join(settings.SITE_URL + path for path in demo.works_in)
-            rows.append((demo.username, role, where, demo.organisation or "-"))
-        widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
-        for row in rows:
-            cells = [f"{row[i]!s:<{widths[i]}}" for i in range(3)]
-            self.stdout.write("  " + "  ".join([*cells, str(row[3])]))
+        header = (_("username"), _("role"), _("works in"), _("group or organisation"))
+        stories = {story: login_rows(story) for story in (KROKOM_STORY, MALMO_STORY, BOTH_STORIES)}
+        every_row = [header, *(row for rows in stories.values() for row in rows)]
+        widths = [max(len(str(row[i])) for row in every_row) for i in range(3)]
+        for story, rows in stories.items():
+            self.stdout.write("")
+            self.stdout.write(story_title(story))
+            for row in [header, *rows]:
+                cells = [f"{row[i]!s:<{widths[i]}}" for i in range(3)]
+                self.stdout.write("  " + "  ".join([*cells, str(row[3])]))
         self.stdout.write("")
         self.stdout.write(
             _(
@@ -631,6 +985,6 @@ class Command(BaseCommand):
             % {"key": demo_work.demo_totp_secret()}
         )
         self.stdout.write(
-            _("Volunteers %(names)s log in at /accounts/login/ with the same password.")
-            % {"names": ", ".join(username for username, *_rest in demo_work.VOLUNTEERS[1:])}
+            _("Everyone logs in at %(url)s with the same password.")
+            % {"url": settings.SITE_URL + "/accounts/login/"}
         )
