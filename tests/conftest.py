@@ -219,6 +219,23 @@ def role_groups():
     sync_role_groups(apps)
 
 
+@pytest.fixture(autouse=True)
+def _municipalities_after_a_flush(request):
+    """Sweden's municipalities, loaded again before a ``transaction=True`` test if one before it
+    emptied the table (a flush does not re-run the data migration that loads them, and homes,
+    units and groups point to them)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from municipalities.apps import load_if_missing
+
+    load_if_missing()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _role_groups_in_a_reused_database(django_db_setup, django_db_blocker):
     """With --reuse-db (the default here) a PostgreSQL test database is kept between runs; if the
@@ -230,8 +247,10 @@ def _role_groups_in_a_reused_database(django_db_setup, django_db_blocker):
     from django.contrib.auth.models import Group
 
     from accounts.roles import ROLE_PERMISSIONS, sync_role_groups
+    from municipalities.apps import load_if_missing
 
     with django_db_blocker.unblock():
+        load_if_missing()  # Sweden's municipalities, emptied by the same flush
         if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
             modules = {config.label: config.models_module for config in apps.get_app_configs()}
             sync_role_groups(apps)
