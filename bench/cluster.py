@@ -53,7 +53,6 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-VENV_BIN = ROOT / ".venv" / "bin"
 sys.path.insert(0, str(BENCH_DIR))
 
 import load  # noqa: E402 (bench/load.py: database set-up, seeding, the claim checks)
@@ -98,13 +97,19 @@ def parse_args(argv=None):
     parser.add_argument(
         "--pause", type=float, default=0.3, help="seconds a thread waits between two flows"
     )
+    parser.add_argument(
+        "--min-flows",
+        type=int,
+        default=0,
+        help="each thread goes on past --duration until it made this many sign-ups or claims",
+    )
     parser.add_argument("--fresh", action="store_true", help="drop and re-create the database")
     parser.add_argument(
         "--skip-setup",
         action="store_true",
-        help="the database is migrated and seeded already (no migrate, collectstatic, seed_demo)",
+        help="the database is migrated and seeded already (no migrate, no seed_demo)",
     )
-    parser.add_argument("--static-root", help="collected static files to use (with --skip-setup)")
+    parser.add_argument("--static-root", help="static files collected already (no collectstatic)")
     parser.add_argument("--keep-logs", help="copy the processes' logs into this directory")
     args = parser.parse_args(argv)
     args.database_url = args.database_url or DEFAULT_DATABASE_URL
@@ -146,6 +151,8 @@ def cluster_env(args, *, site_port: int, static_root: str, media_root: str, mail
             # Every request comes from 127.0.0.1: the per-address limit would stop the sign-ups.
             # The other limits stay as production has them.
             "RATELIMIT_SIGNUP_PER_IP": "100000/h",
+            "RATELIMIT_LINK_PER_EMAIL": "5/h",
+            "TWO_FACTOR_REQUIRED": "True",
             "EMAIL_URL": f"filemail:///{mail_dir}",
             "STATIC_ROOT": static_root,
             "MEDIA_ROOT": media_root,
@@ -206,7 +213,9 @@ class Processes:
 
 def gunicorn_command(args, port: int) -> list[str]:
     return [
-        str(VENV_BIN / "gunicorn"),
+        sys.executable,
+        "-m",
+        "gunicorn",
         "matching_portal.wsgi",
         "--bind",
         f"{LOOPBACK}:{port}",
@@ -226,7 +235,7 @@ def gunicorn_command(args, port: int) -> list[str]:
 
 
 def celery_command(*part: str) -> list[str]:
-    return [str(VENV_BIN / "celery"), "-A", "matching_portal", *part]
+    return [sys.executable, "-m", "celery", "-A", "matching_portal", *part]
 
 
 def wait_until_up(url: str, processes: Processes, timeout: float = 60) -> None:
@@ -247,7 +256,7 @@ def wait_until_up(url: str, processes: Processes, timeout: float = 60) -> None:
 def wait_for_workers(broker_url: str, nodes: list[str], processes: Processes, timeout=60) -> None:
     from celery import Celery
 
-    app = Celery(broker=broker_url)
+    app = Celery(broker=broker_url, set_as_current=False)
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -273,7 +282,7 @@ class TaskEvents(threading.Thread):
         super().__init__(daemon=True)
         from celery import Celery
 
-        self.app = Celery(broker=broker_url)
+        self.app = Celery(broker=broker_url, set_as_current=False)
         self.events: list[dict] = []
         self.receiver = None
         self.listening = threading.Event()
@@ -324,10 +333,13 @@ class TaskEvents(threading.Thread):
 
 
 def prepare_database(args, env) -> None:
-    load.ensure_database(args.database_url, fresh=args.fresh)
-    load.run_manage(env, "migrate", "--noinput")
-    load.run_manage(env, "collectstatic", "--noinput")
-    load.run_manage(env, "seed_demo")
+    if not args.skip_setup:
+        load.ensure_database(args.database_url, fresh=args.fresh)
+        load.run_manage(env, "migrate", "--noinput")
+    if not args.static_root:
+        load.run_manage(env, "collectstatic", "--noinput")
+    if not args.skip_setup:
+        load.run_manage(env, "seed_demo")
 
 
 def ended_partnership():
@@ -518,9 +530,24 @@ def offer(email_address: str, page: str) -> dict:
     return data
 
 
-def sign_up_loop(bases, tally, records, run_id: str, deadline: float, pause: float, number):
-    n = 0
-    while time.monotonic() < deadline:
+class Until:
+    """When a load thread stops: at the end of the run, or once it has done ``min_flows`` flows
+    if that takes longer (a busy machine), but never after ``hard_stop`` seconds."""
+
+    def __init__(self, seconds: float, min_flows: int, hard_stop: float):
+        now = time.monotonic()
+        self.end = now + seconds
+        self.min_flows = min_flows
+        self.hard_end = now + max(seconds, hard_stop)
+
+    def keep_going(self, done: int) -> bool:
+        now = time.monotonic()
+        return now < self.end or (done < self.min_flows and now < self.hard_end)
+
+
+def sign_up_loop(bases, tally, records, run_id: str, until: Until, pause: float, number):
+    n = done = 0
+    while until.keep_going(done):
         n += 1
         address = f"cluster-{run_id}-{number}-{n}@example.org"
         resident = Client(bases, tally, start=n + number)
@@ -548,6 +575,7 @@ def sign_up_loop(bases, tally, records, run_id: str, deadline: float, pause: flo
         )
         if consent is None:
             continue
+        done += 1
         with records["lock"]:
             records["signups_accepted"].append(address)
         resident.request("GET", "/offer/sent/", (200,))
@@ -575,7 +603,7 @@ def log_in(person: Client, username: str, password: str, landing: str) -> str | 
     return re.sub(r"^https?://[^/]+", "", answer.headers.get("Location", ""))
 
 
-def volunteer_loop(bases, tally, records, username: str, deadline: float, pause: float, number):
+def volunteer_loop(bases, tally, records, username: str, until: Until, pause: float, number):
     volunteer = Client(bases, tally, start=number)
     if log_in(volunteer, username, load.VOLUNTEER_PASSWORD, "/volunteer/") != "/volunteer/":
         tally.error(f"{username} could not log in")
@@ -584,7 +612,8 @@ def volunteer_loop(bases, tally, records, username: str, deadline: float, pause:
         records["logins"] += 1
     start = volunteer.request("GET", "/volunteer/", (200,))
     token = volunteer.token(start)
-    while time.monotonic() < deadline:
+    done = 0
+    while until.keep_going(done):
         if (
             volunteer.request(
                 "POST",
@@ -615,6 +644,7 @@ def volunteer_loop(bases, tally, records, username: str, deadline: float, pause:
             "released_at": None,
             "outcome_status": None,
         }
+        done += 1
         with records["lock"]:
             records["claims"].append(claim)
         time.sleep(random.uniform(0.2, 0.8))  # the phone call
@@ -691,13 +721,11 @@ def request_report_twice(bases, tally, partnership_id: int) -> dict:
     return {"requested_at": requested_at, "answers": [a is not None for a in answers]}
 
 
-def link_requests_over_limit(bases, tally, run_id: str) -> dict:
+def link_requests_over_limit(bases, tally, run_id: str, rate: str) -> dict:
     """A resident asks for their link more often than the per-address limit allows, alternately
     on both instances: the limit counts every instance's requests together (the counters are in
     the shared cache), so exactly the limit's number of requests is answered."""
-    from django.conf import settings
-
-    allowed = int(settings.RATELIMIT_LINK_PER_EMAIL.split("/", 1)[0])
+    allowed = int(rate.split("/", 1)[0])
     address = f"cluster-link-{run_id}@example.org"
     resident = Client(bases, tally, start=1)
     answered = refused = 0
@@ -754,6 +782,18 @@ def wait_for_workers_to_finish(accepted: list[str], run, timeout: float) -> None
         if not unsent and not report_busy:
             return
         time.sleep(0.5)
+
+
+def wait_for_beat_tasks(beat_log: str, events: "TaskEvents", timeout: float) -> None:
+    """Until a worker has started every task beat sent (or timeout)."""
+    sent = set(BEAT_SENT_RE.findall(beat_log))
+    ids = {task_id for _task, task_id in sent}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        started = {e["uuid"] for e in list(events.events) if e["type"] == "task-started"}
+        if ids <= started:
+            return
+        time.sleep(0.2)
 
 
 def signup_checks(accepted: list[str], mail_dir: Path) -> dict:
@@ -895,12 +935,11 @@ def run_cluster(
     args, partnership, *, ports: list[int], env, processes: Processes, mail_dir: Path
 ) -> dict:
     """Start the cluster, load it, and check; returns the figures."""
-    from django.db import connections
     from django.utils import timezone
 
     from reports.models import ReportRun
 
-    connections.close_all()
+    phases = {"start": time.monotonic()}
     flush_redis(args.broker_url, args.cache_url)
     events = TaskEvents(args.broker_url)
     events.start()
@@ -929,12 +968,16 @@ def run_cluster(
     processes.start("beat", celery_command("beat", "-l", "DEBUG"), env)
     for base in bases:
         wait_until_up(base + "/", processes)
+    phases["web_up"] = time.monotonic()
     wait_for_workers(args.broker_url, ["node1", "node2"], processes)
+    phases["workers_up"] = time.monotonic()
     jobs = shorten_beat_schedule(args.beat_every, beat_started_at)
+    phases["beat_up"] = time.monotonic()
     schedule_changed_at = timezone.now()
     for base in bases:
         load.warm_up(base, rounds=2)
 
+    phases["warm"] = time.monotonic()
     tally = Tally()
     records = {
         "lock": threading.Lock(),
@@ -946,11 +989,11 @@ def run_cluster(
     }
     run_id = f"{int(time.time())}{secrets.token_hex(2)}"
     run_started = time.time()
-    deadline = time.monotonic() + args.duration
+    until = Until(args.duration, args.min_flows, hard_stop=args.duration + 60)
     threads = [
         threading.Thread(
             target=sign_up_loop,
-            args=(bases, tally, records, run_id, deadline, args.pause, n),
+            args=(bases, tally, records, run_id, until, args.pause, n),
             daemon=True,
         )
         for n in range(args.signup_threads)
@@ -963,7 +1006,7 @@ def run_cluster(
                 tally,
                 records,
                 f"{load.VOLUNTEER_PREFIX}{n + 1}",
-                deadline,
+                until,
                 args.pause,
                 n,
             ),
@@ -975,18 +1018,23 @@ def run_cluster(
         thread.start()
     time.sleep(min(5, args.duration / 4))
     report = request_report_twice(bases, tally, partnership.pk)
-    link = link_requests_over_limit(bases, tally, run_id)
+    phases["report_asked"] = time.monotonic()
+    link = link_requests_over_limit(bases, tally, run_id, env["RATELIMIT_LINK_PER_EMAIL"])
     for thread in threads:
-        thread.join(timeout=args.duration + 60)
+        thread.join(timeout=args.duration + 90)
     elapsed = time.time() - run_started
+    phases["load_done"] = time.monotonic()
     processes.check_alive()
 
     run = ReportRun.objects.filter(partnership=partnership, kind=ReportRun.Kind.YEAR_END).first()
     wait_for_workers_to_finish(records["signups_accepted"], run, timeout=60)
+    phases["drained"] = time.monotonic()
     processes.stop("beat")
-    time.sleep(3)  # the last tasks beat sent are started
+    wait_for_beat_tasks(processes.log("beat"), events, timeout=20)
     events.stop()
+    phases["stopped"] = time.monotonic()
     figures = {
+        "phases": {name: round(when - phases["start"], 1) for name, when in phases.items()},
         "tally": tally,
         "records": records,
         "elapsed": elapsed,
@@ -1108,8 +1156,7 @@ def main(argv=None) -> int:
             media_root=str(tmp / "media"),
             mail_dir=str(tmp / "mail"),
         )
-        if not args.skip_setup:
-            prepare_database(args, env)
+        prepare_database(args, env)
         load.setup_django(env)
         partnership = seed_people(args)
         figures = run_cluster(
