@@ -723,29 +723,33 @@ def request_report_twice(bases, tally, partnership_id: int) -> dict:
 
 def link_requests_over_limit(bases, tally, run_id: str, rate: str) -> dict:
     """A resident asks for their link more often than the per-address limit allows, alternately
-    on both instances: the limit counts every instance's requests together (the counters are in
-    the shared cache), so exactly the limit's number of requests is answered."""
+    on both instances and each time on a new connection (so also on different web processes of
+    one instance): the limit counts every process's requests together (the counters are in the
+    shared cache), so exactly the limit's number of requests is answered."""
     allowed = int(rate.split("/", 1)[0])
     address = f"cluster-link-{run_id}@example.org"
-    resident = Client(bases, tally, start=1)
     answered = refused = 0
-    for _ in range(allowed + 3):
+    for attempt in range(allowed + 3):
+        resident = Client(bases, tally, start=attempt)
         page = resident.request("GET", "/my-offer/link/", (200,))
-        instance = resident.turn % len(bases)
+        resident.turn = attempt  # the form is sent to the instance that showed it
+        instance = attempt % len(bases)
+        started = time.monotonic()
         response = resident.session.post(
             bases[instance] + "/my-offer/link/",
             data={"csrfmiddlewaretoken": resident.token(page), "email": address},
+            headers={"Connection": "close"},
             allow_redirects=False,
             timeout=30,
         )
-        resident.turn += 1
-        tally.count(instance, 0.0)
+        tally.count(instance, time.monotonic() - started)
+        resident.session.close()
         if response.status_code == 200:
             answered += 1
         elif response.status_code == 429:
             refused += 1
         else:
-            tally.error(f"POST /my-offer/link/: {response.status_code}")
+            tally.error(f"POST /my-offer/link/ on instance {instance + 1}: {response.status_code}")
     return {"allowed": allowed, "answered": answered, "refused": refused}
 
 
