@@ -103,6 +103,12 @@ def parse_args(argv=None):
         default=0,
         help="each thread goes on past --duration until it made this many sign-ups or claims",
     )
+    parser.add_argument(
+        "--beats",
+        type=int,
+        default=1,
+        help="beats to start (1, as in production; 2 shows what beat_jobs_doubled catches)",
+    )
     parser.add_argument("--fresh", action="store_true", help="drop and re-create the database")
     parser.add_argument(
         "--skip-setup",
@@ -847,27 +853,12 @@ def report_checks(partnership, requested_at) -> dict:
     }
 
 
-def beat_checks(beat_log: str, events: TaskEvents, jobs: list[str], every: int, changed_at):
-    """What beat sent (its log at DEBUG: each job it sent and the task id) against what the
-    workers ran (their task events).
-
-    - ``beat_jobs_doubled``: executions of one sent task beyond the first (a message given to two
-      workers; a retry is not counted), runs of a beat job's task that beat did not send (another
-      sender, e.g. a second beat), and sends of one job less than half its interval apart
-      (two sends for one due time).
-    - ``beat_jobs_missed``: tasks beat sent that no worker started.
-    """
+def beat_sends(beat_log: str, zone) -> tuple[list[tuple], list[tuple]]:
+    """From one beat's log at DEBUG level: the sends, (time, job, task, task id), and the sends
+    whose "sent. id->" line is missing (beat stopped between the two lines)."""
     from datetime import datetime
-    from zoneinfo import ZoneInfo
 
-    from django.conf import settings
-
-    # Celery writes its log's times in the portal's time zone (Django sets TZ to TIME_ZONE).
-    zone = ZoneInfo(settings.TIME_ZONE)
-
-    task_of = {job: settings.CELERY_BEAT_SCHEDULE[job]["task"] for job in jobs}
-    sends = []  # (when, job, task, id)
-    pending = []
+    sends, pending = [], []
     for line in beat_log.splitlines():
         match = BEAT_SENDING_RE.search(line)
         if match:
@@ -882,6 +873,42 @@ def beat_checks(beat_log: str, events: TaskEvents, jobs: list[str], every: int, 
         if match and pending:
             when, job, task = pending.pop(0)
             sends.append((when, job, task, match["id"]))
+    return sends, pending
+
+
+def sends_beyond_due_times(times: list[float], every: float) -> int:
+    """Sends of one job beyond one per due time. Beat never sends a job early (the next due time
+    is the last send plus the interval), so n sends of one beat span at least (n - 1) intervals:
+    more sends than ``span / every + 1`` were sent for a due time that had one already. (Half a
+    second of slack: the log's time is taken a moment after the send's.)"""
+    if not times:
+        return 0
+    span = max(times) - min(times)
+    return max(0, len(times) - (int((span + 0.5) / every) + 1))
+
+
+def beat_checks(beat_logs: list[str], events: TaskEvents, jobs: list[str], every: int, changed_at):
+    """What beat sent (its log at DEBUG: each job it sent and the task id) against what the
+    workers ran (their task events).
+
+    - ``beat_jobs_doubled``: sends of a job beyond one per due time since the bench set the
+      intervals (two beats, or a beat sending twice), executions of one sent task beyond the first
+      (a message given to two workers; a retry is not counted), and runs of a beat job's task that
+      no beat sent (another sender).
+    - ``beat_jobs_missed``: tasks beat sent that no worker started.
+    """
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    # Celery writes its log's times in the portal's time zone (Django sets TZ to TIME_ZONE).
+    zone = ZoneInfo(settings.TIME_ZONE)
+    task_of = {job: settings.CELERY_BEAT_SCHEDULE[job]["task"] for job in jobs}
+    sends, pending = [], []
+    for log in beat_logs:
+        logged, unlogged = beat_sends(log, zone)
+        sends += logged
+        pending += unlogged
     sent_ids = {send[3] for send in sends}
     started = events.started()
     retried = events.retried()
@@ -891,19 +918,22 @@ def beat_checks(beat_log: str, events: TaskEvents, jobs: list[str], every: int, 
         for uuid, runs in started.items()
         if runs[0]["name"] in beat_tasks
     )
-    not_sent_by_beat = sum(
-        1
+    # A send whose id is not in the log may account for one run of its task.
+    unlogged = Counter(task for _when, _job, task in pending)
+    unmatched = Counter(
+        runs[0]["name"]
         for uuid, runs in started.items()
         if runs[0]["name"] in beat_tasks and uuid not in sent_ids
     )
-    close_sends = 0
+    not_sent_by_beat = sum(max(0, n - unlogged[task]) for task, n in unmatched.items())
     changed = changed_at.timestamp()
     by_job = defaultdict(list)
     for when, job, _task, _id in sends:
         by_job[job].append(when)
-    for times in by_job.values():
-        after = sorted(t for t in times if t >= changed)
-        close_sends += sum(1 for a, b in zip(after, after[1:], strict=False) if b - a < every / 2)
+    beyond_due = sum(
+        sends_beyond_due_times([t for t in times if t >= changed], every)
+        for times in by_job.values()
+    )
     missed = sum(1 for send in sends if send[3] not in started)
     nodes = defaultdict(Counter)
     for uuid, runs in started.items():
@@ -913,7 +943,10 @@ def beat_checks(beat_log: str, events: TaskEvents, jobs: list[str], every: int, 
     return {
         "beat_sends": len(sends),
         "beat_runs": sum(len(started[i]) for i in sent_ids if i in started),
-        "beat_jobs_doubled": executions_beyond_first + not_sent_by_beat + close_sends,
+        "beat_sends_beyond_due_times": beyond_due,
+        "beat_tasks_run_twice": executions_beyond_first,
+        "beat_tasks_not_sent_by_beat": not_sent_by_beat,
+        "beat_jobs_doubled": executions_beyond_first + not_sent_by_beat + beyond_due,
         "beat_jobs_missed": missed,
         "per_job": {job: (len(by_job[job]), dict(nodes[task_of[job]])) for job in jobs},
     }
@@ -944,6 +977,7 @@ def run_cluster(
     from reports.models import ReportRun
 
     phases = {"start": time.monotonic()}
+    load_before = os.getloadavg()[0]
     flush_redis(args.broker_url, args.cache_url)
     events = TaskEvents(args.broker_url)
     events.start()
@@ -969,7 +1003,9 @@ def run_cluster(
             env,
         )
     beat_started_at = timezone.now() - timedelta(seconds=1)
-    processes.start("beat", celery_command("beat", "-l", "DEBUG"), env)
+    beats = ["beat"] + [f"beat{n}" for n in range(2, args.beats + 1)]
+    for beat in beats:
+        processes.start(beat, celery_command("beat", "-l", "DEBUG"), env)
     for base in bases:
         wait_until_up(base + "/", processes)
     phases["web_up"] = time.monotonic()
@@ -1033,11 +1069,14 @@ def run_cluster(
     run = ReportRun.objects.filter(partnership=partnership, kind=ReportRun.Kind.YEAR_END).first()
     wait_for_workers_to_finish(records["signups_accepted"], run, timeout=60)
     phases["drained"] = time.monotonic()
-    processes.stop("beat")
-    wait_for_beat_tasks(processes.log("beat"), events, timeout=20)
+    for beat in beats:
+        processes.stop(beat)
+    beat_logs = [processes.log(beat) for beat in beats]
+    wait_for_beat_tasks("\n".join(beat_logs), events, timeout=20)
     events.stop()
     phases["stopped"] = time.monotonic()
     figures = {
+        "load_before": load_before,
         "phases": {name: round(when - phases["start"], 1) for name, when in phases.items()},
         "tally": tally,
         "records": records,
@@ -1053,9 +1092,7 @@ def run_cluster(
     else:
         figures.update(report_runs=0, report_productions=0, report_starts=0, duplicate_reports=0)
     figures["report_answers"] = report["answers"]
-    figures.update(
-        beat_checks(processes.log("beat"), events, jobs, args.beat_every, schedule_changed_at)
-    )
+    figures.update(beat_checks(beat_logs, events, jobs, args.beat_every, schedule_changed_at))
     return figures
 
 
@@ -1109,6 +1146,9 @@ def summary(args, figures: dict) -> dict:
         + max(0, link["allowed"] - link["answered"]),
         "beat_sends": figures["beat_sends"],
         "beat_runs": figures["beat_runs"],
+        "beat_sends_beyond_due_times": figures["beat_sends_beyond_due_times"],
+        "beat_tasks_run_twice": figures["beat_tasks_run_twice"],
+        "beat_tasks_not_sent_by_beat": figures["beat_tasks_not_sent_by_beat"],
         "beat_jobs_doubled": figures["beat_jobs_doubled"],
         "beat_jobs_missed": figures["beat_jobs_missed"],
     }
@@ -1119,7 +1159,7 @@ def print_report(args, figures: dict, values: dict) -> None:
     print(
         f"# two gunicorn instances ({args.web_workers} workers x {args.threads} threads each) on "
         f"{', '.join(figures['bases'])}; two Celery worker nodes (node1, node2, concurrency "
-        f"{args.celery_concurrency}, task events on); one beat (DatabaseScheduler)"
+        f"{args.celery_concurrency}, task events on); {args.beats} beat(s) (DatabaseScheduler)"
     )
     print(
         "# one PostgreSQL, one Redis: broker "
@@ -1134,6 +1174,8 @@ def print_report(args, figures: dict, values: dict) -> None:
         f"{args.duration} s, each request to the other instance than the one before; every beat "
         f"job set to run every {args.beat_every} s"
     )
+    cores = len(os.sched_getaffinity(0))
+    print(f"# load average when the run started: {figures['load_before']:.1f} ({cores} cores)")
     for job, (sends, nodes) in figures["per_job"].items():
         ran = ", ".join(f"{node} {count}" for node, count in sorted(nodes.items())) or "none"
         print(f"# beat job {job}: sent {sends}, run by {ran}")
