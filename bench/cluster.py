@@ -468,6 +468,10 @@ class Client:
         import requests
 
         self.session = requests.Session()
+        # A new connection for each request: gunicorn hands each connection to one of its
+        # processes, so one person's requests also go to different processes of one instance,
+        # and no request is sent on a kept-alive connection the server is just closing.
+        self.session.headers["Connection"] = "close"
         self.bases = bases
         self.tally = tally
         self.turn = start
@@ -952,6 +956,18 @@ def beat_checks(beat_logs: list[str], events: TaskEvents, jobs: list[str], every
     }
 
 
+def log_problems(processes: Processes) -> dict[str, list[str]]:
+    """Lines of the web and worker logs that tell of trouble (a worker killed for a timeout, a
+    traceback, an error)."""
+    marks = ("[CRITICAL]", "[ERROR]", "WORKER TIMEOUT", "Traceback", "ERROR/", "CRITICAL/")
+    found = {}
+    for name in ("web1", "web2", "node1", "node2"):
+        lines = [line for line in processes.log(name).splitlines() if any(m in line for m in marks)]
+        if lines:
+            found[name] = lines
+    return found
+
+
 # The run ----------------------------------------------------------------------------------------
 
 
@@ -1076,6 +1092,7 @@ def run_cluster(
     events.stop()
     phases["stopped"] = time.monotonic()
     figures = {
+        "log_problems": log_problems(processes),
         "load_before": load_before,
         "phases": {name: round(when - phases["start"], 1) for name, when in phases.items()},
         "tally": tally,
@@ -1181,6 +1198,10 @@ def print_report(args, figures: dict, values: dict) -> None:
         print(f"# beat job {job}: sent {sends}, run by {ran}")
     for message in figures["tally"].errors[:10]:
         print(f"# error: {message}")
+    for name, lines in figures["log_problems"].items():
+        print(f"# {name} log: {len(lines)} warning or error lines, the last ones:")
+        for line in lines[-5:]:
+            print(f"#   {line[:200]}")
     for name, value in values.items():
         print(f"{name}: {value}")
 
