@@ -1230,7 +1230,11 @@ def main(argv=None) -> int:
             args, partnership, ports=ports, env=env, processes=processes, mail_dir=tmp / "mail"
         )
     finally:
+        # A second Ctrl-C or TERM while stopping must not leave processes behind.
+        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         processes.stop_all()
+        signal.signal(signal.SIGINT, interrupt)
         signal.signal(signal.SIGTERM, previous)
         if args.keep_logs:
             import shutil
