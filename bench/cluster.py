@@ -175,6 +175,7 @@ class Processes:
     def __init__(self, log_dir: Path):
         self.log_dir = log_dir
         self.started: dict[str, subprocess.Popen] = {}
+        self.cleanups: list = []  # called by stop_all, e.g. to stop listening to task events
 
     def start(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
         with (self.log_dir / f"{name}.log").open("ab") as log:
@@ -206,9 +207,21 @@ class Processes:
             except subprocess.TimeoutExpired:
                 continue
 
-    def stop_all(self) -> None:
-        for name in list(self.started):
-            self.stop(name)
+    def stop_all(self, timeout: float = 20) -> None:
+        """TERM to every process group at once, then KILL to what is left after ``timeout``."""
+        processes, self.started = self.started, {}
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for process in processes.values():
+                if process.poll() is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, sig)
+            deadline = time.monotonic() + timeout
+            for process in processes.values():
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        while self.cleanups:
+            with contextlib.suppress(Exception):
+                self.cleanups.pop()()
 
     def check_alive(self) -> None:
         for name, process in self.started.items():
@@ -319,7 +332,8 @@ class TaskEvents(threading.Thread):
     def stop(self) -> None:
         if self.receiver is not None:
             self.receiver.should_stop = True
-        self.join(timeout=10)
+        if self.is_alive():
+            self.join(timeout=10)
         self.app.close()
 
     def started(self) -> dict[str, list[dict]]:
@@ -997,6 +1011,7 @@ def run_cluster(
     flush_redis(args.broker_url, args.cache_url)
     events = TaskEvents(args.broker_url)
     events.start()
+    processes.cleanups.append(events.stop)
     events.listening.wait(10)
     if events.failure:
         raise RuntimeError(f"cannot receive task events: {events.failure!r}")
