@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
 from accounts.models import User
-from hosts.actions import refer_home
+from hosts.actions import municipality_name, refer_home
 from hosts.models import Home, HomeTransition
 from matching import actions as matching
 from matching.models import Match, MatchReason, Place
@@ -201,7 +201,7 @@ def seed_districts_and_reasons(ctx) -> None:
         MatchReason.objects.get_or_create(partner=partner, label=label)
     # Homes registered before the districts existed find their place now.
     for home in Home.objects.filter(place__isnull=True, unit__isnull=True):
-        place = resolve_place(home.municipality, partner_id=home.partner_id)
+        place = resolve_place(municipality_name(home), partner_id=home.partner_id)
         if place is not None:
             Home.objects.filter(pk=home.pk).update(place=place)
 

@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 VOLUNTEER = "volunteer"
 VOLUNTEER_COORDINATOR = "volunteer_coordinator"
+# A volunteer coordinator of the whole organisation: every local group's work, and the hosts no
+# group covers (when the organisation takes them). Held together with VOLUNTEER_COORDINATOR.
+NATIONAL_COORDINATOR = "national_coordinator"
 PARTNER_COORDINATOR = "partner_coordinator"
 MANAGER = "manager"
 HOUSING_COMPANY_STAFF = "housing_company_staff"
@@ -17,6 +20,7 @@ DATA_PROTECTION_OFFICER = "data_protection_officer"
 ROLE_LABELS = {
     VOLUNTEER: _("Volunteer"),
     VOLUNTEER_COORDINATOR: _("Volunteer coordinator"),
+    NATIONAL_COORDINATOR: _("National coordinator"),
     PARTNER_COORDINATOR: _("Partner coordinator"),
     MANAGER: _("Manager"),
     HOUSING_COMPANY_STAFF: _("Housing company staff"),
@@ -73,6 +77,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hosts.change_host",
         "hosts.change_home",
         "accounts.view_user",
+    ],
+    # Held together with VOLUNTEER_COORDINATOR, whose permissions it widens to every group.
+    NATIONAL_COORDINATOR: [
+        "accounts.view_localgroup",
     ],
     PARTNER_COORDINATOR: [
         *HOME_HISTORY,

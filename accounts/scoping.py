@@ -3,7 +3,7 @@
 A partner's people (its coordinators and managers) see only their own partner's newcomer cases,
 the homes referred to that partner and the matches between them; another partner's objects do not
 exist for them (404 everywhere). A volunteer organisation's people see the homes of their own
-organisation's work (``volunteer_work_filter``) but no newcomer cases. The data protection officer
+local groups' work (``volunteer_work_filter``) but no newcomer cases. The data protection officer
 and superusers see everything (the DPO read-only).
 """
 
@@ -38,7 +38,7 @@ def home_filter(user) -> Q | None:
         return None
     kind = organisation_kind(user)
     if kind == Organisation.Kind.VOLUNTEER_ORGANISATION:
-        return volunteer_work_filter(user.organisation_id)
+        return volunteer_work_filter(user)
     if kind == Organisation.Kind.PARTNER:
         return Q(partner_id=user.organisation_id)
     return Q(pk__in=[])
@@ -72,46 +72,60 @@ def colleague_filter(user) -> Q | None:
     return Q(organisation_id=user.organisation_id)
 
 
-def volunteer_work_filter(organisation_id: int | None) -> Q:
-    """A filter on homes: the work of the volunteer organisation ``organisation_id`` (None: of
-    no volunteer organisation, only the homes none has worked on).
+def group_reach(user) -> tuple[list[int] | None, bool]:
+    """The local groups whose work ``user`` reaches, and whether the hosts no group covers are
+    theirs too: ``(None, True)`` for everything (superuser, data protection officer).
 
-    Hosts are not routed to a volunteer organisation yet (every confirmed host goes to one shared
-    call queue), so a home is an organisation's work when its people have worked on it (called
-    the host, written a note, hold the host in the queue, booked or made a visit); and a home
-    that no other volunteer organisation has worked on is everyone's (a new registration in the
-    shared queue). A home only another volunteer organisation has worked on is not found. This is the one place to narrow when hosts are
-    routed to a local group by the home's municipality.
+    A national coordinator (``roles.NATIONAL_COORDINATOR``) of a volunteer organisation reaches
+    every group of the organisation, and the uncovered hosts when the organisation takes them;
+    anyone else of a volunteer organisation reaches their own group only (none without one).
     """
-    other_ids = list(
-        Organisation.objects.filter(kind=Organisation.Kind.VOLUNTEER_ORGANISATION)
-        .exclude(pk=organisation_id)
-        .values_list("pk", flat=True)
-    )
-    if not other_ids:  # the only volunteer organisation: all the volunteers' work is its own
-        return Q()
-    if organisation_id is None:
-        return ~_worked_by(other_ids)
-    return _worked_by([organisation_id]) | ~_worked_by(other_ids)
+    if sees_everything(user):
+        return None, True
+    cached = getattr(user, "_group_reach", None)
+    if cached is not None:
+        return cached
+    from .models import LocalGroup
 
-
-def _worked_by(orgs: list[int]) -> Q:
-    """Homes the people of the organisations ``orgs`` worked on. (A campaign does not make a
-    home its organisation's: it takes its homes from the shared queue, not from one's work.)"""
-    from django.db.models import Exists, OuterRef
-
-    from volunteers.models import CallAttempt, HomeVisit, HostNote, QueueEntry
-
-    home = OuterRef("pk")
-    return (
-        Q(Exists(CallAttempt.objects.filter(home=home, volunteer__organisation__in=orgs)))
-        | Q(Exists(HostNote.objects.filter(home=home, author__organisation__in=orgs)))
-        | Q(Exists(QueueEntry.objects.filter(home=home, claimed_by__organisation__in=orgs)))
-        | Q(
-            Exists(
-                HomeVisit.objects.filter(home=home).filter(
-                    Q(booked_by__organisation__in=orgs) | Q(volunteers__organisation__in=orgs)
+    organisation = getattr(user, "organisation", None)
+    if organisation is None or organisation.kind != Organisation.Kind.VOLUNTEER_ORGANISATION:
+        reach: tuple[list[int] | None, bool] = ([], False)
+    elif roles.NATIONAL_COORDINATOR in role_names(user):
+        reach = (
+            list(
+                LocalGroup.objects.filter(organisation_id=organisation.pk).values_list(
+                    "pk", flat=True
                 )
-            )
+            ),
+            organisation.takes_uncovered_hosts,
         )
+    elif user.local_group_id is not None and user.local_group.organisation_id == organisation.pk:
+        reach = ([user.local_group_id], False)
+    else:
+        reach = ([], False)
+    user._group_reach = reach
+    return reach
+
+
+def is_national_coordinator(user) -> bool:
+    organisation = getattr(user, "organisation", None)
+    return (
+        organisation is not None
+        and organisation.kind == Organisation.Kind.VOLUNTEER_ORGANISATION
+        and roles.NATIONAL_COORDINATOR in role_names(user)
     )
+
+
+def volunteer_work_filter(user, *, path: str = "") -> Q:
+    """A filter on homes (or, with ``path`` such as ``"home__"``, on objects of a home): the
+    work of the local groups ``user`` reaches (``group_reach``). A home belongs to the group it
+    was routed or handed over to (``Home.local_group``); a home no group covers belongs to the
+    national coordinators of the organisations that take such hosts. This is the one rule of
+    the volunteers' reach; every page, list and admin of the volunteers' work narrows by it."""
+    group_ids, uncovered = group_reach(user)
+    if group_ids is None:
+        return Q()
+    condition = Q(**{f"{path}local_group_id__in": group_ids})
+    if uncovered:
+        condition |= Q(**{f"{path}local_group__isnull": True})
+    return condition

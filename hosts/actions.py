@@ -54,7 +54,13 @@ def locate(home: Home):
     once the home is referred)."""
     from matching.places import resolve_place
 
-    return resolve_place(home.municipality, partner_id=home.partner_id)
+    return resolve_place(municipality_name(home), partner_id=home.partner_id)
+
+
+def municipality_name(home: Home) -> str:
+    """The name of the home's municipality as people say it ("Malmö"), or the text an old
+    registration gave where it is still to be chosen."""
+    return home.municipality.short_name if home.municipality_id else home.municipality_as_given
 
 
 # Links -----------------------------------------------------------------------------------------
@@ -144,6 +150,8 @@ def register_host(
     The registration stays unconfirmed, and no volunteer sees it, until the link is followed.
     The address is kept in its canonical form (``accounts.emails``).
     """
+    from volunteers.actions import route_home
+
     try:
         email = canonical_email(email)
     except ValidationError as exc:
@@ -162,6 +170,7 @@ def register_host(
         home = Home(host=host, **{k: offer[k] for k in OFFER_FIELDS if k in offer})
         home.place = locate(home)
         home.save()
+        route_home(home=home)
         HomeTransition.objects.create(
             home=home,
             from_state="",
@@ -404,7 +413,7 @@ def refer_home(*, home: Home, partner, user) -> HomeTransition:
     """A volunteer coordinator refers a visited home to a partner, whose coordinators then see it."""
     from matching.places import resolve_place
 
-    place = resolve_place(home.municipality, partner_id=partner.pk) or home.place
+    place = resolve_place(municipality_name(home), partner_id=partner.pk) or home.place
     return transition_home(
         home=home, name="refer", user=user, changes={"partner": partner, "place": place}
     )

@@ -231,7 +231,13 @@ class HomeAdmin(
     ]
     list_filter = ["status", "kind", "partner", "municipality", "smoking", "has_pets"]
     list_select_related = ["host", "partner"]
-    search_fields = ["host__name", "host__email", "street_address", "postcode", "municipality"]
+    search_fields = [
+        "host__name",
+        "host__email",
+        "street_address",
+        "postcode",
+        "municipality__short_name",
+    ]
     date_hierarchy = "created_at"
     # The partner, the place (found from the municipality), the company's unit (a vacancy
     # offered under the quota) and "duplicate of" (a merge) are set by the portal's steps.

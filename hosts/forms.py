@@ -86,7 +86,7 @@ class OfferFieldsForm(forms.ModelForm):
             "postcode": forms.TextInput(
                 attrs={"autocomplete": "postal-code", "inputmode": "numeric"}
             ),
-            "municipality": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "municipality": forms.Select(attrs={"autocomplete": "address-level2"}),
             "beds": forms.NumberInput(attrs={"min": 1, "max": 20}),
             "rent_per_month": forms.NumberInput(attrs={"min": 0, "step": 100}),
         }

@@ -230,7 +230,37 @@ class Home(models.Model):
     )
     street_address = models.CharField(_("street address"), max_length=200)
     postcode = models.CharField(_("postcode"), max_length=6)
-    municipality = models.CharField(_("municipality"), max_length=100, db_index=True)
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="homes",
+        help_text=_("Empty only for an old registration whose municipality is still to be chosen."),
+    )
+    municipality_as_given = models.CharField(
+        _("municipality as typed"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The free text of a registration from before municipalities were chosen from a list, "
+            "kept where it could not be read as one of Sweden's municipalities: choose the "
+            "municipality it stands for."
+        ),
+    )
+    local_group = models.ForeignKey(
+        "accounts.LocalGroup",
+        verbose_name=_("local group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="homes",
+        help_text=_(
+            "The volunteer group that calls and visits the host: the one covering the home's "
+            "municipality, or the one it was handed over to. Empty when no group covers it."
+        ),
+    )
     kind = models.CharField(_("kind of home"), max_length=20, choices=Kind.choices)
     beds = models.PositiveSmallIntegerField(
         _("number of beds"), validators=[MinValueValidator(1), MaxValueValidator(20)]
@@ -302,6 +332,7 @@ class Home(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="home_status_created_idx"),
             models.Index(fields=["partner", "status", "beds"], name="home_partner_open_idx"),
+            models.Index(fields=["local_group", "status"], name="home_group_status_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -311,7 +342,8 @@ class Home(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}, {self.municipality} (#{self.pk})"
+        place = self.municipality or self.municipality_as_given
+        return f"{self.get_kind_display()}, {place} (#{self.pk})"
 
     def language_labels(self) -> list[str]:
         labels = dict(LANGUAGE_CHOICES)

@@ -102,7 +102,10 @@ def _offer_home(vacancy: Vacancy, agreement: QuotaAgreement) -> Home:
         languages=[],
         step_free_access=unit.step_free_access,
         heard_from=Home.HeardFrom.OTHER,
-        place=resolve_place(unit.municipality, partner_id=agreement.integration_unit_id),
+        place=resolve_place(
+            unit.municipality.short_name if unit.municipality_id else unit.municipality_as_given,
+            partner_id=agreement.integration_unit_id,
+        ),
     )
     HOME_WORKFLOW.log_created(home, actor_kind=ActorKind.SYSTEM)
     transition_home(

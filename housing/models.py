@@ -48,7 +48,20 @@ class Unit(models.Model):
     reference = models.CharField(_("object number"), max_length=40)
     street_address = models.CharField(_("street address"), max_length=200)
     postcode = models.CharField(_("postcode"), max_length=6)
-    municipality = models.CharField(_("municipality"), max_length=100)
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="units",
+        help_text=_("Empty only for an old unit whose municipality is still to be chosen."),
+    )
+    municipality_as_given = models.CharField(
+        _("municipality as typed"),
+        max_length=100,
+        blank=True,
+        help_text=_("The free text of an old unit that could not be read as a municipality."),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ORDINARY)
     rooms = models.PositiveSmallIntegerField(
         _("rooms"), validators=[MinValueValidator(1), MaxValueValidator(12)]

@@ -155,7 +155,7 @@ class MatchAdmin(
     ]
     list_filter = ["status", "case__partner", "home__municipality", "created_at", "move_in_date"]
     list_select_related = ["home", "case", "case__partner"]
-    search_fields = ["case__reference", "home__municipality", "home__host__name"]
+    search_fields = ["case__reference", "home__municipality__short_name", "home__host__name"]
     date_hierarchy = "created_at"
     readonly_fields = [
         "home",

@@ -57,12 +57,28 @@ class Partnership(models.Model):
         related_name="+",
         limit_choices_to={"kind": "volunteer_organisation"},
     )
+    local_group = models.ForeignKey(
+        "accounts.LocalGroup",
+        verbose_name=_("local group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partnerships",
+        help_text=_("The volunteer organisation's local group that works in the partnership."),
+    )
     partner = models.ForeignKey(
         "accounts.Organisation",
         verbose_name=_("partner"),
         on_delete=models.PROTECT,
         related_name="partnerships",
         limit_choices_to={"kind": "partner"},
+    )
+    municipalities = models.ManyToManyField(
+        "municipalities.Municipality",
+        verbose_name=_("municipalities"),
+        related_name="partnerships",
+        blank=True,
+        help_text=_("The municipality or municipalities the partnership works in."),
     )
     housing_company = models.ForeignKey(
         "accounts.Organisation",

@@ -6,8 +6,45 @@ from unittest import mock
 import factory
 from django.utils import timezone
 
-from accounts.models import Organisation, User
+from accounts.models import GroupMunicipality, LocalGroup, Organisation, User
 from hosts.models import Home, HomeTransition, Host
+from municipalities.models import Municipality
+
+# The test world's default municipality (Östersund) and its local group: the first volunteer
+# organisation that gets people gets a group covering it, so its volunteers reach the homes the
+# factories make there. Another municipality: ``municipality("1280")``.
+DEFAULT_MUNICIPALITY = "2380"
+
+
+def municipality(code: str = DEFAULT_MUNICIPALITY) -> Municipality:
+    return Municipality.objects.get(code=code)
+
+
+def local_group(organisation, *, name=None, covers=()) -> LocalGroup:
+    """The organisation's local group (made once), covering ``covers`` (codes) where no group
+    covers them yet."""
+    group, _created = LocalGroup.objects.get_or_create(
+        organisation=organisation, name=name or f"{organisation.name} – lokalgrupp"
+    )
+    for code in covers:
+        if not GroupMunicipality.objects.filter(municipality_id=code).exists():
+            GroupMunicipality.objects.create(group=group, municipality_id=code)
+    return group
+
+
+def _default_group(user) -> LocalGroup | None:
+    organisation = user.organisation
+    if organisation is None or organisation.kind != Organisation.Kind.VOLUNTEER_ORGANISATION:
+        return None
+    existing = organisation.local_groups.order_by("pk").first()
+    return existing or local_group(organisation, covers=[DEFAULT_MUNICIPALITY])
+
+
+def _covering(home) -> LocalGroup | None:
+    if home.host is None or home.municipality is None:
+        return None
+    coverage = GroupMunicipality.objects.filter(municipality=home.municipality).first()
+    return coverage.group if coverage else None
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -30,6 +67,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password("correct horse battery staple")
     organisation = factory.SubFactory(OrganisationFactory)
+    local_group = factory.LazyAttribute(_default_group)
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
@@ -62,7 +100,8 @@ class HomeFactory(factory.django.DjangoModelFactory):
     host = factory.SubFactory(HostFactory)
     street_address = factory.Faker("street_address", locale="sv_SE")
     postcode = "83130"
-    municipality = "Östersund"
+    municipality = factory.LazyFunction(municipality)
+    local_group = factory.LazyAttribute(_covering)
     kind = Home.Kind.ROOM
     beds = 1
     available_from = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
@@ -92,7 +131,7 @@ def registration_post_data(**overrides) -> dict:
         "phone": "070-123 45 67",
         "street_address": "Storgatan 1",
         "postcode": "831 30",
-        "municipality": "Östersund",
+        "municipality": DEFAULT_MUNICIPALITY,
         "kind": Home.Kind.ROOM,
         "beds": "2",
         "step_free_access": "on",
@@ -359,7 +398,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
     reference = factory.Sequence(lambda n: f"KB-{n:05d}")
     street_address = factory.Sequence(lambda n: f"Ringvägen {n % 90 + 1}")
     postcode = "83531"
-    municipality = "Krokom"
+    municipality = factory.LazyFunction(lambda: municipality("2309"))
     rooms = 2
     size_m2 = 58
     rent_per_month = 6200

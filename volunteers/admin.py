@@ -3,7 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.scoping import colleague_filter, sees_everything, volunteer_work_filter
-from hosts.models import Home
 from workflow.admin_tools import NotFoundOutsideScopeMixin, ScopedLinksMixin, TransitionLogInline
 
 from . import actions, selectors
@@ -35,8 +34,8 @@ class ReadOnlyAdmin(ScopedLinksMixin, admin.ModelAdmin):
 
 
 class OrganisationWorkAdmin(NotFoundOutsideScopeMixin, ReadOnlyAdmin):
-    """Records of the volunteers' work on a home: a volunteer coordinator sees those of their own
-    organisation's work (``accounts.scoping.volunteer_work_filter``, as on the homes' own admin),
+    """Records of the volunteers' work on a home: a volunteer coordinator sees those of the local
+    groups they reach (``accounts.scoping.volunteer_work_filter``, as on the homes' own admin),
     the data protection officer and superusers all of them; another organisation's record, and
     every record for the people of a partner or a company, is a 404."""
 
@@ -50,8 +49,7 @@ class OrganisationWorkAdmin(NotFoundOutsideScopeMixin, ReadOnlyAdmin):
         organisation = getattr(user, "organisation", None)
         if organisation is None or organisation.kind != Organisation.Kind.VOLUNTEER_ORGANISATION:
             return queryset.none()  # a partner's or a company's people: none of these
-        homes = Home.objects.filter(volunteer_work_filter(organisation.pk))
-        return queryset.filter(**{f"{self.home_path}__in": homes})
+        return queryset.filter(volunteer_work_filter(user, path=f"{self.home_path}__"))
 
 
 class ApplicationTransitionInline(TransitionLogInline):

@@ -44,7 +44,9 @@ def visit_ics(visit, *, language: str, for_host: bool) -> dict[str, str]:
         else:
             event.add("summary", _("Home visit: %(host)s") % {"host": home.host.name})
             event.add("description", _("Phone: %(phone)s") % {"phone": home.host.phone})
-        event["location"] = vText(f"{home.street_address}, {home.postcode} {home.municipality}")
+        event["location"] = vText(
+            f"{home.street_address}, {home.postcode} {home.municipality or home.municipality_as_given}"
+        )
         calendar.add_component(event)
     return {
         "filename": "home-visit.ics",

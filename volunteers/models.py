@@ -28,6 +28,24 @@ class VolunteerApplication(models.Model):
     phone = PhoneNumberField(_("phone number"))
     languages = models.JSONField(_("languages"), default=list, blank=True)
     area = models.CharField(_("area"), max_length=100)
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Where the applicant lives and would volunteer."),
+    )
+    local_group = models.ForeignKey(
+        "accounts.LocalGroup",
+        verbose_name=_("local group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        help_text=_("The group covering the applicant's municipality, whose coordinators decide."),
+    )
     availability = models.CharField(_("availability"), max_length=300)
     motivation = models.TextField(_("why you want to volunteer"), max_length=2000, blank=True)
     language = models.CharField(
@@ -122,6 +140,15 @@ class Campaign(models.Model):
         on_delete=models.CASCADE,
         related_name="campaigns",
     )
+    local_group = models.ForeignKey(
+        "accounts.LocalGroup",
+        verbose_name=_("local group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        help_text=_("The group whose hosts the campaign calls."),
+    )
     registered_from = models.DateField(_("registered from"), null=True, blank=True)
     registered_to = models.DateField(_("registered until"), null=True, blank=True)
     stage = models.CharField(_("stage"), max_length=20, blank=True)
@@ -178,6 +205,16 @@ class QueueEntry(models.Model):
     home = models.OneToOneField(
         "hosts.Home", verbose_name=_("home"), on_delete=models.CASCADE, related_name="queue_entry"
     )
+    # The home's local group, kept in step with it (``volunteers.actions.queue``): the group
+    # leads the claim index, so a group's claims read and lock only that group's entries.
+    local_group = models.ForeignKey(
+        "accounts.LocalGroup",
+        verbose_name=_("local group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="queue_entries",
+    )
     needs_call = models.BooleanField(_("needs a call"), default=True)
     rank = models.PositiveSmallIntegerField(_("priority"), choices=Rank.choices, default=Rank.NEW)
     registered_at = models.DateTimeField(_("registered"))
@@ -217,8 +254,8 @@ class QueueEntry(models.Model):
         verbose_name_plural = _("call queue")
         indexes = [
             models.Index(
-                fields=["rank", "registered_at", "id"],
-                name="queue_claim_idx",
+                fields=["local_group", "rank", "registered_at", "id"],
+                name="queue_group_claim_idx",
                 condition=models.Q(needs_call=True),
             ),
             models.Index(fields=["claimed_by", "lease_until"], name="queue_claimed_idx"),
@@ -226,6 +263,56 @@ class QueueEntry(models.Model):
 
     def __str__(self) -> str:
         return str(self.home)
+
+
+class HandOver(models.Model):
+    """A home's move from one local group to another: its routing at sign-up by the home's
+    municipality (``by`` empty), a group handing the host over, or a national coordinator giving
+    an uncovered host to a group. One row per change of ``Home.local_group``."""
+
+    class Kind(models.TextChoices):
+        ROUTED = "routed", _("Routed by the home's municipality")
+        HANDED_OVER = "handed_over", _("Handed over to another group")
+
+    home = models.ForeignKey(
+        "hosts.Home", verbose_name=_("home"), on_delete=models.CASCADE, related_name="hand_overs"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    from_group = models.ForeignKey(
+        "accounts.LocalGroup",
+        verbose_name=_("from group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_group = models.ForeignKey(
+        "accounts.LocalGroup",
+        verbose_name=_("to group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("hand-over")
+        verbose_name_plural = _("hand-overs")
+        indexes = [models.Index(fields=["home", "created_at"], name="handover_home_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.home_id}: {self.from_group or '–'} → {self.to_group or '–'}"
 
 
 class CallAttempt(models.Model):

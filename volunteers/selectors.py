@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.access import has_role
-from accounts.models import Organisation, User
+from accounts.models import User
 from accounts.scoping import volunteer_work_filter
 from hosts.models import Home
 
@@ -58,17 +58,12 @@ def is_coordinator(user: User) -> bool:
 
 
 def _organisation_work(user: User) -> Q:
-    """The homes of the person's volunteer organisation's work: all of them for a superuser;
-    for a coordinator outside a volunteer organisation none; for a volunteer outside one (an
-    account to put right in the admin) the homes no volunteer organisation has worked on."""
+    """The homes of the local groups the person reaches (``accounts.scoping.group_reach``): all
+    of them for a superuser; none for someone outside a volunteer organisation or without a
+    group (an account to put right in the admin)."""
     if user.is_superuser:
         return Q()
-    organisation = getattr(user, "organisation", None)
-    if organisation is not None and organisation.kind == Organisation.Kind.VOLUNTEER_ORGANISATION:
-        return volunteer_work_filter(organisation.pk)
-    if is_coordinator(user):
-        return Q(pk__in=[])
-    return volunteer_work_filter(None)
+    return volunteer_work_filter(user)
 
 
 def organisation_homes(user: User) -> QuerySet[Home]:

@@ -14,6 +14,10 @@ from .follow_ups import (  # noqa: F401
     complete_follow_up,
     schedule_follow_ups,
 )
+from .groups import (  # noqa: F401
+    covering_group,
+    route_home,
+)
 from .queue import (  # noqa: F401
     HAND_BACK_PAUSE,
     NO_ANSWER_BACKOFF,

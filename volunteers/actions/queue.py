@@ -52,7 +52,12 @@ def enqueue_home(*, home: Home, now: datetime | None = None) -> QueueEntry:
     again after being unreachable)."""
     now = now or timezone.now()
     entry, created = QueueEntry.objects.get_or_create(
-        home=home, defaults={"registered_at": home.created_at, "next_call_at": now}
+        home=home,
+        defaults={
+            "registered_at": home.created_at,
+            "next_call_at": now,
+            "local_group_id": home.local_group_id,
+        },
     )
     if not created and not entry.needs_call:
         entry.needs_call = True
@@ -74,7 +79,10 @@ def sync_queue_entry(*, home: Home, now: datetime | None = None) -> QueueEntry |
     if Home.objects.callable().filter(pk=home.pk).exists():
         if entry is None:
             return QueueEntry.objects.create(
-                home_id=home.pk, registered_at=home.created_at, next_call_at=now
+                home_id=home.pk,
+                registered_at=home.created_at,
+                next_call_at=now,
+                local_group_id=home.local_group_id,
             )
         if not entry.needs_call:
             entry.needs_call = True
@@ -123,8 +131,12 @@ def record_contact(*, home: Home, volunteer: User, note: str = "") -> None:
 
 
 def claimable_entries(now: datetime, *, volunteer: User | None = None):
+    """The entries a volunteer may claim now: their local group's queue (none without a group)."""
     entries = QueueEntry.objects.claimable(now).filter(home__status__in=Home.CAMPAIGN_STAGES)
     if volunteer is not None:
+        if volunteer.local_group_id is None:
+            return entries.none()
+        entries = entries.filter(local_group_id=volunteer.local_group_id)
         # A host the volunteer just handed back goes to someone else first.
         entries = entries.exclude(
             handed_back_by=volunteer, handed_back_at__gt=now - HAND_BACK_PAUSE
