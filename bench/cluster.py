@@ -76,7 +76,8 @@ BEAT_SENDING_RE = re.compile(
     r"\((?P<task>[\w.]+)\)"
 )
 BEAT_SENT_RE = re.compile(r"\] (?P<task>[\w.]+) sent\. id->(?P<id>[\w-]+)")
-TOWNS = [("Östersund", "83130"), ("Krokom", "83531"), ("Ås", "83593"), ("Föllinge", "83580")]
+# (municipality code, postcode): the form's municipality is a choice by code.
+TOWNS = [("2380", "83130"), ("2309", "83531"), ("2309", "83593"), ("2309", "83580")]
 
 
 def parse_args(argv=None):
