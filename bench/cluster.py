@@ -3,10 +3,12 @@
     .venv/bin/python bench/cluster.py [--duration 45] [--signup-threads 6] [--volunteers 4]
 
 1. Creates the database (``--database-url``, default
-   postgres://postgres@127.0.0.1:5432/portal_cluster_bench) when missing, migrates it, collects the
-   static files into a temporary STATIC_ROOT and runs ``seed_demo`` (as ``bench/load.py`` does).
-   It adds the bench's volunteers (``bench-volunteer-N``), tops the call queue up, and makes one
-   manager with an authenticator of known key for a partnership whose period has ended.
+   postgres://postgres@127.0.0.1:5432/portal_cluster_bench) when missing, migrates it and collects
+   the static files into a temporary STATIC_ROOT (``--seed-demo`` also runs ``seed_demo``). It
+   adds the bench's volunteers (``bench-volunteer-N``, in the local group covering the bench's
+   municipalities), tops the call queue up, and makes one manager with an authenticator of known
+   key for a partnership whose period has ended (and the organisations and partnership when the
+   database has none).
 2. Empties the bench's two Redis databases (``--broker-url``, ``--cache-url``) and starts, all
    against that one PostgreSQL and that one Redis: two gunicorn instances on two free ports, two
    Celery worker nodes (``node1@``, ``node2@``, with task events) and one beat. Production's
@@ -110,11 +112,16 @@ def parse_args(argv=None):
         default=1,
         help="beats to start (1, as in production; 2 shows what beat_jobs_doubled catches)",
     )
+    parser.add_argument(
+        "--seed-demo",
+        action="store_true",
+        help="also run seed_demo (the bench makes the few rows it needs itself)",
+    )
     parser.add_argument("--fresh", action="store_true", help="drop and re-create the database")
     parser.add_argument(
         "--skip-setup",
         action="store_true",
-        help="the database is migrated and seeded already (no migrate, no seed_demo)",
+        help="the database is migrated already (no migrate, no seed_demo)",
     )
     parser.add_argument("--static-root", help="static files collected already (no collectstatic)")
     parser.add_argument("--keep-logs", help="copy the processes' logs into this directory")
@@ -359,7 +366,7 @@ def prepare_database(args, env) -> None:
         load.run_manage(env, "migrate", "--noinput")
     if not args.static_root:
         load.run_manage(env, "collectstatic", "--noinput")
-    if not args.skip_setup:
+    if args.seed_demo and not args.skip_setup:
         load.run_manage(env, "seed_demo")
 
 
@@ -376,7 +383,22 @@ def ended_partnership():
         return partnership
     model = Partnership.objects.order_by("pk").first()
     if model is None:
-        raise SystemExit("The database has no partnership: run seed_demo first.")
+        from accounts.models import Organisation
+
+        kinds = Organisation.Kind
+        parties = {}
+        for kind, name in (
+            (kinds.VOLUNTEER_ORGANISATION, "Bench volunteer organisation"),
+            (kinds.PARTNER, "Bench partner"),
+        ):
+            parties[kind] = Organisation.objects.filter(kind=kind).order_by(
+                "pk"
+            ).first() or Organisation.objects.create(name=name, kind=kind)
+        model = Partnership(
+            name="Bench partnership",
+            volunteer_organisation=parties[kinds.VOLUNTEER_ORGANISATION],
+            partner=parties[kinds.PARTNER],
+        )
     return Partnership.objects.create(
         name=f"{model.name} (bench, last year)",
         volunteer_organisation=model.volunteer_organisation,
@@ -417,9 +439,9 @@ def seed_manager(partnership):
 
 def seed_people(args):
     """The bench's volunteers, the queue, the manager; returns the partnership to report on."""
+    partnership = ended_partnership()  # first: it makes the organisations when there are none
     load.seed_volunteers(max(1, args.volunteers))
     args.hosts_added = load.top_up_queue(args.hosts)
-    partnership = ended_partnership()
     seed_manager(partnership)
     return partnership
 
