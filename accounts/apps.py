@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
         from django.apps import apps as global_apps
         from django.db.models.signals import post_migrate
 
-        from . import lockout  # noqa: F401  (counts failed log-ins for the wait)
+        from . import checks, lockout  # noqa: F401  (deploy checks; counts failed log-ins)
         from .roles import sync_role_groups
 
         def keep_roles(sender, using="default", **kwargs):

@@ -56,14 +56,19 @@ LOG_IN_VIEWS = frozenset({"login", "admin:login"})
 
 @dataclass(frozen=True)
 class Counter:
-    """The wrong passwords counted under one key (a user name or an address)."""
+    """The wrong passwords counted under one key (a user name or an address): the number, an
+    integer the cache increments atomically, and the time of the last one beside it."""
 
     key: str
     free: int
 
+    @property
+    def last_key(self) -> str:
+        return f"{self.key}:last"
+
     def read(self) -> tuple[int, float]:
-        failures, last = cache.get(self.key, (0, 0.0))
-        return failures, last
+        values = cache.get_many([self.key, self.last_key])
+        return int(values.get(self.key, 0)), float(values.get(self.last_key, 0.0))
 
     def seconds_to_wait(self, now: float) -> int:
         failures, last = self.read()
@@ -73,11 +78,19 @@ class Counter:
         return max(0, math.ceil(last + wait - now))
 
     def count_failure(self, now: float) -> None:
-        failures, _last = self.read()
-        cache.set(self.key, (failures + 1, now), MEMORY)
+        """Count one more failure. An increment in the cache, not a read and a write: wrong
+        passwords sent at the same moment to several web processes (or threads) each count, so
+        sending guesses in parallel does not make them free."""
+        cache.add(self.key, 0, MEMORY)
+        try:
+            cache.incr(self.key)
+        except ValueError:  # the count expired between the two calls
+            cache.add(self.key, 1, MEMORY)
+        cache.touch(self.key, MEMORY)  # forgotten an hour after the last failure
+        cache.set(self.last_key, now, MEMORY)
 
     def forget(self) -> None:
-        cache.delete(self.key)
+        cache.delete_many([self.key, self.last_key])
 
 
 def _digest(value: str) -> str:
@@ -91,11 +104,11 @@ def username_key(username: str) -> str:
 
 
 def user_name_counter(username: str) -> Counter:
-    return Counter(f"login-wait:user:{_digest(username_key(username))}", FREE_FAILURES)
+    return Counter(f"login-failures:user:{_digest(username_key(username))}", FREE_FAILURES)
 
 
 def address_counter(address: str) -> Counter:
-    return Counter(f"login-wait:address:{_digest(address)}", FREE_FAILURES_PER_ADDRESS)
+    return Counter(f"login-failures:address:{_digest(address)}", FREE_FAILURES_PER_ADDRESS)
 
 
 def _known_names(request) -> list[str]:

@@ -159,6 +159,28 @@ def setup_django(env) -> None:
 
 # Seeding ---------------------------------------------------------------------------------------
 
+# The bench's homes are in these municipalities (code, postcode), all covered by one local group.
+BENCH_MUNICIPALITIES = [("2380", "83130"), ("2309", "83531")]  # Östersund, Krokom
+
+
+def bench_local_group(organisation):
+    """The local group whose call queue the bench volunteers work: the one covering the bench's
+    first municipality, or a bench group made for it; it covers every bench municipality that
+    no other group covers."""
+    from accounts.models import GroupMunicipality, LocalGroup
+    from volunteers.actions.groups import covering_group
+
+    first_code = BENCH_MUNICIPALITIES[0][0]
+    group = covering_group(first_code)
+    if group is None:
+        group, _created = LocalGroup.objects.get_or_create(
+            name="Bench – Jämtland", defaults={"organisation": organisation}
+        )
+    for code, _postcode in BENCH_MUNICIPALITIES:
+        if not GroupMunicipality.objects.filter(municipality_id=code).exists():
+            GroupMunicipality.objects.create(group=group, municipality_id=code)
+    return group
+
 
 def seed_volunteers(count: int):
     from django.contrib.auth.hashers import make_password
@@ -174,6 +196,7 @@ def seed_volunteers(count: int):
         or Organisation.objects.filter(kind=Organisation.Kind.VOLUNTEER_ORGANISATION).first()
     )
     group = Group.objects.get(name=roles.VOLUNTEER)
+    local_group = bench_local_group(organisation)
     password = make_password(VOLUNTEER_PASSWORD)
     users = []
     for n in range(1, count + 1):
@@ -184,6 +207,7 @@ def seed_volunteers(count: int):
                 "last_name": f"Volunteer {n}",
                 "email": f"{VOLUNTEER_PREFIX}{n}@{SEED_EMAIL_DOMAIN}",
                 "organisation": organisation,
+                "local_group": local_group,
                 "is_staff": False,
                 "is_superuser": False,
                 "is_active": True,
@@ -207,16 +231,25 @@ def top_up_queue(target: int) -> int:
 
     from hosts.actions import locate
     from hosts.models import Home, HomeTransition, Host
+    from municipalities.models import Municipality
     from volunteers.actions import claimable_entries
+    from volunteers.actions.groups import covering_group
     from volunteers.models import QueueEntry
 
     now = timezone.now()
-    missing = target - claimable_entries(now).count()
+    # The bench volunteers' group's queue (seed_volunteers made it cover these municipalities).
+    group = covering_group(BENCH_MUNICIPALITIES[0][0])
+    codes = [code for code, _postcode in BENCH_MUNICIPALITIES if covering_group(code) == group]
+    missing = target - claimable_entries(now).filter(local_group=group).count()
     if missing <= 0:
         return 0
     stamp = int(time.time())
-    towns = [("Östersund", "83130"), ("Krokom", "83531"), ("Ås", "83593"), ("Nälden", "83543")]
-    places = {town: locate(Home(municipality=town, postcode=postcode)) for town, postcode in towns}
+    postcodes = dict(BENCH_MUNICIPALITIES)
+    municipalities = Municipality.objects.in_bulk(codes)
+    towns = [(municipalities[code], postcodes[code]) for code in codes]
+    places = {
+        town.pk: locate(Home(municipality=town, postcode=postcode)) for town, postcode in towns
+    }
     with transaction.atomic():
         hosts = Host.objects.bulk_create(
             [
@@ -244,7 +277,8 @@ def top_up_queue(target: int) -> int:
                     street_address=f"Bänkgatan {i % 97 + 1}",
                     postcode=postcode,
                     municipality=town,
-                    place=places[town],
+                    local_group=group,
+                    place=places[town.pk],
                     kind=("room", "whole_home", "separate_house")[i % 3],
                     beds=1 + i % 4,
                     available_from=now.date() + timedelta(days=i % 60),
@@ -274,7 +308,10 @@ def top_up_queue(target: int) -> int:
         QueueEntry.objects.bulk_create(
             [
                 QueueEntry(
-                    home=home, registered_at=home.created_at, next_call_at=now - timedelta(days=59)
+                    home=home,
+                    registered_at=home.created_at,
+                    next_call_at=now - timedelta(days=59),
+                    local_group=group,
                 )
                 for home in homes
             ],

@@ -51,7 +51,8 @@ RECORDS = {
 _signup_numbers = itertools.count(1)
 _volunteer_numbers = itertools.count(1)
 
-TOWNS = [("Östersund", "83130"), ("Krokom", "83531"), ("Ås", "83593"), ("Föllinge", "83580")]
+# (municipality code, postcode): the form's municipality is a choice by code.
+TOWNS = [("2380", "83130"), ("2309", "83531"), ("2309", "83593"), ("2309", "83580")]
 
 
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -30,6 +30,8 @@ def test_deploy_check_passes_with_production_settings():
         "ALLOWED_HOSTS": "portal.example.se",
         # A worker runs the tasks (hosts.W001); the check does not connect to the broker.
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        # Every web process counts the rate limits in one Redis (accounts.W001).
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
     }
     result = subprocess.run(  # noqa: S603 (our own manage.py, with a fixed argument list)
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -42,6 +44,29 @@ def test_deploy_check_passes_with_production_settings():
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues" in output, output
+
+
+@pytest.mark.parametrize(
+    ("backend", "warned"),
+    [
+        ("django.core.cache.backends.locmem.LocMemCache", True),
+        ("django.core.cache.backends.dummy.DummyCache", True),
+        ("django.core.cache.backends.db.DatabaseCache", True),
+        ("django.core.cache.backends.redis.RedisCache", False),
+        ("django.core.cache.backends.memcached.PyMemcacheCache", False),
+    ],
+)
+def test_deploy_check_warns_when_the_cache_is_not_shared_by_every_process(backend, warned):
+    """Rate limits and the log-in wait count in the cache: in production every web process must
+    count in one Redis (or Memcached), atomically."""
+    from accounts.checks import cache_is_shared
+
+    caches = {"default": {"BACKEND": backend, "LOCATION": "127.0.0.1:6379"}}
+    with override_settings(DEBUG=False, CACHES=caches):
+        found = [message.id for message in cache_is_shared(None)]
+    assert found == (["accounts.W001"] if warned else [])
+    with override_settings(DEBUG=True, CACHES=caches):
+        assert cache_is_shared(None) == []  # a developer's one process
 
 
 @pytest.mark.django_db

@@ -2,6 +2,8 @@
 wait for a user name across addresses (accounts/lockout.py), lifting a lock-out, and the idle
 session timeout."""
 
+import contextlib
+import threading
 from datetime import timedelta
 
 import pytest
@@ -338,3 +340,46 @@ def test_a_user_name_in_other_letter_case_is_the_same_name_for_the_lock_out(
         assert attempt(client, spelling, "wrong password").status_code == 200
     assert attempt(client, "volontar_anna", "wrong password").status_code == 429
     assert AccessAttempt.objects.get().username == "volontar_anna"
+
+
+class ReadTogether:
+    """The cache as the log-in wait sees it, except that a read returns only once the other
+    thread has read too: two wrong passwords checked at the same moment (two web processes)
+    read the counter before either writes it back."""
+
+    def __init__(self, cache, parties):
+        self._cache = cache
+        self._barrier = threading.Barrier(parties)
+
+    def _together(self):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self._barrier.wait(timeout=2)
+
+    def get(self, *args, **kwargs):
+        value = self._cache.get(*args, **kwargs)
+        self._together()
+        return value
+
+    def get_many(self, *args, **kwargs):
+        values = self._cache.get_many(*args, **kwargs)
+        self._together()
+        return values
+
+    def __getattr__(self, name):
+        return getattr(self._cache, name)
+
+
+def test_wrong_passwords_counted_at_the_same_moment_all_count(monkeypatch):
+    """The failure count is an increment in the shared cache: guesses sent in parallel to
+    several web processes each count (a read and a write back would count them as one)."""
+    monkeypatch.setattr(lockout, "cache", ReadTogether(lockout.cache, parties=2))
+    counter = lockout.user_name_counter("volontar_anna")
+    threads = [
+        threading.Thread(target=counter.count_failure, args=(1_900_000_000.0,)) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    monkeypatch.undo()
+    assert counter.read() == (2, 1_900_000_000.0)
