@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import role_required
 from accounts.models import GroupMunicipality
@@ -67,6 +67,7 @@ def hand_over(request, home_id):
 
 
 @login_required
+@require_GET
 def uncovered(request):
     """The hosts no local group covers, for the national coordinators of an organisation that
     takes them, each with a form to give the host to a group; everyone else: 404."""
