@@ -669,6 +669,9 @@ def _with_national_coordinator() -> None:
     for key, hidden in FOREIGN.items():
         if VOLUNTEER_COORDINATOR in hidden:
             FOREIGN[key] = {*hidden, NATIONAL_COORDINATOR}
+    for model, takers in ADMIN_STEP_TAKERS.items():
+        if takers is not None and VOLUNTEER_COORDINATOR in takers:
+            ADMIN_STEP_TAKERS[model] = {*takers, NATIONAL_COORDINATOR}
 
 
 _with_national_coordinator()
