@@ -124,7 +124,9 @@ def world(settings, tmp_path):
     world.objects["accounts.localgroup"] = group_a
     world.objects["municipalities.municipality"] = municipality("2380")
     # Another volunteer organisation works in a municipality of its own.
-    local_group(orgs["other_volunteers"], covers=[OTHER_ORGANISATION_MUNICIPALITY])
+    world.foreign["accounts.localgroup"] = local_group(
+        orgs["other_volunteers"], covers=[OTHER_ORGANISATION_MUNICIPALITY]
+    )
     # The volunteer holds the host of the world's queue entry: the call page's buttons are theirs.
     held = claim_next_host(volunteer=world.users[roles.VOLUNTEER])
     assert held == world.objects["volunteers.queueentry"]

@@ -291,6 +291,8 @@ ADMIN_MODELS = {
             HOUSING_COMPANY_STAFF,
             DATA_PROTECTION_OFFICER,
         },
+        # Another organisation's group: nobody's but its own national coordinators'.
+        "foreign": set(STAFF_ROLES),
         "own": {NATIONAL_COORDINATOR},  # not copied from the volunteer coordinator
     },
     # Sweden's municipalities: reference data every person of the admin reads.
@@ -609,10 +611,6 @@ ADMIN_NOT_SCOPED = {
     "auth.group": "the roles: nobody's to change in the admin",
     "accounts.organisation": "the parties of the programme, read by managers",
     "accounts.user": "the accounts: read by the volunteer coordinators and the officer",
-    "accounts.localgroup": (
-        "the groups: superusers'; a national coordinator reads their organisation's "
-        "(tests/volunteers/test_local_groups.py asks for another organisation's)"
-    ),
     "municipalities.municipality": "reference data: everyone's",
     "django_celery_beat.periodictask": "the portal's schedule: nobody's in the admin",
     "django_celery_beat.intervalschedule": "the portal's schedule: nobody's in the admin",
