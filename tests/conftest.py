@@ -299,29 +299,6 @@ def _load_localities() -> None:
         importlib.import_module("matching.migrations.0004_load_localities").load(apps, None)
 
 
-def _load_municipalities() -> None:
-    """Sweden's counties and municipalities, loaded again as migration ``municipalities.0002``
-    loads them, if a ``transaction=True`` test emptied the tables."""
-    import importlib
-
-    from django.apps import apps
-
-    from municipalities.models import Municipality
-
-    if Municipality.objects.count() < 290:
-        importlib.import_module("municipalities.migrations.0002_load_reference_data").load(
-            apps, None
-        )
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _municipalities_in_a_reused_database(django_db_setup, django_db_blocker):
-    """With --reuse-db a test database emptied by the last run's transactional test has no
-    municipalities; put them back once per session."""
-    with django_db_blocker.unblock():
-        _load_municipalities()
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _localities_in_a_reused_database(django_db_setup, django_db_blocker):
     """With --reuse-db a test database emptied by the last run's transactional test has no

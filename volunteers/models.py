@@ -504,9 +504,9 @@ class FollowUpQuerySet(models.QuerySet):
         return self.filter(done_at__isnull=True)
 
     def visible_to(self, user):
-        """Follow-ups of the person's organisation: the volunteers' ones of the homes of the
-        local groups the person reaches (``accounts.scoping.volunteer_work_filter``) for the
-        volunteer organisation, the partner's own for its coordinators."""
+        """Follow-ups of the person's organisation: for a volunteer organisation's people the
+        volunteers' ones of the homes of the local groups they reach (the home's group,
+        ``accounts.scoping.volunteer_work_filter``), the partner's own for its coordinators."""
         from accounts.models import Organisation
         from accounts.scoping import sees_everything, volunteer_work_filter
 

@@ -123,6 +123,7 @@ def world(settings, tmp_path):
     assert group_a is not None and world.objects["hosts.home"].local_group == group_a
     world.objects["accounts.localgroup"] = group_a
     world.objects["municipalities.municipality"] = municipality("2380")
+    world.objects["municipalities.county"] = municipality("2380").county
     # Another volunteer organisation works in a municipality of its own.
     world.foreign["accounts.localgroup"] = local_group(
         orgs["other_volunteers"], covers=[OTHER_ORGANISATION_MUNICIPALITY]

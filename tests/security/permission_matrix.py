@@ -299,6 +299,9 @@ ADMIN_MODELS = {
     "municipalities.municipality": {
         "perms": dict.fromkeys(STAFF_ROLES, "v"),
     },
+    "municipalities.county": {
+        "perms": dict.fromkeys(STAFF_ROLES, "v"),
+    },
     "django_celery_beat.periodictask": {"perms": {}},
     "django_celery_beat.intervalschedule": {"perms": {}},
     "django_celery_beat.crontabschedule": {"perms": {}},
@@ -612,6 +615,7 @@ ADMIN_NOT_SCOPED = {
     "accounts.organisation": "the parties of the programme, read by managers",
     "accounts.user": "the accounts: read by the volunteer coordinators and the officer",
     "municipalities.municipality": "reference data: everyone's",
+    "municipalities.county": "reference data: everyone's",
     "django_celery_beat.periodictask": "the portal's schedule: nobody's in the admin",
     "django_celery_beat.intervalschedule": "the portal's schedule: nobody's in the admin",
     "django_celery_beat.crontabschedule": "the portal's schedule: nobody's in the admin",
