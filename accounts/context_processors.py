@@ -1,5 +1,6 @@
 from . import roles
 from .access import has_role
+from .scoping import role_names
 
 
 def navigation(request):
@@ -18,4 +19,14 @@ def navigation(request):
         ),
         "nav_admin": user.is_staff,
         "nav_privacy": has_role(user, roles.DATA_PROTECTION_OFFICER),
+        # A national coordinator of an organisation that takes the hosts no group covers.
+        "nav_uncovered": _takes_uncovered_hosts(user),
     }
+
+
+def _takes_uncovered_hosts(user) -> bool:
+    if user.is_superuser or roles.NATIONAL_COORDINATOR not in role_names(user):
+        return False
+    from volunteers.selectors import takes_uncovered_hosts
+
+    return takes_uncovered_hosts(user)

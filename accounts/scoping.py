@@ -64,11 +64,22 @@ def own_organisation_filter(user) -> Q:
 
 
 def colleague_filter(user) -> Q | None:
-    """A filter on people: those of the person's own organisation, None for all of them."""
+    """A filter on people: those of the person's own organisation, None for all of them. In a
+    volunteer organisation the colleagues are the local group's: a coordinator (or volunteer)
+    sees the people of their own group, a national coordinator every person of the
+    organisation; someone of a volunteer organisation without a group sees only themselves."""
     if sees_everything(user):
         return None
     if getattr(user, "organisation_id", None) is None:
         return Q(pk=user.pk)
+    if organisation_kind(user) == Organisation.Kind.VOLUNTEER_ORGANISATION:
+        if is_national_coordinator(user):
+            return Q(organisation_id=user.organisation_id)
+        if user.local_group_id is None:
+            return Q(pk=user.pk)
+        return Q(organisation_id=user.organisation_id, local_group_id=user.local_group_id) | Q(
+            pk=user.pk
+        )
     return Q(organisation_id=user.organisation_id)
 
 

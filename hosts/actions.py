@@ -151,6 +151,7 @@ def register_host(
     The address is kept in its canonical form (``accounts.emails``).
     """
     from volunteers.actions import route_home
+    from volunteers.selectors import first_contact
 
     try:
         email = canonical_email(email)
@@ -185,6 +186,8 @@ def register_host(
                 "name": host.name,
                 "confirm_url": settings.SITE_URL + reverse("hosts:confirm", args=[token]),
                 "days": settings.HOST_CONFIRM_LINK_MAX_AGE // 86400,
+                # Who will contact the host, and when (told honestly, from the set-up).
+                "contact": first_contact(home),
             },
             language=host.language,
         )

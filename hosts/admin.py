@@ -4,15 +4,23 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from privacy.admin_mixins import AccessLoggedAdminMixin
-from volunteers.actions import book_visit, cancel_visit, move_visit, report_visit
+from volunteers.actions import (
+    book_visit,
+    cancel_visit,
+    hand_over_home,
+    may_hand_over,
+    move_visit,
+    report_visit,
+)
 from volunteers.forms import (
     BookVisitForm,
     CancelVisitForm,
+    HandOverForm,
     MoveVisitForm,
     VisitReportForm,
     volunteer_choices,
 )
-from volunteers.models import HomeVisit
+from volunteers.models import HandOver, HomeVisit
 from workflow.admin_tools import (
     NotFoundOutsideScopeMixin,
     ReasonForm,
@@ -126,7 +134,7 @@ class BookVisitStepForm(StepFormMixin, BookVisitForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["second_volunteer"]
-        self.fields["volunteers"].queryset = volunteer_choices(self.user)
+        self.fields["volunteers"].queryset = volunteer_choices(self.user, home=self.obj)
         self.fields["volunteers"].label_from_instance = lambda u: u.get_full_name() or u.username
 
     def clean_volunteers(self):
@@ -180,6 +188,52 @@ class CancelVisitStepForm(StepFormMixin, CancelVisitForm):
         return {"visit": the_booked_visit(self.obj), "reason": self.cleaned_data["reason"]}
 
 
+class HandOverStepForm(StepFormMixin, HandOverForm):
+    """The group the host is handed to and why: the volunteers' hand-over form and action."""
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, obj=obj, home=obj, **kwargs)
+
+    def arguments(self):
+        return {
+            "home": self.obj,
+            "to_group": self.cleaned_data["to_group"],
+            "reason": self.cleaned_data["reason"],
+        }
+
+
+def may_be_handed_over(home: Home, user) -> bool:
+    return (
+        home.host_id is not None
+        and home.status not in Home.FINAL_STAGES
+        and may_hand_over(user, home)
+    )
+
+
+class HandOverInline(ScopedLinksMixin, admin.TabularInline):
+    """The home's moves between local groups (routing at sign-up, hand-overs), read-only."""
+
+    model = HandOver
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "from_group", "to_group", "by", "reason"]
+    readonly_fields = fields
+    verbose_name_plural = _("moves between local groups")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever sees the home sees which group has it and why.
+        return True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("from_group", "to_group", "by")
+
+
 @admin.register(Home)
 class HomeAdmin(
     AccessLoggedAdminMixin,
@@ -219,18 +273,34 @@ class HomeAdmin(
         "resume": Step(resume_home),
         # Withdrawing cancels a match that is only proposed; the action refuses an approved one.
         "withdraw": Step(withdraw_home, guarded=False),
+        # To another local group (a national coordinator also gives an uncovered host to one).
+        "hand_over": Step(
+            hand_over_home,
+            HandOverStepForm,
+            label=_("Hand over to another local group"),
+            offered=may_be_handed_over,
+        ),
     }
     list_display = [
         "__str__",
         "host",
         "status",
+        "local_group",
         "partner",
         "beds",
         "available_from",
         "created_at",
     ]
-    list_filter = ["status", "kind", "partner", "municipality", "smoking", "has_pets"]
-    list_select_related = ["host", "partner"]
+    list_filter = [
+        "status",
+        "kind",
+        "local_group",
+        "partner",
+        "municipality",
+        "smoking",
+        "has_pets",
+    ]
+    list_select_related = ["host", "partner", "local_group"]
     search_fields = [
         "host__name",
         "host__email",
@@ -244,6 +314,7 @@ class HomeAdmin(
     readonly_fields = [
         "status",
         "status_changed_at",
+        "local_group",  # routing and hand-overs move it (the hand-over step), never the form
         "partner",
         "unit",
         "place",
@@ -252,7 +323,7 @@ class HomeAdmin(
         "updated_at",
     ]
     raw_id_fields = ["host"]
-    inlines = [HomeTransitionInline]
+    inlines = [HomeTransitionInline, HandOverInline]
 
 
 @admin.register(ErasureRecord)

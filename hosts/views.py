@@ -135,7 +135,16 @@ def confirm(request, token):
     actions.confirm_registration(host=host)
     request.session.cycle_key()
     request.session[HOST_KEY] = host.pk
-    return render(request, "hosts/confirmed.html", {"host": host})
+    return render(request, "hosts/confirmed.html", {"host": host, "contact": _first_contact(host)})
+
+
+def _first_contact(host: Host) -> dict | None:
+    """Who will contact the host about their newest offer still waiting for its first call,
+    and when (``volunteers.selectors.first_contact``); None when no offer waits for one."""
+    from volunteers.selectors import first_contact
+
+    home = host.homes.filter(status=Home.Status.REGISTERED).order_by("-created_at").first()
+    return first_contact(home) if home is not None else None
 
 
 # Self-service ----------------------------------------------------------------------------------
@@ -268,11 +277,19 @@ def my_offer(request, home):
             "home": home,
             "host": home.host,
             "status_text": STATUS_FOR_HOST[home.status],
+            "contact": _first_contact_of(home),
             "steps": steps,
             "can_change": actions.can_change_offer(home),
             "summary": _offer_summary(home),
         },
     )
+
+
+def _first_contact_of(home: Home) -> dict | None:
+    """Who will make the first call, while the home waits for it."""
+    from volunteers.selectors import first_contact
+
+    return first_contact(home) if home.status == Home.Status.REGISTERED else None
 
 
 def _offer_summary(home: Home):

@@ -33,6 +33,7 @@ from volunteers.models import (
     CallAttempt,
     Campaign,
     FollowUp,
+    HandOver,
     HomeVisit,
     HostNote,
     QueueEntry,
@@ -53,6 +54,7 @@ HOST_SECTIONS = {
     "volunteers.homevisit": "home_visits",
     "volunteers.queueentry": "call_queue",
     "volunteers.campaign": "campaigns",
+    "volunteers.handover": "local_groups",
     "matching.match": "matches",
     "matching.matchtransition": "matches.*.history",
     "volunteers.followup": "follow_ups",
@@ -93,6 +95,7 @@ OTHER_ACTIVITY = [
     ("volunteers.campaign", "created_by", "started_at"),
     ("volunteers.queueentry", "claimed_by", "lease_until"),
     ("volunteers.queueentry", "handed_back_by", "handed_back_at"),
+    ("volunteers.handover", "by", "created_at"),
     ("housing.vacancy", "recorded_by", "created_at"),
     ("privacy.datarequest", "handled_by", "handled_at"),
     ("reports.reportrun", "requested_by", "created_at"),
@@ -272,6 +275,18 @@ def queue_entry_row(entry: QueueEntry) -> dict[str, Any]:
         "call_from": iso(entry.next_call_at),
         "unanswered_calls": entry.unanswered,
         "campaign": entry.campaign.name if entry.campaign_id else None,
+    }
+
+
+def hand_over_row(move: HandOver) -> dict[str, Any]:
+    """Which local group had the home, from when, and why it moved."""
+    return {
+        "home": move.home_id,
+        "when": iso(move.created_at),
+        "kind": move.kind,
+        "from_group": move.from_group.name if move.from_group_id else None,
+        "to_group": move.to_group.name if move.to_group_id else None,
+        "reason": move.reason,
     }
 
 
@@ -548,6 +563,12 @@ def host_export(*, host: Host) -> dict[str, Any]:
         "call_queue": [
             queue_entry_row(entry)
             for entry in QueueEntry.objects.filter(**on_home).select_related("campaign")
+        ],
+        "local_groups": [
+            hand_over_row(move)
+            for move in HandOver.objects.filter(**on_home)
+            .select_related("from_group", "to_group")
+            .order_by("created_at", "pk")
         ],
         "campaigns": [
             campaign_row(campaign)

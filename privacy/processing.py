@@ -77,6 +77,8 @@ def records():
                 "volunteers.hostnote",
                 "volunteers.queueentry",
                 "volunteers.campaign",
+                # The local group the home was routed or handed over to, and why.
+                "volunteers.handover",
             ],
         },
         {

@@ -7,7 +7,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from accounts import roles
 from accounts.emails import CanonicalEmailFormField
-from accounts.models import Organisation, User
+from accounts.models import LocalGroup, Organisation, User
 from hosts.forms import PHONE_MAX_LENGTH
 from hosts.languages import LANGUAGE_CHOICES
 from hosts.models import Home
@@ -136,14 +136,25 @@ class FollowUpForm(forms.Form):
     )
 
 
-def volunteer_choices(user=None):
+def volunteer_choices(user=None, *, home=None):
     """The people a visit can be booked with: the active volunteers and volunteer coordinators
-    of ``user``'s own organisation (everyone's for a superuser); never another organisation's,
+    of the home's local group (the group whose host it is); for a home no group covers, the
+    national coordinators of ``user``'s organisation. Without a home: those of ``user``'s own
+    organisation (everyone's for a superuser). Never another group's or organisation's people,
     whose names are not theirs to see."""
     people = User.objects.filter(
         groups__name__in=[roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR]
     ).filter(is_active=True)
-    if user is not None and not user.is_superuser:
+    if home is not None:
+        if home.local_group_id is not None:
+            people = people.filter(local_group_id=home.local_group_id)
+        elif user is not None and user.organisation_id is not None:
+            people = people.filter(
+                organisation_id=user.organisation_id, groups__name=roles.NATIONAL_COORDINATOR
+            )
+        else:
+            people = people.none()
+    elif user is not None and not user.is_superuser:
         if user.organisation_id is None:
             people = people.filter(pk=user.pk)
         else:
@@ -165,10 +176,10 @@ class BookVisitForm(forms.Form):
         label=_("Second volunteer (optional)"), queryset=User.objects.none(), required=False
     )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, home=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        queryset = volunteer_choices(user)
+        queryset = volunteer_choices(user, home=home)
         if user is not None:
             queryset = queryset.exclude(pk=user.pk)
         self.fields["second_volunteer"].queryset = queryset
@@ -284,3 +295,43 @@ class MergeForm(forms.Form):
     def __init__(self, *args, homes=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["keep"].queryset = homes if homes is not None else Home.objects.none()
+
+
+class LocalGroupChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.organisation.name})"
+
+
+class HandOverForm(forms.Form):
+    """The group a host is handed to (any group of the portal but the host's own) and why."""
+
+    to_group = LocalGroupChoiceField(
+        label=_("Hand over to"),
+        queryset=LocalGroup.objects.none(),
+        error_messages={
+            "required": _("Choose the group to hand the host over to."),
+            "invalid_choice": _("Choose one of the groups in the list."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Why (the new group reads it)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the host is handed over: the new group reads it.")},
+    )
+
+    def __init__(self, *args, home=None, **kwargs):
+        from .actions.groups import covering_group
+
+        super().__init__(*args, **kwargs)
+        groups = LocalGroup.objects.select_related("organisation").order_by(
+            "organisation__name", "name"
+        )
+        if home is not None and home.local_group_id is not None:
+            groups = groups.exclude(pk=home.local_group_id)
+        self.fields["to_group"].queryset = groups
+        if home is not None and not self.is_bound:
+            # The group that covers the home's municipality now, if it is another.
+            covering = covering_group(home.municipality_id)
+            if covering is not None and covering.pk != home.local_group_id:
+                self.fields["to_group"].initial = covering.pk

@@ -378,3 +378,99 @@ def due_follow_ups(*, user: User, today: date | None = None, days_ahead: int = 7
         .select_related("match__home__host", "match__case")
         .order_by("due_on")
     )
+
+
+# Local groups: hand-overs and the hosts no group covers ----------------------------------------
+
+
+def takes_uncovered_hosts(user: User) -> bool:
+    """A national coordinator (with the volunteer coordinator's role) of an organisation that
+    takes the hosts no local group covers: the one who sees the uncovered hosts' list."""
+    from accounts.scoping import is_national_coordinator
+
+    if not (is_national_coordinator(user) and has_role(user, roles.VOLUNTEER_COORDINATOR)):
+        return False
+    return bool(user.organisation.takes_uncovered_hosts)
+
+
+def uncovered_homes_for(user: User) -> QuerySet[Home]:
+    """The homes no local group covers, still on their way (``Home.OPEN_STAGES``), of confirmed
+    hosts, oldest first: for the national coordinators of an organisation that takes such hosts
+    (404 for everyone else)."""
+    if not takes_uncovered_hosts(user):
+        raise Http404
+    return (
+        organisation_homes(user)
+        .filter(
+            local_group__isnull=True,
+            status__in=Home.OPEN_STAGES,
+            host__confirmed_at__isnull=False,
+            host__erased_at__isnull=True,
+            duplicate_of__isnull=True,
+        )
+        .select_related("host", "municipality")
+        .order_by("created_at", "pk")
+    )
+
+
+def hand_over_home_for(user: User, home_id: int) -> Home:
+    """A home this person may hand to another group (``actions.may_hand_over``), or 404: a
+    coordinator's own group's host, a national coordinator's organisation's (and the uncovered
+    ones if the organisation takes them)."""
+    from .actions.groups import may_hand_over
+
+    if not is_coordinator(user):
+        raise Http404
+    home = (
+        organisation_homes(user)
+        .select_related("host", "municipality", "local_group__organisation")
+        .filter(pk=home_id)
+        .first()
+    )
+    if home is None or not may_hand_over(user, home):
+        raise Http404
+    return home
+
+
+def hand_overs_of(home: Home):
+    """The home's moves between groups, newest first (routing and hand-overs)."""
+    return home.hand_overs.select_related("from_group", "to_group", "by")
+
+
+def first_contact(home: Home) -> dict:
+    """Who will contact a new host, and within how many days: what the host is told when they
+    sign up and confirm (honestly, from the portal's own set-up).
+
+    - ``kind="group"``: the local group the home was routed to; ``days`` is its
+      ``contact_within_days``;
+    - ``kind="national"``: no group covers the municipality, and the national coordinators of
+      ``organisations`` (those that take such hosts) will; ``days`` is the longest of their
+      ``contact_within_days`` (the promise every one of them keeps);
+    - ``kind="nobody"``: no group covers it and no organisation takes such hosts: nobody can call
+      yet; the registration is kept until a group starts there.
+    """
+    from accounts.models import LocalGroup, Organisation
+    from hosts.actions import municipality_name
+
+    municipality = municipality_name(home)
+    if home.local_group_id is not None:
+        group = LocalGroup.objects.select_related("organisation").get(pk=home.local_group_id)
+        return {
+            "kind": "group",
+            "group": group.name,
+            "days": group.contact_within_days,
+            "municipality": municipality,
+        }
+    organisations = list(
+        Organisation.objects.filter(
+            kind=Organisation.Kind.VOLUNTEER_ORGANISATION, takes_uncovered_hosts=True
+        ).order_by("name")
+    )
+    if organisations:
+        return {
+            "kind": "national",
+            "organisations": [organisation.name for organisation in organisations],
+            "days": max(organisation.contact_within_days for organisation in organisations),
+            "municipality": municipality,
+        }
+    return {"kind": "nobody", "municipality": municipality}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import group_views, views
 
 app_name = "volunteers"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("homes/<int:home_id>/note/", views.add_note, name="add_note"),
     path("homes/<int:home_id>/visit/", views.book_visit, name="book_visit"),
     path("homes/<int:home_id>/duplicates/", views.duplicates, name="duplicates"),
+    path("homes/<int:home_id>/hand-over/", group_views.hand_over, name="hand_over"),
+    path("uncovered/", group_views.uncovered, name="uncovered"),
     path("visits/<int:visit_id>/", views.visit, name="visit"),
     path("visits/<int:visit_id>/move/", views.move_visit, name="move_visit"),
     path("visits/<int:visit_id>/cancel/", views.cancel_visit, name="cancel_visit"),

@@ -272,7 +272,9 @@ def _safe_next(request) -> bool:
 @require_http_methods(["GET", "POST"])
 def book_visit(request, home_id):
     home = selectors.home_for(request.user, home_id)
-    form = BookVisitForm(request.POST if request.method == "POST" else None, user=request.user)
+    form = BookVisitForm(
+        request.POST if request.method == "POST" else None, user=request.user, home=home
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -24,7 +24,8 @@ PROJECT_APPS = {
 
 
 def test_migrations_make_the_seven_role_groups_with_exactly_their_permissions():
-    # The national coordinator (issue 15) is held together with the volunteer coordinator.
+    # The national coordinator (issue 15), made by accounts/0013, is held together with the
+    # volunteer coordinator.
     assert len(roles.ROLE_LABELS) == 7
     assert set(roles.ROLE_PERMISSIONS) == set(roles.ROLE_LABELS)
     for role, declared in roles.ROLE_PERMISSIONS.items():

@@ -33,12 +33,14 @@ from tests.factories import (
     PartnershipFactory,
     QuotaAgreementFactory,
     UnitFactory,
+    local_group,
     staff_user,
 )
 from volunteers.models import (
     CallAttempt,
     Campaign,
     FollowUp,
+    HandOver,
     HomeVisit,
     HostNote,
     QueueEntry,
@@ -201,6 +203,15 @@ def world(organisations, host_session):
             "handed_back_by": volunteer,
             "handed_back_at": now,
         },
+    )
+    # The home was handed over between two local groups.
+    HandOver.objects.create(
+        home=home,
+        kind=HandOver.Kind.HANDED_OVER,
+        from_group=local_group(organisations["volunteers"], name="Gamla gruppen"),
+        to_group=local_group(organisations["volunteers"], name="Nya gruppen"),
+        by=volunteer,
+        reason="Flyttar.",
     )
     case = NewcomerCaseFactory(partner=partner, reference=HOUSEHOLD_REFERENCE)
     CaseTransition.objects.create(

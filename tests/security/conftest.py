@@ -3,12 +3,45 @@
 import logging
 
 import pytest
+from django.contrib.auth.models import Group
 from django.template.base import Template
 
 from accounts import roles
+from accounts.models import Organisation
 from hosts.actions import make_link_token
-from tests.factories import portal_world
+from tests.factories import (
+    NewcomerCaseFactory,
+    UserFactory,
+    local_group,
+    match_with_history,
+    municipality,
+    portal_world,
+    queued_home,
+    referred_home,
+    staff_user,
+    visit_booked_home,
+)
 from volunteers.actions import claim_next_host
+
+# The second local group of the world's volunteer organisation covers Krokom (the first one
+# covers Östersund, the factories' default); another volunteer organisation's group covers Kiruna.
+GROUP_B_MUNICIPALITY = "2309"
+OTHER_ORGANISATION_MUNICIPALITY = "2584"
+
+
+def load_municipalities() -> None:
+    """Sweden's municipalities, loaded again as migration ``municipalities.0002`` does, if a
+    ``transaction=True`` test emptied the table (flushes do not re-run data migrations)."""
+    import importlib
+
+    from django.apps import apps
+
+    from municipalities.models import Municipality
+
+    if not Municipality.objects.filter(code=GROUP_B_MUNICIPALITY).exists():
+        importlib.import_module("municipalities.migrations.0002_load_reference_data").load(
+            apps, None
+        )
 
 
 @pytest.fixture
@@ -20,13 +53,85 @@ def quick_pages(monkeypatch):
         monkeypatch.setattr(logging.getLogger(name), "level", logging.CRITICAL)
 
 
+def second_group(world):
+    """A second local group of the world's volunteer organisation, with its volunteer and
+    coordinator, and its work: a host in the call queue that its volunteer holds (a call and a
+    note on it), a booked visit, a matched home with the volunteers' follow-up due."""
+    from django.utils import timezone
+
+    from volunteers.models import CallAttempt, FollowUp, HostNote
+
+    orgs = world.orgs
+    group = local_group(
+        orgs["volunteers"], name="Volontärbyrån Krokom", covers=[GROUP_B_MUNICIPALITY]
+    )
+    where = municipality(GROUP_B_MUNICIPALITY)
+    volunteer = UserFactory(
+        roles=[roles.VOLUNTEER],
+        organisation=orgs["volunteers"],
+        local_group=group,
+        username="w_b_volunteer",
+    )
+    coordinator = staff_user(
+        roles.VOLUNTEER_COORDINATOR, orgs["volunteers"], username="w_b_coord", local_group=group
+    )
+    queued = queued_home(municipality=where)
+    entry = claim_next_host(volunteer=volunteer)
+    assert entry is not None and entry.home == queued
+    call = CallAttempt.objects.create(
+        home=queued, volunteer=volunteer, outcome="no_answer", note="Inget svar."
+    )
+    note = HostNote.objects.create(home=queued, author=volunteer, text="Ring efter sex.")
+    visit = visit_booked_home([volunteer], municipality=where)
+    matched = referred_home(orgs["partner"], municipality=where)
+    follow_up = FollowUp.objects.create(
+        match=match_with_history(matched, NewcomerCaseFactory(partner=orgs["partner"])),
+        after_days=14,
+        due_on=timezone.localdate(),
+        responsible=FollowUp.Responsible.VOLUNTEERS,
+    )
+    assert {queued.local_group, visit.home.local_group, matched.local_group} == {group}
+    return {
+        "group": group,
+        "volunteer": volunteer,
+        "coordinator": coordinator,
+        "hosts.host": queued.host,
+        "hosts.home": queued,
+        "volunteers.queueentry": entry,
+        "volunteers.callattempt": call,
+        "volunteers.hostnote": note,
+        "volunteers.homevisit": visit,
+        "volunteers.followup": follow_up,
+        "matched_home": matched,
+    }
+
+
 @pytest.fixture
 def world(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    load_municipalities()
     world = portal_world()
+    orgs = world.orgs
+    # The organisation takes the hosts no group covers; its national coordinator (who holds the
+    # volunteer coordinator's role too) reaches every group.
+    Organisation.objects.filter(pk=orgs["volunteers"].pk).update(takes_uncovered_hosts=True)
+    orgs["volunteers"].refresh_from_db()
+    national = staff_user(roles.VOLUNTEER_COORDINATOR, orgs["volunteers"], username="w_national")
+    national.groups.add(Group.objects.get(name=roles.NATIONAL_COORDINATOR))
+    world.users[roles.NATIONAL_COORDINATOR] = national
+    group_a = world.users[roles.VOLUNTEER].local_group
+    assert group_a is not None and world.objects["hosts.home"].local_group == group_a
+    world.objects["accounts.localgroup"] = group_a
+    world.objects["municipalities.municipality"] = municipality("2380")
+    world.objects["municipalities.county"] = municipality("2380").county
+    # Another volunteer organisation works in a municipality of its own.
+    world.foreign["accounts.localgroup"] = local_group(
+        orgs["other_volunteers"], covers=[OTHER_ORGANISATION_MUNICIPALITY]
+    )
     # The volunteer holds the host of the world's queue entry: the call page's buttons are theirs.
     held = claim_next_host(volunteer=world.users[roles.VOLUNTEER])
     assert held == world.objects["volunteers.queueentry"]
+    world.group_b = second_group(world)
     confirm_token = make_link_token(world.host_home.host, purpose="confirm")
     open_token = make_link_token(world.host_home.host, purpose="self_service")
     world.tokens = {

@@ -27,6 +27,10 @@ from accounts import roles
 
 VOLUNTEER = roles.VOLUNTEER
 VOLUNTEER_COORDINATOR = roles.VOLUNTEER_COORDINATOR
+# Held together with the volunteer coordinator's role: everywhere the matrix names the volunteer
+# coordinator, the national coordinator answers the same (``_with_national_coordinator``), unless
+# a page declares otherwise; the national coordinator reaches every group of the organisation.
+NATIONAL_COORDINATOR = roles.NATIONAL_COORDINATOR
 PARTNER_COORDINATOR = roles.PARTNER_COORDINATOR
 MANAGER = roles.MANAGER
 HOUSING_COMPANY_STAFF = roles.HOUSING_COMPANY_STAFF
@@ -39,6 +43,7 @@ METHODS = ("GET", "POST")
 # The roles that work in the admin (is_staff); the volunteer does not.
 STAFF_ROLES = [
     VOLUNTEER_COORDINATOR,
+    NATIONAL_COORDINATOR,
     PARTNER_COORDINATOR,
     MANAGER,
     HOUSING_COMPANY_STAFF,
@@ -164,6 +169,15 @@ PAGES = {
     "volunteers:campaigns": only(VOLUNTEER_COORDINATOR),
     "volunteers:campaign": only(VOLUNTEER_COORDINATOR),
     "volunteers:referrals": only(VOLUNTEER_COORDINATOR),
+    # Handing a host to another group: the coordinators of the host's group (the world's home is
+    # the coordinator's group's), a national coordinator of its organisation.
+    "volunteers:hand_over": only(VOLUNTEER_COORDINATOR),
+    # The hosts no group covers: the national coordinators of an organisation that takes them
+    # (the world's organisation does); for anyone else the page does not exist.
+    "volunteers:uncovered": {
+        **logged_in(get=NOT_FOUND, post=NOT_ALLOWED),
+        NATIONAL_COORDINATOR: (OK, NOT_ALLOWED),
+    },
     # Reports: the coordinators and managers of the partnership's parties follow it; only
     # managers request and download reports.
     "reports:partnerships": only(*FOLLOWERS),
@@ -264,6 +278,29 @@ ADMIN_MODELS = {
     "accounts.user": {
         "perms": {VOLUNTEER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"},
         "hidden": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
+    },
+    # Local groups: superusers set them up; a national coordinator reads their organisation's
+    # (the world's group); for everyone else a group does not exist.
+    "accounts.localgroup": {
+        "perms": {NATIONAL_COORDINATOR: "v"},
+        "scoped": True,
+        "hidden": {
+            VOLUNTEER_COORDINATOR,
+            PARTNER_COORDINATOR,
+            MANAGER,
+            HOUSING_COMPANY_STAFF,
+            DATA_PROTECTION_OFFICER,
+        },
+        # Another organisation's group: nobody's but its own national coordinators'.
+        "foreign": set(STAFF_ROLES),
+        "own": {NATIONAL_COORDINATOR},  # not copied from the volunteer coordinator
+    },
+    # Sweden's municipalities: reference data every person of the admin reads.
+    "municipalities.municipality": {
+        "perms": dict.fromkeys(STAFF_ROLES, "v"),
+    },
+    "municipalities.county": {
+        "perms": dict.fromkeys(STAFF_ROLES, "v"),
     },
     "django_celery_beat.periodictask": {"perms": {}},
     "django_celery_beat.intervalschedule": {"perms": {}},
@@ -475,11 +512,13 @@ FOREIGN = {
 # pattern that takes an object id fails until it is declared here (or, in the admin, in
 # ``ADMIN_MODELS`` with its ``foreign`` roles, or in ``ADMIN_NOT_SCOPED`` with the reason).
 ANOTHER_VOLUNTEER = "another_volunteer"  # a volunteer of the same organisation
+ANOTHER_GROUP = "another_group"  # another local group of the same organisation
 ANOTHER_VOLUNTEER_ORGANISATION = "another_volunteer_organisation"
 ANOTHER_PARTNER = "another_partner"
 ANOTHER_HOUSING_COMPANY = "another_housing_company"
 OTHERS = (
     ANOTHER_VOLUNTEER,
+    ANOTHER_GROUP,
     ANOTHER_VOLUNTEER_ORGANISATION,
     ANOTHER_PARTNER,
     ANOTHER_HOUSING_COMPANY,
@@ -489,24 +528,29 @@ FOLLOWING_ROLES = {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR, MANAGER}
 _VISIT = {
     # Another volunteer's visit: their colleagues' coordinator reaches it, the volunteer does not.
     ANOTHER_VOLUNTEER: {VOLUNTEER},
-    ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER, VOLUNTEER_COORDINATOR},
+    # Another group's visit: the group's volunteers and coordinators do not find it; the national
+    # coordinator of the organisation does.
+    ANOTHER_GROUP: {VOLUNTEER, VOLUNTEER_COORDINATOR},
+    ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER, VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR},
 }
 _HOME = {
-    # A contacted home another volunteer agreed to visit; a home only another organisation has
-    # worked on; a home referred to another partner (matched there, followed up by the partner).
+    # A contacted home another volunteer agreed to visit; a home of another local group of the
+    # organisation; a home only another organisation has worked on; a home referred to another
+    # partner (matched there, followed up by the partner).
     ANOTHER_VOLUNTEER: {VOLUNTEER},
-    ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER, VOLUNTEER_COORDINATOR},
+    ANOTHER_GROUP: {VOLUNTEER, VOLUNTEER_COORDINATOR},
+    ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER, VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR},
     ANOTHER_PARTNER: {VOLUNTEER},
 }
 _PARTNERSHIP = {
     # A partnership of another volunteer organisation (with this partner), of another partner
     # (with this volunteer organisation), of another housing company (and other parties).
-    ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR},
+    ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR},
     ANOTHER_PARTNER: {PARTNER_COORDINATOR, MANAGER},
-    ANOTHER_HOUSING_COMPANY: FOLLOWING_ROLES,
+    ANOTHER_HOUSING_COMPANY: {*FOLLOWING_ROLES, NATIONAL_COORDINATOR},
 }
 _RUN = {
-    ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR},
+    ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR},
     ANOTHER_PARTNER: {MANAGER},
     ANOTHER_HOUSING_COMPANY: {MANAGER},
 }
@@ -514,30 +558,44 @@ _RUN = {
 # pattern -> {the id it takes: {whose object: the roles that do not find it}}
 OBJECT_REACH = {
     "volunteers:record_outcome": {
-        "entry_id": {ANOTHER_VOLUNTEER: {VOLUNTEER, VOLUNTEER_COORDINATOR}}
+        "entry_id": {ANOTHER_VOLUNTEER: {VOLUNTEER, VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR}}
     },
-    "volunteers:hand_back": {"entry_id": {ANOTHER_VOLUNTEER: {VOLUNTEER, VOLUNTEER_COORDINATOR}}},
+    "volunteers:hand_back": {
+        "entry_id": {ANOTHER_VOLUNTEER: {VOLUNTEER, VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR}}
+    },
     "volunteers:add_note": {"home_id": _HOME},
     "volunteers:book_visit": {"home_id": _HOME},
     "volunteers:duplicates": {"home_id": _HOME},
+    "volunteers:hand_over": {"home_id": _HOME},
     "volunteers:visit": {"visit_id": _VISIT},
     "volunteers:move_visit": {"visit_id": _VISIT},
     "volunteers:cancel_visit": {"visit_id": _VISIT},
     "volunteers:complete_follow_up": {
         "follow_up_id": {
-            ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER, VOLUNTEER_COORDINATOR},
-            ANOTHER_PARTNER: {VOLUNTEER, VOLUNTEER_COORDINATOR},
+            ANOTHER_GROUP: {VOLUNTEER, VOLUNTEER_COORDINATOR},
+            ANOTHER_VOLUNTEER_ORGANISATION: {
+                VOLUNTEER,
+                VOLUNTEER_COORDINATOR,
+                NATIONAL_COORDINATOR,
+            },
+            ANOTHER_PARTNER: {VOLUNTEER, VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR},
         }
     },
     # An application another organisation's coordinator decided.
     "volunteers:approve_application": {
-        "application_id": {ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR}}
+        "application_id": {
+            ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR}
+        }
     },
     "volunteers:decline_application": {
-        "application_id": {ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR}}
+        "application_id": {
+            ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR}
+        }
     },
     "volunteers:campaign": {
-        "campaign_id": {ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR}}
+        "campaign_id": {
+            ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR}
+        }
     },
     "reports:partnership": {"partnership_id": _PARTNERSHIP},
     "reports:runs": {"partnership_id": _PARTNERSHIP},
@@ -556,6 +614,8 @@ ADMIN_NOT_SCOPED = {
     "auth.group": "the roles: nobody's to change in the admin",
     "accounts.organisation": "the parties of the programme, read by managers",
     "accounts.user": "the accounts: read by the volunteer coordinators and the officer",
+    "municipalities.municipality": "reference data: everyone's",
+    "municipalities.county": "reference data: everyone's",
     "django_celery_beat.periodictask": "the portal's schedule: nobody's in the admin",
     "django_celery_beat.intervalschedule": "the portal's schedule: nobody's in the admin",
     "django_celery_beat.crontabschedule": "the portal's schedule: nobody's in the admin",
@@ -587,6 +647,36 @@ ADMIN_NOT_SCOPED = {
     "volunteers.homevisit": "by organisation: tests/volunteers/test_admin_scope.py",
     "volunteers.hostnote": "by organisation: tests/volunteers/test_admin_scope.py",
 }
+
+
+# Pages whose rule declares the national coordinator itself.
+PAGES_OF_THEIR_OWN = {"volunteers:uncovered"}
+
+
+def _with_national_coordinator() -> None:
+    """The national coordinator holds the volunteer coordinator's role too: every page rule,
+    admin model and foreign set that names the volunteer coordinator names the national
+    coordinator alike, unless the rule declares the national coordinator itself."""
+    for key, rule in PAGES.items():
+        if key not in PAGES_OF_THEIR_OWN:
+            rule[NATIONAL_COORDINATOR] = rule[VOLUNTEER_COORDINATOR]
+    for spec in ADMIN_MODELS.values():
+        if NATIONAL_COORDINATOR in spec.get("own", ()):
+            continue
+        if VOLUNTEER_COORDINATOR in spec["perms"]:
+            spec["perms"].setdefault(NATIONAL_COORDINATOR, spec["perms"][VOLUNTEER_COORDINATOR])
+        for key in ("hidden", "foreign"):
+            if VOLUNTEER_COORDINATOR in spec.get(key, ()):
+                spec[key] = {*spec[key], NATIONAL_COORDINATOR}
+    for key, hidden in FOREIGN.items():
+        if VOLUNTEER_COORDINATOR in hidden:
+            FOREIGN[key] = {*hidden, NATIONAL_COORDINATOR}
+    for model, takers in ADMIN_STEP_TAKERS.items():
+        if takers is not None and VOLUNTEER_COORDINATOR in takers:
+            ADMIN_STEP_TAKERS[model] = {*takers, NATIONAL_COORDINATOR}
+
+
+_with_national_coordinator()
 
 ADMIN_ACTIONS = ("changelist", "add", "change", "delete", "history")
 

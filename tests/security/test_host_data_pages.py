@@ -9,16 +9,19 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
 from accounts import roles
+from accounts.models import Organisation
 from privacy.models import AccessLog
 from tests.factories import (
     HostFactory,
     NewcomerCaseFactory,
     UserFactory,
     match_with_history,
+    municipality,
     queued_home,
     referred_home,
     staff_user,
@@ -76,6 +79,12 @@ def scene(organisations):
     )
     visited = started_visit([anna])
     actions.report_visit(visit=visited, user=anna, verdict="suitable", checklist={}, report="Ok")
+    # A host no local group covers, on the list of the organisation's national coordinator.
+    Organisation.objects.filter(pk=volunteers.pk).update(takes_uncovered_hosts=True)
+    national = staff_user(roles.VOLUNTEER_COORDINATOR, volunteers, username="national")
+    national.groups.add(Group.objects.get(name=roles.NATIONAL_COORDINATOR))
+    uncovered = queued_home(municipality=municipality("2584"))
+    assert uncovered.local_group is None
     AccessLog.objects.all().delete()  # a queryset delete: set-up only
     return locals()
 
@@ -133,6 +142,22 @@ def walk(scene):
             None,
             {scene["visited"].home},
             "volunteers:referrals",
+        ),
+        (
+            coordinator,
+            f"/volunteer/homes/{held.pk}/hand-over/",
+            "get",
+            None,
+            {held},
+            "volunteers:hand_over",
+        ),
+        (
+            scene["national"],
+            "/volunteer/uncovered/",
+            "get",
+            None,
+            {scene["uncovered"]},
+            "volunteers:uncovered",
         ),
         (
             officer,

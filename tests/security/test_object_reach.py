@@ -25,12 +25,14 @@ from tests.factories import (
     UserFactory,
     VolunteerApplicationFactory,
     match_with_history,
+    municipality,
     queued_home,
     referred_home,
     staff_user,
     visit_booked_home,
 )
 from tests.security import permission_matrix as matrix
+from tests.security.conftest import OTHER_ORGANISATION_MUNICIPALITY
 from tests.security.test_permission_matrix import (
     classify,
     fill,
@@ -94,10 +96,12 @@ def others(world):
     entry = volunteering.claim_next_host(volunteer=colleague)
     assert entry.home == held
     colleague_visit = visit_booked_home([colleague])
-    # Another volunteer organisation's: a home and visit of its volunteer, a stay they follow
-    # up, an application its coordinator declined, its campaign.
-    stranger_visit = visit_booked_home([stranger])
-    followed = referred_home(orgs["partner"])
+    # Another volunteer organisation's (in the municipality its group covers): a home and visit
+    # of its volunteer, a stay they follow up, an application its coordinator declined, its
+    # campaign.
+    theirs = municipality(OTHER_ORGANISATION_MUNICIPALITY)
+    stranger_visit = visit_booked_home([stranger], municipality=theirs)
+    followed = referred_home(orgs["partner"], municipality=theirs)
     CallAttempt.objects.create(home=followed, volunteer=stranger, outcome="interested")
     stranger_follow_up = FollowUp.objects.create(
         match=match_with_history(followed, NewcomerCaseFactory(partner=orgs["partner"])),
@@ -128,14 +132,17 @@ def others(world):
         "entry_id": {matrix.ANOTHER_VOLUNTEER: entry},
         "home_id": {
             matrix.ANOTHER_VOLUNTEER: agreed,
+            matrix.ANOTHER_GROUP: world.group_b["hosts.home"],
             matrix.ANOTHER_VOLUNTEER_ORGANISATION: stranger_visit.home,
             matrix.ANOTHER_PARTNER: world.foreign["hosts.home"],
         },
         "visit_id": {
             matrix.ANOTHER_VOLUNTEER: colleague_visit,
+            matrix.ANOTHER_GROUP: world.group_b["volunteers.homevisit"],
             matrix.ANOTHER_VOLUNTEER_ORGANISATION: stranger_visit,
         },
         "follow_up_id": {
+            matrix.ANOTHER_GROUP: world.group_b["volunteers.followup"],
             matrix.ANOTHER_VOLUNTEER_ORGANISATION: stranger_follow_up,
             matrix.ANOTHER_PARTNER: world.foreign["volunteers.followup"],
         },
@@ -186,7 +193,14 @@ def object_cells():
 
 
 @pytest.mark.parametrize(
-    "role", [roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR, roles.PARTNER_COORDINATOR, roles.MANAGER]
+    "role",
+    [
+        roles.VOLUNTEER,
+        roles.VOLUNTEER_COORDINATOR,
+        roles.NATIONAL_COORDINATOR,
+        roles.PARTNER_COORDINATOR,
+        roles.MANAGER,
+    ],
 )
 def test_another_persons_object_is_not_found_and_nothing_changes(role, world, others, quick_pages):
     client = role_client(world, role)

@@ -6,7 +6,14 @@ the data protection officer sees all (issue 13: deny by default)."""
 import pytest
 
 from accounts.models import Organisation
-from tests.factories import OrganisationFactory, UserFactory, staff_user, visit_booked_home
+from tests.factories import (
+    OrganisationFactory,
+    UserFactory,
+    local_group,
+    municipality,
+    staff_user,
+    visit_booked_home,
+)
 from volunteers.models import (
     CallAttempt,
     Campaign,
@@ -26,8 +33,11 @@ def their_work(organisations):
     theirs = OrganisationFactory(
         name="Grannföreningen", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
     )
-    volunteer = UserFactory(roles=["volunteer"], organisation=theirs)
-    visit = visit_booked_home([volunteer])
+    # Their local group works in a municipality of its own (Kiruna): the home there is theirs.
+    group = local_group(theirs, covers=["2584"])
+    volunteer = UserFactory(roles=["volunteer"], organisation=theirs, local_group=group)
+    visit = visit_booked_home([volunteer], municipality=municipality("2584"))
+    assert visit.home.local_group == group
     home = visit.home
     return {
         "volunteers/callattempt": CallAttempt.objects.create(

@@ -22,7 +22,9 @@ from tests.factories import (
     NewcomerCaseFactory,
     OrganisationFactory,
     UserFactory,
+    local_group,
     match_with_history,
+    municipality,
     queued_home,
     referred_home,
     staff_user,
@@ -34,6 +36,13 @@ from volunteers.models import CallAttempt, FollowUp, HomeVisit, HomeVisitTransit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_cache")]
 
+THEIR_MUNICIPALITY = "2584"
+
+
+def theirs_where() -> dict:
+    """Where the other organisation's group works: a home there is theirs (``local_group``)."""
+    return {"municipality": municipality(THEIR_MUNICIPALITY)}
+
 
 @pytest.fixture
 def people(organisations):
@@ -41,6 +50,8 @@ def people(organisations):
     other_org = OrganisationFactory(
         name="Grannvolontärerna", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
     )
+    # The other organisation's local group works in a municipality of its own (Kiruna).
+    local_group(other_org, covers=[THEIR_MUNICIPALITY])
     return {
         "anna": UserFactory(roles=[roles.VOLUNTEER], organisation=volunteers, username="anna"),
         "bo": UserFactory(roles=[roles.VOLUNTEER], organisation=volunteers, username="bo"),
@@ -238,8 +249,10 @@ def test_a_volunteer_reaches_a_matched_home_only_while_its_follow_up_is_due(peop
 
 def test_a_coordinator_reaches_their_own_organisations_work_only(people):
     ours = visit_booked_home([people["anna"]])
-    theirs = visit_booked_home([people["stranger"]])
-    new = queued_home()  # nobody's work yet: in the shared queue, everyone's
+    theirs = visit_booked_home([people["stranger"]], **theirs_where())
+    # A new registration nobody has worked on is the group's that covers its municipality
+    # (issue 15), not every organisation's.
+    new = queued_home()
     coordinator, stranger_coordinator = people["coordinator"], people["stranger_coordinator"]
 
     assert set(selectors.homes_for(coordinator).values_list("pk", flat=True)) == {
@@ -248,7 +261,6 @@ def test_a_coordinator_reaches_their_own_organisations_work_only(people):
     }
     assert set(selectors.homes_for(stranger_coordinator).values_list("pk", flat=True)) == {
         theirs.home_id,
-        new.pk,
     }
     assert list(selectors.visits_for(coordinator)) == [ours]
     # The admin scopes the homes by the same rule.
@@ -263,7 +275,7 @@ def test_a_coordinator_reaches_their_own_organisations_work_only(people):
 
 
 def test_a_coordinator_refers_only_their_own_organisations_homes(people, organisations):
-    theirs = started_visit([people["stranger"]])
+    theirs = started_visit([people["stranger"]], **theirs_where())
     actions.report_visit(
         visit=theirs, user=people["stranger"], verdict="suitable", checklist={}, report="Fint."
     )

@@ -16,6 +16,8 @@ from .follow_ups import (  # noqa: F401
 )
 from .groups import (  # noqa: F401
     covering_group,
+    hand_over_home,
+    may_hand_over,
     route_home,
 )
 from .queue import (  # noqa: F401
