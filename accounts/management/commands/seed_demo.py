@@ -284,7 +284,7 @@ DEMO_USERS = [
         (roles.VOLUNTEER_COORDINATOR, roles.NATIONAL_COORDINATOR),
         VOLUNTEER_ORGANISATION,
         True,
-        works_in=("/volunteer/", "/admin/"),
+        works_in=("/volunteer/", "/volunteer/uncovered/", "/admin/"),
     ),
     DemoUser(
         "riks-chef",
