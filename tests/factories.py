@@ -16,8 +16,26 @@ from municipalities.models import Municipality
 DEFAULT_MUNICIPALITY = "2380"
 
 
+def load_municipalities() -> None:
+    """Sweden's counties and municipalities, loaded again as migration ``municipalities.0002``
+    loads them, if a ``transaction=True`` test emptied the tables (flushes do not re-run data
+    migrations)."""
+    import importlib
+
+    from django.apps import apps
+
+    if Municipality.objects.count() < 290:
+        importlib.import_module("municipalities.migrations.0002_load_reference_data").load(
+            apps, None
+        )
+
+
 def municipality(code: str = DEFAULT_MUNICIPALITY) -> Municipality:
-    return Municipality.objects.get(code=code)
+    found = Municipality.objects.filter(code=code).first()
+    if found is None:
+        load_municipalities()
+        found = Municipality.objects.get(code=code)
+    return found
 
 
 def local_group(organisation, *, name=None, covers=()) -> LocalGroup:
@@ -27,6 +45,7 @@ def local_group(organisation, *, name=None, covers=()) -> LocalGroup:
         organisation=organisation, name=name or f"{organisation.name} – lokalgrupp"
     )
     for code in covers:
+        municipality(code)  # there, also after a transactional test emptied the table
         if not GroupMunicipality.objects.filter(municipality_id=code).exists():
             GroupMunicipality.objects.create(group=group, municipality_id=code)
     return group
@@ -68,6 +87,25 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
     organisation = factory.SubFactory(OrganisationFactory)
     local_group = factory.LazyAttribute(_default_group)
+
+    @classmethod
+    def _generate(cls, strategy, params):
+        """A volunteer or volunteer coordinator made without an organisation belongs to the
+        tests' volunteer organisation ("Volontärföreningen", the ``organisations`` fixture's),
+        and so to its local group covering the factories' homes: a volunteer works in a group."""
+        wanted = set(params.get("roles") or ())
+        if (
+            "organisation" not in params
+            and wanted
+            and wanted <= {"volunteer", "volunteer_coordinator", "national_coordinator"}
+        ):
+            params = {
+                **params,
+                "organisation": OrganisationFactory(
+                    name="Volontärföreningen", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
+                ),
+            }
+        return super()._generate(strategy, params)
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):

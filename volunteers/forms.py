@@ -7,7 +7,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from accounts import roles
 from accounts.emails import CanonicalEmailFormField
-from accounts.models import Organisation, User
+from accounts.models import LocalGroup, Organisation, User
 from hosts.forms import PHONE_MAX_LENGTH
 from hosts.languages import LANGUAGE_CHOICES
 from hosts.models import Home
@@ -255,11 +255,29 @@ class CampaignForm(forms.Form):
         required=False,
     )
 
+    def __init__(self, *args, groups=None, **kwargs):
+        """``groups``: the local groups the person may start a campaign for. With more than one
+        (a national coordinator) the form asks which; with one, that group is the campaign's."""
+        super().__init__(*args, **kwargs)
+        groups = groups if groups is not None else LocalGroup.objects.none()
+        self.only_group = None
+        if len(groups) == 1:
+            self.only_group = groups[0]
+        else:
+            self.fields["local_group"] = forms.ModelChoiceField(
+                label=_("Local group"),
+                queryset=LocalGroup.objects.filter(pk__in=[group.pk for group in groups]),
+                help_text=_("The campaign calls this group's hosts."),
+            )
+            self.order_fields(["name", "local_group"])
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("registered_from"), cleaned.get("registered_to")
         if start and end and end < start:
             self.add_error("registered_to", _("The end date must come after the start date."))
+        if self.only_group is not None:
+            cleaned["local_group"] = self.only_group
         return cleaned
 
 

@@ -504,10 +504,11 @@ class FollowUpQuerySet(models.QuerySet):
         return self.filter(done_at__isnull=True)
 
     def visible_to(self, user):
-        """Follow-ups of the person's organisation: the volunteers' ones for the volunteer
-        organisation, the partner's own for its coordinators."""
+        """Follow-ups of the person's organisation: for a volunteer organisation's people the
+        volunteers' ones of the homes of the local groups they reach (the home's group,
+        ``accounts.scoping.volunteer_work_filter``), the partner's own for its coordinators."""
         from accounts.models import Organisation
-        from accounts.scoping import sees_everything
+        from accounts.scoping import sees_everything, volunteer_work_filter
 
         if sees_everything(user):
             return self
@@ -515,7 +516,9 @@ class FollowUpQuerySet(models.QuerySet):
         if organisation is None:
             return self.none()
         if organisation.kind == Organisation.Kind.VOLUNTEER_ORGANISATION:
-            return self.filter(responsible=FollowUp.Responsible.VOLUNTEERS)
+            return self.filter(responsible=FollowUp.Responsible.VOLUNTEERS).filter(
+                volunteer_work_filter(user, path="match__home__")
+            )
         if organisation.kind == Organisation.Kind.PARTNER:
             return self.filter(match__case__partner_id=organisation.pk)
         return self.none()

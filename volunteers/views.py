@@ -156,7 +156,7 @@ def _call_context(entry: QueueEntry, user):
 def queue(request):
     entry = selectors.held_entry(volunteer=request.user)
     if entry is None:
-        return render(request, "volunteers/queue.html")
+        return render(request, "volunteers/queue.html", selectors.queue_page(user=request.user))
     return _call_page(request, entry)
 
 
@@ -164,7 +164,9 @@ def queue(request):
 @require_POST
 def claim_next(request):
     entry = actions.claim_next_host(volunteer=request.user)
-    if entry is None:
+    if entry is None and request.user.local_group_id is None:
+        pass  # the queue page says why there is nothing to claim (no local group)
+    elif entry is None:
         messages.info(request, _("Nobody needs a call right now. Thank you!"))
     else:
         claimed = [pk for pk in request.session.get(CLAIMED_KEY, []) if pk != entry.pk]
@@ -452,21 +454,28 @@ def decide_application(request, application_id, decision):
 @role_required(*COORDINATORS)
 @require_http_methods(["GET", "POST"])
 def campaigns(request):
-    form = CampaignForm(request.POST if request.method == "POST" else None)
+    form = CampaignForm(
+        request.POST if request.method == "POST" else None,
+        groups=list(selectors.campaign_groups(request.user)),
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            campaign = actions.start_campaign(
-                name=data["name"],
-                organisation=request.user.organisation,
-                user=request.user,
-                registered_from=data["registered_from"],
-                registered_to=data["registered_to"],
-                stage=data["stage"],
-            )
-            messages.success(request, _("The campaign has started."))
-            return redirect("volunteers:campaign", campaign_id=campaign.pk)
+            try:
+                campaign = actions.start_campaign(
+                    name=data["name"],
+                    local_group=data["local_group"],
+                    user=request.user,
+                    registered_from=data["registered_from"],
+                    registered_to=data["registered_to"],
+                    stage=data["stage"],
+                )
+            except TransitionNotAllowed as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The campaign has started."))
+                return redirect("volunteers:campaign", campaign_id=campaign.pk)
         status = 400
     shown = list(selectors.campaigns_for(request.user)[:20])
     progress = selectors.campaigns_progress(shown)
@@ -496,7 +505,7 @@ def referrals(request):
     """Visited homes, waiting to be referred to a partner."""
     homes = (
         selectors.referrals_for(request.user)
-        .select_related("host")
+        .select_related("host", "municipality")
         .prefetch_related(
             Prefetch(
                 "visits",

@@ -19,10 +19,13 @@ from accounts.models import Organisation
 from hosts.models import Home, HomeTransition
 from privacy.models import AccessLog
 from tests.factories import (
+    DEFAULT_MUNICIPALITY,
     NewcomerCaseFactory,
     OrganisationFactory,
     UserFactory,
+    local_group,
     match_with_history,
+    municipality,
     queued_home,
     referred_home,
     staff_user,
@@ -31,6 +34,8 @@ from tests.factories import (
 )
 from volunteers import actions, selectors
 from volunteers.models import CallAttempt, FollowUp, HomeVisit, HomeVisitTransition
+
+KROKOM = "2309"
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_cache")]
 
@@ -41,6 +46,9 @@ def people(organisations):
     other_org = OrganisationFactory(
         name="Grannvolontärerna", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
     )
+    # Each organisation's local group covers its own municipality: Östersund ours, Krokom theirs.
+    local_group(volunteers, covers=[DEFAULT_MUNICIPALITY])
+    local_group(other_org, covers=[KROKOM])
     return {
         "anna": UserFactory(roles=[roles.VOLUNTEER], organisation=volunteers, username="anna"),
         "bo": UserFactory(roles=[roles.VOLUNTEER], organisation=volunteers, username="bo"),
@@ -238,8 +246,8 @@ def test_a_volunteer_reaches_a_matched_home_only_while_its_follow_up_is_due(peop
 
 def test_a_coordinator_reaches_their_own_organisations_work_only(people):
     ours = visit_booked_home([people["anna"]])
-    theirs = visit_booked_home([people["stranger"]])
-    new = queued_home()  # nobody's work yet: in the shared queue, everyone's
+    theirs = visit_booked_home([people["stranger"]], municipality=municipality(KROKOM))
+    new = queued_home()  # nobody's work yet: the group of its municipality's
     coordinator, stranger_coordinator = people["coordinator"], people["stranger_coordinator"]
 
     assert set(selectors.homes_for(coordinator).values_list("pk", flat=True)) == {
@@ -248,7 +256,6 @@ def test_a_coordinator_reaches_their_own_organisations_work_only(people):
     }
     assert set(selectors.homes_for(stranger_coordinator).values_list("pk", flat=True)) == {
         theirs.home_id,
-        new.pk,
     }
     assert list(selectors.visits_for(coordinator)) == [ours]
     # The admin scopes the homes by the same rule.
@@ -263,7 +270,7 @@ def test_a_coordinator_reaches_their_own_organisations_work_only(people):
 
 
 def test_a_coordinator_refers_only_their_own_organisations_homes(people, organisations):
-    theirs = started_visit([people["stranger"]])
+    theirs = started_visit([people["stranger"]], municipality=municipality(KROKOM))
     actions.report_visit(
         visit=theirs, user=people["stranger"], verdict="suitable", checklist={}, report="Fint."
     )
