@@ -286,15 +286,21 @@ class VolunteerApplicationFactory(factory.django.DjangoModelFactory):
                 "availability",
                 "motivation",
                 "language",
+                "municipality",
             )
             if name in kwargs
         }
         sent.setdefault("motivation", "")
         application = actions.apply_to_volunteer(**sent)
         if status != model_class.Status.PENDING:
+            # By default a coordinator of the group the application was routed to.
+            group = application.local_group
             reviewer = reviewer or staff_user(
                 "volunteer_coordinator",
-                OrganisationFactory(kind=Organisation.Kind.VOLUNTEER_ORGANISATION),
+                group.organisation
+                if group
+                else OrganisationFactory(kind=Organisation.Kind.VOLUNTEER_ORGANISATION),
+                **({"local_group": group} if group else {}),
             )
             if status == model_class.Status.APPROVED:
                 actions.approve_application(application=application, user=reviewer)
@@ -310,6 +316,8 @@ class VolunteerApplicationFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"+4673{n % 10_000_000:07d}")
     languages = factory.LazyFunction(lambda: ["sv", "en"])
     area = "Frösön"
+    # Routed to the group covering Östersund (``apply_to_volunteer``); None: no group's.
+    municipality = factory.LazyFunction(municipality)
     availability = "Vardagskvällar"
     language = "sv"
     consent_notice_version = "2026-11-01"
@@ -374,6 +382,26 @@ class PartnershipFactory(factory.django.DjangoModelFactory):
     partner = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.PARTNER)
     period_start = factory.LazyFunction(lambda: timezone.localdate().replace(month=1, day=1))
     period_end = factory.LazyFunction(lambda: timezone.localdate().replace(month=12, day=1))
+
+
+def partnership_covering(partner, *codes, volunteer_organisation=None, local_group=None, **kwargs):
+    """A partnership of ``partner`` running now (a year from a month ago) naming the municipalities ``codes`` (Östersund
+    by default), with the tests' volunteer organisation ("Volontärföreningen") unless another is
+    given: the homes there may be referred to ``partner`` (``reports.partners``)."""
+    volunteer_organisation = volunteer_organisation or OrganisationFactory(
+        name="Volontärföreningen", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
+    )
+    today = timezone.localdate()
+    kwargs.setdefault("period_start", today - timedelta(days=30))
+    kwargs.setdefault("period_end", today + timedelta(days=335))
+    partnership = PartnershipFactory(
+        partner=partner,
+        volunteer_organisation=volunteer_organisation,
+        local_group=local_group,
+        **kwargs,
+    )
+    partnership.municipalities.set([municipality(code) for code in codes or [DEFAULT_MUNICIPALITY]])
+    return partnership
 
 
 class TargetFactory(factory.django.DjangoModelFactory):

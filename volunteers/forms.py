@@ -265,7 +265,7 @@ class CampaignForm(forms.Form):
             self.only_group = groups[0]
         else:
             self.fields["local_group"] = forms.ModelChoiceField(
-                label=_("Local group"),
+                label=_("The campaign's local group"),
                 queryset=LocalGroup.objects.filter(pk__in=[group.pk for group in groups]),
                 help_text=_("The campaign calls this group's hosts."),
             )
@@ -282,10 +282,20 @@ class CampaignForm(forms.Form):
 
 
 class ReferForm(forms.Form):
+    """The partner a visited home is referred to: one of ``partners``, the partners of the
+    partnerships covering the home's municipality (``reports.partners.referral_partners``)."""
+
     partner = forms.ModelChoiceField(
         label=_("Refer to"),
-        queryset=Organisation.objects.filter(kind=Organisation.Kind.PARTNER),
+        queryset=Organisation.objects.none(),
+        error_messages={"invalid_choice": _("Choose one of the partners offered.")},
     )
+
+    def __init__(self, *args, partners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.PARTNER, pk__in=[partner.pk for partner in partners]
+        )
 
 
 class DeclineForm(forms.Form):

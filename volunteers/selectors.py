@@ -227,32 +227,39 @@ def start_page(*, user: User, now: datetime | None = None) -> dict:
 
 
 def applications_for(user: User) -> QuerySet[VolunteerApplication]:
-    """The applications a coordinator reaches: every one waiting for a decision (the public form
-    names no organisation, so the pending ones are every volunteer organisation's), and those
-    decided by a person of their own organisation."""
+    """The applications a coordinator reaches: those of the local groups they reach (routed by
+    the applicant's municipality, ``actions.apply_to_volunteer``), waiting or decided. The ones
+    no group covers go to the national coordinators of every organisation that takes what no
+    group covers (as the hosts no group covers do): waiting ones to all of them, the first to
+    decide takes it, and a decided one stays with the deciding organisation."""
     if not is_coordinator(user):
         return VolunteerApplication.objects.none()
     applications = VolunteerApplication.objects.all()
-    if user.is_superuser:
+    group_ids, uncovered = group_reach(user)
+    if group_ids is None or user.is_superuser:
         return applications
-    decided_here = (
-        Q(reviewed_by__organisation_id=user.organisation_id)
-        if user.organisation_id
-        else Q(pk__in=[])
-    )
-    return applications.filter(Q(status=VolunteerApplication.Status.PENDING) | decided_here)
+    condition = Q(local_group_id__in=group_ids)
+    if uncovered:
+        condition |= Q(local_group__isnull=True, status=VolunteerApplication.Status.PENDING)
+        condition |= Q(local_group__isnull=True, reviewed_by__organisation_id=user.organisation_id)
+    return applications.filter(condition)
 
 
 def applications_page(*, user: User) -> dict:
-    """Applications waiting for a decision, and the last ones decided (coordinators only)."""
+    """Applications waiting for a decision, and the last ones decided (coordinators only); the
+    groups a national coordinator chooses from for an application no group covers."""
     if not is_coordinator(user):
         raise Http404
     applications = applications_for(user)
     return {
-        "pending": applications.filter(status=VolunteerApplication.Status.PENDING),
+        "pending": applications.filter(status=VolunteerApplication.Status.PENDING).select_related(
+            "municipality", "local_group"
+        ),
         "recent": applications.exclude(status=VolunteerApplication.Status.PENDING).select_related(
             "reviewed_by"
         )[:20],
+        "groups": list(coordinator_groups(user)),
+        "national": is_national_coordinator(user),
     }
 
 
@@ -278,7 +285,7 @@ def campaigns_for(user: User) -> QuerySet[Campaign]:
     return Campaign.objects.filter(condition)
 
 
-def campaign_groups(user: User) -> QuerySet[LocalGroup]:
+def coordinator_groups(user: User) -> QuerySet[LocalGroup]:
     """The local groups this coordinator may start a campaign for: the groups they reach (their
     own; every group of the organisation for a national coordinator; all for a superuser)."""
     if not is_coordinator(user):

@@ -26,6 +26,7 @@ from tests.factories import (
     local_group,
     match_with_history,
     municipality,
+    partnership_covering,
     queued_home,
     referred_home,
     staff_user,
@@ -215,9 +216,9 @@ def test_a_visit_leaves_its_volunteers_reach_a_month_after_it(people):
     # Referred to a partner, the home is no longer the volunteer's (the visit page still is).
     from hosts.actions import refer_home
 
-    refer_home(
-        home=visit.home, partner=OrganisationFactory(kind="partner"), user=people["coordinator"]
-    )
+    partner = OrganisationFactory(kind="partner")
+    partnership_covering(partner)
+    refer_home(home=visit.home, partner=partner, user=people["coordinator"])
     assert not selectors.homes_for(anna).filter(pk=visit.home_id).exists()
     assert selectors.visit_for(anna, visit.pk) == visit
 
@@ -292,7 +293,10 @@ def test_a_coordinator_does_not_decide_an_application_another_organisation_decid
     from tests.factories import VolunteerApplicationFactory
 
     declined = VolunteerApplicationFactory(
-        status="declined", reviewed_by=people["stranger_coordinator"], decline_reason="Inte nu"
+        status="declined",
+        reviewed_by=people["stranger_coordinator"],
+        decline_reason="Inte nu",
+        municipality=municipality(KROKOM),  # the other organisation's group's
     )
     pending = VolunteerApplicationFactory()
     client = browser(people["coordinator"])
