@@ -182,6 +182,18 @@ def claimable_entries(now: datetime, *, volunteer: User | None = None):
     return entries
 
 
+def claim_queryset(*, volunteer: User, now: datetime):
+    """The claim's one query (take its first row, in a transaction): the volunteer's group's
+    claimable entries in the queue's order, read on ``queue_group_claim_idx`` (the group leads
+    it, so a group's claim reads and locks only that group's rows), ``FOR UPDATE SKIP LOCKED``
+    of the entry only; the host, municipality and campaign come along in the same query."""
+    return (
+        claimable_entries(now, volunteer=volunteer)
+        .select_related("home__host", "home__municipality", "campaign")
+        .select_for_update(skip_locked=True, of=("self",))
+    )
+
+
 def claim_next_host(*, volunteer: User, now: datetime | None = None) -> QueueEntry | None:
     """Give the volunteer the next host to call, or the one they already hold.
 
@@ -194,13 +206,7 @@ def claim_next_host(*, volunteer: User, now: datetime | None = None) -> QueueEnt
     if held is not None:
         return held
     with transaction.atomic():
-        # The host and the campaign come along in the same query (only the entry is locked).
-        entry = (
-            claimable_entries(now, volunteer=volunteer)
-            .select_related("home__host", "home__municipality", "campaign")
-            .select_for_update(skip_locked=True, of=("self",))
-            .first()
-        )
+        entry = claim_queryset(volunteer=volunteer, now=now).first()
         if entry is None:
             return None
         entry.claimed_by = volunteer
