@@ -278,11 +278,11 @@ def campaigns_for(user: User) -> QuerySet[Campaign]:
         return Campaign.objects.none()
     group_ids, _uncovered = group_reach(user)
     if group_ids is None or user.is_superuser:
-        return Campaign.objects.all()
+        return Campaign.objects.select_related("local_group")
     condition = Q(local_group_id__in=group_ids)
     if is_national_coordinator(user):
         condition |= Q(local_group__isnull=True, organisation_id=user.organisation_id)
-    return Campaign.objects.filter(condition)
+    return Campaign.objects.filter(condition).select_related("local_group")
 
 
 def coordinator_groups(user: User) -> QuerySet[LocalGroup]:
