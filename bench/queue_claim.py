@@ -1,21 +1,31 @@
-"""Benchmark of the shared call queue: many volunteers pressing "Next host" at once, on PostgreSQL.
+"""Benchmark of the call queue, per local group: many volunteers pressing "Next host" at once,
+on PostgreSQL.
 
-    .venv/bin/python bench/queue_claim.py --hosts 100000 --claimers 50
+    .venv/bin/python bench/queue_claim.py --hosts 100000 --groups 30 --claimers 50
 
 Uses DATABASE_URL, or postgres://postgres@127.0.0.1:5432/portal_bench (made and migrated when
-missing). Each run empties the bench's hosts and makes ``--hosts`` confirmed hosts with a home in
-the queue, set-based (INSERT ... SELECT over generate_series, copying one row made by the ORM, so
-the script follows new columns). Then ``--claimers`` processes, each a volunteer with its own
-connection, start together; each calls ``volunteers.actions.claim_next_host`` ``--claims`` times
-and records an outcome right after each claim (interested, no answer or not now: each takes the
-home out of what can be claimed now), so every claim must be a home nobody got before.
+missing). Each run empties the bench's hosts and makes ``--groups`` local groups of one
+volunteer organisation (each covering one municipality) and ``--hosts`` confirmed hosts with a
+home in the queue, spread evenly over the groups, set-based (INSERT ... SELECT over
+generate_series, copying one row made by the ORM, so the script follows new columns). The
+``--claimers`` volunteers are spread over the groups too (each in one group, as people are).
 
-Prints one ``name: value`` per line: hosts, claimers, claims, double_claims (claims of a home
-already given to a claimer; must be 0), claim_p50_ms, claim_p95_ms, claim_max_ms, and
-claim_index_used (the index the claim query's plan reads, or "Seq Scan").
+Run 1, all groups at once: the claimers, each a process with its own connection, start
+together; each calls ``volunteers.actions.claim_next_host`` ``--claims`` times and records an
+outcome right after each claim (interested, no answer or not now: each takes the home out of what
+can be claimed now), so every claim must be a home nobody got before, of the claimer's own group.
+
+Run 2, one group while another is locked: a transaction holds ``FOR UPDATE`` locks on every
+queued row of group B while ``--locked-claimers`` volunteers of group A claim; a monitor
+connection samples ``pg_stat_activity`` every few milliseconds for a claimer's backend waiting
+on a lock. A probe (an UPDATE of one of B's locked rows, from another connection, given up after
+a moment) shows that the monitor sees a real lock wait.
+
+Prints one ``name: value`` per line (see bench/README.md).
 """
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import statistics
@@ -27,6 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 PREFIX = "bench-claimer-"
+GROUP_PREFIX = "Bench group "
 OUTCOMES = ["interested", "no_answer", "not_now"]
 
 
@@ -74,9 +85,10 @@ def copy_rows(model, template_pk: int, source: str, overrides: dict[str, str]) -
         return cursor.rowcount
 
 
-def make_data(hosts: int, claimers: int) -> list[int]:
-    """Empty the bench's rows and make ``hosts`` queued homes and ``claimers`` volunteers.
-    Returns the volunteers' ids."""
+def make_data(hosts: int, claimers: int, groups: int) -> tuple[list[int], list[int]]:
+    """Empty the bench's rows and make ``groups`` local groups, ``hosts`` queued homes spread
+    over them, and ``claimers`` volunteers (claimer i in group i mod ``groups``). Returns the
+    volunteers' ids and the groups' ids."""
     from datetime import timedelta
 
     from django.contrib.auth.models import Group
@@ -84,8 +96,9 @@ def make_data(hosts: int, claimers: int) -> list[int]:
     from django.utils import timezone
 
     from accounts import roles
-    from accounts.models import User
+    from accounts.models import GroupMunicipality, LocalGroup, Organisation, User
     from hosts.models import Home, Host
+    from municipalities.models import Municipality
     from volunteers.models import QueueEntry
 
     now = timezone.now()
@@ -93,8 +106,31 @@ def make_data(hosts: int, claimers: int) -> list[int]:
         # Every row that points at a host or a home goes too (calls, visits, history, ...).
         cursor.execute('TRUNCATE "hosts_host", "notifications_outboundemail" CASCADE')
     User.objects.filter(username__startswith=PREFIX).delete()
+    GroupMunicipality.objects.filter(group__name__startswith=GROUP_PREFIX).delete()
+    LocalGroup.objects.filter(name__startswith=GROUP_PREFIX).delete()
 
     with transaction.atomic():
+        organisation, _made = Organisation.objects.get_or_create(
+            name="Bench Volunteers", defaults={"kind": Organisation.Kind.VOLUNTEER_ORGANISATION}
+        )
+        codes = list(
+            Municipality.objects.filter(coverage__isnull=True)
+            .order_by("code")
+            .values_list("code", flat=True)[:groups]
+        )
+        if len(codes) < groups:
+            raise SystemExit(f"only {len(codes)} municipalities are free for {groups} groups")
+        made = LocalGroup.objects.bulk_create(
+            LocalGroup(organisation=organisation, name=f"{GROUP_PREFIX}{i + 1:02d}")
+            for i in range(groups)
+        )
+        GroupMunicipality.objects.bulk_create(
+            GroupMunicipality(group=group, municipality_id=code)
+            for group, code in zip(made, codes, strict=True)
+        )
+        group_ids = [group.pk for group in made]
+        group_array = "ARRAY[" + ",".join(str(pk) for pk in group_ids) + "]"
+        code_array = "ARRAY[" + ",".join(f"'{code}'" for code in codes) + "]"
         host = Host.objects.create(
             name="Mall Värd",
             email="template@bench.example",
@@ -109,7 +145,8 @@ def make_data(hosts: int, claimers: int) -> list[int]:
             host=host,
             street_address="Storgatan 1",
             postcode="83130",
-            municipality="Östersund",
+            municipality_id=codes[0],
+            local_group_id=group_ids[0],
             kind=Home.Kind.ROOM,
             beds=1,
             available_from=now.date() + timedelta(days=14),
@@ -120,7 +157,9 @@ def make_data(hosts: int, claimers: int) -> list[int]:
             languages=["sv", "en"],
             heard_from=Home.HeardFrom.FRIEND,
         )
-        entry = QueueEntry.objects.create(home=home, registered_at=now, next_call_at=now)
+        entry = QueueEntry.objects.create(
+            home=home, local_group_id=group_ids[0], registered_at=now, next_call_at=now
+        )
         # Registered over the last ~3 years, one host every 15 minutes or so.
         registered = "now() - (g * interval '900 seconds')"
         copy_rows(
@@ -136,21 +175,30 @@ def make_data(hosts: int, claimers: int) -> list[int]:
                 "consent_given_at": registered,
             },
         )
+        # Each home in the group covering its municipality: host n in group n mod --groups.
         copy_rows(
             Home,
             home.pk,
-            "(SELECT id, created_at FROM hosts_host WHERE email LIKE 'host%%@bench.example') g",
-            {"host_id": "g.id", "created_at": "g.created_at", "status_changed_at": "g.created_at"},
+            "(SELECT id, created_at, row_number() OVER (ORDER BY id) AS n FROM hosts_host "
+            "WHERE email LIKE 'host%%@bench.example') g",
+            {
+                "host_id": "g.id",
+                "created_at": "g.created_at",
+                "status_changed_at": "g.created_at",
+                "municipality_id": f"({code_array})[1 + mod(g.n, {groups})]",
+                "local_group_id": f"({group_array})[1 + mod(g.n, {groups})]",
+            },
         )
         # The queue as it looks on a working day: most hosts wait for their first call; one in
         # 25 waits for a retry after an unanswered call, one in 100 for a callback, not yet due.
         copy_rows(
             QueueEntry,
             entry.pk,
-            "(SELECT h.id, h.created_at, mod(h.id, 100) AS m FROM hosts_home h "
+            "(SELECT h.id, h.created_at, h.local_group_id, mod(h.id, 100) AS m FROM hosts_home h "
             "JOIN hosts_host o ON o.id = h.host_id WHERE o.email LIKE 'host%%@bench.example') g",
             {
                 "home_id": "g.id",
+                "local_group_id": "g.local_group_id",
                 "registered_at": "g.created_at",
                 "rank": "CASE WHEN g.m = 0 THEN 0 ELSE 2 END",
                 "unanswered": "CASE WHEN mod(g.m, 25) = 1 THEN 1 ELSE 0 END",
@@ -165,7 +213,14 @@ def make_data(hosts: int, claimers: int) -> list[int]:
         Host.objects.filter(pk=host.pk).delete()
 
         users = User.objects.bulk_create(
-            User(username=f"{PREFIX}{i}", first_name="Bench", last_name=str(i), password="!")
+            User(
+                username=f"{PREFIX}{i}",
+                first_name="Bench",
+                last_name=str(i),
+                password="!",
+                organisation=organisation,
+                local_group_id=group_ids[i % groups],
+            )
             for i in range(claimers)
         )
         volunteer_group = Group.objects.get(name=roles.VOLUNTEER)
@@ -174,24 +229,56 @@ def make_data(hosts: int, claimers: int) -> list[int]:
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return [user.pk for user in users]
+    return [user.pk for user in users], group_ids
 
 
-def claim_query():
-    """The claim's query, as ``claim_next_host`` makes it (call inside a transaction)."""
+def claim_query(volunteer):
+    """The claim's query for ``volunteer``, exactly as ``claim_next_host`` makes it
+    (``volunteers.actions.claim_queryset``; run it inside a transaction)."""
     from django.utils import timezone
 
-    from volunteers.actions import claimable_entries
+    from volunteers.actions import claim_queryset
 
-    queryset = (
-        claimable_entries(timezone.now())
-        .select_related("home__host", "campaign")
-        .select_for_update(skip_locked=True, of=("self",))[:1]
-    )
+    queryset = claim_queryset(volunteer=volunteer, now=timezone.now())[:1]
     return queryset.query.sql_with_params()
 
 
-def claim_query_ms(repeat: int = 20) -> float:
+def claim_floor_ms(volunteer, repeat: int = 30) -> float:
+    """The floor: the bare SQL of the claim query, sent on a plain cursor and timed from Python
+    (median of ``repeat``, each in a transaction rolled back): what one claim cannot go below."""
+    from django.db import connection, transaction
+
+    times = []
+    for _ in range(repeat):
+        with transaction.atomic():
+            sql, params = claim_query(volunteer)
+            with connection.cursor() as cursor:
+                began = time.perf_counter()
+                cursor.execute(sql, params)
+                cursor.fetchall()
+                times.append((time.perf_counter() - began) * 1000)
+            transaction.set_rollback(True)
+    return statistics.median(times)
+
+
+def claim_solo_ms(volunteer, repeat: int = 30) -> float:
+    """One claim through ``claim_next_host`` with nobody else claiming (median of ``repeat``;
+    each claim is given back at once, rolled back): the portal's own cost over the floor."""
+    from django.db import transaction
+
+    from volunteers.actions import claim_next_host
+
+    times = []
+    for _ in range(repeat):
+        with transaction.atomic():
+            began = time.perf_counter()
+            claim_next_host(volunteer=volunteer)
+            times.append((time.perf_counter() - began) * 1000)
+            transaction.set_rollback(True)
+    return statistics.median(times)
+
+
+def claim_query_ms(volunteer, repeat: int = 20) -> float:
     """The median time PostgreSQL itself spends on the claim query (EXPLAIN ANALYZE, rolled
     back): the database's share of a claim, without Python or waiting for a CPU."""
     import re
@@ -201,7 +288,7 @@ def claim_query_ms(repeat: int = 20) -> float:
     times = []
     for _ in range(repeat):
         with transaction.atomic():
-            sql, params = claim_query()
+            sql, params = claim_query(volunteer)
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE) " + sql, params)
                 text = "\n".join(row[0] for row in cursor.fetchall())
@@ -210,14 +297,14 @@ def claim_query_ms(repeat: int = 20) -> float:
     return statistics.median(times)
 
 
-def claim_plan() -> tuple[str, list[str]]:
+def claim_plan(volunteer) -> tuple[str, list[str]]:
     """The index the claim query reads (or "Seq Scan"), and its EXPLAIN lines."""
     import re
 
     from django.db import connection, transaction
 
     with transaction.atomic():
-        sql, params = claim_query()
+        sql, params = claim_query(volunteer)
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN " + sql, params)
             lines = [row[0] for row in cursor.fetchall()]
@@ -235,25 +322,33 @@ def claim_plan() -> tuple[str, list[str]]:
 
 
 def claimer(
-    user_id: int, claims: int, start, results, async_commit: bool = False, pause_ms: int = 0
+    user_id: int,
+    claims: int,
+    start,
+    results,
+    pids,
+    async_commit: bool = False,
+    pause_ms: int = 0,
 ) -> None:
     """One volunteer: claim, record an outcome, again, ``claims`` times (``pause_ms``: the
-    time on the phone between claiming and recording, 0 for none)."""
+    time on the phone between claiming and recording, 0 for none). Tells ``pids`` its database
+    backend's pid (for the lock monitor) before it starts."""
     from datetime import timedelta
 
-    from django.db import connections
+    from django.db import connection, connections
     from django.utils import timezone
 
     from accounts.models import User
     from volunteers.actions import claim_next_host, record_call
 
     connections.close_all()  # never share the parent's connection
-    if async_commit:  # investigation only: commits without waiting for the disk
-        with connections["default"].cursor() as cursor:
+    with connection.cursor() as cursor:
+        if async_commit:  # investigation only: commits without waiting for the disk
             cursor.execute("SET synchronous_commit TO off")
-    volunteer = User.objects.get(pk=user_id)
-    volunteer.organisation  # noqa: B018 (read once, as the outcome needs it)
-    got, latencies = [], []
+        cursor.execute("SELECT pg_backend_pid()")
+        pids.put(cursor.fetchone()[0])
+    volunteer = User.objects.select_related("organisation").get(pk=user_id)
+    got, latencies, outside = [], [], 0
     start.wait()
     try:
         for i in range(claims):
@@ -263,6 +358,7 @@ def claimer(
             if entry is None:
                 break
             got.append(entry.home_id)
+            outside += entry.local_group_id != volunteer.local_group_id
             if pause_ms:
                 time.sleep(pause_ms / 1000 * (0.5 + (user_id * 7919 + i) % 100 / 100))
             outcome = OUTCOMES[(user_id + i) % len(OUTCOMES)]
@@ -272,11 +368,142 @@ def claimer(
                 outcome=outcome,
                 callback_at=timezone.now() + timedelta(days=1) if outcome == "not_now" else None,
             )
-        results.put((user_id, got, latencies, None))
+        results.put((user_id, got, latencies, outside, None))
     except Exception as exc:  # reported by the parent
-        results.put((user_id, got, latencies, f"{type(exc).__name__}: {exc}"))
+        results.put((user_id, got, latencies, outside, f"{type(exc).__name__}: {exc}"))
     finally:
         connections.close_all()
+
+
+class LockMonitor:
+    """Samples ``pg_stat_activity`` every ``every_ms`` from its own connection: how often each
+    watched backend was waiting on a lock (``wait_event_type = 'Lock'``: a row or table lock
+    held by another transaction; SKIP LOCKED never waits, so a claim only shows here if it
+    waits for another transaction's lock)."""
+
+    def __init__(self, url: str, every_ms: float = 2.0):
+        import threading
+
+        self.url, self.every = url, every_ms / 1000
+        self.watched: set[int] = set()
+        self.waits: dict[int, int] = {}
+        # Per sample of a waiting backend: the backends it waits for (pg_blocking_pids).
+        self.blocked_by: list[tuple[int, tuple[int, ...], str]] = []
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            while not self._stop.is_set():
+                rows = connection.execute(
+                    "SELECT pid, pg_blocking_pids(pid), wait_event FROM pg_stat_activity "
+                    "WHERE pid = ANY(%s) AND wait_event_type = 'Lock'",
+                    [list(self.watched)],
+                ).fetchall()
+                self.samples += 1
+                for pid, blockers, event in rows:
+                    self.waits[pid] = self.waits.get(pid, 0) + 1
+                    self.blocked_by.append((pid, tuple(blockers or ()), event))
+                time.sleep(self.every)
+
+    def start(self) -> "LockMonitor":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def waits_of(self, pids) -> int:
+        return sum(self.waits.get(pid, 0) for pid in pids)
+
+    def waits_on(self, pids, blockers) -> int:
+        """Samples of a backend of ``pids`` waiting for a lock held by one of ``blockers``."""
+        pids, blockers = set(pids), set(blockers)
+        return sum(1 for pid, by, _event in self.blocked_by if pid in pids and blockers & set(by))
+
+
+def run_claimers(
+    user_ids, claims, *, url, async_commit=False, pause_ms=0, other_pids=frozenset()
+) -> dict:
+    """Start one process per volunteer, together, under a lock monitor; collect what they got.
+    ``other_pids``: backends of other transactions (another group's locks); the waits of the
+    claimers for a lock one of them holds are counted apart (``waits_on_others``)."""
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(len(user_ids) + 1)
+    results, pids = context.Queue(), context.Queue()
+    processes = [
+        context.Process(
+            target=claimer,
+            args=(user_id, claims, start, results, pids, async_commit, pause_ms),
+        )
+        for user_id in user_ids
+    ]
+    for process in processes:
+        process.start()
+    claimer_pids = {pids.get(timeout=120) for _ in processes}
+    monitor = LockMonitor(url)
+    monitor.watched |= claimer_pids
+    monitor.start()
+    start.wait()
+    began = time.perf_counter()
+    collected = [results.get(timeout=600) for _ in processes]
+    took = time.perf_counter() - began
+    monitor.stop()
+    for process in processes:
+        process.join(timeout=60)
+    return {
+        "homes": [home for _user, got, _lat, _out, _err in collected for home in got],
+        "latencies": [ms for _user, _got, lat, _out, _err in collected for ms in lat],
+        "outside": sum(out for _user, _got, _lat, out, _err in collected),
+        "errors": [err for _user, _got, _lat, _out, err in collected if err],
+        "seconds": took,
+        "lock_waits": monitor.waits_of(claimer_pids),
+        "waits_on_others": monitor.waits_on(claimer_pids, other_pids),
+        "wait_events": sorted({event for _pid, _by, event in monitor.blocked_by}),
+        "samples": monitor.samples,
+    }
+
+
+def lock_group(url: str, group_id: int):
+    """A connection whose open transaction holds FOR UPDATE locks on every queued row of the
+    group; returns it, its backend's pid and the ids locked (roll it back to let go)."""
+    import psycopg
+
+    connection = psycopg.connect(url)
+    pid = connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+    ids = [
+        row[0]
+        for row in connection.execute(
+            "SELECT id FROM volunteers_queueentry WHERE local_group_id = %s AND needs_call "
+            "ORDER BY id FOR UPDATE",
+            [group_id],
+        ).fetchall()
+    ]
+    return connection, pid, ids
+
+
+def probe_waits(url: str, entry_id: int) -> int:
+    """Show that the monitor sees a real lock wait: another connection updates one of the
+    locked rows (it waits, and gives up after 300 ms). Returns the monitor's samples of it
+    waiting."""
+    import psycopg
+
+    monitor = LockMonitor(url)
+    with psycopg.connect(url, autocommit=True) as connection:
+        monitor.watched.add(connection.execute("SELECT pg_backend_pid()").fetchone()[0])
+        monitor.start()
+        connection.execute("SET lock_timeout = '300ms'")
+        with contextlib.suppress(psycopg.errors.LockNotAvailable):
+            connection.execute(
+                "UPDATE volunteers_queueentry SET unanswered = unanswered WHERE id = %s",
+                [entry_id],
+            )
+    monitor.stop()
+    return sum(monitor.waits.values())
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -287,8 +514,15 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hosts", type=int, default=100_000)
+    parser.add_argument("--groups", type=int, default=30, help="local groups (default 30)")
     parser.add_argument("--claimers", type=int, default=50)
     parser.add_argument("--claims", type=int, default=40, help="claims per claimer")
+    parser.add_argument(
+        "--locked-claimers",
+        type=int,
+        default=5,
+        help="volunteers of group A claiming while group B's rows are locked (run 2)",
+    )
     parser.add_argument("--show-plan", action="store_true", help="print the EXPLAIN lines")
     parser.add_argument(
         "--async-commit",
@@ -302,6 +536,8 @@ def main() -> int:
         help="a claimer's time on the phone before recording the outcome (default 0: at once)",
     )
     args = parser.parse_args()
+    if args.groups < 2:
+        parser.error("--groups must be at least 2 (run 2 locks one group and claims in another)")
 
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     if not url.startswith(("postgres://", "postgresql://")):
@@ -314,49 +550,73 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connections
 
+    from accounts.models import User
+
     load_before = os.getloadavg()[0]  # other work on the machine skews the latencies
     began = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     migrated = time.perf_counter()
-    user_ids = make_data(args.hosts, args.claimers)
+    user_ids, group_ids = make_data(args.hosts, args.claimers + args.locked_claimers, args.groups)
     made = time.perf_counter()
-    index, plan = claim_plan()
-    db_before = claim_query_ms()
+    # The last --locked-claimers volunteers are for run 2, all moved to group A.
+    run_ids, locked_ids = user_ids[: args.claimers], user_ids[args.claimers :]
+    group_a, group_b = group_ids[0], group_ids[1]
+    User.objects.filter(pk__in=locked_ids).update(local_group_id=group_a)
+    probe_volunteer = User.objects.get(pk=run_ids[0])
+    index, plan = claim_plan(probe_volunteer)
+    db_before = claim_query_ms(probe_volunteer)
+    floor_ms = claim_floor_ms(probe_volunteer)
+    solo_ms = claim_solo_ms(probe_volunteer)
     connections.close_all()
 
-    context = multiprocessing.get_context("fork")
-    start = context.Barrier(args.claimers + 1)
-    results = context.Queue()
-    processes = [
-        context.Process(
-            target=claimer,
-            args=(user_id, args.claims, start, results, args.async_commit, args.pause_ms),
-        )
-        for user_id in user_ids
-    ]
-    for process in processes:
-        process.start()
-    start.wait()
-    run_began = time.perf_counter()
-    collected = [results.get(timeout=600) for _ in processes]
-    run_took = time.perf_counter() - run_began
-    for process in processes:
-        process.join(timeout=60)
+    # Run 1: every group at once.
+    run = run_claimers(
+        run_ids, args.claims, url=url, async_commit=args.async_commit, pause_ms=args.pause_ms
+    )
+    # Run 2: group B's rows locked by an open transaction while group A's volunteers claim.
+    locker, locker_pid, locked_rows = lock_group(url, group_b)
+    try:
+        locked_run = run_claimers(locked_ids, args.claims, url=url, other_pids={locker_pid})
+        probe = probe_waits(url, locked_rows[0]) if locked_rows else 0
+    finally:
+        locker.rollback()
+        locker.close()
+    connections.close_all()
+    db_after = claim_query_ms(User.objects.get(pk=run_ids[0]))
 
-    errors = [error for _user, _got, _lat, error in collected if error]
-    homes = [home for _user, got, _lat, _err in collected for home in got]
-    latencies = [ms for _user, _got, lat, _err in collected for ms in lat]
+    homes, latencies = run["homes"], run["latencies"]
+    p50 = statistics.median(latencies)
+    errors = run["errors"] + locked_run["errors"]
+    double = len(homes) - len(set(homes))
+    locked_homes = locked_run["homes"]
     print(f"hosts: {args.hosts}")
+    print(f"groups: {args.groups}")
     print(f"claimers: {args.claimers}")
     print(f"claims: {len(homes)}")
-    print(f"double_claims: {len(homes) - len(set(homes))}")
-    print(f"claim_p50_ms: {statistics.median(latencies):.1f}")
+    print(f"double_claims: {double}")
+    print(f"claims_outside_own_group: {run['outside'] + locked_run['outside']}")
+    print(f"claim_p50_ms: {p50:.1f}")
     print(f"claim_p95_ms: {percentile(latencies, 0.95):.1f}")
     print(f"claim_max_ms: {max(latencies):.1f}")
     print(f"claim_index_used: {index}")
-    print(f"claims_per_second: {len(homes) / run_took:.0f}")
+    print(f"claim_floor_ms: {floor_ms:.2f}")
+    print(f"claim_solo_ms: {solo_ms:.2f}")
+    print(f"claim_solo_to_floor_ratio: {solo_ms / floor_ms:.1f}")
+    print(f"claim_p50_to_floor_ratio: {p50 / floor_ms:.1f}")
+    print(f"claims_per_second: {len(homes) / run['seconds']:.0f}")
+    print(f"lock_waits_all_groups: {run['lock_waits']}")
+    print(f"locked_group_rows: {len(locked_rows)}")
+    print(f"locked_run_claimers: {len(locked_ids)}")
+    print(f"locked_run_claims: {len(locked_homes)}")
+    print(f"locked_run_claim_p95_ms: {percentile(locked_run['latencies'], 0.95):.1f}")
+    print(f"cross_group_waits: {locked_run['waits_on_others']}")
+    print(f"same_group_lock_waits: {locked_run['lock_waits'] - locked_run['waits_on_others']}")
+    if locked_run["wait_events"]:
+        print(f"same_group_wait_events: {','.join(locked_run['wait_events'])}")
+    print(f"lock_monitor_samples: {locked_run['samples']}")
+    print(f"lock_probe_wait_samples: {probe}")
     print(f"claim_query_db_ms_before: {db_before:.2f}")
-    print(f"claim_query_db_ms_after: {claim_query_ms():.2f}")
+    print(f"claim_query_db_ms_after: {db_after:.2f}")
     print(f"setup_seconds: {made - began:.1f}" + (" (database created)" if created else ""))
     print(f"data_seconds: {made - migrated:.1f}")
     print(f"errors: {len(errors)}")
@@ -365,7 +625,15 @@ def main() -> int:
         print(f"  {error}", file=sys.stderr)
     if args.show_plan:
         print("\n".join(plan), file=sys.stderr)
-    return 1 if errors or len(homes) != len(set(homes)) else 0
+    failed = (
+        errors
+        or double
+        or run["outside"]
+        or locked_run["outside"]
+        or locked_run["waits_on_others"]
+        or len(locked_homes) != len(set(locked_homes))
+    )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -413,9 +413,20 @@ def _actor(user, by_host: bool) -> dict:
 
 
 def refer_home(*, home: Home, partner, user) -> HomeTransition:
-    """A volunteer coordinator refers a visited home to a partner, whose coordinators then see it."""
+    """A volunteer coordinator refers a visited home to a partner, whose coordinators then see it:
+    one of the partners of the partnerships covering the home's municipality
+    (``reports.partners.referral_partners``); any other partner is refused."""
     from matching.places import resolve_place
+    from reports.partners import referral_partners
 
+    if partner is None or partner.pk not in {p.pk for p in referral_partners(home)}:
+        raise Invalid(
+            _(
+                "%(partner)s has no partnership covering %(municipality)s: refer the home to "
+                "a partner of a partnership there."
+            )
+            % {"partner": partner or "–", "municipality": municipality_name(home) or "–"}
+        )
     place = resolve_place(municipality_name(home), partner_id=partner.pk) or home.place
     return transition_home(
         home=home, name="refer", user=user, changes={"partner": partner, "place": place}

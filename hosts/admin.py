@@ -37,6 +37,7 @@ from workflow.errors import Conflict
 from .actions import (
     close_home,
     mark_home_unreachable,
+    municipality_name,
     pause_home,
     refer_home,
     refer_home_again,
@@ -89,9 +90,24 @@ class HostAdmin(
 
 
 class ReferForm(StepForm):
-    partner = forms.ModelChoiceField(
-        label=_("Partner"), queryset=Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
-    )
+    """The partners offered are those of the partnerships covering the home's municipality
+    (``reports.partners.referral_partners``); ``refer_home`` refuses any other."""
+
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Organisation.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        from reports.partners import referral_partners
+
+        super().__init__(*args, **kwargs)
+        partners = referral_partners(self.obj) if self.obj is not None else []
+        self.fields["partner"].queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.PARTNER, pk__in=[partner.pk for partner in partners]
+        )
+        if not partners and self.obj is not None:
+            self.fields["partner"].help_text = _(
+                "No partnership covers %(municipality)s yet: a partnership naming the "
+                "municipality is needed before the home can be referred."
+            ) % {"municipality": municipality_name(self.obj) or "–"}
 
 
 # The home visit's steps, from the admin: the same forms and actions as the volunteers' pages.

@@ -326,6 +326,16 @@ def _localities_in_a_reused_database(django_db_setup, django_db_blocker):
         _load_localities()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _municipalities_in_a_reused_database(django_db_setup, django_db_blocker):
+    """Sweden's municipalities, put back once per session if the last run's transactional test
+    emptied the tables (``tests.factories.load_municipalities`` also loads them on demand)."""
+    from tests.factories import load_municipalities
+
+    with django_db_blocker.unblock():
+        load_municipalities()
+
+
 @pytest.fixture
 def localities(db):
     """The GeoNames localities the suggestions use, by name: ``localities["Krokom"]``."""

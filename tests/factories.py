@@ -16,8 +16,26 @@ from municipalities.models import Municipality
 DEFAULT_MUNICIPALITY = "2380"
 
 
+def load_municipalities() -> None:
+    """Sweden's counties and municipalities, loaded again as migration ``municipalities.0002``
+    loads them, if a ``transaction=True`` test emptied the tables (flushes do not re-run data
+    migrations)."""
+    import importlib
+
+    from django.apps import apps
+
+    if Municipality.objects.count() < 290:
+        importlib.import_module("municipalities.migrations.0002_load_reference_data").load(
+            apps, None
+        )
+
+
 def municipality(code: str = DEFAULT_MUNICIPALITY) -> Municipality:
-    return Municipality.objects.get(code=code)
+    found = Municipality.objects.filter(code=code).first()
+    if found is None:
+        load_municipalities()
+        found = Municipality.objects.get(code=code)
+    return found
 
 
 def local_group(organisation, *, name=None, covers=()) -> LocalGroup:
@@ -27,6 +45,7 @@ def local_group(organisation, *, name=None, covers=()) -> LocalGroup:
         organisation=organisation, name=name or f"{organisation.name} – lokalgrupp"
     )
     for code in covers:
+        municipality(code)  # there, also after a transactional test emptied the table
         if not GroupMunicipality.objects.filter(municipality_id=code).exists():
             GroupMunicipality.objects.create(group=group, municipality_id=code)
     return group
@@ -68,6 +87,25 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
     organisation = factory.SubFactory(OrganisationFactory)
     local_group = factory.LazyAttribute(_default_group)
+
+    @classmethod
+    def _generate(cls, strategy, params):
+        """A volunteer or volunteer coordinator made without an organisation belongs to the
+        tests' volunteer organisation ("Volontärföreningen", the ``organisations`` fixture's),
+        and so to its local group covering the factories' homes: a volunteer works in a group."""
+        wanted = set(params.get("roles") or ())
+        if (
+            "organisation" not in params
+            and wanted
+            and wanted <= {"volunteer", "volunteer_coordinator", "national_coordinator"}
+        ):
+            params = {
+                **params,
+                "organisation": OrganisationFactory(
+                    name="Volontärföreningen", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
+                ),
+            }
+        return super()._generate(strategy, params)
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
@@ -248,15 +286,21 @@ class VolunteerApplicationFactory(factory.django.DjangoModelFactory):
                 "availability",
                 "motivation",
                 "language",
+                "municipality",
             )
             if name in kwargs
         }
         sent.setdefault("motivation", "")
         application = actions.apply_to_volunteer(**sent)
         if status != model_class.Status.PENDING:
+            # By default a coordinator of the group the application was routed to.
+            group = application.local_group
             reviewer = reviewer or staff_user(
                 "volunteer_coordinator",
-                OrganisationFactory(kind=Organisation.Kind.VOLUNTEER_ORGANISATION),
+                group.organisation
+                if group
+                else OrganisationFactory(kind=Organisation.Kind.VOLUNTEER_ORGANISATION),
+                **({"local_group": group} if group else {}),
             )
             if status == model_class.Status.APPROVED:
                 actions.approve_application(application=application, user=reviewer)
@@ -272,6 +316,8 @@ class VolunteerApplicationFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"+4673{n % 10_000_000:07d}")
     languages = factory.LazyFunction(lambda: ["sv", "en"])
     area = "Frösön"
+    # Routed to the group covering Östersund (``apply_to_volunteer``); None: no group's.
+    municipality = factory.LazyFunction(municipality)
     availability = "Vardagskvällar"
     language = "sv"
     consent_notice_version = "2026-11-01"
@@ -336,6 +382,26 @@ class PartnershipFactory(factory.django.DjangoModelFactory):
     partner = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.PARTNER)
     period_start = factory.LazyFunction(lambda: timezone.localdate().replace(month=1, day=1))
     period_end = factory.LazyFunction(lambda: timezone.localdate().replace(month=12, day=1))
+
+
+def partnership_covering(partner, *codes, volunteer_organisation=None, local_group=None, **kwargs):
+    """A partnership of ``partner`` running now (a year from a month ago) naming the municipalities ``codes`` (Östersund
+    by default), with the tests' volunteer organisation ("Volontärföreningen") unless another is
+    given: the homes there may be referred to ``partner`` (``reports.partners``)."""
+    volunteer_organisation = volunteer_organisation or OrganisationFactory(
+        name="Volontärföreningen", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
+    )
+    today = timezone.localdate()
+    kwargs.setdefault("period_start", today - timedelta(days=30))
+    kwargs.setdefault("period_end", today + timedelta(days=335))
+    partnership = PartnershipFactory(
+        partner=partner,
+        volunteer_organisation=volunteer_organisation,
+        local_group=local_group,
+        **kwargs,
+    )
+    partnership.municipalities.set([municipality(code) for code in codes or [DEFAULT_MUNICIPALITY]])
+    return partnership
 
 
 class TargetFactory(factory.django.DjangoModelFactory):

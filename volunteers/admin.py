@@ -59,9 +59,17 @@ class ApplicationTransitionInline(TransitionLogInline):
 @admin.register(VolunteerApplication)
 class VolunteerApplicationAdmin(NotFoundOutsideScopeMixin, ReadOnlyAdmin):
     inlines = [ApplicationTransitionInline]
-    list_display = ["name", "email", "area", "status", "created_at", "reviewed_by"]
-    list_filter = ["status", "area"]
-    list_select_related = ["reviewed_by"]
+    list_display = [
+        "name",
+        "email",
+        "municipality",
+        "local_group",
+        "status",
+        "created_at",
+        "reviewed_by",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["reviewed_by", "municipality", "local_group"]
     search_fields = ["name", "email"]
 
     def get_queryset(self, request):
@@ -105,8 +113,8 @@ class QueueEntryAdmin(OrganisationWorkAdmin):
 
 @admin.register(Campaign)
 class CampaignAdmin(NotFoundOutsideScopeMixin, ReadOnlyAdmin):
-    list_display = ["name", "organisation", "started_at", "ended_at"]
-    list_select_related = ["organisation"]
+    list_display = ["name", "organisation", "local_group", "started_at", "ended_at"]
+    list_select_related = ["organisation", "local_group"]
 
     def get_queryset(self, request):
         # A volunteer organisation's own campaigns (all for the officer and superusers).

@@ -266,19 +266,47 @@ class CampaignForm(forms.Form):
         required=False,
     )
 
+    def __init__(self, *args, groups=None, **kwargs):
+        """``groups``: the local groups the person may start a campaign for. With more than one
+        (a national coordinator) the form asks which; with one, that group is the campaign's."""
+        super().__init__(*args, **kwargs)
+        groups = groups if groups is not None else LocalGroup.objects.none()
+        self.only_group = None
+        if len(groups) == 1:
+            self.only_group = groups[0]
+        else:
+            self.fields["local_group"] = forms.ModelChoiceField(
+                label=_("The campaign's local group"),
+                queryset=LocalGroup.objects.filter(pk__in=[group.pk for group in groups]),
+                help_text=_("The campaign calls this group's hosts."),
+            )
+            self.order_fields(["name", "local_group"])
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("registered_from"), cleaned.get("registered_to")
         if start and end and end < start:
             self.add_error("registered_to", _("The end date must come after the start date."))
+        if self.only_group is not None:
+            cleaned["local_group"] = self.only_group
         return cleaned
 
 
 class ReferForm(forms.Form):
+    """The partner a visited home is referred to: one of ``partners``, the partners of the
+    partnerships covering the home's municipality (``reports.partners.referral_partners``)."""
+
     partner = forms.ModelChoiceField(
         label=_("Refer to"),
-        queryset=Organisation.objects.filter(kind=Organisation.Kind.PARTNER),
+        queryset=Organisation.objects.none(),
+        error_messages={"invalid_choice": _("Choose one of the partners offered.")},
     )
+
+    def __init__(self, *args, partners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.PARTNER, pk__in=[partner.pk for partner in partners]
+        )
 
 
 class DeclineForm(forms.Form):

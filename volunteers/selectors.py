@@ -29,8 +29,8 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.access import has_role
-from accounts.models import User
-from accounts.scoping import volunteer_work_filter
+from accounts.models import LocalGroup, User
+from accounts.scoping import group_reach, is_national_coordinator, volunteer_work_filter
 from hosts.models import Home
 
 from .models import (
@@ -200,7 +200,7 @@ def start_page(*, user: User, now: datetime | None = None) -> dict:
             status=HomeVisit.Status.BOOKED,
             starts_at__date__lte=today + timedelta(days=7),
         )
-        .select_related("home__host")
+        .select_related("home__host", "home__municipality")
         .order_by("starts_at")[:20]
     )
     # The hosts who asked this volunteer to call back today (the call goes to whoever is free).
@@ -213,7 +213,7 @@ def start_page(*, user: User, now: datetime | None = None) -> dict:
             home__queue_entry__rank=QueueEntry.Rank.CALLBACK,
             home__in=organisation_homes(user),
         )
-        .select_related("home__host")
+        .select_related("home__host", "home__municipality")
         .order_by("callback_at")[:20]
     )
     return {
@@ -227,32 +227,39 @@ def start_page(*, user: User, now: datetime | None = None) -> dict:
 
 
 def applications_for(user: User) -> QuerySet[VolunteerApplication]:
-    """The applications a coordinator reaches: every one waiting for a decision (the public form
-    names no organisation, so the pending ones are every volunteer organisation's), and those
-    decided by a person of their own organisation."""
+    """The applications a coordinator reaches: those of the local groups they reach (routed by
+    the applicant's municipality, ``actions.apply_to_volunteer``), waiting or decided. The ones
+    no group covers go to the national coordinators of every organisation that takes what no
+    group covers (as the hosts no group covers do): waiting ones to all of them, the first to
+    decide takes it, and a decided one stays with the deciding organisation."""
     if not is_coordinator(user):
         return VolunteerApplication.objects.none()
     applications = VolunteerApplication.objects.all()
-    if user.is_superuser:
+    group_ids, uncovered = group_reach(user)
+    if group_ids is None or user.is_superuser:
         return applications
-    decided_here = (
-        Q(reviewed_by__organisation_id=user.organisation_id)
-        if user.organisation_id
-        else Q(pk__in=[])
-    )
-    return applications.filter(Q(status=VolunteerApplication.Status.PENDING) | decided_here)
+    condition = Q(local_group_id__in=group_ids)
+    if uncovered:
+        condition |= Q(local_group__isnull=True, status=VolunteerApplication.Status.PENDING)
+        condition |= Q(local_group__isnull=True, reviewed_by__organisation_id=user.organisation_id)
+    return applications.filter(condition)
 
 
 def applications_page(*, user: User) -> dict:
-    """Applications waiting for a decision, and the last ones decided (coordinators only)."""
+    """Applications waiting for a decision, and the last ones decided (coordinators only); the
+    groups a national coordinator chooses from for an application no group covers."""
     if not is_coordinator(user):
         raise Http404
     applications = applications_for(user)
     return {
-        "pending": applications.filter(status=VolunteerApplication.Status.PENDING),
+        "pending": applications.filter(status=VolunteerApplication.Status.PENDING).select_related(
+            "municipality", "local_group"
+        ),
         "recent": applications.exclude(status=VolunteerApplication.Status.PENDING).select_related(
             "reviewed_by"
         )[:20],
+        "groups": list(coordinator_groups(user)),
+        "national": is_national_coordinator(user),
     }
 
 
@@ -264,14 +271,28 @@ def application_for(user: User, application_id: int) -> VolunteerApplication:
 
 
 def campaigns_for(user: User) -> QuerySet[Campaign]:
-    """A coordinator's campaigns: those of their own organisation."""
+    """A coordinator's campaigns: those of the local groups they reach (their own group; every
+    group of the organisation for a national coordinator, who also sees a campaign of the
+    organisation that names no group)."""
     if not is_coordinator(user):
         return Campaign.objects.none()
-    if user.is_superuser:
-        return Campaign.objects.all()
-    if user.organisation_id is None:
-        return Campaign.objects.none()
-    return Campaign.objects.filter(organisation_id=user.organisation_id)
+    group_ids, _uncovered = group_reach(user)
+    if group_ids is None or user.is_superuser:
+        return Campaign.objects.select_related("local_group")
+    condition = Q(local_group_id__in=group_ids)
+    if is_national_coordinator(user):
+        condition |= Q(local_group__isnull=True, organisation_id=user.organisation_id)
+    return Campaign.objects.filter(condition).select_related("local_group")
+
+
+def coordinator_groups(user: User) -> QuerySet[LocalGroup]:
+    """The local groups this coordinator may start a campaign for: the groups they reach (their
+    own; every group of the organisation for a national coordinator; all for a superuser)."""
+    if not is_coordinator(user):
+        return LocalGroup.objects.none()
+    group_ids, _uncovered = group_reach(user)
+    groups = LocalGroup.objects.select_related("organisation")
+    return groups if group_ids is None else groups.filter(pk__in=group_ids)
 
 
 def campaign_for(user: User, campaign_id: int) -> Campaign:
@@ -350,8 +371,28 @@ def possible_duplicates(home: Home, *, user: User):
         .filter(condition)
         .exclude(pk=home.pk)
         .filter(host__erased_at__isnull=True, duplicate_of__isnull=True)
-        .select_related("host")
+        .select_related("host", "municipality")
     )
+
+
+def queue_page(*, user: User, now: datetime | None = None) -> dict:
+    """What the call queue page says when the volunteer holds no host: their local group and how
+    many of its hosts wait for a call now (the group's count, never the portal's), or, for a
+    person in no group, why there is nothing to claim. A national coordinator outside any group
+    claims from none: the hosts no group covers are in the list of uncovered hosts."""
+    from .actions.queue import claimable_entries
+
+    group = user.local_group if user.local_group_id else None
+    national = is_national_coordinator(user)
+    waiting = None
+    if group is not None:
+        waiting = claimable_entries(now or timezone.now()).filter(local_group_id=group.pk).count()
+    return {
+        "group": group,
+        "waiting": waiting,
+        "national": national,
+        "takes_uncovered": national and group_reach(user)[1],
+    }
 
 
 def held_entry(*, volunteer: User, now: datetime | None = None) -> QueueEntry | None:
@@ -359,7 +400,7 @@ def held_entry(*, volunteer: User, now: datetime | None = None) -> QueueEntry | 
     now = now or timezone.now()
     return (
         QueueEntry.objects.filter(claimed_by=volunteer, lease_until__gt=now)
-        .select_related("home__host", "campaign")
+        .select_related("home__host", "home__municipality", "campaign")
         .first()
     )
 
@@ -375,7 +416,7 @@ def due_follow_ups(*, user: User, today: date | None = None, days_ahead: int = 7
     return (
         follow_ups.open()
         .filter(due_on__lte=today + timedelta(days=days_ahead))
-        .select_related("match__home__host", "match__case")
+        .select_related("match__home__host", "match__home__municipality", "match__case")
         .order_by("due_on")
     )
 

@@ -156,7 +156,7 @@ def _call_context(entry: QueueEntry, user):
 def queue(request):
     entry = selectors.held_entry(volunteer=request.user)
     if entry is None:
-        return render(request, "volunteers/queue.html")
+        return render(request, "volunteers/queue.html", selectors.queue_page(user=request.user))
     return _call_page(request, entry)
 
 
@@ -164,7 +164,9 @@ def queue(request):
 @require_POST
 def claim_next(request):
     entry = actions.claim_next_host(volunteer=request.user)
-    if entry is None:
+    if entry is None and request.user.local_group_id is None:
+        pass  # the queue page says why there is nothing to claim (no local group)
+    elif entry is None:
         messages.info(request, _("Nobody needs a call right now. Thank you!"))
     else:
         claimed = [pk for pk in request.session.get(CLAIMED_KEY, []) if pk != entry.pk]
@@ -431,7 +433,16 @@ def decide_application(request, application_id, decision):
     application = selectors.application_for(request.user, application_id)
     try:
         if decision == "approve":
-            actions.approve_application(application=application, user=request.user)
+            # An application no group covers joins the group the coordinator chose.
+            chosen = _int_or_none(request.POST.get("local_group"))
+            group = (
+                selectors.coordinator_groups(request.user).filter(pk=chosen).first()
+                if chosen is not None
+                else None
+            )
+            actions.approve_application(
+                application=application, user=request.user, local_group=group
+            )
             messages.success(
                 request,
                 _("%(name)s is approved and has been sent a link to choose a password.")
@@ -454,21 +465,28 @@ def decide_application(request, application_id, decision):
 @role_required(*COORDINATORS)
 @require_http_methods(["GET", "POST"])
 def campaigns(request):
-    form = CampaignForm(request.POST if request.method == "POST" else None)
+    form = CampaignForm(
+        request.POST if request.method == "POST" else None,
+        groups=list(selectors.coordinator_groups(request.user)),
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            campaign = actions.start_campaign(
-                name=data["name"],
-                organisation=request.user.organisation,
-                user=request.user,
-                registered_from=data["registered_from"],
-                registered_to=data["registered_to"],
-                stage=data["stage"],
-            )
-            messages.success(request, _("The campaign has started."))
-            return redirect("volunteers:campaign", campaign_id=campaign.pk)
+            try:
+                campaign = actions.start_campaign(
+                    name=data["name"],
+                    local_group=data["local_group"],
+                    user=request.user,
+                    registered_from=data["registered_from"],
+                    registered_to=data["registered_to"],
+                    stage=data["stage"],
+                )
+            except TransitionNotAllowed as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The campaign has started."))
+                return redirect("volunteers:campaign", campaign_id=campaign.pk)
         status = 400
     shown = list(selectors.campaigns_for(request.user)[:20])
     progress = selectors.campaigns_progress(shown)
@@ -495,10 +513,13 @@ def campaign(request, campaign_id):
 @role_required(*COORDINATORS)
 @require_http_methods(["GET", "POST"])
 def referrals(request):
-    """Visited homes, waiting to be referred to a partner."""
+    """Visited homes, waiting to be referred to a partner: each offers the partners of the
+    partnerships covering its municipality (``reports.partners``), or says that none does yet."""
+    from reports.partners import referral_partners, referral_partners_by_home
+
     homes = (
         selectors.referrals_for(request.user)
-        .select_related("host")
+        .select_related("host", "municipality", "local_group")
         .prefetch_related(
             Prefetch(
                 "visits",
@@ -511,10 +532,10 @@ def referrals(request):
     if request.method == "POST":
         from hosts.actions import refer_home
 
-        form = ReferForm(request.POST)
         home_id = _int_or_none(request.POST.get("home"))
-        # Another organisation's home (or none) is not found, before anything is done.
+        # Another group's home (or none) is not found, before anything is done.
         home = selectors.home_for(request.user, home_id) if home_id is not None else None
+        form = ReferForm(request.POST, partners=referral_partners(home) if home is not None else [])
         if form.is_valid() and home is not None:
             try:
                 refer_home(home=home, partner=form.cleaned_data["partner"], user=request.user)
@@ -529,15 +550,13 @@ def referrals(request):
         else:
             messages.error(request, _("Choose a partner to refer the home to."))
         return redirect("volunteers:referrals")
-    # The partners are read once, not once per home on the page.
-    partner_choices = list(ReferForm().fields["partner"].choices)
     shown = list(homes[:100])
+    # The partners of all the homes on the page are read at once, not once per home.
+    partners = referral_partners_by_home(shown)
+    for home in shown:
+        home.referral_partners = partners[home.pk]
     _shown(request, [home.host for home in shown])
-    return render(
-        request,
-        "volunteers/referrals.html",
-        {"homes": shown, "partner_choices": partner_choices},
-    )
+    return render(request, "volunteers/referrals.html", {"homes": shown})
 
 
 def _int_or_none(value) -> int | None:

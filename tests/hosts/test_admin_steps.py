@@ -16,6 +16,7 @@ from notifications.models import OutboundEmail
 from tests.factories import (
     NewcomerCaseFactory,
     UserFactory,
+    partnership_covering,
     queued_home,
     referred_home,
     visit_booked_home,
@@ -290,6 +291,7 @@ def test_referring_asks_for_the_partner_and_tells_the_host(desk, due, volunteer,
     home = due.home
     report_visit(visit=due, user=volunteer, verdict="suitable", checklist={})
     assert home.partner_id is None
+    partnership_covering(organisations["partner"])  # in Östersund, where the home is
     assert "refer" in buttons(desk, home)  # the partner is chosen on the step's page
     OutboundEmail.objects.all().delete()
 

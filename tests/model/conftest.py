@@ -11,7 +11,7 @@ from hosts.models import Home
 from matching.models import Match
 from volunteers.models import Campaign
 
-from .portal import Clock, Portal, World, build_world
+from .portal import MUNICIPALITIES, Clock, Portal, World, build_world
 
 
 @pytest.fixture
@@ -41,6 +41,8 @@ def make_world(clock, *, say=lambda text: None) -> World:
         NewcomerCaseFactory,
         OrganisationFactory,
         UserFactory,
+        local_group,
+        partnership_covering,
         staff_user,
     )
 
@@ -51,6 +53,8 @@ def make_world(clock, *, say=lambda text: None) -> World:
         "partner": OrganisationFactory(name="Mottagningen", kind=Organisation.Kind.PARTNER),
         "other_partner": OrganisationFactory(name="Grannkommunen", kind=Organisation.Kind.PARTNER),
     }
+    # One local group covering both municipalities the hosts live in (the model's one queue).
+    local_group(orgs["volunteers"], covers=MUNICIPALITIES)
     users = {
         "volunteer": UserFactory(
             roles=[roles.VOLUNTEER], organisation=orgs["volunteers"], username="m_volunteer"
@@ -67,6 +71,9 @@ def make_world(clock, *, say=lambda text: None) -> World:
         NewcomerCaseFactory(partner=orgs["partner"], adults=adults, children_ages=[])
     MatchReasonFactory(partner=orgs["partner"], label="Avstånd")
     MatchReasonFactory(partner=orgs["partner"], label="Hyran")
+    # Both partners work where the hosts live: a visited home may go to either.
+    for partner in (orgs["partner"], orgs["other_partner"]):
+        partnership_covering(partner, *MUNICIPALITIES, volunteer_organisation=orgs["volunteers"])
     world = World(orgs=orgs, users=users)
     portal = Portal(world, clock, say=say)
     build_world(portal)

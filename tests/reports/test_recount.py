@@ -42,7 +42,9 @@ from tests.factories import (
     PartnershipFactory,
     QuotaAgreementFactory,
     TargetFactory,
+    municipality,
     offered_flat,
+    partnership_covering,
     staff_user,
 )
 from volunteers.actions import book_visit, merge_duplicate, record_call, report_visit
@@ -92,7 +94,7 @@ class Story:
             offer={
                 "street_address": f"Storgatan {self.n}",
                 "postcode": "83130",
-                "municipality": "Östersund",
+                "municipality": municipality("2380"),
                 "kind": "room",
                 "beds": 2,
                 "available_from": date(2026, 1, 1),
@@ -166,6 +168,16 @@ def build_story(organisations):
         period_end=date(2026, 6, 30),
     )
     TargetFactory(partnership=partnership, metric=Metric.REACHED_WITHIN_DAYS, goal=3, within_days=1)
+    # Homes are referred to A and B from January on: partnerships covering Östersund, where the
+    # homes are, make both partners ones a home may be referred to (``reports.partners``).
+    for partner in (A, B):
+        partnership_covering(
+            partner,
+            volunteer_organisation=V,
+            name=f"Östersund {partner.name}",
+            period_start=date(2025, 12, 1),
+            period_end=date(2026, 12, 31),
+        )
     clock = Clock()
     with clock._patch:
         s = Story(clock, people)

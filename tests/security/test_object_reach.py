@@ -24,6 +24,7 @@ from tests.factories import (
     PartnershipFactory,
     UserFactory,
     VolunteerApplicationFactory,
+    local_group,
     match_with_history,
     municipality,
     queued_home,
@@ -109,8 +110,13 @@ def others(world):
         due_on=today,
         responsible=FollowUp.Responsible.VOLUNTEERS,
     )
+    # The application came from Krokom, which the other organisation's group covers.
+    local_group(orgs["other_volunteers"], covers=["2309"])
     declined = VolunteerApplicationFactory(
-        status="declined", reviewed_by=stranger_coordinator, decline_reason="Inte nu"
+        status="declined",
+        reviewed_by=stranger_coordinator,
+        decline_reason="Inte nu",
+        municipality=municipality("2309"),
     )
     campaign = Campaign.objects.create(name="Grannkampanjen", organisation=orgs["other_volunteers"])
     # Partnerships (and their reports) of another volunteer organisation, another partner and

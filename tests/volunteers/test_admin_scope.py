@@ -96,7 +96,12 @@ def test_a_visit_is_booked_only_with_the_organisations_own_volunteers(organisati
     ours = organisations["volunteers"]
     me = UserFactory(roles=["volunteer"], organisation=ours)
     colleague = UserFactory(roles=["volunteer"], organisation=ours)
-    stranger = UserFactory(roles=["volunteer"])  # another organisation's
+    stranger = UserFactory(  # another organisation's
+        roles=["volunteer"],
+        organisation=OrganisationFactory(
+            name="Grannvolontärerna", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
+        ),
+    )
     form = BookVisitForm(user=me)
     offered = set(form.fields["second_volunteer"].queryset)
     assert colleague in offered and stranger not in offered and me not in offered

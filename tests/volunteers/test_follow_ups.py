@@ -14,9 +14,12 @@ from matching.actions import approve_match, propose_match, record_move_in
 from newcomers.actions import record_establishment_outcome
 from newcomers.models import NewcomerCase
 from tests.factories import (
+    DEFAULT_MUNICIPALITY,
     HostFactory,
     NewcomerCaseFactory,
     UserFactory,
+    local_group,
+    municipality,
     offered_flat,
     referred_home,
 )
@@ -54,8 +57,12 @@ def stays(organisations, coordinator, quota, company_staff):
     """A household in a private home (the volunteers follow up) and one in a company flat (the
     partner follows up), both moved in yesterday."""
     partner = organisations["partner"]
+    # The volunteers' local group covers Krokom too, where the private home is.
+    local_group(organisations["volunteers"], covers=[DEFAULT_MUNICIPALITY, "2309"])
     private = move_in(
-        referred_home(partner, host=HostFactory(name="Astrid Lindqvist"), municipality="Ås"),
+        referred_home(
+            partner, host=HostFactory(name="Astrid Lindqvist"), municipality=municipality("2309")
+        ),
         NewcomerCaseFactory(partner=partner, reference="KRK-2026-001"),
         coordinator,
     )
@@ -137,7 +144,7 @@ def test_the_volunteer_start_page_shows_follow_ups_when_due_and_done_completes_t
         # The page is in Swedish, the default language.
         assert follow_up_cards(response) == ["Efter två veckor"]
         page = response.content.decode()
-        assert "Astrid Lindqvist" in page and "Ås" in page
+        assert "Astrid Lindqvist" in page and "Krokom" in page
         assert f"/volunteer/follow-ups/{two_weeks.pk}/done/" in page
         # The company flat is the partner's to follow up: not on the volunteers' page.
         company = stays.company.follow_ups.get(after_days=14)

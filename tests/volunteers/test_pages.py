@@ -17,6 +17,7 @@ from tests.factories import (
     OrganisationFactory,
     UserFactory,
     VolunteerApplicationFactory,
+    partnership_covering,
     queued_home,
     started_visit,
     visit_booked_home,
@@ -126,7 +127,7 @@ def add_visited_homes(n):
             checklist={},
             report=f"Besök {i}",
         )
-        OrganisationFactory(name=f"Mottagning {i}")
+        partnership_covering(OrganisationFactory(name=f"Mottagning {i}"))
 
 
 def add_applications(n):

@@ -11,8 +11,15 @@ from collections import Counter
 import pytest
 from django.db import connection, connections
 
+from accounts.models import Organisation
 from tests.conftest import require
-from tests.factories import UserFactory, queued_home
+from tests.factories import (
+    OrganisationFactory,
+    UserFactory,
+    local_group,
+    municipality,
+    queued_home,
+)
 from volunteers import actions
 from volunteers.models import CallAttempt, QueueEntry
 
@@ -45,8 +52,9 @@ def test_volunteers_claiming_at_once_never_share_a_host():
         connection.vendor == "postgresql",
         "the race needs PostgreSQL's row locks: set DATABASE_URL=postgres://…",
     )
-    homes = [queued_home() for _ in range(HOSTS)]
+    # The volunteers first: their organisation's local group covers the homes made next.
     volunteers = [UserFactory(roles=["volunteer"]) for _ in range(VOLUNTEERS)]
+    homes = [queued_home() for _ in range(HOSTS)]
     start = threading.Barrier(VOLUNTEERS)
     claims = {volunteer.pk: [] for volunteer in volunteers}
     errors: list[str] = []
@@ -84,9 +92,9 @@ def test_volunteers_holding_hosts_at_once_each_hold_a_different_one():
         connection.vendor == "postgresql",
         "the race needs PostgreSQL's row locks: set DATABASE_URL=postgres://…",
     )
+    volunteers = [UserFactory(roles=["volunteer"]) for _ in range(VOLUNTEERS + 1)]
     for _ in range(VOLUNTEERS):
         queued_home()
-    volunteers = [UserFactory(roles=["volunteer"]) for _ in range(VOLUNTEERS + 1)]
     start = threading.Barrier(len(volunteers))
     got: dict[int, int | None] = {}
     errors: list[str] = []
@@ -111,3 +119,56 @@ def test_volunteers_holding_hosts_at_once_each_hold_a_different_one():
     assert len(held) == VOLUNTEERS and len(set(held)) == VOLUNTEERS
     assert list(got.values()).count(None) == 1
     assert QueueEntry.objects.filter(claimed_by__isnull=False).count() == VOLUNTEERS
+
+
+def test_two_groups_claiming_at_once_each_get_only_their_own_groups_hosts():
+    """Malmö's and Östersund's volunteers press "Next host" at the same moment: each gets a host
+    of their own group only, every host is called once, and nobody waits for the other group's
+    (a group's claims lock only its own entries)."""
+    require(
+        connection.vendor == "postgresql",
+        "the race needs PostgreSQL's row locks: set DATABASE_URL=postgres://…",
+    )
+    organisation = OrganisationFactory(
+        name="Refugees Welcome Sweden", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
+    )
+    groups = {
+        "2380": local_group(organisation, name="RWS – Östersund", covers=["2380"]),
+        "1280": local_group(organisation, name="RWS – Malmö", covers=["1280"]),
+    }
+    volunteers = {
+        code: [
+            UserFactory(roles=["volunteer"], organisation=organisation, local_group=group)
+            for _ in range(VOLUNTEERS // 2)
+        ]
+        for code, group in groups.items()
+    }
+    homes = {
+        code: {queued_home(municipality=municipality(code)).pk for _ in range(HOSTS // 2)}
+        for code in groups
+    }
+    assert {
+        code: set(QueueEntry.objects.filter(local_group=group).values_list("home_id", flat=True))
+        for code, group in groups.items()
+    } == homes
+    everyone = [volunteer for people in volunteers.values() for volunteer in people]
+    start = threading.Barrier(len(everyone))
+    claims = {volunteer.pk: [] for volunteer in everyone}
+    errors: list[str] = []
+    threads = [
+        threading.Thread(
+            target=work_the_queue, args=(volunteer, start, claims[volunteer.pk], errors)
+        )
+        for volunteer in everyone
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a volunteer is still claiming"
+    assert errors == []
+    for code, people in volunteers.items():
+        claimed = [home_id for volunteer in people for home_id in claims[volunteer.pk]]
+        assert len(claimed) == len(set(claimed)), "a host claimed twice"
+        assert set(claimed) == homes[code], code
+    assert CallAttempt.objects.count() == HOSTS

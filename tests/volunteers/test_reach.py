@@ -19,12 +19,14 @@ from accounts.models import Organisation
 from hosts.models import Home, HomeTransition
 from privacy.models import AccessLog
 from tests.factories import (
+    DEFAULT_MUNICIPALITY,
     NewcomerCaseFactory,
     OrganisationFactory,
     UserFactory,
     local_group,
     match_with_history,
     municipality,
+    partnership_covering,
     queued_home,
     referred_home,
     staff_user,
@@ -33,6 +35,8 @@ from tests.factories import (
 )
 from volunteers import actions, selectors
 from volunteers.models import CallAttempt, FollowUp, HomeVisit, HomeVisitTransition
+
+KROKOM = "2309"
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_cache")]
 
@@ -218,9 +222,9 @@ def test_a_visit_leaves_its_volunteers_reach_a_month_after_it(people):
     # Referred to a partner, the home is no longer the volunteer's (the visit page still is).
     from hosts.actions import refer_home
 
-    refer_home(
-        home=visit.home, partner=OrganisationFactory(kind="partner"), user=people["coordinator"]
-    )
+    partner = OrganisationFactory(kind="partner")
+    partnership_covering(partner)
+    refer_home(home=visit.home, partner=partner, user=people["coordinator"])
     assert not selectors.homes_for(anna).filter(pk=visit.home_id).exists()
     assert selectors.visit_for(anna, visit.pk) == visit
 
@@ -297,7 +301,10 @@ def test_a_coordinator_does_not_decide_an_application_another_organisation_decid
     from tests.factories import VolunteerApplicationFactory
 
     declined = VolunteerApplicationFactory(
-        status="declined", reviewed_by=people["stranger_coordinator"], decline_reason="Inte nu"
+        status="declined",
+        reviewed_by=people["stranger_coordinator"],
+        decline_reason="Inte nu",
+        municipality=municipality(KROKOM),  # the other organisation's group's
     )
     pending = VolunteerApplicationFactory()
     client = browser(people["coordinator"])

@@ -337,8 +337,12 @@ def test_a_pending_application_is_listed_and_a_decided_one_moves_down(
 
 def coordinator_pages(organisation=None):
     """The coordinators' pages, with a campaign of ``organisation`` (the coordinator's own)."""
+    organisation = organisation or UserFactory().organisation
     campaign = Campaign.objects.create(
-        name="Vinter", organisation=organisation or UserFactory().organisation, created_by=None
+        name="Vinter",
+        organisation=organisation,
+        local_group=organisation.local_groups.order_by("pk").first(),
+        created_by=None,
     )
     home = HomeFactory()
     return [

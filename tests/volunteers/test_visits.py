@@ -16,7 +16,13 @@ from icalendar import Calendar
 from hosts.actions import transition_home
 from hosts.models import Home, HomeTransition
 from notifications.models import OutboundEmail
-from tests.factories import UserFactory, queued_home, started_visit, visit_booked_home
+from tests.factories import (
+    UserFactory,
+    partnership_covering,
+    queued_home,
+    started_visit,
+    visit_booked_home,
+)
 from volunteers import actions
 from volunteers.models import HomeVisit
 from workflow.engine import TransitionNotAllowed
@@ -310,10 +316,11 @@ def test_a_coordinator_refers_a_visited_home_and_only_that_partner_sees_it(
     home = visited_home(volunteer, host__name="Rut Rask", host__email="rut@example.org")
     waiting = visited_home(volunteer, host__name="Vera Väntar")
     client = logged_in(volunteer_coordinator)
+    partner = organisations["partner"]
+    partnership_covering(partner)  # Östersund, where the homes are
 
     page = client.get("/volunteer/referrals/").content.decode()
     assert "Rut Rask" in page and "Vera Väntar" in page and "Fint rum." in page
-    partner = organisations["partner"]
     assert f'<option value="{partner.pk}">{partner.name}</option>' in page
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -351,6 +358,7 @@ def test_referring_needs_a_partner_and_a_visited_home(volunteer, volunteer_coord
     assert visited.status == Home.Status.VISITED and visited.partner is None
 
     partner = UserFactory().organisation  # the factory's organisations are partners
+    partnership_covering(partner)
     client.post("/volunteer/referrals/", {"home": contacted.pk, "partner": partner.pk})
     contacted.refresh_from_db()
     assert contacted.status == Home.Status.CONTACTED and contacted.partner is None

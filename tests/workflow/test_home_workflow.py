@@ -23,7 +23,12 @@ from newcomers.models import CaseTransition
 from newcomers.workflow import CASE_WORKFLOW
 from notifications.models import OutboundEmail
 from reports.workflow import REPORT_RUN_WORKFLOW
-from tests.factories import HomeFactory, NewcomerCaseFactory, referred_home
+from tests.factories import (
+    HomeFactory,
+    NewcomerCaseFactory,
+    partnership_covering,
+    referred_home,
+)
 from volunteers.workflow import APPLICATION_WORKFLOW, VISIT_WORKFLOW
 from workflow.models import ActorKind
 
@@ -83,6 +88,7 @@ def in_language(language: str, message: str) -> str:
 def refer_match_move_in_and_end(*, home, partner, coordinator, volunteer_coordinator, capture):
     """The whole life of an offer, each step in its own transaction as in the admin."""
     put_in(home, S.VISITED)
+    partnership_covering(partner)  # in Östersund, where the home is
     with capture(execute=True):
         refer_home(home=home, partner=partner, user=volunteer_coordinator)
     case = NewcomerCaseFactory(partner=partner)

@@ -27,6 +27,7 @@ from .queue import (  # noqa: F401
     add_note,
     call_outcomes,
     claim_next_host,
+    claim_queryset,
     claimable_entries,
     enqueue_home,
     hand_back,

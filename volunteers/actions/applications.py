@@ -14,9 +14,10 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
-from accounts.models import User
+from accounts.models import LocalGroup, User
+from accounts.scoping import group_reach
 from notifications.actions import queue_email
-from workflow.errors import Conflict
+from workflow.errors import Conflict, Invalid, NotAllowed
 from workflow.models import ActorKind
 
 from ..models import (
@@ -41,15 +42,24 @@ def apply_to_volunteer(
     availability: str,
     motivation: str,
     language: str,
+    municipality=None,
 ) -> VolunteerApplication:
-    """Someone applies through the public form: the application waits for a coordinator."""
+    """Someone applies through the public form: the application waits for a coordinator of the
+    local group covering the municipality they gave (``covering_group``). One no group covers
+    (or without a municipality) waits for the national coordinators of the organisations that
+    take what no group covers (``applications_for``)."""
+    from .groups import covering_group
+
     now = timezone.now()
+    code = getattr(municipality, "pk", municipality) or None
     application = VolunteerApplication.objects.create(
         name=name,
         email=email,
         phone=phone,
         languages=languages,
         area=area,
+        municipality_id=code,
+        local_group=covering_group(code),
         availability=availability,
         motivation=motivation,
         language=language,
@@ -61,12 +71,24 @@ def apply_to_volunteer(
     return application
 
 
-def approve_application(*, application: VolunteerApplication, user: User) -> User:
-    """Create the volunteer's account and e-mail them a link to choose a password."""
+def approve_application(
+    *, application: VolunteerApplication, user: User, local_group: LocalGroup | None = None
+) -> User:
+    """Create the volunteer's account, in the application's local group and its organisation,
+    and e-mail them a link to choose a password. An application no group covers joins the group
+    the (national) coordinator chooses, ``local_group``, one of the groups they reach."""
     with transaction.atomic():
         locked = VolunteerApplication.objects.select_for_update().get(pk=application.pk)
         if locked.status != VolunteerApplication.Status.PENDING:
             raise Conflict(_("This application has already been decided."))
+        if not _decides(user, locked):
+            raise NotAllowed(_("You are not allowed to take this step."))
+        group = locked.local_group or local_group
+        if group is None:
+            raise Invalid(_("Choose the local group the new volunteer joins."))
+        group_ids, _uncovered = group_reach(user)
+        if group_ids is not None and group.pk not in group_ids:
+            raise NotAllowed(_("You are not allowed to take this step."))
         username = _new_username(locked.email)
         first, _sep, last = locked.name.partition(" ")
         account = User.objects.create_user(
@@ -74,7 +96,8 @@ def approve_application(*, application: VolunteerApplication, user: User) -> Use
             email=locked.email,
             first_name=first[:150],
             last_name=last[:150],
-            organisation=user.organisation,
+            organisation_id=group.organisation_id,
+            local_group=group,
             language=locked.language,
         )
         account.set_unusable_password()
@@ -91,7 +114,12 @@ def approve_application(*, application: VolunteerApplication, user: User) -> Use
             locked,
             "approve",
             user=user,
-            changes={"reviewed_by": user, "reviewed_at": timezone.now(), "user": account},
+            changes={
+                "reviewed_by": user,
+                "reviewed_at": timezone.now(),
+                "user": account,
+                "local_group": group,
+            },
         )
         uid = urlsafe_base64_encode(force_bytes(account.pk))
         token = default_token_generator.make_token(account)
@@ -108,6 +136,18 @@ def approve_application(*, application: VolunteerApplication, user: User) -> Use
             language=locked.language,
         )
     return account
+
+
+def _decides(user: User, application: VolunteerApplication) -> bool:
+    """Whether ``user`` decides this application: a coordinator of its local group (a national
+    coordinator of the group's organisation); one no group covers, a national coordinator of an
+    organisation that takes what no group covers (``accounts.scoping.group_reach``)."""
+    group_ids, uncovered = group_reach(user)
+    if group_ids is None:
+        return True
+    if application.local_group_id is None:
+        return uncovered
+    return application.local_group_id in group_ids
 
 
 # Letters and digits that cannot be mistaken for each other when read from an e-mail on a phone.
@@ -133,6 +173,8 @@ def decline_application(*, application: VolunteerApplication, user: User, reason
         locked = VolunteerApplication.objects.select_for_update().get(pk=application.pk)
         if locked.status != VolunteerApplication.Status.PENDING:
             raise Conflict(_("This application has already been decided."))
+        if not _decides(user, locked):
+            raise NotAllowed(_("You are not allowed to take this step."))
         # The reason stays on the application, where retention removes it with the rest of the
         # applicant's data; the history keeps only the step.
         APPLICATION_WORKFLOW.apply(

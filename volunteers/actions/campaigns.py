@@ -5,9 +5,12 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LocalGroup, Organisation, User
+from accounts.scoping import group_reach
 from hosts.models import Home
+from workflow.errors import Invalid, NotAllowed
 
 from ..models import (
     Campaign,
@@ -23,17 +26,19 @@ logger = logging.getLogger(__name__)
 
 def campaign_homes(
     *,
+    local_group: LocalGroup,
     registered_from: date | None,
     registered_to: date | None,
     stage: str = "",
-    local_group: LocalGroup | None = None,
 ):
-    """The confirmed hosts' homes a campaign would reach (of ``local_group`` only, if given)."""
+    """The confirmed hosts' homes a campaign of ``local_group`` would reach: the group's own
+    (``Home.local_group``), never another group's or an uncovered one."""
     homes = Home.objects.filter(
-        host__confirmed_at__isnull=False, host__erased_at__isnull=True, duplicate_of__isnull=True
+        local_group=local_group,
+        host__confirmed_at__isnull=False,
+        host__erased_at__isnull=True,
+        duplicate_of__isnull=True,
     )
-    if local_group is not None:
-        homes = homes.filter(local_group=local_group)
     if registered_from:
         homes = homes.filter(created_at__date__gte=registered_from)
     if registered_to:
@@ -44,24 +49,42 @@ def campaign_homes(
     return homes
 
 
+def campaign_group(*, user: User, local_group: LocalGroup | None = None) -> LocalGroup:
+    """The group a campaign started by ``user`` is for: the one chosen, which must be one the
+    person reaches (a national coordinator chooses among their organisation's groups), or
+    else their own group."""
+    if local_group is None:
+        local_group = user.local_group if user.local_group_id else None
+    if local_group is None:
+        raise Invalid(_("Choose the local group whose hosts the campaign calls."))
+    group_ids, _uncovered = group_reach(user)
+    if group_ids is not None and local_group.pk not in group_ids:
+        raise NotAllowed(_("You are not allowed to take this step."))
+    return local_group
+
+
 def start_campaign(
     *,
     name: str,
-    organisation: Organisation,
     user: User,
+    local_group: LocalGroup | None = None,
+    organisation: Organisation | None = None,
     registered_from: date | None = None,
     registered_to: date | None = None,
     stage: str = "",
-    local_group: LocalGroup | None = None,
 ) -> Campaign:
-    """Start a status campaign: its hosts go first in the queue (after callbacks that are due).
-    With ``local_group``, the campaign is that group's and calls its hosts only."""
+    """Start a status campaign for one local group (``campaign_group``: the coordinator's own,
+    or the one a national coordinator chose): the group's hosts go first in its call queue
+    (after callbacks that are due). The campaign belongs to the group's organisation."""
+    group = campaign_group(user=user, local_group=local_group)
+    if organisation is not None and organisation.pk != group.organisation_id:
+        raise Invalid(_("The local group belongs to another organisation."))
     now = timezone.now()
     with transaction.atomic():
         campaign = Campaign.objects.create(
             name=name,
-            organisation=organisation,
-            local_group=local_group,
+            organisation_id=group.organisation_id,
+            local_group=group,
             registered_from=registered_from,
             registered_to=registered_to,
             stage=stage,
@@ -69,16 +92,22 @@ def start_campaign(
             started_at=now,
         )
         homes = campaign_homes(
+            local_group=group,
             registered_from=registered_from,
             registered_to=registered_to,
             stage=stage,
-            local_group=local_group,
         )
         campaign.homes.set(homes.values_list("pk", flat=True))
         missing = homes.filter(queue_entry__isnull=True).values_list("pk", "created_at")
         QueueEntry.objects.bulk_create(
             [
-                QueueEntry(home_id=pk, registered_at=created, next_call_at=now, needs_call=False)
+                QueueEntry(
+                    home_id=pk,
+                    local_group=group,
+                    registered_at=created,
+                    next_call_at=now,
+                    needs_call=False,
+                )
                 for pk, created in missing
             ],
             batch_size=1000,

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,21 +52,44 @@ def enqueue_home(*, home: Home, now: datetime | None = None) -> QueueEntry:
     """Put a confirmed host's home in the call queue, or back in it (the host is interested
     again after being unreachable)."""
     now = now or timezone.now()
+    group_id = _group_of(home)
     entry, created = QueueEntry.objects.get_or_create(
         home=home,
         defaults={
             "registered_at": home.created_at,
             "next_call_at": now,
-            "local_group_id": home.local_group_id,
+            "local_group_id": group_id,
         },
     )
-    if not created and not entry.needs_call:
-        entry.needs_call = True
-        entry.rank = QueueEntry.Rank.NEW
-        entry.unanswered = 0
-        entry.next_call_at = now
-        entry.save(update_fields=["needs_call", "rank", "unanswered", "next_call_at"])
+    if not created:
+        fields = _same_group(entry, group_id)
+        if not entry.needs_call:
+            entry.needs_call = True
+            entry.rank = QueueEntry.Rank.NEW
+            entry.unanswered = 0
+            entry.next_call_at = now
+            fields += ["needs_call", "rank", "unanswered", "next_call_at"]
+        if fields:
+            entry.save(update_fields=fields)
     return entry
+
+
+def _group_of(home: Home) -> int | None:
+    """The home's local group as the database has it now (a hand-over may have changed it since
+    ``home`` was read)."""
+    return Home.objects.filter(pk=home.pk).values_list("local_group_id", flat=True).first()
+
+
+def _same_group(entry: QueueEntry, group_id: int | None) -> list[str]:
+    """Put the entry in the home's group (``QueueEntry.local_group`` is always the home's: the
+    claim reads the group from the entry). Returns the fields changed."""
+    if entry.local_group_id == group_id:
+        return []
+    entry.local_group_id = group_id
+    # A host moved to another group is not held by a volunteer of the old one.
+    entry.claimed_by = None
+    entry.lease_until = None
+    return ["local_group", "claimed_by", "lease_until"]
 
 
 def sync_queue_entry(*, home: Home, now: datetime | None = None) -> QueueEntry | None:
@@ -76,21 +100,35 @@ def sync_queue_entry(*, home: Home, now: datetime | None = None) -> QueueEntry |
     except one that an active status campaign holds while it is still at a campaign stage."""
     now = now or timezone.now()
     entry = QueueEntry.objects.select_for_update(of=("self",)).filter(home_id=home.pk).first()
-    if Home.objects.callable().filter(pk=home.pk).exists():
+    # One read gives both whether the home can be called and its group now.
+    group_id, can_call = (
+        Home.objects.filter(pk=home.pk)
+        .annotate(can_call=Exists(Home.objects.callable().filter(pk=OuterRef("pk"))))
+        .values_list("local_group_id", "can_call")
+        .first()
+    ) or (None, False)
+    if can_call:
         if entry is None:
             return QueueEntry.objects.create(
                 home_id=home.pk,
                 registered_at=home.created_at,
                 next_call_at=now,
-                local_group_id=home.local_group_id,
+                local_group_id=group_id,
             )
+        fields = _same_group(entry, group_id)
         if not entry.needs_call:
             entry.needs_call = True
             entry.rank = QueueEntry.Rank.NEW
             entry.unanswered = 0
             entry.next_call_at = now
-            entry.save(update_fields=["needs_call", "rank", "unanswered", "next_call_at"])
+            fields += ["needs_call", "rank", "unanswered", "next_call_at"]
+        if fields:
+            entry.save(update_fields=fields)
         return entry
+    if entry is not None:
+        fields = _same_group(entry, group_id)
+        if fields:
+            entry.save(update_fields=fields)
     if entry is None or not entry.needs_call:
         return entry
     campaign = entry.campaign
@@ -144,6 +182,18 @@ def claimable_entries(now: datetime, *, volunteer: User | None = None):
     return entries
 
 
+def claim_queryset(*, volunteer: User, now: datetime):
+    """The claim's one query (take its first row, in a transaction): the volunteer's group's
+    claimable entries in the queue's order, read on ``queue_group_claim_idx`` (the group leads
+    it, so a group's claim reads and locks only that group's rows), ``FOR UPDATE SKIP LOCKED``
+    of the entry only; the host, municipality and campaign come along in the same query."""
+    return (
+        claimable_entries(now, volunteer=volunteer)
+        .select_related("home__host", "home__municipality", "campaign")
+        .select_for_update(skip_locked=True, of=("self",))
+    )
+
+
 def claim_next_host(*, volunteer: User, now: datetime | None = None) -> QueueEntry | None:
     """Give the volunteer the next host to call, or the one they already hold.
 
@@ -156,13 +206,7 @@ def claim_next_host(*, volunteer: User, now: datetime | None = None) -> QueueEnt
     if held is not None:
         return held
     with transaction.atomic():
-        # The host and the campaign come along in the same query (only the entry is locked).
-        entry = (
-            claimable_entries(now, volunteer=volunteer)
-            .select_related("home__host", "campaign")
-            .select_for_update(skip_locked=True, of=("self",))
-            .first()
-        )
+        entry = claim_queryset(volunteer=volunteer, now=now).first()
         if entry is None:
             return None
         entry.claimed_by = volunteer
