@@ -394,9 +394,7 @@ def test_a_partnership_of_municipalities_and_a_group_agrees_with_the_recount(org
     assert totals["call_attempts"] == unscoped["totals"]["call_attempts"] - 2
     assert totals["active_volunteers"] == unscoped["totals"]["active_volunteers"] - 1
     assert {row["code"] for row in figures["by_municipality"]} >= {DEFAULT_MUNICIPALITY}
-    assert "2309" not in {
-        row["code"] for row in figures["by_municipality"] if row["registrations"]
-    }
+    assert "2309" not in {row["code"] for row in figures["by_municipality"] if row["registrations"]}
     for key in metrics.BY_MUNICIPALITY:
         assert sum(row[key] for row in figures["by_municipality"]) == totals[key], key
     scope_labels = {row["key"]: row["scope"] for row in metrics.definitions(figures["scope"])}
