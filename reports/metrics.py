@@ -110,7 +110,8 @@ class Scope:
 
     @classmethod
     def of(cls, partnership: Partnership) -> "Scope":
-        codes = tuple(sorted(partnership.municipalities.values_list("code", flat=True)))
+        # ``all()``: the municipalities prefetched for a roll-up are not asked for again.
+        codes = tuple(sorted(m.code for m in partnership.municipalities.all()))
         return cls(
             partner_id=partnership.partner_id,
             volunteer_organisation_id=partnership.volunteer_organisation_id,
@@ -645,18 +646,20 @@ def active_volunteers(period: Period, scope: Scope):
     return User.objects.filter(scope.people()).filter(Exists(calls) | Exists(visits))
 
 
-def reached_within(period: Period, scope: Scope, *, days: int):
-    """Hosts reached within N days of registering (scope: as the new registrations): the new
-    registrations with a call that reached the host (``CallAttempt.REACHED``) at most ``days``
-    days after registering and before the end of the period. The same homes as the cohort's
-    "contact" lead time of at most N days; this form counts them by municipality."""
-    reached = CallAttempt.objects.filter(
-        home_id=OuterRef("home_id"),
-        outcome__in=CallAttempt.REACHED,
-        created_at__lt=period.end,
-        created_at__lte=OuterRef("created_at") + timedelta(days=days),
+def reached_within(period: Period, *, days: int) -> Exists:
+    """Hosts reached within N days of registering (scope: as the new registrations), as a
+    condition on a new registration (``registrations``): a call reached the host
+    (``CallAttempt.REACHED``) at most ``days`` days after registering and before the end of the
+    period. The same homes as the cohort's "contact" lead time of at most N days; this form
+    counts them by municipality."""
+    return Exists(
+        CallAttempt.objects.filter(
+            home_id=OuterRef("home_id"),
+            outcome__in=CallAttempt.REACHED,
+            created_at__lt=period.end,
+            created_at__lte=OuterRef("created_at") + timedelta(days=days),
+        )
     )
-    return registrations(period, scope).filter(Exists(reached))
 
 
 # The cohort: the homes registered in the period, and how far each came ----------------------
@@ -821,12 +824,19 @@ def municipality_counts(period: Period, scope: Scope) -> dict[str, dict[str | No
         )
         return {code: n for code, n in rows if n}
 
+    # The new registrations and those reached within 7 days: one pass over the registrations.
+    registered = (
+        registrations(period, scope)
+        .order_by()
+        .values("home__municipality_id")
+        .annotate(n=Count("pk"), reached=Count("pk", filter=Q(reached_within(period, days=7))))
+        .values_list("home__municipality_id", "n", "reached")
+    )
+    registered = list(registered)
     partner = {"partner_id": scope.partner_id}
     return {
-        "registrations": by_code(registrations(period, scope), "home__municipality_id"),
-        "reached_within_7_days": by_code(
-            reached_within(period, scope, days=7), "home__municipality_id"
-        ),
+        "registrations": {code: n for code, n, _reached in registered if n},
+        "reached_within_7_days": {code: r for code, _n, r in registered if r},
         "home_visits": by_code(home_visits(period, scope), "home__municipality_id"),
         "homes_referred": by_code(
             first_referrals(period, **partner), "home__municipality_id", "home_id", True
@@ -839,7 +849,9 @@ def municipality_counts(period: Period, scope: Scope) -> dict[str, dict[str | No
 
 
 def municipality_rows(
-    counts: dict[str, dict[str | None, int]], codes: tuple[str, ...] | None
+    counts: dict[str, dict[str | None, int]],
+    codes: tuple[str, ...] | None,
+    names: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per municipality: the partnership's own (``codes``, zeros included) by code, then
     any other municipality with a count (a partner's home elsewhere; every municipality for a
@@ -849,7 +861,8 @@ def municipality_rows(
     seen = {code for column in counts.values() for code in column}
     own = list(codes or ())
     others = sorted(code for code in seen if code is not None and code not in own)
-    names = dict(Municipality.objects.filter(code__in=own + others).values_list("code", "name"))
+    if names is None:
+        names = dict(Municipality.objects.filter(code__in=own + others).values_list("code", "name"))
     rows = []
     for code in [*own, *others, *([None] if None in seen else [])]:
         rows.append(
@@ -958,6 +971,7 @@ def rollup_partnerships(organisation_id: int, year: int):
             period_end__gte=date(year, 1, 1),
         )
         .select_related("partner", "local_group")
+        .prefetch_related("municipalities")
         .order_by("name", "pk")
     )
 
@@ -969,12 +983,17 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
     partnership's own report counts them (same definitions, same scope, same suppression,
     applied within each partnership's column). No total across partnerships is printed: two
     partnerships may share a municipality and its homes."""
+    from municipalities.models import Municipality
+
     as_of = min(as_of or timezone.localdate(), date(year, 12, 31))
+    names = dict(Municipality.objects.values_list("code", "name"))
     blocks = []
     for partnership in rollup_partnerships(organisation.pk, year):
         period = Period.of(partnership, as_of)
         scope = Scope.of(partnership)
-        rows = municipality_rows(municipality_counts(period, scope), scope.municipality_codes)
+        rows = municipality_rows(
+            municipality_counts(period, scope), scope.municipality_codes, names
+        )
         blocks.append(
             {
                 "partnership": partnership,
