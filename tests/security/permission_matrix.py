@@ -231,7 +231,8 @@ PAGES = {
     # volunteer organisation's manager and asks for another organisation's runs (404).
     "reports:national": only(),
     "reports:national_runs": only(),
-    "reports:national_request": post_only(only()),
+    # (a button: the manager's GET is 405 before the organisation is looked at)
+    "reports:national_request": {**post_only(only()), MANAGER: (NOT_ALLOWED, FORBIDDEN)},
     # --- end of helper "report"'s block ---
 }
 
