@@ -573,7 +573,14 @@ def home_visits(period: Period, scope: Scope):
     )
 
 
-def first_referrals(period: Period, *, partner_id: int):
+def _of_partner(path: str, partner_id: "int | list[int]") -> Q:
+    """``path`` is the partner (or, for a roll-up, one of the partners listed)."""
+    if isinstance(partner_id, list):
+        return Q(**{f"{path}__in": partner_id})
+    return Q(**{path: partner_id})
+
+
+def first_referrals(period: Period, *, partner_id: "int | list[int]"):
     """Homes referred to the partner (scope: the partner; dated by the home's first referral).
 
     The rows to "referred" in the period of homes referred to the partner that have no such row
@@ -585,37 +592,39 @@ def first_referrals(period: Period, *, partner_id: int):
     )
     return HomeTransition.objects.filter(
         ~Exists(earlier),
+        _of_partner("home__partner_id", partner_id),
         to_state=Home.Status.REFERRED,
-        home__partner_id=partner_id,
         home__unit__isnull=True,
         home__duplicate_of__isnull=True,
         **period.moments,
     )
 
 
-def matches_approved(period: Period, *, partner_id: int):
+def matches_approved(period: Period, *, partner_id: "int | list[int]"):
     """Matches approved (scope: the partner; dated by the approval).
 
     The rows to "approved" in the period of matches of the partner's households: one per match,
     since a match is approved once."""
     return MatchTransition.objects.filter(
-        to_state=Match.Status.APPROVED, match__case__partner_id=partner_id, **period.moments
+        _of_partner("match__case__partner_id", partner_id),
+        to_state=Match.Status.APPROVED,
+        **period.moments,
     )
 
 
-def move_ins(*, partner_id: int, first_day: date, last_day: date):
+def move_ins(*, partner_id: "int | list[int]", first_day: date, last_day: date):
     """Matches of the partner's households that moved in (a row to "moved in" exists, whenever
     it was recorded) with a move-in date from ``first_day`` to ``last_day``."""
     moved = MatchTransition.objects.filter(match=OuterRef("pk"), to_state=Match.Status.MOVED_IN)
     return Match.objects.filter(
         Exists(moved),
-        case__partner_id=partner_id,
+        _of_partner("case__partner_id", partner_id),
         move_in_date__gte=first_day,
         move_in_date__lte=last_day,
     )
 
 
-def households_housed(period: Period, *, partner_id: int):
+def households_housed(period: Period, *, partner_id: "int | list[int]"):
     """Households housed (scope: the partner; dated by the move-in date).
 
     One match per household of the partner that moved in during the period: its first move-in
@@ -976,6 +985,72 @@ def rollup_partnerships(organisation_id: int, year: int):
     )
 
 
+def rollup_counts(period: Period, scopes: list[Scope]) -> dict[Scope, dict]:
+    """``municipality_counts`` for several partnerships of one period that each name their
+    municipalities and their local group, counted together: one query per figure grouped by the
+    municipality and by the group (visits) or the partner (referrals, matches, move-ins), the same
+    querysets and definitions, then each partnership's part. A visit with people of two groups
+    counts for each group, as each partnership's own report counts it."""
+    codes = sorted({code for scope in scopes for code in scope.municipality_codes})
+    groups = sorted({scope.local_group_id for scope in scopes})
+    partners = sorted({scope.partner_id for scope in scopes})
+    every = Scope(partner_id=0, volunteer_organisation_id=0, municipality_codes=tuple(codes))
+    registered = {
+        code: (n, reached)
+        for code, n, reached in registrations(period, every)
+        .order_by()
+        .values("home__municipality_id")
+        .annotate(n=Count("pk"), reached=Count("pk", filter=Q(reached_within(period, days=7))))
+        .values_list("home__municipality_id", "n", "reached")
+    }
+
+    def by_code_and(queryset, code_path, key_path, count="pk"):
+        rows = (
+            queryset.order_by()
+            .values(code_path, key_path)
+            .annotate(n=Count(count, distinct=True))
+            .values_list(code_path, key_path, "n")
+        )
+        return [(code, key, n) for code, key, n in rows if n]
+
+    visits = by_code_and(
+        HomeVisit.objects.filter(
+            status=HomeVisit.Status.REPORTED,
+            starts_at__gte=period.start,
+            starts_at__lt=period.end,
+            volunteers__local_group_id__in=groups,
+        ),
+        "home__municipality_id",
+        "volunteers__local_group_id",
+    )
+    referred = by_code_and(
+        first_referrals(period, partner_id=partners),
+        "home__municipality_id",
+        "home__partner_id",
+        "home_id",
+    )
+    approved = by_code_and(
+        matches_approved(period, partner_id=partners),
+        "match__home__municipality_id",
+        "match__case__partner_id",
+    )
+    housed = by_code_and(
+        households_housed(period, partner_id=partners), "home__municipality_id", "case__partner_id"
+    )
+    result = {}
+    for scope in scopes:
+        own = set(scope.municipality_codes)
+        result[scope] = {
+            "registrations": {c: v[0] for c, v in registered.items() if c in own and v[0]},
+            "reached_within_7_days": {c: v[1] for c, v in registered.items() if c in own and v[1]},
+            "home_visits": {c: n for c, g, n in visits if g == scope.local_group_id},
+            "homes_referred": {c: n for c, p, n in referred if p == scope.partner_id},
+            "matches_approved": {c: n for c, p, n in approved if p == scope.partner_id},
+            "households_housed": {c: n for c, p, n in housed if p == scope.partner_id},
+        }
+    return result
+
+
 def national_rollup(organisation, year: int, *, as_of: date | None = None) -> dict[str, Any]:
     """The year's figures across a volunteer organisation's partnerships: for each partnership
     (``rollup_partnerships``), over its own period up to ``as_of`` (default: today, and at most
@@ -987,12 +1062,25 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
 
     as_of = min(as_of or timezone.localdate(), date(year, 12, 31))
     names = dict(Municipality.objects.values_list("code", "name"))
+    partnerships = [
+        (partnership, Period.of(partnership, as_of), Scope.of(partnership))
+        for partnership in rollup_partnerships(organisation.pk, year)
+    ]
+    # Partnerships of one period that name their municipalities and their group are counted
+    # together, one grouped query per figure (``rollup_counts``); an older one alone.
+    counted = {}
+    together = {}
+    for partnership, period, scope in partnerships:
+        if scope.falls_back:
+            counted[partnership.pk] = municipality_counts(period, scope)
+        else:
+            together.setdefault(period, []).append(scope)
+    for period, scopes in together.items():
+        counted.update(rollup_counts(period, scopes))
     blocks = []
-    for partnership in rollup_partnerships(organisation.pk, year):
-        period = Period.of(partnership, as_of)
-        scope = Scope.of(partnership)
+    for partnership, period, scope in partnerships:
         rows = municipality_rows(
-            municipality_counts(period, scope), scope.municipality_codes, names
+            counted.get(partnership.pk) or counted[scope], scope.municipality_codes, names
         )
         blocks.append(
             {

@@ -103,13 +103,27 @@ def test_the_breakdown_shows_counts_of_five_or_more(world):
 
 @pytest.mark.django_db
 def test_the_rollup_has_a_row_per_partnership_and_municipality_of_the_organisation(world):
+    # An older partnership naming no municipality and no group: every municipality's homes.
+    PartnershipFactory(
+        name="Äldre avtal",
+        volunteer_organisation=world["rws"],
+        period_start=world["south"].period_start,
+        period_end=world["south"].period_end,
+    )
     rollup = metrics.national_rollup(world["rws"], timezone.localdate().year)
     rows = [
         (block["partnership"].name, row["code"], row["registrations"])
         for block in rollup["partnerships"]
         for row in block["rows"]
     ]
-    assert rows == [("Jämtland", KROKOM, 6), ("Skåne", MALMO, 7), ("Skåne", LUND, 2)]
+    assert rows == [
+        ("Jämtland", KROKOM, 6),
+        ("Skåne", MALMO, 7),
+        ("Skåne", LUND, 2),
+        ("Äldre avtal", MALMO, 7),
+        ("Äldre avtal", LUND, 2),
+        ("Äldre avtal", KROKOM, 6),
+    ]
     # Each partnership's rows are its own report's figures by municipality.
     for block in rollup["partnerships"]:
         own = metrics.compute_figures(block["partnership"])
