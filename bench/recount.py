@@ -69,7 +69,16 @@ def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
     def local_month(moment: datetime) -> date:
         return moment.astimezone(STOCKHOLM).date().replace(day=1)
 
+    # The partnership's municipalities (none named: every home) and its local group (none
+    # named: the volunteer organisation's people), as the definitions printed for it say.
+    codes = sorted(partnership.municipalities.values_list("code", flat=True))
+    group = partnership.local_group_id
+    placeholders = ", ".join(f"%(code{i})s" for i in range(len(codes)))
+    in_municipalities = f"AND h.municipality_id IN ({placeholders})" if codes else ""
+    of_people = "u.local_group_id = %(group)s" if group else "u.organisation_id = %(organisation)s"
     params = {
+        **{f"code{i}": code for i, code in enumerate(codes)},
+        "group": group,
         "start": ops.adapt_datetimefield_value(start),
         "end": ops.adapt_datetimefield_value(end),
         "first_day": ops.adapt_datefield_value(first_day),
@@ -84,20 +93,19 @@ def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
-    # New registrations: homes from the public form (no company unit), not merged away, whose
-    # history's first row falls in the period.
-    registered = {
-        home: _moment(at)
-        for home, at in rows(
-            """
-            SELECT h.id, MIN(t.created_at)
+    # New registrations: homes from the public form (no company unit) in the partnership's
+    # municipalities, not merged away, whose history's first row falls in the period.
+    registered_rows = rows(
+        f"""
+            SELECT h.id, MIN(t.created_at), h.municipality_id
             FROM hosts_home h JOIN hosts_hometransition t ON t.home_id = h.id
-            WHERE h.duplicate_of_id IS NULL AND h.unit_id IS NULL
-            GROUP BY h.id
+            WHERE h.duplicate_of_id IS NULL AND h.unit_id IS NULL {in_municipalities}
+            GROUP BY h.id, h.municipality_id
             HAVING MIN(t.created_at) >= %(start)s AND MIN(t.created_at) < %(end)s
             """
-        )
-    }
+    )
+    registered = {home: _moment(at) for home, at, _code in registered_rows}
+    municipality_of = {home: code for home, _at, code in registered_rows}
     # Of them: the first call that reached the host, before the end of the period.
     reached = {
         home: _moment(at)
@@ -188,23 +196,23 @@ def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
             )
         return ", ".join(cases)
 
-    # Calls made by the volunteer organisation's people in the period, by month.
+    # Calls made by the local group's people in the period, by month.
     (calls_by_month,) = rows(
         f"""
         SELECT {by_month_sql("a.created_at")} FROM volunteers_callattempt a
         JOIN accounts_user u ON u.id = a.volunteer_id
-        WHERE u.organisation_id = %(organisation)s
+        WHERE {of_people}
           AND a.created_at >= %(start)s AND a.created_at < %(end)s
         """
     )
-    # Reported visits that started in the period with one of the organisation's people.
+    # Reported visits that started in the period with one of the group's people.
     (visits_by_month,) = rows(
         f"""
         SELECT {by_month_sql("v.starts_at")} FROM volunteers_homevisit v
         WHERE v.status = 'reported' AND v.starts_at >= %(start)s AND v.starts_at < %(end)s
           AND EXISTS (SELECT 1 FROM volunteers_homevisit_volunteers hv
                       JOIN accounts_user u ON u.id = hv.user_id
-                      WHERE hv.homevisit_id = v.id AND u.organisation_id = %(organisation)s)
+                      WHERE hv.homevisit_id = v.id AND {of_people})
         """
     )
     # Matches of the partner's households approved in the period, each once (its approval).
@@ -243,9 +251,9 @@ def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
         """
     )
     ((active,),) = rows(
-        """
+        f"""
         SELECT COUNT(*) FROM accounts_user u
-        WHERE u.organisation_id = %(organisation)s AND (
+        WHERE {of_people} AND (
             u.id IN (SELECT a.volunteer_id FROM volunteers_callattempt a
                      WHERE a.volunteer_id IS NOT NULL
                        AND a.created_at >= %(start)s AND a.created_at < %(end)s)
@@ -297,6 +305,15 @@ def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
         for i, month in enumerate(months)
     ]
     within = {n: sum(1 for d in contact if d <= timedelta(days=n)) for n in within_days}
+    # By municipality (the home's code): the new registrations, and those reached within 7 days.
+    by_municipality = {"registrations": {}, "reached_within_7_days": {}}
+    for home in registered:
+        counts = by_municipality["registrations"]
+        counts[municipality_of[home]] = counts.get(municipality_of[home], 0) + 1
+    for home in reached:
+        if reached[home] - registered[home] <= timedelta(days=7):
+            counts = by_municipality["reached_within_7_days"]
+            counts[municipality_of[home]] = counts.get(municipality_of[home], 0) + 1
     return {
         "totals": {
             "registrations": len(registered),
@@ -321,6 +338,7 @@ def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
         "monthly": monthly,
         "outcomes": outcomes("AND establishment_ends_on >= %(first_day)s"),
         "outcomes_cumulative": outcomes(""),
+        "by_municipality": by_municipality,
     }
 
 
@@ -343,6 +361,10 @@ def reported(figures: dict, within_days=(7,)) -> dict:
         "monthly": [(row["month"], *(row[key] for key in MONTHLY)) for row in figures["monthly"]],
         "outcomes": outcomes,
         "outcomes_cumulative": cumulative,
+        "by_municipality": {
+            key: {row["code"] or None: row[key] for row in figures["by_municipality"] if row[key]}
+            for key in ("registrations", "reached_within_7_days")
+        },
     }
 
 

@@ -57,6 +57,8 @@ class PartnershipAdmin(ScopedLinksMixin, admin.ModelAdmin):
             "partner",
             "municipalities",
             "housing_company",
+            "local_group",
+            "municipalities",
             "period_start",
             "period_end",
             "created_at",
@@ -71,9 +73,19 @@ class ReportRunTransitionInline(TransitionLogInline):
 class ReportRunAdmin(PartiesScopedAdmin):
     inlines = [ReportRunTransitionInline]
     partnership_path = "partnership"
-    list_display = ["partnership", "kind", "language", "as_of", "status", "progress", "created_at"]
+    list_display = [
+        "partnership",
+        "organisation",
+        "year",
+        "kind",
+        "language",
+        "as_of",
+        "status",
+        "progress",
+        "created_at",
+    ]
     list_filter = ["kind", "status"]
-    list_select_related = ["partnership"]
+    list_select_related = ["partnership", "organisation"]
     readonly_fields = [f.name for f in ReportRun._meta.fields]
 
     def has_add_permission(self, request):

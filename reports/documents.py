@@ -72,6 +72,45 @@ def monthly_columns() -> list[tuple[str, Any]]:
     return [(key, metrics.FIGURES[key].label) for key in metrics.MONTHLY]
 
 
+def municipality_columns() -> list[tuple[str, Any]]:
+    return [(key, metrics.FIGURES[key].label) for key in metrics.BY_MUNICIPALITY]
+
+
+def municipality_table(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A table by municipality as it may be printed (``metrics.municipality_shown``): its
+    headers, its rows (code, name, cells; a hidden cell reads "hidden") and the totals row."""
+    hidden = metrics.HIDDEN
+    return {
+        "headers": [label for _key, label in municipality_columns()],
+        "rows": [
+            {
+                "code": row["code"],
+                "name": row["name"],
+                "cells": [
+                    hidden if row[key] is None else row[key] for key in metrics.BY_MUNICIPALITY
+                ],
+            }
+            for row in metrics.municipality_shown(rows)
+        ],
+        "totals": [sum(row[key] for row in rows) for key in metrics.BY_MUNICIPALITY],
+    }
+
+
+def scope_lines(partnership, scope) -> list[str]:
+    """What the partnership names, as the report's first page says it."""
+    lines = []
+    if scope.municipality_codes:
+        names = ", ".join(
+            f"{m.short_name} ({m.code})" for m in partnership.municipalities.order_by("code")
+        )
+        lines.append(_("Municipalities: %(names)s") % {"names": names})
+    if partnership.local_group_id:
+        lines.append(_("Local group: %(name)s") % {"name": partnership.local_group})
+    if scope.falls_back:
+        lines.append(str(metrics.FALLBACK_NOTE))
+    return lines
+
+
 def chart_svgs(figures: dict[str, Any]) -> dict[str, str]:
     monthly = metrics.monthly_shown(figures)
     labels = [date_format(row["month"], "M") for row in monthly]
@@ -111,8 +150,11 @@ def document_context(figures: dict[str, Any], run=None) -> dict[str, Any]:
         for row in metrics.monthly_shown(figures)
     ]
     outcomes = metrics.outcomes_shown(figures["outcomes"])
+    scope = figures["scope"]
     return {
         "figures": figures,
+        "scope_lines": scope_lines(figures["partnership"], scope),
+        "by_municipality": municipality_table(figures["by_municipality"]),
         "partnership": figures["partnership"],
         "period": figures["period"],
         "total_rows": [
@@ -131,12 +173,19 @@ def document_context(figures: dict[str, Any], run=None) -> dict[str, Any]:
             key: hidden if outcomes[key] is None else outcomes[key] for key in metrics.OUTCOME_KEYS
         },
         "outcome_labels": metrics.OUTCOMES,
-        "definitions": metrics.definitions(),
-        "general_notes": metrics.GENERAL_NOTES,
+        "definitions": metrics.definitions(scope),
+        "general_notes": general_notes(scope),
         "hidden_note": metrics.HIDDEN_NOTE,
         "run": run,
         "generated_at": timezone.localtime(),
     }
+
+
+def general_notes(scope=None) -> list[Any]:
+    notes = list(metrics.GENERAL_NOTES)
+    if scope is not None and scope.falls_back:
+        notes.append(metrics.FALLBACK_NOTE)
+    return notes
 
 
 def render_pdf(figures: dict[str, Any], run=None) -> bytes:
@@ -321,18 +370,145 @@ def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
         monthly.insert_chart(position, 7, chart)
     write_text(monthly, last + 2, 0, _("An empty cell is hidden: %(note)s") % {"note": hidden_note})
 
+    by_municipality = book.add_worksheet(_("By municipality")[:31])
+    formats = {"header": header, "cell": cell, "bold": bold}
+    last = write_municipality_rows(by_municipality, 0, [], figures["by_municipality"], formats)
+    write_text(
+        by_municipality, last + 2, 0, _("An empty cell is hidden: %(note)s") % {"note": hidden_note}
+    )
+    write_definitions(book, figures["scope"], header, wrap)
+    book.close()
+    return output.getvalue()
+
+
+def municipality_headers() -> list[Any]:
+    return [_("Municipality code"), _("Municipality")] + [
+        label for _key, label in municipality_columns()
+    ]
+
+
+def write_municipality_rows(sheet, row: int, lead: list, rows, formats, *, header=True) -> int:
+    """The rows by municipality from ``row`` on (after the columns ``lead``, e.g. the
+    partnership), a header first unless ``header`` is False, the total last: a hidden cell is
+    empty with a note. Returns the last row written."""
+    width = len(lead)
+    if header:
+        sheet.set_column(width, width, 12)
+        sheet.set_column(width + 1, width + 1, 28)
+        sheet.set_column(width + 2, width + 1 + len(metrics.BY_MUNICIPALITY), 18)
+    hidden_note = str(metrics.HIDDEN_NOTE)
+    if header:
+        write_cells(
+            sheet,
+            row,
+            0,
+            [_("Partnership")] * bool(lead) + municipality_headers(),
+            formats["header"],
+        )
+    for shown in metrics.municipality_shown(rows):
+        row += 1
+        values = [shown[key] for key in metrics.BY_MUNICIPALITY]
+        write_cells(sheet, row, 0, [*lead, shown["code"], shown["name"], *values], formats["cell"])
+        for j, value in enumerate(values):
+            if value is None:
+                sheet.write_comment(row, width + 2 + j, hidden_note)
+    row += 1
+    totals = [sum(r[key] for r in rows) for key in metrics.BY_MUNICIPALITY]
+    write_cells(sheet, row, 0, [*lead, "", _("Total"), *totals], formats["bold"])
+    return row
+
+
+def write_definitions(book, scope, header, wrap) -> None:
     definitions = book.add_worksheet(_("Definitions")[:31])
     definitions.set_column(0, 0, 44)
     definitions.set_column(1, 1, 26)
     definitions.set_column(2, 2, 90)
     write_cells(definitions, 0, 0, [_("Figure"), _("Scope"), _("What it counts")], header)
     row = 0
-    for item in metrics.definitions():
+    for item in metrics.definitions(scope):
         row += 1
         write_cells(definitions, row, 0, [item["label"], item["scope"], item["definition"]], wrap)
     row += 1
-    for note in metrics.GENERAL_NOTES:
+    for note in general_notes(scope):
         row += 1
         write_text(definitions, row, 0, note)
+
+
+# The national roll-up -----------------------------------------------------------------------
+
+
+def national_context(rollup: dict[str, Any], run=None) -> dict[str, Any]:
+    """What the roll-up's page and PDF print: per partnership its scope and its table by
+    municipality, as it may be shown; the definitions (the current ones, and what an older
+    partnership naming no municipality or group is counted by)."""
+    return {
+        "rollup": rollup,
+        "organisation": rollup["organisation"],
+        "year": rollup["year"],
+        "as_of": rollup["as_of"],
+        "blocks": [
+            {
+                "partnership": block["partnership"],
+                "period": block["period"],
+                "scope_lines": scope_lines(block["partnership"], block["scope"]),
+                "table": municipality_table(block["rows"]),
+            }
+            for block in rollup["partnerships"]
+        ],
+        "headers": [label for _key, label in municipality_columns()],
+        "definitions": [
+            row for row in metrics.definitions() if row["key"] in metrics.BY_MUNICIPALITY
+        ],
+        "general_notes": metrics.GENERAL_NOTES,
+        "hidden_note": metrics.HIDDEN_NOTE,
+        "run": run,
+        "generated_at": timezone.localtime(),
+    }
+
+
+def render_national_pdf(rollup: dict[str, Any], run=None) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("reports/national_pdf.html", national_context(rollup, run))
+    return HTML(string=html).write_pdf()
+
+
+def render_national_xlsx(rollup: dict[str, Any], run=None) -> bytes:
+    """One sheet with one row per partnership and municipality (and each partnership's total),
+    and the definitions."""
+    output = io.BytesIO()
+    book = new_workbook(output)
+    bold = book.add_format({"bold": True})
+    title = book.add_format({"bold": True, "font_size": 14})
+    header = book.add_format({"bold": True, "bg_color": "#e6f0ee", "border": 1})
+    cell = book.add_format({"border": 1})
+    wrap = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
+    formats = {"header": header, "cell": cell, "bold": bold}
+    sheet = book.add_worksheet(_("By partnership")[:31])
+    sheet.set_column(0, 0, 40)
+    sheet.set_column(1, 1, 12)
+    sheet.set_column(2, 2, 28)
+    sheet.set_column(3, 2 + len(metrics.BY_MUNICIPALITY), 18)
+    write_text(sheet, 0, 0, rollup["organisation"], title)
+    write_text(
+        sheet,
+        1,
+        0,
+        _("%(year)s, figures up to and including %(day)s")
+        % {"year": rollup["year"], "day": date_format(rollup["as_of"], "DATE_FORMAT")},
+    )
+    row = 3
+    write_cells(sheet, row, 0, [_("Partnership"), *municipality_headers()], header)
+    for block in rollup["partnerships"]:
+        row = write_municipality_rows(
+            sheet, row, [block["partnership"].name], block["rows"], formats, header=False
+        )
+    if not rollup["partnerships"]:
+        write_text(sheet, row + 1, 0, _("No partnership of the organisation in this year."))
+    row += 2
+    write_text(
+        sheet, row, 0, _("An empty cell is hidden: %(note)s") % {"note": metrics.HIDDEN_NOTE}
+    )
+    write_definitions(book, None, header, wrap)
     book.close()
     return output.getvalue()

@@ -1,7 +1,12 @@
 """Every figure of the follow-up, each defined once here and computed in the database.
 
 Each figure is one named query below, whose docstring says what it counts, over which scope
-(the partnership's partner, the volunteer organisation, or the whole portal) and by which date.
+and by which date. A partnership names its municipalities and its local group (``Scope``): the
+new registrations and the cohort that follows them are the homes in its municipalities; calls,
+visits and active volunteers are the work of its local group's people; referrals, matches,
+move-ins and outcomes are its partner's. An older partnership that names no municipality (no
+local group) is counted as before: the whole portal (the whole volunteer organisation), and its
+report says so (``FALLBACK_NOTE``, ``Definition.fallback``).
 Its label and its definition in plain words are in ``FIGURES`` (and ``FUNNEL``, ``LEAD_TIMES``,
 ``OUTCOMES``): the dashboard, the PDF, the XLSX and the report's definitions section all print
 those, so what a figure is called and what it counts cannot drift apart.
@@ -16,7 +21,11 @@ Two readings of the same work are kept apart by their labels:
 ``bench/report.py`` and ``tests/reports/test_recount.py`` recount every figure from the tables
 with SQL written from the printed definitions, not by calling this module.
 
-Breakdowns (by month, by outcome) protect small counts by primary and secondary suppression
+The figures that happen in a home are also counted by the home's municipality (its code,
+``BY_MUNICIPALITY``), for a partnership's report and for a volunteer organisation's national
+roll-up (``national_rollup``: one row per partnership and municipality).
+
+Breakdowns (by month, by outcome, by municipality) protect small counts by primary and secondary suppression
 (``suppress``); totals are printed exactly. Percentages round half up (``round_half_up``), and a
 target is met when the progress shown is 100 % or more.
 """
@@ -63,48 +72,147 @@ HIDDEN_NOTE = _(
 PORTAL = _("the whole portal")
 VOLUNTEER_ORGANISATION = _("the volunteer organisation")
 PARTNER = _("the partnership's partner")
+MUNICIPALITIES = _("the partnership's municipalities")
+LOCAL_GROUP = _("the partnership's local group")
+FALLBACK_NOTE = _(
+    "This partnership names no municipality or no local group: the figures whose scope would "
+    "be the partnership's municipalities count the whole portal, and those whose scope would be "
+    "its local group count the whole volunteer organisation, as the definitions say."
+)
 
 
 @dataclass(frozen=True)
 class Definition:
+    """A figure's label, scope and definition. ``fallback`` is what the figure counts for a
+    partnership that names no municipality (scope ``MUNICIPALITIES``) or no local group (scope
+    ``LOCAL_GROUP``): the older partnerships, counted as before."""
+
     label: Any
     scope: Any
     definition: Any
+    fallback: "Definition | None" = None
+
+    def for_scope(self, scope: "Scope") -> "Definition":
+        if self.fallback is not None and not scope.names(self.scope):
+            return self.fallback
+        return self
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose work a partnership's report counts: the partner, the volunteer organisation, its
+    local group (None: not named) and the municipalities (codes; None: none named)."""
+
+    partner_id: int
+    volunteer_organisation_id: int
+    local_group_id: int | None = None
+    municipality_codes: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, partnership: Partnership) -> "Scope":
+        # ``all()``: the municipalities prefetched for a roll-up are not asked for again.
+        codes = tuple(sorted(m.code for m in partnership.municipalities.all()))
+        return cls(
+            partner_id=partnership.partner_id,
+            volunteer_organisation_id=partnership.volunteer_organisation_id,
+            local_group_id=partnership.local_group_id,
+            municipality_codes=codes or None,
+        )
+
+    def names(self, scope_label) -> bool:
+        """Whether the partnership names what a definition's scope needs."""
+        if scope_label is MUNICIPALITIES:
+            return self.municipality_codes is not None
+        if scope_label is LOCAL_GROUP:
+            return self.local_group_id is not None
+        return True
+
+    @property
+    def falls_back(self) -> bool:
+        return self.municipality_codes is None or self.local_group_id is None
+
+    def homes(self, path: str = "") -> Q:
+        """Homes in the partnership's municipalities (every home when none is named)."""
+        if self.municipality_codes is None:
+            return Q()
+        return Q(**{f"{path}municipality_id__in": self.municipality_codes})
+
+    def people(self, path: str = "") -> Q:
+        """The people of the partnership's local group (of the volunteer organisation when no
+        group is named)."""
+        if self.local_group_id is None:
+            return Q(**{f"{path}organisation_id": self.volunteer_organisation_id})
+        return Q(**{f"{path}local_group_id": self.local_group_id})
 
 
 FIGURES = {
     "registrations": Definition(
         _("New registrations"),
-        PORTAL,
+        MUNICIPALITIES,
         _(
-            "Homes offered through the public form whose registration (the first row of the "
-            "home's history) falls in the period. Registrations merged away as duplicates and "
-            "the housing company's flats are not counted."
+            "Homes in the partnership's municipalities offered through the public form whose "
+            "registration (the first row of the home's history) falls in the period. "
+            "Registrations merged away as duplicates and the housing company's flats are not "
+            "counted."
+        ),
+        fallback=Definition(
+            _("New registrations"),
+            PORTAL,
+            _(
+                "Homes offered through the public form whose registration (the first row of the "
+                "home's history) falls in the period. Registrations merged away as duplicates and "
+                "the housing company's flats are not counted."
+            ),
         ),
     ),
     "reached_within_7_days": Definition(
         _("Hosts reached within 7 days of registering"),
-        PORTAL,
+        MUNICIPALITIES,
         _(
             "Of the new registrations: homes whose host was reached on a call (the outcome "
             "“interested”, “not now” or “withdraws”) at most 7 days after registering, and "
             "before the end of the period."
         ),
+        fallback=Definition(
+            _("Hosts reached within 7 days of registering"),
+            PORTAL,
+            _(
+                "Of the new registrations: homes whose host was reached on a call (the outcome "
+                "“interested”, “not now” or “withdraws”) at most 7 days after registering, and "
+                "before the end of the period."
+            ),
+        ),
     ),
     "call_attempts": Definition(
         _("Calls made"),
-        VOLUNTEER_ORGANISATION,
+        LOCAL_GROUP,
         _(
-            "Calls recorded in the period by the volunteer organisation's people, whatever "
-            "their outcome."
+            "Calls recorded in the period by the people of the partnership's local group, "
+            "whatever their outcome."
+        ),
+        fallback=Definition(
+            _("Calls made"),
+            VOLUNTEER_ORGANISATION,
+            _(
+                "Calls recorded in the period by the volunteer organisation's people, whatever "
+                "their outcome."
+            ),
         ),
     ),
     "home_visits": Definition(
         _("Home visits"),
-        VOLUNTEER_ORGANISATION,
+        LOCAL_GROUP,
         _(
             "Reported home visits that took place in the period with at least one of the "
-            "volunteer organisation's people, dated by the visit's start."
+            "people of the partnership's local group, dated by the visit's start."
+        ),
+        fallback=Definition(
+            _("Home visits"),
+            VOLUNTEER_ORGANISATION,
+            _(
+                "Reported home visits that took place in the period with at least one of the "
+                "volunteer organisation's people, dated by the visit's start."
+            ),
         ),
     ),
     "homes_referred": Definition(
@@ -132,10 +240,18 @@ FIGURES = {
     ),
     "active_volunteers": Definition(
         _("Active volunteers"),
-        VOLUNTEER_ORGANISATION,
+        LOCAL_GROUP,
         _(
-            "The volunteer organisation's people who made at least one call or took part in "
-            "one reported home visit in the period."
+            "The people of the partnership's local group who made at least one call or took "
+            "part in one reported home visit in the period."
+        ),
+        fallback=Definition(
+            _("Active volunteers"),
+            VOLUNTEER_ORGANISATION,
+            _(
+                "The volunteer organisation's people who made at least one call or took part in "
+                "one reported home visit in the period."
+            ),
         ),
     ),
 }
@@ -144,19 +260,39 @@ FIGURES = {
 MONTHLY = ("registrations", "call_attempts", "home_visits", "matches_approved", "households_housed")
 
 FUNNEL = {
-    "registered": Definition(FIGURES["registrations"].label, PORTAL, _("The new registrations.")),
+    "registered": Definition(
+        FIGURES["registrations"].label,
+        MUNICIPALITIES,
+        _("The new registrations."),
+        fallback=Definition(FIGURES["registrations"].label, PORTAL, _("The new registrations.")),
+    ),
     "reached": Definition(
         _("of them reached by phone"),
-        PORTAL,
+        MUNICIPALITIES,
         _(
             "Of the new registrations: homes whose host was reached on a call (“interested”, "
             "“not now” or “withdraws”) before the end of the period."
         ),
+        fallback=Definition(
+            _("of them reached by phone"),
+            PORTAL,
+            _(
+                "Of the new registrations: homes whose host was reached on a call (“interested”, "
+                "“not now” or “withdraws”) before the end of the period."
+            ),
+        ),
     ),
     "visited": Definition(
         _("of them visited and found suitable"),
-        PORTAL,
+        MUNICIPALITIES,
         _("Of the new registrations: homes that became “visited” before the end of the period."),
+        fallback=Definition(
+            _("of them visited and found suitable"),
+            PORTAL,
+            _(
+                "Of the new registrations: homes that became “visited” before the end of the period."
+            ),
+        ),
     ),
     "referred": Definition(
         _("of them referred to the partner"),
@@ -184,13 +320,23 @@ FUNNEL = {
 LEAD_TIMES = {
     "contact": Definition(
         _("first reached by phone"),
-        PORTAL,
+        MUNICIPALITIES,
         _("Days from registering to the first call that reached the host."),
+        fallback=Definition(
+            _("first reached by phone"),
+            PORTAL,
+            _("Days from registering to the first call that reached the host."),
+        ),
     ),
     "visit": Definition(
         _("visited and found suitable"),
-        PORTAL,
+        MUNICIPALITIES,
         _("Days from registering to the home becoming “visited”."),
+        fallback=Definition(
+            _("visited and found suitable"),
+            PORTAL,
+            _("Days from registering to the home becoming “visited”."),
+        ),
     ),
     "move_in": Definition(
         _("a household of the partner moved in"),
@@ -239,6 +385,12 @@ GENERAL_NOTES = (
         "when the count in work is hidden."
     ),
     _(
+        "By municipality, each figure that happens in a home is counted by the municipality of "
+        "that home (its code): the partnership's municipalities first, then any other where the "
+        "partner's work took place, then homes whose municipality is not yet chosen. Each column "
+        "adds up to the total, and its small counts are hidden by the same rule as by month."
+    ),
+    _(
         "Percentages are rounded to whole numbers, halves up (12.5 % shows as 13 %). A target "
         "is met when the progress shown is 100 % or more; for lead times, progress is the goal "
         "as a share of the result."
@@ -246,8 +398,9 @@ GENERAL_NOTES = (
 )
 
 
-def definitions() -> list[dict[str, Any]]:
-    """Every figure's label, scope and definition, in the order the report prints them."""
+def definitions(scope: "Scope | None" = None) -> list[dict[str, Any]]:
+    """Every figure's label, scope and definition, in the order the report prints them: for a
+    partnership's ``scope``, the definition it is counted by (``Definition.for_scope``)."""
     rows = []
     for section, items in (
         (_("The work done during the period"), FIGURES),
@@ -256,6 +409,8 @@ def definitions() -> list[dict[str, Any]]:
         (_("After the establishment period"), OUTCOMES),
     ):
         for key, item in items.items():
+            if scope is not None:
+                item = item.for_scope(scope)
             rows.append(
                 {
                     "section": section,
@@ -375,12 +530,15 @@ def _duration(later: str, earlier: str) -> ExpressionWrapper:
 # The figures: one named query each --------------------------------------------------------
 
 
-def registrations(period: Period):
-    """New registrations (scope: the whole portal; dated by the home's first history row).
+def registrations(period: Period, scope: Scope):
+    """New registrations (scope: the partnership's municipalities, or the whole portal when it
+    names none; dated by the home's first history row).
 
     The rows from nothing to "registered" in the period: one per home offered through the public
-    form. Homes merged away as duplicates and the housing company's offered flats do not count."""
+    form in one of the partnership's municipalities. Homes merged away as duplicates and the
+    housing company's offered flats do not count."""
     return HomeTransition.objects.filter(
+        scope.homes("home__"),
         from_state="",
         to_state=Home.Status.REGISTERED,
         home__duplicate_of__isnull=True,
@@ -389,23 +547,23 @@ def registrations(period: Period):
     )
 
 
-def calls_made(period: Period, *, volunteer_organisation_id: int):
-    """Calls made (scope: the volunteer organisation; dated by the call).
+def calls_made(period: Period, scope: Scope):
+    """Calls made (scope: the partnership's local group, or the volunteer organisation when it
+    names none; dated by the call).
 
-    Every call attempt recorded in the period by one of the volunteer organisation's people,
-    whatever its outcome."""
-    return CallAttempt.objects.filter(
-        volunteer__organisation_id=volunteer_organisation_id, **period.moments
-    )
+    Every call attempt recorded in the period by one of the people of the local group, whatever
+    its outcome and wherever the home."""
+    return CallAttempt.objects.filter(scope.people("volunteer__"), **period.moments)
 
 
-def home_visits(period: Period, *, volunteer_organisation_id: int):
-    """Home visits (scope: the volunteer organisation; dated by the visit's start).
+def home_visits(period: Period, scope: Scope):
+    """Home visits (scope: the partnership's local group, or the volunteer organisation when it
+    names none; dated by the visit's start).
 
-    Reported visits that took place in the period with at least one of the organisation's
-    people among the visitors."""
+    Reported visits that took place in the period with at least one of the group's people among
+    the visitors."""
     visitors = HomeVisit.volunteers.through.objects.filter(
-        homevisit_id=OuterRef("pk"), user__organisation_id=volunteer_organisation_id
+        scope.people("user__"), homevisit_id=OuterRef("pk")
     )
     return HomeVisit.objects.filter(
         Exists(visitors),
@@ -415,66 +573,78 @@ def home_visits(period: Period, *, volunteer_organisation_id: int):
     )
 
 
-def homes_referred(period: Period, *, partner_id: int):
+def _of_partner(path: str, partner_id: "int | list[int]") -> Q:
+    """``path`` is the partner (or, for a roll-up, one of the partners listed)."""
+    if isinstance(partner_id, list):
+        return Q(**{f"{path}__in": partner_id})
+    return Q(**{path: partner_id})
+
+
+def first_referrals(period: Period, *, partner_id: "int | list[int]"):
     """Homes referred to the partner (scope: the partner; dated by the home's first referral).
 
-    Homes referred to the partner whose first row to "referred" falls in the period: a resume
-    from a pause, or a return to "referred" after a cancelled or ended match, is no new
-    referral. Duplicates and the housing company's flats do not count."""
-    return (
-        HomeTransition.objects.filter(
-            to_state=Home.Status.REFERRED,
-            home__partner_id=partner_id,
-            home__unit__isnull=True,
-            home__duplicate_of__isnull=True,
-        )
-        .values("home_id")
-        .annotate(first_referred_at=Min("created_at"))
-        .filter(first_referred_at__gte=period.start, first_referred_at__lt=period.end)
-        .order_by()
+    The rows to "referred" in the period of homes referred to the partner that have no such row
+    before the period: the home's first referral falls in the period. A resume from a pause, or a
+    return to "referred" after a cancelled or ended match, is no new referral (count the homes,
+    ``home_id`` distinct). Duplicates and the housing company's flats do not count."""
+    earlier = HomeTransition.objects.filter(
+        home_id=OuterRef("home_id"), to_state=Home.Status.REFERRED, created_at__lt=period.start
+    )
+    return HomeTransition.objects.filter(
+        ~Exists(earlier),
+        _of_partner("home__partner_id", partner_id),
+        to_state=Home.Status.REFERRED,
+        home__unit__isnull=True,
+        home__duplicate_of__isnull=True,
+        **period.moments,
     )
 
 
-def matches_approved(period: Period, *, partner_id: int):
+def matches_approved(period: Period, *, partner_id: "int | list[int]"):
     """Matches approved (scope: the partner; dated by the approval).
 
     The rows to "approved" in the period of matches of the partner's households: one per match,
     since a match is approved once."""
     return MatchTransition.objects.filter(
-        to_state=Match.Status.APPROVED, match__case__partner_id=partner_id, **period.moments
+        _of_partner("match__case__partner_id", partner_id),
+        to_state=Match.Status.APPROVED,
+        **period.moments,
     )
 
 
-def move_ins(*, partner_id: int, first_day: date, last_day: date):
+def move_ins(*, partner_id: "int | list[int]", first_day: date, last_day: date):
     """Matches of the partner's households that moved in (a row to "moved in" exists, whenever
     it was recorded) with a move-in date from ``first_day`` to ``last_day``."""
     moved = MatchTransition.objects.filter(match=OuterRef("pk"), to_state=Match.Status.MOVED_IN)
     return Match.objects.filter(
         Exists(moved),
-        case__partner_id=partner_id,
+        _of_partner("case__partner_id", partner_id),
         move_in_date__gte=first_day,
         move_in_date__lte=last_day,
     )
 
 
-def households_housed(period: Period, *, partner_id: int):
+def households_housed(period: Period, *, partner_id: "int | list[int]"):
     """Households housed (scope: the partner; dated by the move-in date).
 
-    One row per household of the partner that moved in during the period, with its first
-    move-in date in the period: a household housed twice counts once."""
-    return (
-        move_ins(partner_id=partner_id, first_day=period.first_day, last_day=period.last_day)
-        .values("case_id")
-        .annotate(moved_in_on=Min("move_in_date"))
-        .order_by()
+    One match per household of the partner that moved in during the period: its first move-in
+    in the period (the earliest date; of two on one day, the first recorded match). A household
+    housed twice counts once, in the month and the municipality of that first move-in."""
+    window = {"first_day": period.first_day, "last_day": period.last_day}
+    earlier = move_ins(partner_id=partner_id, **window).filter(
+        Q(move_in_date__lt=OuterRef("move_in_date"))
+        | Q(move_in_date=OuterRef("move_in_date"), pk__lt=OuterRef("pk")),
+        case_id=OuterRef("case_id"),
     )
+    return move_ins(partner_id=partner_id, **window).filter(~Exists(earlier))
 
 
-def active_volunteers(period: Period, *, volunteer_organisation_id: int):
-    """Active volunteers (scope: the volunteer organisation; dated by the call or the visit).
+def active_volunteers(period: Period, scope: Scope):
+    """Active volunteers (scope: the partnership's local group, or the volunteer organisation
+    when it names none; dated by the call or the visit).
 
-    The organisation's people with at least one call in the period, or one reported visit
-    that took place in it. Per person an index probe (EXISTS), not a pass over every call."""
+    The group's people with at least one call in the period, or one reported visit that took
+    place in it. Per person an index probe (EXISTS), not a pass over every call."""
     calls = CallAttempt.objects.filter(volunteer=OuterRef("pk"), **period.moments)
     visits = HomeVisit.objects.filter(
         volunteers=OuterRef("pk"),
@@ -482,20 +652,34 @@ def active_volunteers(period: Period, *, volunteer_organisation_id: int):
         starts_at__gte=period.start,
         starts_at__lt=period.end,
     )
-    return User.objects.filter(organisation_id=volunteer_organisation_id).filter(
-        Exists(calls) | Exists(visits)
+    return User.objects.filter(scope.people()).filter(Exists(calls) | Exists(visits))
+
+
+def reached_within(period: Period, *, days: int) -> Exists:
+    """Hosts reached within N days of registering (scope: as the new registrations), as a
+    condition on a new registration (``registrations``): a call reached the host
+    (``CallAttempt.REACHED``) at most ``days`` days after registering and before the end of the
+    period. The same homes as the cohort's "contact" lead time of at most N days; this form
+    counts them by municipality."""
+    return Exists(
+        CallAttempt.objects.filter(
+            home_id=OuterRef("home_id"),
+            outcome__in=CallAttempt.REACHED,
+            created_at__lt=period.end,
+            created_at__lte=OuterRef("created_at") + timedelta(days=days),
+        )
     )
 
 
 # The cohort: the homes registered in the period, and how far each came ----------------------
 
 
-def cohort_steps(period: Period, *, partner_id: int):
+def cohort_steps(period: Period, scope: Scope):
     """Per new registration (scope as the stage says): when it was registered, first became
     "visited", and was first referred to the partner, before the end of the period."""
     before_end = Q(home__transitions__created_at__lt=period.end)
     return (
-        registrations(period)
+        registrations(period, scope)
         .values("home_id")
         .annotate(
             registered_at=Min("created_at"),
@@ -506,7 +690,10 @@ def cohort_steps(period: Period, *, partner_id: int):
             referred_at=Min(
                 "home__transitions__created_at",
                 filter=before_end
-                & Q(home__transitions__to_state=Home.Status.REFERRED, home__partner_id=partner_id),
+                & Q(
+                    home__transitions__to_state=Home.Status.REFERRED,
+                    home__partner_id=scope.partner_id,
+                ),
             ),
         )
         .annotate(visit=_duration("visited_at", "registered_at"))
@@ -514,12 +701,12 @@ def cohort_steps(period: Period, *, partner_id: int):
     )
 
 
-def cohort_reached(period: Period):
+def cohort_reached(period: Period, scope: Scope):
     """Per new registration whose host was reached on a call before the end of the period: the
-    first such call (scope: the whole portal; a reached call is "interested", "not now" or
-    "withdraws", as ``CallAttempt.REACHED`` says)."""
+    first such call (scope: as the new registrations; a reached call is "interested", "not now"
+    or "withdraws", as ``CallAttempt.REACHED`` says, by whoever made it)."""
     return (
-        registrations(period)
+        registrations(period, scope)
         .filter(
             home__call_attempts__outcome__in=CallAttempt.REACHED,
             home__call_attempts__created_at__lt=period.end,
@@ -533,13 +720,13 @@ def cohort_reached(period: Period):
     )
 
 
-def cohort_matched(period: Period, *, partner_id: int):
+def cohort_matched(period: Period, scope: Scope):
     """Per new registration with a match with one of the partner's households approved before
     the end of the period: the first approval (scope: the partner)."""
     return (
-        registrations(period)
+        registrations(period, scope)
         .filter(
-            home__matches__case__partner_id=partner_id,
+            home__matches__case__partner_id=scope.partner_id,
             home__matches__transitions__to_state=Match.Status.APPROVED,
             home__matches__transitions__created_at__lt=period.end,
         )
@@ -549,14 +736,14 @@ def cohort_matched(period: Period, *, partner_id: int):
     )
 
 
-def cohort_moved_in(period: Period, *, partner_id: int):
+def cohort_moved_in(period: Period, scope: Scope):
     """Per new registration into which one of the partner's households moved with a move-in
     date up to the end of the period: the first move-in date, and the days from the day of
     registering to it (scope: the partner)."""
     return (
-        registrations(period)
+        registrations(period, scope)
         .filter(
-            home__matches__case__partner_id=partner_id,
+            home__matches__case__partner_id=scope.partner_id,
             home__matches__move_in_date__lte=period.last_day,
             home__matches__transitions__to_state=Match.Status.MOVED_IN,
         )
@@ -570,7 +757,7 @@ def cohort_moved_in(period: Period, *, partner_id: int):
     )
 
 
-def cohort_figures(period: Period, *, partner_id: int, within_days: list[int]) -> dict[str, Any]:
+def cohort_figures(period: Period, scope: Scope, *, within_days: list[int]) -> dict[str, Any]:
     """The funnel's stages, the hosts reached within each N days, and the lead times: four
     aggregate queries on PostgreSQL (the steps, the calls, the matches, the move-ins)."""
     postgres = connection.vendor == "postgresql"
@@ -583,9 +770,9 @@ def cohort_figures(period: Period, *, partner_id: int, within_days: list[int]) -
         }
 
     steps, reached, moved = (
-        cohort_steps(period, partner_id=partner_id),
-        cohort_reached(period),
-        cohort_moved_in(period, partner_id=partner_id),
+        cohort_steps(period, scope),
+        cohort_reached(period, scope),
+        cohort_moved_in(period, scope),
     )
     counts = steps.aggregate(
         registered=Count("home_id"),
@@ -603,7 +790,7 @@ def cohort_figures(period: Period, *, partner_id: int, within_days: list[int]) -
             **percentiles("contact"),
         )
     )
-    counts["matched"] = cohort_matched(period, partner_id=partner_id).count()
+    counts["matched"] = cohort_matched(period, scope).count()
     counts.update(moved.aggregate(moved_in=Count("home_id"), **percentiles("move_in")))
     if not postgres:
         for name, queryset in (("contact", reached), ("visit", steps), ("move_in", moved)):
@@ -616,6 +803,101 @@ def cohort_figures(period: Period, *, partner_id: int, within_days: list[int]) -
     return counts
 
 
+# By municipality ---------------------------------------------------------------------------
+
+# The totals that happen in a home, counted by the home's municipality (its code). Each home has
+# one municipality (or none, an old registration still to map), so each column adds up to its
+# total, and its cells are protected as the monthly table's are.
+BY_MUNICIPALITY = (
+    "registrations",
+    "reached_within_7_days",
+    "home_visits",
+    "homes_referred",
+    "matches_approved",
+    "households_housed",
+)
+NO_MUNICIPALITY = _("Municipality not yet chosen")
+
+
+def municipality_counts(period: Period, scope: Scope) -> dict[str, dict[str | None, int]]:
+    """Each figure of ``BY_MUNICIPALITY`` by the municipality code of its home (None: an old
+    home whose municipality is still to be chosen): one grouped query per figure, the same
+    querysets as the totals."""
+
+    def by_code(queryset, code_path: str, count: str = "pk", distinct: bool = False):
+        rows = (
+            queryset.order_by()
+            .values(code_path)
+            .annotate(n=Count(count, distinct=distinct))
+            .values_list(code_path, "n")
+        )
+        return {code: n for code, n in rows if n}
+
+    # The new registrations and those reached within 7 days: one pass over the registrations.
+    registered = (
+        registrations(period, scope)
+        .order_by()
+        .values("home__municipality_id")
+        .annotate(n=Count("pk"), reached=Count("pk", filter=Q(reached_within(period, days=7))))
+        .values_list("home__municipality_id", "n", "reached")
+    )
+    registered = list(registered)
+    partner = {"partner_id": scope.partner_id}
+    return {
+        "registrations": {code: n for code, n, _reached in registered if n},
+        "reached_within_7_days": {code: r for code, _n, r in registered if r},
+        "home_visits": by_code(home_visits(period, scope), "home__municipality_id"),
+        "homes_referred": by_code(
+            first_referrals(period, **partner), "home__municipality_id", "home_id", True
+        ),
+        "matches_approved": by_code(
+            matches_approved(period, **partner), "match__home__municipality_id"
+        ),
+        "households_housed": by_code(households_housed(period, **partner), "home__municipality_id"),
+    }
+
+
+def municipality_rows(
+    counts: dict[str, dict[str | None, int]],
+    codes: tuple[str, ...] | None,
+    names: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per municipality: the partnership's own (``codes``, zeros included) by code, then
+    any other municipality with a count (a partner's home elsewhere; every municipality for a
+    partnership that names none) by code, then the homes whose municipality is not yet chosen."""
+    from municipalities.models import Municipality
+
+    seen = {code for column in counts.values() for code in column}
+    own = list(codes or ())
+    others = sorted(code for code in seen if code is not None and code not in own)
+    if names is None:
+        names = dict(Municipality.objects.filter(code__in=own + others).values_list("code", "name"))
+    rows = []
+    for code in [*own, *others, *([None] if None in seen else [])]:
+        rows.append(
+            {
+                "code": code or "",
+                "name": names.get(code, "") if code else NO_MUNICIPALITY,
+                "own": code in own,
+                **{key: counts[key].get(code, 0) for key in BY_MUNICIPALITY},
+            }
+        )
+    return rows
+
+
+def municipality_shown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows by municipality as they may be printed: hidden cells None, each column protected
+    against its total by the same rule as the monthly table (``suppress``)."""
+    masks = {key: suppress([row[key] for row in rows]) for key in BY_MUNICIPALITY}
+    return [
+        {
+            **row,
+            **{key: None if masks[key][i] else row[key] for key in BY_MUNICIPALITY},
+        }
+        for i, row in enumerate(rows)
+    ]
+
+
 # All of them ------------------------------------------------------------------------------
 
 
@@ -623,20 +905,19 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
     """All the figures of the follow-up for ``partnership`` up to ``as_of`` (default: today).
 
     A fixed number of queries, whatever the size of the data: the monthly breakdowns are
-    counted by one query per figure, their totals are the sums, and the cohort takes four."""
+    counted by one query per figure, their totals are the sums, the cohort takes four and the
+    breakdown by municipality one per figure."""
     as_of = as_of or timezone.localdate()
     period = Period.of(partnership, as_of)
-    partner_id = partnership.partner_id
-    organisation_id = partnership.volunteer_organisation_id
+    scope = Scope.of(partnership)
+    partner_id = scope.partner_id
 
-    monthly = monthly_counts(
-        period, partner_id=partner_id, volunteer_organisation_id=organisation_id
-    )
+    monthly = monthly_counts(period, scope)
     totals = {key: sum(row[key] for row in monthly) for key in MONTHLY}
-    totals["homes_referred"] = homes_referred(period, partner_id=partner_id).count()
-    totals["active_volunteers"] = active_volunteers(
-        period, volunteer_organisation_id=organisation_id
-    ).count()
+    totals["homes_referred"] = first_referrals(period, partner_id=partner_id).aggregate(
+        n=Count("home_id", distinct=True)
+    )["n"]
+    totals["active_volunteers"] = active_volunteers(period, scope).count()
 
     # In the order of the catalogue, as the report lists them (not alphabetically by code).
     catalogue = list(Metric)
@@ -644,7 +925,7 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
     within_days = sorted(
         {t.within_days for t in targets if t.metric == Metric.REACHED_WITHIN_DAYS} | {7}
     )
-    cohort = cohort_figures(period, partner_id=partner_id, within_days=within_days)
+    cohort = cohort_figures(period, scope, within_days=within_days)
     totals["reached_within_7_days"] = cohort["within_7"]
     lead_times = cohort["lead_times"]
 
@@ -669,15 +950,148 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
     return {
         "partnership": partnership,
         "period": period,
+        "scope": scope,
         "as_of": period.last_day,
         "totals": {key: totals[key] for key in FIGURES},
         "lead_times": lead_times,
         "targets": target_rows,
         "funnel": funnel,
         "monthly": monthly,
+        "by_municipality": municipality_rows(
+            municipality_counts(period, scope), scope.municipality_codes
+        ),
         "outcomes": outcomes,
         "housing": housing,
     }
+
+
+# The national roll-up -----------------------------------------------------------------------
+
+
+def rollup_partnerships(organisation_id: int, year: int):
+    """The partnerships of a volunteer organisation in a year: those whose local group is one of
+    the organisation's (or, for an older partnership naming no group, whose volunteer
+    organisation it is), with a period that overlaps the calendar year."""
+    return (
+        Partnership.objects.filter(
+            Q(local_group__organisation_id=organisation_id)
+            | Q(local_group__isnull=True, volunteer_organisation_id=organisation_id),
+            period_start__lte=date(year, 12, 31),
+            period_end__gte=date(year, 1, 1),
+        )
+        .select_related("partner", "local_group")
+        .prefetch_related("municipalities")
+        .order_by("name", "pk")
+    )
+
+
+def rollup_counts(period: Period, scopes: list[Scope]) -> dict[Scope, dict]:
+    """``municipality_counts`` for several partnerships of one period that each name their
+    municipalities and their local group, counted together: one query per figure grouped by the
+    municipality and by the group (visits) or the partner (referrals, matches, move-ins), the same
+    querysets and definitions, then each partnership's part. A visit with people of two groups
+    counts for each group, as each partnership's own report counts it."""
+    codes = sorted({code for scope in scopes for code in scope.municipality_codes})
+    groups = sorted({scope.local_group_id for scope in scopes})
+    partners = sorted({scope.partner_id for scope in scopes})
+    every = Scope(partner_id=0, volunteer_organisation_id=0, municipality_codes=tuple(codes))
+    registered = {
+        code: (n, reached)
+        for code, n, reached in registrations(period, every)
+        .order_by()
+        .values("home__municipality_id")
+        .annotate(n=Count("pk"), reached=Count("pk", filter=Q(reached_within(period, days=7))))
+        .values_list("home__municipality_id", "n", "reached")
+    }
+
+    def by_code_and(queryset, code_path, key_path, count="pk"):
+        rows = (
+            queryset.order_by()
+            .values(code_path, key_path)
+            .annotate(n=Count(count, distinct=True))
+            .values_list(code_path, key_path, "n")
+        )
+        return [(code, key, n) for code, key, n in rows if n]
+
+    visits = by_code_and(
+        HomeVisit.objects.filter(
+            status=HomeVisit.Status.REPORTED,
+            starts_at__gte=period.start,
+            starts_at__lt=period.end,
+            volunteers__local_group_id__in=groups,
+        ),
+        "home__municipality_id",
+        "volunteers__local_group_id",
+    )
+    referred = by_code_and(
+        first_referrals(period, partner_id=partners),
+        "home__municipality_id",
+        "home__partner_id",
+        "home_id",
+    )
+    approved = by_code_and(
+        matches_approved(period, partner_id=partners),
+        "match__home__municipality_id",
+        "match__case__partner_id",
+    )
+    housed = by_code_and(
+        households_housed(period, partner_id=partners), "home__municipality_id", "case__partner_id"
+    )
+    result = {}
+    for scope in scopes:
+        own = set(scope.municipality_codes)
+        result[scope] = {
+            "registrations": {c: v[0] for c, v in registered.items() if c in own and v[0]},
+            "reached_within_7_days": {c: v[1] for c, v in registered.items() if c in own and v[1]},
+            "home_visits": {c: n for c, g, n in visits if g == scope.local_group_id},
+            "homes_referred": {c: n for c, p, n in referred if p == scope.partner_id},
+            "matches_approved": {c: n for c, p, n in approved if p == scope.partner_id},
+            "households_housed": {c: n for c, p, n in housed if p == scope.partner_id},
+        }
+    return result
+
+
+def national_rollup(organisation, year: int, *, as_of: date | None = None) -> dict[str, Any]:
+    """The year's figures across a volunteer organisation's partnerships: for each partnership
+    (``rollup_partnerships``), over its own period up to ``as_of`` (default: today, and at most
+    the year's last day), the figures of ``BY_MUNICIPALITY`` by municipality, as each
+    partnership's own report counts them (same definitions, same scope, same suppression,
+    applied within each partnership's column). No total across partnerships is printed: two
+    partnerships may share a municipality and its homes."""
+    from municipalities.models import Municipality
+
+    as_of = min(as_of or timezone.localdate(), date(year, 12, 31))
+    names = dict(Municipality.objects.values_list("code", "name"))
+    partnerships = [
+        (partnership, Period.of(partnership, as_of), Scope.of(partnership))
+        for partnership in rollup_partnerships(organisation.pk, year)
+    ]
+    # Partnerships of one period that name their municipalities and their group are counted
+    # together, one grouped query per figure (``rollup_counts``); an older one alone.
+    counted = {}
+    together = {}
+    for partnership, period, scope in partnerships:
+        if scope.falls_back:
+            counted[partnership.pk] = municipality_counts(period, scope)
+        else:
+            together.setdefault(period, []).append(scope)
+    for period, scopes in together.items():
+        counted.update(rollup_counts(period, scopes))
+    blocks = []
+    for partnership, period, scope in partnerships:
+        rows = municipality_rows(
+            counted.get(partnership.pk) or counted[scope], scope.municipality_codes, names
+        )
+        blocks.append(
+            {
+                "partnership": partnership,
+                "period": period,
+                "scope": scope,
+                "rows": rows,
+                "totals": {key: sum(row[key] for row in rows) for key in BY_MUNICIPALITY},
+            }
+        )
+    return {"organisation": organisation, "year": year, "as_of": as_of, "partnerships": blocks}
 
 
 def target_label(target) -> Any:
@@ -728,9 +1142,7 @@ def month_bounds(period: Period) -> list[tuple[date, datetime, datetime]]:
     return bounds
 
 
-def monthly_counts(
-    period: Period, *, partner_id: int, volunteer_organisation_id: int
-) -> list[dict[str, Any]]:
+def monthly_counts(period: Period, scope: Scope) -> list[dict[str, Any]]:
     """Each figure of ``MONTHLY`` by month: one query per figure, each row counted into its
     month by a range of time (cheaper than truncating every row's time to its local month)."""
     bounds = month_bounds(period)
@@ -755,14 +1167,14 @@ def monthly_counts(
         )
         return [counts[f"n_{i}"] for i in range(len(bounds))]
 
-    organisation = {"volunteer_organisation_id": volunteer_organisation_id}
+    partner = {"partner_id": scope.partner_id}
     columns = {
-        "registrations": by_month(registrations(period)),
-        "call_attempts": by_month(calls_made(period, **organisation)),
-        "home_visits": by_month(home_visits(period, **organisation), "starts_at"),
-        "matches_approved": by_month(matches_approved(period, partner_id=partner_id)),
+        "registrations": by_month(registrations(period, scope)),
+        "call_attempts": by_month(calls_made(period, scope)),
+        "home_visits": by_month(home_visits(period, scope), "starts_at"),
+        "matches_approved": by_month(matches_approved(period, **partner)),
         "households_housed": by_month(
-            households_housed(period, partner_id=partner_id), "moved_in_on", "case_id", dates=True
+            households_housed(period, **partner), "move_in_date", dates=True
         ),
     }
     return [

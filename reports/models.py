@@ -107,6 +107,14 @@ class Partnership(models.Model):
     def clean(self):
         if self.period_start and self.period_end and self.period_end <= self.period_start:
             raise ValidationError({"period_end": _("The period must end after it starts.")})
+        if (
+            self.local_group_id
+            and self.volunteer_organisation_id
+            and self.local_group.organisation_id != self.volunteer_organisation_id
+        ):
+            raise ValidationError(
+                {"local_group": _("The local group must be one of the volunteer organisation's.")}
+            )
 
     def party_ids(self) -> set[int]:
         return {
@@ -146,7 +154,9 @@ class Target(models.Model):
 
 
 class ReportRun(models.Model):
-    """One request for a report: the year-end report, or an interim one at any time.
+    """One request for a report: a partnership's year-end report, or an interim one at any
+    time; or a volunteer organisation's national roll-up of a year (``organisation`` and
+    ``year`` instead of ``partnership``).
 
     The Celery task ``reports.tasks.produce_report`` takes its primary key, computes the figures
     and writes the PDF and the XLSX; the page follows ``status`` and ``progress``.
@@ -155,6 +165,7 @@ class ReportRun(models.Model):
     class Kind(models.TextChoices):
         INTERIM = "interim", _("Interim report")
         YEAR_END = "year_end", _("Year-end report")
+        NATIONAL = "national", _("National roll-up")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -163,8 +174,23 @@ class ReportRun(models.Model):
         FAILED = "failed", _("Failed")
 
     partnership = models.ForeignKey(
-        Partnership, verbose_name=_("partnership"), on_delete=models.CASCADE, related_name="runs"
+        Partnership,
+        verbose_name=_("partnership"),
+        on_delete=models.CASCADE,
+        related_name="runs",
+        null=True,
+        blank=True,
     )
+    # A national roll-up: the volunteer organisation and the year it rolls up.
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.INTERIM)
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
@@ -206,11 +232,33 @@ class ReportRun(models.Model):
                 fields=["partnership"],
                 condition=models.Q(kind="year_end"),
                 name="reportrun_one_year_end",
-            )
+            ),
+            # A partnership's report has its partnership; a national roll-up its organisation
+            # and year, and no partnership.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        kind="national",
+                        partnership__isnull=True,
+                        organisation__isnull=False,
+                        year__isnull=False,
+                    )
+                    | (~models.Q(kind="national") & models.Q(partnership__isnull=False))
+                ),
+                name="reportrun_partnership_or_national",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "kind", "year"], name="reportrun_national_idx")
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.partnership} ({self.get_status_display()})"
+        subject = self.partnership or f"{self.organisation} {self.year}"
+        return f"{self.get_kind_display()} {subject} ({self.get_status_display()})"
+
+    @property
+    def is_national(self) -> bool:
+        return self.kind == self.Kind.NATIONAL
 
 
 class ReportRunTransition(TransitionLog):

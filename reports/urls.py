@@ -6,6 +6,9 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.partnerships, name="partnerships"),
+    path("national/", views.national, name="national"),
+    path("national/runs/", views.national_runs, name="national_runs"),
+    path("national/request/", views.request_national, name="national_request"),
     path("<int:partnership_id>/", views.partnership, name="partnership"),
     path("<int:partnership_id>/runs/", views.runs, name="runs"),
     path("<int:partnership_id>/request/", views.request_report, name="request"),

@@ -1,8 +1,11 @@
 """The follow-up dashboard, report requests and downloads."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +17,7 @@ from privacy.models import AccessLog
 from workflow.engine import TransitionNotAllowed
 
 from . import actions, documents, metrics, selectors
-from .forms import RequestReportForm
+from .forms import RequestReportForm, RequestRollupForm, RollupYearForm
 from .models import ReportRun
 
 FOLLOWERS = (*actions.FOLLOWERS, roles.DATA_PROTECTION_OFFICER)
@@ -27,7 +30,76 @@ def _partnership(request, partnership_id):
 @role_required(*FOLLOWERS)
 def partnerships(request):
     items = selectors.partnerships_for(request.user)
-    return render(request, "reports/partnerships.html", {"partnerships": items})
+    return render(
+        request,
+        "reports/partnerships.html",
+        {"partnerships": items, "may_roll_up": actions.may_manage_national(request.user)},
+    )
+
+
+def _national_manager(request):
+    if not actions.may_manage_national(request.user):
+        raise PermissionDenied
+    return request.user.organisation
+
+
+def _year(request) -> int:
+    """The year asked for (``?year=``), or this year; a year that is not one says so."""
+    form = RollupYearForm(request.GET)
+    if "year" in request.GET and not form.is_valid():
+        messages.error(request, _("Choose a year from the list."))
+    return form.cleaned_data["year"] if form.is_valid() else timezone.localdate().year
+
+
+def _national_runs_context(request, year):
+    runs = list(selectors.national_runs_for(request.user).filter(year=year)[:10])
+    return {
+        "runs": runs,
+        "polling": any(
+            run.status in (ReportRun.Status.QUEUED, ReportRun.Status.RUNNING) for run in runs
+        ),
+        "may_manage": True,
+        "runs_url": reverse("reports:national_runs") + f"?year={year}",
+    }
+
+
+@role_required(roles.MANAGER)
+def national(request):
+    """The year's figures across the organisation's partnerships, one row per partnership and
+    municipality, and the roll-up's downloads."""
+    organisation = _national_manager(request)
+    year = _year(request)
+    rollup = metrics.national_rollup(organisation, year)
+    this_year = timezone.localdate().year
+    context = {
+        **documents.national_context(rollup),
+        **_national_runs_context(request, year),
+        "years": range(this_year + 1, this_year - 6, -1),
+        "form": RequestRollupForm(initial={"year": year, "language": (get_language() or "sv")[:2]}),
+    }
+    return render(request, "reports/national.html", context)
+
+
+@role_required(roles.MANAGER)
+def national_runs(request):
+    _national_manager(request)
+    return render(request, "reports/_runs.html", _national_runs_context(request, _year(request)))
+
+
+@role_required(roles.MANAGER)
+@require_POST
+def request_national(request):
+    _national_manager(request)
+    form = RequestRollupForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the year and the language of the roll-up."))
+        return redirect("reports:national")
+    year = form.cleaned_data["year"]
+    actions.request_national_report(
+        user=request.user, year=year, language=form.cleaned_data["language"]
+    )
+    messages.success(request, _("The roll-up is being produced. This page shows when it is ready."))
+    return redirect(reverse("reports:national") + f"?year={year}")
 
 
 @role_required(*FOLLOWERS)
@@ -58,6 +130,7 @@ def _runs_context(request, partnership):
             run.status in (ReportRun.Status.QUEUED, ReportRun.Status.RUNNING) for run in runs
         ),
         "may_manage": actions.may_manage_reports(request.user, partnership),
+        "runs_url": reverse("reports:runs", args=[partnership.pk]),
     }
 
 

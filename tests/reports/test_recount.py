@@ -37,11 +37,13 @@ from matching.actions import (
 from reports import metrics
 from reports.models import Metric
 from tests.factories import (
+    DEFAULT_MUNICIPALITY,
     NewcomerCaseFactory,
     OrganisationFactory,
     PartnershipFactory,
     QuotaAgreementFactory,
     TargetFactory,
+    local_group,
     municipality,
     offered_flat,
     partnership_covering,
@@ -83,7 +85,7 @@ class Story:
     def __init__(self, clock, people):
         self.clock, self.p, self.n = clock, people, 0
 
-    def register(self, when):
+    def register(self, when, code=DEFAULT_MUNICIPALITY):
         self.clock(when)
         self.n += 1
         host = register_host(
@@ -94,7 +96,7 @@ class Story:
             offer={
                 "street_address": f"Storgatan {self.n}",
                 "postcode": "83130",
-                "municipality": municipality("2380"),
+                "municipality": municipality(code),
                 "kind": "room",
                 "beds": 2,
                 "available_from": date(2026, 1, 1),
@@ -148,7 +150,9 @@ class Story:
         return record_move_in(match=match, user=coordinator, move_in_date=day)
 
 
-def build_story(organisations):
+def build_story(organisations, *, scoped=False):
+    """The story; ``scoped``: the partnership names its municipality (Östersund) and its local
+    group, and a home in Krokom is called by a volunteer of the organisation's Krokom group."""
     V, A, B = organisations["volunteers"], organisations["partner"], organisations["other_partner"]
     W = OrganisationFactory(name="Another group", kind=Organisation.Kind.VOLUNTEER_ORGANISATION)
     people = SimpleNamespace(
@@ -159,6 +163,10 @@ def build_story(organisations):
         ca=staff_user("partner_coordinator", A, username="ca"),
         cb=staff_user("partner_coordinator", B, username="cb"),
     )
+    if scoped:
+        people.v3 = staff_user("volunteer", V, is_staff=False, username="v3")
+        people.v3.local_group = local_group(V, name="Krokomsgruppen", covers=["2309"])
+        people.v3.save()
     partnership = PartnershipFactory(
         name="Recount 2026",
         volunteer_organisation=V,
@@ -178,6 +186,10 @@ def build_story(organisations):
             period_start=date(2025, 12, 1),
             period_end=date(2026, 12, 31),
         )
+    if scoped:
+        partnership.local_group = people.v1.local_group
+        partnership.save()
+        partnership.municipalities.set([DEFAULT_MUNICIPALITY])
     clock = Clock()
     with clock._patch:
         s = Story(clock, people)
@@ -253,6 +265,13 @@ def build_story(organisations):
 
         h_late = s.register(at(6, 28))  # reached only after the period
         s.call(h_late, people.v1, at(7, 1))
+
+        if scoped:
+            # Outside the partnership's municipality, called by another group's volunteer: no
+            # registration of the partnership's, no call of its group.
+            h_krokom = s.register(at(3, 3), code="2309")
+            s.call(h_krokom, people.v3, at(3, 4))
+            s.call(h_jan, people.v3, at(3, 4, 13), "no_answer")
 
         h_last = s.register(at(6, 30, 23, 50))  # the period's last minutes
         s.register(at(7, 1, 0, 1))  # the first minute after it
@@ -367,3 +386,43 @@ def test_the_recount_agrees_up_to_a_day_in_the_period(story):
     assert differences(reported(figures, within_days=(1, 7)), counted) == []
     # y's move-in, dated 28 February and recorded on 3 March, counts by its date.
     assert figures["totals"]["households_housed"] == 1
+
+
+@pytest.mark.django_db
+def test_a_partnership_of_municipalities_and_a_group_agrees_with_the_recount(organisations):
+    """Scoped by its municipality and its local group, the report still equals the recount; the
+    Krokom home and the Krokom group's calls are not the partnership's, and the figures by
+    municipality add up to the totals."""
+    story = build_story(organisations, scoped=True)
+    unscoped = metrics.compute_figures(build_story_copy_unscoped(story), as_of=AS_OF)
+    with translation.override("en"):
+        figures = metrics.compute_figures(story.partnership, as_of=AS_OF)
+    counted = recount(partnership=story.partnership, as_of=AS_OF, within_days=(1, 7))
+    assert differences(reported(figures, within_days=(1, 7)), counted) == []
+
+    totals = figures["totals"]
+    assert totals["registrations"] == unscoped["totals"]["registrations"] - 1
+    assert totals["call_attempts"] == unscoped["totals"]["call_attempts"] - 2
+    assert totals["active_volunteers"] == unscoped["totals"]["active_volunteers"] - 1
+    assert {row["code"] for row in figures["by_municipality"]} >= {DEFAULT_MUNICIPALITY}
+    assert "2309" not in {row["code"] for row in figures["by_municipality"] if row["registrations"]}
+    for key in metrics.BY_MUNICIPALITY:
+        assert sum(row[key] for row in figures["by_municipality"]) == totals[key], key
+    scope_labels = {row["key"]: row["scope"] for row in metrics.definitions(figures["scope"])}
+    assert scope_labels["registrations"] == metrics.MUNICIPALITIES
+    assert scope_labels["call_attempts"] == metrics.LOCAL_GROUP
+    assert scope_labels["homes_referred"] == metrics.PARTNER
+
+
+def build_story_copy_unscoped(story):
+    """The same partnership naming no municipality and no group (counted as before)."""
+    from reports.models import Partnership
+
+    copy = Partnership.objects.create(
+        name="Recount 2026, as before",
+        volunteer_organisation=story.partnership.volunteer_organisation,
+        partner=story.partnership.partner,
+        period_start=story.partnership.period_start,
+        period_end=story.partnership.period_end,
+    )
+    return copy

@@ -239,6 +239,15 @@ PAGES = {
         DATA_PROTECTION_OFFICER,
         hidden=(VOLUNTEER_COORDINATOR,),
     ),
+    # --- issue 15, helper "report": the national roll-up (reports/views.py national*) ---
+    # For the managers of a volunteer organisation; the world's manager is a partner's, so
+    # every role is refused (403), the manager too. tests/reports/test_rollup.py opens it as a
+    # volunteer organisation's manager and asks for another organisation's runs (404).
+    "reports:national": only(),
+    "reports:national_runs": only(),
+    # (a button: the manager's GET is 405 before the organisation is looked at)
+    "reports:national_request": {**post_only(only()), MANAGER: (NOT_ALLOWED, FORBIDDEN)},
+    # --- end of helper "report"'s block ---
 }
 
 # The workflow steps in the admin: whoever may view the object opens the step's page; sending

@@ -19,7 +19,6 @@ from accounts.models import Organisation
 from hosts.models import Home, HomeTransition
 from privacy.models import AccessLog
 from tests.factories import (
-    DEFAULT_MUNICIPALITY,
     NewcomerCaseFactory,
     OrganisationFactory,
     UserFactory,
