@@ -816,7 +816,35 @@ def seed_partnership(
         local_group=ctx.groups[group], housing_company=company
     )
     partnership.municipalities.set(municipalities)
+    seed_renewal(ctx, partnership)
     return partnership
+
+
+def seed_renewal(ctx: SeedContext, partnership) -> None:
+    """Next year's partnership, agreed already: the same parties and municipalities, 1 January to
+    1 December. After this year's ends (1 December), homes are referred under it: a home is
+    referred only to a partner whose partnership has not ended (``reports.partners``)."""
+    from reports.models import Partnership
+
+    start = partnership.period_start.replace(year=partnership.period_start.year + 1)
+    renewal = Partnership.objects.filter(
+        volunteer_organisation=partnership.volunteer_organisation,
+        partner=partnership.partner,
+        period_start=start,
+    ).first()
+    if renewal is None:
+        renewal = Partnership.objects.create(
+            name=partnership.name.replace(str(partnership.period_start.year), str(start.year)),
+            volunteer_organisation=partnership.volunteer_organisation,
+            partner=partnership.partner,
+            period_start=start,
+            period_end=partnership.period_end.replace(year=partnership.period_end.year + 1),
+        )
+        ctx.count(Partnership)
+    Partnership.objects.filter(pk=renewal.pk).update(
+        local_group=partnership.local_group_id, housing_company=partnership.housing_company_id
+    )
+    renewal.municipalities.set(partnership.municipalities.all())
 
 
 def seed_targets(ctx: SeedContext, partnership, targets) -> None:
