@@ -286,17 +286,39 @@ def fast_password_hashing():
 # Places and match suggestions ------------------------------------------------------------------
 
 
-def _load_localities() -> None:
-    """Sweden's localities, loaded again as migration ``matching.0004`` loads them, if a
-    ``transaction=True`` test emptied the table (flushes do not re-run data migrations)."""
+def _load_municipalities() -> None:
+    """Sweden's counties and municipalities, loaded again as migration ``municipalities.0002``
+    loads them, if a ``transaction=True`` test emptied the tables."""
     import importlib
 
     from django.apps import apps
 
-    from matching.models import Place
+    from municipalities.models import Municipality
 
-    if not Place.objects.filter(kind=Place.Kind.LOCALITY).exists():
-        importlib.import_module("matching.migrations.0004_load_localities").load(apps, None)
+    if not Municipality.objects.exists():
+        importlib.import_module("municipalities.migrations.0002_load_reference_data").load(
+            apps, None
+        )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """A ``transaction=True`` test after another one finds every table emptied: the
+    municipalities and localities (reference data from migrations) are put back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    _load_localities()
+
+
+def _load_localities() -> None:
+    """Sweden's localities, loaded again as migrations ``matching.0004`` and ``0006`` load them, if a
+    ``transaction=True`` test emptied the table (flushes do not re-run data migrations)."""
+    from matching.places import load_localities
+
+    _load_municipalities()
+    load_localities()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -449,6 +449,7 @@ VOLUNTEER_APPLICATION = {
     "email": "lisa@example.org",
     "phone": "070-765 43 21",
     "languages": ["sv", "en"],
+    "municipality": "Östersund",
     "area": "Frösön",
     "availability": "Kvällar",
     "motivation": "Jag vill hjälpa till.",

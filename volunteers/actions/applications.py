@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.models import User
+from municipalities.models import Municipality
 from notifications.actions import queue_email
 from workflow.errors import Conflict
 from workflow.models import ActorKind
@@ -41,8 +42,10 @@ def apply_to_volunteer(
     availability: str,
     motivation: str,
     language: str,
+    municipality: Municipality | None = None,
 ) -> VolunteerApplication:
-    """Someone applies through the public form: the application waits for a coordinator."""
+    """Someone applies through the public form: the application waits for a coordinator.
+    ``municipality``: where the applicant lives (chosen on the form)."""
     now = timezone.now()
     application = VolunteerApplication.objects.create(
         name=name,
@@ -50,6 +53,7 @@ def apply_to_volunteer(
         phone=phone,
         languages=languages,
         area=area,
+        municipality=municipality,
         availability=availability,
         motivation=motivation,
         language=language,
