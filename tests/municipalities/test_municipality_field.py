@@ -3,6 +3,7 @@ them), read as one of Sweden's municipalities, refused with a message that keeps
 and as the admin fixes an old registration's."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.utils import translation
@@ -182,3 +183,24 @@ def test_the_admin_finds_municipalities_by_name_or_code(client, volunteer_coordi
     # Reference data: nobody changes it in the admin.
     assert client.get("/admin/municipalities/municipality/1280/change/").status_code == 200
     assert client.post("/admin/municipalities/municipality/1280/delete/").status_code == 403
+
+
+def test_saving_a_chosen_municipality_in_the_admin_routes_a_home_without_a_group(
+    rf, volunteer_coordinator
+):
+    from django.contrib import admin
+
+    group = local_group(
+        OrganisationFactory(kind=Organisation.Kind.VOLUNTEER_ORGANISATION), covers=["1280"]
+    )
+    home = HomeFactory(municipality=None, municipality_as_given="Malmoe", local_group=None)
+    request = rf.post("/")
+    request.user = volunteer_coordinator
+    home.municipality = municipality("1280")
+
+    admin.site.get_model_admin(Home).save_model(
+        request, home, SimpleNamespace(changed_data=["municipality"]), True
+    )
+
+    home.refresh_from_db()
+    assert (home.municipality_id, home.local_group, home.place.name) == ("1280", group, "Malmö")
