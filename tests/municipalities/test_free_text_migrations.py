@@ -6,6 +6,7 @@ then, and the migrations run forward."""
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -115,6 +116,7 @@ def test_free_text_municipalities_become_codes_and_the_rest_is_kept_and_listed(
     assert "Homes: 1 could not be read" in printed and "'Atlantis'" in printed
     assert "Units: 1 could not be read" in printed
     atlantis = homes["Storgatan 5"]
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = admin_client.get("/admin/hosts/home/?municipality_to_choose=yes").content.decode()
     assert f"/admin/hosts/home/{atlantis.pk}/change/" in page and "“Atlantis” (to choose)" in page
     assert f"/admin/hosts/home/{homes['Storgatan 0'].pk}/change/" not in page
