@@ -630,6 +630,8 @@ def portal_world():
         "matching.matchreason": MatchReasonFactory(partner=partner, label="Avstånd"),
         "matching.place": district(partner, "Nälden", 63.35, 14.25),
         "matching.matchingweights": MatchingWeights.objects.create(),
+        "municipalities.municipality": municipality(),
+        "municipalities.county": municipality().county,
         "housing.unit": unit,
         "housing.allotment": AllotmentFactory(company=orgs["housing"]),
         "housing.quotaagreement": agreement,

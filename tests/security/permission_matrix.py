@@ -343,6 +343,9 @@ ADMIN_MODELS = {
         },
     },
     "matching.matchingweights": {"perms": {MANAGER: "vac"}},
+    # Sweden's counties and municipalities: reference data, read-only, readable by all staff.
+    "municipalities.county": {"perms": dict.fromkeys(STAFF_ROLES, "v")},
+    "municipalities.municipality": {"perms": dict.fromkeys(STAFF_ROLES, "v")},
     "housing.unit": {
         "perms": {HOUSING_COMPANY_STAFF: "vac", MANAGER: "v", DATA_PROTECTION_OFFICER: "v"},
         "scoped": True,
@@ -568,6 +571,8 @@ ADMIN_NOT_SCOPED = {
     "notifications.outboundemail": "the outbox: the officer's only",
     "hosts.erasurerecord": "erasures: the officer's only",
     "matching.matchingweights": "the managers' weights",
+    "municipalities.county": "Sweden's counties: reference data, everyone's",
+    "municipalities.municipality": "Sweden's municipalities: reference data, everyone's",
     "housing.allotment": "scoped to the company (hidden from others), one company in the world",
     "housing.quotaagreement": "scoped to the company (hidden from others), one company in the world",
     "housing.contract": "scoped to the company and partner (hidden from others)",
