@@ -225,7 +225,7 @@ def seed_districts_and_reasons(ctx) -> None:
             partner=partner,
             defaults={
                 "kind": Place.Kind.DISTRICT,
-                "municipality": "Krokoms kommun",
+                "municipality_id": "2309",
                 "latitude": latitude,
                 "longitude": longitude,
             },

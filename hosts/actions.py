@@ -54,13 +54,36 @@ def locate(home: Home):
     once the home is referred)."""
     from matching.places import resolve_place
 
-    return resolve_place(municipality_name(home), partner_id=home.partner_id)
+    return resolve_place(
+        municipality_name(home), partner_id=home.partner_id, municipality=home.municipality_id
+    )
+
+
+def choose_municipality(*, home: Home, municipality) -> Home:
+    """Set the municipality of a home (a coordinator choosing it for an old registration whose
+    text could not be read, or correcting it): the home's place follows, and a home that no
+    group has yet goes to the group covering the municipality. A home that has a group keeps
+    it (moving it is a hand-over)."""
+    from volunteers.actions import route_home
+
+    with transaction.atomic():
+        locked = lock_home(home)
+        locked.municipality = municipality
+        locked.place = locate(locked)
+        locked.save(update_fields=["municipality", "place", "updated_at"])
+        route_home(home=locked)
+    home.municipality, home.place, home.local_group = (
+        locked.municipality,
+        locked.place,
+        locked.local_group,
+    )
+    return locked
 
 
 def municipality_name(home: Home) -> str:
     """The name of the home's municipality as people say it ("Malmö"), or the text an old
     registration gave where it is still to be chosen."""
-    return home.municipality.short_name if home.municipality_id else home.municipality_as_given
+    return home.municipality_label
 
 
 # Links -----------------------------------------------------------------------------------------
@@ -273,6 +296,8 @@ def change_offer(
     The host's row is locked before the home's, the order erasure and withdrawal take them, and
     the stage is checked again under the lock: a withdrawal or an erasure in another tab wins,
     and only the offer's fields are written (never a stage read before the lock)."""
+    from volunteers.actions import route_home
+
     if not can_change_offer(home):
         raise Conflict(_("This offer can no longer be changed here."))
     with transaction.atomic():
@@ -285,6 +310,9 @@ def change_offer(
             setattr(locked, field_name, offer[field_name])
         locked.place = locate(locked)
         locked.save(update_fields=[*changed, "place", "updated_at"])
+        # An old registration whose municipality the host has now chosen (or a home no group
+        # covered) goes to the group covering it; a home with a group keeps it.
+        route_home(home=locked)
         if name is not None:
             host.name = name
         if phone is not None:
@@ -427,7 +455,12 @@ def refer_home(*, home: Home, partner, user) -> HomeTransition:
             )
             % {"partner": partner or "–", "municipality": municipality_name(home) or "–"}
         )
-    place = resolve_place(municipality_name(home), partner_id=partner.pk) or home.place
+    place = (
+        resolve_place(
+            municipality_name(home), partner_id=partner.pk, municipality=home.municipality_id
+        )
+        or home.place
+    )
     return transition_home(
         home=home, name="refer", user=user, changes={"partner": partner, "place": place}
     )

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
+from municipalities.admin import MunicipalityToChooseFilter, municipality_or_as_given
 from privacy.admin_mixins import AccessLoggedAdminMixin
 from volunteers.actions import (
     book_visit,
@@ -35,6 +36,7 @@ from workflow.admin_tools import (
 from workflow.errors import Conflict
 
 from .actions import (
+    choose_municipality,
     close_home,
     mark_home_unreachable,
     municipality_name,
@@ -302,6 +304,7 @@ class HomeAdmin(
         "host",
         "status",
         "local_group",
+        municipality_or_as_given,
         "partner",
         "beds",
         "available_from",
@@ -312,11 +315,14 @@ class HomeAdmin(
         "kind",
         "local_group",
         "partner",
+        MunicipalityToChooseFilter,
         "municipality",
         "smoking",
         "has_pets",
     ]
-    list_select_related = ["host", "partner", "local_group"]
+    list_select_related = ["host", "partner", "local_group", "municipality"]
+    # 290 municipalities: searched by name or code (the municipality's own admin answers).
+    autocomplete_fields = ["municipality"]
     search_fields = [
         "host__name",
         "host__email",
@@ -335,11 +341,19 @@ class HomeAdmin(
         "unit",
         "place",
         "duplicate_of",
+        "municipality_as_given",
         "created_at",
         "updated_at",
     ]
     raw_id_fields = ["host"]
     inlines = [HomeTransitionInline, HandOverInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "municipality" in form.changed_data and obj.municipality_id:
+            # A coordinator chose the municipality (an old registration's free text, or a
+            # correction): the place follows, and a home without a group goes to the covering one.
+            choose_municipality(home=obj, municipality=obj.municipality)
 
 
 @admin.register(ErasureRecord)

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.emails import CanonicalEmailFormField
+from municipalities.forms import MunicipalityField, code_for_postcode
+from municipalities.models import Municipality
 
 from .languages import LANGUAGE_CHOICES
 from .models import Home
@@ -72,6 +74,9 @@ class OfferFieldsForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    municipality = MunicipalityField(
+        error_messages={"required": _("Please write the municipality the home is in.")},
+    )
 
     class Meta:
         model = Home
@@ -86,7 +91,6 @@ class OfferFieldsForm(forms.ModelForm):
             "postcode": forms.TextInput(
                 attrs={"autocomplete": "postal-code", "inputmode": "numeric"}
             ),
-            "municipality": forms.Select(attrs={"autocomplete": "address-level2"}),
             "beds": forms.NumberInput(attrs={"min": 1, "max": 20}),
             "rent_per_month": forms.NumberInput(attrs={"min": 0, "step": 100}),
         }
@@ -123,6 +127,11 @@ class OfferFieldsForm(forms.ModelForm):
             ("", _("Choose one")),
             *[c for c in self.fields["heard_from"].choices if c[0] != ""],
         ]
+        home = self.instance
+        if not self.is_bound and home.pk and not home.municipality_id:
+            # An old registration whose municipality is still to be chosen: show what was
+            # typed then, for the host to choose the municipality it stands for.
+            self.initial["municipality"] = home.municipality_as_given
 
     def clean_postcode(self):
         postcode = self.cleaned_data["postcode"].strip()
@@ -146,7 +155,40 @@ class OfferFieldsForm(forms.ModelForm):
             self.add_error("pets_description", _("Please tell us which pets live in the home."))
         if not cleaned.get("has_pets"):
             cleaned["pets_description"] = ""
+        if "municipality" in self.errors and cleaned.get("postcode"):
+            # A hint, never a refusal: the postcode table knows most postcodes' municipality.
+            suggested = self.postcode_municipality()
+            if suggested is not None:
+                self.add_error(
+                    "municipality",
+                    _("Postcode %(postcode)s is in %(municipality)s.")
+                    % {
+                        "postcode": self.display_value("postcode"),
+                        "municipality": suggested.short_name,
+                    },
+                )
         return cleaned
+
+    def postcode_municipality(self) -> Municipality | None:
+        """The municipality the postcode table places the cleaned postcode in, if it knows it."""
+        code = code_for_postcode(self.cleaned_data.get("postcode") or "")
+        return Municipality.objects.filter(code=code).first() if code else None
+
+    def postcode_note(self) -> str:
+        """For "check your answers": a note when the postcode is usually in another
+        municipality than the one chosen (the table can be wrong: it never refuses)."""
+        chosen = self.cleaned_data.get("municipality")
+        suggested = self.postcode_municipality() if chosen else None
+        if suggested is None or suggested.pk == chosen.pk:
+            return ""
+        return _(
+            "Postcode %(postcode)s is usually in %(suggested)s, and you chose %(chosen)s. "
+            "If that is a mistake, change your answers."
+        ) % {
+            "postcode": self.display_value("postcode"),
+            "suggested": suggested.short_name,
+            "chosen": chosen.short_name,
+        }
 
     # "Check your answers" ------------------------------------------------------------------
 
@@ -155,6 +197,10 @@ class OfferFieldsForm(forms.ModelForm):
         field = self.fields[name]
         if isinstance(field, forms.BooleanField):
             return str(_("Yes") if value else _("No"))
+        if name == "municipality":
+            if value is not None:
+                return value.short_name
+            return self.instance.municipality_as_given or "–"
         if isinstance(field, forms.MultipleChoiceField):
             labels = dict(field.choices)
             return ", ".join(str(labels[v]) for v in value) if value else "–"

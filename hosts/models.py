@@ -342,8 +342,13 @@ class Home(models.Model):
         ]
 
     def __str__(self) -> str:
-        place = self.municipality or self.municipality_as_given
-        return f"{self.get_kind_display()}, {place} (#{self.pk})"
+        return f"{self.get_kind_display()}, {self.municipality_label} (#{self.pk})"
+
+    @property
+    def municipality_label(self) -> str:
+        """The municipality as pages and e-mails print it: its name ("Malmö"), or, for an old
+        registration whose municipality is still to be chosen, the text given then."""
+        return self.municipality.short_name if self.municipality_id else self.municipality_as_given
 
     def language_labels(self) -> list[str]:
         labels = dict(LANGUAGE_CHOICES)

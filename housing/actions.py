@@ -105,6 +105,7 @@ def _offer_home(vacancy: Vacancy, agreement: QuotaAgreement) -> Home:
         place=resolve_place(
             unit.municipality.short_name if unit.municipality_id else unit.municipality_as_given,
             partner_id=agreement.integration_unit_id,
+            municipality=unit.municipality_id,
         ),
     )
     HOME_WORKFLOW.log_created(home, actor_kind=ActorKind.SYSTEM)

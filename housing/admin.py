@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from accounts.scoping import sees_everything
+from municipalities.admin import MunicipalityToChooseFilter, municipality_or_as_given
 from workflow.admin_tools import (
     ActionAddMixin,
     NotFoundOutsideScopeMixin,
@@ -49,14 +50,17 @@ class UnitAdmin(CompanyScopedAdmin):
     list_display = [
         "reference",
         "street_address",
-        "municipality",
+        municipality_or_as_given,
         "kind",
         "rooms",
         "rent_per_month",
     ]
-    list_filter = ["kind", "municipality", "rooms"]
-    list_select_related = ["company"]
+    list_filter = ["kind", MunicipalityToChooseFilter, "municipality", "rooms"]
+    list_select_related = ["company", "municipality"]
     search_fields = ["reference", "street_address"]
+    # 290 municipalities: searched by name or code (the municipality's own admin answers).
+    autocomplete_fields = ["municipality"]
+    readonly_fields = ["municipality_as_given"]
 
 
 @admin.register(Allotment)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from accounts.scoping import partner_filter, sees_everything
 from hosts.models import Home
+from municipalities.admin import MunicipalityToChooseFilter, municipality_or_as_given
 from newcomers.models import NewcomerCase
 from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import (
@@ -154,7 +155,7 @@ class MatchAdmin(
         "created_at",
     ]
     list_filter = ["status", "case__partner", "home__municipality", "created_at", "move_in_date"]
-    list_select_related = ["home", "case", "case__partner"]
+    list_select_related = ["home__municipality", "case", "case__partner"]
     search_fields = ["case__reference", "home__municipality__short_name", "home__host__name"]
     date_hierarchy = "created_at"
     readonly_fields = [
@@ -174,9 +175,9 @@ class MatchAdmin(
     def case_partner(self, obj):
         return obj.case.partner
 
-    @admin.display(description=_("municipality"), ordering="home__municipality")
+    @admin.display(description=_("municipality"), ordering="home__municipality__short_name")
     def home_municipality(self, obj):
-        return obj.home.municipality
+        return obj.home.municipality_label
 
     def save_model(self, request, obj, form, change):
         pass  # a match changes only through its steps (and is made by proposing it)
@@ -221,10 +222,14 @@ class MatchReasonAdmin(ScopedLinksMixin, NotFoundOutsideScopeMixin, admin.ModelA
 class PlaceAdmin(ScopedLinksMixin, admin.ModelAdmin):
     """Localities come from GeoNames and cannot be changed; a partner adds its own districts."""
 
-    list_display = ["name", "municipality", "kind", "partner", "latitude", "longitude"]
-    list_filter = ["kind", "partner"]
-    search_fields = ["name", "municipality"]
-    fields = ["name", "partner", "municipality", "latitude", "longitude"]
+    list_display = ["name", municipality_or_as_given, "kind", "partner", "latitude", "longitude"]
+    list_filter = ["kind", "partner", MunicipalityToChooseFilter]
+    list_select_related = ["municipality", "partner"]
+    search_fields = ["name", "municipality__short_name", "municipality__code"]
+    fields = ["name", "partner", "municipality", "municipality_as_given", "latitude", "longitude"]
+    readonly_fields = ["municipality_as_given"]
+    # Localities belong to their municipality; a district's is searched by name or code.
+    autocomplete_fields = ["municipality"]
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -28,7 +28,27 @@ class Place(models.Model):
         related_name="districts",
         limit_choices_to={"kind": "partner"},
     )
-    municipality = models.CharField(_("municipality"), max_length=120, blank=True)
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="places",
+        help_text=_(
+            "The municipality the place lies in: a name shared by places in several "
+            "municipalities is read as the one in the home's municipality."
+        ),
+    )
+    municipality_as_given = models.CharField(
+        _("municipality as given"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "The municipality's name as the place came with it, kept where it could not be read "
+            "as one of Sweden's municipalities: choose the municipality it stands for."
+        ),
+    )
     latitude = models.FloatField(_("latitude"))
     longitude = models.FloatField(_("longitude"))
     population = models.PositiveIntegerField(_("population"), default=0)
@@ -39,7 +59,8 @@ class Place(models.Model):
         verbose_name_plural = _("places")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.municipality})" if self.municipality else self.name
+        municipality = self.municipality or self.municipality_as_given
+        return f"{self.name} ({municipality})" if municipality else self.name
 
     def save(self, *args, **kwargs):
         from .places import place_key

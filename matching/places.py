@@ -10,6 +10,7 @@ import unicodedata
 from importlib import resources
 
 import numpy as np
+from django.db.models import F
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -28,23 +29,71 @@ def swedish_localities() -> list[dict]:
     return [row for row in data if row.get("country_code") == "SE"]
 
 
-def resolve_place(name: str, *, partner_id: int | None = None):
-    """The place a typed name stands for: the partner's own district first, then the most
-    populous locality of that name. None if it is unknown."""
+def load_localities() -> int:
+    """Create Sweden's localities as migrations ``0004`` and ``0006`` do (each in its
+    municipality), where they are missing (a test's flush empties the table). Returns how many."""
+    from municipalities.names import default_index, find_code
+
+    from .models import Place
+
+    if Place.objects.filter(kind=Place.Kind.LOCALITY).exists():
+        return 0
+    index = default_index()
+    places = []
+    for row in swedish_localities():
+        code = find_code(row.get("county") or "", index) or find_code(row["city"], index)
+        places.append(
+            Place(
+                name=row["city"],
+                key=place_key(row["city"]),
+                kind=Place.Kind.LOCALITY,
+                municipality_id=code,
+                municipality_as_given="" if code else (row.get("county") or ""),
+                latitude=row["latitude"],
+                longitude=row["longitude"],
+                population=row.get("population") or 0,
+            )
+        )
+    return len(Place.objects.bulk_create(places, batch_size=500))
+
+
+def resolve_place(name: str, *, partner_id: int | None = None, municipality: str | None = None):
+    """The place a typed name stands for: the partner's own district first, then a place of
+    that name in ``municipality`` (a code: the home's municipality, so that a name shared by
+    localities of several municipalities is read as the one there), then the most populous
+    locality of that name. With no place of that name, the most populous locality of
+    ``municipality``. None if nothing is known."""
     from .models import Place
 
     key = place_key(name)
-    if not key:
-        return None
-    candidates = Place.objects.filter(key=key)
-    if partner_id is not None:
+    candidates = Place.objects.filter(key=key) if key else Place.objects.none()
+    if key and partner_id is not None:
         district = candidates.filter(partner_id=partner_id).first()
         if district is not None:
             return district
-    return (
-        candidates.filter(partner__isnull=True).order_by("-population").first()
-        or candidates.order_by("-population").first()
+    if key and municipality:
+        local = (
+            candidates.filter(municipality_id=municipality)
+            .order_by(F("partner").asc(nulls_first=True), "-population")
+            .first()
+        )
+        if local is not None:
+            return local
+    found = (
+        (
+            candidates.filter(partner__isnull=True).order_by("-population").first()
+            or candidates.order_by("-population").first()
+        )
+        if key
+        else None
     )
+    if found is None and municipality:
+        found = (
+            Place.objects.filter(kind=Place.Kind.LOCALITY, municipality_id=municipality)
+            .order_by("-population")
+            .first()
+        )
+    return found
 
 
 def haversine_km(lat1, lon1, lat2, lon2):

@@ -35,3 +35,41 @@ def map_free_text(model, *, text_field: str, label: str, stream=None) -> list[tu
         for pk, text in sorted(unmapped)[:200]:
             stream.write(f"    #{pk}: {text!r}\n")
     return unmapped
+
+
+def map_places(model, *, stream=None) -> list[tuple[int, str]]:
+    """Set ``municipality`` on every place of ``model`` (``matching.Place`` as a historical
+    model, the old text in ``municipality``). A locality's text comes from GeoNames ("Skellefteå
+    Kommun", "Falu kommun", now and then missing or misspelt), so where it names no
+    municipality the locality's own name is tried ("Falun", or a locality the postcode table
+    places in one municipality only). A partner's district keeps the municipality its partner
+    typed, or else the partner's own. The rest keep their text in ``municipality_as_given`` and
+    are listed. Returns them as (pk, text)."""
+    stream = stream or sys.stdout
+    index = default_index()
+    unmapped: list[tuple[int, str]] = []
+    rows = model.objects.values_list(
+        "pk", "name", "kind", "municipality", "partner__municipality_id"
+    ).iterator()
+    by_code: dict[str, list[int]] = {}
+    for pk, name, kind, text, partner_code in rows:
+        code = find_code(text or "", index)
+        if code is None and kind == "locality":
+            code = find_code(name, index)
+        if code is None and not (text or "").strip() and kind == "district":
+            code = partner_code
+        if code is None:
+            model.objects.filter(pk=pk).update(municipality_as_given=(text or "")[:120])
+            unmapped.append((pk, f"{name}: {text}"))
+        else:
+            by_code.setdefault(code, []).append(pk)
+    for code, pks in by_code.items():
+        model.objects.filter(pk__in=pks).update(municipality_ref_id=code)
+    if unmapped:
+        stream.write(
+            f"\n  Places: {len(unmapped)} could not be placed in a municipality; choose it in "
+            "the admin:\n"
+        )
+        for pk, text in sorted(unmapped)[:200]:
+            stream.write(f"    #{pk}: {text!r}\n")
+    return unmapped

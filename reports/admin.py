@@ -41,7 +41,8 @@ class PartnershipAdmin(ScopedLinksMixin, admin.ModelAdmin):
     list_select_related = ["volunteer_organisation", "partner", "housing_company"]
     list_filter = ["partner", "period_end"]
     search_fields = ["name"]
-    filter_horizontal = ["municipalities"]
+    # 290 municipalities: searched by name or code (the municipality's own admin answers).
+    autocomplete_fields = ["municipalities"]
     inlines = [TargetInline]
 
     def get_queryset(self, request):

@@ -219,23 +219,6 @@ def role_groups():
     sync_role_groups(apps)
 
 
-@pytest.fixture(autouse=True)
-def _municipalities_after_a_flush(request):
-    """Sweden's municipalities, loaded again before a ``transaction=True`` test if one before it
-    emptied the table (a flush does not re-run the data migration that loads them, and homes,
-    units and groups point to them)."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
-        name in request.fixturenames for name in ("transactional_db", "live_server")
-    )
-    if not transactional:
-        return
-    request.getfixturevalue("transactional_db")
-    from municipalities.apps import load_if_missing
-
-    load_if_missing()
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _role_groups_in_a_reused_database(django_db_setup, django_db_blocker):
     """With --reuse-db (the default here) a PostgreSQL test database is kept between runs; if the
@@ -305,17 +288,31 @@ def fast_password_hashing():
 # Places and match suggestions ------------------------------------------------------------------
 
 
+def _load_municipalities() -> None:
+    """Sweden's counties and municipalities, loaded again if a flush emptied the tables."""
+    from municipalities.apps import load_if_missing
+
+    load_if_missing()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """A ``transaction=True`` test after another one finds every table emptied: the
+    municipalities and localities (reference data from migrations) are put back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    _load_localities()
+
+
 def _load_localities() -> None:
-    """Sweden's localities, loaded again as migration ``matching.0004`` loads them, if a
+    """Sweden's localities, loaded again as migrations ``matching.0004`` and ``0006`` load them, if a
     ``transaction=True`` test emptied the table (flushes do not re-run data migrations)."""
-    import importlib
+    from matching.places import load_localities
 
-    from django.apps import apps
-
-    from matching.models import Place
-
-    if not Place.objects.filter(kind=Place.Kind.LOCALITY).exists():
-        importlib.import_module("matching.migrations.0004_load_localities").load(apps, None)
+    _load_municipalities()
+    load_localities()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -324,16 +321,6 @@ def _localities_in_a_reused_database(django_db_setup, django_db_blocker):
     localities; put them back once per session (see ``_role_groups_in_a_reused_database``)."""
     with django_db_blocker.unblock():
         _load_localities()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _municipalities_in_a_reused_database(django_db_setup, django_db_blocker):
-    """Sweden's municipalities, put back once per session if the last run's transactional test
-    emptied the tables (``tests.factories.load_municipalities`` also loads them on demand)."""
-    from tests.factories import load_municipalities
-
-    with django_db_blocker.unblock():
-        load_municipalities()
 
 
 @pytest.fixture

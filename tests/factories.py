@@ -17,17 +17,11 @@ DEFAULT_MUNICIPALITY = "2380"
 
 
 def load_municipalities() -> None:
-    """Sweden's counties and municipalities, loaded again as migration ``municipalities.0002``
-    loads them, if a ``transaction=True`` test emptied the tables (flushes do not re-run data
-    migrations)."""
-    import importlib
+    """Sweden's counties and municipalities, loaded again if a ``transaction=True`` test emptied
+    the tables (flushes do not re-run data migrations)."""
+    from municipalities.apps import load_if_missing
 
-    from django.apps import apps
-
-    if Municipality.objects.count() < 290:
-        importlib.import_module("municipalities.migrations.0002_load_reference_data").load(
-            apps, None
-        )
+    load_if_missing()
 
 
 def municipality(code: str = DEFAULT_MUNICIPALITY) -> Municipality:
@@ -696,6 +690,8 @@ def portal_world():
         "matching.matchreason": MatchReasonFactory(partner=partner, label="Avstånd"),
         "matching.place": district(partner, "Nälden", 63.35, 14.25),
         "matching.matchingweights": MatchingWeights.objects.create(),
+        "municipalities.municipality": municipality(),
+        "municipalities.county": municipality().county,
         "housing.unit": unit,
         "housing.allotment": AllotmentFactory(company=orgs["housing"]),
         "housing.quotaagreement": agreement,

@@ -11,6 +11,7 @@ from accounts.models import LocalGroup, Organisation, User
 from hosts.forms import PHONE_MAX_LENGTH
 from hosts.languages import LANGUAGE_CHOICES
 from hosts.models import Home
+from municipalities.forms import MunicipalityField
 
 from .models import CallAttempt, HomeVisit
 
@@ -35,6 +36,14 @@ class VolunteerApplicationForm(forms.Form):
         choices=LANGUAGE_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
+    )
+    municipality = MunicipalityField(
+        label=_("Which municipality do you live in?"),
+        help_text=_(
+            "Start typing and choose from the list, e.g. Malmö or Krokom. The local group there "
+            "reads your application."
+        ),
+        error_messages={"required": _("Please write the municipality you live in.")},
     )
     area = forms.CharField(
         label=_("Where do you live?"),

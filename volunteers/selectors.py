@@ -106,7 +106,7 @@ def home_for(user: User, home_id: int) -> Home:
     """One home of ``homes_for(user)``, with its host, or 404."""
     home = (
         Home.objects.filter(pk__in=homes_for(user).values("pk"))
-        .select_related("host")
+        .select_related("host", "municipality")
         .filter(pk=home_id)
         .first()
     )
@@ -132,7 +132,7 @@ def visit_for(user: User, visit_id: int) -> HomeVisit:
     """One visit of ``visits_for(user)``, with its home, host and volunteers, or 404."""
     visit = (
         HomeVisit.objects.filter(pk__in=visits_for(user).values("pk"), pk=visit_id)
-        .select_related("home__host")
+        .select_related("home__host", "home__municipality")
         .prefetch_related("volunteers")
         .first()
     )
@@ -169,7 +169,11 @@ def queue_entry_for(
     with its home and host; None if it was theirs and is no longer (handed back by them, or
     claimed in this session and since taken by someone else or finished); any other entry is
     another person's or nobody's: 404."""
-    entry = QueueEntry.objects.select_related("home__host").filter(pk=entry_id).first()
+    entry = (
+        QueueEntry.objects.select_related("home__host", "home__municipality")
+        .filter(pk=entry_id)
+        .first()
+    )
     if entry is None:
         raise Http404
     if entry.claimed_by_id == user.pk:

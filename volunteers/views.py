@@ -80,6 +80,7 @@ def join(request):
                 phone=data["phone"],
                 languages=data["languages"],
                 area=data["area"],
+                municipality=data["municipality"],
                 availability=data["availability"],
                 motivation=data["motivation"],
                 language=(get_language() or settings.LANGUAGE_CODE)[:2],
@@ -571,7 +572,7 @@ def _int_or_none(value) -> int | None:
 def duplicates(request, home_id):
     home = selectors.home_for(request.user, home_id)
     others = list(selectors.possible_duplicates(home, user=request.user))
-    candidates = Home.objects.select_related("host").filter(
+    candidates = Home.objects.select_related("host", "municipality").filter(
         pk__in=[home.pk, *[o.pk for o in others]]
     )
     form = MergeForm(request.POST if request.method == "POST" else None, homes=candidates)

@@ -103,7 +103,7 @@ class _OnlyValidIdsShown:
     500. Only values the related key accepts are looked up; the form itself refuses the rest."""
 
     def optgroups(self, name, value, attr=None):
-        key = self.field.remote_field.model._meta.get_field(self.field.remote_field.field_name)
+        key = self.field.target_field  # the related model's key (a foreign key's or a m2m's)
         valid = []
         for item in value:
             try:

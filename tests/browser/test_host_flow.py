@@ -292,7 +292,7 @@ def test_host_signs_up_changes_withdraws_and_erases(
 def test_invalid_answers_show_the_error_and_keep_what_was_typed(
     live_server, page, console, artifacts
 ):
-    values = {**offer_values("sv"), "postcode": "abc"}
+    values = {**offer_values("sv"), "postcode": "abc", "municipality": "Krokomm"}
 
     page.goto(live_server.url + "/offer/")
     fill_offer(page, "sv", values)
@@ -305,6 +305,17 @@ def test_invalid_answers_show_the_error_and_keep_what_was_typed(
     expect(postcode).to_have_value("abc")
     expect(postcode).to_have_class(re.compile(r"\bis-invalid\b"))
     expect(page.locator("#error_1_id_postcode, .invalid-feedback").first).to_contain_text(error)
+    # A municipality that is not one of Sweden's: explained, linked to its field, kept as typed.
+    with translation.override("sv"):
+        unknown = gettext(
+            "We cannot find “%(value)s” among Sweden's municipalities. Start typing the name of "
+            "your municipality and choose it from the list, e.g. Malmö or Krokom."
+        ) % {"value": "Krokomm"}
+    municipality = page.get_by_label(starts_with(label("sv", "municipality")))
+    expect(municipality).to_have_value("Krokomm")
+    expect(municipality).to_have_attribute("aria-invalid", "true")
+    expect(municipality).to_have_accessible_description(re.compile(re.escape(unknown)))
+    expect(page.locator("#error-summary")).to_contain_text(unknown)
     expect(page.get_by_label(starts_with(label("sv", "name")))).to_have_value(values["name"])
     expect(page.get_by_label(starts_with(label("sv", "household_description")))).to_have_value(
         values["household"]

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from matching.models import Match
 from newcomers.actions import set_preferred_areas
-from tests.factories import NewcomerCaseFactory, open_home, staff_user
+from tests.factories import NewcomerCaseFactory, municipality, open_home, staff_user
 
 pytestmark = [
     pytest.mark.browser,
@@ -51,10 +51,12 @@ def test_a_coordinator_proposes_a_suggested_home_and_accepts_the_plan(
     set_preferred_areas(case=case, names=["Krokom"], places=[krokom])
     other = NewcomerCaseFactory(partner=partner, reference="KRK-2026-052", languages=["ti"])
     set_preferred_areas(case=other, names=["Östersund"], places=[ostersund])
-    in_krokom = {"place": krokom, "municipality": "Krokom"}
+    in_krokom = {"place": krokom, "municipality": municipality("2309")}
     best = open_home(partner, languages=["ar"], rent_per_month=3000, **in_krokom)
     dearer = open_home(partner, languages=["sv"], rent_per_month=4000, **in_krokom)
-    in_ostersund = open_home(partner, place=ostersund, municipality="Östersund", languages=["ti"])
+    in_ostersund = open_home(
+        partner, place=ostersund, municipality=municipality("2380"), languages=["ti"]
+    )
 
     case_page = f"/admin/newcomers/newcomercase/{case.pk}/change/"
     log_in(page, live_server, case_page)

@@ -134,7 +134,8 @@ IN_A_WEEK = (timezone.localdate() + timedelta(days=7)).isoformat()
         ("rent_per_month", "100001", "Please give a rent of at most 100,000 kr."),
         ("has_pets", "on", "Please tell us which pets live in the home."),
         ("kind", "castle", "Select a valid choice. castle is not one of the available choices."),
-        ("municipality", None, "This field is required."),
+        ("municipality", None, "Please write the municipality the home is in."),
+        ("municipality", "Atlantis", "We cannot find “Atlantis” among Sweden's municipalities."),
     ],
 )
 def test_a_wrong_answer_is_explained_and_nothing_typed_is_lost(english, field, typed, message):

@@ -167,7 +167,7 @@ def test_staff_cannot_give_their_unit_to_another_company(
             "reference": "KB-9999",
             "street_address": "Nygatan 3",
             "postcode": "83531",
-            "municipality": "Krokom",
+            "municipality": "2309",  # Krokom
             "kind": "ordinary",
             "rooms": 2,
             "size_m2": 55,

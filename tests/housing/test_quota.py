@@ -81,7 +81,7 @@ def test_an_offered_vacancy_becomes_a_home_referred_to_the_integration_unit(
     assert home.partner == organisations["partner"]
     assert home.unit == unit
     assert home.host is None
-    assert (home.street_address, home.municipality, home.rent_per_month) == (
+    assert (home.street_address, home.municipality_label, home.rent_per_month) == (
         "Ringvägen 12",
         "Krokom",
         7400,

@@ -154,6 +154,7 @@ def test_rate_limited_forms_answer_with_the_cache_down(
         "email": "lisa@example.org",
         "phone": "070-765 43 21",
         "languages": ["sv"],
+        "municipality": "Östersund",
         "area": "Frösön",
         "availability": "Kvällar",
         "consent": "on",

@@ -12,6 +12,7 @@ from hosts.actions import make_link_token
 from tests.factories import (
     NewcomerCaseFactory,
     UserFactory,
+    load_municipalities,
     local_group,
     match_with_history,
     municipality,
@@ -27,21 +28,6 @@ from volunteers.actions import claim_next_host
 # covers Östersund, the factories' default); another volunteer organisation's group covers Kiruna.
 GROUP_B_MUNICIPALITY = "2309"
 OTHER_ORGANISATION_MUNICIPALITY = "2584"
-
-
-def load_municipalities() -> None:
-    """Sweden's municipalities, loaded again as migration ``municipalities.0002`` does, if a
-    ``transaction=True`` test emptied the table (flushes do not re-run data migrations)."""
-    import importlib
-
-    from django.apps import apps
-
-    from municipalities.models import Municipality
-
-    if not Municipality.objects.filter(code=GROUP_B_MUNICIPALITY).exists():
-        importlib.import_module("municipalities.migrations.0002_load_reference_data").load(
-            apps, None
-        )
 
 
 @pytest.fixture

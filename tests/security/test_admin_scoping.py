@@ -52,6 +52,10 @@ WIDER_BY_DESIGN = {
 }
 
 
+# Models every organisation links to, whoever it is: Sweden's municipalities and counties.
+REFERENCE_DATA = {"municipalities.municipality", "municipalities.county"}
+
+
 @pytest.fixture
 def world(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -144,8 +148,8 @@ def outsider(world, role, form, name, field):
         return candidates.first()
     if label == "accounts.user":
         return world.foreign[label]
-    if label == "municipalities.municipality":
-        return None  # Sweden's municipalities: reference data, everyone's to choose
+    if label in REFERENCE_DATA:
+        return None
     if label not in world.foreign:
         raise LookupError(label)
     if role not in matrix.ADMIN_MODELS[label].get("foreign", set()):
@@ -276,7 +280,7 @@ def many(world):
                 host=template.host,
                 street_address=f"Storgatan {n}",
                 postcode="83532",
-                municipality_id="2309",
+                municipality_id="2309",  # Krokom
                 kind=template.kind,
                 beds=2,
                 available_from=timezone.localdate(),
@@ -382,17 +386,17 @@ def filter_values(response) -> str:
 def test_the_lists_filters_show_only_the_persons_own_values(world, client):
     """Finding 10: the match list's municipality filter listed every home's municipality."""
     foreign_home = world.foreign["hosts.home"]
-    # Another partner's home and another company's flat in a municipality of their own (Kiruna).
-    Home.objects.filter(pk=foreign_home.pk).update(municipality_id="2584")
+    # Ydre: a municipality no one else's rows are in.
+    Home.objects.filter(pk=foreign_home.pk).update(municipality_id="0512")
     world.foreign["housing.unit"].__class__.objects.filter(
         pk=world.foreign["housing.unit"].pk
-    ).update(municipality_id="2584")
+    ).update(municipality_id="0512")
     other_partner, other_company = world.orgs["other_partner"], world.orgs["other_housing"]
     # What each role must not find in any list's filters.
     hidden = {
-        roles.PARTNER_COORDINATOR: ["Kiruna", other_partner.name, other_company.name],
-        roles.MANAGER: ["Kiruna", other_partner.name, other_company.name],
-        roles.HOUSING_COMPANY_STAFF: ["Kiruna", other_partner.name, other_company.name],
+        roles.PARTNER_COORDINATOR: ["Ydre", other_partner.name, other_company.name],
+        roles.MANAGER: ["Ydre", other_partner.name, other_company.name],
+        roles.HOUSING_COMPANY_STAFF: ["Ydre", other_partner.name, other_company.name],
         roles.VOLUNTEER_COORDINATOR: [other_company.name],
     }
     problems, lists = [], 0

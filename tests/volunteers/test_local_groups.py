@@ -19,6 +19,7 @@ from tests.conftest import link_in, require
 from tests.factories import (
     OrganisationFactory,
     UserFactory,
+    load_municipalities,
     local_group,
     municipality,
     queued_home,
@@ -32,21 +33,6 @@ from workflow.errors import Conflict, Invalid, NotAllowed
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_cache")]
 
 MALMO, KROKOM, KIRUNA = "1280", "2309", "2584"
-
-
-def load_municipalities() -> None:
-    """Sweden's municipalities, loaded again as migration ``municipalities.0002`` loads them, if a
-    ``transaction=True`` test emptied the table (flushes do not re-run data migrations)."""
-    import importlib
-
-    from django.apps import apps
-
-    from municipalities.models import Municipality
-
-    if not Municipality.objects.filter(code=MALMO).exists():
-        importlib.import_module("municipalities.migrations.0002_load_reference_data").load(
-            apps, None
-        )
 
 
 @pytest.fixture

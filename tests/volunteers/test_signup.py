@@ -40,6 +40,7 @@ def application_data(**overrides) -> dict:
         "email": "karin.berg@example.org",
         "phone": "070-765 43 21",
         "languages": ["sv", "en"],
+        "municipality": "Östersund",
         "area": "Frösön",
         "availability": "Vardagskvällar",
         "motivation": "Jag vill hjälpa till.",

@@ -69,7 +69,7 @@ def company_flat():
         reference="1-042",
         street_address="Gröna gatan 4",
         postcode="83531",
-        municipality="Krokom",
+        municipality_id="2309",  # Krokom
         rooms=2,
         size_m2=58,
         rent_per_month=6200,

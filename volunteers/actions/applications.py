@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.models import LocalGroup, User
 from accounts.scoping import group_reach
+from municipalities.models import Municipality
 from notifications.actions import queue_email
 from workflow.errors import Conflict, Invalid, NotAllowed
 from workflow.models import ActorKind
@@ -42,7 +43,7 @@ def apply_to_volunteer(
     availability: str,
     motivation: str,
     language: str,
-    municipality=None,
+    municipality: Municipality | str | None = None,
 ) -> VolunteerApplication:
     """Someone applies through the public form: the application waits for a coordinator of the
     local group covering the municipality they gave (``covering_group``). One no group covers
