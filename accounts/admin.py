@@ -19,6 +19,9 @@ class OrganisationAdmin(ScopedLinksMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "municipality", "contact_email", "takes_uncovered_hosts"]
     list_filter = ["kind"]
     search_fields = ["name"]
+    list_select_related = ["municipality"]
+    # 290 municipalities: searched by name or code (the municipality's own admin answers).
+    autocomplete_fields = ["municipality"]
 
 
 # Local groups -------------------------------------------------------------------------------
