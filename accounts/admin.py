@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from workflow.admin_tools import ScopedLinksMixin
+from workflow.form_input import UniqueRowsInlineFormSet
 
 from .actions import lift_lockouts, may_lift_lockouts
 from .models import GroupMunicipality, LocalGroup, Organisation, User
@@ -57,6 +58,8 @@ class GroupMunicipalityForm(forms.ModelForm):
 class GroupMunicipalityInline(admin.TabularInline):
     model = GroupMunicipality
     form = GroupMunicipalityForm
+    # A municipality once per group's rows too (``GroupMunicipality.municipality`` is unique).
+    formset = UniqueRowsInlineFormSet
     extra = 1
     autocomplete_fields = ["municipality"]
     verbose_name = _("municipality covered")

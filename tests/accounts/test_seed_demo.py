@@ -115,7 +115,8 @@ def test_seeding_again_changes_nothing(seeded):
     assert Organisation.objects.get(name=VOLUNTEER_ORGANISATION).pk == organisation.pk
     assert "demo-losenord-2026" in output_again
     assert first["Organisation"] == 6 and first["LocalGroup"] == 2
-    assert first["Partnership"] == 2 and first["Campaign"] == 2
+    # This year's partnership of each city and next year's, agreed already.
+    assert first["Partnership"] == 4 and first["Campaign"] == 2
 
 
 @pytest.mark.django_db
@@ -208,9 +209,16 @@ def test_each_city_has_its_group_partner_and_partnership(seeded):
         "2309",
         "2380",
     }
-    malmo = Partnership.objects.get(partner__name=MALMO_PARTNER)
-    krokom = Partnership.objects.get(housing_company__name="Krokomsbostäder")
     year = timezone.localdate().year
+    malmo = Partnership.objects.get(partner__name=MALMO_PARTNER, period_start__year=year)
+    krokom = Partnership.objects.get(
+        housing_company__name="Krokomsbostäder", period_start__year=year
+    )
+    # Next year's are agreed already, with the same parties and municipalities.
+    for partnership in (malmo, krokom):
+        renewal = Partnership.objects.get(partner=partnership.partner, period_start__year=year + 1)
+        assert renewal.local_group == partnership.local_group
+        assert set(renewal.municipalities.all()) == set(partnership.municipalities.all())
     for partnership, group, codes in (
         (malmo, MALMO_GROUP, {"1280"}),
         (krokom, JAMTLAND_GROUP, {"2309", "2380"}),

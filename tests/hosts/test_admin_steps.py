@@ -113,7 +113,7 @@ def test_bulk_offers_only_the_steps_that_need_no_input(desk, booked):
 
 def test_reporting_the_visit_files_the_report(desk, due):
     booked, home = due, due.home
-    assert buttons(desk, home) == ["report_visit", "pause", "withdraw"]
+    assert buttons(desk, home) == ["report_visit", "pause", "withdraw", "hand_over"]
 
     typed = {"report": "Ljust rum med eget lås.", "reject_reason": ""}  # no verdict
     response = desk.post(step_url(home, "report_visit"), typed)
@@ -207,7 +207,7 @@ def test_booking_a_visit_sends_the_invitations(desk, booked, volunteer):
 
 def test_before_the_visit_it_can_be_moved_or_cancelled_and_not_reported(desk, booked):
     home = booked.home
-    assert buttons(desk, home) == ["move_visit", "cancel_visit", "pause", "withdraw"]
+    assert buttons(desk, home) == ["move_visit", "cancel_visit", "pause", "withdraw", "hand_over"]
     response = desk.post(step_url(home, "report_visit"), {"verdict": "suitable"})
     assert response.status_code == 409  # the action's time rule
     assert len(refusals_on(response)) == 1

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from hosts.actions import refer_home
+from hosts.actions import choose_municipality, refer_home
 from hosts.models import Home
 from matching.models import Place
 from matching.places import haversine_km, place_key, resolve_place
 from newcomers.models import NewcomerCase
-from tests.factories import district, home_with_history
+from tests.factories import district, home_with_history, municipality, partnership_covering
+from workflow.errors import Invalid
 
 TODAY = timezone.localdate()
 
@@ -139,26 +140,35 @@ def test_a_registered_home_gets_the_place_of_its_municipality(sign_up, localitie
     assert Home.objects.get().place == localities["Krokom"]
 
 
-def test_referring_a_home_finds_its_place_among_the_partners_districts(
+def test_an_old_registration_is_referred_once_its_municipality_is_chosen(
     organisations, volunteer_coordinator, localities
 ):
+    """An old registration whose text ("Nälden", a village) was not read as a municipality
+    cannot be referred until a coordinator chooses its municipality: which partnership covers
+    it depends on that. The partner's own district is still found by the typed name."""
     partner = organisations["partner"]
     ago = timezone.now() - timedelta(days=10)
     home = home_with_history(
         ago,
         [("contacted", ago), ("visit_booked", ago), ("visited", ago)],
-        # An old registration whose text ("Nälden", a village) is still to be chosen.
         municipality=None,
         municipality_as_given="Nälden",
         place=None,
     )
     assert home.place is None  # GeoNames does not know Nälden
     nalden = district(partner, "Nälden", 63.35, 14.26)
+    partnership_covering(partner, "2309")
+    assert resolve_place("Nälden", partner_id=partner.pk) == nalden
 
-    refer_home(home=home, partner=partner, user=volunteer_coordinator)
-
+    with pytest.raises(Invalid):
+        refer_home(home=home, partner=partner, user=volunteer_coordinator)
     home.refresh_from_db()
-    assert (home.status, home.partner, home.place) == ("referred", partner, nalden)
+    assert (home.status, home.partner) == ("visited", None)
+
+    choose_municipality(home=home, municipality=municipality("2309"))
+    refer_home(home=home, partner=partner, user=volunteer_coordinator)
+    home.refresh_from_db()
+    assert (home.status, home.partner, home.place.name) == ("referred", partner, "Krokom")
 
 
 # The case form ------------------------------------------------------------------------------------

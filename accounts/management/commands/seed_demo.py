@@ -826,6 +826,7 @@ def seed_renewal(ctx: SeedContext, partnership) -> None:
     referred only to a partner whose partnership has not ended (``reports.partners``)."""
     from reports.models import Partnership
 
+    partnership.refresh_from_db()
     start = partnership.period_start.replace(year=partnership.period_start.year + 1)
     renewal = Partnership.objects.filter(
         volunteer_organisation=partnership.volunteer_organisation,
