@@ -646,7 +646,12 @@ def portal_world():
         match=foreign_match, after_days=14, due_on=today, responsible=FollowUp.Responsible.PARTNER
     )
     application = VolunteerApplicationFactory()
-    campaign = Campaign.objects.create(name="Vinterkampanjen", organisation=orgs["volunteers"])
+    # A campaign of the volunteer coordinator's local group (campaigns are per group).
+    campaign = Campaign.objects.create(
+        name="Vinterkampanjen",
+        organisation=orgs["volunteers"],
+        local_group=users[roles.VOLUNTEER_COORDINATOR].local_group,
+    )
     partnership = PartnershipFactory(
         volunteer_organisation=orgs["volunteers"], partner=partner, housing_company=orgs["housing"]
     )

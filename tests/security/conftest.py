@@ -42,10 +42,10 @@ def quick_pages(monkeypatch):
 def second_group(world):
     """A second local group of the world's volunteer organisation, with its volunteer and
     coordinator, and its work: a host in the call queue that its volunteer holds (a call and a
-    note on it), a booked visit, a matched home with the volunteers' follow-up due."""
+    note on it), a booked visit, a matched home with the volunteers' follow-up due, a campaign."""
     from django.utils import timezone
 
-    from volunteers.models import CallAttempt, FollowUp, HostNote
+    from volunteers.models import CallAttempt, Campaign, FollowUp, HostNote
 
     orgs = world.orgs
     group = local_group(
@@ -77,6 +77,9 @@ def second_group(world):
         responsible=FollowUp.Responsible.VOLUNTEERS,
     )
     assert {queued.local_group, visit.home.local_group, matched.local_group} == {group}
+    campaign = Campaign.objects.create(
+        name="Krokomskampanjen", organisation=orgs["volunteers"], local_group=group
+    )
     return {
         "group": group,
         "volunteer": volunteer,
@@ -88,6 +91,7 @@ def second_group(world):
         "volunteers.hostnote": note,
         "volunteers.homevisit": visit,
         "volunteers.followup": follow_up,
+        "volunteers.campaign": campaign,
         "matched_home": matched,
     }
 

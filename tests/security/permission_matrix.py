@@ -601,9 +601,12 @@ OBJECT_REACH = {
             ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR}
         }
     },
+    # A campaign of another local group of the organisation (its national coordinator reaches
+    # it), a campaign of another organisation's group.
     "volunteers:campaign": {
         "campaign_id": {
-            ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR}
+            ANOTHER_GROUP: {VOLUNTEER_COORDINATOR},
+            ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR},
         }
     },
     "reports:partnership": {"partnership_id": _PARTNERSHIP},

@@ -13,7 +13,8 @@ from volunteers import selectors
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_cache")]
 
-# The admin's pages of a group's work (its host, home, call, queue entry, note, visit, follow-up).
+# The admin's pages of a group's work (its host, home, call, queue entry, note, visit, follow-up,
+# campaign).
 ADMIN_PAGES = {
     "hosts.host": "/admin/hosts/host/{pk}/change/",
     "hosts.home": "/admin/hosts/home/{pk}/change/",
@@ -22,6 +23,7 @@ ADMIN_PAGES = {
     "volunteers.hostnote": "/admin/volunteers/hostnote/{pk}/change/",
     "volunteers.homevisit": "/admin/volunteers/homevisit/{pk}/change/",
     "volunteers.followup": "/admin/volunteers/followup/{pk}/change/",
+    "volunteers.campaign": "/admin/volunteers/campaign/{pk}/change/",
 }
 
 

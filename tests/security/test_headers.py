@@ -214,7 +214,8 @@ def test_the_sign_up_answers_are_not_cached_either(client):
 
 def test_addresses_hold_only_integer_ids_and_signed_tokens():
     """No e-mail address, phone number or name can end up in a path: every parameter of every
-    URL pattern is an integer id, a signed token, or (in the admin) a model's integer key."""
+    URL pattern is an integer id, a signed token, or (in the admin) a model's integer key, or
+    the official code of public reference data (``REFERENCE_DATA_KEYED_BY_CODE``)."""
     allowed_strings = {"token", "uidb64"}
     admin_keys = {"object_id", "content_type_id"}
     for name, route, _pattern in url_patterns():
@@ -227,7 +228,20 @@ def test_addresses_hold_only_integer_ids_and_signed_tokens():
                 continue
             assert converter in ("", "str") and parameter in allowed_strings, (name, route)
     for model in admin.site._registry:
+        if model._meta.label_lower in REFERENCE_DATA_KEYED_BY_CODE:
+            # A short official code: it cannot hold an address, a number or a name.
+            pk = model._meta.pk
+            assert pk.get_internal_type() == "CharField" and pk.max_length <= 4, model
+            continue
         assert model._meta.pk.get_internal_type() in {"AutoField", "BigAutoField"}, model
+
+
+# Public reference data keyed by its official code, the same in every copy of the data set
+# (docs/decisions.md, issue 15): nobody's data, and its codes are no one's ids to enumerate.
+REFERENCE_DATA_KEYED_BY_CODE = {
+    "municipalities.county": "the county code (länskod), e.g. 12 Skåne län",
+    "municipalities.municipality": "the municipality code (kommunkod), e.g. 1280 Malmö",
+}
 
 
 def test_the_hosts_links_carry_no_personal_data(world):

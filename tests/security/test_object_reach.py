@@ -24,7 +24,6 @@ from tests.factories import (
     PartnershipFactory,
     UserFactory,
     VolunteerApplicationFactory,
-    local_group,
     match_with_history,
     municipality,
     queued_home,
@@ -100,9 +99,9 @@ def others(world):
     # Another volunteer organisation's (in the municipality its group covers): a home and visit
     # of its volunteer, a stay they follow up, an application its coordinator declined, its
     # campaign.
-    theirs = municipality(OTHER_ORGANISATION_MUNICIPALITY)
-    stranger_visit = visit_booked_home([stranger], municipality=theirs)
-    followed = referred_home(orgs["partner"], municipality=theirs)
+    theirs = {"municipality": municipality(OTHER_ORGANISATION_MUNICIPALITY)}
+    stranger_visit = visit_booked_home([stranger], **theirs)
+    followed = referred_home(orgs["partner"], **theirs)
     CallAttempt.objects.create(home=followed, volunteer=stranger, outcome="interested")
     stranger_follow_up = FollowUp.objects.create(
         match=match_with_history(followed, NewcomerCaseFactory(partner=orgs["partner"])),
@@ -110,15 +109,18 @@ def others(world):
         due_on=today,
         responsible=FollowUp.Responsible.VOLUNTEERS,
     )
-    # The application came from Krokom, which the other organisation's group covers.
-    local_group(orgs["other_volunteers"], covers=["2309"])
+    # The application came from the municipality the other organisation's group covers, and
+    # its coordinator (of that group) declined it: a coordinator decides only the applications
+    # of the groups they reach.
+    their_group = world.foreign["accounts.localgroup"]
+    assert stranger_coordinator.local_group == their_group
     declined = VolunteerApplicationFactory(
-        status="declined",
-        reviewed_by=stranger_coordinator,
-        decline_reason="Inte nu",
-        municipality=municipality("2309"),
+        status="declined", reviewed_by=stranger_coordinator, decline_reason="Inte nu", **theirs
     )
-    campaign = Campaign.objects.create(name="Grannkampanjen", organisation=orgs["other_volunteers"])
+    assert declined.local_group == their_group
+    campaign = Campaign.objects.create(
+        name="Grannkampanjen", organisation=orgs["other_volunteers"], local_group=their_group
+    )
     # Partnerships (and their reports) of another volunteer organisation, another partner and
     # another housing company.
     partnerships = {
@@ -153,7 +155,10 @@ def others(world):
             matrix.ANOTHER_PARTNER: world.foreign["volunteers.followup"],
         },
         "application_id": {matrix.ANOTHER_VOLUNTEER_ORGANISATION: declined},
-        "campaign_id": {matrix.ANOTHER_VOLUNTEER_ORGANISATION: campaign},
+        "campaign_id": {
+            matrix.ANOTHER_GROUP: world.group_b["volunteers.campaign"],
+            matrix.ANOTHER_VOLUNTEER_ORGANISATION: campaign,
+        },
         "partnership_id": partnerships,
         "run_id": {whose: done_run(p) for whose, p in partnerships.items()},
     }

@@ -34,8 +34,7 @@ from tests.factories import (
 )
 from volunteers import actions, selectors
 from volunteers.models import CallAttempt, FollowUp, HomeVisit, HomeVisitTransition
-
-KROKOM = "2309"
+from workflow.errors import NotAllowed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_cache")]
 
@@ -297,22 +296,38 @@ def test_a_coordinator_refers_only_their_own_organisations_homes(people, organis
 
 
 def test_a_coordinator_does_not_decide_an_application_another_organisation_decided(people):
+    """An application from the municipality the other organisation's group covers is that
+    group's: its coordinator decides it; another organisation's coordinator does not find it on
+    the page (404) and the action refuses them, decided or not."""
     from tests.factories import VolunteerApplicationFactory
 
     declined = VolunteerApplicationFactory(
         status="declined",
         reviewed_by=people["stranger_coordinator"],
         decline_reason="Inte nu",
-        municipality=municipality(KROKOM),  # the other organisation's group's
+        **theirs_where(),
     )
-    pending = VolunteerApplicationFactory()
-    client = browser(people["coordinator"])
+    assert declined.local_group == people["stranger_coordinator"].local_group
+    theirs_waiting = VolunteerApplicationFactory(**theirs_where())
+    pending = VolunteerApplicationFactory()  # from Östersund: the coordinator's group's
+    coordinator = people["coordinator"]
+    client = browser(coordinator)
 
-    assert client.post(f"/volunteer/applications/{declined.pk}/approve/").status_code == 404
+    for application in (declined, theirs_waiting):
+        for step in ("approve", "decline"):
+            url = f"/volunteer/applications/{application.pk}/{step}/"
+            assert client.post(url, {"reason": "Nej"}).status_code == 404
+        with pytest.raises(NotAllowed):
+            actions.approve_application(application=application, user=coordinator)
+        with pytest.raises(NotAllowed):
+            actions.decline_application(application=application, user=coordinator, reason="")
     page = client.get("/volunteer/applications/").content.decode()
-    assert declined.name not in page and pending.name in page
+    assert pending.name in page
+    assert declined.name not in page and theirs_waiting.name not in page
     declined.refresh_from_db()
+    theirs_waiting.refresh_from_db()
     assert declined.status == "declined" and declined.user is None
+    assert theirs_waiting.status == "pending" and theirs_waiting.reviewed_by is None
 
 
 def test_nothing_is_reached_by_a_coordinator_outside_a_volunteer_organisation(organisations):

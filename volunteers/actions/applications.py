@@ -80,10 +80,11 @@ def approve_application(
     the (national) coordinator chooses, ``local_group``, one of the groups they reach."""
     with transaction.atomic():
         locked = VolunteerApplication.objects.select_for_update().get(pk=application.pk)
-        if locked.status != VolunteerApplication.Status.PENDING:
-            raise Conflict(_("This application has already been decided."))
+        # Whoever does not decide it is refused before being told anything about it.
         if not _decides(user, locked):
             raise NotAllowed(_("You are not allowed to take this step."))
+        if locked.status != VolunteerApplication.Status.PENDING:
+            raise Conflict(_("This application has already been decided."))
         group = locked.local_group or local_group
         if group is None:
             raise Invalid(_("Choose the local group the new volunteer joins."))
@@ -172,10 +173,11 @@ def _new_username(email: str) -> str:
 def decline_application(*, application: VolunteerApplication, user: User, reason: str) -> None:
     with transaction.atomic():
         locked = VolunteerApplication.objects.select_for_update().get(pk=application.pk)
-        if locked.status != VolunteerApplication.Status.PENDING:
-            raise Conflict(_("This application has already been decided."))
+        # Whoever does not decide it is refused before being told anything about it.
         if not _decides(user, locked):
             raise NotAllowed(_("You are not allowed to take this step."))
+        if locked.status != VolunteerApplication.Status.PENDING:
+            raise Conflict(_("This application has already been decided."))
         # The reason stays on the application, where retention removes it with the rest of the
         # applicant's data; the history keeps only the step.
         APPLICATION_WORKFLOW.apply(
