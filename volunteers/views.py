@@ -165,13 +165,12 @@ def queue(request):
 @require_POST
 def claim_next(request):
     entry = actions.claim_next_host(volunteer=request.user)
-    if entry is None and request.user.local_group_id is None:
-        pass  # the queue page says why there is nothing to claim (no local group)
-    elif entry is None:
-        messages.info(request, _("Nobody needs a call right now. Thank you!"))
-    else:
+    if entry is not None:
         claimed = [pk for pk in request.session.get(CLAIMED_KEY, []) if pk != entry.pk]
         request.session[CLAIMED_KEY] = [*claimed[-19:], entry.pk]
+    elif request.user.local_group_id is not None:
+        # (Without a group, the queue page itself says why there is nothing to claim.)
+        messages.info(request, _("Nobody needs a call right now. Thank you!"))
     return redirect("volunteers:queue")
 
 
