@@ -155,7 +155,7 @@ def sync_role_groups(apps, schema_editor=None) -> None:
         # create_permissions skips an app without models_module (a migration's registry has
         # none); it is put back as it was, since on the project's registry a None would make
         # every later flush skip the apps' post_migrate (role groups, municipalities).
-        models_module = app_config.models_module
+        models_module = getattr(app_config, "models_module", None)
         app_config.models_module = True
         try:
             create_permissions(app_config, apps=apps, verbosity=0)
