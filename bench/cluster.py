@@ -280,10 +280,19 @@ def wait_until_up(url: str, processes: Processes, timeout: float = 60) -> None:
         time.sleep(0.3)
 
 
-def wait_for_workers(broker_url: str, nodes: list[str], processes: Processes, timeout=60) -> None:
+def broker_app(broker_url: str):
+    """A Celery app of this process that talks to ``broker_url``. Set as the write and read URLs,
+    not as ``broker_url``: an environment's CELERY_BROKER_URL (set in CI) wins over ``broker_url``
+    and would send the pings and event listening to another broker than the cluster's."""
     from celery import Celery
 
-    app = Celery(broker=broker_url, set_as_current=False)
+    app = Celery(set_as_current=False)
+    app.conf.update(broker_write_url=broker_url, broker_read_url=broker_url)
+    return app
+
+
+def wait_for_workers(broker_url: str, nodes: list[str], processes: Processes, timeout=60) -> None:
+    app = broker_app(broker_url)
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -307,9 +316,7 @@ class TaskEvents(threading.Thread):
 
     def __init__(self, broker_url: str):
         super().__init__(daemon=True)
-        from celery import Celery
-
-        self.app = Celery(broker=broker_url, set_as_current=False)
+        self.app = broker_app(broker_url)
         self.events: list[dict] = []
         self.receiver = None
         self.listening = threading.Event()

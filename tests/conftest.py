@@ -224,8 +224,7 @@ def _role_groups_in_a_reused_database(django_db_setup, django_db_blocker):
     """With --reuse-db (the default here) a PostgreSQL test database is kept between runs; if the
     last run ended with a ``transaction=True`` test, its tables were emptied, the role groups made
     by migrations among them, and every role check of the next run would fail. Make them again
-    once per session when they are missing. (The app configs' ``models_module``, which
-    ``sync_role_groups`` sets to None, is put back.)"""
+    once per session when they are missing."""
     from django.apps import apps
     from django.contrib.auth.models import Group
 
@@ -235,10 +234,7 @@ def _role_groups_in_a_reused_database(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_if_missing()  # Sweden's municipalities, emptied by the same flush
         if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
-            modules = {config.label: config.models_module for config in apps.get_app_configs()}
             sync_role_groups(apps)
-            for config in apps.get_app_configs():
-                config.models_module = modules[config.label]
 
 
 # The housing company ---------------------------------------------------------------------------

@@ -14,8 +14,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
+from accounts.models import Organisation
 from hosts.models import Home
-from tests.factories import UserFactory, queued_home
+from tests.factories import (
+    DEFAULT_MUNICIPALITY,
+    OrganisationFactory,
+    UserFactory,
+    local_group,
+    queued_home,
+)
 from volunteers.models import CallAttempt, HomeVisit, HostNote, QueueEntry
 
 pytestmark = [
@@ -102,6 +109,12 @@ def test_two_volunteers_work_the_queue_at_once_and_record_every_outcome(
 ):
     settings.SITE_URL = live_server.url
     now = timezone.now()
+    # The volunteers' local group covers the homes' municipality: made first, so the homes are
+    # routed to it (a home registered where no group works waits for a national coordinator).
+    volunteers = OrganisationFactory(
+        name="Volontärföreningen", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
+    )
+    group = local_group(volunteers, covers=[DEFAULT_MUNICIPALITY])
     homes = {
         name: queued_home(
             registered_at=now - timedelta(days=30 - i),
@@ -110,11 +123,15 @@ def test_two_volunteers_work_the_queue_at_once_and_record_every_outcome(
         )
         for i, name in enumerate(HOSTS)
     }
+    assert all(home.local_group == group for home in homes.values())
     helga = UserFactory(roles=["volunteer"], first_name="Helga", last_name="Hansson")
     for name in HOSTS[:2]:
         HostNote.objects.create(home=homes[name], author=helga, text="Svarar bäst efter kl. 17")
     anna = UserFactory(roles=["volunteer"], username="anna", first_name="Anna", password=PASSWORD)
-    UserFactory(roles=["volunteer"], username="bengt", first_name="Bengt", password=PASSWORD)
+    bengt = UserFactory(
+        roles=["volunteer"], username="bengt", first_name="Bengt", password=PASSWORD
+    )
+    assert anna.local_group == bengt.local_group == group
     other = console.attach(second_phone.new_page())
 
     log_in(page, live_server.url, "anna", language)

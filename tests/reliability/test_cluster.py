@@ -32,7 +32,11 @@ from tests.factories import OrganisationFactory, PartnershipFactory
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Transactional: the web instances and workers are other processes and must see the seeded rows.
+# After another transactional test on the same worker every table is empty: the role groups are
+# made again (``role_groups``; the manager is given one by name) and the municipalities and
+# localities put back (``_reference_data_in_transactional_tests``, autouse).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("role_groups")]
 
 
 def bench_cluster():
