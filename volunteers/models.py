@@ -1,4 +1,5 @@
-"""Volunteers, the shared call queue, call attempts, campaigns and home visits (hembesök)."""
+"""Volunteers, the local groups' call queues, hand-overs, call attempts, campaigns and home visits
+(hembesök)."""
 
 from django.conf import settings
 from django.db import models
@@ -189,7 +190,7 @@ class QueueEntryQuerySet(models.QuerySet):
 
 
 class QueueEntry(models.Model):
-    """A home's place in the shared call queue.
+    """A home's place in its local group's call queue (the group's volunteers share it).
 
     ``rank`` orders the queue: 0 for a callback the host asked for, 1 for a home in an active
     campaign, 2 for everyone else (oldest registration first). ``next_call_at`` holds a home back

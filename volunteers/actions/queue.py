@@ -1,4 +1,4 @@
-"""The shared call queue: claiming the next host, call outcomes, duplicates."""
+"""Each local group's call queue: claiming the next host, call outcomes, duplicates."""
 
 import logging
 from datetime import datetime, timedelta
