@@ -285,6 +285,8 @@ def seed_cases_and_matches(ctx) -> None:
         match = matching.propose_match(home=home, case=case, user=coordinator)
         if story == "proposed":
             continue
+        # The household said yes on its own page before the coordinator approved.
+        matching.record_household_answer(match=match, answer="yes")
         matching.approve_match(match=match, user=coordinator)
         if story == "approved":
             continue

@@ -305,6 +305,8 @@ def seed_cases_and_matches(ctx) -> None:
             continue
         if story == "proposed":
             continue
+        # The household said yes on its own page before the coordinator approved.
+        matching.record_household_answer(match=match, answer="yes")
         matching.approve_match(match=match, user=coordinator)
         if story == "cancelled":
             matching.cancel_match(

@@ -32,6 +32,19 @@ HOME_HISTORY = ["hosts.view_host", "hosts.view_home", "hosts.view_hometransition
 CASES_READ = ["newcomers.view_newcomercase", "newcomers.view_casetransition"]
 MATCHES_READ = ["matching.view_match", "matching.view_matchtransition", "matching.view_matchreason"]
 
+# The stay: check-ins, concerns, mediation meetings, evaluations (``stays``).
+STAYS_READ = [
+    "stays.view_checkin",
+    "stays.view_checkintransition",
+    "stays.view_concern",
+    "stays.view_concerntransition",
+    "stays.view_mediation",
+    "stays.view_mediationtransition",
+    "stays.view_evaluation",
+    "stays.view_evaluationtransition",
+    "stays.view_evaluationanswer",
+]
+
 VOLUNTEER_WORK = [
     "volunteers.view_followup",
     "volunteers.view_volunteerapplication",
@@ -93,6 +106,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "housing.view_contracttransition",
         "volunteers.view_followup",
         "volunteers.change_followup",
+        *STAYS_READ,
+        "stays.change_checkin",
+        "stays.change_concern",
+        "stays.add_mediation",
+        "stays.change_mediation",
+        "newcomers.view_householdlink",
+        "newcomers.add_householdlink",
+        "newcomers.change_householdlink",
         "newcomers.add_newcomercase",
         "newcomers.change_newcomercase",
         "matching.add_match",
@@ -130,6 +151,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *VOLUNTEER_WORK,
         *CASES_READ,
         *MATCHES_READ,
+        *STAYS_READ,
+        "newcomers.view_householdlink",
         "hosts.view_erasurerecord",
         "notifications.view_outboundemail",
         "privacy.view_accesslog",

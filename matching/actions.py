@@ -82,6 +82,49 @@ def propose_match(*, home: Home, case: NewcomerCase, user) -> Match:
     return match
 
 
+def record_household_answer(
+    *, match: Match, answer: str, via: str = Match.AnswerGiven.OWN_PAGE, user=None
+) -> Match:
+    """The household says yes or no to a proposed home: on its own page (no ``user``), or to a
+    coordinator, who records it with how it was given. While the match is only proposed the
+    latest answer counts; a coordinator can approve only after a yes (``household_said_yes``)."""
+    if answer not in Match.HouseholdAnswer.values:
+        raise Invalid(_("Choose yes or no."))
+    if user is None:
+        via = Match.AnswerGiven.OWN_PAGE
+    else:
+        _check_scope(user, match.case)
+        if roles.PARTNER_COORDINATOR not in roles_of(user=user):
+            raise NotAllowed(_("You are not allowed to take this step."))
+        if via not in Match.AnswerGiven.values or via == Match.AnswerGiven.OWN_PAGE:
+            raise Invalid(_("Say how the household gave its answer."))
+    with transaction.atomic():
+        locked = Match.objects.select_for_update().get(pk=match.pk)
+        if locked.status != Match.Status.PROPOSED:
+            raise Conflict(_("This proposal has already been decided. Reload the page."))
+        locked.household_answer = answer
+        locked.household_answered_at = timezone.now()
+        locked.household_answer_via = via
+        locked.household_answer_recorded_by = user
+        locked.save(
+            update_fields=[
+                "household_answer",
+                "household_answered_at",
+                "household_answer_via",
+                "household_answer_recorded_by",
+                "updated_at",
+            ]
+        )
+    for name in (
+        "household_answer",
+        "household_answered_at",
+        "household_answer_via",
+        "household_answer_recorded_by",
+    ):
+        setattr(match, name, getattr(locked, name))
+    return match
+
+
 def approve_match(*, match: Match, user) -> Match:
     """Approve a proposed match: the home becomes matched and so does the case, or nothing does."""
     _check_scope(user, match.case)

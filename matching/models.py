@@ -151,6 +151,31 @@ class Match(models.Model):
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class HouseholdAnswer(models.TextChoices):
+        YES = "yes", _("Yes, the household wants the home")
+        NO = "no", _("No, the household does not want the home")
+
+    class AnswerGiven(models.TextChoices):
+        OWN_PAGE = "own_page", _("On the household's own page")
+        PHONE = "phone", _("By phone")
+        IN_PERSON = "in_person", _("In person")
+        INTERPRETER = "interpreter", _("Through an interpreter")
+        LETTER = "letter", _("By letter or message")
+
+    class EarlyEnd(models.TextChoices):
+        """Why a stay ended before its planned end (counted in the year-end report)."""
+
+        RELATIONSHIP = "relationship", _("The host and the household did not get on")
+        HOST_CIRCUMSTANCES = "host_circumstances", _("The host's circumstances changed")
+        HOUSEHOLD_CIRCUMSTANCES = (
+            "household_circumstances",
+            _("The household's circumstances changed"),
+        )
+        HOME_UNSUITABLE = "home_unsuitable", _("The home did not suit the household")
+        SAFETY = "safety", _("Safety or well-being")
+        OTHER_HOUSING = "other_housing", _("The household found other housing")
+        OTHER = "other", _("Other")
+
     LIVE = (Status.PROPOSED, Status.APPROVED, Status.MOVED_IN)
     # The steps into these stages give a reason from the partner's list (counted in the admin).
     WITH_REASON = (Status.REJECTED, Status.CANCELLED, Status.ENDED)
@@ -179,6 +204,29 @@ class Match(models.Model):
         related_name="matches",
     )
     reason_note = models.CharField(_("reason, in words"), max_length=500, blank=True)
+    early_end_reason = models.CharField(
+        _("ended early because"),
+        max_length=30,
+        choices=EarlyEnd.choices,
+        blank=True,
+        help_text=_("Only for a stay that ended before its planned end."),
+    )
+    household_answer = models.CharField(
+        _("the household's answer"), max_length=10, choices=HouseholdAnswer.choices, blank=True
+    )
+    household_answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    household_answer_via = models.CharField(
+        _("how the answer was given"), max_length=20, choices=AnswerGiven.choices, blank=True
+    )
+    household_answer_recorded_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("answer recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when the household answered on its own page."),
+    )
     created_at = models.DateTimeField(_("proposed"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

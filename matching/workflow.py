@@ -12,6 +12,21 @@ from workflow.engine import SYSTEM, Transition, Workflow
 from .models import Match, MatchTransition
 
 S = Match.Status
+
+
+def household_said_yes(match: Match):
+    """A match is approved only after the household said yes to the home (on its own page, or to
+    a coordinator who recorded how it was given)."""
+    if match.household_answer == Match.HouseholdAnswer.YES:
+        return None
+    if match.household_answer == Match.HouseholdAnswer.NO:
+        return _("The household has said no to this home. Reject the proposal instead.")
+    return _(
+        "The household has not said yes to this home yet. It answers on its own page, or you "
+        "record the answer it gave you and how it was given."
+    )
+
+
 COORDINATOR = frozenset({roles.PARTNER_COORDINATOR})
 
 MATCH_WORKFLOW = Workflow(
@@ -22,7 +37,14 @@ MATCH_WORKFLOW = Workflow(
     states=S,
     initial=S.PROPOSED,
     transitions=[
-        Transition("approve", _("Approve"), (S.PROPOSED,), S.APPROVED, COORDINATOR),
+        Transition(
+            "approve",
+            _("Approve"),
+            (S.PROPOSED,),
+            S.APPROVED,
+            COORDINATOR,
+            guard=household_said_yes,
+        ),
         Transition(
             "reject", _("Reject"), (S.PROPOSED,), S.REJECTED, COORDINATOR, reason_required=True
         ),

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "privacy",
     "volunteers",
     "reports",
+    "stays",
 ]
 
 MIDDLEWARE = [

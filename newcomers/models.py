@@ -8,6 +8,18 @@ from django.utils.translation import gettext_lazy as _
 
 from workflow.models import TransitionLog
 
+# The languages of the household's own pages (easy-to-read), as Django language codes. Dari is
+# "prs" (ISO 639-3); Arabic and Dari are written right to left.
+HOUSEHOLD_LANGUAGES = [
+    ("sv", _("Swedish")),
+    ("en", _("English")),
+    ("ar", _("Arabic")),
+    ("prs", _("Dari")),
+    ("ti", _("Tigrinya")),
+    ("so", _("Somali")),
+    ("uk", _("Ukrainian")),
+]
+
 
 class NewcomerCaseQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -128,6 +140,27 @@ class NewcomerCase(models.Model):
         blank=True,
     )
     outcome_recorded_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
+    language = models.CharField(
+        _("the household's language"),
+        max_length=10,
+        choices=HOUSEHOLD_LANGUAGES,
+        default="sv",
+        help_text=_("The language of the household's own pages, letters and e-mails."),
+    )
+    email = models.EmailField(
+        _("e-mail for the household's link"),
+        blank=True,
+        help_text=_("Only if the household wants its link by e-mail. Erased with the case."),
+    )
+    priority_since = models.DateTimeField(
+        _("waiting with priority since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when a stay ends early: the household comes first in the suggestions and the "
+            "plan until it is matched again."
+        ),
+    )
     notes = models.TextField(
         _("notes"),
         blank=True,
@@ -205,3 +238,65 @@ class CaseTransition(TransitionLog):
         labels = dict(NewcomerCase.Status.choices)
         from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
         return f"{self.case_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"
+
+
+class HouseholdLinkQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
+class HouseholdLink(models.Model):
+    """The household's own link: signed, expiring, revocable. The coordinator hands it over on a
+    printed letter (a QR code) or by e-mail; through it the household sees a proposed home, says
+    yes or no, raises a concern and answers its evaluations, and nothing else about the case.
+
+    The token carries the link's id and is signed (``newcomers.links``); a link works while it is
+    not revoked and not expired. Issuing a new link revokes the case's earlier ones."""
+
+    class Delivery(models.TextChoices):
+        LETTER = "letter", _("Printed letter")
+        EMAIL = "email", _("E-mail")
+
+    case = models.ForeignKey(
+        NewcomerCase,
+        verbose_name=_("newcomer case"),
+        on_delete=models.CASCADE,
+        related_name="links",
+    )
+    delivery = models.CharField(
+        _("handed over as"), max_length=10, choices=Delivery.choices, default=Delivery.LETTER
+    )
+    created_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("made by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("made"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("revoked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = HouseholdLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("household link")
+        verbose_name_plural = _("household links")
+        indexes = [models.Index(fields=["case", "revoked_at"], name="householdlink_case_idx")]
+
+    def __str__(self) -> str:
+        return _("Link for %(case)s, until %(until)s") % {
+            "case": self.case.reference,
+            "until": timezone.localtime(self.expires_at).date(),
+        }

@@ -45,6 +45,11 @@ class PartnershipQuerySet(models.QuerySet):
         )
 
 
+def default_check_in_days() -> list[int]:
+    """Week 1 and month 1 (then every three months: ``check_in_every_days``)."""
+    return [7, 30]
+
+
 class Partnership(models.Model):
     """An agreement between the volunteer organisation, a partner and possibly a housing company,
     for a period (e.g. 1 January to 1 December), with targets followed up during the year."""
@@ -88,6 +93,22 @@ class Partnership(models.Model):
         blank=True,
         related_name="+",
         limit_choices_to={"kind": "housing_company"},
+    )
+    check_in_days = models.JSONField(
+        _("first check-ins (days after move-in)"),
+        default=default_check_in_days,
+        blank=True,
+        help_text=_("Days after the move-in of the first check-ins, e.g. [7, 30]."),
+    )
+    check_in_every_days = models.PositiveSmallIntegerField(
+        _("then a check-in every (days)"),
+        default=91,
+        help_text=_("After the first check-ins, one every this many days until the stay ends."),
+    )
+    evaluation_concern_below = models.PositiveSmallIntegerField(
+        _("an evaluation score below this opens a concern"),
+        default=3,
+        help_text=_("On the evaluations' scale of 1 to 5; 0 means never."),
     )
     period_start = models.DateField(_("period starts"))
     period_end = models.DateField(_("period ends"))

@@ -784,3 +784,43 @@ def portal_world():
         visit=visit,
         application=application,
     )
+
+
+# The stay: matches the household said yes to, stays under way ------------------------------------
+
+
+def said_yes(match, coordinator=None, *, via="in_person"):
+    """The household said yes to ``match`` (recorded by ``coordinator`` with how it was given,
+    or on its own page when no coordinator is given); returns the match, ready to approve."""
+    from matching.actions import record_household_answer
+
+    return record_household_answer(
+        match=match, answer="yes", via=via if coordinator else "own_page", user=coordinator
+    )
+
+
+def approved_match(partner=None, *, coordinator=None, home=None, case=None):
+    """A match proposed, said yes to by the household, and approved, through the actions."""
+    from matching.actions import approve_match, propose_match
+
+    partner = partner or OrganisationFactory(kind=Organisation.Kind.PARTNER)
+    coordinator = coordinator or staff_user("partner_coordinator", partner)
+    home = home or referred_home(partner)
+    case = case or NewcomerCaseFactory(partner=partner)
+    match = propose_match(home=home, case=case, user=coordinator)
+    approve_match(match=said_yes(match, coordinator), user=coordinator)
+    match.refresh_from_db()
+    return match
+
+
+def moved_in_match(partner=None, *, coordinator=None, home=None, case=None, move_in_date=None):
+    """A stay under way: proposed, said yes to, approved and moved in on ``move_in_date``
+    (today by default), through the actions (so its check-ins and evaluations are planned)."""
+    from matching.actions import record_move_in
+
+    partner = partner or (case.partner if case else None)
+    match = approved_match(partner, coordinator=coordinator, home=home, case=case)
+    coordinator = coordinator or staff_user("partner_coordinator", match.case.partner)
+    record_move_in(match=match, user=coordinator, move_in_date=move_in_date or timezone.localdate())
+    match.refresh_from_db()
+    return match

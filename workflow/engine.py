@@ -23,6 +23,7 @@ from .models import ActorKind
 
 __all__ = [
     "HOST",
+    "HOUSEHOLD",
     "SYSTEM",
     "Conflict",
     "DomainError",
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 HOST = "host"  # the host, through self-service (no account)
+HOUSEHOLD = "household"  # the newcomer household, through its own signed link (no account)
 SYSTEM = "system"  # the portal itself: another service, a task, a command
 
 
@@ -57,6 +59,8 @@ def roles_of(*, user=None, actor_kind: str = ActorKind.USER) -> set[str]:
     """The roles an actor holds: the host and the portal are roles of their own."""
     if actor_kind == ActorKind.HOST:
         return {HOST}
+    if actor_kind == ActorKind.HOUSEHOLD:
+        return {HOUSEHOLD}
     if actor_kind == ActorKind.SYSTEM:
         return {SYSTEM}
     if user is None or not user.is_active:

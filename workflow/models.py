@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 class ActorKind(models.TextChoices):
     USER = "user", _("Staff or volunteer")
     HOST = "host", _("The host")
+    HOUSEHOLD = "household", _("The household")
     SYSTEM = "system", _("The portal")
 
 

@@ -9,7 +9,7 @@ from hosts.models import Home, Host
 from matching.actions import approve_match, propose_match
 from matching.models import Match
 from newcomers.models import NewcomerCase
-from tests.factories import NewcomerCaseFactory, referred_home
+from tests.factories import NewcomerCaseFactory, referred_home, said_yes
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_erasing_with_a_proposed_match_erases_and_cancels(english, proposed):
 
 
 def test_an_approved_match_keeps_the_home_and_the_page_says_why(english, proposed, coordinator):
-    approve_match(match=proposed, user=coordinator)
+    approve_match(match=said_yes(proposed, coordinator), user=coordinator)
     open_self_service(english, proposed.home.host)
 
     response = english.post("/my-offer/withdraw/", {"reason": "Vi flyttar"})

@@ -19,6 +19,7 @@ from tests.factories import (
     UnitFactory,
     offered_flat,
     record_vacancies,
+    said_yes,
     staff_user,
 )
 
@@ -46,7 +47,7 @@ def refusals_on(response) -> list[str]:
 def housed_in(vacancy, coordinator) -> Contract:
     case = NewcomerCaseFactory(partner=coordinator.organisation)
     match = propose_match(home=vacancy.home, case=case, user=coordinator)
-    approve_match(match=match, user=coordinator)
+    approve_match(match=said_yes(match, coordinator), user=coordinator)
     return record_move_in(match=match, user=coordinator, move_in_date=TODAY).contract
 
 
@@ -362,7 +363,7 @@ def test_the_coordinator_places_a_household_in_an_offered_flat_through_the_admin
 
     response = english.post(f"/admin/newcomers/newcomercase/{case.pk}/propose/{home.pk}/")
     assert response.status_code == 302
-    match = case.matches.get()
+    match = said_yes(case.matches.get(), coordinator)  # the household said yes on the phone
     assert english.get(f"/admin/matching/match/{match.pk}/change/").status_code == 200
     assert english.post(f"/admin/matching/match/{match.pk}/step/approve/").status_code == 302
     response = english.post(

@@ -21,6 +21,7 @@ from tests.factories import (
     UserFactory,
     offered_flat,
     referred_home,
+    said_yes,
     staff_user,
 )
 from workflow.engine import TransitionNotAllowed
@@ -31,7 +32,7 @@ SUBJECT = "A sublet has become a first-hand contract"
 
 def move_in(home, case, coordinator, day):
     match = propose_match(home=home, case=case, user=coordinator)
-    approve_match(match=match, user=coordinator)
+    approve_match(match=said_yes(match, coordinator), user=coordinator)
     return record_move_in(match=match, user=coordinator, move_in_date=day)
 
 

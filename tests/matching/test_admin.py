@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from matching.actions import propose_match, reject_match
 from matching.models import Match
-from tests.factories import MatchReasonFactory, NewcomerCaseFactory, referred_home
+from tests.factories import MatchReasonFactory, NewcomerCaseFactory, referred_home, said_yes
 
 pytestmark = pytest.mark.django_db
 
@@ -60,8 +60,11 @@ def test_the_change_pages_show_the_history_and_the_steps_the_coordinator_may_tak
     partner = organisations["partner"]
     free_home = referred_home(partner)
     free_case = NewcomerCaseFactory(partner=partner)
-    match = propose_match(
-        home=referred_home(partner), case=NewcomerCaseFactory(partner=partner), user=coordinator
+    match = said_yes(
+        propose_match(
+            home=referred_home(partner), case=NewcomerCaseFactory(partner=partner), user=coordinator
+        ),
+        coordinator,
     )
     english.force_login(coordinator)
 
@@ -99,8 +102,13 @@ def test_the_change_pages_show_the_history_and_the_steps_the_coordinator_may_tak
 def test_steps_that_need_no_input_are_changelist_actions(english, coordinator, organisations):
     partner = organisations["partner"]
     matches = [
-        propose_match(
-            home=referred_home(partner), case=NewcomerCaseFactory(partner=partner), user=coordinator
+        said_yes(
+            propose_match(
+                home=referred_home(partner),
+                case=NewcomerCaseFactory(partner=partner),
+                user=coordinator,
+            ),
+            coordinator,
         )
         for _ in range(2)
     ]

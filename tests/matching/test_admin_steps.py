@@ -11,7 +11,7 @@ from django.utils import timezone
 from matching.actions import MOVE_IN_PAST_LIMIT_DAYS, approve_match, propose_match
 from matching.models import Match
 from notifications.models import OutboundEmail
-from tests.factories import NewcomerCaseFactory, UserFactory, referred_home
+from tests.factories import NewcomerCaseFactory, UserFactory, referred_home, said_yes
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +46,11 @@ def desk(english, coordinator):
 
 
 def proposed(partner, coordinator) -> Match:
-    return propose_match(
-        home=referred_home(partner), case=NewcomerCaseFactory(partner=partner), user=coordinator
+    return said_yes(
+        propose_match(
+            home=referred_home(partner), case=NewcomerCaseFactory(partner=partner), user=coordinator
+        ),
+        coordinator,
     )
 
 
@@ -73,7 +76,7 @@ def test_bulk_approval_moves_the_home_and_the_case_and_tells_the_host(desk, part
 
 def test_a_move_in_next_week_is_planned(desk, partner, coordinator):
     match = proposed(partner, coordinator)
-    approve_match(match=match, user=coordinator)
+    approve_match(match=said_yes(match, coordinator), user=coordinator)
     next_week = TODAY + timedelta(days=7)
 
     response = desk.post(step_url(match, "move_in"), {"move_in_date": next_week.isoformat()})
@@ -86,7 +89,7 @@ def test_a_move_in_next_week_is_planned(desk, partner, coordinator):
 
 def test_a_move_in_too_long_ago_is_refused_with_the_date_kept(desk, partner, coordinator):
     match = proposed(partner, coordinator)
-    approve_match(match=match, user=coordinator)
+    approve_match(match=said_yes(match, coordinator), user=coordinator)
     long_ago = (TODAY - timedelta(days=MOVE_IN_PAST_LIMIT_DAYS + 10)).isoformat()
 
     response = desk.post(step_url(match, "move_in"), {"move_in_date": long_ago})
@@ -101,7 +104,7 @@ def test_a_move_in_too_long_ago_is_refused_with_the_date_kept(desk, partner, coo
 
 def test_a_step_the_match_is_past_is_refused_once(desk, partner, coordinator):
     match = proposed(partner, coordinator)
-    approve_match(match=match, user=coordinator)
+    approve_match(match=said_yes(match, coordinator), user=coordinator)
     page = desk.get(f"/admin/matching/match/{match.pk}/change/")
     assert [s["name"] for s in page.context["workflow_steps"]] == ["cancel", "move_in"]
 

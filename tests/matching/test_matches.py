@@ -18,7 +18,7 @@ from matching.actions import (
     reject_match,
 )
 from matching.models import Match, MatchTransition
-from tests.factories import MatchReasonFactory, NewcomerCaseFactory, referred_home
+from tests.factories import MatchReasonFactory, NewcomerCaseFactory, referred_home, said_yes
 from workflow.engine import TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +38,11 @@ def partner(organisations):
 
 @pytest.fixture
 def proposed(partner, coordinator):
-    return propose_match(
-        home=referred_home(partner), case=NewcomerCaseFactory(partner=partner), user=coordinator
+    return said_yes(
+        propose_match(
+            home=referred_home(partner), case=NewcomerCaseFactory(partner=partner), user=coordinator
+        ),
+        coordinator,
     )
 
 
@@ -66,7 +69,7 @@ def english(message) -> str:
 def test_approving_matches_the_home_and_the_household(proposed, coordinator):
     assert refreshed(proposed) == ("proposed", "referred", "waiting")
 
-    approve_match(match=proposed, user=coordinator)
+    approve_match(match=said_yes(proposed, coordinator), user=coordinator)
 
     assert refreshed(proposed) == ("approved", "matched", "matched")
     assert steps(proposed) == [("", "proposed"), ("proposed", "approved")]
@@ -77,7 +80,7 @@ def test_approving_matches_the_home_and_the_household(proposed, coordinator):
 
 
 def test_moving_in_records_the_date_and_houses_the_household(proposed, coordinator):
-    approve_match(match=proposed, user=coordinator)
+    approve_match(match=said_yes(proposed, coordinator), user=coordinator)
 
     record_move_in(match=proposed, user=coordinator, move_in_date=MOVE_IN)
 
@@ -98,7 +101,7 @@ def test_moving_in_records_the_date_and_houses_the_household(proposed, coordinat
 def test_ending_a_stay_frees_the_home_and_the_household_as_the_coordinator_chooses(
     proposed, coordinator, partner, home_next, case_next, home_history, case_status
 ):
-    approve_match(match=proposed, user=coordinator)
+    approve_match(match=said_yes(proposed, coordinator), user=coordinator)
     record_move_in(match=proposed, user=coordinator, move_in_date=MOVE_IN)
     reason = MatchReasonFactory(partner=partner, label="Hushållet fick eget kontrakt")
 
@@ -148,7 +151,7 @@ def test_cancelling_a_match_before_move_in_frees_the_home_and_the_household(
     proposed, coordinator, approved_first
 ):
     if approved_first:
-        approve_match(match=proposed, user=coordinator)
+        approve_match(match=said_yes(proposed, coordinator), user=coordinator)
 
     cancel_match(match=proposed, user=coordinator, note="Värden blev sjuk.")
 
@@ -163,7 +166,7 @@ def test_cancelling_a_match_before_move_in_frees_the_home_and_the_household(
 @pytest.mark.parametrize("step", ["reject", "cancel", "end"])
 def test_rejecting_cancelling_and_ending_need_a_reason(proposed, coordinator, step):
     if step == "end":
-        approve_match(match=proposed, user=coordinator)
+        approve_match(match=said_yes(proposed, coordinator), user=coordinator)
         record_move_in(match=proposed, user=coordinator, move_in_date=MOVE_IN)
     service = {"reject": reject_match, "cancel": cancel_match, "end": end_match}[step]
     before = refreshed(proposed), proposed.transitions.count()
@@ -189,10 +192,10 @@ def test_the_reasons_are_counted_per_partner(partner, coordinator, organisations
     reject_match(match=new_match(), user=coordinator, reason_choice=far)
     cancel_match(match=new_match(), user=coordinator, reason_choice=far, note="Pendling.")
     approved = new_match()
-    approve_match(match=approved, user=coordinator)
+    approve_match(match=said_yes(approved, coordinator), user=coordinator)
     cancel_match(match=approved, user=coordinator, reason_choice=pets)
     ended = new_match()
-    approve_match(match=ended, user=coordinator)
+    approve_match(match=said_yes(ended, coordinator), user=coordinator)
     record_move_in(match=ended, user=coordinator, move_in_date=MOVE_IN)
     end_match(match=ended, user=coordinator, reason_choice=far)
     reject_match(match=new_match(), user=coordinator, note="Only words, no reason from the list.")
@@ -240,7 +243,7 @@ def test_proposing_a_home_or_household_that_is_taken_says_so(proposed, partner, 
 
 
 def test_a_home_already_matched_cannot_be_proposed(proposed, partner, coordinator):
-    approve_match(match=proposed, user=coordinator)
+    approve_match(match=said_yes(proposed, coordinator), user=coordinator)
     with pytest.raises(TransitionNotAllowed) as refused:
         propose_match(
             home=proposed.home, case=NewcomerCaseFactory(partner=partner), user=coordinator

@@ -16,7 +16,7 @@ from matching.actions import (
 )
 from matching.models import Match
 from newcomers.models import NewcomerCase
-from tests.factories import NewcomerCaseFactory, referred_home
+from tests.factories import NewcomerCaseFactory, referred_home, said_yes
 from volunteers.models import FollowUp
 from workflow.errors import Invalid
 
@@ -29,7 +29,7 @@ def approved(organisations, coordinator):
     match = propose_match(
         home=referred_home(partner), case=NewcomerCaseFactory(partner=partner), user=coordinator
     )
-    approve_match(match=match, user=coordinator)
+    approve_match(match=said_yes(match, coordinator), user=coordinator)
     return match
 
 

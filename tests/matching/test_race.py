@@ -16,7 +16,7 @@ from matching.actions import approve_match, propose_match
 from matching.models import Match, MatchTransition
 from newcomers.models import NewcomerCase
 from tests.conftest import require
-from tests.factories import NewcomerCaseFactory, referred_home
+from tests.factories import NewcomerCaseFactory, referred_home, said_yes
 from workflow.engine import TransitionNotAllowed
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("role_groups")]
@@ -71,7 +71,7 @@ def propose_and_approve(home_id: int, case_id: int, user):
 
         def go():
             match = propose_match(home=home, case=case, user=user)
-            approve_match(match=match, user=user)
+            approve_match(match=said_yes(match, user), user=user)
             return match.case_id
 
         return go
@@ -82,6 +82,8 @@ def propose_and_approve(home_id: int, case_id: int, user):
 def approve(match_id: int, user):
     def load():
         match = Match.objects.select_related("home", "case").get(pk=match_id)
+        if match.status == Match.Status.PROPOSED and not match.household_answer:
+            said_yes(match, user)
         return lambda: approve_match(match=match, user=user).pk
 
     return load

@@ -10,7 +10,7 @@ from hosts.actions import withdraw_home
 from matching.actions import approve_match, end_match, propose_match, record_move_in
 from matching.models import Match
 from newcomers.models import NewcomerCase
-from tests.factories import NewcomerCaseFactory, referred_home
+from tests.factories import NewcomerCaseFactory, referred_home, said_yes
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +82,7 @@ def test_a_stay_ends_on_the_matchs_page_not_on_the_cases(desk, case, coordinator
     that stay (the match's step), so the case's page offers no step that would leave the match
     behind."""
     match = propose_match(home=referred_home(organisations["partner"]), case=case, user=coordinator)
-    approve_match(match=match, user=coordinator)
+    approve_match(match=said_yes(match, coordinator), user=coordinator)
     record_move_in(match=match, user=coordinator, move_in_date=timezone.localdate())
     assert refreshed(case) == NewcomerCase.Status.HOUSED
     page = desk.get(f"/admin/newcomers/newcomercase/{case.pk}/change/")

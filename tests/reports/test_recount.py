@@ -47,6 +47,7 @@ from tests.factories import (
     municipality,
     offered_flat,
     partnership_covering,
+    said_yes,
     staff_user,
 )
 from volunteers.actions import book_visit, merge_duplicate, record_call, report_visit
@@ -140,7 +141,7 @@ class Story:
         home.refresh_from_db()
         match = propose_match(home=home, case=case, user=coordinator)
         self.clock(approved)
-        return approve_match(match=match, user=coordinator)
+        return approve_match(match=said_yes(match, coordinator), user=coordinator)
 
     def move_in(self, match, coordinator, day, recorded=None):
         self.clock(

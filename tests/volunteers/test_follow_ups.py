@@ -22,6 +22,7 @@ from tests.factories import (
     municipality,
     offered_flat,
     referred_home,
+    said_yes,
 )
 from volunteers.actions import complete_follow_up, schedule_follow_ups
 from volunteers.models import FollowUp
@@ -48,7 +49,7 @@ def today_is(day: date):
 
 def move_in(home, case, coordinator, day=MOVED_IN):
     match = propose_match(home=home, case=case, user=coordinator)
-    approve_match(match=match, user=coordinator)
+    approve_match(match=said_yes(match, coordinator), user=coordinator)
     return record_move_in(match=match, user=coordinator, move_in_date=day)
 
 

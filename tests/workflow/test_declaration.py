@@ -47,7 +47,9 @@ def make_object(wf_name: str, stage: str, partner):
         obj = NewcomerCaseFactory(partner=partner)
     else:
         obj = Match.objects.create(
-            home=HomeFactory(partner=partner), case=NewcomerCaseFactory(partner=partner)
+            home=HomeFactory(partner=partner),
+            case=NewcomerCaseFactory(partner=partner),
+            household_answer=Match.HouseholdAnswer.YES,
         )
     type(obj).objects.filter(pk=obj.pk).update(status=stage)
     obj.refresh_from_db()

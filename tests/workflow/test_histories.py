@@ -25,6 +25,7 @@ from tests.factories import (
     VolunteerApplicationFactory,
     offered_flat,
     record_vacancies,
+    said_yes,
     staff_user,
     started_visit,
     visit_booked_home,
@@ -137,7 +138,7 @@ def test_an_offer_declined_or_accepted_has_a_row_for_it(
     accepted = offered_flat(quota, user=company_staff)
     case = NewcomerCaseFactory(partner=organisations["partner"])
     match = propose_match(home=accepted.home, case=case, user=coordinator)
-    approve_match(match=match, user=coordinator)
+    approve_match(match=said_yes(match, coordinator), user=coordinator)
     record_move_in(
         match=match, user=coordinator, move_in_date=timezone.localdate() - timedelta(days=1)
     )

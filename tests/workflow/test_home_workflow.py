@@ -28,6 +28,7 @@ from tests.factories import (
     NewcomerCaseFactory,
     partnership_covering,
     referred_home,
+    said_yes,
 )
 from volunteers.workflow import APPLICATION_WORKFLOW, VISIT_WORKFLOW
 from workflow.models import ActorKind
@@ -94,7 +95,7 @@ def refer_match_move_in_and_end(*, home, partner, coordinator, volunteer_coordin
     case = NewcomerCaseFactory(partner=partner)
     with capture(execute=True):
         match = propose_match(home=home, case=case, user=coordinator)
-        approve_match(match=match, user=coordinator)
+        approve_match(match=said_yes(match, coordinator), user=coordinator)
     with capture(execute=True):
         record_move_in(match=match, user=coordinator, move_in_date=MOVE_IN)
     with capture(execute=True):
@@ -146,7 +147,7 @@ def test_an_erased_host_gets_no_more_e_mail(
     case = NewcomerCaseFactory(partner=partner)
     with django_capture_on_commit_callbacks(execute=True):
         match = propose_match(home=home, case=case, user=coordinator)
-        approve_match(match=match, user=coordinator)
+        approve_match(match=said_yes(match, coordinator), user=coordinator)
     assert len(mail.outbox) == 1
     with django_capture_on_commit_callbacks(execute=True):
         erase_host(host=home.host)

@@ -10,6 +10,7 @@ until someone decides by hand who may take it.
 
 import importlib
 import importlib.util
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,13 @@ from matching.models import Match
 from matching.workflow import MATCH_WORKFLOW
 from newcomers.workflow import CASE_WORKFLOW
 from reports.workflow import REPORT_RUN_WORKFLOW
+from stays.models import CheckIn, Concern, Evaluation, Mediation
+from stays.workflow import (
+    CHECK_IN_WORKFLOW,
+    CONCERN_WORKFLOW,
+    EVALUATION_WORKFLOW,
+    MEDIATION_WORKFLOW,
+)
 from tests.factories import (
     HomeFactory,
     NewcomerCaseFactory,
@@ -48,7 +56,7 @@ from tests.factories import (
     visit_booked_home,
 )
 from volunteers.workflow import APPLICATION_WORKFLOW, VISIT_WORKFLOW
-from workflow.engine import HOST, SYSTEM, Workflow
+from workflow.engine import HOST, HOUSEHOLD, SYSTEM, Workflow
 from workflow.errors import NotAllowed
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +134,32 @@ POLICY = {
         "approve": {VC},
         "decline": {VC},
     },
+    "check_in": {
+        # Whoever follows the stay records a check-in (the home's group for a private home, the
+        # partner for a company flat: the action checks which); the portal cancels the planned
+        # ones when the stay ends, as does the partner's coordinator.
+        "record": {PC, *VOLUNTEERS},
+        "cancel": {PC, SYSTEM},
+    },
+    "concern": {
+        # The partner's coordinator answers a concern; the volunteer coordinator of the home's
+        # group may acknowledge and resolve it too. Only the partner books mediation.
+        "acknowledge": {PC, VC},
+        "mediate": {PC},
+        "resolve": {PC, VC},
+        "back_to_acknowledged": {PC, SYSTEM},
+        "stay_ended": {SYSTEM},
+    },
+    "mediation": {
+        "move": {PC},
+        "hold": {PC},
+        "cancel": {PC, SYSTEM},
+    },
+    "evaluation": {
+        # Each side answers its own; nobody answers for them. The portal lapses it.
+        "answer": {HOST, HOUSEHOLD},
+        "lapse": {SYSTEM},
+    },
     "report_run": {
         # The portal produces the report (and queues again a run whose worker was lost); a
         # manager asks for it again.
@@ -148,9 +182,13 @@ WORKFLOWS = {
     "visit": VISIT_WORKFLOW,
     "application": APPLICATION_WORKFLOW,
     "report_run": REPORT_RUN_WORKFLOW,
+    "check_in": CHECK_IN_WORKFLOW,
+    "concern": CONCERN_WORKFLOW,
+    "mediation": MEDIATION_WORKFLOW,
+    "evaluation": EVALUATION_WORKFLOW,
 }
 
-EVERYONE = [*ROLE_LABELS, HOST, SYSTEM]
+EVERYONE = [*ROLE_LABELS, HOST, HOUSEHOLD, SYSTEM]
 # They take no step of any workflow: the housing company records vacancies and registrations
 # through actions that step as the portal; the data protection officer only reads.
 NO_STEPS = {HOUSING_COMPANY_STAFF, DATA_PROTECTION_OFFICER}
@@ -212,10 +250,19 @@ def people(partner):
     return {role: staff_user(role, partner) for role in ROLE_LABELS}
 
 
-def _match(partner):
+def _match(partner, **fields):
+    fields.setdefault("household_answer", Match.HouseholdAnswer.YES)
     return Match.objects.create(
-        home=HomeFactory(partner=partner), case=NewcomerCaseFactory(partner=partner)
+        home=HomeFactory(partner=partner), case=NewcomerCaseFactory(partner=partner), **fields
     )
+
+
+def _stay(partner):
+    return _match(partner, status=Match.Status.MOVED_IN, move_in_date=timezone.localdate())
+
+
+def _concern(partner):
+    return Concern.objects.create(match=_stay(partner), raised_by="host", text="Det är kallt.")
 
 
 def _contract(partner):
@@ -243,6 +290,23 @@ MAKE = {
     "visit": lambda partner, people: visit_booked_home([people[VOLUNTEER]]),
     "application": lambda partner, people: VolunteerApplicationFactory(),
     "report_run": lambda partner, people: _report_run(partner),
+    "check_in": lambda partner, people: CheckIn.objects.create(
+        match=_stay(partner), after_days=7, due_on=timezone.localdate(), responsible="partner"
+    ),
+    "concern": lambda partner, people: _concern(partner),
+    "mediation": lambda partner, people: Mediation.objects.create(
+        concern=_concern(partner),
+        starts_at=timezone.now() + timedelta(days=2),
+        place="Stadshuset",
+        mediator=people[PC],
+    ),
+    "evaluation": lambda partner, people: Evaluation.objects.create(
+        match=_stay(partner),
+        respondent="host",
+        point="month_1",
+        survey="host_month_1",
+        opens_on=timezone.localdate(),
+    ),
 }
 
 
@@ -269,7 +333,7 @@ def changes_for(name: str, step: str, partner) -> dict | None:
 
 
 def as_actor(who: str, people) -> dict:
-    if who in (HOST, SYSTEM):
+    if who in (HOST, HOUSEHOLD, SYSTEM):
         return {"user": None, "actor_kind": who}
     return {"user": people[who], "actor_kind": "user"}
 
