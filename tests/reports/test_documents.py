@@ -160,6 +160,7 @@ def test_the_xlsx_carries_the_figures_and_native_charts(small_history, media, la
             funnel_name,
             monthly_name,
             _("By municipality"),
+            _("The stay"),
             _("Definitions"),
         ]
 
