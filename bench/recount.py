@@ -22,9 +22,11 @@ REACHED = ("interested", "not_now", "withdraws")  # "reached" in the definitions
 
 def _moment(value) -> datetime | None:
     """A timestamp as the database gives it (SQLite: text in UTC), made aware."""
-    if value is None or isinstance(value, datetime):
+    if value is None:
         return value
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _day(value) -> date | None:

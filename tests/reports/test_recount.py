@@ -568,3 +568,47 @@ def test_the_stay_up_to_a_day_in_the_period_agrees_with_the_recount(story, organ
     # Answered by then: 0.5 and 2 hours; the median is the 1st of 2 (rank ⌈0.5 · 2⌉).
     assert (stay["concerns_raised"], stay["first_response"]) == (3, {"median": 0.5, "p90": 2.0})
     assert (stay["stays_ended_early"], stay["rematches"], stay["mediations_held"]) == (0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_the_pdf_and_the_xlsx_print_the_stay(story, organisations):
+    """The stay's section in the PDF (drawn into test-artifacts/report-stay-sv-*.png for a person
+    to look at) and its sheet in the workbook, with hidden cells hidden."""
+    import io
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import openpyxl
+    from pypdf import PdfReader
+
+    from reports import documents
+
+    add_stay_history(story, organisations)
+    with translation.override("sv"):
+        figures = metrics.compute_figures(story.partnership, as_of=AS_OF)
+        data = documents.render_pdf(figures)
+        text = " ".join(
+            " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages
+        )
+        assert "Boendet" in text
+        assert f"{metrics.STAY['concerns_raised'].label} 5 " in text
+        assert f"{metrics.STAY['rematches'].label} 1 " in text
+        assert "Från anmält problem till första svar 2,0 48,0" in text or (
+            "Från anmält problem till första svar 2.0 48.0" in text
+        )
+        book = openpyxl.load_workbook(io.BytesIO(documents.render_xlsx(figures)))
+        sheet = book["Boendet"]
+        values = [[cell.value for cell in row][:2] for row in sheet.iter_rows()]
+        assert [str(metrics.STAY["stays_ended_early"].label), 1] in values
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm:
+        artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        pdf_path = artifacts / "report-stay-sv.pdf"
+        pdf_path.write_bytes(data)
+        subprocess.run(  # noqa: S603 (a fixed command on our own file)
+            [pdftoppm, "-png", "-r", "70", str(pdf_path), str(artifacts / "report-stay-sv")],
+            check=True,
+            timeout=60,
+        )
