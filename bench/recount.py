@@ -4,8 +4,8 @@ Written from the definitions the report prints (``reports.metrics.FIGURES`` and 
 reader of the PDF sees them), in plain SQL that runs on PostgreSQL and SQLite, without calling
 ``reports.metrics``: where the report asks the ORM for "the first row to referred", this asks
 the tables in its own words. ``bench/report.py`` runs it at national scale and
-``tests/reports/test_recount.py`` on a history made through the portal's actions; both compare
-it with ``compute_figures`` figure by figure.
+``tests/reports/test_recount.py`` on a history made through the portal's actions (and, for the
+stay, rows written by hand); both compare it with ``compute_figures`` figure by figure.
 
 Counts are taken in SQL; the per-home moments of the cohort are fetched once and the lead
 times, their percentiles (the value at rank ⌈p·n⌉) and the local months worked out in Python.
@@ -467,8 +467,13 @@ def _stay(rows, *, partner: int, start: datetime, end: datetime, approvals) -> d
             by_cell[f"{respondent}__{point}"] += 1
     scores: dict[tuple[str, str], list[int]] = {}
     for evaluation, question, score in rows(
-        "SELECT a.evaluation_id, a.question, a.score FROM stays_evaluationanswer a "
-        "WHERE a.score IS NOT NULL"
+        """
+        SELECT a.evaluation_id, a.question, a.score FROM stays_evaluationanswer a
+        JOIN stays_evaluation e ON e.id = a.evaluation_id
+        JOIN matching_match m ON m.id = e.match_id
+        JOIN newcomers_newcomercase k ON k.id = m.case_id
+        WHERE k.partner_id = %(partner)s AND a.score IS NOT NULL
+        """
     ):
         if evaluation in answered:
             scores.setdefault((answered[evaluation], question), []).append(score)

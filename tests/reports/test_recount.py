@@ -571,15 +571,17 @@ def test_the_stay_up_to_a_day_in_the_period_agrees_with_the_recount(story, organ
 
 
 @pytest.mark.django_db
-def test_the_pdf_and_the_xlsx_print_the_stay(story, organisations):
-    """The stay's section in the PDF (drawn into test-artifacts/report-stay-sv-*.png for a person
-    to look at) and its sheet in the workbook, with hidden cells hidden."""
+def test_the_dashboard_the_pdf_and_the_xlsx_print_the_stay(story, organisations, client):
+    """The stay's section on the dashboard and in the PDF (drawn into
+    test-artifacts/report-stay-sv-*.png for a person to look at) and its sheet in the workbook,
+    with hidden cells hidden."""
     import io
     import shutil
     import subprocess
     from pathlib import Path
 
     import openpyxl
+    from django.urls import reverse
     from pypdf import PdfReader
 
     from reports import documents
@@ -601,6 +603,12 @@ def test_the_pdf_and_the_xlsx_print_the_stay(story, organisations):
         sheet = book["Boendet"]
         values = [[cell.value for cell in row][:2] for row in sheet.iter_rows()]
         assert [str(metrics.STAY["stays_ended_early"].label), 1] in values
+    client.force_login(story.people.ca)
+    page = client.get(reverse("reports:partnership", args=[story.partnership.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="stay-totals"' in html
+    assert "Nya matchningar efter avbrott" in html
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm:
         artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
