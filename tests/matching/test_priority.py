@@ -132,3 +132,23 @@ def test_case_list_puts_priority_first_filters_and_shows_the_badge(organisations
 
     plan = client.get("/admin/newcomers/newcomercase/plan/").content.decode()
     assert 'id="plan-priority"' in plan
+
+
+def test_the_propose_form_lists_priority_households_first_with_their_badge(organisations):
+    from matching.admin import ProposeMatchForm
+
+    partner = organisations["partner"]
+    coordinator = staff_user("partner_coordinator", partner)
+    plain = NewcomerCaseFactory(partner=partner, reference="PLAIN-2")
+    first = _ended_early(
+        NewcomerCaseFactory(
+            partner=partner,
+            reference="PRIO-2",
+            housing_needed_by=plain.housing_needed_by + timedelta(days=90),
+        )
+    )
+    form = ProposeMatchForm(user=coordinator)
+    choices = [label for value, label in form.fields["case"].choices if value]
+    assert [c.pk for c in form.fields["case"].queryset] == [first.pk, plain.pk]
+    assert "PRIO-2" in str(choices[0]) and "–" in str(choices[0])
+    assert str(choices[1]) == str(plain)
