@@ -541,18 +541,49 @@ def national_context(rollup: dict[str, Any], run=None) -> dict[str, Any]:
                 "period": block["period"],
                 "scope_lines": scope_lines(block["partnership"], block["scope"]),
                 "table": municipality_table(block["rows"]),
+                "stay_rows": [
+                    {"label": label, "value": value}
+                    for label, value in zip(
+                        rollup_stay_headers(), rollup_stay_cells(block["stay"]), strict=True
+                    )
+                ],
             }
             for block in rollup["partnerships"]
         ],
         "headers": [label for _key, label in municipality_columns()],
         "definitions": [
-            row for row in metrics.definitions() if row["key"] in metrics.BY_MUNICIPALITY
+            row
+            for row in metrics.definitions()
+            if row["key"] in metrics.BY_MUNICIPALITY or row["key"] in metrics.ROLLUP_STAY
         ],
         "general_notes": metrics.GENERAL_NOTES,
         "hidden_note": metrics.HIDDEN_NOTE,
         "run": run,
         "generated_at": timezone.localtime(),
     }
+
+
+def rollup_stay_headers() -> list[Any]:
+    """The columns of the stay's totals in the roll-up (the time to first response as its
+    median and 90th percentile, in hours)."""
+    headers = []
+    for key in metrics.ROLLUP_STAY:
+        if key == "first_response":
+            headers += [_("First response, median (hours)"), _("First response, 90th percentile")]
+        else:
+            headers.append(metrics.STAY[key].label)
+    return headers
+
+
+def rollup_stay_cells(stay: dict[str, Any]) -> list[Any]:
+    """A partnership's stay totals in the order of ``rollup_stay_headers`` (None: no value)."""
+    cells = []
+    for key in metrics.ROLLUP_STAY:
+        if key == "first_response":
+            cells += [stay[key]["median"], stay[key]["p90"]]
+        else:
+            cells.append(stay[key])
+    return cells
 
 
 def render_national_pdf(rollup: dict[str, Any], run=None) -> bytes:
@@ -598,6 +629,13 @@ def render_national_xlsx(rollup: dict[str, Any], run=None) -> bytes:
     write_text(
         sheet, row, 0, _("An empty cell is hidden: %(note)s") % {"note": metrics.HIDDEN_NOTE}
     )
+    stay = book.add_worksheet(_("The stay")[:31])
+    stay.set_column(0, 0, 40)
+    stay.set_column(1, len(metrics.ROLLUP_STAY) + 1, 18)
+    write_cells(stay, 0, 0, [_("Partnership"), *rollup_stay_headers()], header)
+    for i, block in enumerate(rollup["partnerships"], start=1):
+        cells = [_dash(value) for value in rollup_stay_cells(block["stay"])]
+        write_cells(stay, i, 0, [block["partnership"].name, *cells], cell)
     write_definitions(book, None, header, wrap)
     book.close()
     return output.getvalue()

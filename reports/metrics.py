@@ -1153,6 +1153,17 @@ BY_MUNICIPALITY = (
 )
 NO_MUNICIPALITY = _("Municipality not yet chosen")
 
+# The stay's totals in the national roll-up (one row per partnership; no breakdowns).
+ROLLUP_STAY = (
+    "concerns_raised",
+    "concerns_urgent",
+    "first_response",
+    "mediations_held",
+    "stays_ended_early",
+    "rematches",
+    "evaluations_answered",
+)
+
 
 def municipality_counts(period: Period, scope: Scope) -> dict[str, dict[str | None, int]]:
     """Each figure of ``BY_MUNICIPALITY`` by the municipality code of its home (None: an old
@@ -1392,8 +1403,10 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
     (``rollup_partnerships``), over its own period up to ``as_of`` (default: today, and at most
     the year's last day), the figures of ``BY_MUNICIPALITY`` by municipality, as each
     partnership's own report counts them (same definitions, same scope, same suppression,
-    applied within each partnership's column). No total across partnerships is printed: two
-    partnerships may share a municipality and its homes."""
+    applied within each partnership's column), and the totals of the stay (``ROLLUP_STAY``, the
+    partner's, as its own report counts them: ``stay_figures``, a few aggregate queries per
+    partnership). No total across partnerships is printed: two partnerships may share a
+    municipality and its homes, or a partner."""
     from municipalities.models import Municipality
 
     as_of = min(as_of or timezone.localdate(), date(year, 12, 31))
@@ -1425,6 +1438,7 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
                 "scope": scope,
                 "rows": rows,
                 "totals": {key: sum(row[key] for row in rows) for key in BY_MUNICIPALITY},
+                "stay": stay_figures(period, partner_id=scope.partner_id),
             }
         )
     return {"organisation": organisation, "year": year, "as_of": as_of, "partnerships": blocks}

@@ -620,3 +620,20 @@ def test_the_dashboard_the_pdf_and_the_xlsx_print_the_stay(story, organisations,
             check=True,
             timeout=60,
         )
+
+
+@pytest.mark.django_db
+def test_the_rollup_counts_the_stay_as_the_partnerships_own_report(story, organisations):
+    from reports import documents
+
+    add_stay_history(story, organisations)
+    own = metrics.compute_figures(story.partnership, as_of=AS_OF)["stay"]
+    rollup = metrics.national_rollup(organisations["volunteers"], 2026, as_of=AS_OF)
+    (block,) = [b for b in rollup["partnerships"] if b["partnership"] == story.partnership]
+    assert block["stay"] == own
+    with translation.override("en"):
+        context = documents.national_context(rollup)
+        (shown,) = [b for b in context["blocks"] if b["partnership"] == story.partnership]
+        values = {str(row["label"]): row["value"] for row in shown["stay_rows"]}
+    assert values["Rematches"] == 1
+    assert values["First response, median (hours)"] == 2.0
