@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -95,6 +95,13 @@ class EndForm(ReasonStepForm):
         self.fields["ended_on"].initial = timezone.localdate()
 
 
+def _case_choice_label(case) -> str:
+    from newcomers.admin import priority_text
+
+    priority = priority_text(case)
+    return f"{case} – {priority}" if priority else str(case)
+
+
 class ProposeMatchForm(StepFormMixin, forms.ModelForm):
     """Propose a home referred to the coordinator's partner for one of its waiting cases."""
 
@@ -111,7 +118,10 @@ class ProposeMatchForm(StepFormMixin, forms.ModelForm):
             .filter(status=NewcomerCase.Status.WAITING)
             .exclude(pk__in=live.values("case_id"))
             .select_related("partner")
+            # Households waiting with priority (a stay ended early) first, with their badge.
+            .order_by(F("priority_since").asc(nulls_last=True), "housing_needed_by", "pk")
         )
+        self.fields["case"].label_from_instance = _case_choice_label
         self.fields["home"].queryset = (
             Home.objects.visible_to(user)
             .filter(status=Home.Status.REFERRED)

@@ -2,10 +2,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
@@ -119,6 +122,31 @@ class NewcomerCaseForm(forms.ModelForm):
         return names
 
 
+def priority_text(case: NewcomerCase) -> str:
+    """The badge of a household waiting with priority ("" when it does not)."""
+    if case.priority_since is None:
+        return ""
+    day = formats.date_format(timezone.localtime(case.priority_since), "DATE_FORMAT")
+    return _("Priority: stay ended early on %(day)s") % {"day": day}
+
+
+class PriorityFilter(admin.SimpleListFilter):
+    """The households waiting with priority (a stay of theirs ended early)."""
+
+    title = _("priority")
+    parameter_name = "priority"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("With priority")), ("no", _("Without priority"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(priority_since__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(priority_since__isnull=True)
+        return queryset
+
+
 class SuggestionsMixin:
     """Ranked, explained homes for a case, and the best plan for all open cases of a partner.
     Proposing goes through ``matching.actions.propose_match`` like everywhere else."""
@@ -146,7 +174,13 @@ class SuggestionsMixin:
 
         extra_context = extra_context or {}
         case = self.get_object(request, unquote(object_id))
-        if case.status == NewcomerCase.Status.WAITING and not case.matches.live().exists():
+        if case is not None:
+            extra_context["priority"] = priority_text(case)
+        if (
+            case is not None
+            and case.status == NewcomerCase.Status.WAITING
+            and not case.matches.live().exists()
+        ):
             extra_context["suggestions"] = suggest_homes(case)
             extra_context["may_propose"] = self._may_propose(request)
         return super().change_view(request, object_id, form_url, extra_context)
@@ -203,13 +237,19 @@ class SuggestionsMixin:
             [home_id for _c, home_id, _f in plan.pairs]
         )
         items = [
-            {"case": case_by_id[case_id], "home": homes[home_id], "fit": fit}
+            {
+                "case": case_by_id[case_id],
+                "home": homes[home_id],
+                "fit": fit,
+                "priority": priority_text(case_by_id[case_id]),
+            }
             for case_id, home_id, fit in plan.pairs
         ]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Best plan for all open cases"),
+            "priority_count": sum(1 for case in cases if case.priority_since is not None),
             "partner": partner,
             "partners": partners,
             "items": items,
@@ -242,6 +282,7 @@ class NewcomerCaseAdmin(
     change_form_template = "admin/newcomers/newcomercase/change_form.html"
     list_display = [
         "reference",
+        "priority_display",
         "partner",
         "household_size_display",
         "status",
@@ -250,6 +291,7 @@ class NewcomerCaseAdmin(
     ]
     list_filter = [
         "status",
+        PriorityFilter,
         "partner",
         "outcome",
         "needs_step_free_access",
@@ -259,7 +301,10 @@ class NewcomerCaseAdmin(
     list_select_related = ["partner"]
     search_fields = ["reference", "notes"]
     date_hierarchy = "housing_needed_by"
+    # Households waiting with priority first (the longest waiting with priority first).
+    ordering = [F("priority_since").asc(nulls_last=True), "housing_needed_by", "pk"]
     readonly_fields = [
+        "priority_since",
         "status",
         "status_changed_at",
         "outcome_recorded_at",
@@ -267,6 +312,11 @@ class NewcomerCaseAdmin(
         "updated_at",
     ]
     inlines = [CaseTransitionInline]
+
+    @admin.display(description=_("priority"), ordering="priority_since")
+    def priority_display(self, obj):
+        text = priority_text(obj)
+        return format_html('<span class="priority-badge">{}</span>', text) if text else ""
 
     @admin.display(description=_("household"))
     def household_size_display(self, obj):
