@@ -343,12 +343,13 @@ class HouseholdLinksMixin:
         return response
 
     def stop_household_link_view(self, request, object_id):
-        """ "Stop this link": the link in ``link_id`` of this case stops working."""
+        """ "Stop this link": the link in ``link_id`` of this case stops working (a button: a
+        GET is refused before the case is looked up)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         case = self.get_object(request, unquote(object_id))
         if not _gives_links(case, request.user):
             raise PermissionDenied
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         change_url = reverse("admin:newcomers_newcomercase_change", args=[case.pk])
         link_id = request.POST.get("link_id", "")
         link = case.links.filter(pk=link_id).first() if link_id.isdigit() else None

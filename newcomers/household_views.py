@@ -114,6 +114,7 @@ def _evaluation_url() -> str | None:
 
 
 @household_page
+@require_http_methods(["GET"])
 def start(request, case):
     match = _live_match(case)
     return render(
@@ -238,6 +239,7 @@ def concern(request, case):
 
 
 @household_page
+@require_http_methods(["GET"])
 def concern_sent(request, case):
     return render(request, "household/concern_sent.html", _context(case, signed_in=True))
 

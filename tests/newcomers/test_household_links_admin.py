@@ -173,6 +173,7 @@ def test_only_the_partners_coordinators_give_links(client, case, data_protection
     assert client.get(case_url(case)).status_code == 200  # the officer reads the case
     assert client.get(case_url(case, "household-link/letter/")).status_code == 403
     assert client.post(case_url(case, "household-link/stop/")).status_code == 403
+    assert client.get(case_url(case, "household-link/stop/")).status_code == 405
     response = client.post(case_url(case, "step/give_link/"), {"delivery": "letter"})
     assert response.status_code == 403
     with pytest.raises(NotAllowed):
