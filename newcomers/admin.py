@@ -88,9 +88,15 @@ class NewcomerCaseForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "language" in self.fields:
+            self.fields["language"].required = False
         if self.instance.pk:
             self.initial["children_ages"] = ", ".join(str(a) for a in self.instance.children_ages)
             self.initial["preferred_areas"] = ", ".join(self.instance.preferred_areas)
+
+    def clean_language(self):
+        # Left out (a form of an older page): the case keeps its language, Swedish for a new one.
+        return self.cleaned_data.get("language") or self.instance.language or "sv"
 
     def clean_children_ages(self):
         raw = self.cleaned_data["children_ages"].strip()
@@ -287,6 +293,10 @@ class HouseholdLinksMixin:
             ]
             extra_context["gives_links"] = _gives_links(case, request.user)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def offered_steps(self, request, obj):
+        # "Give the household its link" has its button in the case's household-link section.
+        return [name for name in super().offered_steps(request, obj) if name != "give_link"]
 
     def step_success_url(self, request, obj, name, result):
         if name == "give_link" and result.delivery == HouseholdLink.Delivery.LETTER:

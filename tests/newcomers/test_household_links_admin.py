@@ -52,7 +52,9 @@ def test_the_case_page_offers_the_link_and_shows_none_yet(desk, case):
     html = page.content.decode()
     assert "The household has no link yet." in html
     assert case_url(case, "step/give_link/") in html
-    assert "give_link" in [step["name"] for step in page.context["workflow_steps"]]
+    # The step's button is in the household-link section, not among the case's stages.
+    assert "give_link" not in [step["name"] for step in page.context["workflow_steps"]]
+    assert page.context["gives_links"] is True
 
 
 def test_a_printed_letter_in_the_households_language_with_a_qr_code(desk, case):
