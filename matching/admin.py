@@ -192,7 +192,14 @@ class MatchAdmin(
         "move_in_date",
         "created_at",
     ]
-    list_filter = ["status", "case__partner", "home__municipality", "created_at", "move_in_date"]
+    list_filter = [
+        "status",
+        "household_answer",
+        "case__partner",
+        "home__municipality",
+        "created_at",
+        "move_in_date",
+    ]
     list_select_related = ["home__municipality", "case", "case__partner"]
     search_fields = ["case__reference", "home__municipality__short_name", "home__host__name"]
     date_hierarchy = "created_at"
