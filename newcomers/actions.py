@@ -99,6 +99,10 @@ def issue_household_link(
     from .models import HouseholdLink
 
     _check_link_giver(user, case)
+    if case.status == NewcomerCase.Status.CLOSED:
+        from workflow.errors import Conflict
+
+        raise Conflict(_("The case is closed: its household gets no new link."))
     if delivery not in HouseholdLink.Delivery.values:
         raise Invalid(_("Choose how the household gets its link."))
     days = settings.HOUSEHOLD_LINK_DAYS if days is None else days

@@ -262,6 +262,10 @@ def _gives_links(case, user) -> bool:
     return has_role(user, roles.PARTNER_COORDINATOR) and user.organisation_id == case.partner_id
 
 
+def _may_give_link(case, user) -> bool:
+    return case.status != NewcomerCase.Status.CLOSED and _gives_links(case, user)
+
+
 class HouseholdLinksMixin:
     """The household's own link on the case's page: the links made (made, expires, last used,
     stopped), "Stop this link", and the printable letter with the QR code. Issuing a link is the
@@ -292,6 +296,7 @@ class HouseholdLinksMixin:
                 for link in case.links.select_related("created_by", "revoked_by")
             ]
             extra_context["gives_links"] = _gives_links(case, request.user)
+            extra_context["may_give_link"] = _may_give_link(case, request.user)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def offered_steps(self, request, obj):
@@ -397,7 +402,7 @@ class NewcomerCaseAdmin(
             give_household_link,
             GiveLinkForm,
             label=_("Give the household its link"),
-            offered=_gives_links,
+            offered=_may_give_link,
         ),
     }
     form = NewcomerCaseForm

@@ -267,3 +267,15 @@ def test_another_partners_coordinator_records_nothing(client, proposed, other_co
     assert response.status_code == 404
     proposed.refresh_from_db()
     assert proposed.household_answer == ""
+
+
+def test_a_closed_case_gets_no_new_link(desk, case, coordinator):
+    from newcomers.actions import close_case
+
+    close_case(case=case, user=coordinator, reason="Egen bostad.")
+    page = desk.get(case_url(case))
+    assert page.context["may_give_link"] is False
+    assert case_url(case, "step/give_link/") not in page.content.decode()
+    response = desk.post(case_url(case, "step/give_link/"), {"delivery": "letter"})
+    assert response.status_code == 409
+    assert not HouseholdLink.objects.exists()

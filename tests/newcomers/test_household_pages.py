@@ -137,6 +137,19 @@ def test_a_stopped_link_stops_working_also_where_it_was_opened(household, link, 
     assert household.get(path_of(link)).status_code == 410
 
 
+def test_a_stopped_link_says_so_in_swedish_for_a_swedish_household(
+    client, organisations, coordinator
+):
+    case = NewcomerCaseFactory(partner=organisations["partner"], language="sv")
+    link = issue_household_link(case=case, user=coordinator, delivery="letter")
+    revoke_household_link(link=link, user=coordinator)
+    response = client.get(path_of(link))
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "Länken är stoppad eller ersatt." in page
+    assert "This link does not work" not in page  # the household's language only
+
+
 def test_a_new_link_replaces_the_old_one(client, case, link, coordinator):
     new = issue_household_link(case=case, user=coordinator, delivery="email")
     link.refresh_from_db()
