@@ -64,3 +64,16 @@ def set_preferred_areas(*, case: NewcomerCase, names: list[str], places: list) -
     NewcomerCase.objects.filter(pk=case.pk).update(preferred_areas=names)
     case.preferred_areas = names
     case.preferred_places.set(places)
+
+
+def choose_household_language(*, case: NewcomerCase, language: str) -> NewcomerCase:
+    """The household picks the language of its own pages, letters and e-mails (one of
+    ``HOUSEHOLD_LANGUAGES``); the coordinator can change it in the admin too."""
+    from .models import HOUSEHOLD_LANGUAGES
+
+    if language not in {code for code, _name in HOUSEHOLD_LANGUAGES}:
+        raise Invalid(_("Choose one of the languages in the list."))
+    if case.language != language:
+        case.language = language
+        case.save(update_fields=["language"])
+    return case
