@@ -1,9 +1,10 @@
 """The household's own pages are in the household's language: one of seven (Swedish, English,
 Arabic, Dari, Tigrinya, Somali, Ukrainian). Host and staff pages stay Swedish and English
 (``settings.LANGUAGES``), so the five other languages are never offered there: ``LocaleMiddleware``
-only picks from ``settings.LANGUAGES``, and the household pages activate their language themselves
-(``activate_household_language``, called by ``links.household_page`` and by
-``household_language_page`` for the pages before a link is open).
+only picks from ``settings.LANGUAGES``, and the household pages switch to their language
+themselves: the pages behind the link run in the case's language (``links.household_page``), and
+a page a household may see without an open link can use ``household_language_page``. The
+household's language switch (``language_views.choose_language``) keeps the choice on the case.
 
 Which language a household page uses, first match wins:
 1. the case's language (``NewcomerCase.language``) when the household's link is open in the browser;
