@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -158,8 +159,13 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 # Internationalisation: Swedish first, English second. Every string goes through gettext.
+# These are the languages of host and staff pages; the household's own pages also speak Arabic,
+# Dari, Tigrinya, Somali and Ukrainian (newcomers.models.HOUSEHOLD_LANGUAGES, set up in
+# newcomers/household_language.py), never offered here.
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
+# Right-to-left languages: Django's list plus Dari ("prs").
+LANGUAGES_BIDI = [*global_settings.LANGUAGES_BIDI, "prs"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts import views as accounts_views
+from newcomers import language_views
 
 admin.site.site_header = _("Housing portal administration")
 admin.site.site_title = _("Housing portal")
@@ -10,6 +11,8 @@ admin.site.index_title = _("Workplace")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # The household's own pages choose among its seven languages (staff and host pages: sv, en).
+    path("i18n/household/", language_views.choose_language, name="household_language"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("volunteer/", include("volunteers.urls")),

@@ -202,3 +202,16 @@ def give_household_link(*, case: NewcomerCase, user, delivery: str, days: int | 
     if delivery == HouseholdLink.Delivery.EMAIL:
         return send_household_link(case=case, user=user, days=days)
     return issue_household_link(case=case, user=user, delivery=delivery, days=days)
+
+
+def choose_household_language(*, case: NewcomerCase, language: str) -> NewcomerCase:
+    """The household picks the language of its own pages, letters and e-mails (one of
+    ``HOUSEHOLD_LANGUAGES``); the coordinator can change it in the admin too."""
+    from .models import HOUSEHOLD_LANGUAGES
+
+    if language not in {code for code, _name in HOUSEHOLD_LANGUAGES}:
+        raise Invalid(_("Choose one of the languages in the list."))
+    if case.language != language:
+        case.language = language
+        case.save(update_fields=["language"])
+    return case

@@ -129,6 +129,8 @@ FOLLOWERS = (MANAGER, PARTNER_COORDINATOR, VOLUNTEER_COORDINATOR, DATA_PROTECTIO
 PAGES = {
     # Language switch, log-in, password reset: public.
     "set_language": everyone(),
+    # The household pages' language switch (a button): public, like the site's.
+    "household_language": everyone(get=NOT_ALLOWED),
     "login": everyone(),
     "logout": everyone(get=NOT_ALLOWED, post=LOGIN),
     "password_change": logged_in(),
