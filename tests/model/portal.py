@@ -1000,6 +1000,10 @@ def build_world(portal: Portal) -> None:
     for case, home in zip(cases[:3], homes[1:], strict=True):  # hosts 6, 7, 8
         portal.propose_from_suggestions(cases.index(case), rng, home=home)
     for index in (1, 2):
+        # The household said yes on the phone; then the coordinator approves.
+        portal.admin_step(
+            "partcoord", "match", index, rng, step="household_answer", answer="yes", via="phone"
+        )
         portal.admin_step("partcoord", "match", index, rng, step="approve")
     today = timezone.localdate().isoformat()
     portal.admin_step("partcoord", "match", 2, rng, step="move_in", move_in_date=today)
