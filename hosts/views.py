@@ -312,7 +312,9 @@ def raise_concern(request, home):
     if stay is None:
         messages.info(
             request,
-            _("There is no stay in your home right now. Contact us if you need to tell us something."),
+            _(
+                "There is no stay in your home right now. Contact us if you need to tell us something."
+            ),
         )
         return redirect("hosts:my_offer")
     form = ConcernForm(request.POST if request.method == "POST" else None)

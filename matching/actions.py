@@ -340,9 +340,7 @@ def end_match(
     if case_next not in (CaseNext.WAITING, CaseNext.CLOSED):
         raise Invalid(_("Choose what becomes of the household."))
     if home_next == HomeNext.PAUSED and match.home.unit_id is not None:
-        raise Invalid(
-            _("A housing company's flat cannot be paused: offer it again or close it.")
-        )
+        raise Invalid(_("A housing company's flat cannot be paused: offer it again or close it."))
     reason = _reason_text(reason_choice, note)
     with transaction.atomic():
         _lock_parties(home_id=match.home_id, case_id=match.case_id)

@@ -315,7 +315,9 @@ class ConcernAdmin(
     @admin.display(description=_("how urgent"), ordering="urgency")
     def urgency_shown(self, obj):
         if obj.urgency == Concern.Urgency.URGENT:
-            return format_html('<strong class="concern-urgent">{}</strong>', obj.get_urgency_display())
+            return format_html(
+                '<strong class="concern-urgent">{}</strong>', obj.get_urgency_display()
+            )
         return obj.get_urgency_display()
 
     @admin.display(description=_("age"), ordering="created_at")
@@ -348,9 +350,7 @@ class ConcernAdmin(
     def step_done(self, request, obj, name, result):
         super().step_done(request, obj, name, result)
         if name in ("mediate", "mediate_again"):
-            self.message_user(
-                request, _("The invitations have been sent to everyone taking part.")
-            )
+            self.message_user(request, _("The invitations have been sent to everyone taking part."))
 
 
 @admin.register(Mediation)
@@ -404,4 +404,3 @@ class MediationAdmin(
 
     def save_model(self, request, obj, form, change):
         pass  # a meeting changes only through its steps
-

@@ -20,7 +20,9 @@ def team(organisations, coordinator, volunteer_coordinator):
 @pytest.fixture
 def stay(organisations, team):
     """A private home (the volunteer coordinator's group's) with a household moved in."""
-    home = referred_home(organisations["partner"], host__language="en", host__email="host@example.org")
+    home = referred_home(
+        organisations["partner"], host__language="en", host__email="host@example.org"
+    )
     assert home.local_group_id == team.volunteers.local_group_id
     return moved_in_match(organisations["partner"], coordinator=team.partner, home=home)
 
@@ -34,4 +36,3 @@ def other_group_coordinator(organisations):
     return staff_user(
         "volunteer_coordinator", organisations["volunteers"], username="annan", local_group=group
     )
-

@@ -26,6 +26,17 @@ def raise_it(stay, urgency="normal", text=SECRET, captured=None):
     )
 
 
+def company_flat_stay(organisations, team):
+    from tests.factories import QuotaAgreementFactory, moved_in_match, offered_flat
+
+    agreement = QuotaAgreementFactory(
+        company=organisations["housing"], integration_unit=organisations["partner"], every_nth=1
+    )
+    home = offered_flat(agreement).home
+    assert home.unit_id is not None
+    return moved_in_match(organisations["partner"], coordinator=team.partner, home=home)
+
+
 def outbox_to(address):
     return [m for m in mail.outbox if m.to == [address]]
 
@@ -61,12 +72,7 @@ def test_an_urgent_concern_says_so_in_the_subject(stay, team, django_capture_on_
 def test_a_company_flat_tells_only_the_partner(
     organisations, team, django_capture_on_commit_callbacks
 ):
-    from tests.factories import UnitFactory, moved_in_match, referred_home
-
-    home = referred_home(organisations["partner"], host=None)
-    home.unit = UnitFactory(company=organisations["housing"])
-    home.save(update_fields=["unit"])
-    stay = moved_in_match(organisations["partner"], coordinator=team.partner, home=home)
+    stay = company_flat_stay(organisations, team)
     with django_capture_on_commit_callbacks(execute=True):
         raise_it(stay)
 
@@ -137,12 +143,7 @@ def test_only_the_people_working_on_the_case_reach_a_concern(
 
 
 def test_a_volunteer_coordinator_does_not_reach_a_company_flat(organisations, team):
-    from tests.factories import UnitFactory, moved_in_match, referred_home
-
-    home = referred_home(organisations["partner"])
-    home.unit = UnitFactory(company=organisations["housing"])
-    home.save(update_fields=["unit"])
-    stay = moved_in_match(organisations["partner"], coordinator=team.partner, home=home)
+    stay = company_flat_stay(organisations, team)
     concern = raise_it(stay)
     with pytest.raises(Http404):
         actions.acknowledge_concern(concern=concern, user=team.volunteers)
@@ -210,7 +211,9 @@ def test_moving_and_cancelling_raise_the_sequence_and_tell_everyone(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         actions.move_mediation(
-            mediation=mediation, user=team.partner, starts_at=mediation.starts_at + timedelta(hours=3)
+            mediation=mediation,
+            user=team.partner,
+            starts_at=mediation.starts_at + timedelta(hours=3),
         )
     assert "SEQUENCE:1" in outbox_to(team.volunteers.email)[0].attachments[0][1]
     assert "has been moved" in outbox_to("host@example.org")[0].body
