@@ -194,9 +194,7 @@ def test_the_steps_in_the_admin(english, stay, team):
     assert concern.status == Concern.Status.RESOLVED
 
 
-def test_outsiders_find_no_concern(
-    english, stay, team, other_coordinator, other_group_coordinator
-):
+def test_outsiders_find_no_concern(english, stay, team, other_coordinator, other_group_coordinator):
     concern = raised(stay)
     mediation = actions.book_mediation(
         concern=concern,

@@ -57,11 +57,11 @@ def test_two_acknowledgements_at_once_one_wins_and_the_clock_stops_once(stay, te
     for _round in range(ROUNDS):
         concern = fresh_concern(stay)
         outcomes = at_once(
-            lambda: actions.acknowledge_concern(
-                concern=Concern.objects.get(pk=concern.pk), user=team.partner
+            lambda pk=concern.pk: actions.acknowledge_concern(
+                concern=Concern.objects.get(pk=pk), user=team.partner
             ),
-            lambda: actions.acknowledge_concern(
-                concern=Concern.objects.get(pk=concern.pk), user=team.volunteers
+            lambda pk=concern.pk: actions.acknowledge_concern(
+                concern=Concern.objects.get(pk=pk), user=team.volunteers
             ),
         )
         kinds = sorted(kind for kind, _value in outcomes)
@@ -76,11 +76,11 @@ def test_acknowledging_and_resolving_at_once_keep_the_first_response(stay, team)
     for _round in range(ROUNDS):
         concern = fresh_concern(stay)
         outcomes = at_once(
-            lambda: actions.acknowledge_concern(
-                concern=Concern.objects.get(pk=concern.pk), user=team.volunteers
+            lambda pk=concern.pk: actions.acknowledge_concern(
+                concern=Concern.objects.get(pk=pk), user=team.volunteers
             ),
-            lambda: actions.resolve_concern(
-                concern=Concern.objects.get(pk=concern.pk), user=team.partner, resolution="Klart."
+            lambda pk=concern.pk: actions.resolve_concern(
+                concern=Concern.objects.get(pk=pk), user=team.partner, resolution="Klart."
             ),
         )
         assert all(kind in ("done", "refused") for kind, _value in outcomes), outcomes
