@@ -309,8 +309,19 @@ class ConcernAdmin(
         "resolution",
         "status_changed_at",
     ]
-    readonly_fields = fields
+    readonly_fields = [*fields, "home_of_stay"]
     inlines = [MediationInline, ConcernTransitionInline]
+
+    def get_fields(self, request, obj=None):
+        """The volunteers' coordinators work with the home, not the case: they see which home
+        the stay is in, not the case's reference."""
+        if request.user.has_perm("matching.view_match"):
+            return self.fields
+        return ["home_of_stay" if name == "match" else name for name in self.fields]
+
+    @admin.display(description=_("home"))
+    def home_of_stay(self, obj):
+        return obj.match.home
 
     @admin.display(description=_("how urgent"), ordering="urgency")
     def urgency_shown(self, obj):

@@ -218,3 +218,8 @@ def test_outsiders_find_no_concern(english, stay, team, other_coordinator, other
     english.force_login(team.volunteers)
     page = english.get(f"/admin/stays/concern/{concern.pk}/change/").content.decode()
     assert "Hemligt innehåll" in page and "step/resolve/" in page and "step/mediate" not in page
+    # They see the home, not the case's reference; the partner's coordinator sees the case.
+    assert stay.case.reference not in page and f"(#{stay.home_id})" in page
+    english.force_login(team.partner)
+    page = english.get(f"/admin/stays/concern/{concern.pk}/change/").content.decode()
+    assert stay.case.reference in page
