@@ -296,10 +296,12 @@ def cancel_mediation(*, mediation: Mediation, user, reason: str) -> Mediation:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("Please give a reason for this step."))
+    _check_reach(user, mediation.concern)
     with transaction.atomic():
+        # The concern before its meeting: the order ``close_concerns_of_stay`` keeps.
+        concern = Concern.objects.select_for_update().get(pk=mediation.concern_id)
         locked = _lock_mediation(mediation, user)
         _cancel(locked, user=user, reason=reason[:1000])
-        concern = Concern.objects.select_for_update().get(pk=locked.concern_id)
         if concern.status == Concern.Status.IN_MEDIATION:
             CONCERN_WORKFLOW.apply(concern, "back_to_acknowledged", user=user, reason=reason)
     return locked

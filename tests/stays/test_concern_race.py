@@ -89,3 +89,39 @@ def test_acknowledging_and_resolving_at_once_keep_the_first_response(stay, team)
         first_step = concern.transitions.exclude(from_state="").order_by("created_at", "pk")[0]
         assert concern.first_response_by_id == first_step.actor_id
         assert abs(concern.first_response_at - first_step.created_at).total_seconds() < 1
+
+
+def test_ending_the_stay_while_a_meeting_is_booked_leaves_no_meeting_booked(organisations, team):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from matching.actions import end_match
+    from matching.models import Match
+    from stays.models import Mediation
+    from tests.factories import moved_in_match, referred_home
+
+    for _round in range(ROUNDS):
+        home = referred_home(organisations["partner"], host__email="host@example.org")
+        stay = moved_in_match(organisations["partner"], coordinator=team.partner, home=home)
+        concern = fresh_concern(stay)
+        outcomes = at_once(
+            lambda pk=concern.pk: actions.book_mediation(
+                concern=Concern.objects.get(pk=pk),
+                user=team.partner,
+                starts_at=timezone.now() + timedelta(days=2),
+                place="Kommunhuset",
+                mediator=team.partner,
+            ),
+            lambda pk=stay.pk: end_match(
+                match=Match.objects.get(pk=pk),
+                user=team.partner,
+                note="Slut.",
+                early_end_reason=Match.EarlyEnd.SAFETY,
+            ),
+        )
+        assert all(kind in ("done", "refused") for kind, _value in outcomes), outcomes
+        assert outcomes[1][0] == "done"
+        concern.refresh_from_db()
+        assert concern.status == Concern.Status.STAY_ENDED
+        assert not Mediation.objects.filter(concern=concern, status="booked").exists()
