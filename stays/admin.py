@@ -101,15 +101,6 @@ class FirstResponseFilter(admin.SimpleListFilter):
 # Forms of the steps ----------------------------------------------------------------------------
 
 
-class NoteForm(StepForm):
-    note = forms.CharField(
-        label=_("Note (optional)"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
 class ResolveForm(StepForm):
     resolution = forms.CharField(
         label=_("How was it resolved?"),
