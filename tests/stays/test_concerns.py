@@ -56,7 +56,8 @@ def test_raising_a_concern_tells_the_team_each_in_their_language(
     for message in (to_partner, to_volunteers):
         assert SECRET not in message.body and "skrikit" not in message.body
         assert f"/admin/stays/concern/{concern.pk}/change/" in message.body
-    assert "Bekymmer nummer" in to_partner.body
+    assert "Bekymmer nummer" in to_partner.body and "Framfört av: Värden" in to_partner.body
+    assert "Raised by: The host" in to_volunteers.body
     # The host is not written to about their own concern.
     assert outbox_to("host@example.org") == []
 
