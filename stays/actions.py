@@ -99,8 +99,8 @@ def _check_reach(user, concern: Concern) -> None:
 
 def _respond(concern: Concern, name: str, *, user, reason: str = "", changes=None) -> Concern:
     """Take step ``name`` on the concern as ``user``, under the concern's lock. The first step a
-    responder takes starts nothing and stops the clock to first response: ``first_response_at``
-    is set once, by whoever comes first (the second waits for the lock, then sees it set)."""
+    responder takes stops the clock to first response: ``first_response_at`` is set once, by
+    whoever comes first (the second waits for the lock, then sees it set)."""
     changes = dict(changes or {})
     with transaction.atomic():
         locked = Concern.objects.select_for_update().get(pk=concern.pk)
