@@ -90,6 +90,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hosts.change_host",
         "hosts.change_home",
         "accounts.view_user",
+        # Concerns about the private homes of their groups: they acknowledge and resolve them.
+        "stays.view_concern",
+        "stays.view_concerntransition",
+        "stays.view_mediation",
+        "stays.view_mediationtransition",
     ],
     # Held together with VOLUNTEER_COORDINATOR, whose permissions it widens to every group.
     NATIONAL_COORDINATOR: [

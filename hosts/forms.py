@@ -317,3 +317,35 @@ class ReasonForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ConcernForm(forms.Form):
+    """ "Something is wrong": how urgent it is, and what, in the host's own words."""
+
+    URGENCY_CHOICES = [
+        ("normal", _("It needs attention")),
+        ("urgent", _("It is urgent")),
+    ]
+
+    urgency = forms.ChoiceField(
+        label=_("How urgent is it?"),
+        choices=URGENCY_CHOICES,
+        widget=forms.RadioSelect,
+        initial="normal",
+        help_text=_("In an emergency, call 112 first."),
+    )
+    text = forms.CharField(
+        label=_("What is wrong? Tell us in your own words."),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Only the people who work with your home and the household at the municipality "
+            "and the volunteer organisation can read this."
+        ),
+    )
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError(_("Please tell us in your own words what is wrong."))
+        return text

@@ -19,6 +19,7 @@ urlpatterns = [
     path("my-offer/resume/", views.host_step, {"step": "resume"}, name="resume"),
     path("my-offer/reopen/", views.host_step, {"step": "reopen"}, name="reopen"),
     path("my-offer/withdraw/", views.host_step, {"step": "withdraw"}, name="withdraw"),
+    path("my-offer/concern/", views.raise_concern, name="raise_concern"),
     path("my-offer/data/", views.download_data, name="download_data"),
     path("my-offer/erase/", views.erase, name="erase"),
     path("my-offer/leave/", views.leave, name="leave"),

@@ -17,7 +17,14 @@ from workflow.errors import DomainError
 from workflow.form_input import keep_answers, kept_answers
 
 from . import actions
-from .forms import ConsentForm, LinkRequestForm, OfferChangeForm, ReasonForm, RegistrationForm
+from .forms import (
+    ConcernForm,
+    ConsentForm,
+    LinkRequestForm,
+    OfferChangeForm,
+    ReasonForm,
+    RegistrationForm,
+)
 from .models import Home, Host
 from .workflow import TRANSITIONS
 
@@ -281,8 +288,62 @@ def my_offer(request, home):
             "steps": steps,
             "can_change": actions.can_change_offer(home),
             "summary": _offer_summary(home),
+            "stay": _current_stay(home),
         },
     )
+
+
+def _current_stay(home: Home):
+    """The home's stay that is agreed or under way, if any: what a concern is about."""
+    from stays.actions import STAY_STATUSES
+
+    return home.matches.filter(status__in=STAY_STATUSES).order_by("-created_at").first()
+
+
+@self_service
+@require_http_methods(["GET", "POST"])
+def raise_concern(request, home):
+    """ "Something is wrong": the host tells the people working on the stay, in their own
+    words, and how urgent it is. What was typed stays on the page when something is missing."""
+    from stays.actions import raise_concern as raise_it
+    from stays.models import Concern
+
+    stay = _current_stay(home)
+    if stay is None:
+        messages.info(
+            request,
+            _(
+                "There is no stay in your home right now. Contact us if you need to tell us something."
+            ),
+        )
+        return redirect("hosts:my_offer")
+    form = ConcernForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                raise_it(
+                    match=stay,
+                    raised_by=Concern.RaisedBy.HOST,
+                    text=form.cleaned_data["text"],
+                    urgency=form.cleaned_data["urgency"],
+                    language=_language(),
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Thank you for telling us. The people who work with your home have been "
+                        "told and will contact you."
+                    ),
+                )
+                return redirect("hosts:my_offer")
+        else:
+            status = 400
+    return render(request, "hosts/concern.html", {"form": form}, status=status)
 
 
 def _first_contact_of(home: Home) -> dict | None:

@@ -149,12 +149,14 @@ HOME_WORKFLOW = Workflow(
             S.REGISTERED,
             frozenset({HOST, roles.VOLUNTEER_COORDINATOR}),
         ),
+        # The portal pauses a home whose stay ended when the partner chooses so
+        # (``matching.actions.end_match``).
         Transition(
             "pause",
             _("Pause"),
             OPEN_STAGES,
             S.PAUSED,
-            frozenset({HOST, *VOLUNTEERS}),
+            frozenset({HOST, SYSTEM, *VOLUNTEERS}),
             guard=_has_no_live_match,
         ),
         Transition(

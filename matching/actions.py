@@ -306,6 +306,7 @@ def take_planned_move_ins(*, today: date | None = None) -> int:
 
 class HomeNext:
     REFERRED = "referred"
+    PAUSED = "paused"
     CLOSED = "closed"
 
 
@@ -323,10 +324,26 @@ def end_match(
     home_next: str = HomeNext.REFERRED,
     case_next: str = CaseNext.WAITING,
     ended_on: date | None = None,
+    early_end_reason: str = "",
 ) -> Match:
-    """End a stay. The coordinator chooses what becomes of the home (referred again, or closed)
-    and of the case (waiting again, or closed)."""
+    """End a stay. The coordinator chooses what becomes of the home (referred again, paused, or
+    closed) and of the case (waiting again, or closed).
+
+    A stay that ends before its planned end gives why (``Match.EarlyEnd``, counted in the
+    year-end report); a household then waiting again waits with priority (``priority_since``)
+    and is suggested first. The stay's open concerns close as "the stay ended" and their booked
+    mediation meetings are cancelled, by the portal."""
+    from stays.actions import close_concerns_of_stay
+
     _check_scope(user, match.case)
+    if early_end_reason and early_end_reason not in Match.EarlyEnd.values:
+        raise Invalid(_("Choose why the stay ended early."))
+    if home_next not in (HomeNext.REFERRED, HomeNext.PAUSED, HomeNext.CLOSED):
+        raise Invalid(_("Choose what becomes of the home."))
+    if case_next not in (CaseNext.WAITING, CaseNext.CLOSED):
+        raise Invalid(_("Choose what becomes of the household."))
+    if home_next == HomeNext.PAUSED and match.home.unit_id is not None:
+        raise Invalid(_("A housing company's flat cannot be paused: offer it again or close it."))
     reason = _reason_text(reason_choice, note)
     with transaction.atomic():
         _lock_parties(home_id=match.home_id, case_id=match.case_id)
@@ -339,6 +356,7 @@ def end_match(
                 "reason": reason_choice,
                 "reason_note": (note or "").strip()[:500],
                 "ended_on": ended_on or timezone.localdate(),
+                "early_end_reason": early_end_reason,
             },
             log_fields={"reason_choice": reason_choice},
         )
@@ -348,11 +366,20 @@ def end_match(
             transition_home(home=home, name="close", actor_kind=ActorKind.SYSTEM, reason=reason)
         else:
             transition_home(home=home, name="refer_again", actor_kind=ActorKind.SYSTEM)
+            if home_next == HomeNext.PAUSED:
+                # Paused where it is offered: resumed (by the host or a volunteer), it is
+                # referred to the partner again.
+                transition_home(home=home, name="pause", actor_kind=ActorKind.SYSTEM, reason=reason)
         case = match.case
         if case_next == CaseNext.CLOSED:
             transition_case(case=case, name="close", actor_kind=ActorKind.SYSTEM, reason=reason)
         else:
             transition_case(case=case, name="rehouse", actor_kind=ActorKind.SYSTEM, reason=reason)
+            if early_end_reason:
+                now = timezone.now()
+                NewcomerCase.objects.filter(pk=case.pk).update(priority_since=now)
+                case.priority_since = now
+        close_concerns_of_stay(match=match, reason=reason)
     return match
 
 

@@ -74,10 +74,23 @@ class MoveInForm(StepForm):
 
 class EndForm(ReasonStepForm):
     ended_on = forms.DateField(label=_("Ended on"), widget=forms.DateInput(attrs={"type": "date"}))
+    early_end_reason = forms.ChoiceField(
+        label=_("Did the stay end early?"),
+        choices=[("", _("No, it ended as planned")), *Match.EarlyEnd.choices],
+        required=False,
+        help_text=_(
+            "If it ended early, say why (counted in the year-end report). A household that "
+            "needs housing again then waits with priority."
+        ),
+    )
     home_next = forms.ChoiceField(
         label=_("The home"),
         choices=[
             (actions.HomeNext.REFERRED, _("Can be offered again (back to referred)")),
+            (
+                actions.HomeNext.PAUSED,
+                _("Is paused for now (the host or a volunteer resumes it)"),
+            ),
             (actions.HomeNext.CLOSED, _("Is no longer offered (closed)")),
         ],
         widget=forms.RadioSelect,
@@ -96,6 +109,13 @@ class EndForm(ReasonStepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ended_on"].initial = timezone.localdate()
+        if self.obj is not None and self.obj.home.unit_id is not None:
+            # A housing company's flat has no host or volunteer to resume it.
+            self.fields["home_next"].choices = [
+                choice
+                for choice in self.fields["home_next"].choices
+                if choice[0] != actions.HomeNext.PAUSED
+            ]
 
 
 def _case_choice_label(case) -> str:
@@ -220,6 +240,7 @@ class MatchAdmin(
         "status_changed_at",
         "move_in_date",
         "ended_on",
+        "early_end_reason",
         "reason",
         "reason_note",
         "household_answer",

@@ -290,6 +290,11 @@ RETENTION_DAYS = {
 # Follow-up contacts after a household moves in: (days after move-in, label).
 FOLLOW_UPS = [(14, _("After two weeks")), (91, _("After three months"))]
 
+# Concerns ("something is wrong"): the first response is late after this many hours (about two
+# working days for one that needs attention, four hours for an urgent one); the admin highlights it.
+CONCERN_RESPONSE_HOURS = env.int("CONCERN_RESPONSE_HOURS", default=48)
+CONCERN_URGENT_RESPONSE_HOURS = env.int("CONCERN_URGENT_RESPONSE_HOURS", default=4)
+
 # Where residents reach the data protection officer (shown in the privacy notice).
 DATA_PROTECTION_OFFICER_EMAIL = env.str("DATA_PROTECTION_OFFICER_EMAIL", default="")
 

@@ -100,6 +100,11 @@ OTHER_ACTIVITY = [
     ("privacy.datarequest", "handled_by", "handled_at"),
     ("reports.reportrun", "requested_by", "created_at"),
     ("reports.reportdownload", "user", "downloaded_at"),
+    # Concerns and mediation meetings: who raised, answered, booked or led them (never the text).
+    ("stays.concern", "raised_by_user", "created_at"),
+    ("stays.concern", "first_response_by", "first_response_at"),
+    ("stays.mediation", "booked_by", "created_at"),
+    ("stays.mediation", "mediator", "starts_at"),
 ]
 
 # Where each kind lands in an account's export, by (model label, the field that names the person).

@@ -143,6 +143,35 @@ def records():
         },
         {
             "data": _(
+                "Concerns about a stay (“something is wrong”): who raised it, how "
+                "urgent, what they wrote in their own words, the steps taken and how it was "
+                "resolved; mediation meetings: time, place, mediator and what was agreed"
+            ),
+            "purpose": _(
+                "To respond when a host or a household is worried about the stay, and to count "
+                "concerns and the time to first response in the reports."
+            ),
+            "basis": _(
+                "For the host, their consent (art. 6.1 a); for the household, the municipality's "
+                "duty under the Settlement Act (art. 6.1 e)."
+            ),
+            "who": _(
+                "The partner's coordinators of the case; for a private home, the volunteer "
+                "coordinators of the home's local group. The text is never sent by e-mail."
+            ),
+            "kept": _(
+                "The steps and dates stay for the reports. No retention period is set yet for "
+                "the text of a concern and the notes of a meeting."
+            ),
+            "models": [
+                "stays.concern",
+                *transition_logs(of="stays.concern"),
+                "stays.mediation",
+                *transition_logs(of="stays.mediation"),
+            ],
+        },
+        {
+            "data": _(
                 "Volunteer applicants, volunteers and staff: name, contact details, languages, "
                 "area; their accounts and two-factor devices"
             ),

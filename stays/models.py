@@ -293,7 +293,10 @@ class Mediation(models.Model):
         verbose_name_plural = _("mediation meetings")
 
     def __str__(self) -> str:
-        return _("Mediation %(when)s") % {"when": timezone.localtime(self.starts_at)}
+        from django.utils.formats import date_format
+
+        when = date_format(timezone.localtime(self.starts_at), "DATETIME_FORMAT")
+        return _("Mediation %(when)s") % {"when": when}
 
 
 class MediationTransition(TransitionLog):

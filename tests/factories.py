@@ -760,7 +760,15 @@ def portal_world():
             username="x", ip_address="10.0.0.1", user_agent="t", locked_out=False
         ),
     }
+    concern, mediation = concern_with_meeting(match, users[roles.PARTNER_COORDINATOR])
+    foreign_concern, foreign_mediation = concern_with_meeting(
+        foreign_match, staff_user(roles.PARTNER_COORDINATOR, other_partner, username="w_other_pc")
+    )
+    objects["stays.concern"] = concern
+    objects["stays.mediation"] = mediation
     foreign = {
+        "stays.concern": foreign_concern,
+        "stays.mediation": foreign_mediation,
         "hosts.host": foreign_home.host,
         "hosts.home": foreign_home,
         "newcomers.newcomercase": foreign_case,
@@ -787,6 +795,36 @@ def portal_world():
 
 
 # The stay: matches the household said yes to, stays under way ------------------------------------
+
+
+def concern_with_meeting(match, mediator):
+    """Two concerns the host raised about ``match``: one just opened, and one with a mediation
+    meeting booked about it tomorrow; returns the first and the meeting. Written as rows (test
+    set-up: the world's match is only proposed, which ``stays.actions.raise_concern`` refuses)."""
+    from stays.models import Concern, Mediation
+    from stays.workflow import CONCERN_WORKFLOW, MEDIATION_WORKFLOW
+
+    opened, in_mediation = (
+        Concern.objects.create(
+            match=match,
+            raised_by=Concern.RaisedBy.HOST,
+            text="Det har blivit bråk om köket.",
+            language="sv",
+            status=status,
+        )
+        for status in (Concern.Status.OPENED, Concern.Status.IN_MEDIATION)
+    )
+    for concern in (opened, in_mediation):
+        CONCERN_WORKFLOW.log_created(concern, actor_kind="host")
+    mediation = Mediation.objects.create(
+        concern=in_mediation,
+        starts_at=timezone.now() + timedelta(days=1),
+        place="Kommunhuset",
+        mediator=mediator,
+        booked_by=mediator,
+    )
+    MEDIATION_WORKFLOW.log_created(mediation, user=mediator)
+    return opened, mediation
 
 
 def said_yes(match, coordinator=None, *, via="in_person"):

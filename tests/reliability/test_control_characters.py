@@ -39,6 +39,7 @@ PORTAL_APPS = [
     "privacy",
     "volunteers",
     "reports",
+    "stays",
 ]
 # Forms the portal shows that other packages define (log-in, password, the admin's own).
 OTHER_FORM_MODULES = ["django.contrib.auth.forms", "django.contrib.admin.forms"]

@@ -39,6 +39,7 @@ from newcomers.models import CaseTransition, NewcomerCase
 from notifications.models import OutboundEmail
 from privacy.models import DataRequest
 from reports.models import Partnership, ReportRun, Target
+from stays.models import Concern, ConcernTransition, Mediation, MediationTransition
 from tests.factories import (
     HomeFactory,
     NewcomerCaseFactory,
@@ -975,6 +976,7 @@ def test_admin_match_steps(world, coordinator, step, stage, data):
         "ended_on": timezone.localdate().isoformat(),
         "home_next": "referred",
         "case_next": "waiting",
+        "early_end_reason": "relationship",
     }
     fuzz(
         coordinator,
@@ -1147,6 +1149,98 @@ def test_admin_record_household_answer(world, coordinator, stage, data):
         data,
         tables=household_tables(),
         before_request=lambda: Match.objects.filter(pk=match.pk).update(status=stage),
+    )
+
+
+# The stay: "something is wrong" and mediation meetings -----------------------------------------
+
+CONCERN_TABLES = {
+    "concerns": Concern,
+    "history": ConcernTransition,
+    "meetings": Mediation,
+    "meeting history": MediationTransition,
+    "outbox": OutboundEmail,
+}
+
+
+@pytest.fixture
+def host_with_a_stay(world, host_browser):
+    """The self-service host's home with a household moved in (test set-up: rows)."""
+    from tests.factories import match_with_history
+
+    match_with_history(
+        world.host_home,
+        NewcomerCaseFactory(partner=world.orgs["partner"]),
+        [("approved", timezone.now()), ("moved_in", timezone.now())],
+    )
+    return host_browser
+
+
+@given(
+    data=posts({"urgency": "normal", "text": "Det har blivit bråk om köket."}),
+    method=st.sampled_from(["get", "post", "post"]),
+    urlencoded=st.booleans(),
+)
+def test_host_concern(world, host_with_a_stay, data, method, urlencoded):
+    fuzz(
+        host_with_a_stay,
+        "/my-offer/concern/",
+        data,
+        method=method,
+        urlencoded=urlencoded,
+        tables=CONCERN_TABLES,
+        succeeded=lambda r: method == "post" and r.status_code == 302,
+    )
+
+
+@given(
+    step=st.sampled_from(["acknowledge", "mediate", "mediate_again", "resolve", "no-such-step"]),
+    stage=st.sampled_from(Concern.Status.values),
+    role=st.sampled_from([roles.PARTNER_COORDINATOR, roles.VOLUNTEER_COORDINATOR]),
+    data=st.data(),
+)
+def test_admin_concern_steps(world, step, stage, role, data):
+    concern = world.objects["stays.concern"]
+    base = {
+        "note": "Jag ringer värden i dag.",
+        "resolution": "Vi pratade ihop oss.",
+        "day": tomorrow(),
+        "time": "10:00",
+        "duration_minutes": "60",
+        "place": "Kommunhuset",
+        "mediator": str(world.users[roles.PARTNER_COORDINATOR].pk),
+    }
+    fuzz(
+        user_of(world, role),
+        f"/admin/stays/concern/{concern.pk}/step/{step}/",
+        data.draw(posts(base)),
+        method=data.draw(st.sampled_from(["get", "post", "post"])),
+        tables=CONCERN_TABLES,
+        before_request=lambda: Concern.objects.filter(pk=concern.pk).update(status=stage),
+    )
+
+
+@given(
+    step=st.sampled_from(["move", "hold", "cancel"]),
+    stage=st.sampled_from(Mediation.Status.values),
+    data=st.data(),
+)
+def test_admin_mediation_steps(world, coordinator, step, stage, data):
+    mediation = world.objects["stays.mediation"]
+    base = {
+        "day": (timezone.localdate() + timedelta(days=3)).isoformat(),
+        "time": "14:30",
+        "place": "Biblioteket",
+        "reason": "Värden är sjuk.",
+        "outcome": "Vi kom överens om tider för köket.",
+    }
+    fuzz(
+        coordinator,
+        f"/admin/stays/mediation/{mediation.pk}/step/{step}/",
+        data.draw(posts(base)),
+        method=data.draw(st.sampled_from(["get", "post", "post"])),
+        tables=CONCERN_TABLES,
+        before_request=lambda: Mediation.objects.filter(pk=mediation.pk).update(status=stage),
     )
 
 

@@ -156,6 +156,8 @@ PAGES = {
     "hosts:resume": host_only(),
     "hosts:reopen": host_only(),
     "hosts:withdraw": host_only(),
+    # "Something is wrong": the host of a stay (without one, the page leads back to the offer).
+    "hosts:raise_concern": host_only(),
     "hosts:download_data": host_only(),
     "hosts:erase": host_only(),
     "hosts:leave": everyone(get=NOT_ALLOWED),
@@ -292,6 +294,8 @@ ADMIN_STEP_PAGES = {
     "admin:hosts_home_step": "hosts.home",
     "admin:newcomers_newcomercase_step": "newcomers.newcomercase",
     "admin:matching_match_step": "matching.match",
+    "admin:stays_concern_step": "stays.concern",
+    "admin:stays_mediation_step": "stays.mediation",
 }
 # Who may take the step each model's step page is tried with (``route_values`` in
 # test_permission_matrix.py): withdrawing a home and approving a match need no input, so the
@@ -301,6 +305,10 @@ ADMIN_STEP_TAKERS = {
     "hosts.home": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR},
     "matching.match": {PARTNER_COORDINATOR},
     "newcomers.newcomercase": None,
+    # Acknowledging a concern: the partner's coordinators and the home's group's volunteer
+    # coordinators. Cancelling a meeting needs a reason: the empty form is refused (400).
+    "stays.concern": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR},
+    "stays.mediation": None,
 }
 
 # The admin's model pages. For each registered model: the permissions each role has in its admin
@@ -530,6 +538,22 @@ ADMIN_MODELS = {
         },
     },
     "reports.reportdownload": {"perms": {MANAGER: "v", DATA_PROTECTION_OFFICER: "v"}},
+    # Concerns and their mediation meetings: the people working on the case (the partner's
+    # coordinators; the volunteer coordinators of a private home's group, whose world home both
+    # the own and the foreign stay are in); the partner's manager finds them but may not open them.
+    **{
+        f"stays.{name}": {
+            "perms": {
+                VOLUNTEER_COORDINATOR: "v",
+                PARTNER_COORDINATOR: "vc",
+                DATA_PROTECTION_OFFICER: "v",
+            },
+            "scoped": True,
+            "hidden": {HOUSING_COMPANY_STAFF},
+            "foreign": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
+        }
+        for name in ("concern", "mediation")
+    },
 }
 
 # Pages (other than the admin's model pages) that take the id of an object scoped to a partner

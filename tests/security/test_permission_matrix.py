@@ -118,6 +118,8 @@ def route_values(world, route, variant):
         "hosts.home": "withdraw",
         "newcomers.newcomercase": "close",
         "matching.match": "approve",
+        "stays.concern": "acknowledge",
+        "stays.mediation": "cancel",
     }
     home = objects["hosts.home"]
     return {

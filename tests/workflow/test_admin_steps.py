@@ -16,6 +16,8 @@ STEP_ADMINS = {
     "matching.match",
     "housing.vacancy",
     "housing.contract",
+    "stays.concern",
+    "stays.mediation",
 }
 
 

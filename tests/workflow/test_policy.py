@@ -88,7 +88,8 @@ POLICY = {
         "mark_unreachable": {SYSTEM, VC},
         "reopen": {HOST, VC},
         # The host through self-service, or a volunteer the host told on the phone.
-        "pause": {HOST, *VOLUNTEERS},
+        # ...and the portal, for a home whose stay ended and that the partner chose to pause.
+        "pause": {HOST, *VOLUNTEERS, SYSTEM},
         "resume": {HOST, *VOLUNTEERS},
         # Also the partner's coordinator the host told, and the portal (the company withdraws a
         # declined flat).
