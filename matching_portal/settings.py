@@ -249,6 +249,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.tasks.house_planned_move_ins",
         "schedule": crontab(minute=5),
     },
+    # A stay under way always has its next check-in planned: when the last comes due, the next.
+    "plan-next-check-ins": {
+        "task": "stays.tasks.plan_next_check_ins",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -278,9 +283,6 @@ RETENTION_DAYS = {
     "call_notes": env.int("RETENTION_CALL_NOTES_DAYS", default=365),
     "visit_reports": env.int("RETENTION_VISIT_REPORTS_DAYS", default=365),
 }
-
-# Follow-up contacts after a household moves in: (days after move-in, label).
-FOLLOW_UPS = [(14, _("After two weeks")), (91, _("After three months"))]
 
 # Where residents reach the data protection officer (shown in the privacy notice).
 DATA_PROTECTION_OFFICER_EMAIL = env.str("DATA_PROTECTION_OFFICER_EMAIL", default="")
