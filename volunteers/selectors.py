@@ -394,6 +394,7 @@ def queue_page(*, user: User, now: datetime | None = None) -> dict:
     due to the volunteers of the group (``due_check_ins``) are calls to make too."""
     from .actions.queue import claimable_entries
 
+    today = timezone.localdate() if now is None else timezone.localdate(now)
     now = now or timezone.now()
     group = user.local_group if user.local_group_id else None
     national = is_national_coordinator(user)
@@ -405,8 +406,8 @@ def queue_page(*, user: User, now: datetime | None = None) -> dict:
         "waiting": waiting,
         "national": national,
         "takes_uncovered": national and group_reach(user)[1],
-        "check_ins": due_check_ins(user=user, today=timezone.localdate(now))[:20],
-        "today": timezone.localdate(now),
+        "check_ins": due_check_ins(user=user, today=today)[:20],
+        "today": today,
     }
 
 
