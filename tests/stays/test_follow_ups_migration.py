@@ -3,7 +3,7 @@ volunteers 0010 removes the follow-ups), run on follow-ups written before it: th
 migrated back, the old rows are written with the models of then, and the migrations run
 forward."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
@@ -12,7 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from stays.models import CheckIn, CheckInTransition
 
 BEFORE = [("stays", "0001_initial"), ("volunteers", "0009_household_actor")]
-DONE_AT = datetime(2026, 3, 1, 10, 30, tzinfo=timezone.utc)
+DONE_AT = datetime(2026, 3, 1, 10, 30, tzinfo=UTC)
 
 
 def _write_old_rows(apps) -> dict:
