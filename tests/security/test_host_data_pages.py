@@ -72,7 +72,7 @@ def scene(organisations):
     QueueEntry.objects.filter(home=callback).update(rank=QueueEntry.Rank.CALLBACK)
     # A stay whose check-in is due, and a visited home waiting to be referred.
     stay = referred_home(organisations["partner"])
-    CheckIn.objects.create(
+    stay_check_in = CheckIn.objects.create(
         match=match_with_history(stay, NewcomerCaseFactory(partner=organisations["partner"])),
         after_days=7,
         due_on=today,
@@ -127,6 +127,14 @@ def walk(scene):
             None,
             {scene["visit"].home},
             "volunteers:visit",
+        ),
+        (
+            anna,
+            f"/volunteer/check-ins/{scene['stay_check_in'].pk}/",
+            "get",
+            None,
+            {scene["stay"]},
+            "volunteers:check_in",
         ),
         (
             coordinator,
