@@ -575,3 +575,14 @@ def test_a_partnership_for_another_volunteer_organisation_is_not_preferred(
     assert own.volunteer_organisation_id == home.local_group.organisation_id
     match = move_in(home, NewcomerCaseFactory(partner=partner), coordinator)
     assert check_in_schedule(match).partnership == own
+
+
+def test_the_daily_task_plans_the_next_check_ins(stays, settings):
+    from stays.tasks import plan_next_check_ins as task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["plan-next-check-ins"]
+    assert entry["task"] == "stays.tasks.plan_next_check_ins"
+    with today_is(MOVED_IN + timedelta(days=30)):
+        assert task() == 2  # month 3 of both stays
+        assert task() == 0
+    assert days_of(stays.private) == days_of(stays.company) == [7, 30, 91]

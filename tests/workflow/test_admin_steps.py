@@ -16,6 +16,7 @@ STEP_ADMINS = {
     "matching.match",
     "housing.vacancy",
     "housing.contract",
+    "stays.checkin",
 }
 
 
