@@ -4,7 +4,7 @@ so that every role can be tried in Malmö too, a made-up housing company with a 
 twenty new homes registered in December and January (and two in Lund, which no group covers:
 they wait for the national coordinator), six volunteers on the group's call queue, the status
 campaign for everyone from December and January, home visits, referrals to Malmö stad, newcomer
-cases and matches, a move-in with its follow-ups, and the partnership of 1 January to 1 December
+cases and matches, a move-in with its check-ins, and the partnership of 1 January to 1 December
 with its targets.
 
 Everything is made through the portal's own steps (``register_host``, ``confirm_registration``,
@@ -21,8 +21,8 @@ from matching.models import Match, MatchReason
 from matching.places import resolve_place
 from newcomers.actions import open_case, set_preferred_areas
 from newcomers.models import CaseTransition, NewcomerCase
-from volunteers.actions import complete_follow_up
-from volunteers.models import FollowUp
+from stays.actions import record_check_in
+from stays.models import CheckIn
 
 MALMO_GROUP = "Refugees Welcome Sweden – Malmö"
 MALMO_PARTNER = (
@@ -293,11 +293,13 @@ def seed_cases_and_matches(ctx) -> None:
         matching.record_move_in(
             match=match, user=coordinator, move_in_date=today - timedelta(days=40)
         )
-        first = FollowUp.objects.filter(match=match).order_by("due_on").first()
+        # The week-1 check-in was made; the month-1 one is overdue (the start page shows it).
+        first = CheckIn.objects.filter(match=match).planned().order_by("due_on").first()
         if first is not None:
-            complete_follow_up(
-                follow_up=first,
+            record_check_in(
+                check_in=first,
                 user=ctx.users["malmo-volontar"],
+                outcome=CheckIn.Outcome.ALL_WELL,
                 note="Allt fungerar bra, de lagar mat tillsammans på söndagar.",
             )
     ctx.count(Match, Match.objects.filter(case__partner=partner).count())

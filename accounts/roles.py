@@ -46,7 +46,9 @@ STAYS_READ = [
 ]
 
 VOLUNTEER_WORK = [
-    "volunteers.view_followup",
+    # The volunteers' check-ins during a stay (of their own groups' private homes).
+    "stays.view_checkin",
+    "stays.view_checkintransition",
     "volunteers.view_volunteerapplication",
     "volunteers.view_volunteerprofile",
     "volunteers.view_callattempt",
@@ -109,8 +111,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "housing.view_vacancytransition",
         "housing.view_contract",
         "housing.view_contracttransition",
-        "volunteers.view_followup",
-        "volunteers.change_followup",
         *STAYS_READ,
         "stays.change_checkin",
         "stays.change_concern",

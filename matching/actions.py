@@ -16,6 +16,7 @@ from hosts.models import Home
 from newcomers.actions import transition_case
 from newcomers.models import NewcomerCase
 from notifications.actions import queue_email
+from stays.actions import close_stay
 from workflow.engine import SYSTEM, roles_of
 from workflow.errors import Conflict, Invalid, NotAllowed
 from workflow.models import ActorKind
@@ -234,7 +235,7 @@ def record_move_in(*, match: Match, user, move_in_date: date) -> Match:
     """The household moves in on ``move_in_date``: the host is told the date.
 
     A date today or in the last ``MOVE_IN_PAST_LIMIT_DAYS`` days records the move-in now: the
-    case is housed, a company flat's sublet opens and the follow-ups are scheduled. A date in the
+    case is housed, a company flat's sublet opens and the check-ins are planned. A date in the
     future is a planned move-in: the match stays approved with that date, and the beat task
     ``house_planned_move_ins`` takes the step on the day (``take_planned_move_ins``)."""
     _check_scope(user, match.case)
@@ -273,16 +274,17 @@ def record_move_in(*, match: Match, user, move_in_date: date) -> Match:
 
 
 def _move_in(*, match: Match, user, move_in_date: date) -> None:
-    """The step itself: the match moves in, the case is housed, the sublet and follow-ups open."""
+    """The step itself: the match moves in, the case is housed, the sublet opens and the first
+    check-ins are planned."""
     from housing.actions import open_sublet
-    from volunteers.actions import schedule_follow_ups
+    from stays.actions import schedule_check_ins
 
     actor = {"user": user} if user is not None else {"actor_kind": ActorKind.SYSTEM}
     MATCH_WORKFLOW.apply(match, "move_in", changes={"move_in_date": move_in_date}, **actor)
     transition_case(case=match.case, name="move_in", actor_kind=ActorKind.SYSTEM)
     if match.home.unit_id is not None:
         open_sublet(match=match, starts_on=move_in_date)
-    schedule_follow_ups(match=match, moved_in_on=move_in_date)
+    schedule_check_ins(match=match, moved_in_on=move_in_date)
 
 
 def take_planned_move_ins(*, today: date | None = None) -> int:
@@ -360,6 +362,7 @@ def end_match(
             },
             log_fields={"reason_choice": reason_choice},
         )
+        close_stay(match=match, reason=reason)
         home = match.home
         transition_home(home=home, name="end", actor_kind=ActorKind.SYSTEM, reason=reason)
         if home_next == HomeNext.CLOSED:

@@ -255,6 +255,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.tasks.house_planned_move_ins",
         "schedule": crontab(minute=5),
     },
+    # A stay under way always has its next check-in planned: when the last comes due, the next.
+    "plan-next-check-ins": {
+        "task": "stays.tasks.plan_next_check_ins",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -286,9 +291,6 @@ RETENTION_DAYS = {
     "call_notes": env.int("RETENTION_CALL_NOTES_DAYS", default=365),
     "visit_reports": env.int("RETENTION_VISIT_REPORTS_DAYS", default=365),
 }
-
-# Follow-up contacts after a household moves in: (days after move-in, label).
-FOLLOW_UPS = [(14, _("After two weeks")), (91, _("After three months"))]
 
 # Concerns ("something is wrong"): the first response is late after this many hours (about two
 # working days for one that needs attention, four hours for an urgent one); the admin highlights it.

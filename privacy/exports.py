@@ -11,7 +11,7 @@ record of processing against them, so a kind the record lists cannot be left out
 Other people's data stays out (art. 15.4): a host learns that a household was proposed, approved,
 moved in and left, with the dates, not which household; nobody who called or visited is named. A
 volunteer's or staff member's export holds their own work in full (the calls, notes, visits and
-follow-ups they made, what they opened) and names every other record they acted on by its number
+check-ins they made, what they opened) and names every other record they acted on by its number
 only.
 """
 
@@ -29,10 +29,10 @@ from housing.models import Contract
 from matching.models import Match
 from newcomers.models import NewcomerCase
 from notifications.models import OutboundEmail
+from stays.models import CheckIn
 from volunteers.models import (
     CallAttempt,
     Campaign,
-    FollowUp,
     HandOver,
     HomeVisit,
     HostNote,
@@ -57,7 +57,7 @@ HOST_SECTIONS = {
     "volunteers.handover": "local_groups",
     "matching.match": "matches",
     "matching.matchtransition": "matches.*.history",
-    "volunteers.followup": "follow_ups",
+    "stays.checkin": "check_ins",
     "notifications.outboundemail": "emails_sent_to_you",
     "privacy.accesslog": "access_log",
     "admin.logentry": "admin_log",
@@ -81,7 +81,7 @@ CASE_SECTIONS = {
     "matching.matchtransition": "matches.*.history",
     "housing.contract": "contracts",
     "housing.contracttransition": "contracts.*.history",
-    "volunteers.followup": "follow_ups",
+    "stays.checkin": "check_ins",
     "privacy.accesslog": "access_log",
     "admin.logentry": "admin_log",
     "privacy.datarequest": "data_requests",
@@ -117,7 +117,7 @@ OWN_WORK_SECTIONS = {
     ("volunteers.homevisit", "volunteers"): "home_visits",
     ("volunteers.homevisit", "booked_by"): "home_visits",
     ("volunteers.homevisit", "reported_by"): "home_visits",
-    ("volunteers.followup", "done_by"): "follow_ups_done",
+    ("stays.checkin", "done_by"): "check_ins_done",
     ("privacy.accesslog", "user"): "access_log",
     ("admin.logentry", "user"): "admin_log",
     ("privacy.datarequest", None): "data_requests",  # the requests about the account
@@ -327,13 +327,16 @@ def stage_row(transition) -> dict[str, Any]:
     }
 
 
-def follow_up_row(follow_up: FollowUp) -> dict[str, Any]:
+def check_in_row(check_in: CheckIn) -> dict[str, Any]:
+    """A check-in during a stay: when it was due, and how it went (without who made it)."""
     return {
-        "match": follow_up.match_id,
-        "after_days": follow_up.after_days,
-        "due_on": iso(follow_up.due_on),
-        "done": iso(follow_up.done_at),
-        "note": follow_up.note,
+        "match": check_in.match_id,
+        "after_days": check_in.after_days,
+        "due_on": iso(check_in.due_on),
+        "status": check_in.status,
+        "outcome": check_in.outcome or None,
+        "done": iso(check_in.done_at),
+        "note": check_in.note,
     }
 
 
@@ -582,11 +585,9 @@ def host_export(*, host: Host) -> dict[str, Any]:
             .order_by("started_at", "pk")
         ],
         "matches": [match_row(match) for match in matches],
-        "follow_ups": [
-            follow_up_row(follow_up)
-            for follow_up in FollowUp.objects.filter(match__home__host=host).order_by(
-                "due_on", "pk"
-            )
+        "check_ins": [
+            check_in_row(check_in)
+            for check_in in CheckIn.objects.filter(match__home__host=host).order_by("due_on", "pk")
         ],
         "emails_sent_to_you": [email_row(email) for email in emails],
         "access_log": [
@@ -607,7 +608,7 @@ def host_export(*, host: Host) -> dict[str, Any]:
 
 def account_export(*, user) -> dict[str, Any]:
     """Everything held about a volunteer or a member of staff: the account, the volunteer
-    profile, the two-factor devices, their own work in full (calls, notes, visits, follow-ups),
+    profile, the two-factor devices, their own work in full (calls, notes, visits, check-ins),
     what they opened and changed in the admin, and every other record that names them."""
     from django.apps import apps
 
@@ -641,9 +642,9 @@ def account_export(*, user) -> dict[str, Any]:
             for note in HostNote.objects.filter(author=user).order_by("created_at", "pk")
         ],
         "home_visits": [home_visit_row(visit) for visit in visits.order_by("starts_at", "pk")],
-        "follow_ups_done": [
-            follow_up_row(follow_up)
-            for follow_up in FollowUp.objects.filter(done_by=user).order_by("done_at", "pk")
+        "check_ins_done": [
+            check_in_row(check_in)
+            for check_in in CheckIn.objects.filter(done_by=user).order_by("done_at", "pk")
         ],
         "access_log": [
             access_log_row(entry)
@@ -665,7 +666,7 @@ def account_export(*, user) -> dict[str, Any]:
 def case_export(*, case: NewcomerCase) -> dict[str, Any]:
     """Everything held about a newcomer household's case, as the record of processing describes
     it: the case and its history, its matches (the home by number only), the contract for a
-    company flat, the follow-ups after the move-in, and who opened, changed or asked for it."""
+    company flat, the check-ins during the stay, and who opened, changed or asked for it."""
     matches = list(case.matches.prefetch_related("transitions").order_by("created_at", "pk"))
     match_ids = [match.pk for match in matches]
     return {
@@ -678,9 +679,9 @@ def case_export(*, case: NewcomerCase) -> dict[str, Any]:
             .prefetch_related("transitions")
             .order_by("starts_on", "pk")
         ],
-        "follow_ups": [
-            follow_up_row(follow_up)
-            for follow_up in FollowUp.objects.filter(match__case=case).order_by("due_on", "pk")
+        "check_ins": [
+            check_in_row(check_in)
+            for check_in in CheckIn.objects.filter(match__case=case).order_by("due_on", "pk")
         ],
         "access_log": [
             access_log_row(entry)

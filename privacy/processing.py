@@ -115,7 +115,7 @@ def records():
         {
             "data": _(
                 "Matches: which home was offered to which household, the stages with their dates "
-                "and reasons; follow-ups after the move-in; contracts for company flats"
+                "and reasons; check-ins during the stay; contracts for company flats"
             ),
             "purpose": _(
                 "To house the household, to follow up how the stay goes, and to turn a sublet "
@@ -127,16 +127,16 @@ def records():
             ),
             "who": _(
                 "The partner's coordinators and managers; volunteers and volunteer coordinators "
-                "for the follow-ups that are theirs; the housing company for its contracts."
+                "for the check-ins that are theirs; the housing company for its contracts."
             ),
             "kept": _(
                 "The stages and dates stay for the reports. No retention period is set yet for "
-                "the notes written at follow-ups and the reasons given for a match."
+                "the notes written at check-ins and the reasons given for a match."
             ),
             "models": [
                 "matching.match",
                 "matching.matchtransition",
-                "volunteers.followup",
+                "stays.checkin",
                 "housing.contract",
                 "housing.contracttransition",
             ],

@@ -406,3 +406,7 @@ class MediationAdmin(
 
     def save_model(self, request, obj, form, change):
         pass  # a meeting changes only through its steps
+
+
+# The check-ins' admin lives in its own module; importing it registers it.
+from . import admin_check_ins  # noqa: E402, F401

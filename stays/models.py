@@ -28,6 +28,29 @@ class CheckInQuerySet(models.QuerySet):
     def planned(self):
         return self.filter(status=CheckIn.Status.PLANNED)
 
+    def visible_to(self, user):
+        """The check-ins of the person's side: for a volunteer organisation's people the
+        volunteers' ones of the private homes of the local groups they reach (the home's group,
+        ``accounts.scoping.volunteer_work_filter``); for a partner's people those of their own
+        partner's cases (both sides' check-ins: the partner keeps the case); nothing for anyone
+        else."""
+        from accounts.models import Organisation
+        from accounts.scoping import partner_filter, sees_everything, volunteer_work_filter
+
+        if sees_everything(user):
+            return self
+        organisation = getattr(user, "organisation", None)
+        if organisation is None:
+            return self.none()
+        if organisation.kind == Organisation.Kind.VOLUNTEER_ORGANISATION:
+            return self.filter(
+                responsible=Responsible.VOLUNTEERS, match__home__unit__isnull=True
+            ).filter(volunteer_work_filter(user, path="match__home__"))
+        if organisation.kind == Organisation.Kind.PARTNER:
+            condition = partner_filter(user, path="match__case__partner")
+            return self if condition is None else self.filter(condition)
+        return self.none()
+
 
 class CheckIn(models.Model):
     """A planned contact with both sides during the stay (week 1, month 1, then every three months
@@ -96,6 +119,26 @@ class CheckIn(models.Model):
             "days": self.after_days,
             "due": self.due_on,
         }
+
+    @property
+    def label(self) -> str:
+        """The check-in's name in the schedule: "Week 1", "Month 3", or after so many days."""
+        return check_in_label(self.after_days)
+
+
+# About a month, in days: a check-in close to a whole number of months (within two days, and a
+# quarter of a day more for each month, as 91 days is a little short of three months) is named by
+# it.
+_MONTH_DAYS = 30.44
+
+
+def check_in_label(after_days: int) -> str:
+    months = round(after_days / _MONTH_DAYS)
+    if months >= 1 and abs(after_days - months * _MONTH_DAYS) <= 2 + months / 4:
+        return str(_("Month %(n)d") % {"n": months})
+    if after_days % 7 == 0 and after_days > 0:
+        return str(_("Week %(n)d") % {"n": after_days // 7})
+    return str(_("After %(days)d days") % {"days": after_days})
 
 
 class CheckInTransition(TransitionLog):

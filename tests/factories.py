@@ -584,10 +584,10 @@ def portal_world():
     from notifications.models import OutboundEmail
     from privacy.models import AccessLog, DataRequest, RetentionRun, SecurityEvent
     from reports.models import ReportDownload
+    from stays.models import CheckIn
     from volunteers.models import (
         CallAttempt,
         Campaign,
-        FollowUp,
         HostNote,
         QueueEntry,
         VolunteerProfile,
@@ -639,11 +639,11 @@ def portal_world():
     foreign_case = NewcomerCaseFactory(partner=other_partner)
     match = match_with_history(home, case)
     foreign_match = match_with_history(foreign_home, foreign_case)
-    follow_up = FollowUp.objects.create(
-        match=match, after_days=14, due_on=today, responsible=FollowUp.Responsible.VOLUNTEERS
+    check_in = CheckIn.objects.create(
+        match=match, after_days=7, due_on=today, responsible=CheckIn.Responsible.VOLUNTEERS
     )
-    foreign_follow_up = FollowUp.objects.create(
-        match=foreign_match, after_days=14, due_on=today, responsible=FollowUp.Responsible.PARTNER
+    foreign_check_in = CheckIn.objects.create(
+        match=foreign_match, after_days=7, due_on=today, responsible=CheckIn.Responsible.PARTNER
     )
     application = VolunteerApplicationFactory()
     # A campaign of the volunteer coordinator's local group (campaigns are per group).
@@ -728,7 +728,7 @@ def portal_world():
         "volunteers.hostnote": HostNote.objects.create(
             home=queued, author=users[roles.VOLUNTEER], text="Ring efter fem."
         ),
-        "volunteers.followup": follow_up,
+        "stays.checkin": check_in,
         "reports.partnership": partnership,
         "reports.reportrun": run,
         "reports.reportdownload": ReportDownload.objects.create(
@@ -777,7 +777,7 @@ def portal_world():
         "matching.place": district(other_partner, "Ås", 63.25, 14.55),
         "housing.unit": foreign_unit,
         "housing.vacancy": foreign_vacancy,
-        "volunteers.followup": foreign_follow_up,
+        "stays.checkin": foreign_check_in,
         "reports.partnership": foreign_partnership,
         "reports.reportrun": foreign_run,
     }

@@ -1,16 +1,14 @@
-from django.contrib import admin, messages
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin
 
 from accounts.models import Organisation, User
 from accounts.scoping import colleague_filter, sees_everything, volunteer_work_filter
 from workflow.admin_tools import NotFoundOutsideScopeMixin, ScopedLinksMixin, TransitionLogInline
 
-from . import actions, selectors
+from . import selectors
 from .models import (
     ApplicationTransition,
     CallAttempt,
     Campaign,
-    FollowUp,
     HomeVisit,
     HomeVisitTransition,
     HostNote,
@@ -143,33 +141,3 @@ class HomeVisitAdmin(OrganisationWorkAdmin):
 class HostNoteAdmin(OrganisationWorkAdmin):
     list_display = ["home", "author", "created_at"]
     list_select_related = ["home", "author"]
-
-
-@admin.register(FollowUp)
-class FollowUpAdmin(ScopedLinksMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
-    list_display = ["label", "match", "due_on", "responsible", "done_at", "done_by"]
-    list_filter = ["responsible", ("done_at", admin.EmptyFieldListFilter), "due_on"]
-    list_select_related = ["match__case", "match__home", "done_by"]
-    readonly_fields = ["match", "after_days", "due_on", "responsible", "done_at", "done_by"]
-    fields = [*readonly_fields, "note"]
-    actions = ["mark_done"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
-
-    def save_model(self, request, obj, form, change):
-        if obj.done_at is None:
-            actions.complete_follow_up(follow_up=obj, user=request.user, note=obj.note)
-        else:
-            obj.save(update_fields=["note"])
-
-    @admin.action(description=_("Mark as done"))
-    def mark_done(self, request, queryset):
-        done = 0
-        for follow_up in queryset.filter(done_at__isnull=True):
-            actions.complete_follow_up(follow_up=follow_up, user=request.user, note="")
-            done += 1
-        messages.success(request, _("%(count)d follow-ups marked as done.") % {"count": done})

@@ -134,17 +134,6 @@ class HandBackForm(forms.Form):
     )
 
 
-class FollowUpForm(forms.Form):
-    """What a volunteer writes when a follow-up is done (optional)."""
-
-    note = forms.CharField(
-        label=_("How does it go?"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
 def volunteer_choices(user=None, *, home=None):
     """The people a visit can be booked with: the active volunteers and volunteer coordinators
     of the home's local group (the group whose host it is); for a home no group covers, the

@@ -4,7 +4,7 @@ reach is not found (404), wherever it is asked for, and before any step is taken
 Who reaches what (the rule of reach):
 
 - a volunteer coordinator: the homes of their own volunteer organisation's work
-  (``accounts.scoping.volunteer_work_filter``), and the visits, follow-ups, campaigns and
+  (``accounts.scoping.volunteer_work_filter``), and the visits, check-ins, campaigns and
   applications of that work; a coordinator whose organisation is not a volunteer organisation
   reaches nothing here;
 - a volunteer: a home only while they hold it in the call queue; while they may still book the
@@ -12,11 +12,12 @@ Who reaches what (the rule of reach):
   ``BOOKING_AFTER_CALL``, and the home is still contacted); while they are one of its visit's
   volunteers and the home is still the volunteers' (contacted, visit booked or visited); for
   ``NOTE_AFTER_CALL`` after they called it (to write a note on the call), while it is still the
-  volunteers'; or while they are due its follow-up. A visit while they are on it or booked it, until
-  ``VISIT_REACH_AFTER`` after its time once it is reported or cancelled. A follow-up of the
-  volunteers' due within ``FOLLOW_UP_DAYS_AHEAD`` days (or overdue), or one they did themselves.
-  A home referred to or matched by a partner is out of a volunteer's reach unless they are due its
-  follow-up. Queue entries: the one they hold (``queue_entry_for``).
+  volunteers'; or while its check-in is due to them. A visit while they are on it or booked it,
+  until ``VISIT_REACH_AFTER`` after its time once it is reported or cancelled. A check-in of the
+  volunteers' (``stays.CheckIn``) due within ``CHECK_IN_DAYS_AHEAD`` days (or overdue), or one
+  they recorded themselves. A home referred to or matched by a partner is out of a volunteer's
+  reach unless its check-in is due to them. Queue entries: the one they hold
+  (``queue_entry_for``).
 
 Superusers reach everything (``has_role`` is true for them).
 """
@@ -32,11 +33,12 @@ from accounts.access import has_role
 from accounts.models import LocalGroup, User
 from accounts.scoping import group_reach, is_national_coordinator, volunteer_work_filter
 from hosts.models import Home
+from stays.actions import CHECK_IN_DAYS_AHEAD
+from stays.models import CheckIn
 
 from .models import (
     CallAttempt,
     Campaign,
-    FollowUp,
     HomeVisit,
     HostNote,
     QueueEntry,
@@ -49,8 +51,6 @@ BOOKING_AFTER_CALL = timedelta(days=7)
 NOTE_AFTER_CALL = timedelta(hours=1)
 # A reported or cancelled visit stays in its volunteers' reach for this long after its time.
 VISIT_REACH_AFTER = timedelta(days=30)
-# Follow-ups show (and can be done) from this many days before they are due.
-FOLLOW_UP_DAYS_AHEAD = 7
 
 
 def is_coordinator(user: User) -> bool:
@@ -97,7 +97,7 @@ def homes_for(user: User, *, now: datetime | None = None) -> QuerySet[Home]:
         pk__in=visits_for(user, now=now).values("home_id"),
     )
     following = Q(
-        pk__in=follow_ups_for(user, today=timezone.localdate(now)).open().values("match__home_id")
+        pk__in=check_ins_for(user, today=timezone.localdate(now)).planned().values("match__home_id")
     )
     return homes.filter(held | agreed | just_called | visiting | following).distinct()
 
@@ -141,25 +141,32 @@ def visit_for(user: User, visit_id: int) -> HomeVisit:
     return visit
 
 
-def follow_ups_for(user: User, *, today: date | None = None) -> QuerySet[FollowUp]:
-    """The follow-ups of the volunteers' this person reaches: a coordinator all of their
-    organisation's work, a volunteer those due within the week (or overdue) and those they did."""
-    follow_ups = FollowUp.objects.visible_to(user).filter(
-        responsible=FollowUp.Responsible.VOLUNTEERS,
+def check_ins_for(user: User, *, today: date | None = None) -> QuerySet[CheckIn]:
+    """The check-ins of the volunteers' this person reaches (the private homes of their local
+    group, ``stays.CheckIn.objects.visible_to``): a coordinator all of them, a volunteer those
+    planned and due within ``CHECK_IN_DAYS_AHEAD`` days (or overdue) and those they recorded."""
+    check_ins = CheckIn.objects.visible_to(user).filter(
+        responsible=CheckIn.Responsible.VOLUNTEERS,
         match__home__in=organisation_homes(user),
     )
     if is_coordinator(user):
-        return follow_ups
+        return check_ins
     today = today or timezone.localdate()
-    due = Q(done_at__isnull=True, due_on__lte=today + timedelta(days=FOLLOW_UP_DAYS_AHEAD))
-    return follow_ups.filter(due | Q(done_by=user))
+    due = Q(status=CheckIn.Status.PLANNED, due_on__lte=today + timedelta(days=CHECK_IN_DAYS_AHEAD))
+    return check_ins.filter(due | Q(done_by=user))
 
 
-def follow_up_for(user: User, follow_up_id: int) -> FollowUp:
-    follow_up = follow_ups_for(user).filter(pk=follow_up_id).first()
-    if follow_up is None:
+def check_in_for(user: User, check_in_id: int) -> CheckIn:
+    """One check-in of ``check_ins_for(user)``, with its home and host, or 404."""
+    check_in = (
+        check_ins_for(user)
+        .select_related("match__home__host", "match__home__municipality")
+        .filter(pk=check_in_id)
+        .first()
+    )
+    if check_in is None:
         raise Http404
-    return follow_up
+    return check_in
 
 
 def queue_entry_for(
@@ -221,7 +228,7 @@ def start_page(*, user: User, now: datetime | None = None) -> dict:
         .order_by("callback_at")[:20]
     )
     return {
-        "follow_ups": due_follow_ups(user=user, today=today)[:20],
+        "check_ins": due_check_ins(user=user, today=today)[:20],
         "held": held_entry(volunteer=user, now=now),
         "visits": visits,
         "callbacks": callbacks,
@@ -383,19 +390,24 @@ def queue_page(*, user: User, now: datetime | None = None) -> dict:
     """What the call queue page says when the volunteer holds no host: their local group and how
     many of its hosts wait for a call now (the group's count, never the portal's), or, for a
     person in no group, why there is nothing to claim. A national coordinator outside any group
-    claims from none: the hosts no group covers are in the list of uncovered hosts."""
+    claims from none: the hosts no group covers are in the list of uncovered hosts. The check-ins
+    due to the volunteers of the group (``due_check_ins``) are calls to make too."""
     from .actions.queue import claimable_entries
 
+    today = timezone.localdate() if now is None else timezone.localdate(now)
+    now = now or timezone.now()
     group = user.local_group if user.local_group_id else None
     national = is_national_coordinator(user)
     waiting = None
     if group is not None:
-        waiting = claimable_entries(now or timezone.now()).filter(local_group_id=group.pk).count()
+        waiting = claimable_entries(now).filter(local_group_id=group.pk).count()
     return {
         "group": group,
         "waiting": waiting,
         "national": national,
         "takes_uncovered": national and group_reach(user)[1],
+        "check_ins": due_check_ins(user=user, today=today)[:20],
+        "today": today,
     }
 
 
@@ -409,19 +421,21 @@ def held_entry(*, volunteer: User, now: datetime | None = None) -> QueueEntry | 
     )
 
 
-def due_follow_ups(*, user: User, today: date | None = None, days_ahead: int = 7):
-    """Open follow-ups due within ``days_ahead`` days (or overdue): for the volunteers, those of
-    ``follow_ups_for``; for a partner's people, their partner's."""
+def due_check_ins(*, user: User, today: date | None = None, days_ahead: int = CHECK_IN_DAYS_AHEAD):
+    """Planned check-ins due within ``days_ahead`` days (or overdue), soonest first: for the
+    volunteers, those of ``check_ins_for``; for a partner's people, those due to their partner
+    (``stays.selectors.due_check_ins``)."""
+    from stays.selectors import due_check_ins as partner_check_ins
+
     today = today or timezone.localdate()
-    if has_role(user, roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR):
-        follow_ups = follow_ups_for(user, today=today)
-    else:
-        follow_ups = FollowUp.objects.visible_to(user)
+    if not has_role(user, roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR):
+        return partner_check_ins(user=user, today=today, days_ahead=days_ahead)
     return (
-        follow_ups.open()
+        check_ins_for(user, today=today)
+        .planned()
         .filter(due_on__lte=today + timedelta(days=days_ahead))
-        .select_related("match__home__host", "match__home__municipality", "match__case")
-        .order_by("due_on")
+        .select_related("match__home__host", "match__home__municipality")
+        .order_by("due_on", "pk")
     )
 
 

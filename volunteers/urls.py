@@ -20,6 +20,8 @@ urlpatterns = [
     path("visits/<int:visit_id>/", views.visit, name="visit"),
     path("visits/<int:visit_id>/move/", views.move_visit, name="move_visit"),
     path("visits/<int:visit_id>/cancel/", views.cancel_visit, name="cancel_visit"),
+    path("check-ins/<int:check_in_id>/", views.check_in, name="check_in"),
+    # Before check-ins, a follow-up's "Done" button: now to the check-in it became.
     path(
         "follow-ups/<int:follow_up_id>/done/", views.complete_follow_up, name="complete_follow_up"
     ),

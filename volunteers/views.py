@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,7 +25,6 @@ from .forms import (
     CampaignForm,
     CancelVisitForm,
     DeclineForm,
-    FollowUpForm,
     HandBackForm,
     MergeForm,
     MoveVisitForm,
@@ -99,32 +100,21 @@ def joined(request):
 
 @role_required(*VOLUNTEERS)
 def start(request):
-    """Today's calls, visits and follow-ups for the logged-in volunteer."""
-    return _start_page(request)
-
-
-def _start_page(request, *, follow_up_form=None, follow_up_id=None, status=200):
-    """The start page; ``follow_up_form`` is the note of follow-up ``follow_up_id`` sent back
-    with its errors, shown on that follow-up as it was typed."""
+    """Today's calls, visits and check-ins due for the logged-in volunteer."""
     day = selectors.start_page(user=request.user)
-    for name in ("follow_ups", "visits", "callbacks"):
+    for name in ("check_ins", "visits", "callbacks"):
         day[name] = list(day[name])
     _shown(
         request,
         [
             *([day["held"].home.host] if day["held"] else []),
-            *(follow_up.match.home.host for follow_up in day["follow_ups"]),
+            *(check_in.match.home.host for check_in in day["check_ins"]),
             *(attempt.home.host for attempt in day["callbacks"]),
             *(visit.home.host for visit in day["visits"]),
         ],
     )
-    context = {
-        **day,
-        "is_coordinator": selectors.is_coordinator(request.user),
-        "follow_up_form": follow_up_form,
-        "failed_follow_up": follow_up_id,
-    }
-    return render(request, "volunteers/start.html", context, status=status)
+    context = {**day, "is_coordinator": selectors.is_coordinator(request.user)}
+    return render(request, "volunteers/start.html", context)
 
 
 # The call queue ----------------------------------------------------------------------------
@@ -157,7 +147,10 @@ def _call_context(entry: QueueEntry, user):
 def queue(request):
     entry = selectors.held_entry(volunteer=request.user)
     if entry is None:
-        return render(request, "volunteers/queue.html", selectors.queue_page(user=request.user))
+        page = selectors.queue_page(user=request.user)
+        page["check_ins"] = list(page["check_ins"])
+        _shown(request, [check_in.match.home.host for check_in in page["check_ins"]])
+        return render(request, "volunteers/queue.html", page)
     return _call_page(request, entry)
 
 
@@ -593,19 +586,57 @@ def duplicates(request, home_id):
     )
 
 
+# Check-ins during a stay ---------------------------------------------------------------------
+
+
+@role_required(*VOLUNTEERS)
+@require_http_methods(["GET", "POST"])
+def check_in(request, check_in_id):
+    """A check-in due to the volunteers of the home's group: call, then record how it goes (all
+    well, a concern, urgent). A concern goes to the partner's coordinators (``raise_concern``)."""
+    from stays.actions import record_check_in
+    from stays.forms import RecordCheckInForm
+
+    check_in = selectors.check_in_for(request.user, check_in_id)
+    data = request.POST if request.method == "POST" else None
+    form = RecordCheckInForm(data, obj=check_in, user=request.user)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                record_check_in(user=request.user, **form.arguments())
+            except TransitionNotAllowed as exc:
+                # The page again, with what was typed and why it was not saved.
+                form.add_error(None, exc.message)
+                status = exc.status
+                check_in.refresh_from_db()
+            else:
+                if check_in.outcome == check_in.Outcome.ALL_WELL:
+                    messages.success(request, _("Check-in saved. Thank you!"))
+                else:
+                    messages.warning(
+                        request,
+                        _(
+                            "Check-in saved. The concern has gone to the partner's coordinators "
+                            "and your local group."
+                        ),
+                    )
+                return redirect("volunteers:start")
+        else:
+            status = 400
+    host = check_in.match.home.host
+    _shown(request, [host] if host else [])
+    context = {"check_in": check_in, "form": form, "today": timezone.localdate()}
+    return render(request, "volunteers/check_in.html", context, status=status)
+
+
 @role_required(*VOLUNTEERS)
 @require_POST
 def complete_follow_up(request, follow_up_id):
-    follow_up = selectors.follow_up_for(request.user, follow_up_id)
-    form = FollowUpForm(request.POST)
-    if not form.is_valid():
-        return _start_page(request, follow_up_form=form, follow_up_id=follow_up.pk, status=400)
-    try:
-        actions.complete_follow_up(
-            follow_up=follow_up, user=request.user, note=form.cleaned_data["note"]
-        )
-    except TransitionNotAllowed as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Follow-up saved. Thank you!"))
-    return redirect("volunteers:start")
+    """The address of a follow-up's "Done" button before check-ins replaced follow-ups (a page
+    left open then): the check-in that follow-up became (it kept its number), 404 outside the
+    volunteer's reach. A 307 sends what was typed on to it."""
+    check_in = selectors.check_in_for(request.user, follow_up_id)
+    response = HttpResponseRedirect(reverse("volunteers:check_in", args=[check_in.pk]))
+    response.status_code = 307  # the browser posts the note again, to the check-in's page
+    return response

@@ -50,10 +50,10 @@ def counts() -> dict[str, int]:
     from matching.models import Match
     from newcomers.models import NewcomerCase
     from reports.models import Partnership, Target
+    from stays.models import CheckIn
     from volunteers.models import (
         CallAttempt,
         Campaign,
-        FollowUp,
         HandOver,
         HomeVisit,
         QueueEntry,
@@ -78,7 +78,7 @@ def counts() -> dict[str, int]:
         Vacancy,
         NewcomerCase,
         Match,
-        FollowUp,
+        CheckIn,
         Partnership,
         Target,
         TOTPDevice,
@@ -319,7 +319,8 @@ def test_seeded_hosts_registered_last_winter_with_their_history(seeded):
 def test_seed_has_the_work_of_every_issue(seeded):
     from matching.models import Match
     from newcomers.models import NewcomerCase
-    from volunteers.models import FollowUp, QueueEntry
+    from stays.models import CheckIn
+    from volunteers.models import QueueEntry
 
     assert set(Match.objects.values_list("status", flat=True)) == set(Match.Status.values)
     for partner in ("Krokoms kommun – Mottagningsenheten för nyanlända", MALMO_PARTNER):
@@ -329,8 +330,8 @@ def test_seed_has_the_work_of_every_issue(seeded):
         assert Match.objects.filter(
             case__partner__name=partner, status=Match.Status.MOVED_IN
         ).exists()
-    assert FollowUp.objects.filter(
-        match__case__partner__name=MALMO_PARTNER, done_at__isnull=False
+    assert CheckIn.objects.filter(
+        match__case__partner__name=MALMO_PARTNER, status="done", outcome="all_well"
     ).exists()
     assert QueueEntry.objects.filter(needs_call=True).exists()
     assert Home.objects.filter(status=Home.Status.REFERRED, host__isnull=False).exists()

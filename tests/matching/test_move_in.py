@@ -16,8 +16,8 @@ from matching.actions import (
 )
 from matching.models import Match
 from newcomers.models import NewcomerCase
+from stays.models import CheckIn
 from tests.factories import NewcomerCaseFactory, referred_home, said_yes
-from volunteers.models import FollowUp
 from workflow.errors import Invalid
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_a_move_in_dated_next_week_is_planned_not_done(
 
     assert statuses(approved) == (Match.Status.APPROVED, NewcomerCase.Status.MATCHED)
     assert approved.move_in_date == next_week
-    assert not FollowUp.objects.filter(match=approved).exists()
+    assert not CheckIn.objects.filter(match=approved).exists()
     assert len(mail.outbox) == 1  # the planned date, to the host
 
     # The beat task does nothing before the day, and the step on the day, once.
@@ -57,7 +57,7 @@ def test_a_move_in_dated_next_week_is_planned_not_done(
     assert take_planned_move_ins(today=next_week) == 0
     assert statuses(approved) == (Match.Status.MOVED_IN, NewcomerCase.Status.HOUSED)
     assert approved.transitions.last().actor_kind == "system"
-    assert FollowUp.objects.filter(match=approved).exists()
+    assert CheckIn.objects.filter(match=approved).exists()
 
 
 def test_beat_houses_planned_move_ins_every_hour(approved, coordinator):

@@ -26,6 +26,7 @@ from privacy import exports
 from privacy.models import AccessLog, DataRequest
 from privacy.processing import records
 from reports.models import ReportDownload, ReportRun
+from stays.models import CheckIn
 from tests.factories import (
     HomeFactory,
     NewcomerCaseFactory,
@@ -39,7 +40,6 @@ from tests.factories import (
 from volunteers.models import (
     CallAttempt,
     Campaign,
-    FollowUp,
     HandOver,
     HomeVisit,
     HostNote,
@@ -231,11 +231,13 @@ def world(organisations, host_session):
             actor_kind="user",
             reason="Familjen fick en egen lägenhet." if to_state == "ended" else "",
         )
-    FollowUp.objects.create(
+    check_in = CheckIn.objects.create(
         match=match,
-        after_days=14,
+        after_days=7,
         due_on=now.date(),
         responsible="volunteers",
+        status="done",
+        outcome="all_well",
         done_at=now,
         done_by=volunteer,
         note="Det går bra.",
@@ -335,6 +337,7 @@ def world(organisations, host_session):
         ReportRun: run,
         VolunteerApplication: application,
         HomeVisit: visit,
+        CheckIn: check_in,
     }
     for model in apps.get_models():
         if not issubclass(model, TransitionLog) or model.objects.filter(actor=volunteer).exists():

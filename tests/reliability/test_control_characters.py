@@ -22,8 +22,8 @@ from django.utils.datastructures import MultiValueDict
 
 from hosts.models import Home
 from matching.models import Place
+from stays.models import CheckIn
 from tests.factories import UserFactory, portal_world
-from volunteers.models import FollowUp
 from workflow.form_input import find_control_character
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
@@ -180,7 +180,7 @@ def test_every_form_of_the_portal_refuses_control_characters(world, superuser):
     names = {f"{cls.__module__}.{cls.__qualname__}" for cls in classes}
     # The walk finds the forms that reached the database before, and Django's log-in form.
     assert {
-        "volunteers.forms.FollowUpForm",
+        "stays.forms.RecordCheckInForm",
         "volunteers.forms.VolunteerApplicationForm",
         "hosts.forms.RegistrationForm",
         "newcomers.admin.NewcomerCaseForm",
@@ -292,33 +292,34 @@ def coordinator_client(client, world):
     return client
 
 
-def test_a_nul_in_the_follow_up_note_is_refused_on_the_page(client, world):
+def test_a_nul_in_the_check_in_note_is_refused_on_the_page(client, world):
     from accounts import roles
 
-    follow_up = world.objects["volunteers.followup"]
+    check_in = world.objects["stays.checkin"]
     client.force_login(world.users[roles.VOLUNTEER])
     response = client.post(
-        f"/volunteer/follow-ups/{follow_up.pk}/done/", {"note": "Det går\x00 bra."}
+        f"/volunteer/check-ins/{check_in.pk}/", {"outcome": "all_well", "note": "Det går\x00 bra."}
     )
     assert response.status_code == 400
     page = response.content.decode()
     assert "styrtecken (U+0000)" in page  # the page is in Swedish
     assert "Det går\x00 bra." in page  # shown again as it was typed
-    follow_up.refresh_from_db()
-    assert follow_up.done_at is None and follow_up.note == ""
+    check_in.refresh_from_db()
+    assert check_in.done_at is None and check_in.note == ""
 
 
-def test_the_follow_up_note_is_saved_as_typed(client, world):
+def test_the_check_in_note_is_saved_as_typed(client, world):
     from accounts import roles
 
-    follow_up = world.objects["volunteers.followup"]
+    check_in = world.objects["stays.checkin"]
     client.force_login(world.users[roles.VOLUNTEER])
     response = client.post(
-        f"/volunteer/follow-ups/{follow_up.pk}/done/", {"note": "Det går bra.\r\nBra."}
+        f"/volunteer/check-ins/{check_in.pk}/",
+        {"outcome": "all_well", "note": "Det går bra.\r\nBra."},
     )
     assert response.status_code == 302
-    follow_up.refresh_from_db()
-    assert follow_up.done_at is not None and follow_up.note == "Det går bra.\r\nBra."
+    check_in.refresh_from_db()
+    assert check_in.done_at is not None and check_in.note == "Det går bra.\r\nBra."
 
 
 def test_a_nul_in_the_admins_place_form_is_refused_on_the_form(coordinator_client, world):
@@ -375,15 +376,15 @@ def test_an_ordinary_search_still_works(coordinator_client):
     assert response.status_code == 200
 
 
-def test_a_follow_up_of_today_is_still_on_the_start_page(client, world):
-    """The start page shows the follow-up form a volunteer sends the note with."""
+def test_a_check_in_of_today_is_still_on_the_start_page(client, world):
+    """The start page links to the check-in's page, where the volunteer records it."""
     from accounts import roles
 
-    follow_up = world.objects["volunteers.followup"]
-    FollowUp.objects.filter(pk=follow_up.pk).update(due_on=timezone.localdate())
+    check_in = world.objects["stays.checkin"]
+    CheckIn.objects.filter(pk=check_in.pk).update(due_on=timezone.localdate())
     client.force_login(world.users[roles.VOLUNTEER])
     page = client.get("/volunteer/").content.decode()
-    assert f"/volunteer/follow-ups/{follow_up.pk}/done/" in page
+    assert f"/volunteer/check-ins/{check_in.pk}/" in page
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ from newcomers.models import CaseTransition, NewcomerCase
 from notifications.models import OutboundEmail
 from privacy.models import DataRequest
 from reports.models import Partnership, ReportRun, Target
-from stays.models import Concern, ConcernTransition, Mediation, MediationTransition
+from stays.models import CheckIn, Concern, ConcernTransition, Mediation, MediationTransition
 from tests.factories import (
     HomeFactory,
     NewcomerCaseFactory,
@@ -50,7 +50,6 @@ from tests.factories import (
 from volunteers.models import (
     CallAttempt,
     Campaign,
-    FollowUp,
     HomeVisit,
     HostNote,
     VolunteerApplication,
@@ -625,15 +624,20 @@ def test_visit_report(world, data, status):
     )
 
 
-@given(data=posts({"note": "Det går bra."}))
-@example(data={"note": "Det går\x00 bra."})  # reached PostgreSQL as DataError (issue 12)
-def test_follow_up_done(world, data):
-    follow_up = world.objects["volunteers.followup"]
+@given(data=posts({"outcome": "all_well", "note": "Det går bra."}))
+@example(data={"outcome": "all_well", "note": "Det går\x00 bra."})  # a DataError (issue 12)
+@example(data={"outcome": "urgent", "note": ""})  # a concern needs its words
+def test_check_in_recorded(world, data):
+    check_in = world.objects["stays.checkin"]
     fuzz(
         user_of(world, roles.VOLUNTEER),
-        f"/volunteer/follow-ups/{follow_up.pk}/done/",
+        f"/volunteer/check-ins/{check_in.pk}/",
         data,
-        tables={"done": lambda: FollowUp.objects.filter(done_at__isnull=False).count()},
+        tables={
+            "done": lambda: CheckIn.objects.filter(status="done").count(),
+            "history": lambda: check_in.transitions.count(),
+            "concerns": Concern,
+        },
     )
 
 
@@ -986,7 +990,7 @@ def test_admin_match_steps(world, coordinator, step, stage, data):
             **CASE_TABLES,
             "match history": MatchTransition,
             "home history": HomeTransition,
-            "follow-ups": FollowUp,
+            "check-ins cancelled": lambda: CheckIn.objects.filter(status="cancelled").count(),
         },
         before_request=lambda: Match.objects.filter(pk=match.pk).update(status=stage),
     )

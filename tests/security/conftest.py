@@ -42,10 +42,11 @@ def quick_pages(monkeypatch):
 def second_group(world):
     """A second local group of the world's volunteer organisation, with its volunteer and
     coordinator, and its work: a host in the call queue that its volunteer holds (a call and a
-    note on it), a booked visit, a matched home with the volunteers' follow-up due, a campaign."""
+    note on it), a booked visit, a matched home with the volunteers' check-in due, a campaign."""
     from django.utils import timezone
 
-    from volunteers.models import CallAttempt, Campaign, FollowUp, HostNote
+    from stays.models import CheckIn
+    from volunteers.models import CallAttempt, Campaign, HostNote
 
     orgs = world.orgs
     group = local_group(
@@ -70,11 +71,11 @@ def second_group(world):
     note = HostNote.objects.create(home=queued, author=volunteer, text="Ring efter sex.")
     visit = visit_booked_home([volunteer], municipality=where)
     matched = referred_home(orgs["partner"], municipality=where)
-    follow_up = FollowUp.objects.create(
+    check_in = CheckIn.objects.create(
         match=match_with_history(matched, NewcomerCaseFactory(partner=orgs["partner"])),
-        after_days=14,
+        after_days=7,
         due_on=timezone.localdate(),
-        responsible=FollowUp.Responsible.VOLUNTEERS,
+        responsible=CheckIn.Responsible.VOLUNTEERS,
     )
     assert {queued.local_group, visit.home.local_group, matched.local_group} == {group}
     campaign = Campaign.objects.create(
@@ -90,7 +91,7 @@ def second_group(world):
         "volunteers.callattempt": call,
         "volunteers.hostnote": note,
         "volunteers.homevisit": visit,
-        "volunteers.followup": follow_up,
+        "stays.checkin": check_in,
         "volunteers.campaign": campaign,
         "matched_home": matched,
     }

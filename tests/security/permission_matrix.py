@@ -192,13 +192,16 @@ PAGES = {
     "volunteers:claim_next": post_only(only(*VOLUNTEERS)),
     "volunteers:record_outcome": holder_only(),
     "volunteers:hand_back": holder_only(),
-    # The world's home is matched and its follow-up is due: the volunteer reaches it.
+    # The world's home is matched and its check-in is due: the volunteer reaches it.
     "volunteers:add_note": post_only(only(*VOLUNTEERS)),
     "volunteers:book_visit": only(*VOLUNTEERS),
     "volunteers:duplicates": only(VOLUNTEER_COORDINATOR),
     "volunteers:visit": only(*VOLUNTEERS),
     "volunteers:move_visit": post_only(only(*VOLUNTEERS)),
     "volunteers:cancel_visit": post_only(only(*VOLUNTEERS)),
+    # A check-in due to the volunteers of the home's group (the world's is due today); the old
+    # address of a follow-up's "Done" button leads to it.
+    "volunteers:check_in": only(*VOLUNTEERS),
     "volunteers:complete_follow_up": post_only(only(*VOLUNTEERS)),
     "volunteers:applications": only(VOLUNTEER_COORDINATOR),
     "volunteers:approve_application": post_only(only(VOLUNTEER_COORDINATOR)),
@@ -296,6 +299,7 @@ ADMIN_STEP_PAGES = {
     "admin:matching_match_step": "matching.match",
     "admin:stays_concern_step": "stays.concern",
     "admin:stays_mediation_step": "stays.mediation",
+    "admin:stays_checkin_step": "stays.checkin",
 }
 # Who may take the step each model's step page is tried with (``route_values`` in
 # test_permission_matrix.py): withdrawing a home and approving a match need no input, so the
@@ -309,6 +313,8 @@ ADMIN_STEP_TAKERS = {
     # coordinators. Cancelling a meeting needs a reason: the empty form is refused (400).
     "stays.concern": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR},
     "stays.mediation": None,
+    # Recording a check-in needs its outcome: the empty form is refused first.
+    "stays.checkin": None,
 }
 
 # The admin's model pages. For each registered model: the permissions each role has in its admin
@@ -503,8 +509,9 @@ ADMIN_MODELS = {
             "hostnote",
         )
     },
-    # Follow-ups: the volunteers' ones for the volunteer organisation, the partner's own for it.
-    "volunteers.followup": {
+    # Check-ins: the volunteers' ones for the volunteer organisation, both sides' of the
+    # partner's own cases for its coordinators (who record the partner's ones).
+    "stays.checkin": {
         "perms": {
             VOLUNTEER_COORDINATOR: "v",
             PARTNER_COORDINATOR: "vc",
@@ -569,8 +576,9 @@ FOREIGN = {
     "admin:newcomers_newcomercase_household_letter": {PARTNER_COORDINATOR, MANAGER},
     "admin:newcomers_newcomercase_household_link_stop": {PARTNER_COORDINATOR, MANAGER},
     "admin:housing_vacancy_decline": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
-    # Another partner's follow-up is not the volunteers' to do.
+    # Another partner's check-in is not the volunteers' to make.
     "volunteers:complete_follow_up": {VOLUNTEER, VOLUNTEER_COORDINATOR},
+    "volunteers:check_in": {VOLUNTEER, VOLUNTEER_COORDINATOR},
 }
 
 # "This object, this person": every page of the web app that takes an object's id is also asked
@@ -640,16 +648,22 @@ OBJECT_REACH = {
     "volunteers:visit": {"visit_id": _VISIT},
     "volunteers:move_visit": {"visit_id": _VISIT},
     "volunteers:cancel_visit": {"visit_id": _VISIT},
-    "volunteers:complete_follow_up": {
-        "follow_up_id": {
-            ANOTHER_GROUP: {VOLUNTEER, VOLUNTEER_COORDINATOR},
-            ANOTHER_VOLUNTEER_ORGANISATION: {
-                VOLUNTEER,
-                VOLUNTEER_COORDINATOR,
-                NATIONAL_COORDINATOR,
-            },
-            ANOTHER_PARTNER: {VOLUNTEER, VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR},
+    **{
+        name: {
+            id_name: {
+                ANOTHER_GROUP: {VOLUNTEER, VOLUNTEER_COORDINATOR},
+                ANOTHER_VOLUNTEER_ORGANISATION: {
+                    VOLUNTEER,
+                    VOLUNTEER_COORDINATOR,
+                    NATIONAL_COORDINATOR,
+                },
+                ANOTHER_PARTNER: {VOLUNTEER, VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR},
+            }
         }
+        for name, id_name in [
+            ("volunteers:check_in", "check_in_id"),
+            ("volunteers:complete_follow_up", "follow_up_id"),
+        ]
     },
     # An application another organisation's coordinator decided.
     "volunteers:approve_application": {

@@ -13,7 +13,7 @@ from volunteers import selectors
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_cache")]
 
-# The admin's pages of a group's work (its host, home, call, queue entry, note, visit, follow-up,
+# The admin's pages of a group's work (its host, home, call, queue entry, note, visit, check-in,
 # campaign).
 ADMIN_PAGES = {
     "hosts.host": "/admin/hosts/host/{pk}/change/",
@@ -22,7 +22,7 @@ ADMIN_PAGES = {
     "volunteers.queueentry": "/admin/volunteers/queueentry/{pk}/change/",
     "volunteers.hostnote": "/admin/volunteers/hostnote/{pk}/change/",
     "volunteers.homevisit": "/admin/volunteers/homevisit/{pk}/change/",
-    "volunteers.followup": "/admin/volunteers/followup/{pk}/change/",
+    "stays.checkin": "/admin/stays/checkin/{pk}/change/",
     "volunteers.campaign": "/admin/volunteers/campaign/{pk}/change/",
 }
 

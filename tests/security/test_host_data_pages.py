@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import Organisation
 from privacy.models import AccessLog
+from stays.models import CheckIn
 from tests.factories import (
     HostFactory,
     NewcomerCaseFactory,
@@ -29,7 +30,7 @@ from tests.factories import (
     visit_booked_home,
 )
 from volunteers import actions
-from volunteers.models import CallAttempt, FollowUp, QueueEntry
+from volunteers.models import CallAttempt, QueueEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_cache")]
 
@@ -69,13 +70,13 @@ def scene(organisations):
         home=callback, volunteer=anna, outcome="not_now", callback_at=timezone.now()
     )
     QueueEntry.objects.filter(home=callback).update(rank=QueueEntry.Rank.CALLBACK)
-    # A stay whose follow-up is due, and a visited home waiting to be referred.
+    # A stay whose check-in is due, and a visited home waiting to be referred.
     stay = referred_home(organisations["partner"])
-    FollowUp.objects.create(
+    stay_check_in = CheckIn.objects.create(
         match=match_with_history(stay, NewcomerCaseFactory(partner=organisations["partner"])),
-        after_days=14,
+        after_days=7,
         due_on=today,
-        responsible=FollowUp.Responsible.VOLUNTEERS,
+        responsible=CheckIn.Responsible.VOLUNTEERS,
     )
     visited = started_visit([anna])
     actions.report_visit(visit=visited, user=anna, verdict="suitable", checklist={}, report="Ok")
@@ -126,6 +127,14 @@ def walk(scene):
             None,
             {scene["visit"].home},
             "volunteers:visit",
+        ),
+        (
+            anna,
+            f"/volunteer/check-ins/{scene['stay_check_in'].pk}/",
+            "get",
+            None,
+            {scene["stay"]},
+            "volunteers:check_in",
         ),
         (
             coordinator,

@@ -19,6 +19,7 @@ from hosts.models import Home, HomeTransition
 from notifications.models import OutboundEmail
 from privacy.models import AccessLog
 from reports.models import ReportDownload, ReportRun, ReportRunTransition
+from stays.models import CheckIn, CheckInTransition, Concern
 from tests.factories import (
     NewcomerCaseFactory,
     PartnershipFactory,
@@ -45,7 +46,6 @@ from volunteers.models import (
     ApplicationTransition,
     CallAttempt,
     Campaign,
-    FollowUp,
     HomeVisit,
     HomeVisitTransition,
     HostNote,
@@ -103,11 +103,11 @@ def others(world):
     stranger_visit = visit_booked_home([stranger], **theirs)
     followed = referred_home(orgs["partner"], **theirs)
     CallAttempt.objects.create(home=followed, volunteer=stranger, outcome="interested")
-    stranger_follow_up = FollowUp.objects.create(
+    stranger_check_in = CheckIn.objects.create(
         match=match_with_history(followed, NewcomerCaseFactory(partner=orgs["partner"])),
-        after_days=14,
+        after_days=7,
         due_on=today,
-        responsible=FollowUp.Responsible.VOLUNTEERS,
+        responsible=CheckIn.Responsible.VOLUNTEERS,
     )
     # The application came from the municipality the other organisation's group covers, and
     # its coordinator (of that group) declined it: a coordinator decides only the applications
@@ -150,9 +150,14 @@ def others(world):
             matrix.ANOTHER_VOLUNTEER_ORGANISATION: stranger_visit,
         },
         "follow_up_id": {
-            matrix.ANOTHER_GROUP: world.group_b["volunteers.followup"],
-            matrix.ANOTHER_VOLUNTEER_ORGANISATION: stranger_follow_up,
-            matrix.ANOTHER_PARTNER: world.foreign["volunteers.followup"],
+            matrix.ANOTHER_GROUP: world.group_b["stays.checkin"],
+            matrix.ANOTHER_VOLUNTEER_ORGANISATION: stranger_check_in,
+            matrix.ANOTHER_PARTNER: world.foreign["stays.checkin"],
+        },
+        "check_in_id": {
+            matrix.ANOTHER_GROUP: world.group_b["stays.checkin"],
+            matrix.ANOTHER_VOLUNTEER_ORGANISATION: stranger_check_in,
+            matrix.ANOTHER_PARTNER: world.foreign["stays.checkin"],
         },
         "application_id": {matrix.ANOTHER_VOLUNTEER_ORGANISATION: declined},
         "campaign_id": {
@@ -170,7 +175,7 @@ def state():
         Home: ("status", "partner_id", "duplicate_of_id", "status_changed_at"),
         HomeVisit: ("status", "starts_at", "verdict", "report"),
         VolunteerApplication: ("status", "reviewed_by_id"),
-        FollowUp: ("done_at", "done_by_id", "note"),
+        CheckIn: ("status", "done_at", "done_by_id", "note"),
         QueueEntry: ("claimed_by_id", "lease_until", "needs_call", "handed_back_by_id"),
         Campaign: ("ended_at",),
         ReportRun: ("status",),
@@ -183,6 +188,8 @@ def state():
         HomeTransition,
         HomeVisitTransition,
         ApplicationTransition,
+        CheckInTransition,
+        Concern,
         CallAttempt,
         HostNote,
         OutboundEmail,

@@ -120,13 +120,15 @@ def route_values(world, route, variant):
         "matching.match": "approve",
         "stays.concern": "acknowledge",
         "stays.mediation": "cancel",
+        "stays.checkin": "record",
     }
     home = objects["hosts.home"]
     return {
         "entry_id": objects["volunteers.queueentry"].pk,
         "home_id": home.pk,
         "visit_id": objects["volunteers.homevisit"].pk,
-        "follow_up_id": objects["volunteers.followup"].pk,
+        "follow_up_id": objects["stays.checkin"].pk,
+        "check_in_id": objects["stays.checkin"].pk,
         "application_id": objects["volunteers.volunteerapplication"].pk,
         "campaign_id": objects["volunteers.campaign"].pk,
         "partnership_id": objects["reports.partnership"].pk,

@@ -18,6 +18,8 @@ from accounts import roles
 from accounts.models import Organisation
 from hosts.models import Home, HomeTransition
 from privacy.models import AccessLog
+from stays.actions import record_check_in
+from stays.models import CheckIn
 from tests.factories import (
     NewcomerCaseFactory,
     OrganisationFactory,
@@ -33,7 +35,7 @@ from tests.factories import (
     visit_booked_home,
 )
 from volunteers import actions, selectors
-from volunteers.models import CallAttempt, FollowUp, HomeVisit, HomeVisitTransition
+from volunteers.models import CallAttempt, HomeVisit, HomeVisitTransition
 from workflow.errors import NotAllowed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_cache")]
@@ -227,26 +229,26 @@ def test_a_visit_leaves_its_volunteers_reach_a_month_after_it(people):
     assert selectors.visit_for(anna, visit.pk) == visit
 
 
-def test_a_volunteer_reaches_a_matched_home_only_while_its_follow_up_is_due(people, organisations):
+def test_a_volunteer_reaches_a_matched_home_only_while_its_check_in_is_due(people, organisations):
     home = referred_home(organisations["partner"])
     match = match_with_history(home, NewcomerCaseFactory(partner=organisations["partner"]))
     today = timezone.localdate()
-    follow_up = FollowUp.objects.create(
+    check_in = CheckIn.objects.create(
         match=match,
         after_days=14,
         due_on=today + timedelta(days=10),
-        responsible=FollowUp.Responsible.VOLUNTEERS,
+        responsible=CheckIn.Responsible.VOLUNTEERS,
     )
     anna = people["anna"]
     assert not selectors.homes_for(anna).filter(pk=home.pk).exists()  # not due yet
-    FollowUp.objects.filter(pk=follow_up.pk).update(due_on=today)
+    CheckIn.objects.filter(pk=check_in.pk).update(due_on=today)
     assert selectors.home_for(anna, home.pk) == home
-    actions.complete_follow_up(follow_up=follow_up, user=people["bo"], note="Bra.")
+    record_check_in(check_in=check_in, user=people["bo"], outcome="all_well", note="Bra.")
     assert not selectors.homes_for(anna).filter(pk=home.pk).exists()
     # The one who did it finds it again (and is told it is done); the others do not.
-    assert selectors.follow_up_for(people["bo"], follow_up.pk) == follow_up
+    assert selectors.check_in_for(people["bo"], check_in.pk) == check_in
     with pytest.raises(Http404):
-        selectors.follow_up_for(anna, follow_up.pk)
+        selectors.check_in_for(anna, check_in.pk)
 
 
 def test_a_coordinator_reaches_their_own_organisations_work_only(people):

@@ -18,6 +18,7 @@ STEP_ADMINS = {
     "housing.contract",
     "stays.concern",
     "stays.mediation",
+    "stays.checkin",
 }
 
 

@@ -10,10 +10,6 @@ from .campaigns import (  # noqa: F401
     end_campaign,
     start_campaign,
 )
-from .follow_ups import (  # noqa: F401
-    complete_follow_up,
-    schedule_follow_ups,
-)
 from .groups import (  # noqa: F401
     covering_group,
     hand_over_home,
