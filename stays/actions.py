@@ -78,3 +78,13 @@ def raise_concern(
             concern, user=user if actor_kind == ActorKind.USER else None, actor_kind=actor_kind
         )
     return concern
+
+
+# Evaluations (issue 16, helper "evaluations"): the steps live in ``stays.evaluations`` -------------
+
+from .evaluations import (  # noqa: E402, F401
+    answer_evaluation,
+    lapse_evaluations,
+    open_end_evaluations,
+    open_evaluations,
+)

@@ -1,0 +1,18 @@
+"""The stay's scheduled work (``CELERY_BEAT_SCHEDULE``)."""
+
+from celery import shared_task
+
+from . import actions
+
+
+@shared_task(time_limit=10 * 60, soft_time_limit=9 * 60)
+def open_evaluations() -> int:
+    """Stays a month after their move-in get the first-month survey for both sides
+    (idempotent)."""
+    return actions.open_evaluations()
+
+
+@shared_task(time_limit=10 * 60, soft_time_limit=9 * 60)
+def lapse_evaluations() -> int:
+    """Surveys left unanswered for too long lapse (idempotent)."""
+    return actions.lapse_evaluations()
