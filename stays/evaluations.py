@@ -226,12 +226,14 @@ def works_on(user, evaluation: Evaluation) -> bool:
     reach is for requests about a person's data, nor managers (they see the figures)."""
     from accounts import roles
     from accounts.models import Organisation
-    from accounts.scoping import role_names, volunteer_work_filter
+    from accounts.scoping import role_names, sees_everything, volunteer_work_filter
 
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
+    if sees_everything(user):  # the data protection officer
+        return False
     organisation = getattr(user, "organisation", None)
     if organisation is None:
         return False

@@ -21,6 +21,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from workflow.errors import Invalid
+from workflow.form_input import find_refused_character
 
 SCALE = "scale"
 YES_NO = "yes_no"
@@ -82,7 +83,7 @@ class Survey:
                 if not isinstance(text, str):
                     raise Invalid(_("Please write your answer as text."))
                 text = text.strip()
-                if "\x00" in text:
+                if find_refused_character(text) is not None:
                     raise Invalid(_("The text contains characters that cannot be saved."))
                 if len(text) > TEXT_MAX_LENGTH:
                     raise Invalid(_("Please keep it to 2,000 characters."))
