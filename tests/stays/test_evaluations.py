@@ -503,12 +503,19 @@ def test_the_hostile_text_with_an_error_comes_back_escaped(stay):
     assert "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_the_form_draws_the_survey():
-    form = EvaluationForm(survey=SURVEYS["household_month_1"])
+@pytest.mark.parametrize(
+    ("language", "low", "high"),
+    [("en", "Not at all well", "Very well"), ("sv", "Inte alls bra", "Mycket bra")],
+)
+def test_the_form_draws_the_survey(language, low, high):
+    from django.utils import translation
+
+    with translation.override(language):
+        form = EvaluationForm(survey=SURVEYS["household_month_1"])
+        choices = [(value, str(label)) for value, label in form.fields["settled"].choices]
     assert list(form.fields) == [q.key for q in SURVEYS["household_month_1"].questions]
-    choices = form.fields["settled"].choices
     assert [c[0] for c in choices] == [1, 2, 3, 4, 5]
-    assert "Not at all well" in str(choices[0][1]) and "Very well" in str(choices[-1][1])
+    assert choices[0][1] == f"1 – {low}" and choices[-1][1] == f"5 – {high}"
     assert not form.fields["anything_else"].required
 
 
