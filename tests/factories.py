@@ -773,6 +773,13 @@ def portal_world():
         "reports.partnership": foreign_partnership,
         "reports.reportrun": foreign_run,
     }
+    # --- issue 16, helper "evaluations": an open survey of each partner's stay ---
+    from stays.models import Evaluation
+
+    for found, stay in ((objects, match), (foreign, foreign_match)):
+        found["stays.evaluation"] = Evaluation.objects.create(
+            match=stay, respondent="host", point="month_1", survey="host_month_1", opens_on=today
+        )
     TargetFactory(partnership=partnership)
     return SimpleNamespace(
         orgs=orgs,

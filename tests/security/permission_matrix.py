@@ -248,6 +248,13 @@ PAGES = {
     # (a button: the manager's GET is 405 before the organisation is looked at)
     "reports:national_request": {**post_only(only()), MANAGER: (NOT_ALLOWED, FORBIDDEN)},
     # --- end of helper "report"'s block ---
+    # --- issue 16, helper "evaluations": each side's own survey (stays/views.py) ---
+    # The host's survey: the world's host has no stay, so no survey (404); anyone else is sent
+    # to ask for their link. The household's: only through its own link (none of the matrix's
+    # roles holds one, so 404 for all; tests/stays/test_evaluations.py opens it with a link).
+    "stays:host_evaluation": host_only(get=NOT_FOUND, post=NOT_FOUND),
+    "stays:household_evaluation": everyone(get=NOT_FOUND, post=NOT_FOUND),
+    # --- end of helper "evaluations"'s block ---
 }
 
 # The workflow steps in the admin: whoever may view the object opens the step's page; sending
@@ -495,6 +502,14 @@ ADMIN_MODELS = {
         },
     },
     "reports.reportdownload": {"perms": {MANAGER: "v", DATA_PROTECTION_OFFICER: "v"}},
+    # Evaluations: read-only, scoped like concerns (the case's partner; the private home's local
+    # group); the free text only for those who work on the stay (tests/stays/test_evaluations.py).
+    "stays.evaluation": {
+        "perms": {PARTNER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"},
+        "scoped": True,
+        "hidden": {HOUSING_COMPANY_STAFF},
+        "foreign": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
+    },
 }
 
 # Pages (other than the admin's model pages) that take the id of an object scoped to a partner
@@ -617,7 +632,7 @@ OBJECT_REACH = {
 }
 
 # Route parameters that name no object of a person or an organisation.
-NOT_AN_OBJECT = {"token", "uidb64", "step", "app_label", "url", "file_kind"}
+NOT_AN_OBJECT = {"token", "uidb64", "step", "app_label", "url", "file_kind", "point"}
 
 # Admin pages whose objects belong to no volunteer, organisation, partner or company (or are not
 # scoped by organisation in the admin yet): the reason for each. Any other admin model with object
