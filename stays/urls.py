@@ -4,13 +4,29 @@ from . import views
 
 app_name = "stays"
 
+# One address per survey point (no text in the path but the fixed words): reverse them with
+# ``kwargs={"point": evaluation.point}``.
+POINTS = {"month_1": "month-1", "end": "end"}
+
 urlpatterns = [
     # The host's own survey, through self-service.
-    path("my-offer/evaluation/<str:point>/", views.host_evaluation, name="host_evaluation"),
+    *(
+        path(
+            f"my-offer/evaluation/{slug}/",
+            views.host_evaluation,
+            {"point": point},
+            name="host_evaluation",
+        )
+        for point, slug in POINTS.items()
+    ),
     # The household's own survey, through its own link.
-    path(
-        "household/evaluation/<str:point>/",
-        views.household_evaluation,
-        name="household_evaluation",
+    *(
+        path(
+            f"household/evaluation/{slug}/",
+            views.household_evaluation,
+            {"point": point},
+            name="household_evaluation",
+        )
+        for point, slug in POINTS.items()
     ),
 ]

@@ -1064,7 +1064,7 @@ def _evaluation_tables():
 def test_host_evaluation(world, open_surveys, data, urlencoded):
     fuzz(
         open_surveys.host,
-        "/my-offer/evaluation/month_1/",
+        "/my-offer/evaluation/month-1/",
         data,
         tables=_evaluation_tables(),
         urlencoded=urlencoded,
@@ -1076,7 +1076,7 @@ def test_host_evaluation(world, open_surveys, data, urlencoded):
 def test_household_evaluation(world, open_surveys, data, urlencoded):
     fuzz(
         open_surveys.household,
-        "/household/evaluation/month_1/",
+        "/household/evaluation/month-1/",
         data,
         tables=_evaluation_tables(),
         urlencoded=urlencoded,

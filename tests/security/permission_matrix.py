@@ -632,7 +632,7 @@ OBJECT_REACH = {
 }
 
 # Route parameters that name no object of a person or an organisation.
-NOT_AN_OBJECT = {"token", "uidb64", "step", "app_label", "url", "file_kind", "point"}
+NOT_AN_OBJECT = {"token", "uidb64", "step", "app_label", "url", "file_kind"}
 
 # Admin pages whose objects belong to no volunteer, organisation, partner or company (or are not
 # scoped by organisation in the admin yet): the reason for each. Any other admin model with object

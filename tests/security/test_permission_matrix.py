@@ -136,7 +136,6 @@ def route_values(world, route, variant):
         "content_type_id": ContentType.objects.get_for_model(home).pk,
         "pk": objects["otp_totp.totpdevice"].pk,
         "id": objects["accounts.user"].pk,
-        "point": "month_1",  # an evaluation's point (stays:*_evaluation)
     }
 
 

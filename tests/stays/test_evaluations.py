@@ -375,8 +375,8 @@ def test_the_host_answers_on_their_own_page(stay):
     month_1(stay)
     client = host_client(stay)
     page = client.get("/my-offer/")
-    assert b"/my-offer/evaluation/month_1/" in page.content
-    page = client.get("/my-offer/evaluation/month_1/")
+    assert b"/my-offer/evaluation/month-1/" in page.content
+    page = client.get("/my-offer/evaluation/month-1/")
     assert page.status_code == 200
     html = page.content.decode()
     assert "<fieldset" in html and "<legend" in html
@@ -386,20 +386,20 @@ def test_the_host_answers_on_their_own_page(stay):
     # A missing answer: the page again, with what was typed.
     data = form_post("host_month_1", text="Allt är bra hos oss")
     del data["going"]
-    page = client.post("/my-offer/evaluation/month_1/", data)
+    page = client.post("/my-offer/evaluation/month-1/", data)
     assert page.status_code == 400
     html = page.content.decode()
     assert "Allt är bra hos oss" in html
     assert re.search(r'<input type="radio" name="get_on" value="4"[^>]*checked', html)
     assert 'href="#q-going"' in html
 
-    page = client.post("/my-offer/evaluation/month_1/", form_post("host_month_1", text="Bra"))
+    page = client.post("/my-offer/evaluation/month-1/", form_post("host_month_1", text="Bra"))
     assert page.status_code == 302 and page.url == "/my-offer/"
     evaluation = Evaluation.objects.get(match=stay, respondent="host")
     assert evaluation.status == "answered" and evaluation.language == "en"
     # The link is gone; the page says it is answered; a second post changes nothing.
-    assert b"/my-offer/evaluation/month_1/" not in client.get("/my-offer/").content
-    page = client.post("/my-offer/evaluation/month_1/", form_post("host_month_1", score=1))
+    assert b"/my-offer/evaluation/month-1/" not in client.get("/my-offer/").content
+    page = client.post("/my-offer/evaluation/month-1/", form_post("host_month_1", score=1))
     assert page.status_code == 200
     assert b"You have answered this survey" in page.content
     assert not EvaluationAnswer.objects.filter(score=1, question="going").exists()
@@ -410,12 +410,12 @@ def test_the_household_answers_on_its_own_page_in_its_language(stay):
     stay.case.save(update_fields=["language"])
     month_1(stay)
     client = household_client(stay.case)
-    page = client.get("/household/evaluation/month_1/")
+    page = client.get("/household/evaluation/month-1/")
     assert page.status_code == 200
     assert page["Content-Language"] == "sv"
     assert '<html lang="sv"' in page.content.decode()
     page = client.post(
-        "/household/evaluation/month_1/", form_post("household_month_1", text="Tack!")
+        "/household/evaluation/month-1/", form_post("household_month_1", text="Tack!")
     )
     assert page.status_code == 302
     evaluation = Evaluation.objects.get(match=stay, respondent="household")
@@ -430,31 +430,52 @@ def test_neither_side_reaches_the_others_survey(stay, partner, coordinator):
     host = host_client(stay)
     household = household_client(stay.case)
     # The host's session has no household link; the household's session is no host's.
-    assert host.get("/household/evaluation/month_1/").status_code == 404
-    assert household.get("/my-offer/evaluation/month_1/").status_code == 302  # "send my link"
+    assert host.get("/household/evaluation/month-1/").status_code == 404
+    assert household.get("/my-offer/evaluation/month-1/").status_code == 302  # "send my link"
     # Another household's link does not open this stay's survey; nor another host's session.
     other = moved_in_match(partner, coordinator=coordinator)
-    assert household_client(other.case).get("/household/evaluation/month_1/").status_code == 404
-    assert host_client(other).get("/my-offer/evaluation/month_1/").status_code == 404
+    assert household_client(other.case).get("/household/evaluation/month-1/").status_code == 404
+    assert host_client(other).get("/my-offer/evaluation/month-1/").status_code == 404
     # A point that does not exist.
-    assert household.get("/household/evaluation/week_1/").status_code == 404
+    assert household.get("/household/evaluation/week-1/").status_code == 404
     # The household's own page never shows what the host answered.
     actions.answer_evaluation(
         evaluation=Evaluation.objects.get(match=stay, respondent="host"),
         answers={**good_answers("host_month_1"), "anything_else": "Värdens hemliga svar"},
         respondent="host",
     )
-    html = household.get("/household/evaluation/month_1/").content.decode()
+    html = household.get("/household/evaluation/month-1/").content.decode()
     assert "Värdens hemliga svar" not in html
-    html = host.get("/my-offer/evaluation/month_1/").content.decode()
+    html = host.get("/my-offer/evaluation/month-1/").content.decode()
     assert "Värdens hemliga svar" not in html  # not even the host's own text is shown again
+
+
+def test_the_end_surveys_have_their_own_pages(stay, coordinator):
+    from django.urls import reverse
+
+    end_match(match=stay, user=coordinator, note="Klart.")
+    stay.refresh_from_db()
+    actions.open_end_evaluations(match=stay)
+    host, household = host_client(stay), household_client(stay.case)
+    host_path = reverse("stays:host_evaluation", kwargs={"point": "end"})
+    household_path = reverse("stays:household_evaluation", kwargs={"point": "end"})
+    assert host_path == "/my-offer/evaluation/end/"
+    assert b"How was it to be a host?" in host.get(host_path).content
+    assert household.get(household_path).status_code == 200
+    # No first-month survey was ever opened for this stay.
+    assert host.get("/my-offer/evaluation/month-1/").status_code == 404
+    page = household.post(household_path, form_post("household_end", score="1"))
+    assert page.status_code == 302
+    assert Evaluation.objects.get(match=stay, respondent="household", point="end").status == (
+        "answered"
+    )
 
 
 def test_a_revoked_link_does_not_open_the_survey(stay):
     month_1(stay)
     client = household_client(stay.case)
     HouseholdLink.objects.update(revoked_at=timezone.now())
-    assert client.get("/household/evaluation/month_1/").status_code == 404
+    assert client.get("/household/evaluation/month-1/").status_code == 404
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
@@ -462,7 +483,7 @@ def test_hostile_free_text_is_kept_as_text(stay, coordinator, hostile):
     month_1(stay)
     client = household_client(stay.case)
     page = client.post(
-        "/household/evaluation/month_1/", form_post("household_month_1", text=hostile)
+        "/household/evaluation/month-1/", form_post("household_month_1", text=hostile)
     )
     assert page.status_code == 302
     saved = EvaluationAnswer.objects.get(question="anything_else")
@@ -484,7 +505,7 @@ def test_text_with_invisible_controls_is_refused_with_a_message(stay, invisible)
     month_1(stay)
     client = household_client(stay.case)
     page = client.post(
-        "/household/evaluation/month_1/", form_post("household_month_1", text=invisible)
+        "/household/evaluation/month-1/", form_post("household_month_1", text=invisible)
     )
     assert page.status_code == 400
     assert Evaluation.objects.get(match=stay, respondent="household").status == "open"
@@ -496,7 +517,7 @@ def test_the_hostile_text_with_an_error_comes_back_escaped(stay):
     client = household_client(stay.case)
     data = form_post("household_month_1", text='"><script>alert(1)</script>')
     del data["safe"]
-    page = client.post("/household/evaluation/month_1/", data)
+    page = client.post("/household/evaluation/month-1/", data)
     assert page.status_code == 400
     html = page.content.decode()
     assert "<script>alert(1)</script>" not in html
