@@ -594,3 +594,29 @@ def test_a_manager_does_not_open_evaluations(answered, partner):
     client = admin_client(manager)
     assert client.get(f"/admin/stays/evaluation/{answered.pk}/change/").status_code in (403, 404)
     assert client.get("/admin/stays/evaluation/").status_code == 403
+
+
+def test_erasing_the_host_empties_their_words_and_keeps_the_household_s(stay):
+    from hosts.actions import erase_host
+
+    evaluations = month_1(stay)
+    actions.answer_evaluation(
+        evaluation=evaluations["host"],
+        answers={**good_answers("host_month_1"), "anything_else": "Mitt namn är Anna."},
+        respondent="host",
+    )
+    actions.answer_evaluation(
+        evaluation=evaluations["household"],
+        answers={**good_answers("household_month_1"), "anything_else": "Tack."},
+        respondent="household",
+    )
+    erase_host(host=stay.home.host)
+    host_answers = EvaluationAnswer.objects.filter(evaluation=evaluations["host"])
+    assert not host_answers.exclude(text="").exists()
+    assert host_answers.filter(score=4).count() == 3  # the scores stay, for the figures
+    assert (
+        EvaluationAnswer.objects.get(
+            evaluation=evaluations["household"], question="anything_else"
+        ).text
+        == "Tack."
+    )
