@@ -620,3 +620,22 @@ def test_erasing_the_host_empties_their_words_and_keeps_the_household_s(stay):
         ).text
         == "Tack."
     )
+
+
+def test_the_home_s_local_group_works_on_a_private_home_s_stay(
+    volunteer_coordinator, partner, coordinator
+):
+    stay = moved_in_match(partner, coordinator=coordinator)
+    assert stay.home.unit_id is None
+    assert stay.home.local_group_id == volunteer_coordinator.local_group_id
+    evaluation = month_1(stay)["household"]
+    assert works_on(volunteer_coordinator, evaluation)
+    assert evaluation in Evaluation.objects.visible_to(volunteer_coordinator)
+    from tests.factories import local_group
+
+    elsewhere = local_group(volunteer_coordinator.organisation, name="Annan grupp")
+    other = staff_user(
+        "volunteer_coordinator", volunteer_coordinator.organisation, local_group=elsewhere
+    )
+    assert not works_on(other, evaluation)
+    assert not Evaluation.objects.visible_to(other).exists()
