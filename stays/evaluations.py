@@ -60,6 +60,12 @@ def _open(match: Match, respondent: str, point: str, opens_on: date) -> Evaluati
     return evaluation
 
 
+def respondents(match: Match) -> list[str]:
+    """Who answers a stay's surveys: the household, and the host where there is one (a housing
+    company's flat has none)."""
+    return [R.HOUSEHOLD] if match.home.host_id is None else [R.HOST, R.HOUSEHOLD]
+
+
 def open_evaluations(*, today: date | None = None) -> int:
     """The beat task's step: stays under way whose first month has passed get the first-month
     survey for the host and for the household. Idempotent; a stay whose survey would lapse at
@@ -79,12 +85,12 @@ def open_evaluations(*, today: date | None = None) -> int:
             .filter(sides__gte=len(R.values))
             .values("match_id")
         )
-        .only("pk", "move_in_date")
+        .select_related("home")
     )
     opened = 0
     for match in due:
         opens_on = match.move_in_date + timedelta(days=MONTH_1_AFTER_DAYS)
-        for respondent in R.values:
+        for respondent in respondents(match):
             if _open(match, respondent, P.MONTH_1, opens_on) is not None:
                 opened += 1
     return opened
@@ -105,7 +111,7 @@ def open_end_evaluations(*, match: Match) -> list[Evaluation]:
                 actor_kind=ActorKind.SYSTEM,
                 reason=str(_("The stay ended.")),
             )
-        opened = [_open(match, respondent, P.END, opens_on) for respondent in R.values]
+        opened = [_open(match, respondent, P.END, opens_on) for respondent in respondents(match)]
     return [evaluation for evaluation in opened if evaluation is not None]
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from hosts.actions import self_service_url
 from matching.actions import end_match
+from matching.models import Match
 from newcomers.links import SESSION_KEY
 from newcomers.models import HouseholdLink
 from stays import actions
@@ -141,6 +142,17 @@ def test_month_1_opens_thirty_days_after_the_move_in_for_both_sides(stay):
     # The beat runs again: nothing new.
     assert actions.open_evaluations(today=stay.move_in_date + timedelta(days=40)) == 0
     assert Evaluation.objects.filter(match=stay).count() == 2
+
+
+def test_a_housing_company_flat_has_no_host_to_ask(stay, coordinator):
+    from hosts.models import Home
+    from tests.factories import UnitFactory
+
+    Home.objects.filter(pk=stay.home_id).update(host=None, unit=UnitFactory())
+    assert set(month_1(stay)) == {"household"}
+    end_match(match=Match.objects.get(pk=stay.pk), user=coordinator, note="Klart.")
+    stay.refresh_from_db()
+    assert [e.respondent for e in actions.open_end_evaluations(match=stay)] == ["household"]
 
 
 def test_month_1_is_not_opened_for_a_stay_long_past_its_first_month(stay):
