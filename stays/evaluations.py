@@ -263,11 +263,14 @@ def works_on(user, evaluation: Evaluation) -> bool:
 # Reads for the respondents' own pages ---------------------------------------------------------
 
 
-def _own(queryset, point: str):
-    """The respondent's evaluation at ``point``: an open one first, else the latest."""
-    if point not in P.values:
-        return None
-    queryset = queryset.filter(point=point).select_related("match")
+def _own(queryset, point: str | None):
+    """The respondent's evaluation at ``point`` (any point for None): an open one first, else
+    the latest."""
+    if point is not None:
+        if point not in P.values:
+            return None
+        queryset = queryset.filter(point=point)
+    queryset = queryset.select_related("match")
     return (
         queryset.open().order_by("-opens_on", "-pk").first()
         or queryset.order_by("-opens_on", "-pk").first()
@@ -282,8 +285,9 @@ def host_evaluation(home, point: str) -> Evaluation | None:
     )
 
 
-def household_evaluation(case, point: str) -> Evaluation | None:
-    """The household's own evaluation at ``point``; never the host's."""
+def household_evaluation(case, point: str | None) -> Evaluation | None:
+    """The household's own evaluation at ``point`` (None: the one open now, else the latest);
+    never the host's."""
     return _own(Evaluation.objects.filter(respondent=R.HOUSEHOLD, match__case=case), point)
 
 

@@ -29,4 +29,7 @@ urlpatterns = [
         )
         for point, slug in POINTS.items()
     ),
+    # The survey open now (the household's start page links here). Last, so that reversing the
+    # name without a point gives this address.
+    path("household/evaluation/", views.household_evaluation, name="household_evaluation"),
 ]

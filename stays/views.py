@@ -65,12 +65,21 @@ def host_evaluation(request, home, point):
 @never_cache
 @household_page
 @require_http_methods(["GET", "POST"])
-def household_evaluation(request, case, point):
-    """The household's survey at ``point``, in the household's language (``case.language``)."""
+def household_evaluation(request, case, point=None):
+    """The household's survey at ``point`` (without one: the survey open now, the address its
+    start page links to), in the household's language (``case.language``)."""
+    from newcomers.household_views import _context
+
     evaluation = find_household_evaluation(case, point)
-    if evaluation is None:
+    if evaluation is None and point is not None:
         raise Http404
     with translation.override(case.language):
+        if evaluation is None:  # the start page's link, with no survey yet
+            response = render(
+                request, "stays/household_evaluation.html", _context(case, signed_in=True)
+            )
+            response["Content-Language"] = case.language
+            return response
         form, status, done = _answer(
             request, evaluation, respondent="household", language=case.language
         )
@@ -80,7 +89,7 @@ def household_evaluation(request, case, point):
         response = render(
             request,
             "stays/household_evaluation.html",
-            {"evaluation": evaluation, "survey": form.survey, "form": form, "case": case},
+            _context(case, signed_in=True, evaluation=evaluation, survey=form.survey, form=form),
             status=status,
         )
     response["Content-Language"] = case.language

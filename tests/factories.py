@@ -780,6 +780,14 @@ def portal_world():
         found["stays.evaluation"] = Evaluation.objects.create(
             match=stay, respondent="host", point="month_1", survey="host_month_1", opens_on=today
         )
+    # The world's household has its own survey open (its page: stays:household_evaluation).
+    Evaluation.objects.create(
+        match=match,
+        respondent="household",
+        point="month_1",
+        survey="household_month_1",
+        opens_on=today,
+    )
     TargetFactory(partnership=partnership)
     return SimpleNamespace(
         orgs=orgs,

@@ -487,7 +487,23 @@ def test_a_revoked_link_does_not_open_the_survey(stay):
     month_1(stay)
     client = household_client(stay.case)
     HouseholdLink.objects.update(revoked_at=timezone.now())
-    assert client.get("/household/evaluation/month-1/").status_code == 404
+    page = client.get("/household/evaluation/month-1/")
+    assert page.status_code == 410  # the friendly "this link does not work" page
+    assert b"<form" not in page.content or b'name="settled"' not in page.content
+
+
+def test_the_household_start_page_leads_to_the_survey_open_now(stay):
+    client = household_client(stay.case)
+    # No survey yet: a page that says so.
+    page = client.get("/household/evaluation/")
+    assert page.status_code == 200 and b'name="settled"' not in page.content
+    assert b'href="/household/evaluation/"' in client.get("/household/").content
+    evaluations = month_1(stay)
+    page = client.get("/household/evaluation/")
+    assert page.status_code == 200 and b'name="settled"' in page.content
+    page = client.post("/household/evaluation/", form_post("household_month_1"))
+    assert page.status_code == 302
+    assert Evaluation.objects.get(pk=evaluations["household"].pk).status == "answered"
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
