@@ -353,6 +353,12 @@ def erase_host(*, host: Host, channel: str = ErasureRecord.Channel.SELF_SERVICE)
         from volunteers.models import HomeVisitTransition
 
         HomeVisitTransition.objects.filter(visit__home__host=host).update(reason="")
+        # The host's own words in their evaluations (the scores stay, anonymous).
+        from stays.models import EvaluationAnswer
+
+        EvaluationAnswer.objects.filter(
+            evaluation__match__home__host=host, evaluation__respondent="host"
+        ).update(text="")
         if host.email:
             OutboundEmail.objects.filter(to=host.email).delete()
         host.name = ""

@@ -260,6 +260,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stays.tasks.plan_next_check_ins",
         "schedule": crontab(hour=2, minute=45),
     },
+    # Evaluations: the first-month surveys open, unanswered ones lapse (stays.evaluations).
+    "open-evaluations": {
+        "task": "stays.tasks.open_evaluations",
+        "schedule": crontab(hour=6, minute=10),
+    },
+    "lapse-evaluations": {
+        "task": "stays.tasks.lapse_evaluations",
+        "schedule": crontab(hour=6, minute=20),
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -613,3 +613,13 @@ def close_stay(*, match: Match, reason: str) -> int:
         )
         cancelled += 1
     return cancelled
+
+
+# Evaluations (issue 16, helper "evaluations"): the steps live in ``stays.evaluations`` -------------
+
+from .evaluations import (  # noqa: E402, F401
+    answer_evaluation,
+    lapse_evaluations,
+    open_end_evaluations,
+    open_evaluations,
+)

@@ -359,6 +359,30 @@ class MediationTransition(TransitionLog):
 # Evaluations -----------------------------------------------------------------------------------
 
 
+class EvaluationQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Evaluation.Status.OPEN)
+
+    def visible_to(self, user):
+        """The same reach as concerns: a partner's coordinators see the evaluations of their own
+        cases; a volunteer organisation's people those of the private homes of the groups they
+        reach. (Who of them reads the free text: ``stays.evaluations.works_on``.)"""
+        from accounts.models import Organisation
+        from accounts.scoping import partner_filter, sees_everything, volunteer_work_filter
+
+        if sees_everything(user):
+            return self
+        organisation = getattr(user, "organisation", None)
+        if organisation is None:
+            return self.none()
+        if organisation.kind == Organisation.Kind.VOLUNTEER_ORGANISATION:
+            return self.filter(match__home__unit__isnull=True).filter(
+                volunteer_work_filter(user, path="match__home__")
+            )
+        condition = partner_filter(user, path="match__case__partner")
+        return self if condition is None else self.filter(condition)
+
+
 class Evaluation(models.Model):
     """A short survey (``stays.surveys``) due to one side of a stay at a set point:
     open → answered, or lapsed (not answered in time, or the stay ended before month 1).
@@ -395,6 +419,8 @@ class Evaluation(models.Model):
     opens_on = models.DateField(_("opens on"))
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     language = models.CharField(_("answered in"), max_length=10, blank=True)
+
+    objects = EvaluationQuerySet.as_manager()
 
     class Meta:
         ordering = ["opens_on", "pk"]

@@ -781,6 +781,24 @@ def portal_world():
         "reports.partnership": foreign_partnership,
         "reports.reportrun": foreign_run,
     }
+    # --- issue 16, helper "evaluations": an open survey of each partner's stay ---
+    from stays.models import Evaluation
+
+    for found, stay in ((objects, match), (foreign, foreign_match)):
+        found["stays.evaluation"] = Evaluation.objects.create(
+            match=stay, respondent="host", point="month_1", survey="host_month_1", opens_on=today
+        )
+    # The world's household has its own surveys (its pages: stays:household_evaluation): the
+    # first month's open, the end's answered (the page says so).
+    for point, status in (("month_1", "open"), ("end", "answered")):
+        Evaluation.objects.create(
+            match=match,
+            respondent="household",
+            point=point,
+            survey=f"household_{point}",
+            opens_on=today,
+            status=status,
+        )
     TargetFactory(partnership=partnership)
     return SimpleNamespace(
         orgs=orgs,

@@ -1248,6 +1248,79 @@ def test_admin_mediation_steps(world, coordinator, step, stage, data):
     )
 
 
+# --- issue 16, helper "evaluations": each side's survey (stays/views.py) ---------------------
+
+
+def _survey_post(key):
+    """A valid answer to the survey ``key``: 4 on each scale, yes, a few words."""
+    from stays.surveys import SCALE, SURVEYS, YES_NO
+
+    kinds = {SCALE: "4", YES_NO: "yes"}
+    return {q.key: kinds.get(q.kind, "Det går bra.") for q in SURVEYS[key].questions}
+
+
+@pytest.fixture
+def open_surveys(world):
+    """A stay a month after its move-in with both sides' surveys open; the host's browser (their
+    self-service link opened) and the household's (its own link opened)."""
+    from newcomers.links import SESSION_KEY
+    from newcomers.models import HouseholdLink
+    from stays.actions import open_evaluations
+    from tests.factories import moved_in_match
+
+    coordinator = world.users[roles.PARTNER_COORDINATOR]
+    stay = moved_in_match(coordinator.organisation, coordinator=coordinator)
+    open_evaluations(today=stay.move_in_date + timedelta(days=30))
+    host = Client()
+    host.get(self_service_url(stay.home.host).removeprefix(settings.SITE_URL))
+    household = Client()
+    link = HouseholdLink.objects.create(
+        case=stay.case, expires_at=timezone.now() + timedelta(days=30)
+    )
+    session = household.session
+    session[SESSION_KEY] = link.pk
+    session.save()
+    return SimpleNamespace(stay=stay, host=host, household=household)
+
+
+def _evaluation_tables():
+    from stays.models import Concern, Evaluation, EvaluationAnswer, EvaluationTransition
+
+    return {
+        "answered": lambda: Evaluation.objects.filter(status="answered").count(),
+        "answers": EvaluationAnswer,
+        "history": EvaluationTransition,
+        "concerns": Concern,
+    }
+
+
+@given(data=posts(_survey_post("host_month_1")), urlencoded=st.booleans())
+@example(data={**_survey_post("host_month_1"), "anything_else": "Bra\x00"}, urlencoded=False)
+def test_host_evaluation(world, open_surveys, data, urlencoded):
+    fuzz(
+        open_surveys.host,
+        "/my-offer/evaluation/month-1/",
+        data,
+        tables=_evaluation_tables(),
+        urlencoded=urlencoded,
+    )
+
+
+@given(data=posts(_survey_post("household_month_1")), urlencoded=st.booleans())
+@example(data={**_survey_post("household_month_1"), "settled": "1"}, urlencoded=True)
+def test_household_evaluation(world, open_surveys, data, urlencoded):
+    fuzz(
+        open_surveys.household,
+        "/household/evaluation/month-1/",
+        data,
+        tables=_evaluation_tables(),
+        urlencoded=urlencoded,
+    )
+
+
+# --- end of helper "evaluations"'s block ---
+
+
 # The count of examples -------------------------------------------------------------------------
 
 

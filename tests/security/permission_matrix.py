@@ -288,6 +288,13 @@ PAGES = {
     # (a button: the manager's GET is 405 before the organisation is looked at)
     "reports:national_request": {**post_only(only()), MANAGER: (NOT_ALLOWED, FORBIDDEN)},
     # --- end of helper "report"'s block ---
+    # --- issue 16, helper "evaluations": each side's own survey (stays/views.py) ---
+    # The host's survey: the world's host has no stay, so no survey (404); anyone else is sent
+    # to ask for their link (tests/stays/test_evaluations.py answers one). The household's: the
+    # world's household has its first-month survey open; for anyone else it does not exist.
+    "stays:host_evaluation": host_only(get=NOT_FOUND, post=NOT_FOUND),
+    "stays:household_evaluation": household_only(),
+    # --- end of helper "evaluations"'s block ---
 }
 
 # The workflow steps in the admin: whoever may view the object opens the step's page; sending
@@ -560,6 +567,14 @@ ADMIN_MODELS = {
             "foreign": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
         }
         for name in ("concern", "mediation")
+    },
+    # Evaluations: read-only, scoped like concerns (the case's partner; the private home's local
+    # group); the free text only for those who work on the stay (tests/stays/test_evaluations.py).
+    "stays.evaluation": {
+        "perms": {PARTNER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"},
+        "scoped": True,
+        "hidden": {HOUSING_COMPANY_STAFF},
+        "foreign": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
     },
 }
 
