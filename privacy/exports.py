@@ -29,6 +29,7 @@ from housing.models import Contract
 from matching.models import Match
 from newcomers.models import NewcomerCase
 from notifications.models import OutboundEmail
+from stays.models import CheckIn, Concern, Evaluation, Mediation
 from volunteers.models import (
     CallAttempt,
     Campaign,
@@ -62,6 +63,17 @@ HOST_SECTIONS = {
     "privacy.accesslog": "access_log",
     "admin.logentry": "admin_log",
     "privacy.datarequest": "data_requests",
+    # The stay (``stays``): what the host wrote and answered in full; of the stay itself, the
+    # dates and outcomes only (the notes staff wrote about the household stay out).
+    "stays.checkin": "check_ins",
+    "stays.checkintransition": "check_ins.*.history",
+    "stays.concern": "concerns_you_raised",
+    "stays.concerntransition": "concerns_you_raised.*.history",
+    "stays.mediation": "mediations",
+    "stays.mediationtransition": "mediations.*.history",
+    "stays.evaluation": "evaluations",
+    "stays.evaluationanswer": "evaluations.*.answers",
+    "stays.evaluationtransition": "evaluations.*.history",
 }
 
 
@@ -85,6 +97,20 @@ CASE_SECTIONS = {
     "privacy.accesslog": "access_log",
     "admin.logentry": "admin_log",
     "privacy.datarequest": "data_requests",
+    # The household's own link and address, its stays' check-ins and mediations (dates and
+    # outcomes), the concerns about its stays (its own words in full, others' words left out),
+    # its own evaluations with their answers, and the e-mails sent to it.
+    "newcomers.householdlink": "links",
+    "stays.checkin": "check_ins",
+    "stays.checkintransition": "check_ins.*.history",
+    "stays.concern": "concerns",
+    "stays.concerntransition": "concerns.*.history",
+    "stays.mediation": "mediations",
+    "stays.mediationtransition": "mediations.*.history",
+    "stays.evaluation": "evaluations",
+    "stays.evaluationanswer": "evaluations.*.answers",
+    "stays.evaluationtransition": "evaluations.*.history",
+    "notifications.outboundemail": "emails_sent_to_the_household",
 }
 
 # Rows that name a volunteer or a member of staff as the one who did something, besides their own
@@ -100,6 +126,10 @@ OTHER_ACTIVITY = [
     ("privacy.datarequest", "handled_by", "handled_at"),
     ("reports.reportrun", "requested_by", "created_at"),
     ("reports.reportdownload", "user", "downloaded_at"),
+    ("matching.match", "household_answer_recorded_by", "household_answered_at"),
+    ("stays.concern", "first_response_by", "first_response_at"),
+    ("newcomers.householdlink", "created_by", "created_at"),
+    ("newcomers.householdlink", "revoked_by", "revoked_at"),
 ]
 
 # Where each kind lands in an account's export, by (model label, the field that names the person).
@@ -116,6 +146,10 @@ OWN_WORK_SECTIONS = {
     ("privacy.accesslog", "user"): "access_log",
     ("admin.logentry", "user"): "admin_log",
     ("privacy.datarequest", None): "data_requests",  # the requests about the account
+    ("stays.checkin", "done_by"): "check_ins_done",
+    ("stays.concern", "raised_by_user"): "concerns_raised",
+    ("stays.mediation", "mediator"): "mediations",
+    ("stays.mediation", "booked_by"): "mediations",
 }
 
 
@@ -332,6 +366,116 @@ def follow_up_row(follow_up: FollowUp) -> dict[str, Any]:
     }
 
 
+# The stay -----------------------------------------------------------------------------------
+
+
+def check_in_row(check_in: CheckIn) -> dict[str, Any]:
+    """A check-in of a stay, for the host and the household: when it was due and how it went
+    (all well, a concern, urgent), without the note written about the stay or who made it."""
+    return {
+        "match": check_in.match_id,
+        "after_days": check_in.after_days,
+        "due_on": iso(check_in.due_on),
+        "status": check_in.status,
+        "outcome": check_in.outcome or None,
+        "done": iso(check_in.done_at),
+        "history": [stage_row(t) for t in check_in.transitions.all()],
+    }
+
+
+def check_in_done_row(check_in: CheckIn) -> dict[str, Any]:
+    """A check-in the person made: their own work, with the note they wrote."""
+    return {
+        "match": check_in.match_id,
+        "after_days": check_in.after_days,
+        "due_on": iso(check_in.due_on),
+        "status": check_in.status,
+        "outcome": check_in.outcome or None,
+        "done": iso(check_in.done_at),
+        "note": check_in.note,
+    }
+
+
+def concern_row(concern: Concern, *, own_words: bool) -> dict[str, Any]:
+    """A concern about a stay: who raised it (as a kind: the host, the household, a check-in),
+    how urgent, its stages and dates. The text is handed over only to whoever wrote it
+    (``own_words``): the other side's words, and how staff resolved it, stay out."""
+    row = {
+        "id": concern.pk,
+        "match": concern.match_id,
+        "raised": iso(concern.created_at),
+        "raised_by": concern.raised_by,
+        "urgency": concern.urgency,
+        "status": concern.status,
+        "first_response": iso(concern.first_response_at),
+        "history": [stage_row(t) for t in concern.transitions.all()],
+    }
+    if own_words:
+        row["in_your_own_words"] = concern.text
+        row["written_in"] = concern.language
+    return row
+
+
+def mediation_row(mediation: Mediation, *, led_or_booked: bool = False) -> dict[str, Any]:
+    """A mediation meeting about a concern: when, where, whether it was held. What was agreed is
+    handed over to the mediator and the person who booked it (their own work), not to either
+    side in an automatic export (it is about both)."""
+    row = {
+        "concern": mediation.concern_id,
+        "starts_at": iso(mediation.starts_at),
+        "minutes": mediation.duration_minutes,
+        "place": mediation.place,
+        "status": mediation.status,
+        "booked": iso(mediation.created_at),
+        "history": [stage_row(t) for t in mediation.transitions.all()],
+    }
+    if led_or_booked:
+        row["what_was_agreed"] = mediation.outcome
+    return row
+
+
+def evaluation_row(evaluation: Evaluation) -> dict[str, Any]:
+    """One side's own evaluation, with every answer (scores and the text in their own words).
+    Only ever handed over to the side that answered it."""
+    return {
+        "match": evaluation.match_id,
+        "answered_by": evaluation.respondent,
+        "point": evaluation.point,
+        "survey": evaluation.survey,
+        "status": evaluation.status,
+        "opens_on": iso(evaluation.opens_on),
+        "answered": iso(evaluation.answered_at),
+        "language": evaluation.language,
+        "answers": [
+            {"question": answer.question, "score": answer.score, "text": answer.text}
+            for answer in evaluation.answers.all()
+        ],
+        "history": [stage_row(t) for t in evaluation.transitions.all()],
+    }
+
+
+def household_link_row(link) -> dict[str, Any]:
+    """The household's own link: dates only (never the token, never who made it)."""
+    return {
+        "handed_over_as": link.delivery,
+        "made": iso(link.created_at),
+        "expires": iso(link.expires_at),
+        "revoked": iso(link.revoked_at),
+        "last_used": iso(link.last_used_at),
+    }
+
+
+def household_answer_row(match: Match) -> dict[str, Any] | None:
+    """The household's yes or no to a proposed home, when and how it was given."""
+    if not match.household_answer:
+        return None
+    return {
+        "answer": match.household_answer,
+        "when": iso(match.household_answered_at),
+        "given": match.household_answer_via or None,
+    }
+
+
 def contract_row(contract: Contract) -> dict[str, Any]:
     """The household's contract for a company flat (andrahands-, then förstahandskontrakt)."""
     return {
@@ -367,6 +511,9 @@ def case_row(case: NewcomerCase) -> dict[str, Any]:
         "establishment_ends_on": iso(case.establishment_ends_on),
         "outcome": case.outcome or None,
         "notes": case.notes,
+        "language": case.language,
+        "email_for_the_link": case.email,
+        "waiting_with_priority_since": iso(case.priority_since),
         "created": iso(case.created_at),
         "history": [case_transition_row(t) for t in case.transitions.all()],
     }
@@ -542,6 +689,21 @@ def host_export(*, host: Host) -> dict[str, Any]:
         else []
     )
     on_home = {"home__host": host}
+    concerns = list(
+        Concern.objects.filter(match__home__host=host, raised_by=Concern.RaisedBy.HOST)
+        .prefetch_related("transitions")
+        .order_by("created_at", "pk")
+    )
+    evaluations = list(
+        Evaluation.objects.filter(match__home__host=host, respondent=Evaluation.Respondent.HOST)
+        .prefetch_related("answers", "transitions")
+        .order_by("opens_on", "pk")
+    )
+    # Who opened what the host wrote during a stay is about the host too.
+    stay_records = {
+        "stays.concern": [concern.pk for concern in concerns],
+        "stays.evaluation": [evaluation.pk for evaluation in evaluations],
+    }
     return {
         "exported_at": timezone.now().isoformat(),
         "host": host_row(host),
@@ -587,7 +749,12 @@ def host_export(*, host: Host) -> dict[str, Any]:
         "access_log": [
             access_log_row(entry)
             for entry in _access_log_about(
-                {"hosts.host": [host.pk], "hosts.home": home_ids, "matching.match": match_ids}
+                {
+                    "hosts.host": [host.pk],
+                    "hosts.home": home_ids,
+                    "matching.match": match_ids,
+                    **stay_records,
+                }
             )
         ],
         "admin_log": [
@@ -597,6 +764,20 @@ def host_export(*, host: Host) -> dict[str, Any]:
         "data_requests": [
             data_request_row(request) for request in _data_requests_about(f"host #{host.pk}")
         ],
+        "check_ins": [
+            check_in_row(check_in)
+            for check_in in CheckIn.objects.filter(match__home__host=host)
+            .prefetch_related("transitions")
+            .order_by("due_on", "pk")
+        ],
+        "concerns_you_raised": [concern_row(concern, own_words=True) for concern in concerns],
+        "mediations": [
+            mediation_row(mediation)
+            for mediation in Mediation.objects.filter(concern__match__home__host=host)
+            .prefetch_related("transitions")
+            .order_by("starts_at", "pk")
+        ],
+        "evaluations": [evaluation_row(evaluation) for evaluation in evaluations],
     }
 
 
@@ -654,6 +835,22 @@ def account_export(*, user) -> dict[str, Any]:
         "data_requests": [
             data_request_row(request) for request in _data_requests_about(f"user #{user.pk}")
         ],
+        "check_ins_done": [
+            check_in_done_row(check_in)
+            for check_in in CheckIn.objects.filter(done_by=user).order_by("done_at", "pk")
+        ],
+        "concerns_raised": [
+            concern_row(concern, own_words=True)
+            for concern in Concern.objects.filter(raised_by_user=user)
+            .prefetch_related("transitions")
+            .order_by("created_at", "pk")
+        ],
+        "mediations": [
+            mediation_row(mediation, led_or_booked=True)
+            for mediation in Mediation.objects.filter(Q(mediator=user) | Q(booked_by=user))
+            .prefetch_related("transitions")
+            .order_by("starts_at", "pk")
+        ],
     }
 
 
@@ -663,9 +860,26 @@ def case_export(*, case: NewcomerCase) -> dict[str, Any]:
     company flat, the follow-ups after the move-in, and who opened, changed or asked for it."""
     matches = list(case.matches.prefetch_related("transitions").order_by("created_at", "pk"))
     match_ids = [match.pk for match in matches]
+    on_its_stays = {"match__case": case}
+    concerns = list(
+        Concern.objects.filter(**on_its_stays)
+        .prefetch_related("transitions")
+        .order_by("created_at", "pk")
+    )
+    evaluations = list(
+        Evaluation.objects.filter(respondent=Evaluation.Respondent.HOUSEHOLD, **on_its_stays)
+        .prefetch_related("answers", "transitions")
+        .order_by("opens_on", "pk")
+    )
+    stay_records = {
+        "stays.concern": [concern.pk for concern in concerns],
+        "stays.evaluation": [evaluation.pk for evaluation in evaluations],
+    }
     return {
         "case": case_row(case),
-        "matches": [match_row(match) for match in matches],
+        "matches": [
+            {**match_row(match), "your_answer": household_answer_row(match)} for match in matches
+        ],
         "contracts": [
             contract_row(contract)
             for contract in Contract.objects.filter(match__case=case)
@@ -680,7 +894,7 @@ def case_export(*, case: NewcomerCase) -> dict[str, Any]:
         "access_log": [
             access_log_row(entry)
             for entry in _access_log_about(
-                {"newcomers.newcomercase": [case.pk], "matching.match": match_ids}
+                {"newcomers.newcomercase": [case.pk], "matching.match": match_ids, **stay_records}
             )
         ],
         "admin_log": [
@@ -689,6 +903,32 @@ def case_export(*, case: NewcomerCase) -> dict[str, Any]:
         ],
         "data_requests": [
             data_request_row(request) for request in _data_requests_about(f"case #{case.pk}")
+        ],
+        "links": [household_link_row(link) for link in case.links.order_by("created_at", "pk")],
+        "check_ins": [
+            check_in_row(check_in)
+            for check_in in CheckIn.objects.filter(**on_its_stays)
+            .prefetch_related("transitions")
+            .order_by("due_on", "pk")
+        ],
+        "concerns": [
+            concern_row(concern, own_words=concern.raised_by == Concern.RaisedBy.HOUSEHOLD)
+            for concern in concerns
+        ],
+        "mediations": [
+            mediation_row(mediation)
+            for mediation in Mediation.objects.filter(concern__match__case=case)
+            .prefetch_related("transitions")
+            .order_by("starts_at", "pk")
+        ],
+        "evaluations": [evaluation_row(evaluation) for evaluation in evaluations],
+        "emails_sent_to_the_household": [
+            email_row(email)
+            for email in (
+                OutboundEmail.objects.filter(to=case.email).order_by("created_at", "pk")
+                if case.email
+                else []
+            )
         ],
     }
 
