@@ -220,6 +220,12 @@ class SuggestionsMixin:
         return TemplateResponse(request, "admin/newcomers/plan.html", context)
 
 
+# Fields of a case that only the partner's coordinators see: the household's e-mail address is
+# there to send its link, and for nothing else (not for the data protection officer's or a
+# manager's reading of the case).
+COORDINATOR_ONLY_FIELDS = ("email",)
+
+
 class NewcomerCaseAdmin(
     AccessLoggedAdminMixin,
     SuggestionsMixin,
@@ -271,6 +277,12 @@ class NewcomerCaseAdmin(
     @admin.display(description=_("household"))
     def household_size_display(self, obj):
         return obj.household_size
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if has_role(request.user, roles.PARTNER_COORDINATOR):
+            return fields
+        return [name for name in fields if name not in COORDINATOR_ONLY_FIELDS]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
