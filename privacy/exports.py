@@ -13,6 +13,13 @@ moved in and left, with the dates, not which household; nobody who called or vis
 volunteer's or staff member's export holds their own work in full (the calls, notes, visits and
 follow-ups they made, what they opened) and names every other record they acted on by its number
 only.
+
+The stay (``stays``) follows the same rule: each side gets what it wrote in its own words in full
+(the concerns it raised, its own evaluation with every answer) and, of the rest of its stays, the
+dates, stages and outcomes (check-ins, mediation meetings, the other side's concerns as "raised
+by the host/household"); the notes staff wrote about a stay, how a concern was resolved and what
+was agreed at a mediation go to nobody but the staff member who wrote them. Neither side ever
+gets the other's evaluation.
 """
 
 import re
@@ -674,7 +681,9 @@ def host_export(*, host: Host) -> dict[str, Any]:
     """Everything held about a host (the right of access): their details and consent, their
     homes with their history, the calls, notes, visits, queue entry and campaigns about them,
     the matches of their homes as far as the host is concerned, the e-mails sent to them, and
-    who opened, changed, exported or asked for their data."""
+    who opened, changed, exported or asked for their data. Of their homes' stays: the concerns
+    the host raised and the host's own evaluations in full, the check-ins and mediation meetings
+    by date and outcome."""
     homes = list(host.homes.select_related("partner").prefetch_related("transitions"))
     home_ids = [home.pk for home in homes]
     matches = list(
@@ -783,8 +792,11 @@ def host_export(*, host: Host) -> dict[str, Any]:
 
 def account_export(*, user) -> dict[str, Any]:
     """Everything held about a volunteer or a member of staff: the account, the volunteer
-    profile, the two-factor devices, their own work in full (calls, notes, visits, follow-ups),
-    what they opened and changed in the admin, and every other record that names them."""
+    profile, the two-factor devices, their own work in full (calls, notes, visits, follow-ups,
+    check-ins, the concerns they raised, the mediation meetings they led or booked), what they
+    opened and changed in the admin, and every other record that names them (the concerns they
+    answered first, the household links they made or stopped, the answers they recorded) by
+    number."""
     from django.apps import apps
 
     profile = getattr(user, "volunteer_profile", None)
@@ -857,7 +869,10 @@ def account_export(*, user) -> dict[str, Any]:
 def case_export(*, case: NewcomerCase) -> dict[str, Any]:
     """Everything held about a newcomer household's case, as the record of processing describes
     it: the case and its history, its matches (the home by number only), the contract for a
-    company flat, the follow-ups after the move-in, and who opened, changed or asked for it."""
+    company flat, the follow-ups after the move-in, and who opened, changed or asked for it.
+    Of its stays: its answers to proposed homes, its links (dates only), the concerns about its
+    stays (its own words in full, the others' without their text), its own evaluations in full,
+    the check-ins and mediation meetings by date and outcome, and the e-mails sent to it."""
     matches = list(case.matches.prefetch_related("transitions").order_by("created_at", "pk"))
     match_ids = [match.pk for match in matches]
     on_its_stays = {"match__case": case}

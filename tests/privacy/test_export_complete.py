@@ -268,7 +268,7 @@ def world(organisations, host_session):
     )
     check_in = CheckIn.objects.create(
         match=match,
-        after_days=7,
+        after_days=30,
         due_on=now.date(),
         responsible="volunteers",
         status="done",
@@ -489,7 +489,7 @@ def test_the_host_gets_every_kind_of_row_about_them(world, officer_client):
     # The stay: the host's own words in full; of the rest, dates and outcomes only.
     assert [c["in_your_own_words"] for c in own["concerns_you_raised"]] == [HOST_CONCERN]
     assert [a["text"] for a in own["evaluations"][0]["answers"]] == ["", HOST_ANSWER]
-    assert own["check_ins"][0]["outcome"] == "concern"
+    assert "concern" in {check_in["outcome"] for check_in in own["check_ins"]}
     assert own["mediations"][0]["status"] == "held"
     for not_theirs in [
         HOUSEHOLD_CONCERN,
@@ -534,7 +534,7 @@ def test_the_volunteer_gets_their_account_their_work_and_every_record_that_names
     assert [a["name"] for a in data["volunteer_applications"]] == [VOLUNTEER_NAME]
     # Their own work during the stay in full; the concerns they answered and the links they made
     # by number.
-    assert account["check_ins_done"][0]["note"] == CHECK_IN_NOTE
+    assert CHECK_IN_NOTE in [check_in["note"] for check_in in account["check_ins_done"]]
     assert [c["in_your_own_words"] for c in account["concerns_raised"]] == [STAFF_CONCERN]
     (mediation,) = account["mediations"]  # led and booked: once
     assert mediation["what_was_agreed"] == MEDIATION_OUTCOME
