@@ -368,15 +368,17 @@ def erase_host(*, host: Host, channel: str = ErasureRecord.Channel.SELF_SERVICE)
 
 def _erase_host_stay_texts(host: Host) -> None:
     """What the host wrote during their homes' stays: the concerns they raised and the free text
-    of their own evaluations, with the reasons in those histories. The rows stay (kind, urgency,
-    steps, dates, scores) so that the figures still add up; what the household wrote is the
-    household's, kept until its case's retention (``privacy.actions.erase_stay_texts``)."""
+    of their own evaluations, with the reasons in those histories; and where the mediation
+    meetings were held (often the host's home). The rows stay (kind, urgency, steps, dates,
+    scores) so that the figures still add up; what the household wrote is the household's, kept
+    until its case's retention (``privacy.actions.erase_stay_texts``)."""
     from stays.models import (
         Concern,
         ConcernTransition,
         Evaluation,
         EvaluationAnswer,
         EvaluationTransition,
+        Mediation,
     )
 
     by_host = {"match__home__host": host, "raised_by": Concern.RaisedBy.HOST}
@@ -387,6 +389,7 @@ def _erase_host_stay_texts(host: Host) -> None:
     own = Evaluation.objects.filter(match__home__host=host, respondent=Evaluation.Respondent.HOST)
     EvaluationAnswer.objects.filter(evaluation__in=own).update(text="")
     EvaluationTransition.objects.filter(evaluation__in=own).update(reason="")
+    Mediation.objects.filter(concern__match__home__host=host).update(place="")
 
 
 # Steps of the home's workflow ------------------------------------------------------------

@@ -224,9 +224,9 @@ def records():
                 "read, not change."
             ),
             "kept": _(
-                "What a host wrote is emptied when the host's data is erased. Every text (what "
-                "was written, how it was resolved, what was agreed, the reasons in the history) "
-                "is emptied %(days)d days after the household's case was closed; the kind, "
+                "What a host wrote, and where the meetings were held, is emptied when the "
+                "host's data is erased. Every text (what was written, how it was resolved, what "
+                "was agreed, where, the reasons in the history) is emptied %(days)d days after the household's case was closed; the kind, "
                 "urgency, steps and dates stay, without names, for the reports."
             )
             % {"days": days["closed_cases"]},

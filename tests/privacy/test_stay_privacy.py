@@ -156,6 +156,7 @@ def test_erasing_the_host_empties_what_the_host_wrote_and_keeps_the_rows(coordin
     assert reasons(ConcernTransition, concern=host_concern) == {""}
     assert texts_of(host_evaluation) == ["", ""]
     assert reasons(EvaluationTransition, evaluation=host_evaluation) == {""}
+    assert Mediation.objects.get(pk=stay["mediation"].pk).place == ""  # at the host's home
     # The rows stay for the figures: kind, urgency, steps, scores.
     assert host_concern.raised_by == "host" and host_concern.urgency == "normal"
     assert host_evaluation.answers.get(question="q_score").score == 2
