@@ -4,8 +4,8 @@ Written from the definitions the report prints (``reports.metrics.FIGURES`` and 
 reader of the PDF sees them), in plain SQL that runs on PostgreSQL and SQLite, without calling
 ``reports.metrics``: where the report asks the ORM for "the first row to referred", this asks
 the tables in its own words. ``bench/report.py`` runs it at national scale and
-``tests/reports/test_recount.py`` on a history made through the portal's actions; both compare
-it with ``compute_figures`` figure by figure.
+``tests/reports/test_recount.py`` on a history made through the portal's actions (and, for the
+stay, rows written by hand); both compare it with ``compute_figures`` figure by figure.
 
 Counts are taken in SQL; the per-home moments of the cohort are fetched once and the lead
 times, their percentiles (the value at rank ⌈p·n⌉) and the local months worked out in Python.
@@ -22,9 +22,11 @@ REACHED = ("interested", "not_now", "withdraws")  # "reached" in the definitions
 
 def _moment(value) -> datetime | None:
     """A timestamp as the database gives it (SQLite: text in UTC), made aware."""
-    if value is None or isinstance(value, datetime):
+    if value is None:
         return value
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _day(value) -> date | None:
@@ -284,6 +286,8 @@ def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
             "share_in_work": _half_up_percent(counts[1], counts[0]),
         }
 
+    stay = _stay(rows, partner=partnership.partner_id, start=start, end=end, approvals=approvals)
+
     registrations_by_month = [0] * len(months)
     for at in registered.values():
         registrations_by_month[months.index(local_month(at))] += 1
@@ -339,6 +343,170 @@ def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
         "outcomes": outcomes("AND establishment_ends_on >= %(first_day)s"),
         "outcomes_cumulative": outcomes(""),
         "by_municipality": by_municipality,
+        "stay": stay,
+    }
+
+
+RAISERS = ("host", "household", "check_in", "evaluation", "staff")
+EARLY_END_REASONS = (
+    "relationship",
+    "host_circumstances",
+    "household_circumstances",
+    "home_unsuitable",
+    "safety",
+    "other_housing",
+    "other",
+)
+RESPONDENTS = ("host", "household")
+POINTS = ("month_1", "end")
+
+
+def _hours(delta: timedelta) -> float:
+    exact = Decimal(delta.total_seconds()) / 3600
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _stay(rows, *, partner: int, start: datetime, end: datetime, approvals) -> dict:
+    """The stay's figures, from the definitions printed under "The stay": every concern, early
+    end, meeting and evaluation of the partner's stays is fetched with its moments and counted
+    here, not by the database."""
+    # Concerns raised in the period about the stays of the partner's households.
+    concerns = [
+        (raised_by, urgency, _moment(created), _moment(responded))
+        for raised_by, urgency, created, responded in rows(
+            """
+            SELECT c.raised_by, c.urgency, c.created_at, c.first_response_at
+            FROM stays_concern c
+            JOIN matching_match m ON m.id = c.match_id
+            JOIN newcomers_newcomercase k ON k.id = m.case_id
+            WHERE k.partner_id = %(partner)s
+            """
+        )
+    ]
+    concerns = [c for c in concerns if start <= c[2] < end]
+    # Answered before the end of the period: hours from raising to the first response.
+    responses = [
+        responded - created
+        for _by, _urgency, created, responded in concerns
+        if responded is not None and responded < end
+    ]
+    # Meetings held, by their start.
+    meetings = [
+        _moment(starts)
+        for (starts,) in rows(
+            """
+            SELECT d.starts_at FROM stays_mediation d
+            JOIN stays_concern c ON c.id = d.concern_id
+            JOIN matching_match m ON m.id = c.match_id
+            JOIN newcomers_newcomercase k ON k.id = m.case_id
+            WHERE k.partner_id = %(partner)s AND d.status = 'held'
+            """
+        )
+    ]
+    # Stays with an early-end reason, and when each was ended in the portal (the row to
+    # "ended"); of any partner, since a rematch may follow an early end the partner inherited.
+    ended_early = [
+        (match, case, partner, reason, _moment(ended))
+        for match, case, partner, reason, ended in rows(
+            """
+            SELECT m.id, m.case_id, k.partner_id, m.early_end_reason, t.created_at
+            FROM matching_match m
+            JOIN newcomers_newcomercase k ON k.id = m.case_id
+            JOIN matching_matchtransition t ON t.match_id = m.id AND t.to_state = 'ended'
+            WHERE m.early_end_reason <> ''
+            """
+        )
+    ]
+    in_period = [
+        (match, reason)
+        for match, _case, of, reason, ended in ended_early
+        if of == partner and start <= ended < end
+    ]
+    by_reason = dict.fromkeys(EARLY_END_REASONS, 0)
+    for _match, reason in set(in_period):
+        by_reason[reason] += 1
+    # Rematches: of the approvals in the period, those whose household's earlier stay ended
+    # early before the approval.
+    case_of = dict(
+        rows(
+            """
+            SELECT m.id, m.case_id FROM matching_match m
+            JOIN newcomers_newcomercase k ON k.id = m.case_id
+            WHERE k.partner_id = %(partner)s
+            """
+        )
+    )
+    rematched = [
+        match
+        for match, approved in approvals
+        if any(
+            case == case_of[match] and ended < _moment(approved)
+            for _m, case, _p, _r, ended in ended_early
+        )
+    ]
+    # Evaluations answered in the period, and their scores.
+    evaluations = [
+        (pk, respondent, point, _moment(answered))
+        for pk, respondent, point, answered in rows(
+            """
+            SELECT e.id, e.respondent, e.point, e.answered_at FROM stays_evaluation e
+            JOIN matching_match m ON m.id = e.match_id
+            JOIN newcomers_newcomercase k ON k.id = m.case_id
+            WHERE k.partner_id = %(partner)s AND e.status = 'answered'
+            """
+        )
+    ]
+    answered = {
+        pk: respondent
+        for pk, respondent, _point, at in evaluations
+        if at is not None and start <= at < end
+    }
+    by_cell = {f"{r}__{p}": 0 for r in RESPONDENTS for p in POINTS}
+    for pk, respondent, point, _at in evaluations:
+        if pk in answered:
+            by_cell[f"{respondent}__{point}"] += 1
+    scores: dict[tuple[str, str], list[int]] = {}
+    for evaluation, question, score in rows(
+        """
+        SELECT a.evaluation_id, a.question, a.score FROM stays_evaluationanswer a
+        JOIN stays_evaluation e ON e.id = a.evaluation_id
+        JOIN matching_match m ON m.id = e.match_id
+        JOIN newcomers_newcomercase k ON k.id = m.case_id
+        WHERE k.partner_id = %(partner)s AND a.score IS NOT NULL
+        """
+    ):
+        if evaluation in answered:
+            scores.setdefault((answered[evaluation], question), []).append(score)
+    averages = [
+        {
+            "respondent": respondent,
+            "question": question,
+            "answers": len(values),
+            "average": float(
+                (Decimal(sum(values)) / len(values)).quantize(
+                    Decimal("0.1"), rounding=ROUND_HALF_UP
+                )
+            ),
+        }
+        for (respondent, question), values in sorted(scores.items())
+        # On the scale from 1 to 5: every score given to the question lies from 1 to 5.
+        if all(1 <= value <= 5 for value in values)
+    ]
+    return {
+        "concerns_raised": len(concerns),
+        "concerns_urgent": sum(1 for c in concerns if c[1] == "urgent"),
+        "by_raiser": {key: sum(1 for c in concerns if c[0] == key) for key in RAISERS},
+        "first_response": {
+            "median": None if not responses else _hours(_percentile(responses, 0.5)),
+            "p90": None if not responses else _hours(_percentile(responses, 0.9)),
+        },
+        "mediations_held": sum(1 for starts in meetings if start <= starts < end),
+        "stays_ended_early": sum(by_reason.values()),
+        "by_reason": by_reason,
+        "rematches": len(rematched),
+        "evaluations_answered": len(answered),
+        "evaluations": by_cell,
+        "scores": averages,
     }
 
 
@@ -364,6 +532,13 @@ def reported(figures: dict, within_days=(7,)) -> dict:
         "by_municipality": {
             key: {row["code"] or None: row[key] for row in figures["by_municipality"] if row[key]}
             for key in ("registrations", "reached_within_7_days")
+        },
+        "stay": {
+            **figures["stay"],
+            "scores": [
+                {key: row[key] for key in ("respondent", "question", "answers", "average")}
+                for row in figures["stay"]["scores"]
+            ],
         },
     }
 

@@ -134,6 +134,9 @@ def approve_match(*, match: Match, user) -> Match:
             MATCH_WORKFLOW.apply(match, "approve", user=user)
             transition_home(home=match.home, name="match", actor_kind=ActorKind.SYSTEM, user=None)
             transition_case(case=match.case, name="match", actor_kind=ActorKind.SYSTEM)
+            # Matched again: the household no longer waits with priority.
+            NewcomerCase.objects.filter(pk=match.case_id).update(priority_since=None)
+            match.case.priority_since = None
     except IntegrityError:
         raise Conflict(LIVE_MATCH_MESSAGE) from None
     return match

@@ -1,9 +1,12 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from accounts import roles
+from accounts.access import has_role
 from accounts.models import Organisation
 from accounts.scoping import partner_filter, sees_everything
 from hosts.models import Home
@@ -95,6 +98,13 @@ class EndForm(ReasonStepForm):
         self.fields["ended_on"].initial = timezone.localdate()
 
 
+def _case_choice_label(case) -> str:
+    from newcomers.admin import priority_text
+
+    priority = priority_text(case)
+    return f"{case} – {priority}" if priority else str(case)
+
+
 class ProposeMatchForm(StepFormMixin, forms.ModelForm):
     """Propose a home referred to the coordinator's partner for one of its waiting cases."""
 
@@ -111,7 +121,10 @@ class ProposeMatchForm(StepFormMixin, forms.ModelForm):
             .filter(status=NewcomerCase.Status.WAITING)
             .exclude(pk__in=live.values("case_id"))
             .select_related("partner")
+            # Households waiting with priority (a stay ended early) first, with their badge.
+            .order_by(F("priority_since").asc(nulls_last=True), "housing_needed_by", "pk")
         )
+        self.fields["case"].label_from_instance = _case_choice_label
         self.fields["home"].queryset = (
             Home.objects.visible_to(user)
             .filter(status=Home.Status.REFERRED)
@@ -121,6 +134,34 @@ class ProposeMatchForm(StepFormMixin, forms.ModelForm):
 
     def arguments(self):
         return {"home": self.cleaned_data["home"], "case": self.cleaned_data["case"]}
+
+
+class HouseholdAnswerForm(StepForm):
+    """The household's yes or no, given to the coordinator, and how it was given."""
+
+    answer = forms.ChoiceField(
+        label=_("The household's answer"),
+        choices=Match.HouseholdAnswer.choices,
+        widget=forms.RadioSelect,
+    )
+    via = forms.ChoiceField(
+        label=_("How the household gave it"),
+        choices=[
+            (value, label)
+            for value, label in Match.AnswerGiven.choices
+            if value != Match.AnswerGiven.OWN_PAGE
+        ],
+        widget=forms.RadioSelect,
+    )
+
+
+def _records_answers(match, user) -> bool:
+    """A coordinator of the case's partner records the answer while the match is proposed."""
+    return (
+        match.status == Match.Status.PROPOSED
+        and has_role(user, roles.PARTNER_COORDINATOR)
+        and user.organisation_id == match.case.partner_id
+    )
 
 
 @admin.register(Match)
@@ -141,6 +182,12 @@ class MatchAdmin(
         "cancel": Step(actions.cancel_match, ReasonStepForm),
         "move_in": Step(actions.record_move_in, MoveInForm),
         "end": Step(actions.end_match, EndForm),
+        "household_answer": Step(
+            actions.record_household_answer,
+            HouseholdAnswerForm,
+            label=_("Record the household's answer"),
+            offered=_records_answers,
+        ),
     }
     # A match is made by proposing it.
     add_form = ProposeMatchForm
@@ -151,10 +198,18 @@ class MatchAdmin(
         "status",
         "case_partner",
         "home_municipality",
+        "household_answer_display",
         "move_in_date",
         "created_at",
     ]
-    list_filter = ["status", "case__partner", "home__municipality", "created_at", "move_in_date"]
+    list_filter = [
+        "status",
+        "household_answer",
+        "case__partner",
+        "home__municipality",
+        "created_at",
+        "move_in_date",
+    ]
     list_select_related = ["home__municipality", "case", "case__partner"]
     search_fields = ["case__reference", "home__municipality__short_name", "home__host__name"]
     date_hierarchy = "created_at"
@@ -167,9 +222,23 @@ class MatchAdmin(
         "ended_on",
         "reason",
         "reason_note",
+        "household_answer",
+        "household_answered_at",
+        "household_answer_via",
+        "household_answer_recorded_by",
         "created_at",
     ]
     inlines = [MatchTransitionInline]
+
+    @admin.display(description=_("the household's answer"), ordering="household_answered_at")
+    def household_answer_display(self, obj):
+        if not obj.household_answer:
+            return self.get_empty_value_display()
+        return _("%(answer)s (%(via)s, %(when)s)") % {
+            "answer": _("Yes") if obj.household_answer == Match.HouseholdAnswer.YES else _("No"),
+            "via": obj.get_household_answer_via_display(),
+            "when": date_format(timezone.localtime(obj.household_answered_at), "Y-m-d"),
+        }
 
     @admin.display(description=_("partner"), ordering="case__partner__name")
     def case_partner(self, obj):

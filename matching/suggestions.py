@@ -22,6 +22,16 @@ The plan for all open cases maximises the total fit: a minimum-cost matching on 
 of allowed pairs, where every case may also stay without a home (a "no home" edge). It is never
 below the greedy choice shown beside it. A suggestion is never a match until a coordinator
 proposes it.
+
+Priority: a household whose stay ended early waits *with priority* (``NewcomerCase.priority_since``)
+and comes first: first in the list of open cases, and first in the plan. The plan is solved in
+two rounds: the households with priority get the best assignment among themselves over all free
+homes, then the others share the homes left (``best_assignment`` for each round; the greedy
+choice takes the priority rows first too). So a household with priority gets a home it fits even
+when a household without priority would fit it better; within each round the total fit is the
+greatest. Two rounds rather than a bonus added to the fit: a bonus that always wins must exceed
+any difference of fits (and every reader must check that it does), while two rounds say the rule
+as it is meant, and keep the fits shown the true fits.
 """
 
 import operator
@@ -575,15 +585,38 @@ def best_assignment(matrix) -> list[tuple[int, int]]:
     return [(r, c) for r, c in zip(row_ind.tolist(), col_ind.tolist(), strict=True) if c < n_homes]
 
 
+def priority_rows(cases: list[NewcomerCase]) -> np.ndarray:
+    """Which cases wait with priority (a stay of theirs ended early)."""
+    return np.array([case.priority_since is not None for case in cases], dtype=bool)
+
+
+def assignment_with_priority(matrix, first: np.ndarray) -> list[tuple[int, int]]:
+    """(row, column) pairs: the rows of ``first`` (households with priority) get the best
+    assignment among themselves over every column, then the other rows over the columns left;
+    each round by ``best_assignment``."""
+    if not first.any() or first.all():
+        return best_assignment(matrix)
+    first_rows = np.flatnonzero(first)
+    other_rows = np.flatnonzero(~first)
+    pairs = [(int(first_rows[r]), c) for r, c in best_assignment(matrix[first_rows])]
+    taken = {c for _r, c in pairs}
+    rest = matrix[other_rows].copy()
+    if taken:
+        rest[:, sorted(taken)] = INFEASIBLE
+    pairs += [(int(other_rows[r]), c) for r, c in best_assignment(rest)]
+    return sorted(pairs)
+
+
 def best_plan(cases: list[NewcomerCase]) -> Plan:
-    """The assignment of homes to cases with the greatest total fit under the hard limits."""
+    """The assignment of homes to cases with the greatest total fit under the hard limits, the
+    households with priority first (``assignment_with_priority``)."""
     weights = MatchingWeights.current()
     matrix, cases, home_ids = fit_matrix(cases, weights)
     if matrix.size == 0:
         return Plan([], 0.0, 0.0, [])
     pairs = [
         (cases[r].pk, home_ids[c], round(float(matrix[r, c]), 1))
-        for r, c in best_assignment(matrix)
+        for r, c in assignment_with_priority(matrix, priority_rows(cases))
     ]
     greedy = greedy_plan(matrix, cases, home_ids)
     return Plan(
@@ -595,11 +628,14 @@ def best_plan(cases: list[NewcomerCase]) -> Plan:
 
 
 def greedy_plan(matrix, cases, home_ids) -> list[tuple[int, int, float]]:
-    """The simple choice: take the best remaining pair, again and again."""
+    """The simple choice: take the best remaining pair, again and again (the pairs of households
+    with priority before all others)."""
     rows, cols = np.nonzero(matrix > INFEASIBLE / 2)
     if not len(rows):
         return []
-    order = np.argsort(-matrix[rows, cols], kind="stable")
+    first = priority_rows(cases)[rows]
+    # Sorted by fit, best first, and (the primary key, last) priority rows before the others.
+    order = np.lexsort((-matrix[rows, cols], ~first))
     used_rows, used_cols, pairs = set(), set(), []
     most = min(matrix.shape)
     for r, c in zip(rows[order].tolist(), cols[order].tolist(), strict=True):
@@ -614,9 +650,11 @@ def greedy_plan(matrix, cases, home_ids) -> list[tuple[int, int, float]]:
 
 
 def open_cases(partner_id: int) -> list[NewcomerCase]:
+    """The partner's waiting cases without a live match: those waiting with priority first (the
+    longest waiting with priority first), then by the date housing is needed."""
     live = Match.objects.filter(case=OuterRef("pk"), status__in=Match.LIVE)
     return list(
         NewcomerCase.objects.filter(partner_id=partner_id, status=NewcomerCase.Status.WAITING)
         .exclude(Exists(live))
-        .order_by("housing_needed_by", "pk")
+        .order_by(F("priority_since").asc(nulls_last=True), "housing_needed_by", "pk")
     )

@@ -267,6 +267,8 @@ RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default=None)
 # Host links: how long a confirmation link and a self-service link stay valid.
 HOST_CONFIRM_LINK_MAX_AGE = env.int("HOST_CONFIRM_LINK_MAX_AGE", default=7 * 24 * 3600)
 HOST_SELF_SERVICE_LINK_MAX_AGE = env.int("HOST_SELF_SERVICE_LINK_MAX_AGE", default=30 * 24 * 3600)
+# The household's own link (newcomers.HouseholdLink): how many days a new link works.
+HOUSEHOLD_LINK_DAYS = env.int("HOUSEHOLD_LINK_DAYS", default=60)
 # The call queue: how long a volunteer holds a host they claimed.
 CALL_LEASE_MINUTES = env.int("CALL_LEASE_MINUTES", default=15)
 

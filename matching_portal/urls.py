@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("privacy-officer/", include("privacy.urls")),
     path("home/", accounts_views.home, name="home"),
+    path("household/", include("newcomers.household_urls")),
     path("", include("hosts.urls")),
 ]
 

@@ -73,6 +73,144 @@ def set_preferred_areas(*, case: NewcomerCase, names: list[str], places: list) -
     case.preferred_places.set(places)
 
 
+# The household's own link ----------------------------------------------------------------------
+
+
+def _check_link_giver(user, case: NewcomerCase) -> None:
+    """Only a coordinator of the case's partner hands out or stops its household's link; another
+    partner's case does not exist for them."""
+    from django.http import Http404
+
+    from accounts import roles
+    from workflow.engine import roles_of
+    from workflow.errors import NotAllowed
+
+    if roles.PARTNER_COORDINATOR not in roles_of(user=user):
+        raise NotAllowed(_("You are not allowed to take this step."))
+    if getattr(user, "organisation_id", None) != case.partner_id:
+        raise Http404
+
+
+def issue_household_link(
+    *, case: NewcomerCase, user, delivery: str, days: int | None = None, now=None
+):
+    """A new link for the household, handed over as ``delivery`` (a printed letter or an
+    e-mail). The case's earlier links stop working: one link works at a time. It expires after
+    ``days`` (``settings.HOUSEHOLD_LINK_DAYS`` by default)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    from .models import HouseholdLink
+
+    _check_link_giver(user, case)
+    if case.status == NewcomerCase.Status.CLOSED:
+        from workflow.errors import Conflict
+
+        raise Conflict(_("The case is closed: its household gets no new link."))
+    if delivery not in HouseholdLink.Delivery.values:
+        raise Invalid(_("Choose how the household gets its link."))
+    days = settings.HOUSEHOLD_LINK_DAYS if days is None else days
+    if not isinstance(days, int) or not 1 <= days <= 365:
+        raise Invalid(_("A link works for 1 to 365 days."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        NewcomerCase.objects.select_for_update().filter(pk=case.pk).first()
+        HouseholdLink.objects.filter(case=case, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by=user
+        )
+        return HouseholdLink.objects.create(
+            case=case,
+            delivery=delivery,
+            created_by=user,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+
+
+def revoke_household_link(*, link, user, now=None):
+    """The coordinator stops a link: it no longer opens the household's pages, also in a browser
+    where it was opened already."""
+    from django.utils import timezone
+
+    from workflow.errors import Conflict
+
+    from .models import HouseholdLink
+
+    _check_link_giver(user, link.case)
+    now = now or timezone.now()
+    stopped = HouseholdLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=user
+    )
+    if not stopped:
+        raise Conflict(_("This link has already been stopped."))
+    link.revoked_at, link.revoked_by = now, user
+    return link
+
+
+def open_household_link(*, link, now=None):
+    """The household opened its link: when it was last used shows on the case."""
+    from django.utils import timezone
+
+    from .models import HouseholdLink
+
+    now = now or timezone.now()
+    HouseholdLink.objects.filter(pk=link.pk).update(last_used_at=now)
+    link.last_used_at = now
+    return link
+
+
+def household_link_url(link) -> str:
+    """The full address of the link, for the letter's QR code and the e-mail."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from .links import make_token
+
+    return settings.SITE_URL + reverse("household:open", args=[make_token(link)])
+
+
+def send_household_link(*, case: NewcomerCase, user, days: int | None = None):
+    """A new link, e-mailed to the household's address in the household's language."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from notifications.actions import queue_email
+
+    from .models import HouseholdLink
+
+    _check_link_giver(user, case)
+    if not case.email:
+        raise Invalid(
+            _("The case has no e-mail address. Add the household's address, or print a letter.")
+        )
+    with transaction.atomic():
+        link = issue_household_link(
+            case=case, user=user, delivery=HouseholdLink.Delivery.EMAIL, days=days
+        )
+        queue_email(
+            to=case.email,
+            template="household_link",
+            context={
+                "link_url": household_link_url(link),
+                "expires_on": timezone.localtime(link.expires_at).date(),
+            },
+            language=case.language,
+        )
+    return link
+
+
+def give_household_link(*, case: NewcomerCase, user, delivery: str, days: int | None = None):
+    """The coordinator's step "Give the household its link": a letter to print, or an e-mail."""
+    from .models import HouseholdLink
+
+    if delivery == HouseholdLink.Delivery.EMAIL:
+        return send_household_link(case=case, user=user, days=days)
+    return issue_household_link(case=case, user=user, delivery=delivery, days=days)
+
+
 # Privacy: a closed case's links stop working ---------------------------------------------------
 
 

@@ -2,10 +2,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db.models import F
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone, translation
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +23,7 @@ from workflow.admin_tools import (
     ScopedAdminMixin,
     ScopedLinksMixin,
     Step,
+    StepForm,
     TransitionLogInline,
     WorkflowAdminMixin,
 )
@@ -27,12 +31,15 @@ from workflow.errors import DomainError
 
 from .actions import (
     close_case,
+    give_household_link,
+    household_link_url,
     open_case,
     record_establishment_outcome,
     reopen_case,
+    revoke_household_link,
     set_preferred_areas,
 )
-from .models import CaseTransition, NewcomerCase
+from .models import CaseTransition, HouseholdLink, NewcomerCase
 from .workflow import CASE_WORKFLOW
 
 
@@ -76,14 +83,22 @@ class NewcomerCaseForm(forms.ModelForm):
             "housing_needed_by",
             "establishment_ends_on",
             "outcome",
+            "language",
+            "email",
             "notes",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "language" in self.fields:
+            self.fields["language"].required = False
         if self.instance.pk:
             self.initial["children_ages"] = ", ".join(str(a) for a in self.instance.children_ages)
             self.initial["preferred_areas"] = ", ".join(self.instance.preferred_areas)
+
+    def clean_language(self):
+        # Left out (a form of an older page): the case keeps its language, Swedish for a new one.
+        return self.cleaned_data.get("language") or self.instance.language or "sv"
 
     def clean_children_ages(self):
         raw = self.cleaned_data["children_ages"].strip()
@@ -119,6 +134,37 @@ class NewcomerCaseForm(forms.ModelForm):
         return names
 
 
+# Fields of a case that only the partner's coordinators see: the household's e-mail address is
+# there to send its link, and for nothing else (not for the data protection officer's or a
+# manager's reading of the case).
+COORDINATOR_ONLY_FIELDS = ("email",)
+
+
+def priority_text(case: NewcomerCase) -> str:
+    """The badge of a household waiting with priority ("" when it does not)."""
+    if case.priority_since is None:
+        return ""
+    day = formats.date_format(timezone.localtime(case.priority_since), "DATE_FORMAT")
+    return _("Priority: stay ended early on %(day)s") % {"day": day}
+
+
+class PriorityFilter(admin.SimpleListFilter):
+    """The households waiting with priority (a stay of theirs ended early)."""
+
+    title = _("priority")
+    parameter_name = "priority"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("With priority")), ("no", _("Without priority"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(priority_since__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(priority_since__isnull=True)
+        return queryset
+
+
 class SuggestionsMixin:
     """Ranked, explained homes for a case, and the best plan for all open cases of a partner.
     Proposing goes through ``matching.actions.propose_match`` like everywhere else."""
@@ -146,7 +192,13 @@ class SuggestionsMixin:
 
         extra_context = extra_context or {}
         case = self.get_object(request, unquote(object_id))
-        if case.status == NewcomerCase.Status.WAITING and not case.matches.live().exists():
+        if case is not None:
+            extra_context["priority"] = priority_text(case)
+        if (
+            case is not None
+            and case.status == NewcomerCase.Status.WAITING
+            and not case.matches.live().exists()
+        ):
             extra_context["suggestions"] = suggest_homes(case)
             extra_context["may_propose"] = self._may_propose(request)
         return super().change_view(request, object_id, form_url, extra_context)
@@ -203,13 +255,19 @@ class SuggestionsMixin:
             [home_id for _c, home_id, _f in plan.pairs]
         )
         items = [
-            {"case": case_by_id[case_id], "home": homes[home_id], "fit": fit}
+            {
+                "case": case_by_id[case_id],
+                "home": homes[home_id],
+                "fit": fit,
+                "priority": priority_text(case_by_id[case_id]),
+            }
             for case_id, home_id, fit in plan.pairs
         ]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Best plan for all open cases"),
+            "priority_count": sum(1 for case in cases if case.priority_since is not None),
             "partner": partner,
             "partners": partners,
             "items": items,
@@ -220,14 +278,156 @@ class SuggestionsMixin:
         return TemplateResponse(request, "admin/newcomers/plan.html", context)
 
 
-# Fields of a case that only the partner's coordinators see: the household's e-mail address is
-# there to send its link, and for nothing else (not for the data protection officer's or a
-# manager's reading of the case).
-COORDINATOR_ONLY_FIELDS = ("email",)
+class GiveLinkForm(StepForm):
+    """How the household gets its link: a letter the coordinator prints and hands over, or an
+    e-mail to the case's address."""
+
+    delivery = forms.ChoiceField(
+        label=_("Hand the link over as"),
+        choices=HouseholdLink.Delivery.choices,
+        widget=forms.RadioSelect,
+        initial=HouseholdLink.Delivery.LETTER,
+        help_text=_(
+            "The letter and the e-mail are in the household's language. A new link stops the "
+            "household's earlier links."
+        ),
+    )
+
+    def clean_delivery(self):
+        delivery = self.cleaned_data["delivery"]
+        if delivery == HouseholdLink.Delivery.EMAIL and self.obj is not None and not self.obj.email:
+            raise forms.ValidationError(
+                _("The case has no e-mail address. Add the household's address, or print a letter.")
+            )
+        return delivery
+
+
+def _gives_links(case, user) -> bool:
+    """A coordinator of the case's partner hands out and stops the household's links."""
+    return has_role(user, roles.PARTNER_COORDINATOR) and user.organisation_id == case.partner_id
+
+
+def _may_give_link(case, user) -> bool:
+    return case.status != NewcomerCase.Status.CLOSED and _gives_links(case, user)
+
+
+class HouseholdLinksMixin:
+    """The household's own link on the case's page: the links made (made, expires, last used,
+    stopped), "Stop this link", and the printable letter with the QR code. Issuing a link is the
+    step "Give the household its link" (``steps``)."""
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/household-link/letter/",
+                self.admin_site.admin_view(self.household_letter_view),
+                name="newcomers_newcomercase_household_letter",
+            ),
+            path(
+                "<path:object_id>/household-link/stop/",
+                self.admin_site.admin_view(self.stop_household_link_view),
+                name="newcomers_newcomercase_household_link_stop",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        case = self.get_object(request, unquote(object_id))
+        if request.user.has_perm("newcomers.view_householdlink"):
+            now = timezone.now()
+            extra_context["household_links"] = [
+                {"link": link, "works": link.revoked_at is None and link.expires_at > now}
+                for link in case.links.select_related("created_by", "revoked_by")
+            ]
+            extra_context["gives_links"] = _gives_links(case, request.user)
+            extra_context["may_give_link"] = _may_give_link(case, request.user)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def offered_steps(self, request, obj):
+        # "Give the household its link" has its button in the case's household-link section.
+        return [name for name in super().offered_steps(request, obj) if name != "give_link"]
+
+    def step_success_url(self, request, obj, name, result):
+        if name == "give_link" and result.delivery == HouseholdLink.Delivery.LETTER:
+            return reverse("admin:newcomers_newcomercase_household_letter", args=[obj.pk])
+        return super().step_success_url(request, obj, name, result)
+
+    def step_done(self, request, obj, name, result):
+        if name != "give_link":
+            return super().step_done(request, obj, name, result)
+        if result.delivery == HouseholdLink.Delivery.EMAIL:
+            messages.success(
+                request,
+                _("A new link has been e-mailed to the household. Earlier links no longer work."),
+            )
+        else:
+            messages.success(
+                request,
+                _("A new link is ready. Print the letter and give it to the household."),
+            )
+
+    def household_letter_view(self, request, object_id):
+        """The letter with the household's working link, to print: in the household's language,
+        a QR code of the link, the link in text and short instructions."""
+        from accounts.two_factor import _qr_svg
+        from newcomers.household_views import text_direction
+
+        case = self.get_object(request, unquote(object_id))
+        if not _gives_links(case, request.user):
+            raise PermissionDenied
+        link = case.links.usable().first()
+        change_url = reverse("admin:newcomers_newcomercase_change", args=[case.pk])
+        if link is None:
+            messages.warning(request, _("The household has no working link. Give it a new one."))
+            return redirect(change_url)
+        url = household_link_url(link)
+        context = {
+            # The coordinator's own words, in the coordinator's language; the letter in the
+            # household's.
+            "tools_language": translation.get_language(),
+            "tools_back": str(_("Back to the case")),
+            "tools_print": str(_("Print this page and give it to the household.")),
+            "case": case,
+            "link": link,
+            "url": url,
+            "qr_svg": _qr_svg(url),
+            "expires_on": timezone.localtime(link.expires_at).date(),
+            "language": case.language,
+            "dir": text_direction(case.language),
+            "change_url": change_url,
+        }
+        with translation.override(case.language):
+            response = TemplateResponse(request, "household/letter.html", context)
+            response.render()
+        return response
+
+    def stop_household_link_view(self, request, object_id):
+        """ "Stop this link": the link in ``link_id`` of this case stops working (a button: a
+        GET is refused before the case is looked up)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        case = self.get_object(request, unquote(object_id))
+        if not _gives_links(case, request.user):
+            raise PermissionDenied
+        change_url = reverse("admin:newcomers_newcomercase_change", args=[case.pk])
+        link_id = request.POST.get("link_id", "")
+        link = case.links.filter(pk=link_id).first() if link_id.isdigit() else None
+        if link is None:
+            messages.error(request, _("Choose a link of this household to stop."))
+            return redirect(change_url)
+        try:
+            revoke_household_link(link=link, user=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The link has been stopped. It no longer opens the page."))
+        return redirect(change_url)
 
 
 class NewcomerCaseAdmin(
     AccessLoggedAdminMixin,
+    HouseholdLinksMixin,
     SuggestionsMixin,
     WorkflowAdminMixin,
     ScopedLinksMixin,
@@ -243,11 +443,18 @@ class NewcomerCaseAdmin(
     steps = {
         "close": Step(close_case, ReasonForm),
         "reopen": Step(reopen_case),
+        "give_link": Step(
+            give_household_link,
+            GiveLinkForm,
+            label=_("Give the household its link"),
+            offered=_may_give_link,
+        ),
     }
     form = NewcomerCaseForm
     change_form_template = "admin/newcomers/newcomercase/change_form.html"
     list_display = [
         "reference",
+        "priority_display",
         "partner",
         "household_size_display",
         "status",
@@ -256,6 +463,7 @@ class NewcomerCaseAdmin(
     ]
     list_filter = [
         "status",
+        PriorityFilter,
         "partner",
         "outcome",
         "needs_step_free_access",
@@ -265,7 +473,10 @@ class NewcomerCaseAdmin(
     list_select_related = ["partner"]
     search_fields = ["reference", "notes"]
     date_hierarchy = "housing_needed_by"
+    # Households waiting with priority first (the longest waiting with priority first).
+    ordering = [F("priority_since").asc(nulls_last=True), "housing_needed_by", "pk"]
     readonly_fields = [
+        "priority_since",
         "status",
         "status_changed_at",
         "outcome_recorded_at",
@@ -273,6 +484,11 @@ class NewcomerCaseAdmin(
         "updated_at",
     ]
     inlines = [CaseTransitionInline]
+
+    @admin.display(description=_("priority"), ordering="priority_since")
+    def priority_display(self, obj):
+        text = priority_text(obj)
+        return format_html('<span class="priority-badge">{}</span>', text) if text else ""
 
     @admin.display(description=_("household"))
     def household_size_display(self, obj):

@@ -8,8 +8,7 @@ session with ``household_page``, never from an id in the address."""
 from functools import wraps
 
 from django.core import signing
-from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .models import HouseholdLink, NewcomerCase
@@ -47,6 +46,19 @@ def link_from_token(token: str, *, now=None) -> HouseholdLink:
     return check_link(link, now=now)
 
 
+def link_named_by(token: str) -> HouseholdLink | None:
+    """The link a genuine token names, whether or not it still works (None for a forged or
+    altered token): the page saying a link stopped working speaks the household's language."""
+    try:
+        payload = signing.loads(token, salt=SALT)
+    except signing.BadSignature:
+        return None
+    link_id = payload.get("l") if isinstance(payload, dict) else None
+    if not isinstance(link_id, int):
+        return None
+    return HouseholdLink.objects.select_related("case").filter(pk=link_id).first()
+
+
 def check_link(link: HouseholdLink, *, now=None) -> HouseholdLink:
     now = now or timezone.now()
     if link.revoked_at is not None:
@@ -75,17 +87,43 @@ def session_link(request) -> HouseholdLink | None:
 
 def household_page(view):
     """The page needs a household that opened its link in this browser: the view gets the case
-    (``view(request, case, *args, **kwargs)``). Without a working link it is a 404, as for any
-    object outside a person's reach; nothing is cached."""
+    (``view(request, case, *args, **kwargs)``), and runs in the household's language. Without a
+    working link it is a 404, as for any object outside a person's reach (410 when the link
+    opened in this browser has since been stopped or has expired), on a friendly page that says
+    what to do; nothing is cached."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        from .household_views import link_problem
+
+        link_id = request.session.get(SESSION_KEY)
         link = session_link(request)
         if link is None:
-            raise Http404
+            stale = (
+                HouseholdLink.objects.select_related("case").filter(pk=link_id).first()
+                if isinstance(link_id, int)
+                else None
+            )
+            if stale is None:
+                response = link_problem(
+                    request, _("Open the link in your letter or e-mail again."), status=404
+                )
+            else:
+                try:
+                    check_link(stale)
+                except InvalidLink as exc:
+                    message = exc.message
+                else:  # pragma: no cover - a working link is in the session then
+                    message = _("Open the link in your letter or e-mail again.")
+                response = link_problem(request, message, case=stale.case, status=410)
+            response["Cache-Control"] = "no-store"
+            return response
         request.household_link = link
         case: NewcomerCase = link.case
-        response = view(request, case, *args, **kwargs)
+        with translation.override(case.language):
+            response = view(request, case, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()  # a TemplateResponse: in the household's language too
         response["Cache-Control"] = "no-store"
         return response
 

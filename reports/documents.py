@@ -173,6 +173,9 @@ def document_context(figures: dict[str, Any], run=None) -> dict[str, Any]:
             key: hidden if outcomes[key] is None else outcomes[key] for key in metrics.OUTCOME_KEYS
         },
         "outcome_labels": metrics.OUTCOMES,
+        "stay": metrics.stay_shown(figures["stay"]),
+        "stay_labels": metrics.STAY,
+        "hidden": hidden,
         "definitions": metrics.definitions(scope),
         "general_notes": general_notes(scope),
         "hidden_note": metrics.HIDDEN_NOTE,
@@ -376,9 +379,95 @@ def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
     write_text(
         by_municipality, last + 2, 0, _("An empty cell is hidden: %(note)s") % {"note": hidden_note}
     )
+    write_stay(book, figures["stay"], formats)
     write_definitions(book, figures["scope"], header, wrap)
     book.close()
     return output.getvalue()
+
+
+def write_stay(book, stay: dict[str, Any], formats) -> None:
+    """The stay's sheet: the totals, the time to first response, the breakdowns (a hidden cell
+    is empty with a note) and the average score per question."""
+    sheet = book.add_worksheet(_("The stay")[:31])
+    sheet.set_column(0, 0, 52)
+    sheet.set_column(1, 3, 16)
+    hidden_note = str(metrics.HIDDEN_NOTE)
+    shown = metrics.stay_shown(stay)
+    labels = metrics.STAY
+    row = 0
+    write_cells(sheet, row, 0, [_("The stay"), _("Count")], formats["header"])
+    for key in (
+        "concerns_raised",
+        "concerns_urgent",
+        "mediations_held",
+        "stays_ended_early",
+        "rematches",
+        "evaluations_answered",
+    ):
+        row += 1
+        write_cells(sheet, row, 0, [labels[key].label, shown[key]], formats["cell"])
+    row += 2
+    write_cells(
+        sheet,
+        row,
+        0,
+        [labels["first_response"].label, _("Median"), _("90th percentile")],
+        formats["header"],
+    )
+    row += 1
+    response = shown["first_response"]
+    write_cells(
+        sheet,
+        row,
+        0,
+        [
+            _("From raising a concern to its first response"),
+            _dash(response["median"]),
+            _dash(response["p90"]),
+        ],
+        formats["cell"],
+    )
+    for title, column, key, total in (
+        (_("Concerns raised, by who raised them"), _("Concerns"), "by_raiser", "concerns_raised"),
+        (_("Stays ended early, by reason"), _("Stays"), "by_reason", "stays_ended_early"),
+        (
+            _("Evaluations answered, by who answered and when"),
+            _("Evaluations"),
+            "evaluations",
+            "evaluations_answered",
+        ),
+    ):
+        row += 2
+        write_cells(sheet, row, 0, [title, column], formats["header"])
+        for item in shown[key]:
+            row += 1
+            write_cells(sheet, row, 0, [item["label"], item["count"]], formats["cell"])
+            if item["count"] is None:
+                sheet.write_comment(row, 1, hidden_note)
+        row += 1
+        write_cells(sheet, row, 0, [_("Total"), shown[total]], formats["bold"])
+    row += 2
+    write_cells(
+        sheet,
+        row,
+        0,
+        [labels["evaluation_scores"].label, _("Answered by"), _("Answers"), _("Average")],
+        formats["header"],
+    )
+    for item in shown["scores"]:
+        row += 1
+        write_cells(
+            sheet,
+            row,
+            0,
+            [item["label"], item["respondent_label"], item["answers"], item["average"]],
+            formats["cell"],
+        )
+        if item["average"] is None:
+            sheet.write_comment(row, 3, hidden_note)
+    row += 2
+    write_text(sheet, row, 0, _("An empty cell is hidden: %(note)s") % {"note": hidden_note})
+    write_text(sheet, row + 1, 0, _("An average over fewer than 5 answers is hidden too."))
 
 
 def municipality_headers() -> list[Any]:
@@ -452,18 +541,49 @@ def national_context(rollup: dict[str, Any], run=None) -> dict[str, Any]:
                 "period": block["period"],
                 "scope_lines": scope_lines(block["partnership"], block["scope"]),
                 "table": municipality_table(block["rows"]),
+                "stay_rows": [
+                    {"label": label, "value": value}
+                    for label, value in zip(
+                        rollup_stay_headers(), rollup_stay_cells(block["stay"]), strict=True
+                    )
+                ],
             }
             for block in rollup["partnerships"]
         ],
         "headers": [label for _key, label in municipality_columns()],
         "definitions": [
-            row for row in metrics.definitions() if row["key"] in metrics.BY_MUNICIPALITY
+            row
+            for row in metrics.definitions()
+            if row["key"] in metrics.BY_MUNICIPALITY or row["key"] in metrics.ROLLUP_STAY
         ],
         "general_notes": metrics.GENERAL_NOTES,
         "hidden_note": metrics.HIDDEN_NOTE,
         "run": run,
         "generated_at": timezone.localtime(),
     }
+
+
+def rollup_stay_headers() -> list[Any]:
+    """The columns of the stay's totals in the roll-up (the time to first response as its
+    median and 90th percentile, in hours)."""
+    headers = []
+    for key in metrics.ROLLUP_STAY:
+        if key == "first_response":
+            headers += [_("First response, median (hours)"), _("First response, 90th percentile")]
+        else:
+            headers.append(metrics.STAY[key].label)
+    return headers
+
+
+def rollup_stay_cells(stay: dict[str, Any]) -> list[Any]:
+    """A partnership's stay totals in the order of ``rollup_stay_headers`` (None: no value)."""
+    cells = []
+    for key in metrics.ROLLUP_STAY:
+        if key == "first_response":
+            cells += [stay[key]["median"], stay[key]["p90"]]
+        else:
+            cells.append(stay[key])
+    return cells
 
 
 def render_national_pdf(rollup: dict[str, Any], run=None) -> bytes:
@@ -509,6 +629,13 @@ def render_national_xlsx(rollup: dict[str, Any], run=None) -> bytes:
     write_text(
         sheet, row, 0, _("An empty cell is hidden: %(note)s") % {"note": metrics.HIDDEN_NOTE}
     )
+    stay = book.add_worksheet(_("The stay")[:31])
+    stay.set_column(0, 0, 40)
+    stay.set_column(1, len(metrics.ROLLUP_STAY) + 1, 18)
+    write_cells(stay, 0, 0, [_("Partnership"), *rollup_stay_headers()], header)
+    for i, block in enumerate(rollup["partnerships"], start=1):
+        cells = [_dash(value) for value in rollup_stay_cells(block["stay"])]
+        write_cells(stay, i, 0, [block["partnership"].name, *cells], cell)
     write_definitions(book, None, header, wrap)
     book.close()
     return output.getvalue()

@@ -25,6 +25,12 @@ The figures that happen in a home are also counted by the home's municipality (i
 ``BY_MUNICIPALITY``), for a partnership's report and for a volunteer organisation's national
 roll-up (``national_rollup``: one row per partnership and municipality).
 
+The stay (``STAY``, ``stay_figures``): concerns raised and how quickly they were first answered,
+mediation meetings, stays ended early and rematches, and the evaluations answered; all of the
+partner's stays, each dated as its docstring says. Its breakdowns (by who raised a concern, by
+the reason a stay ended early, by who answered an evaluation and when) are protected by the same
+rule, and an average score over fewer than ``SMALL_NUMBER`` answers is hidden.
+
 Breakdowns (by month, by outcome, by municipality) protect small counts by primary and secondary suppression
 (``suppress``); totals are printed exactly. Percentages round half up (``round_half_up``), and a
 target is met when the progress shown is 100 % or more.
@@ -367,6 +373,75 @@ OUTCOMES = {
     ),
 }
 
+STAY = {
+    "concerns_raised": Definition(
+        _("Concerns raised"),
+        PARTNER,
+        _(
+            "Concerns (“something is wrong”) about the stays of the partner's households raised "
+            "in the period, dated by when each was raised; by who raised it: the host, the "
+            "household, a check-in, an evaluation, or staff or a volunteer."
+        ),
+    ),
+    "concerns_urgent": Definition(
+        _("of them urgent"),
+        PARTNER,
+        _("Of the concerns raised in the period: those raised as urgent."),
+    ),
+    "first_response": Definition(
+        _("Time to first response (hours)"),
+        PARTNER,
+        _(
+            "Hours from raising a concern to the first response to it (its acknowledgement, or "
+            "the first step a coordinator took on it), over the concerns raised in the period "
+            "that were answered before its end: the median and the 90th percentile."
+        ),
+    ),
+    "mediations_held": Definition(
+        _("Mediation meetings held"),
+        PARTNER,
+        _(
+            "Mediation meetings about concerns of the partner's stays that were held (not only "
+            "booked), dated by the meeting's start."
+        ),
+    ),
+    "stays_ended_early": Definition(
+        _("Stays ended early"),
+        PARTNER,
+        _(
+            "Stays of the partner's households that ended before their planned end (a reason "
+            "for ending early is recorded), dated by the day the stay was ended in the portal; "
+            "by that reason."
+        ),
+    ),
+    "rematches": Definition(
+        _("Rematches"),
+        PARTNER,
+        _(
+            "Matches of the partner's households approved in the period for a household whose "
+            "earlier stay had ended early before the approval."
+        ),
+    ),
+    "evaluations_answered": Definition(
+        _("Evaluations answered"),
+        PARTNER,
+        _(
+            "Evaluations of the partner's stays answered in the period, dated by the answer; by "
+            "who answered (the host or the household) and when (after the first month or at "
+            "the end of the stay)."
+        ),
+    ),
+    "evaluation_scores": Definition(
+        _("Average score per question"),
+        PARTNER,
+        _(
+            "For each question answered on a scale from 1 to 5 in the evaluations answered in "
+            "the period, by who answered: the number of answers and their average, to one "
+            "decimal, halves up. An average over fewer than 5 answers is hidden."
+        ),
+    ),
+}
+
 GENERAL_NOTES = (
     _(
         "The period runs from its first day at midnight to the end of its last day, Swedish "
@@ -407,6 +482,7 @@ def definitions(scope: "Scope | None" = None) -> list[dict[str, Any]]:
         (_("From registration to move-in"), FUNNEL),
         (_("Lead times"), LEAD_TIMES),
         (_("After the establishment period"), OUTCOMES),
+        (_("The stay"), STAY),
     ):
         for key, item in items.items():
             if scope is not None:
@@ -803,6 +879,265 @@ def cohort_figures(period: Period, scope: Scope, *, within_days: list[int]) -> d
     return counts
 
 
+# The stay ----------------------------------------------------------------------------------
+
+
+def _in_period(period: Period, field_name: str) -> dict[str, datetime]:
+    return {f"{field_name}__gte": period.start, f"{field_name}__lt": period.end}
+
+
+def concerns_raised(period: Period, *, partner_id: "int | list[int]"):
+    """Concerns raised (scope: the partner; dated by when the concern was raised).
+
+    Every concern about a stay (a match) of the partner's households whose ``created_at`` falls
+    in the period, whoever raised it and whatever became of it."""
+    from stays.models import Concern
+
+    return Concern.objects.filter(
+        _of_partner("match__case__partner_id", partner_id), **_in_period(period, "created_at")
+    )
+
+
+def first_responses(period: Period, *, partner_id: int):
+    """Time to first response (scope: the partner; dated by when the concern was raised).
+
+    Of the concerns raised in the period (``concerns_raised``): those with a first response
+    before the end of the period, each with ``response`` = first response − raised."""
+    return (
+        concerns_raised(period, partner_id=partner_id)
+        .filter(first_response_at__isnull=False, first_response_at__lt=period.end)
+        .annotate(response=_duration("first_response_at", "created_at"))
+    )
+
+
+def mediations_held(period: Period, *, partner_id: int):
+    """Mediation meetings held (scope: the partner; dated by the meeting's start).
+
+    Meetings about a concern of one of the partner's stays whose status is "held" and whose
+    start falls in the period; booked, moved or cancelled ones do not count."""
+    from stays.models import Mediation
+
+    return Mediation.objects.filter(
+        concern__match__case__partner_id=partner_id,
+        status=Mediation.Status.HELD,
+        **_in_period(period, "starts_at"),
+    )
+
+
+def stays_ended_early(period: Period, *, partner_id: int):
+    """Stays ended early (scope: the partner; dated by the stay's end in the portal: its row to
+    "ended").
+
+    The rows to "ended" in the period of the partner's matches with an early-end reason
+    (``Match.early_end_reason``): one per stay, since a stay ends once."""
+    return MatchTransition.objects.filter(
+        match__case__partner_id=partner_id,
+        to_state=Match.Status.ENDED,
+        **period.moments,
+    ).exclude(match__early_end_reason="")
+
+
+def rematches(period: Period, *, partner_id: int):
+    """Rematches (scope: the partner; dated by the approval).
+
+    The approvals in the period (``matches_approved``) of matches whose household had another
+    stay that ended early (an early-end reason, and its row to "ended" before this approval)."""
+    ended_early = MatchTransition.objects.filter(
+        match__case_id=OuterRef("match__case_id"),
+        to_state=Match.Status.ENDED,
+        created_at__lt=OuterRef("created_at"),
+    ).exclude(match__early_end_reason="")
+    return matches_approved(period, partner_id=partner_id).filter(Exists(ended_early))
+
+
+def evaluations_answered(period: Period, *, partner_id: int):
+    """Evaluations answered (scope: the partner; dated by the answer).
+
+    The evaluations of the partner's stays whose status is "answered" and whose answer
+    (``answered_at``) falls in the period."""
+    from stays.models import Evaluation
+
+    return Evaluation.objects.filter(
+        match__case__partner_id=partner_id,
+        status=Evaluation.Status.ANSWERED,
+        **_in_period(period, "answered_at"),
+    )
+
+
+SCALE = (1, 5)
+
+
+def survey_questions() -> dict[str, dict[str, Any]]:
+    """The questions of the survey definitions (``stays.surveys``), by key: their label and
+    whether they are answered on the scale from 1 to 5. Empty when the definitions are not
+    there (or not in a shape this reads): then labels come from the keys and a question counts
+    as on the scale when every score given to it lies from 1 to 5."""
+    try:
+        from stays import surveys
+    except ImportError:
+        return {}
+    found = {}
+    definitions = getattr(surveys, "SURVEYS", None) or {}
+    for survey in definitions.values() if isinstance(definitions, dict) else definitions:
+        for question in getattr(survey, "questions", None) or ():
+            key = getattr(question, "key", None)
+            if not key:
+                continue
+            scale = getattr(question, "scale", None)
+            low = getattr(scale, "low", getattr(scale, "minimum", None))
+            high = getattr(scale, "high", getattr(scale, "maximum", None))
+            found[key] = {
+                "label": getattr(question, "label", None) or question_label_from_key(key),
+                "on_scale": None if scale is None else (low, high) == SCALE,
+            }
+    return found
+
+
+def question_label_from_key(key: str) -> str:
+    """A readable label made from a question's key ("felt_welcome" → "Felt welcome")."""
+    return key.replace("_", " ").strip().capitalize()
+
+
+def evaluation_scores(period: Period, *, partner_id: int) -> list[dict[str, Any]]:
+    """Average score per question (scope: the partner; dated by the evaluation's answer).
+
+    Of the evaluations answered in the period (``evaluations_answered``): per respondent and
+    question key, the answers with a score, their average, smallest and largest; one grouped
+    query. Only the questions on the scale from 1 to 5 are kept (``survey_questions``)."""
+    from django.db.models import Avg, Max
+    from django.db.models import Min as Least
+
+    from stays.models import EvaluationAnswer
+
+    rows = (
+        EvaluationAnswer.objects.filter(
+            evaluation__in=evaluations_answered(period, partner_id=partner_id),
+            score__isnull=False,
+        )
+        .order_by()
+        .values("evaluation__respondent", "question")
+        .annotate(n=Count("pk"), average=Avg("score"), low=Least("score"), high=Max("score"))
+        .order_by("evaluation__respondent", "question")
+    )
+    known = survey_questions()
+    result = []
+    for row in rows:
+        question = known.get(row["question"], {})
+        on_scale = question.get("on_scale")
+        if on_scale is None:
+            on_scale = SCALE[0] <= row["low"] and row["high"] <= SCALE[1]
+        if not on_scale:
+            continue
+        result.append(
+            {
+                "respondent": row["evaluation__respondent"],
+                "question": row["question"],
+                "label": question.get("label") or question_label_from_key(row["question"]),
+                "answers": row["n"],
+                "average": round_half_up(row["average"], 1),
+            }
+        )
+    return result
+
+
+def hours(value) -> float | None:
+    """A duration in hours, to one decimal, halves up."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        return round_half_up(Decimal(value.total_seconds()) / 3600, 1)
+    return round_half_up(Decimal(value) / 3_600_000_000, 1)  # microseconds, as SQLite gives
+
+
+def stay_figures(period: Period, *, partner_id: int) -> dict[str, Any]:
+    """The figures of ``STAY`` for the partner: seven aggregate queries (the concerns, their
+    first responses, the mediations, the early ends by reason, the rematches, the evaluations,
+    the scores), whatever the size of the data."""
+    from stays.models import Concern, Evaluation
+
+    raisers = list(Concern.RaisedBy.values)
+    concerns = concerns_raised(period, partner_id=partner_id).aggregate(
+        total=Count("pk"),
+        urgent=Count("pk", filter=Q(urgency=Concern.Urgency.URGENT)),
+        **{f"by_{key}": Count("pk", filter=Q(raised_by=key)) for key in raisers},
+    )
+    responses = first_responses(period, partner_id=partner_id)
+    response = duration_percentiles(responses, "response")
+    early = dict(
+        stays_ended_early(period, partner_id=partner_id)
+        .order_by()
+        .values("match__early_end_reason")
+        .annotate(n=Count("match_id", distinct=True))
+        .values_list("match__early_end_reason", "n")
+    )
+    cells = [(r, p) for r in Evaluation.Respondent.values for p in Evaluation.Point.values]
+    answered = evaluations_answered(period, partner_id=partner_id).aggregate(
+        **{f"{r}__{p}": Count("pk", filter=Q(respondent=r, point=p)) for r, p in cells}
+    )
+    return {
+        "concerns_raised": concerns["total"],
+        "concerns_urgent": concerns["urgent"],
+        "by_raiser": {key: concerns[f"by_{key}"] for key in raisers},
+        "first_response": {
+            "median": hours(response[0.5]),
+            "p90": hours(response[0.9]),
+        },
+        "mediations_held": mediations_held(period, partner_id=partner_id).count(),
+        "stays_ended_early": sum(early.values()),
+        "by_reason": {key: early.get(key, 0) for key in Match.EarlyEnd.values},
+        "rematches": rematches(period, partner_id=partner_id).count(),
+        "evaluations_answered": sum(answered.values()),
+        "evaluations": {f"{r}__{p}": answered[f"{r}__{p}"] for r, p in cells},
+        "scores": evaluation_scores(period, partner_id=partner_id),
+    }
+
+
+def stay_shown(stay: dict[str, Any]) -> dict[str, Any]:
+    """The stay's figures as they may be printed: the totals exactly; each breakdown (by who
+    raised a concern, by reason, by who answered and when) with hidden cells None by
+    ``suppress``; an average over fewer than ``SMALL_NUMBER`` answers None."""
+    from stays.models import Concern, Evaluation
+
+    def breakdown(counts: dict[str, int], labels: dict[str, Any]) -> list[dict[str, Any]]:
+        keys = list(counts)
+        mask = suppress([counts[key] for key in keys])
+        return [
+            {"key": key, "label": labels[key], "count": None if hide else counts[key]}
+            for key, hide in zip(keys, mask, strict=True)
+        ]
+
+    respondents = dict(Evaluation.Respondent.choices)
+    points = dict(Evaluation.Point.choices)
+    evaluation_labels = {
+        f"{r}__{p}": f"{respondents[r]}: {points[p]}" for r in respondents for p in points
+    }
+    return {
+        **{
+            key: stay[key]
+            for key in (
+                "concerns_raised",
+                "concerns_urgent",
+                "first_response",
+                "mediations_held",
+                "stays_ended_early",
+                "rematches",
+                "evaluations_answered",
+            )
+        },
+        "by_raiser": breakdown(stay["by_raiser"], dict(Concern.RaisedBy.choices)),
+        "by_reason": breakdown(stay["by_reason"], dict(Match.EarlyEnd.choices)),
+        "evaluations": breakdown(stay["evaluations"], evaluation_labels),
+        "scores": [
+            {
+                **row,
+                "respondent_label": respondents.get(row["respondent"], row["respondent"]),
+                "average": row["average"] if row["answers"] >= SMALL_NUMBER else None,
+            }
+            for row in stay["scores"]
+        ],
+    }
+
+
 # By municipality ---------------------------------------------------------------------------
 
 # The totals that happen in a home, counted by the home's municipality (its code). Each home has
@@ -817,6 +1152,17 @@ BY_MUNICIPALITY = (
     "households_housed",
 )
 NO_MUNICIPALITY = _("Municipality not yet chosen")
+
+# The stay's totals in the national roll-up (one row per partnership; no breakdowns).
+ROLLUP_STAY = (
+    "concerns_raised",
+    "concerns_urgent",
+    "first_response",
+    "mediations_held",
+    "stays_ended_early",
+    "rematches",
+    "evaluations_answered",
+)
 
 
 def municipality_counts(period: Period, scope: Scope) -> dict[str, dict[str | None, int]]:
@@ -962,6 +1308,7 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
         ),
         "outcomes": outcomes,
         "housing": housing,
+        "stay": stay_figures(period, partner_id=partner_id),
     }
 
 
@@ -1056,8 +1403,10 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
     (``rollup_partnerships``), over its own period up to ``as_of`` (default: today, and at most
     the year's last day), the figures of ``BY_MUNICIPALITY`` by municipality, as each
     partnership's own report counts them (same definitions, same scope, same suppression,
-    applied within each partnership's column). No total across partnerships is printed: two
-    partnerships may share a municipality and its homes."""
+    applied within each partnership's column), and the totals of the stay (``ROLLUP_STAY``, the
+    partner's, as its own report counts them: ``stay_figures``, a few aggregate queries per
+    partnership). No total across partnerships is printed: two partnerships may share a
+    municipality and its homes, or a partner."""
     from municipalities.models import Municipality
 
     as_of = min(as_of or timezone.localdate(), date(year, 12, 31))
@@ -1089,6 +1438,7 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
                 "scope": scope,
                 "rows": rows,
                 "totals": {key: sum(row[key] for row in rows) for key in BY_MUNICIPALITY},
+                "stay": stay_figures(period, partner_id=scope.partner_id),
             }
         )
     return {"organisation": organisation, "year": year, "as_of": as_of, "partnerships": blocks}

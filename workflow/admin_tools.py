@@ -404,9 +404,15 @@ class WorkflowAdminMixin(StepPageMixin):
                 "change_url": change_url,
                 "title": label,
             },
-            success_url=lambda result: change_url,
+            success_url=lambda result: (
+                self.step_success_url(request, obj, step, result) or change_url
+            ),
             done=lambda result: self.step_done(request, obj, step, result),
         )
+
+    def step_success_url(self, request, obj, name: str, result) -> str | None:
+        """Where the person goes after the step (None: back to the object's page)."""
+        return None
 
     def step_done(self, request, obj, name: str, result) -> None:
         """What the person is told after the step; override to say more."""

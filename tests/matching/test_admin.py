@@ -81,7 +81,7 @@ def test_the_change_pages_show_the_history_and_the_steps_the_coordinator_may_tak
         ),
         "match": (
             f"/admin/matching/match/{match.pk}/change/",
-            ["approve", "reject", "cancel"],
+            ["approve", "reject", "cancel", "household_answer"],
             ["Proposed"],
         ),
     }

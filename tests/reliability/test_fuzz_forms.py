@@ -1013,6 +1013,143 @@ def test_admin_housing_steps(world, data, page):
     )
 
 
+# The household's own pages and the coordinator's side of its link (issue 16) --------------------
+
+
+@pytest.fixture
+def household_link(world):
+    from newcomers.actions import issue_household_link
+
+    return issue_household_link(
+        case=world.objects["newcomers.newcomercase"],
+        user=world.users[roles.PARTNER_COORDINATOR],
+        delivery="letter",
+    )
+
+
+@pytest.fixture
+def household_browser(household_link):
+    """A browser in which the world's household opened its own link."""
+    from newcomers.actions import household_link_url
+
+    client = Client()
+    response = client.get(household_link_url(household_link).removeprefix(settings.SITE_URL))
+    assert response.status_code == 302
+    return client
+
+
+def household_tables():
+    from stays.models import Concern
+
+    return {
+        "answered": lambda: Match.objects.exclude(household_answer="").count(),
+        "answers": lambda: sorted(Match.objects.values_list("household_answer", flat=True)),
+        "concerns": Concern,
+        "history": MatchTransition,
+    }
+
+
+@given(
+    stage=st.sampled_from(["proposed", "approved", "moved_in", "rejected"]),
+    data=posts({"answer": "yes"}),
+    urlencoded=st.booleans(),
+)
+@example(stage="proposed", data={"answer": ["yes", "no"]}, urlencoded=False)
+def test_household_answer(world, household_browser, stage, data, urlencoded):
+    match = world.objects["matching.match"]
+    fuzz(
+        household_browser,
+        "/household/proposal/",
+        data,
+        tables=household_tables(),
+        urlencoded=urlencoded,
+        before_request=lambda: Match.objects.filter(pk=match.pk).update(status=stage),
+    )
+
+
+@given(
+    stage=st.sampled_from(["proposed", "approved", "moved_in", "ended"]),
+    data=posts({"urgency": "urgent", "text": "Värmen fungerar inte."}),
+    urlencoded=st.booleans(),
+)
+@example(stage="moved_in", data={"urgency": "normal", "text": "a\x00b"}, urlencoded=False)
+def test_household_concern(world, household_browser, stage, data, urlencoded):
+    match = world.objects["matching.match"]
+    fuzz(
+        household_browser,
+        "/household/concern/",
+        data,
+        tables=household_tables(),
+        urlencoded=urlencoded,
+        before_request=lambda: Match.objects.filter(pk=match.pk).update(status=stage),
+    )
+
+
+@given(data=posts({}), token=st.one_of(st.sampled_from(HOSTILE), st.text(max_size=60)))
+def test_household_link_opened_with_any_token(world, household_link, data, token):
+    from urllib.parse import quote
+
+    from newcomers.models import HouseholdLink
+
+    path = f"/household/open/{quote(token, safe='')}/" if token.strip("/") else "/household/"
+    fuzz(
+        Client(),
+        path,
+        data,
+        method="get",
+        tables={"links": HouseholdLink},
+        succeeded=lambda r: False,
+    )
+
+
+@given(data=st.data(), delivery=st.sampled_from(["letter", "email"]), email=st.booleans())
+def test_admin_give_household_link(world, coordinator, data, delivery, email):
+    from newcomers.models import HouseholdLink
+
+    case = world.objects["newcomers.newcomercase"]
+    fuzz(
+        coordinator,
+        f"/admin/newcomers/newcomercase/{case.pk}/step/give_link/",
+        data.draw(posts({"delivery": delivery})),
+        tables={
+            "links": HouseholdLink,
+            "working": lambda: HouseholdLink.objects.usable().count(),
+            "outbox": OutboundEmail,
+        },
+        before_request=lambda: NewcomerCase.objects.filter(pk=case.pk).update(
+            email="familj@example.org" if email else ""
+        ),
+    )
+
+
+@given(data=st.data())
+def test_admin_stop_household_link(world, coordinator, household_link, data):
+    from newcomers.models import HouseholdLink
+
+    case = world.objects["newcomers.newcomercase"]
+    fuzz(
+        coordinator,
+        f"/admin/newcomers/newcomercase/{case.pk}/household-link/stop/",
+        data.draw(posts({"link_id": str(household_link.pk)})),
+        tables={"links": HouseholdLink},
+    )
+
+
+@given(
+    stage=st.sampled_from(["proposed", "approved", "rejected"]),
+    data=posts({"answer": "no", "via": "interpreter"}),
+)
+def test_admin_record_household_answer(world, coordinator, stage, data):
+    match = world.objects["matching.match"]
+    fuzz(
+        coordinator,
+        f"/admin/matching/match/{match.pk}/step/household_answer/",
+        data,
+        tables=household_tables(),
+        before_request=lambda: Match.objects.filter(pk=match.pk).update(status=stage),
+    )
+
+
 # The count of examples -------------------------------------------------------------------------
 
 

@@ -160,6 +160,7 @@ def test_the_xlsx_carries_the_figures_and_native_charts(small_history, media, la
             funnel_name,
             monthly_name,
             _("By municipality"),
+            _("The stay"),
             _("Definitions"),
         ]
 
@@ -230,7 +231,14 @@ def test_a_report_of_an_empty_period_says_so(organisations, media):
     assert "No targets have been set for this partnership." in text
     assert "None" not in text and "{%" not in text and "{{" not in text
     book = openpyxl.load_workbook(io.BytesIO(run.xlsx.read()))
-    assert book.sheetnames == ["Summary", "Funnel", "By month", "By municipality", "Definitions"]
+    assert book.sheetnames == [
+        "Summary",
+        "Funnel",
+        "By month",
+        "By municipality",
+        "The stay",
+        "Definitions",
+    ]
 
 
 # A realistic year, for the pictures -------------------------------------------------------
@@ -406,8 +414,8 @@ def test_the_pdf_pages_as_pictures(organisations, media):
         run = produced(partnership, language, date(2026, 12, 1))
         data = run.pdf.read()
         pages = PdfReader(io.BytesIO(data)).pages
-        # with the figures by municipality and the definitions of every figure
-        assert 3 <= len(pages) <= 9, len(pages)
+        # with the figures by municipality, the stay and the definitions of every figure
+        assert 3 <= len(pages) <= 11, len(pages)
         with translation.override(language):
             figures = metrics.compute_figures(partnership, as_of=run.as_of)
             text = pdf_text(data)

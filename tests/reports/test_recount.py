@@ -427,3 +427,213 @@ def build_story_copy_unscoped(story):
         period_end=story.partnership.period_end,
     )
     return copy
+
+
+# The stay: concerns, first responses, mediations, early ends, a rematch, evaluations ----------
+
+
+def add_stay_history(story, organisations):
+    """A hand-built history of the stays of the story (rows written as they would stand): the
+    expected figures are worked out by hand in ``test_the_stay_counts_what_the_labels_say``."""
+    from matching.models import Match
+    from stays.models import Concern, Evaluation, EvaluationAnswer, Mediation
+
+    x2 = Match.objects.get(home=story.homes.jan, status=Match.Status.MOVED_IN)
+    y1 = Match.objects.get(home=story.homes.edge)  # ended on 10 April, in the period
+    y2 = Match.objects.get(home=story.homes.h3)  # y again, approved on 21 April
+    b = Match.objects.get(case__partner=organisations["other_partner"])
+    # y's first stay ended early: its end counts, and y's approval on 21 April is a rematch.
+    Match.objects.filter(pk=y1.pk).update(early_end_reason=Match.EarlyEnd.RELATIONSHIP)
+    # A reason on a stay that has not ended (and the other partner's): not counted.
+    Match.objects.filter(pk=b.pk).update(early_end_reason=Match.EarlyEnd.SAFETY)
+
+    def concern(match, raised_by, raised, responded=None, urgency="normal"):
+        return Concern.objects.create(
+            match=match,
+            raised_by=raised_by,
+            urgency=urgency,
+            created_at=raised,
+            first_response_at=responded,
+            status="acknowledged" if responded else "opened",
+        )
+
+    concern(x2, "host", at(3, 22, 10), at(3, 22, 12))  # 2 h
+    concern(x2, "household", at(3, 25, 8), at(3, 25, 8, 30), urgency="urgent")  # 0.5 h
+    c3 = concern(x2, "check_in", at(4, 1, 9), at(4, 3, 9))  # 48 h
+    concern(x2, "household", at(5, 2, 10))  # not answered
+    concern(x2, "staff", at(6, 30, 22), at(7, 1, 10), urgency="urgent")  # answered after
+    concern(x2, "host", at(1, 31, 22), at(2, 1, 9))  # raised before the period
+    c_b = concern(b, "host", at(3, 22, 10), at(3, 22, 11))  # the other partner's
+
+    mediator = story.people.ca
+    for about, status, starts in (
+        (c3, "held", at(4, 10, 10)),  # counted
+        (c3, "cancelled", at(4, 5, 10)),
+        (c3, "booked", at(6, 1, 10)),
+        (c3, "held", at(7, 2, 10)),  # after the period
+        (c_b, "held", at(4, 10, 10)),  # the other partner's
+    ):
+        Mediation.objects.create(
+            concern=about, status=status, starts_at=starts, place="Kommunhuset", mediator=mediator
+        )
+
+    def evaluation(match, respondent, point, answered=None, **scores):
+        e = Evaluation.objects.create(
+            match=match,
+            respondent=respondent,
+            point=point,
+            survey=f"{respondent}_{point}",
+            opens_on=date(2026, 3, 1),
+            status="answered" if answered else "open",
+            answered_at=answered,
+        )
+        for question, score in scores.items():
+            EvaluationAnswer.objects.create(evaluation=e, question=question, score=score)
+        EvaluationAnswer.objects.create(evaluation=e, question="in_words", text="Bra.")
+        return e
+
+    evaluation(x2, "host", "month_1", at(4, 20), felt_welcome=4, would_host_again=5)
+    evaluation(y1, "host", "month_1", at(3, 28), felt_welcome=4)
+    evaluation(y2, "host", "month_1", at(6, 2), felt_welcome=5)
+    evaluation(y1, "host", "end", at(4, 11), felt_welcome=4)
+    evaluation(x2, "household", "month_1", at(4, 22), felt_welcome=3, recommend=0)
+    evaluation(x2, "household", "end", at(7, 5), felt_welcome=1)  # after the period
+    evaluation(x2, "host", "end")  # not answered
+    evaluation(b, "host", "month_1", at(4, 20), felt_welcome=1)  # the other partner's
+
+
+@pytest.mark.django_db
+def test_the_stay_counts_what_the_labels_say(story, organisations):
+    add_stay_history(story, organisations)
+    with translation.override("en"):
+        figures = metrics.compute_figures(story.partnership, as_of=AS_OF)
+    counted = recount(partnership=story.partnership, as_of=AS_OF, within_days=(1, 7))
+    assert differences(reported(figures, within_days=(1, 7)), counted) == []
+
+    stay = figures["stay"]
+    assert stay["concerns_raised"] == 5  # not the one before the period, nor partner B's
+    assert stay["concerns_urgent"] == 2
+    assert stay["by_raiser"] == {
+        "host": 1,
+        "household": 2,
+        "check_in": 1,
+        "evaluation": 0,
+        "staff": 1,
+    }
+    # 0.5, 2 and 48 hours (the unanswered one and the one answered after the period do not
+    # count): the median is the 2nd of 3, the 90th percentile the 3rd (rank ⌈0.9 · 3⌉).
+    assert stay["first_response"] == {"median": 2.0, "p90": 48.0}
+    assert stay["mediations_held"] == 1
+    assert stay["stays_ended_early"] == 1
+    assert stay["by_reason"]["relationship"] == 1
+    assert sum(stay["by_reason"].values()) == 1
+    assert stay["rematches"] == 1  # y's second approval (21 April), after the early end
+    assert stay["evaluations_answered"] == 5
+    assert stay["evaluations"] == {
+        "host__month_1": 3,
+        "host__end": 1,
+        "household__month_1": 1,
+        "household__end": 0,
+    }
+    # Host, felt welcome: 4, 4, 5, 4 → 4.25 → 4.3 (halves up); "recommend" scored 0 is not on
+    # the scale from 1 to 5; free text has no score.
+    assert [
+        (r["respondent"], r["question"], r["answers"], r["average"]) for r in stay["scores"]
+    ] == [
+        ("host", "felt_welcome", 4, 4.3),
+        ("host", "would_host_again", 1, 5.0),
+        ("household", "felt_welcome", 1, 3.0),
+    ]
+
+    shown = metrics.stay_shown(stay)
+    # Every non-zero count of these breakdowns is small. By raiser (1, 2, 1, 0, 1 of 5): the
+    # four hidden cells could be only 1 or 2 each, so the zero is hidden too (the whole column).
+    # By respondent and point (3, 1, 1, 0 of 5): three hidden cells could be 1 to 3 each, so
+    # the zero may show. The totals are printed.
+    assert [row["count"] for row in shown["by_raiser"]] == [None] * 5
+    assert [row["count"] for row in shown["evaluations"]] == [None, None, None, 0]
+    assert shown["concerns_raised"] == 5
+    # An average over fewer than 5 answers is hidden.
+    assert [row["average"] for row in shown["scores"]] == [None, None, None]
+
+
+@pytest.mark.django_db
+def test_the_stay_up_to_a_day_in_the_period_agrees_with_the_recount(story, organisations):
+    add_stay_history(story, organisations)
+    as_of = date(2026, 4, 2)  # c3's response (3 April) comes after this day
+    figures = metrics.compute_figures(story.partnership, as_of=as_of)
+    counted = recount(partnership=story.partnership, as_of=as_of, within_days=(1, 7))
+    assert differences(reported(figures, within_days=(1, 7)), counted) == []
+    stay = figures["stay"]
+    # Answered by then: 0.5 and 2 hours; the median is the 1st of 2 (rank ⌈0.5 · 2⌉).
+    assert (stay["concerns_raised"], stay["first_response"]) == (3, {"median": 0.5, "p90": 2.0})
+    assert (stay["stays_ended_early"], stay["rematches"], stay["mediations_held"]) == (0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_the_dashboard_the_pdf_and_the_xlsx_print_the_stay(story, organisations, client):
+    """The stay's section on the dashboard and in the PDF (drawn into
+    test-artifacts/report-stay-sv-*.png for a person to look at) and its sheet in the workbook,
+    with hidden cells hidden."""
+    import io
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import openpyxl
+    from django.urls import reverse
+    from pypdf import PdfReader
+
+    from reports import documents
+
+    add_stay_history(story, organisations)
+    with translation.override("sv"):
+        figures = metrics.compute_figures(story.partnership, as_of=AS_OF)
+        data = documents.render_pdf(figures)
+        text = " ".join(
+            " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages
+        )
+        assert "Boendet" in text
+        assert f"{metrics.STAY['concerns_raised'].label} 5 " in text
+        assert f"{metrics.STAY['rematches'].label} 1 " in text
+        assert "Från anmält problem till första svar 2,0 48,0" in text or (
+            "Från anmält problem till första svar 2.0 48.0" in text
+        )
+        book = openpyxl.load_workbook(io.BytesIO(documents.render_xlsx(figures)))
+        sheet = book["Boendet"]
+        values = [[cell.value for cell in row][:2] for row in sheet.iter_rows()]
+        assert [str(metrics.STAY["stays_ended_early"].label), 1] in values
+    client.force_login(story.people.ca)
+    page = client.get(reverse("reports:partnership", args=[story.partnership.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="stay-totals"' in html
+    assert "Nya matchningar efter avbrott" in html
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm:
+        artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        pdf_path = artifacts / "report-stay-sv.pdf"
+        pdf_path.write_bytes(data)
+        subprocess.run(  # noqa: S603 (a fixed command on our own file)
+            [pdftoppm, "-png", "-r", "70", str(pdf_path), str(artifacts / "report-stay-sv")],
+            check=True,
+            timeout=60,
+        )
+
+
+@pytest.mark.django_db
+def test_the_rollup_counts_the_stay_as_the_partnerships_own_report(story, organisations):
+    from reports import documents
+
+    add_stay_history(story, organisations)
+    own = metrics.compute_figures(story.partnership, as_of=AS_OF)["stay"]
+    rollup = metrics.national_rollup(organisations["volunteers"], 2026, as_of=AS_OF)
+    (block,) = [b for b in rollup["partnerships"] if b["partnership"] == story.partnership]
+    assert block["stay"] == own
+    with translation.override("en"):
+        context = documents.national_context(rollup)
+        (shown,) = [b for b in context["blocks"] if b["partnership"] == story.partnership]
+        values = {str(row["label"]): row["value"] for row in shown["stay_rows"]}
+    assert values["Rematches"] == 1
+    assert values["First response, median (hours)"] == 2.0

@@ -124,9 +124,19 @@ def world(settings, tmp_path):
     world.group_b = second_group(world)
     confirm_token = make_link_token(world.host_home.host, purpose="confirm")
     open_token = make_link_token(world.host_home.host, purpose="self_service")
+    # The household of the world's case holds a working link of its own (a letter).
+    from newcomers.actions import issue_household_link
+    from newcomers.links import make_token
+
+    household_link = issue_household_link(
+        case=world.objects["newcomers.newcomercase"],
+        user=world.users[roles.PARTNER_COORDINATOR],
+        delivery="letter",
+    )
     world.tokens = {
         "offer/confirm/<str:token>/": confirm_token,
         "my-offer/open/<str:token>/": open_token,
+        "household/open/<str:token>/": make_token(household_link),
         "accounts/reset/<uidb64>/<token>/": "set-password",
     }
     return world

@@ -1,8 +1,9 @@
 """Who may open which page: the one declared permission matrix of the portal.
 
 For every named URL pattern (and the admin's unnamed ones), for every role of
-``accounts.roles.ROLE_LABELS`` plus "anonymous" (nobody logged in) and "host" (a host's
-self-service session, no account), and for GET and POST, the expected outcome:
+``accounts.roles.ROLE_LABELS`` plus "anonymous" (nobody logged in), "host" (a host's
+self-service session, no account) and "household" (a newcomer household that opened its own
+link, no account), and for GET and POST, the expected outcome:
 
 - ``ok``: the page answers (200, or 400 for a form with errors, 409 for a workflow step the
   portal refuses with a message, or a redirect to another page that is not a log-in page);
@@ -37,8 +38,10 @@ HOUSING_COMPANY_STAFF = roles.HOUSING_COMPANY_STAFF
 DATA_PROTECTION_OFFICER = roles.DATA_PROTECTION_OFFICER
 ANONYMOUS = "anonymous"
 HOST = "host"
+# A household that opened its own link (newcomers.links): it reaches its own case's pages only.
+HOUSEHOLD = "household"
 
-ROLES = [*roles.ROLE_LABELS, ANONYMOUS, HOST]
+ROLES = [*roles.ROLE_LABELS, ANONYMOUS, HOST, HOUSEHOLD]
 METHODS = ("GET", "POST")
 # The roles that work in the admin (is_staff); the volunteer does not.
 STAFF_ROLES = [
@@ -68,14 +71,14 @@ def everyone(get=OK, post=OK):
 def logged_in(get=OK, post=OK):
     """Anyone with an account; the others are sent to log in."""
     rule = dict.fromkeys(roles.ROLE_LABELS, (get, post))
-    return {**rule, ANONYMOUS: (LOGIN, LOGIN), HOST: (LOGIN, LOGIN)}
+    return {**rule, ANONYMOUS: (LOGIN, LOGIN), HOST: (LOGIN, LOGIN), HOUSEHOLD: (LOGIN, LOGIN)}
 
 
 def only(*allowed, get=OK, post=OK):
     """A page of the web app for the roles ``allowed``: others with an account get 403, people
     without one are sent to log in."""
     rule = {role: ((get, post) if role in allowed else (FORBIDDEN, FORBIDDEN)) for role in ROLES}
-    return {**rule, ANONYMOUS: (LOGIN, LOGIN), HOST: (LOGIN, LOGIN)}
+    return {**rule, ANONYMOUS: (LOGIN, LOGIN), HOST: (LOGIN, LOGIN), HOUSEHOLD: (LOGIN, LOGIN)}
 
 
 def holder_only():
@@ -87,6 +90,13 @@ def holder_only():
 def host_only(get=OK, post=OK):
     """A self-service page: only the host who opened their link; others are sent to ask for it."""
     return {**dict.fromkeys(ROLES, (LOGIN, LOGIN)), HOST: (get, post)}
+
+
+def household_only(get=OK, post=OK):
+    """A page of the household's own: only the household that opened its link in this browser
+    (the page is its case's, and takes no id); for anyone else, staff and hosts included, it does
+    not exist (404, a friendly page saying to open the link again)."""
+    return {**dict.fromkeys(ROLES, (NOT_FOUND, NOT_FOUND)), HOUSEHOLD: (get, post)}
 
 
 def post_only(rule):
@@ -147,6 +157,29 @@ PAGES = {
     "hosts:download_data": host_only(),
     "hosts:erase": host_only(),
     "hosts:leave": everyone(get=NOT_ALLOWED),
+    # --- issue 16, helper "household": the household's own pages (newcomers/household_views.py)
+    # The link itself opens the pages for whoever holds it (the world's link works: a redirect).
+    "household:open": everyone(),
+    "household:start": household_only(post=NOT_ALLOWED),
+    # The world's case has a proposed match: an empty answer is refused (400); raising a concern
+    # before the stay is refused (409).
+    "household:proposal": household_only(),
+    "household:concern": household_only(),
+    "household:concern_sent": household_only(post=NOT_ALLOWED),
+    "household:leave": everyone(get=NOT_ALLOWED),
+    # The coordinator's side: the letter with the link (it shows a working link: the partner's
+    # coordinators only, not the officer nor the managers) and "Stop this link".
+    "admin:newcomers_newcomercase_household_letter": admin_page(
+        PARTNER_COORDINATOR, hidden=(VOLUNTEER_COORDINATOR, HOUSING_COMPANY_STAFF)
+    ),
+    # (a button: a GET is 405 for everyone in the admin, before the case is looked up)
+    "admin:newcomers_newcomercase_household_link_stop": {
+        role: ((NOT_ALLOWED, post) if role in STAFF_ROLES else (get, post))
+        for role, (get, post) in admin_page(
+            PARTNER_COORDINATOR, hidden=(VOLUNTEER_COORDINATOR, HOUSING_COMPANY_STAFF)
+        ).items()
+    },
+    # --- end of helper "household"'s block ---
     # Volunteers: the public sign-up, the volunteer's day, the coordinators' pages.
     "volunteers:join": everyone(),
     "volunteers:joined": everyone(),
@@ -507,6 +540,8 @@ FOREIGN = {
     "reports:download_pdf": {MANAGER},
     "reports:download_xlsx": {MANAGER},
     "admin:newcomers_newcomercase_propose": {PARTNER_COORDINATOR, MANAGER},
+    "admin:newcomers_newcomercase_household_letter": {PARTNER_COORDINATOR, MANAGER},
+    "admin:newcomers_newcomercase_household_link_stop": {PARTNER_COORDINATOR, MANAGER},
     "admin:housing_vacancy_decline": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
     # Another partner's follow-up is not the volunteers' to do.
     "volunteers:complete_follow_up": {VOLUNTEER, VOLUNTEER_COORDINATOR},

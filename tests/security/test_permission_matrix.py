@@ -188,11 +188,15 @@ def verified(client, user):
 
 
 def role_client(world, role):
-    """A browser of a person of ``role``: nobody, a host who opened their link, or a user."""
+    """A browser of a person of ``role``: nobody, a host who opened their link, a household
+    that opened its own, or a user."""
     client = Client()
     if role == matrix.HOST:
         link = self_service_url(world.host_home.host).removeprefix(settings.SITE_URL)
         assert client.get(link).status_code == 302
+    elif role == matrix.HOUSEHOLD:
+        token = world.tokens["household/open/<str:token>/"]
+        assert client.get(f"/household/open/{token}/").status_code == 302
     elif role != matrix.ANONYMOUS:
         user = world.users[role]
         if user.is_staff or role == roles.MANAGER:
