@@ -353,12 +353,7 @@ def erase_host(*, host: Host, channel: str = ErasureRecord.Channel.SELF_SERVICE)
         from volunteers.models import HomeVisitTransition
 
         HomeVisitTransition.objects.filter(visit__home__host=host).update(reason="")
-        # The host's own words in their evaluations (the scores stay, anonymous).
-        from stays.models import EvaluationAnswer
-
-        EvaluationAnswer.objects.filter(
-            evaluation__match__home__host=host, evaluation__respondent="host"
-        ).update(text="")
+        _erase_host_stay_texts(host)
         if host.email:
             OutboundEmail.objects.filter(to=host.email).delete()
         host.name = ""
@@ -369,6 +364,32 @@ def erase_host(*, host: Host, channel: str = ErasureRecord.Channel.SELF_SERVICE)
         host.save(update_fields=["name", "email", "phone", "erased_at", "link_version"])
         ErasureRecord.objects.create(subject_kind="host", channel=channel)
     logger.info("A host's personal data was erased (%s).", channel)
+
+
+def _erase_host_stay_texts(host: Host) -> None:
+    """What the host wrote during their homes' stays: the concerns they raised and the free text
+    of their own evaluations, with the reasons in those histories; and where the mediation
+    meetings were held (often the host's home). The rows stay (kind, urgency, steps, dates,
+    scores) so that the figures still add up; what the household wrote is the household's, kept
+    until its case's retention (``privacy.actions.erase_stay_texts``)."""
+    from stays.models import (
+        Concern,
+        ConcernTransition,
+        Evaluation,
+        EvaluationAnswer,
+        EvaluationTransition,
+        Mediation,
+    )
+
+    by_host = {"match__home__host": host, "raised_by": Concern.RaisedBy.HOST}
+    Concern.objects.filter(**by_host).update(text="")
+    ConcernTransition.objects.filter(concern__in=Concern.objects.filter(**by_host)).update(
+        reason=""
+    )
+    own = Evaluation.objects.filter(match__home__host=host, respondent=Evaluation.Respondent.HOST)
+    EvaluationAnswer.objects.filter(evaluation__in=own).update(text="")
+    EvaluationTransition.objects.filter(evaluation__in=own).update(reason="")
+    Mediation.objects.filter(concern__match__home__host=host).update(place="")
 
 
 # Steps of the home's workflow ------------------------------------------------------------

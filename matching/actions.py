@@ -335,7 +335,7 @@ def end_match(
     year-end report); a household then waiting again waits with priority (``priority_since``)
     and is suggested first. The stay's open concerns close as "the stay ended" and their booked
     mediation meetings are cancelled, by the portal."""
-    from stays.actions import close_concerns_of_stay
+    from stays.actions import close_concerns_of_stay, open_end_evaluations
 
     _check_scope(user, match.case)
     if early_end_reason and early_end_reason not in Match.EarlyEnd.values:
@@ -363,6 +363,8 @@ def end_match(
             log_fields={"reason_choice": reason_choice},
         )
         close_stay(match=match, reason=reason)
+        # Both sides are asked how the stay went (a first-month survey still open lapses).
+        open_end_evaluations(match=match)
         home = match.home
         transition_home(home=home, name="end", actor_kind=ActorKind.SYSTEM, reason=reason)
         if home_next == HomeNext.CLOSED:

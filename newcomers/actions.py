@@ -13,8 +13,15 @@ from .workflow import CASE_WORKFLOW
 def transition_case(
     *, case: NewcomerCase, name: str, user=None, actor_kind: str = ActorKind.USER, reason: str = ""
 ) -> CaseTransition:
-    """Move a case one step through its workflow, or raise ``TransitionNotAllowed``."""
-    return CASE_WORKFLOW.apply(case, name, user=user, actor_kind=actor_kind, reason=reason)
+    """Move a case one step through its workflow, or raise ``TransitionNotAllowed``. A closed
+    case's household links stop working with it."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        record = CASE_WORKFLOW.apply(case, name, user=user, actor_kind=actor_kind, reason=reason)
+        if name == "close":
+            revoke_household_links(case=case, user=user)
+    return record
 
 
 def close_case(*, case: NewcomerCase, user=None, reason: str) -> CaseTransition:
@@ -215,3 +222,22 @@ def choose_household_language(*, case: NewcomerCase, language: str) -> NewcomerC
         case.language = language
         case.save(update_fields=["language"])
     return case
+
+
+# Privacy: a closed case's links stop working ---------------------------------------------------
+
+
+def revoke_household_links(*, case: NewcomerCase, user=None, now=None) -> int:
+    """Stop every link of ``case`` that still works (the case is closed): nobody can open the
+    household's pages with it any more. ``user`` is the person who closed the case (none when the
+    portal did). Returns how many links were stopped."""
+    from django.utils import timezone
+
+    from .models import HouseholdLink
+
+    now = now or timezone.now()
+    return (
+        HouseholdLink.objects.filter(case=case)
+        .usable(now=now)
+        .update(revoked_at=now, revoked_by=user)
+    )

@@ -134,6 +134,12 @@ class NewcomerCaseForm(forms.ModelForm):
         return names
 
 
+# Fields of a case that only the partner's coordinators see: the household's e-mail address is
+# there to send its link, and for nothing else (not for the data protection officer's or a
+# manager's reading of the case).
+COORDINATOR_ONLY_FIELDS = ("email",)
+
+
 def priority_text(case: NewcomerCase) -> str:
     """The badge of a household waiting with priority ("" when it does not)."""
     if case.priority_since is None:
@@ -487,6 +493,12 @@ class NewcomerCaseAdmin(
     @admin.display(description=_("household"))
     def household_size_display(self, obj):
         return obj.household_size
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if has_role(request.user, roles.PARTNER_COORDINATOR):
+            return fields
+        return [name for name in fields if name not in COORDINATOR_ONLY_FIELDS]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

@@ -87,7 +87,9 @@ def apply_retention(*, now=None) -> dict[str, int]:
     - hosts whose offers were withdrawn, unreachable or rejected: erased as on request;
     - declined volunteer applications: name, contact details and every free text removed;
     - closed newcomer cases: notes, case reference, preferred areas and the reasons written in
-      their history removed;
+      their history removed; with them the texts of their stays (``erase_stay_texts``: concerns,
+      mediations, check-in notes, evaluation free text, the reasons in those histories), the
+      household's links and its e-mail address (and the e-mails to it);
     - call notes, notes on hosts and visit reports: their text removed;
     - log-in attempts kept for the lock-out: deleted after the cool-off.
     The anonymous rows stay, so the reports keep working.
@@ -143,6 +145,12 @@ def apply_retention(*, now=None) -> dict[str, int]:
             )
             NewcomerCase.preferred_places.through.objects.filter(newcomercase_id=case_id).delete()
             CaseTransition.objects.filter(case_id=case_id).exclude(reason="").update(reason="")
+        # Cases closed long enough, also those anonymised above on an earlier night: each rule
+        # finds only what is left, so running again changes nothing.
+        expired = NewcomerCase.objects.filter(
+            status=NewcomerCase.Status.CLOSED, status_changed_at__lt=before("closed_cases")
+        )
+        counts.update(erase_stay_texts(cases=expired))
         counts["call_notes"] = (
             CallAttempt.objects.filter(created_at__lt=before("call_notes"))
             .exclude(note="")
@@ -167,13 +175,69 @@ def apply_retention(*, now=None) -> dict[str, int]:
     return counts
 
 
+def erase_stay_texts(*, cases) -> dict[str, int]:
+    """Empty every text written during the stays of ``cases`` (a queryset of newcomer cases whose
+    retention has passed), delete the household's links, its e-mail address and the e-mails sent
+    to it. The concerns, mediations, check-ins and evaluations stay with their kind, urgency,
+    steps, dates and scores, so the reports keep their figures. Returns how many rows of each
+    kind lost something."""
+    from newcomers.models import HouseholdLink, NewcomerCase
+    from notifications.models import OutboundEmail
+    from stays.models import (
+        CheckIn,
+        CheckInTransition,
+        Concern,
+        ConcernTransition,
+        EvaluationAnswer,
+        EvaluationTransition,
+        Mediation,
+        MediationTransition,
+    )
+
+    stays = {"match__case__in": cases}
+    counts = {
+        "concern_texts": Concern.objects.filter(**stays)
+        .exclude(text="", resolution="")
+        .update(text="", resolution=""),
+        "mediation_texts": Mediation.objects.filter(concern__match__case__in=cases)
+        .exclude(outcome="", place="")
+        .update(outcome="", place=""),
+        "check_in_notes": CheckIn.objects.filter(**stays).exclude(note="").update(note=""),
+        "evaluation_texts": EvaluationAnswer.objects.filter(evaluation__match__case__in=cases)
+        .exclude(text="")
+        .update(text=""),
+    }
+    # The reasons written in those histories ("the host is ill") too.
+    for log, path in [
+        (ConcernTransition, "concern__match__case__in"),
+        (MediationTransition, "mediation__concern__match__case__in"),
+        (CheckInTransition, "check_in__match__case__in"),
+        (EvaluationTransition, "evaluation__match__case__in"),
+    ]:
+        log.objects.filter(**{path: cases}).exclude(reason="").update(reason="")
+    counts["household_links"] = HouseholdLink.objects.filter(case__in=cases).delete()[0]
+    addresses = set(cases.exclude(email="").values_list("email", flat=True))
+    # An address another case still uses keeps its e-mails (a household with two cases).
+    addresses -= set(
+        NewcomerCase.objects.exclude(pk__in=cases.values("pk"))
+        .filter(email__in=addresses)
+        .values_list("email", flat=True)
+    )
+    if addresses:
+        OutboundEmail.objects.filter(to__in=addresses).delete()
+    counts["household_emails"] = NewcomerCase.objects.filter(
+        pk__in=cases.exclude(email="").values("pk")
+    ).update(email="")
+    return counts
+
+
 # Data requests ------------------------------------------------------------------------------
 
 
 def find_people(*, email: str = "", phone: str = "", case_reference: str = "") -> dict[str, list]:
     """Everyone the portal holds under an e-mail address or a phone number, and the newcomer
-    cases under a partner's case reference (a household has no address or number here: the
-    partner finds the reference in its own records). An address is compared in its canonical
+    cases under a partner's case reference (the partner finds it in its own records) or under the
+    address a household gave for its link. An address is compared in its canonical
     form, exactly (``accounts.emails``); one the canonical form refuses (kept from before the
     rule) is compared exactly as typed, so it finds only itself."""
     from accounts.emails import canonical_email_or_none
@@ -186,11 +250,13 @@ def find_people(*, email: str = "", phone: str = "", case_reference: str = "") -
     email = canonical_email_or_none(email) or email
     phone = (phone or "").strip()
     reference = (case_reference or "").strip()
-    cases = (
-        list(NewcomerCase.objects.filter(reference__iexact=reference).select_related("partner"))
-        if reference
-        else []
-    )
+    # A household is found by its case reference, or by the address it gave for its link.
+    case_condition = Q(pk__in=[])
+    if reference:
+        case_condition |= Q(reference__iexact=reference)
+    if email:
+        case_condition |= Q(email__iexact=email)
+    cases = list(NewcomerCase.objects.filter(case_condition).select_related("partner"))
     if not email and not phone:
         return {"hosts": [], "applications": [], "users": [], "cases": cases}
 

@@ -13,6 +13,13 @@ moved in and left, with the dates, not which household; nobody who called or vis
 volunteer's or staff member's export holds their own work in full (the calls, notes, visits and
 check-ins they made, what they opened) and names every other record they acted on by its number
 only.
+
+The stay (``stays``) follows the same rule: each side gets what it wrote in its own words in full
+(the concerns it raised, its own evaluation with every answer) and, of the rest of its stays, the
+dates, stages and outcomes (check-ins, mediation meetings, the other side's concerns as "raised
+by the host/household"); the notes staff wrote about a stay, how a concern was resolved and what
+was agreed at a mediation go to nobody but the staff member who wrote them. Neither side ever
+gets the other's evaluation.
 """
 
 import re
@@ -29,7 +36,7 @@ from housing.models import Contract
 from matching.models import Match
 from newcomers.models import NewcomerCase
 from notifications.models import OutboundEmail
-from stays.models import CheckIn
+from stays.models import CheckIn, Concern, Evaluation, Mediation
 from volunteers.models import (
     CallAttempt,
     Campaign,
@@ -57,11 +64,21 @@ HOST_SECTIONS = {
     "volunteers.handover": "local_groups",
     "matching.match": "matches",
     "matching.matchtransition": "matches.*.history",
-    "stays.checkin": "check_ins",
     "notifications.outboundemail": "emails_sent_to_you",
     "privacy.accesslog": "access_log",
     "admin.logentry": "admin_log",
     "privacy.datarequest": "data_requests",
+    # The stay (``stays``): what the host wrote and answered in full; of the stay itself, the
+    # dates and outcomes only (the notes staff wrote about the household stay out).
+    "stays.checkin": "check_ins",
+    "stays.checkintransition": "check_ins.*.history",
+    "stays.concern": "concerns_you_raised",
+    "stays.concerntransition": "concerns_you_raised.*.history",
+    "stays.mediation": "mediations",
+    "stays.mediationtransition": "mediations.*.history",
+    "stays.evaluation": "evaluations",
+    "stays.evaluationanswer": "evaluations.*.answers",
+    "stays.evaluationtransition": "evaluations.*.history",
 }
 
 
@@ -81,10 +98,23 @@ CASE_SECTIONS = {
     "matching.matchtransition": "matches.*.history",
     "housing.contract": "contracts",
     "housing.contracttransition": "contracts.*.history",
-    "stays.checkin": "check_ins",
     "privacy.accesslog": "access_log",
     "admin.logentry": "admin_log",
     "privacy.datarequest": "data_requests",
+    # The household's own link and address, its stays' check-ins and mediations (dates and
+    # outcomes), the concerns about its stays (its own words in full, others' words left out),
+    # its own evaluations with their answers, and the e-mails sent to it.
+    "newcomers.householdlink": "links",
+    "stays.checkin": "check_ins",
+    "stays.checkintransition": "check_ins.*.history",
+    "stays.concern": "concerns",
+    "stays.concerntransition": "concerns.*.history",
+    "stays.mediation": "mediations",
+    "stays.mediationtransition": "mediations.*.history",
+    "stays.evaluation": "evaluations",
+    "stays.evaluationanswer": "evaluations.*.answers",
+    "stays.evaluationtransition": "evaluations.*.history",
+    "notifications.outboundemail": "emails_sent_to_the_household",
 }
 
 # Rows that name a volunteer or a member of staff as the one who did something, besides their own
@@ -100,11 +130,10 @@ OTHER_ACTIVITY = [
     ("privacy.datarequest", "handled_by", "handled_at"),
     ("reports.reportrun", "requested_by", "created_at"),
     ("reports.reportdownload", "user", "downloaded_at"),
-    # Concerns and mediation meetings: who raised, answered, booked or led them (never the text).
-    ("stays.concern", "raised_by_user", "created_at"),
+    ("matching.match", "household_answer_recorded_by", "household_answered_at"),
     ("stays.concern", "first_response_by", "first_response_at"),
-    ("stays.mediation", "booked_by", "created_at"),
-    ("stays.mediation", "mediator", "starts_at"),
+    ("newcomers.householdlink", "created_by", "created_at"),
+    ("newcomers.householdlink", "revoked_by", "revoked_at"),
 ]
 
 # Where each kind lands in an account's export, by (model label, the field that names the person).
@@ -117,10 +146,13 @@ OWN_WORK_SECTIONS = {
     ("volunteers.homevisit", "volunteers"): "home_visits",
     ("volunteers.homevisit", "booked_by"): "home_visits",
     ("volunteers.homevisit", "reported_by"): "home_visits",
-    ("stays.checkin", "done_by"): "check_ins_done",
     ("privacy.accesslog", "user"): "access_log",
     ("admin.logentry", "user"): "admin_log",
     ("privacy.datarequest", None): "data_requests",  # the requests about the account
+    ("stays.checkin", "done_by"): "check_ins_done",
+    ("stays.concern", "raised_by_user"): "concerns_raised",
+    ("stays.mediation", "mediator"): "mediations",
+    ("stays.mediation", "booked_by"): "mediations",
 }
 
 
@@ -327,8 +359,25 @@ def stage_row(transition) -> dict[str, Any]:
     }
 
 
+# The stay -----------------------------------------------------------------------------------
+
+
 def check_in_row(check_in: CheckIn) -> dict[str, Any]:
-    """A check-in during a stay: when it was due, and how it went (without who made it)."""
+    """A check-in of a stay, for the host and the household: when it was due and how it went
+    (all well, a concern, urgent), without the note written about the stay or who made it."""
+    return {
+        "match": check_in.match_id,
+        "after_days": check_in.after_days,
+        "due_on": iso(check_in.due_on),
+        "status": check_in.status,
+        "outcome": check_in.outcome or None,
+        "done": iso(check_in.done_at),
+        "history": [stage_row(t) for t in check_in.transitions.all()],
+    }
+
+
+def check_in_done_row(check_in: CheckIn) -> dict[str, Any]:
+    """A check-in the person made: their own work, with the note they wrote."""
     return {
         "match": check_in.match_id,
         "after_days": check_in.after_days,
@@ -337,6 +386,86 @@ def check_in_row(check_in: CheckIn) -> dict[str, Any]:
         "outcome": check_in.outcome or None,
         "done": iso(check_in.done_at),
         "note": check_in.note,
+    }
+
+
+def concern_row(concern: Concern, *, own_words: bool) -> dict[str, Any]:
+    """A concern about a stay: who raised it (as a kind: the host, the household, a check-in),
+    how urgent, its stages and dates. The text is handed over only to whoever wrote it
+    (``own_words``): the other side's words, and how staff resolved it, stay out."""
+    row = {
+        "id": concern.pk,
+        "match": concern.match_id,
+        "raised": iso(concern.created_at),
+        "raised_by": concern.raised_by,
+        "urgency": concern.urgency,
+        "status": concern.status,
+        "first_response": iso(concern.first_response_at),
+        "history": [stage_row(t) for t in concern.transitions.all()],
+    }
+    if own_words:
+        row["in_your_own_words"] = concern.text
+        row["written_in"] = concern.language
+    return row
+
+
+def mediation_row(mediation: Mediation, *, led_or_booked: bool = False) -> dict[str, Any]:
+    """A mediation meeting about a concern: when, where, whether it was held. What was agreed is
+    handed over to the mediator and the person who booked it (their own work), not to either
+    side in an automatic export (it is about both)."""
+    row = {
+        "concern": mediation.concern_id,
+        "starts_at": iso(mediation.starts_at),
+        "minutes": mediation.duration_minutes,
+        "place": mediation.place,
+        "status": mediation.status,
+        "booked": iso(mediation.created_at),
+        "history": [stage_row(t) for t in mediation.transitions.all()],
+    }
+    if led_or_booked:
+        row["what_was_agreed"] = mediation.outcome
+    return row
+
+
+def evaluation_row(evaluation: Evaluation) -> dict[str, Any]:
+    """One side's own evaluation, with every answer (scores and the text in their own words).
+    Only ever handed over to the side that answered it."""
+    return {
+        "match": evaluation.match_id,
+        "answered_by": evaluation.respondent,
+        "point": evaluation.point,
+        "survey": evaluation.survey,
+        "status": evaluation.status,
+        "opens_on": iso(evaluation.opens_on),
+        "answered": iso(evaluation.answered_at),
+        "language": evaluation.language,
+        "answers": [
+            {"question": answer.question, "score": answer.score, "text": answer.text}
+            for answer in evaluation.answers.all()
+        ],
+        "history": [stage_row(t) for t in evaluation.transitions.all()],
+    }
+
+
+def household_link_row(link) -> dict[str, Any]:
+    """The household's own link: dates only (never the token, never who made it)."""
+    return {
+        "handed_over_as": link.delivery,
+        "made": iso(link.created_at),
+        "expires": iso(link.expires_at),
+        "revoked": iso(link.revoked_at),
+        "last_used": iso(link.last_used_at),
+    }
+
+
+def household_answer_row(match: Match) -> dict[str, Any] | None:
+    """The household's yes or no to a proposed home, when and how it was given."""
+    if not match.household_answer:
+        return None
+    return {
+        "answer": match.household_answer,
+        "when": iso(match.household_answered_at),
+        "given": match.household_answer_via or None,
     }
 
 
@@ -375,6 +504,9 @@ def case_row(case: NewcomerCase) -> dict[str, Any]:
         "establishment_ends_on": iso(case.establishment_ends_on),
         "outcome": case.outcome or None,
         "notes": case.notes,
+        "language": case.language,
+        "email_for_the_link": case.email,
+        "waiting_with_priority_since": iso(case.priority_since),
         "created": iso(case.created_at),
         "history": [case_transition_row(t) for t in case.transitions.all()],
     }
@@ -535,7 +667,9 @@ def host_export(*, host: Host) -> dict[str, Any]:
     """Everything held about a host (the right of access): their details and consent, their
     homes with their history, the calls, notes, visits, queue entry and campaigns about them,
     the matches of their homes as far as the host is concerned, the e-mails sent to them, and
-    who opened, changed, exported or asked for their data."""
+    who opened, changed, exported or asked for their data. Of their homes' stays: the concerns
+    the host raised and the host's own evaluations in full, the check-ins and mediation meetings
+    by date and outcome."""
     homes = list(host.homes.select_related("partner").prefetch_related("transitions"))
     home_ids = [home.pk for home in homes]
     matches = list(
@@ -550,6 +684,21 @@ def host_export(*, host: Host) -> dict[str, Any]:
         else []
     )
     on_home = {"home__host": host}
+    concerns = list(
+        Concern.objects.filter(match__home__host=host, raised_by=Concern.RaisedBy.HOST)
+        .prefetch_related("transitions")
+        .order_by("created_at", "pk")
+    )
+    evaluations = list(
+        Evaluation.objects.filter(match__home__host=host, respondent=Evaluation.Respondent.HOST)
+        .prefetch_related("answers", "transitions")
+        .order_by("opens_on", "pk")
+    )
+    # Who opened what the host wrote during a stay is about the host too.
+    stay_records = {
+        "stays.concern": [concern.pk for concern in concerns],
+        "stays.evaluation": [evaluation.pk for evaluation in evaluations],
+    }
     return {
         "exported_at": timezone.now().isoformat(),
         "host": host_row(host),
@@ -585,15 +734,16 @@ def host_export(*, host: Host) -> dict[str, Any]:
             .order_by("started_at", "pk")
         ],
         "matches": [match_row(match) for match in matches],
-        "check_ins": [
-            check_in_row(check_in)
-            for check_in in CheckIn.objects.filter(match__home__host=host).order_by("due_on", "pk")
-        ],
         "emails_sent_to_you": [email_row(email) for email in emails],
         "access_log": [
             access_log_row(entry)
             for entry in _access_log_about(
-                {"hosts.host": [host.pk], "hosts.home": home_ids, "matching.match": match_ids}
+                {
+                    "hosts.host": [host.pk],
+                    "hosts.home": home_ids,
+                    "matching.match": match_ids,
+                    **stay_records,
+                }
             )
         ],
         "admin_log": [
@@ -603,13 +753,29 @@ def host_export(*, host: Host) -> dict[str, Any]:
         "data_requests": [
             data_request_row(request) for request in _data_requests_about(f"host #{host.pk}")
         ],
+        "check_ins": [
+            check_in_row(check_in)
+            for check_in in CheckIn.objects.filter(match__home__host=host)
+            .prefetch_related("transitions")
+            .order_by("due_on", "pk")
+        ],
+        "concerns_you_raised": [concern_row(concern, own_words=True) for concern in concerns],
+        "mediations": [
+            mediation_row(mediation)
+            for mediation in Mediation.objects.filter(concern__match__home__host=host)
+            .prefetch_related("transitions")
+            .order_by("starts_at", "pk")
+        ],
+        "evaluations": [evaluation_row(evaluation) for evaluation in evaluations],
     }
 
 
 def account_export(*, user) -> dict[str, Any]:
     """Everything held about a volunteer or a member of staff: the account, the volunteer
-    profile, the two-factor devices, their own work in full (calls, notes, visits, check-ins),
-    what they opened and changed in the admin, and every other record that names them."""
+    profile, the two-factor devices, their own work in full (calls, notes, visits, check-ins, the concerns they raised, the mediation meetings they led or booked), what they
+    opened and changed in the admin, and every other record that names them (the concerns they
+    answered first, the household links they made or stopped, the answers they recorded) by
+    number."""
     from django.apps import apps
 
     profile = getattr(user, "volunteer_profile", None)
@@ -642,10 +808,6 @@ def account_export(*, user) -> dict[str, Any]:
             for note in HostNote.objects.filter(author=user).order_by("created_at", "pk")
         ],
         "home_visits": [home_visit_row(visit) for visit in visits.order_by("starts_at", "pk")],
-        "check_ins_done": [
-            check_in_row(check_in)
-            for check_in in CheckIn.objects.filter(done_by=user).order_by("done_at", "pk")
-        ],
         "access_log": [
             access_log_row(entry)
             for entry in AccessLog.objects.filter(user=user).order_by("created_at", "pk")
@@ -660,18 +822,54 @@ def account_export(*, user) -> dict[str, Any]:
         "data_requests": [
             data_request_row(request) for request in _data_requests_about(f"user #{user.pk}")
         ],
+        "check_ins_done": [
+            check_in_done_row(check_in)
+            for check_in in CheckIn.objects.filter(done_by=user).order_by("done_at", "pk")
+        ],
+        "concerns_raised": [
+            concern_row(concern, own_words=True)
+            for concern in Concern.objects.filter(raised_by_user=user)
+            .prefetch_related("transitions")
+            .order_by("created_at", "pk")
+        ],
+        "mediations": [
+            mediation_row(mediation, led_or_booked=True)
+            for mediation in Mediation.objects.filter(Q(mediator=user) | Q(booked_by=user))
+            .prefetch_related("transitions")
+            .order_by("starts_at", "pk")
+        ],
     }
 
 
 def case_export(*, case: NewcomerCase) -> dict[str, Any]:
     """Everything held about a newcomer household's case, as the record of processing describes
     it: the case and its history, its matches (the home by number only), the contract for a
-    company flat, the check-ins during the stay, and who opened, changed or asked for it."""
+    company flat, and who opened, changed or asked for it.
+    Of its stays: its answers to proposed homes, its links (dates only), the concerns about its
+    stays (its own words in full, the others' without their text), its own evaluations in full,
+    the check-ins and mediation meetings by date and outcome, and the e-mails sent to it."""
     matches = list(case.matches.prefetch_related("transitions").order_by("created_at", "pk"))
     match_ids = [match.pk for match in matches]
+    on_its_stays = {"match__case": case}
+    concerns = list(
+        Concern.objects.filter(**on_its_stays)
+        .prefetch_related("transitions")
+        .order_by("created_at", "pk")
+    )
+    evaluations = list(
+        Evaluation.objects.filter(respondent=Evaluation.Respondent.HOUSEHOLD, **on_its_stays)
+        .prefetch_related("answers", "transitions")
+        .order_by("opens_on", "pk")
+    )
+    stay_records = {
+        "stays.concern": [concern.pk for concern in concerns],
+        "stays.evaluation": [evaluation.pk for evaluation in evaluations],
+    }
     return {
         "case": case_row(case),
-        "matches": [match_row(match) for match in matches],
+        "matches": [
+            {**match_row(match), "your_answer": household_answer_row(match)} for match in matches
+        ],
         "contracts": [
             contract_row(contract)
             for contract in Contract.objects.filter(match__case=case)
@@ -679,14 +877,10 @@ def case_export(*, case: NewcomerCase) -> dict[str, Any]:
             .prefetch_related("transitions")
             .order_by("starts_on", "pk")
         ],
-        "check_ins": [
-            check_in_row(check_in)
-            for check_in in CheckIn.objects.filter(match__case=case).order_by("due_on", "pk")
-        ],
         "access_log": [
             access_log_row(entry)
             for entry in _access_log_about(
-                {"newcomers.newcomercase": [case.pk], "matching.match": match_ids}
+                {"newcomers.newcomercase": [case.pk], "matching.match": match_ids, **stay_records}
             )
         ],
         "admin_log": [
@@ -695,6 +889,32 @@ def case_export(*, case: NewcomerCase) -> dict[str, Any]:
         ],
         "data_requests": [
             data_request_row(request) for request in _data_requests_about(f"case #{case.pk}")
+        ],
+        "links": [household_link_row(link) for link in case.links.order_by("created_at", "pk")],
+        "check_ins": [
+            check_in_row(check_in)
+            for check_in in CheckIn.objects.filter(**on_its_stays)
+            .prefetch_related("transitions")
+            .order_by("due_on", "pk")
+        ],
+        "concerns": [
+            concern_row(concern, own_words=concern.raised_by == Concern.RaisedBy.HOUSEHOLD)
+            for concern in concerns
+        ],
+        "mediations": [
+            mediation_row(mediation)
+            for mediation in Mediation.objects.filter(concern__match__case=case)
+            .prefetch_related("transitions")
+            .order_by("starts_at", "pk")
+        ],
+        "evaluations": [evaluation_row(evaluation) for evaluation in evaluations],
+        "emails_sent_to_the_household": [
+            email_row(email)
+            for email in (
+                OutboundEmail.objects.filter(to=case.email).order_by("created_at", "pk")
+                if case.email
+                else []
+            )
         ],
     }
 

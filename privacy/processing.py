@@ -7,6 +7,7 @@ hands over every row of them that is about the person (``privacy.exports``), and
 user is in no entry, or a listed table is missing from the export."""
 
 from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -115,7 +116,7 @@ def records():
         {
             "data": _(
                 "Matches: which home was offered to which household, the stages with their dates "
-                "and reasons; check-ins during the stay; contracts for company flats"
+                "and reasons; contracts for company flats"
             ),
             "purpose": _(
                 "To house the household, to follow up how the stay goes, and to turn a sublet "
@@ -127,47 +128,144 @@ def records():
             ),
             "who": _(
                 "The partner's coordinators and managers; volunteers and volunteer coordinators "
-                "for the check-ins that are theirs; the housing company for its contracts."
+                "for the stays of their group's homes; the housing company for its contracts."
             ),
             "kept": _(
                 "The stages and dates stay for the reports. No retention period is set yet for "
-                "the notes written at check-ins and the reasons given for a match."
+                "the reasons given for a match."
             ),
             "models": [
                 "matching.match",
                 "matching.matchtransition",
-                "stays.checkin",
                 "housing.contract",
                 "housing.contracttransition",
             ],
         },
         {
             "data": _(
-                "Concerns about a stay (“something is wrong”): who raised it, how "
-                "urgent, what they wrote in their own words, the steps taken and how it was "
-                "resolved; mediation meetings: time, place, mediator and what was agreed"
+                "The household's own pages: the household's language, an e-mail address if the "
+                "household wants its link by e-mail, its links (made, expires, last used, "
+                "revoked, by whom), its yes or no to a proposed home (when, how it was given, who "
+                "recorded it), and since when it waits with priority after a stay ended early"
             ),
             "purpose": _(
-                "To respond when a host or a household is worried about the stay, and to count "
-                "concerns and the time to first response in the reports."
+                "So that the household can see a proposed home, answer it, tell us when something "
+                "is wrong and answer its evaluations in its own language; so that a household "
+                "whose stay ended early is housed first."
             ),
             "basis": _(
-                "For the host, their consent (art. 6.1 a); for the household, the municipality's "
-                "duty under the Settlement Act (art. 6.1 e)."
+                "A task in the public interest: the municipality's duty under the Settlement Act "
+                "(art. 6.1 e). The e-mail address is given only if the household asks for its "
+                "link by e-mail, and is used for nothing else."
             ),
             "who": _(
-                "The partner's coordinators of the case; for a private home, the volunteer "
-                "coordinators of the home's local group. The text is never sent by e-mail."
+                "Only the coordinators of the partner that keeps the case; the e-mail address is "
+                "shown to them alone. The household sees its own pages through its link, and "
+                "nothing else about the case."
             ),
             "kept": _(
-                "The steps and dates stay for the reports. No retention period is set yet for "
-                "the text of a concern and the notes of a meeting."
+                "A link stops working when it expires, when a new one is made and when the case "
+                "is closed. The links and the e-mail address are deleted %(days)d days after the "
+                "case was closed; the answers stay, as yes or no, for the reports."
+            )
+            % {"days": days["closed_cases"]},
+            "models": ["newcomers.newcomercase", "newcomers.householdlink", "matching.match"],
+        },
+        {
+            "data": _(
+                "Check-ins during the stay: when each is due, who it is due to, how it went (all "
+                "well, a concern, urgent), the note written about it, and who made it"
             ),
+            "purpose": _(
+                "To keep in touch with the host and the household during the whole stay, and to "
+                "act early when something is not right."
+            ),
+            "basis": _(
+                "For the household, the municipality's duty under the Settlement Act (art. 6.1 "
+                "e); for the host, their consent (art. 6.1 a)."
+            ),
+            "who": _(
+                "The volunteers and volunteer coordinators of the home's local group for a "
+                "private home; the partner's coordinators for every stay of their cases. The data "
+                "protection officer can read, not change."
+            ),
+            "kept": _(
+                "The notes are emptied %(days)d days after the household's case was closed; the "
+                "dates and outcomes stay, without notes, for the reports."
+            )
+            % {"days": days["closed_cases"]},
+            "models": ["stays.checkin", *transition_logs(of="stays.checkin")],
+        },
+        {
+            "data": _(
+                'Concerns about a stay ("something is wrong"): who raised it (the host, the '
+                "household, a check-in, an evaluation, or a named member of staff), how urgent it "
+                "is, what they wrote in their own words, each step with its date and who answered "
+                "first, and how it was resolved; mediation meetings: when, where, the mediator, "
+                "who booked it and what was agreed"
+            ),
+            "purpose": _(
+                "To help the host and the household when something goes wrong during the stay: "
+                "to answer in time, to mediate, and if needed to end the stay and find the "
+                "household a new home. The anonymous figures (how many, time to first answer) go "
+                "to the reports."
+            ),
+            "basis": _(
+                "For the household, the municipality's duty under the Settlement Act (art. 6.1 "
+                "e); for the host, their consent (art. 6.1 a). A text written in one's own words "
+                "may reveal health or other sensitive details (art. 9): the form asks for no more "
+                "than is needed, few people read it, and every opening is logged."
+            ),
+            "who": _(
+                "The coordinators of the partner that keeps the case; for a private home, the "
+                "volunteers and volunteer coordinators of the home's local group. The other side "
+                "of the stay never sees what one side wrote. The data protection officer can "
+                "read, not change."
+            ),
+            "kept": _(
+                "What a host wrote, and where the meetings were held, is emptied when the "
+                "host's data is erased. Every text (what was written, how it was resolved, what "
+                "was agreed, where, the reasons in the history) is emptied %(days)d days after the household's case was closed; the kind, "
+                "urgency, steps and dates stay, without names, for the reports."
+            )
+            % {"days": days["closed_cases"]},
             "models": [
                 "stays.concern",
                 *transition_logs(of="stays.concern"),
                 "stays.mediation",
                 *transition_logs(of="stays.mediation"),
+            ],
+        },
+        {
+            "data": _(
+                "Evaluations: short surveys the host and the household each answer on their own "
+                "after the first month and at the end of the stay (scores, yes or no, free text "
+                "in their own words)"
+            ),
+            "purpose": _(
+                "To learn how stays go and make the programme better; an answer below the "
+                "partnership's threshold opens a concern. The results go to the reports only as "
+                "figures, with small groups suppressed."
+            ),
+            "basis": _(
+                "For the household, the municipality's duty under the Settlement Act (art. 6.1 "
+                "e); for the host, their consent (art. 6.1 a). Answering is voluntary."
+            ),
+            "who": _(
+                "Neither side ever sees the other's answers. The free text is shown only to staff "
+                "who work on the case, and every opening is logged. The data protection officer "
+                "can read the rows, not change them."
+            ),
+            "kept": _(
+                "A host's free text is emptied when the host's data is erased. All free text is "
+                "emptied %(days)d days after the household's case was closed; the scores stay, "
+                "without names, for the reports."
+            )
+            % {"days": days["closed_cases"]},
+            "models": [
+                "stays.evaluation",
+                "stays.evaluationanswer",
+                *transition_logs(of="stays.evaluation"),
             ],
         },
         {
@@ -192,11 +290,19 @@ def records():
             ],
         },
         {
-            "data": _(
-                "Who did what: the volunteer or member of staff who took each step of a workflow, "
-                "reviewed an application, started a campaign, held a host in the call queue, "
-                "recorded a vacancy, handled a data request, or asked for or downloaded a report; "
-                "changes made in the admin"
+            "data": format_lazy(
+                "{}. {}",
+                _(
+                    "Who did what: the volunteer or member of staff who took each step of a workflow, "
+                    "reviewed an application, started a campaign, held a host in the call queue, "
+                    "recorded a vacancy, handled a data request, or asked for or downloaded a report; "
+                    "changes made in the admin"
+                ),
+                _(
+                    "During a stay: who made a check-in, raised or first answered a concern, led or "
+                    "booked a mediation, made or stopped a household's link, or recorded the "
+                    "household's answer."
+                ),
             ),
             "purpose": _("To know who did what, so that work can be followed up and put right."),
             "basis": _(
@@ -218,6 +324,11 @@ def records():
                 "reports.reportrun",
                 "reports.reportdownload",
                 "admin.logentry",
+                "stays.checkin",
+                "stays.concern",
+                "stays.mediation",
+                "newcomers.householdlink",
+                "matching.match",
             ],
         },
         {

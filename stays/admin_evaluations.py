@@ -9,6 +9,7 @@ its own beside ``stays/admin.py``)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import NotFoundOutsideScopeMixin
 
 from .evaluations import works_on
@@ -72,7 +73,7 @@ class EvaluationTransitionInline(admin.TabularInline):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class EvaluationAdmin(AccessLoggedAdminMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ["match", "respondent", "point", "status", "opens_on", "answered_at"]
     list_filter = ["status", "respondent", "point"]
     list_select_related = ["match__case", "match__home"]

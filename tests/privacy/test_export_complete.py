@@ -20,13 +20,22 @@ from accounts.models import Organisation
 from hosts.models import Home, HomeTransition, Host
 from housing.models import Contract, ContractTransition, Vacancy
 from matching.models import Match, MatchTransition
-from newcomers.models import CaseTransition, NewcomerCase
+from newcomers.models import CaseTransition, HouseholdLink, NewcomerCase
 from notifications.models import OutboundEmail
 from privacy import exports
 from privacy.models import AccessLog, DataRequest
 from privacy.processing import records
 from reports.models import ReportDownload, ReportRun
-from stays.models import CheckIn
+from stays.models import (
+    CheckIn,
+    CheckInTransition,
+    Concern,
+    ConcernTransition,
+    Evaluation,
+    EvaluationAnswer,
+    EvaluationTransition,
+    Mediation,
+)
 from tests.factories import (
     HomeFactory,
     NewcomerCaseFactory,
@@ -55,6 +64,15 @@ DATA_REQUESTS = "/privacy-officer/requests/"
 HOUSEHOLD_REFERENCE = "BOS-77231"
 VOLUNTEER_EMAIL = "ingegerd.volontarsson@example.org"
 VOLUNTEER_NAME = "Ingegerd Volontärsson"
+HOUSEHOLD_EMAIL = "familjen.bos77231@example.org"
+# Each side's own words during the stay, and what staff wrote about it.
+HOST_CONCERN = "Vi behöver prata om städningen."
+HOUSEHOLD_CONCERN = "Värmen fungerar inte i vårt rum."
+HOST_ANSWER = "Det har gått bättre än vi trodde."
+HOUSEHOLD_ANSWER = "Vi trivs men bussen går sällan."
+CHECK_IN_NOTE = "Familjen verkar trött, värden stressad."
+MEDIATION_OUTCOME = "Värden städar köket på söndagar."
+STAFF_CONCERN = "Grannen har hört bråk."
 
 
 def rows_at(export: dict, path: str) -> list:
@@ -242,6 +260,78 @@ def world(organisations, host_session):
         done_by=volunteer,
         note="Det går bra.",
     )
+    # The stay: its check-in, the concerns each side raised, a mediation, each side's evaluation.
+    Match.objects.filter(pk=match.pk).update(
+        household_answer="yes",
+        household_answered_at=now,
+        household_answer_via="phone",
+        household_answer_recorded_by=volunteer,
+    )
+    check_in = CheckIn.objects.create(
+        match=match,
+        after_days=30,
+        due_on=now.date(),
+        responsible="volunteers",
+        status="done",
+        outcome="concern",
+        done_at=now,
+        done_by=volunteer,
+        note=CHECK_IN_NOTE,
+    )
+    CheckInTransition.objects.create(
+        check_in=check_in,
+        from_state="planned",
+        to_state="done",
+        actor=volunteer,
+        actor_kind="user",
+        reason="Ringde båda.",
+    )
+    host_concern = Concern.objects.create(
+        match=match,
+        raised_by="host",
+        urgency="normal",
+        text=HOST_CONCERN,
+        language="sv",
+        status="in_mediation",
+        first_response_at=now,
+        first_response_by=volunteer,
+        resolution="Medling bokad.",
+    )
+    household_concern = Concern.objects.create(
+        match=match, raised_by="household", urgency="urgent", text=HOUSEHOLD_CONCERN, language="ar"
+    )
+    ConcernTransition.objects.create(
+        concern=household_concern, from_state="", to_state="opened", actor_kind="household"
+    )
+    Concern.objects.create(
+        match=match, raised_by="staff", raised_by_user=volunteer, text=STAFF_CONCERN
+    )
+    mediation = Mediation.objects.create(
+        concern=host_concern,
+        starts_at=now,
+        place="Kommunhuset",
+        mediator=volunteer,
+        booked_by=volunteer,
+        status="held",
+        outcome=MEDIATION_OUTCOME,
+    )
+    evaluations = {}
+    for respondent, text in [("host", HOST_ANSWER), ("household", HOUSEHOLD_ANSWER)]:
+        evaluation = Evaluation.objects.create(
+            match=match,
+            respondent=respondent,
+            point="month_1",
+            survey="month_1",
+            status="answered",
+            opens_on=now.date(),
+            answered_at=now,
+        )
+        EvaluationAnswer.objects.create(evaluation=evaluation, question="comfort", score=4)
+        EvaluationAnswer.objects.create(evaluation=evaluation, question="words", text=text)
+        EvaluationTransition.objects.create(
+            evaluation=evaluation, from_state="open", to_state="answered", actor_kind=respondent
+        )
+        evaluations[respondent] = evaluation
     OutboundEmail.objects.create(to=host.email, subject="Tack för din anmälan", body="Hej!")
     AccessLog.objects.create(
         user=volunteer, action="view", object_type="hosts.host", object_id=str(host.pk), where="x"
@@ -293,6 +383,19 @@ def world(organisations, host_session):
         change_message="",
     )
 
+    # The household's own link, made by the volunteer, then stopped by them; and its e-mail.
+    NewcomerCase.objects.filter(pk=case.pk).update(email=HOUSEHOLD_EMAIL, language="ar")
+    case.refresh_from_db()
+    HouseholdLink.objects.create(
+        case=case,
+        delivery="email",
+        created_by=volunteer,
+        expires_at=now + timedelta(days=30),
+        revoked_at=now,
+        revoked_by=volunteer,
+    )
+    OutboundEmail.objects.create(to=HOUSEHOLD_EMAIL, subject="Er länk", body="Hej!")
+
     # Naming the volunteer.
     VolunteerProfile.objects.create(user=volunteer, phone="+46702223344", area="Frösön")
     TOTPDevice.objects.create(user=volunteer, name="Telefonen", confirmed=True)
@@ -338,6 +441,9 @@ def world(organisations, host_session):
         VolunteerApplication: application,
         HomeVisit: visit,
         CheckIn: check_in,
+        Concern: host_concern,
+        Mediation: mediation,
+        Evaluation: evaluations["host"],
     }
     for model in apps.get_models():
         if not issubclass(model, TransitionLog) or model.objects.filter(actor=volunteer).exists():
@@ -381,6 +487,22 @@ def test_the_host_gets_every_kind_of_row_about_them(world, officer_client):
     text = json.dumps(own, ensure_ascii=False)
     for someone_else in [HOUSEHOLD_REFERENCE, "Ingegerd", "Volontärsson", VOLUNTEER_EMAIL]:
         assert someone_else not in text
+    # The stay: the host's own words in full; of the rest, dates and outcomes only.
+    assert [c["in_your_own_words"] for c in own["concerns_you_raised"]] == [HOST_CONCERN]
+    assert [a["text"] for a in own["evaluations"][0]["answers"]] == ["", HOST_ANSWER]
+    assert "concern" in {check_in["outcome"] for check_in in own["check_ins"]}
+    assert own["mediations"][0]["status"] == "held"
+    for not_theirs in [
+        HOUSEHOLD_CONCERN,
+        HOUSEHOLD_ANSWER,
+        CHECK_IN_NOTE,
+        MEDIATION_OUTCOME,
+        STAFF_CONCERN,
+        HOUSEHOLD_EMAIL,
+        "Medling bokad.",
+        "Ringde båda.",
+    ]:
+        assert not_theirs not in text
 
     # The data protection officer's export of the host is the same export.
     response = officer_client.post(
@@ -411,6 +533,19 @@ def test_the_volunteer_gets_their_account_their_work_and_every_record_that_names
     assert account["calls_made"][0]["note"] == "Vill ha besök på lördag."
     assert "key" not in account["two_factor_devices"][0]
     assert [a["name"] for a in data["volunteer_applications"]] == [VOLUNTEER_NAME]
+    # Their own work during the stay in full; the concerns they answered and the links they made
+    # by number.
+    assert CHECK_IN_NOTE in [check_in["note"] for check_in in account["check_ins_done"]]
+    assert [c["in_your_own_words"] for c in account["concerns_raised"]] == [STAFF_CONCERN]
+    (mediation,) = account["mediations"]  # led and booked: once
+    assert mediation["what_was_agreed"] == MEDIATION_OUTCOME
+    kinds = {(row["record"].split(" #")[0], row["as"]) for row in account["other_records"]}
+    assert {
+        ("stays.concern", "first response by"),
+        ("newcomers.householdlink", "made by"),
+        ("newcomers.householdlink", "revoked by"),
+        ("matching.match", "answer recorded by"),
+    } <= kinds
     # The applicant they reviewed, the host and the household are named by number only.
     text = json.dumps(data, ensure_ascii=False)
     for someone_else in ["Någon Annan", world["host"].name, world["host"].email]:
@@ -437,6 +572,38 @@ def test_a_newcomer_case_is_exported_by_its_reference(world, officer_client):
     text = json.dumps(data, ensure_ascii=False)
     for someone_else in [world["host"].name, world["host"].email, "Ingegerd"]:
         assert someone_else not in text
+    # The stay: the household's own words in full; of the rest, dates and outcomes only.
+    assert case["case"]["email_for_the_link"] == HOUSEHOLD_EMAIL
+    assert case["case"]["language"] == "ar"
+    own_words = [c.get("in_your_own_words") for c in case["concerns"]]
+    assert sorted(own_words, key=str) == sorted([HOUSEHOLD_CONCERN, None, None], key=str)
+    assert {c["raised_by"] for c in case["concerns"]} == {"host", "household", "staff"}
+    (evaluation,) = case["evaluations"]
+    assert [a["text"] for a in evaluation["answers"]] == ["", HOUSEHOLD_ANSWER]
+    assert case["matches"][0]["your_answer"] == {
+        "answer": "yes",
+        "when": case["matches"][0]["your_answer"]["when"],
+        "given": "phone",
+    }
+    (link,) = case["links"]
+    assert link["revoked"] and set(link) == {
+        "handed_over_as",
+        "made",
+        "expires",
+        "revoked",
+        "last_used",
+    }
+    assert [e["to"] for e in case["emails_sent_to_the_household"]] == [HOUSEHOLD_EMAIL]
+    for not_theirs in [
+        HOST_CONCERN,
+        HOST_ANSWER,
+        CHECK_IN_NOTE,
+        MEDIATION_OUTCOME,
+        STAFF_CONCERN,
+        "Medling bokad.",
+        "Ringde båda.",
+    ]:
+        assert not_theirs not in text
     request = DataRequest.objects.latest("handled_at")
     assert request.subject == f"case #{world['case'].pk}"
     assert AccessLog.objects.filter(
