@@ -20,7 +20,7 @@ from workflow.admin_tools import (
 )
 
 from . import actions
-from .forms import RecordCheckInForm
+from .check_in_forms import RecordCheckInForm
 from .models import CheckIn, CheckInTransition
 from .workflow import CHECK_IN_WORKFLOW
 

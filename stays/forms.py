@@ -1,11 +1,9 @@
-"""Forms of the stay's pages: recording a check-in, answering a survey."""
+"""The survey form of the host's and the household's evaluation pages (the household's strings are
+translated into its seven languages: keep staff forms out of this module)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from workflow.admin_tools import StepFormMixin
-
-from .models import CheckIn
 from .surveys import SCALE, SCALE_MAX, SCALE_MIN, TEXT, TEXT_MAX_LENGTH, YES_NO, Survey
 
 
@@ -65,35 +63,3 @@ def _scale_choices(question):
             label = str(score)
         choices.append((score, label))
     return choices
-
-
-class RecordCheckInForm(StepFormMixin, forms.Form):
-    """How a check-in went: all well, a concern, or urgent, and a note (needed for a concern).
-    The volunteers' page and the partner's admin step both use it."""
-
-    outcome = forms.ChoiceField(
-        label=_("How does it go?"),
-        choices=CheckIn.Outcome.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose how it goes: all well, a concern, or urgent.")},
-    )
-    note = forms.CharField(
-        label=_("In a few words"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "What the host and the household said. For a concern, what is wrong: the partner's "
-            "coordinators (and for a private home, your local group) are told."
-        ),
-    )
-
-    def __init__(self, *args, object_argument: str = "check_in", **kwargs):
-        super().__init__(*args, object_argument=object_argument, **kwargs)
-
-    def clean(self):
-        cleaned = super().clean()
-        outcome, note = cleaned.get("outcome"), (cleaned.get("note") or "").strip()
-        if outcome and outcome != CheckIn.Outcome.ALL_WELL and not note:
-            self.add_error("note", _("Please write in a few words what the concern is."))
-        return cleaned

@@ -595,7 +595,7 @@ def check_in(request, check_in_id):
     """A check-in due to the volunteers of the home's group: call, then record how it goes (all
     well, a concern, urgent). A concern goes to the partner's coordinators (``raise_concern``)."""
     from stays.actions import record_check_in
-    from stays.forms import RecordCheckInForm
+    from stays.check_in_forms import RecordCheckInForm
 
     check_in = selectors.check_in_for(request.user, check_in_id)
     data = request.POST if request.method == "POST" else None

@@ -180,7 +180,7 @@ def test_every_form_of_the_portal_refuses_control_characters(world, superuser):
     names = {f"{cls.__module__}.{cls.__qualname__}" for cls in classes}
     # The walk finds the forms that reached the database before, and Django's log-in form.
     assert {
-        "stays.forms.RecordCheckInForm",
+        "stays.check_in_forms.RecordCheckInForm",
         "volunteers.forms.VolunteerApplicationForm",
         "hosts.forms.RegistrationForm",
         "newcomers.admin.NewcomerCaseForm",
