@@ -1045,8 +1045,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 "  "
                 + _(
-                    "The household of case %(case)s, in %(language)s: its proposed home, to "
-                    "answer yes or no, and a concern to raise (the link works until %(until)s):"
+                    "The household of case %(case)s (its language: %(language)s): its proposed "
+                    "home, to answer yes or no, and a concern to raise (the link works until "
+                    "%(until)s):"
                 )
                 % {
                     "case": links.case.reference,
