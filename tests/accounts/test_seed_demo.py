@@ -435,6 +435,8 @@ def test_the_printed_household_links_open_the_households_pages(seeded, client):
         assert response.status_code == 302 and response.url == "/household/", path
         page = client.get(response.url)
         assert page.status_code == 200
+        # The proposed home is there to answer.
+        assert client.get("/household/proposal/").status_code == 200
         link = HouseholdLink.objects.get(pk=link_of(path))
         languages.append(link.case.language)
         assert link.last_used_at is not None

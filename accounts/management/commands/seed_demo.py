@@ -4,7 +4,9 @@ Two stories live side by side: Krokom (Volontärbyrån Jämtland, Krokoms kommun
 and Malmö (Refugees Welcome Sweden – Malmö, Malmö stad; ``accounts.demo_malmo``). Both local
 groups belong to one national volunteer organisation, Refugees Welcome Sweden, so that its
 national coordinator reaches both. Every demo log-in is defined once (``DEMO_USERS``), printed
-per city at the end, and logged in as by the demo's test.
+per city at the end, and logged in as by the demo's test. After the log-ins it prints each city's
+demo links (``accounts.demo_stays``): the household link of a household with a proposed home, in
+its own language, and the self-service link of the host whose stay has a concern.
 
 The seed is a list of small steps (``SEED_STEPS``), each a function that takes the shared
 ``SeedContext`` and makes its rows with ``get_or_create``-style look-ups on a natural key, so a
