@@ -514,3 +514,31 @@ def test_the_coordinator_sees_the_stays_concerns_and_check_ins_in_the_admin(
     for concern in concerns:
         assert client.get(f"/admin/stays/concern/{concern.pk}/change/").status_code == 200
     assert client.get("/admin/stays/checkin/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("partner", "languages"), STAY_CITIES)
+def test_the_stays_figures_count_the_demos_stays(seeded, partner, languages):
+    """The report's stay figures over the last 90 days (whatever the date: this year's
+    partnership ends on 1 December, so its own period may not hold the demo's last days)."""
+    from datetime import datetime, time
+
+    from reports.metrics import Period, stay_figures
+
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    first = today - timedelta(days=90)
+    period = Period(
+        start=datetime.combine(first, time.min, tzinfo=tz),
+        end=datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz),
+        first_day=first,
+        last_day=today,
+    )
+    stay = stay_figures(period, partner_id=Organisation.objects.get(name=partner).pk)
+    assert stay["concerns_raised"] == 3
+    assert stay["by_raiser"]["host"] == stay["by_raiser"]["household"] == 1
+    assert stay["by_raiser"]["check_in"] == 1
+    assert stay["stays_ended_early"] == 1
+    assert stay["evaluations_answered"] == 1
+    # Answered within hours: the host's concern (3 h) and the check-in's (19.5 h).
+    assert 0 < stay["first_response"]["median"] < 48
