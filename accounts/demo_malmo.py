@@ -15,6 +15,8 @@ rows up by a natural key and makes only what is missing."""
 import random
 from datetime import timedelta
 
+from accounts import demo_stays
+from accounts.demo_stays import Household, StayStory
 from accounts.demo_work import CallWork, seed_calls
 from matching import actions as matching
 from matching.models import Match, MatchReason
@@ -303,3 +305,46 @@ def seed_cases_and_matches(ctx) -> None:
                 note="Allt fungerar bra, de lagar mat tillsammans på söndagar.",
             )
     ctx.count(Match, Match.objects.filter(case__partner=partner).count())
+
+
+# The stay (issue 16): an Arabic-speaking household with a proposed home, a Ukrainian mother and
+# son a month into their stay, and a Somali-speaking household whose stay ended early.
+MALMO_STAYS = StayStory(
+    story="Malmö",
+    partner=MALMO_PARTNER,
+    area="Malmö",
+    coordinator="malmo-kommun",
+    volunteer="malmo-volontar",
+    mediator="malmo-samordnare",
+    proposed=Household("MS-2026-0163", 1, (), ("ar",), "ar", 30, needs_non_smoking=True),
+    under_way=Household("MS-2026-0170", 1, (9,), ("uk", "ru"), "uk", 75),
+    ended_early=Household("MS-2026-0178", 1, (), ("so",), "so", 100),
+    week_1_note="Allt väl. Värden har visat tvättstugan och närmaste busshållplats, och sonen "
+    "har börjat i skolan.",
+    host_concern="Det har blivit missförstånd om hur vi delar köket och tvättstugan. Vi vill "
+    "gärna ha hjälp att prata igenom det med hushållet, med tolk.",
+    acknowledge_note="Har ringt värden. Vi bokar ett samtal med tolk på ukrainska.",
+    mediation_place="Malmö stads lokaler på Södra Förstadsgatan, mötesrum 2",
+    # Ukrainian: "We are asked not to use the washing machine, and I have nowhere to wash my
+    # son's clothes. I don't know how to talk to the hosts about it. Please help."
+    household_concern="Нас просять не користуватися пральною машиною, а мені ніде прати одяг "
+    "сина. Я не знаю, як поговорити про це з господарями. Будь ласка, допоможіть.",
+    host_answers={
+        "going": 3,
+        "get_on": 3,
+        "support": 4,
+        "knows_who_to_ask": "yes",
+        "anything_else": "Trevliga människor. Vi behöver komma överens om köket och tvätten.",
+    },
+    ended_week_1_note="Allt väl, hon trivs i området och har börjat på SFI.",
+    ended_concern_note="Värden har fått arbete i Köpenhamn och måste flytta inom en månad. Den "
+    "boende behöver ett nytt boende.",
+    ended_acknowledge_note="Har pratat med värden. Vi letar ett nytt boende med förtur.",
+    early_end_reason="host_circumstances",
+    early_end_note="Värden flyttar till Köpenhamn för arbete.",
+    home_next="closed",
+)
+
+
+def seed_stays(ctx) -> None:
+    demo_stays.seed_stays(ctx, MALMO_STAYS)

@@ -10,7 +10,8 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import roles
+from accounts import demo_stays, roles
+from accounts.demo_stays import Household, StayStory
 from accounts.models import User
 from hosts.actions import municipality_name, refer_home
 from hosts.models import Home, HomeTransition
@@ -330,6 +331,51 @@ def seed_cases_and_matches(ctx) -> None:
     ctx.count(Match, Match.objects.filter(case__partner=partner).count())
 
 
+# The stay (issue 16): a Tigrinya-speaking household with a proposed home, a Dari-speaking one
+# a month into its stay, and an Arabic-speaking one whose stay ended early.
+KROKOM_STAYS = StayStory(
+    story="Krokom",
+    partner=KROKOM_PARTNER,
+    area="Krokom",
+    coordinator="samordnare",
+    volunteer="volontar",
+    mediator="volontarsamordnare",
+    proposed=Household("KR-2026-067", 2, (5,), ("ti", "am"), "ti", 35),
+    under_way=Household("KR-2026-071", 2, (7,), ("fa", "prs"), "prs", 80, needs_non_smoking=True),
+    ended_early=Household("KR-2026-074", 1, (), ("ar",), "ar", 95),
+    week_1_note="Allt lugnt. De har handlat tillsammans med värden och dottern har fått plats i "
+    "skolan i Krokom.",
+    host_concern="Vi trivs med familjen, men vi har olika vanor kring kvällar och ljud i huset och "
+    "det har blivit spänt. Vi skulle vilja prata om det tillsammans med någon från "
+    "volontärbyrån, gärna med tolk.",
+    acknowledge_note="Har ringt värden. Vi föreslår ett gemensamt samtal med tolk på dari.",
+    mediation_place="Mottagningsenhetens mötesrum, Krokoms kommunhus",
+    # Dari: "At night our room is very cold and we are ashamed to ask the host to turn on the
+    # heating. Please call us."
+    household_concern="شب‌ها اتاق ما بسیار سرد است و ما شرم داریم که از صاحب خانه بخواهیم "
+    "بخاری را روشن کند. لطفاً با ما تماس بگیرید.",
+    host_answers={
+        "going": 4,
+        "get_on": 3,
+        "support": 5,
+        "knows_who_to_ask": "yes",
+        "anything_else": "Det går mest bra, men vi behöver hjälp att prata om vardagens rutiner.",
+    },
+    ended_week_1_note="Allt väl, han har börjat på SFI i Krokom.",
+    ended_concern_note="Stämningen är dålig. Värden och den boende pratar knappt med varandra, och "
+    "han vill helst flytta.",
+    ended_acknowledge_note="Har pratat med båda. Ingen av dem vill fortsätta boendet.",
+    early_end_reason=Match.EarlyEnd.RELATIONSHIP,
+    early_end_note="Relationen fungerade inte trots samtal. Värden vill ha en paus.",
+    early_end_reason_label="Konflikt i boendet",
+    home_next=matching.HomeNext.PAUSED,
+)
+
+
+def seed_stays(ctx) -> None:
+    demo_stays.seed_stays(ctx, KROKOM_STAYS)
+
+
 def seed_authenticators(ctx) -> None:
     """Staff and managers confirm a code after the password. The demo staff share one published
     key, so that anyone trying the demo can add it to an authenticator app."""
@@ -353,5 +399,6 @@ __all__ = [
     "seed_calls",
     "seed_cases_and_matches",
     "seed_districts_and_reasons",
+    "seed_stays",
     "seed_volunteers",
 ]

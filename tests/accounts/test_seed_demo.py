@@ -1,8 +1,11 @@
 """``manage.py seed_demo``: the demo data a developer gets from ``make run``, with both stories
 (Krokom and Malmö) and a log-in for every role in either city (issue 15)."""
 
+import re
 from base64 import b32decode
+from datetime import timedelta
 from io import StringIO
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -48,9 +51,9 @@ def seed() -> str:
 def counts() -> dict[str, int]:
     from housing.models import Unit, Vacancy
     from matching.models import Match
-    from newcomers.models import NewcomerCase
+    from newcomers.models import HouseholdLink, NewcomerCase
     from reports.models import Partnership, Target
-    from stays.models import CheckIn
+    from stays.models import CheckIn, Concern, Evaluation, EvaluationAnswer, Mediation
     from volunteers.models import (
         CallAttempt,
         Campaign,
@@ -79,6 +82,11 @@ def counts() -> dict[str, int]:
         NewcomerCase,
         Match,
         CheckIn,
+        Concern,
+        Mediation,
+        Evaluation,
+        EvaluationAnswer,
+        HouseholdLink,
         Partnership,
         Target,
         TOTPDevice,
@@ -114,6 +122,8 @@ def test_seeding_again_changes_nothing(seeded):
     assert counts() == first
     assert Organisation.objects.get(name=VOLUNTEER_ORGANISATION).pk == organisation.pk
     assert "demo-losenord-2026" in output_again
+    # The household links printed again are the same working links, not new ones.
+    assert household_links(output_again) == household_links(seeded)
     assert first["Organisation"] == 6 and first["LocalGroup"] == 2
     # This year's partnership of each city and next year's, agreed already.
     assert first["Partnership"] == 4 and first["Campaign"] == 2
@@ -335,3 +345,200 @@ def test_seed_has_the_work_of_every_issue(seeded):
     ).exists()
     assert QueueEntry.objects.filter(needs_call=True).exists()
     assert Home.objects.filter(status=Home.Status.REFERRED, host__isnull=False).exists()
+
+
+# The stay (issue 16) ------------------------------------------------------------------------------
+
+KROKOM_PARTNER = "Krokoms kommun – Mottagningsenheten för nyanlända"
+# Each city's partner, and the languages its household with a proposed home may have.
+STAY_CITIES = [(KROKOM_PARTNER, {"ti", "prs"}), (MALMO_PARTNER, {"ar"})]
+
+
+def printed_urls(output: str, part: str) -> list[str]:
+    """The addresses the command printed that contain ``part``, as paths."""
+    return [urlsplit(url).path for url in re.findall(r"https?://\S+", output) if part in url]
+
+
+def link_of(path: str) -> int:
+    """The household link (its id) an address /household/open/<token>/ stands for."""
+    from newcomers.links import link_from_token
+
+    return link_from_token(path.rstrip("/").rsplit("/", 1)[1]).pk
+
+
+def household_links(output: str) -> list[int]:
+    """The household links the printed addresses stand for, in the order printed."""
+    return [link_of(path) for path in printed_urls(output, "/household/open/")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("partner", "languages"), STAY_CITIES)
+def test_each_city_has_a_stay_to_walk_through(seeded, partner, languages):
+    from matching.models import Match
+    from newcomers.models import HouseholdLink, NewcomerCase
+    from stays.models import CheckIn, Concern, Evaluation, Mediation
+
+    now = timezone.now()
+    today = timezone.localdate()
+    matches = Match.objects.filter(case__partner__name=partner)
+
+    # A household with a proposed home, in its own language, with a working link on a letter.
+    proposed = matches.filter(status=Match.Status.PROPOSED, case__language__in=languages)
+    assert proposed.count() == 1
+    case = proposed.get().case
+    link = HouseholdLink.objects.filter(case=case).usable().get()
+    assert link.delivery == HouseholdLink.Delivery.LETTER
+
+    # A stay under way: the week-1 check-in done, all well; the month-1 one due within the week.
+    concerns = Concern.objects.filter(match__case__partner__name=partner)
+    stay = matches.get(status=Match.Status.MOVED_IN, concerns__raised_by="household")
+    check_ins = CheckIn.objects.filter(match=stay)
+    assert check_ins.filter(status="done", outcome="all_well").count() == 1
+    assert check_ins.filter(
+        status="planned", due_on__lte=today + timedelta(days=7), due_on__gte=today
+    ).exists()
+    # The host's concern: answered in time, a mediation meeting booked in the future.
+    host = concerns.get(match=stay, raised_by="host")
+    assert host.status == Concern.Status.IN_MEDIATION
+    assert host.created_at < host.first_response_at < now
+    assert host.transitions.filter(to_state=Concern.Status.ACKNOWLEDGED).exists()
+    meeting = Mediation.objects.get(concern=host)
+    assert meeting.status == Mediation.Status.BOOKED and meeting.starts_at > now
+    # The household's concern, in its own language: nobody has answered it, the clock runs.
+    own = concerns.get(match=stay, raised_by="household")
+    assert own.status == Concern.Status.OPENED and own.first_response_at is None
+    assert own.language == stay.case.language and own.created_at < now
+    # The month-1 surveys: open for the household, answered by the host.
+    surveys = Evaluation.objects.filter(match=stay, point="month_1")
+    assert surveys.get(respondent="household").status == Evaluation.Status.OPEN
+    answered = surveys.get(respondent="host")
+    assert answered.status == Evaluation.Status.ANSWERED and answered.answers.exists()
+
+    # A stay ended early: the household waits again, with priority; its concern closed with it.
+    ended = matches.filter(status=Match.Status.ENDED).exclude(early_end_reason="")
+    assert ended.count() == 1
+    waiting = ended.get().case
+    assert waiting.status == NewcomerCase.Status.WAITING and waiting.priority_since is not None
+    assert concerns.filter(match=ended.get(), status=Concern.Status.STAY_ENDED).exists()
+
+
+@pytest.mark.django_db
+def test_the_printed_household_links_open_the_households_pages(seeded, client):
+    from newcomers.models import HouseholdLink
+
+    paths = printed_urls(seeded, "/household/open/")
+    assert len(paths) == 2  # one per city
+    languages = []
+    for path in paths:
+        client.cookies.clear()
+        response = client.get(path)
+        assert response.status_code == 302 and response.url == "/household/", path
+        page = client.get(response.url)
+        assert page.status_code == 200
+        # The proposed home is there to answer.
+        assert client.get("/household/proposal/").status_code == 200
+        link = HouseholdLink.objects.get(pk=link_of(path))
+        languages.append(link.case.language)
+        assert link.last_used_at is not None
+    assert languages[0] in {"ti", "prs"} and languages[1] == "ar"
+
+
+@pytest.mark.django_db
+def test_the_printed_host_links_open_self_service(seeded, client):
+    from matching.models import Match
+
+    paths = printed_urls(seeded, "/my-offer/open/")
+    assert len(paths) == 2
+    for path in paths:
+        client.cookies.clear()
+        response = client.get(path)
+        assert response.status_code == 302, path
+        page = client.get(response.url)
+        assert page.status_code == 200
+        # The host whose stay has a concern and a mediation meeting booked.
+        assert Match.objects.filter(
+            home__host=page.context["home"].host,
+            status="moved_in",
+            concerns__mediations__status="booked",
+        ).exists()
+
+
+@pytest.mark.django_db
+def test_a_link_about_to_expire_is_replaced_when_seeding_again(seeded):
+    from newcomers.models import HouseholdLink
+
+    first = household_links(seeded)
+    HouseholdLink.objects.filter(pk=first[0]).update(expires_at=timezone.now() + timedelta(days=1))
+
+    again = household_links(seed())
+
+    assert again[1] == first[1]  # the other city's link still works for long: kept
+    assert again[0] != first[0]
+    old = HouseholdLink.objects.get(pk=first[0])
+    assert old.revoked_at is not None  # issuing the new one stopped it
+    assert HouseholdLink.objects.filter(pk=again[0]).usable().exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("username", "partner"), [("volontar", KROKOM_PARTNER), ("malmo-volontar", MALMO_PARTNER)]
+)
+def test_the_stays_check_in_due_shows_on_the_volunteers_start_page(
+    seeded, client, username, partner
+):
+    from stays.models import Concern
+
+    client.force_login(User.objects.get(username=username))
+    page = client.get("/volunteer/")
+    assert page.status_code == 200
+    stays = {check_in.match for check_in in page.context["check_ins"]}
+    # The stay with the household's concern is among them.
+    assert Concern.objects.filter(
+        match__in=stays, raised_by="household", match__case__partner__name=partner
+    ).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["samordnare", "malmo-kommun"])
+def test_the_coordinator_sees_the_stays_concerns_and_check_ins_in_the_admin(
+    seeded, client, username
+):
+    from stays.models import Concern
+
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    concerns = Concern.objects.filter(match__case__partner=user.organisation)
+    assert concerns.count() == 3  # the host's, the household's, the one the early end closed
+    listing = client.get("/admin/stays/concern/")
+    assert listing.status_code == 200
+    for concern in concerns:
+        assert client.get(f"/admin/stays/concern/{concern.pk}/change/").status_code == 200
+    assert client.get("/admin/stays/checkin/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("partner", "languages"), STAY_CITIES)
+def test_the_stays_figures_count_the_demos_stays(seeded, partner, languages):
+    """The report's stay figures over the last 90 days (whatever the date: this year's
+    partnership ends on 1 December, so its own period may not hold the demo's last days)."""
+    from datetime import datetime, time
+
+    from reports.metrics import Period, stay_figures
+
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    first = today - timedelta(days=90)
+    period = Period(
+        start=datetime.combine(first, time.min, tzinfo=tz),
+        end=datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz),
+        first_day=first,
+        last_day=today,
+    )
+    stay = stay_figures(period, partner_id=Organisation.objects.get(name=partner).pk)
+    assert stay["concerns_raised"] == 3
+    assert stay["by_raiser"]["host"] == stay["by_raiser"]["household"] == 1
+    assert stay["by_raiser"]["check_in"] == 1
+    assert stay["stays_ended_early"] == 1
+    assert stay["evaluations_answered"] == 1
+    # Answered within hours: the host's concern (3 h) and the check-in's (19.5 h).
+    assert 0 < stay["first_response"]["median"] < 48

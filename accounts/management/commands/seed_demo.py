@@ -4,7 +4,9 @@ Two stories live side by side: Krokom (Volontärbyrån Jämtland, Krokoms kommun
 and Malmö (Refugees Welcome Sweden – Malmö, Malmö stad; ``accounts.demo_malmo``). Both local
 groups belong to one national volunteer organisation, Refugees Welcome Sweden, so that its
 national coordinator reaches both. Every demo log-in is defined once (``DEMO_USERS``), printed
-per city at the end, and logged in as by the demo's test.
+per city at the end, and logged in as by the demo's test. After the log-ins it prints each city's
+demo links (``accounts.demo_stays``): the household link of a household with a proposed home, in
+its own language, and the self-service link of the host whose stay has a concern.
 
 The seed is a list of small steps (``SEED_STEPS``), each a function that takes the shared
 ``SeedContext`` and makes its rows with ``get_or_create``-style look-ups on a natural key, so a
@@ -355,6 +357,8 @@ class SeedContext:
     # The e-mail addresses and phone numbers the demo hosts were given (no two hosts share one).
     emails: set[str] = field(default_factory=set)
     phones: set[str] = field(default_factory=set)
+    # The household's and the host's links of each city's stay, printed after the log-ins.
+    demo_links: list = field(default_factory=list)
 
     def count(self, model: type, n: int = 1) -> None:
         """Note ``n`` new rows of ``model``, for the summary the command prints."""
@@ -943,6 +947,8 @@ SEED_STEPS: list[Callable[[SeedContext], None]] = [
     demo_malmo.seed_call_work,
     demo_work.seed_cases_and_matches,
     demo_malmo.seed_cases_and_matches,
+    demo_work.seed_stays,
+    demo_malmo.seed_stays,
     demo_work.seed_authenticators,
 ]
 
@@ -989,6 +995,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(_("Demo data is in place (new rows: %(made)s).") % {"made": made})
         self.print_logins(ctx)
+        self.print_demo_links(ctx)
 
     def print_logins(self, ctx: SeedContext) -> None:
         self.stdout.write("")
@@ -1017,3 +1024,47 @@ class Command(BaseCommand):
             _("Everyone logs in at %(url)s with the same password.")
             % {"url": settings.SITE_URL + "/accounts/login/"}
         )
+
+    def print_demo_links(self, ctx: SeedContext) -> None:
+        """Each city's household link (a proposed home, in the household's language) and the
+        self-service link of the host whose stay has a concern: demo links, to open in a
+        browser."""
+        if not ctx.demo_links:
+            return
+        from newcomers.models import HOUSEHOLD_LANGUAGES
+
+        language_names = dict(HOUSEHOLD_LANGUAGES)
+        self.stdout.write("")
+        self.stdout.write(
+            _(
+                "Demo links (made up for the demo only; open each in its own private window, as "
+                "the household and the host would):"
+            )
+        )
+        for links in ctx.demo_links:
+            self.stdout.write("")
+            self.stdout.write(f"{links.story}")
+            self.stdout.write(
+                "  "
+                + _(
+                    "The household of case %(case)s (its language: %(language)s): its proposed "
+                    "home, to answer yes or no, and a concern to raise (the link works until "
+                    "%(until)s):"
+                )
+                % {
+                    "case": links.case.reference,
+                    "language": language_names.get(links.case.language, links.case.language),
+                    "until": links.household_until,
+                }
+            )
+            self.stdout.write(f"    {links.household_url}")
+            if links.host_url:
+                self.stdout.write(
+                    "  "
+                    + _(
+                        "The host %(name)s (self-service): a stay under way with a concern, a "
+                        "mediation meeting booked, and the first-month survey answered:"
+                    )
+                    % {"name": links.host_name}
+                )
+                self.stdout.write(f"    {links.host_url}")
