@@ -260,7 +260,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stays.tasks.plan_next_check_ins",
         "schedule": crontab(hour=2, minute=45),
     },
-    # Evaluations: the first-month surveys open, unanswered ones lapse (stays.evaluations).
+    # Evaluations: the first-month surveys open, unanswered ones lapse (stays.actions.evaluations).
     "open-evaluations": {
         "task": "stays.tasks.open_evaluations",
         "schedule": crontab(hour=6, minute=10),

@@ -1,6 +1,6 @@
 """The stay's scheduled work (``CELERY_BEAT_SCHEDULE``): the next check-in of each stay under way
 is planned when the last one comes due (the rolling rule of ``stays.actions``); the first-month
-surveys open and unanswered ones lapse (``stays.evaluations``)."""
+surveys open and unanswered ones lapse (``stays.actions.evaluations``)."""
 
 from celery import shared_task
 

@@ -781,24 +781,7 @@ def portal_world():
         "reports.partnership": foreign_partnership,
         "reports.reportrun": foreign_run,
     }
-    # --- issue 16, helper "evaluations": an open survey of each partner's stay ---
-    from stays.models import Evaluation
-
-    for found, stay in ((objects, match), (foreign, foreign_match)):
-        found["stays.evaluation"] = Evaluation.objects.create(
-            match=stay, respondent="host", point="month_1", survey="host_month_1", opens_on=today
-        )
-    # The world's household has its own surveys (its pages: stays:household_evaluation): the
-    # first month's open, the end's answered (the page says so).
-    for point, status in (("month_1", "open"), ("end", "answered")):
-        Evaluation.objects.create(
-            match=match,
-            respondent="household",
-            point=point,
-            survey=f"household_{point}",
-            opens_on=today,
-            status=status,
-        )
+    world_surveys(objects, foreign, match=match, foreign_match=foreign_match, today=today)
     TargetFactory(partnership=partnership)
     return SimpleNamespace(
         orgs=orgs,
@@ -810,6 +793,28 @@ def portal_world():
         visit=visit,
         application=application,
     )
+
+
+def world_surveys(objects, foreign, *, match, foreign_match, today):
+    """The permission matrix's surveys (test set-up, written as rows: the world's match is only
+    proposed, and a survey is opened by the portal for a stay under way): an open survey of each
+    partner's stay, and the world's household's own, the first month's open and the end's
+    answered (its pages: stays:household_evaluation)."""
+    from stays.models import Evaluation
+
+    for found, stay in ((objects, match), (foreign, foreign_match)):
+        found["stays.evaluation"] = Evaluation.objects.create(
+            match=stay, respondent="host", point="month_1", survey="host_month_1", opens_on=today
+        )
+    for point, status in (("month_1", "open"), ("end", "answered")):
+        Evaluation.objects.create(
+            match=match,
+            respondent="household",
+            point=point,
+            survey=f"household_{point}",
+            opens_on=today,
+            status=status,
+        )
 
 
 # The stay: matches the household said yes to, stays under way ------------------------------------

@@ -2,7 +2,7 @@
 
 from django import template
 
-from stays.evaluations import open_host_evaluations
+from stays.actions.evaluations import open_host_evaluations
 
 register = template.Library()
 

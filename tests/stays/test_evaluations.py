@@ -16,7 +16,7 @@ from matching.models import Match
 from newcomers.links import SESSION_KEY
 from newcomers.models import HouseholdLink
 from stays import actions
-from stays.evaluations import MONTH_1_AFTER_DAYS, OPEN_FOR_DAYS, concern_threshold, works_on
+from stays.actions.evaluations import MONTH_1_AFTER_DAYS, OPEN_FOR_DAYS, concern_threshold, works_on
 from stays.forms import EvaluationForm
 from stays.models import Concern, Evaluation, EvaluationAnswer, EvaluationTransition
 from stays.surveys import SCALE, SURVEYS, TEXT, YES_NO, get_survey
@@ -144,6 +144,11 @@ def test_month_1_opens_thirty_days_after_the_move_in_for_both_sides(stay):
     assert Evaluation.objects.filter(match=stay).count() == 2
 
 
+def end_surveys(stay) -> dict:
+    """The end-of-stay surveys of ``stay``, by respondent."""
+    return {e.respondent: e for e in Evaluation.objects.filter(match=stay, point="end")}
+
+
 def test_a_housing_company_flat_has_no_host_to_ask(stay, coordinator):
     from hosts.models import Home
     from tests.factories import UnitFactory
@@ -152,7 +157,9 @@ def test_a_housing_company_flat_has_no_host_to_ask(stay, coordinator):
     assert set(month_1(stay)) == {"household"}
     end_match(match=Match.objects.get(pk=stay.pk), user=coordinator, note="Klart.")
     stay.refresh_from_db()
-    assert [e.respondent for e in actions.open_end_evaluations(match=stay)] == ["household"]
+    # Ending the stay opened the end survey: for the household only.
+    assert list(end_surveys(stay)) == ["household"]
+    assert actions.open_end_evaluations(match=stay) == []
 
 
 def test_month_1_is_not_opened_for_a_stay_long_past_its_first_month(stay):
@@ -206,7 +213,8 @@ def test_the_end_of_the_stay_opens_the_end_surveys(stay, coordinator):
     )
     end_match(match=stay, user=coordinator, note="Hushållet har fått egen bostad.")
     stay.refresh_from_db()
-    opened = actions.open_end_evaluations(match=stay)
+    # Ending the stay (matching.actions.end_match) opened them.
+    opened = list(end_surveys(stay).values())
     assert {e.respondent for e in opened} == {"host", "household"}
     assert {e.survey for e in opened} == {"host_end", "household_end"}
     assert all(e.opens_on == stay.ended_on for e in opened)
@@ -334,7 +342,7 @@ def test_a_score_at_the_threshold_opens_none(stay):
 def test_a_low_score_on_a_question_that_does_not_count_opens_none(stay, coordinator):
     end_match(match=stay, user=coordinator, note="Klart.")
     stay.refresh_from_db()
-    evaluation = {e.respondent: e for e in actions.open_end_evaluations(match=stay)}["host"]
+    evaluation = end_surveys(stay)["host"]
     not_counted = [q for q in get_survey("host_end").questions if q.kind == SCALE and not q.counts]
     assert not_counted
     answers = {**good_answers("host_end"), not_counted[0].key: 1}
@@ -345,7 +353,7 @@ def test_a_low_score_on_a_question_that_does_not_count_opens_none(stay, coordina
 def test_an_ended_stay_gets_no_concern_from_its_end_survey(stay, coordinator):
     end_match(match=stay, user=coordinator, note="Klart.")
     stay.refresh_from_db()
-    evaluation = {e.respondent: e for e in actions.open_end_evaluations(match=stay)}["household"]
+    evaluation = end_surveys(stay)["household"]
     actions.answer_evaluation(
         evaluation=evaluation,
         answers=good_answers("household_end", score=1),

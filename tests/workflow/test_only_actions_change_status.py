@@ -27,6 +27,7 @@ APPS = [
     "notifications",
     "privacy",
     "reports",
+    "stays",
     "volunteers",
     "workflow",
 ]
@@ -47,6 +48,11 @@ ALLOWED = {
     # after referral (matching, the stay). Going through the visit's steps would need the clock
     # moved past the visit's start in every one of them.
     ("tests/factories.py", "referred_home"),
+    # The permission matrix's world has one match, only proposed, around which every page is
+    # walked: its concerns, meetings and surveys (which the actions open only for a stay under
+    # way) are written as rows, in the stages the pages need.
+    ("tests/factories.py", "world_surveys"),
+    ("tests/factories.py", "concern_with_meeting"),
 }
 
 

@@ -26,9 +26,9 @@ from matching.models import Match
 from workflow.errors import Conflict, NotAllowed
 from workflow.models import ActorKind
 
-from .models import Evaluation, EvaluationAnswer
-from .surveys import get_survey, survey_key
-from .workflow import EVALUATION_WORKFLOW
+from ..models import Evaluation, EvaluationAnswer
+from ..surveys import get_survey, survey_key
+from ..workflow import EVALUATION_WORKFLOW
 
 # The first-month survey opens this many days after the move-in.
 MONTH_1_AFTER_DAYS = 30
@@ -162,7 +162,7 @@ def answer_evaluation(
     A score below the partnership's threshold on a question that counts opens a concern
     (``raise_concern`` with ``raised_by="evaluation"``) while the stay goes on; its text says
     only which side's survey it was, never the answers."""
-    from .actions import STAY_STATUSES, raise_concern
+    from . import STAY_STATUSES, raise_concern
 
     if respondent not in _ACTOR or respondent != evaluation.respondent:
         raise NotAllowed(_("You are not allowed to take this step."))

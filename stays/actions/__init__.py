@@ -15,9 +15,9 @@ from workflow.engine import roles_of
 from workflow.errors import Conflict, Invalid, NotAllowed
 from workflow.models import ActorKind
 
-from . import notifications
-from .models import CheckIn, Concern, Mediation
-from .workflow import CHECK_IN_WORKFLOW, CONCERN_WORKFLOW, MEDIATION_WORKFLOW
+from .. import notifications
+from ..models import CheckIn, Concern, Mediation
+from ..workflow import CHECK_IN_WORKFLOW, CONCERN_WORKFLOW, MEDIATION_WORKFLOW
 
 # Who raised a concern -> the kind of actor its first history row names.
 _RAISER_ACTOR = {
@@ -615,7 +615,7 @@ def close_stay(*, match: Match, reason: str) -> int:
     return cancelled
 
 
-# Evaluations (issue 16, helper "evaluations"): the steps live in ``stays.evaluations`` -------------
+# Evaluations (issue 16, helper "evaluations"): the steps live in ``stays.actions.evaluations`` -------------
 
 from .evaluations import (  # noqa: E402, F401
     answer_evaluation,
