@@ -20,17 +20,12 @@ from workflow.errors import DomainError
 
 from .actions import open_household_link
 from .household_forms import AnswerForm, ConcernForm
+from .household_language import text_direction
 from .links import SESSION_KEY, InvalidLink, household_page, link_from_token, link_named_by
 from .models import NewcomerCase
 
-# Written right to left. (The languages helper may give the portal one place for this.)
-RTL_LANGUAGES = {"ar", "prs", "fa", "he", "ur"}
 # A page for a household whose language is not known is in both of these.
 UNKNOWN_LANGUAGE_FALLBACK = ("sv", "en")
-
-
-def text_direction(language: str) -> str:
-    return "rtl" if (language or "").split("-")[0] in RTL_LANGUAGES else "ltr"
 
 
 def _context(case: NewcomerCase | None = None, *, signed_in: bool = False, **extra):
