@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.throttle import over_concern_limit
 from matching.actions import record_household_answer
 from matching.models import Match
 from workflow.errors import DomainError
@@ -209,6 +210,16 @@ def concern(request, case):
     if request.method == "POST":
         if stay is None:
             status = 409
+        elif form.is_valid() and over_concern_limit(request, who=f"case:{case.pk}"):
+            # Too many in a short time: a message, and what was typed stays in the form.
+            form.add_error(
+                None,
+                _(
+                    "You have sent many messages in a short time. Wait one hour and send again. "
+                    "Or call your coordinator."
+                ),
+            )
+            status = 429
         elif form.is_valid():
             try:
                 raise_concern(
