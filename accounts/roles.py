@@ -97,6 +97,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "stays.view_concerntransition",
         "stays.view_mediation",
         "stays.view_mediationtransition",
+        # The evaluations of the same stays (the home's group follows a private home's stay):
+        # read-only; the free text as ``stays.evaluations.works_on`` decides.
+        "stays.view_evaluation",
+        "stays.view_evaluationanswer",
+        "stays.view_evaluationtransition",
     ],
     # Held together with VOLUNTEER_COORDINATOR, whose permissions it widens to every group.
     NATIONAL_COORDINATOR: [

@@ -53,3 +53,12 @@ def over_step_limit(request, *, group: str) -> bool:
     count, _slash, period = settings.RATELIMIT_SIGNUP_PER_IP.partition("/")
     rate = f"{int(count) * STEPS_PER_SIGN_UP}/{period}"
     return over_limit(request, group=group, limits=[("ip", rate)])
+
+
+def over_concern_limit(request, *, who: str) -> bool:
+    """True if ``who`` (one side of a stay: ``"home:<pk>"`` for the host, ``"case:<pk>"`` for the
+    household) has raised ``RATELIMIT_CONCERNS_PER_HOUR`` concerns this hour; counts this one.
+    Counted when a concern is about to be raised (a form with errors does not count), so that a
+    person correcting the form is never stopped, and nobody can flood the coordinators' inboxes."""
+    rate = f"{settings.RATELIMIT_CONCERNS_PER_HOUR}/h"
+    return over_limit(request, group="concern", limits=[(who, rate)])

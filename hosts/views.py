@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.emails import rate_limit_key
-from accounts.throttle import over_limit, over_step_limit, too_many_requests
+from accounts.throttle import over_concern_limit, over_limit, over_step_limit, too_many_requests
 from workflow.errors import DomainError
 from workflow.form_input import keep_answers, kept_answers
 
@@ -320,7 +320,18 @@ def raise_concern(request, home):
     form = ConcernForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if form.is_valid() and over_concern_limit(request, who=f"home:{home.pk}"):
+            # Too many in a short time: a message, and what was typed stays in the form.
+            form.add_error(
+                None,
+                _(
+                    "You have sent many messages in a short time. Wait an hour and send it "
+                    "again. If it cannot wait, call the people who work with your home, or 112 "
+                    "in an emergency."
+                ),
+            )
+            status = 429
+        elif form.is_valid():
             try:
                 raise_it(
                     match=stay,

@@ -185,12 +185,17 @@ def cancel_match(
             log_fields={"reason_choice": reason_choice},
         )
         if was_approved:
+            from stays.actions import close_concerns_of_stay
+
             transition_home(
                 home=match.home, name="unmatch", actor_kind=ActorKind.SYSTEM, reason=reason
             )
             transition_case(
                 case=match.case, name="unmatch", actor_kind=ActorKind.SYSTEM, reason=reason
             )
+            # A concern may be raised once a match is approved: the stay that will not begin
+            # closes it as the end of a stay does (and cancels its booked meetings).
+            close_concerns_of_stay(match=match, reason=reason)
     return match
 
 

@@ -281,6 +281,8 @@ RATELIMIT_SIGNUP_PER_IP = env.str("RATELIMIT_SIGNUP_PER_IP", default="20/h")
 RATELIMIT_SIGNUP_PER_EMAIL = env.str("RATELIMIT_SIGNUP_PER_EMAIL", default="5/d")
 RATELIMIT_LINK_PER_IP = env.str("RATELIMIT_LINK_PER_IP", default="20/h")
 RATELIMIT_LINK_PER_EMAIL = env.str("RATELIMIT_LINK_PER_EMAIL", default="5/h")
+# "Something is wrong": concerns one side of a stay (a host, a household) may raise per hour.
+RATELIMIT_CONCERNS_PER_HOUR = env.int("RATELIMIT_CONCERNS_PER_HOUR", default=5)
 # Behind a proxy, the client's address is in this header (e.g. HTTP_X_FORWARDED_FOR).
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default=None)
 

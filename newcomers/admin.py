@@ -371,7 +371,6 @@ class HouseholdLinksMixin:
         """The letter with the household's working link, to print: in the household's language,
         a QR code of the link, the link in text and short instructions."""
         from accounts.two_factor import _qr_svg
-        from newcomers.household_views import text_direction
 
         case = self.get_object(request, unquote(object_id))
         if not _gives_links(case, request.user):
@@ -394,7 +393,6 @@ class HouseholdLinksMixin:
             "qr_svg": _qr_svg(url),
             "expires_on": timezone.localtime(link.expires_at).date(),
             "language": case.language,
-            "dir": text_direction(case.language),
             "change_url": change_url,
         }
         with translation.override(case.language):

@@ -110,5 +110,15 @@ def household_language_page(view):
     return wrapped
 
 
-def is_right_to_left(language: str) -> bool:
-    return translation.get_language_info(language)["bidi"]
+def is_right_to_left(language: str | None) -> bool:
+    """Whether ``language`` is written right to left, as Django knows it (``LANG_INFO``, with
+    Dari added by ``install()``). A code Django does not know reads left to right."""
+    try:
+        return bool(translation.get_language_info(language or "")["bidi"])
+    except KeyError:
+        return False
+
+
+def text_direction(language: str | None) -> str:
+    """The ``dir`` attribute of a page or a part of one in ``language``: "rtl" or "ltr"."""
+    return "rtl" if is_right_to_left(language) else "ltr"

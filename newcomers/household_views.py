@@ -14,23 +14,19 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.throttle import over_concern_limit
 from matching.actions import record_household_answer
 from matching.models import Match
 from workflow.errors import DomainError
 
 from .actions import open_household_link
 from .household_forms import AnswerForm, ConcernForm
+from .household_language import text_direction
 from .links import SESSION_KEY, InvalidLink, household_page, link_from_token, link_named_by
 from .models import NewcomerCase
 
-# Written right to left. (The languages helper may give the portal one place for this.)
-RTL_LANGUAGES = {"ar", "prs", "fa", "he", "ur"}
 # A page for a household whose language is not known is in both of these.
 UNKNOWN_LANGUAGE_FALLBACK = ("sv", "en")
-
-
-def text_direction(language: str) -> str:
-    return "rtl" if (language or "").split("-")[0] in RTL_LANGUAGES else "ltr"
 
 
 def _context(case: NewcomerCase | None = None, *, signed_in: bool = False, **extra):
@@ -214,6 +210,16 @@ def concern(request, case):
     if request.method == "POST":
         if stay is None:
             status = 409
+        elif form.is_valid() and over_concern_limit(request, who=f"case:{case.pk}"):
+            # Too many in a short time: a message, and what was typed stays in the form.
+            form.add_error(
+                None,
+                _(
+                    "You have sent many messages in a short time. Wait one hour and send again. "
+                    "Or call your coordinator."
+                ),
+            )
+            status = 429
         elif form.is_valid():
             try:
                 raise_concern(

@@ -1,10 +1,10 @@
 """The e-mail outbox: every e-mail the portal sends is first a row here."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import CanonicalEmailField
+from newcomers.models import HOUSEHOLD_LANGUAGES
 
 
 class OutboundEmailQuerySet(models.QuerySet):
@@ -26,7 +26,9 @@ class OutboundEmail(models.Model):
     to = CanonicalEmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    # Staff and hosts get Swedish or English; a household gets its own language (its link by
+    # e-mail), one of the seven household languages, which include Swedish and English.
+    language = models.CharField(_("language"), max_length=8, choices=HOUSEHOLD_LANGUAGES)
     attachments = models.JSONField(
         _("attachments"),
         default=list,

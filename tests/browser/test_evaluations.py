@@ -82,7 +82,21 @@ def test_the_host_answers_on_a_phone(live_server, settings, page, console, artif
     assert not console.server_errors and not console.csp_violations
 
 
-@pytest.mark.parametrize("language", ["en", "sv"])
+def one_answer_per_line(page):
+    """On a phone every answer of a scale or a yes/no question is a box of its own line, as wide
+    as the question and at least 44 px high (a thumb's target), whatever the page's direction."""
+    groups = page.locator(".evaluation-choices")
+    assert groups.count() > 0
+    for index in range(groups.count()):
+        boxes = [option.bounding_box() for option in groups.nth(index).locator(".form-check").all()]
+        assert len(boxes) >= 2
+        for above, below in zip(boxes, boxes[1:], strict=False):
+            assert below["y"] >= above["y"] + above["height"] - 1, (above, below)
+            assert abs(below["x"] - above["x"]) < 1 and abs(below["width"] - above["width"]) < 1
+        assert all(box["height"] >= 44 for box in boxes), boxes
+
+
+@pytest.mark.parametrize("language", ["en", "sv", "ar"])
 def test_the_household_answers_on_a_phone(
     language, live_server, page, phone, console, artifacts, stay
 ):
@@ -107,6 +121,13 @@ def test_the_household_answers_on_a_phone(
     expect(page.locator("html")).to_have_attribute("lang", language)
     survey = SURVEYS["household_month_1"]
     expect(page.locator("h1")).to_have_text(tr(language, survey.title))
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if language == "ar" else "ltr")
+    # Like the household's other pages: the button that leaves them, the way back to the start.
+    expect(page.get_by_role("button", name=tr(language, "Leave my page"))).to_be_visible()
+    expect(page.get_by_role("link", name=tr(language, "Back to your page"))).to_have_attribute(
+        "href", "/household/"
+    )
+    one_answer_per_line(page)
     answer_all(page, survey, language, words="Allt är bra.")
     shoot(page, artifacts, f"evaluation-household-{language}")
     page.get_by_role("button", name=tr(language, "Send my answers")).click()

@@ -29,7 +29,7 @@ from django.test import Client, TestCase
 from django.utils import timezone
 
 from hosts.models import Home, Host
-from matching.models import Match
+from matching.models import Match, MatchTransition
 from newcomers.models import NewcomerCase
 from tests.factories import registration_post_data
 from volunteers.models import Campaign, HomeVisit, QueueEntry
@@ -137,6 +137,10 @@ class Portal:
             self.hosts.append(HostState(copy, self._host_person(number)))
         self.answers: list[str] = []
         self.pending: list[tuple[Person, str, dict]] = []
+        # The households' browsers and the link each was last given (its letter's address), by
+        # the case's id.
+        self.households: dict[int, Person] = {}
+        self.household_links: dict[int, str] = {}
 
     def _host_person(self, number: int) -> Person:
         # Every host browses from an address of their own (the public forms count per address).
@@ -725,6 +729,94 @@ class Portal:
         self.say(f"partcoord proposes with the add form: case {data['case']}, home {data['home']}")
         self.post(person, "/admin/matching/match/add/", data, later=later)
 
+    # The household: its own pages, through its link ---------------------------------------
+
+    def household(self, case: NewcomerCase) -> Person | None:
+        """The household's browser with its pages open: it opens the link of its letter; when it
+        has none, or the link no longer works (a newer one, expired), the partner's coordinator
+        gives it a new letter on the case's page (``step/give_link/``) and the household opens the
+        address printed in it. None when no link can be given (a closed case, another partner's)."""
+        person = self.households.setdefault(
+            case.pk, Person(f"household {case.reference}", client=Client())
+        )
+        link = self.household_links.get(case.pk)
+        if link is not None and self.send(person, "get", link).status_code == 302:
+            return person
+        coordinator = self.people["partcoord"]
+        path = f"{ADMIN_MODELS['case']}{case.pk}/step/give_link/"
+        response = self.send(coordinator, "post", path, {"delivery": "letter", "_confirm": "1"})
+        letter = response.get("Location", "") if response.status_code == 302 else ""
+        if not letter.endswith("/household-link/letter/"):
+            return None
+        html = self.send(coordinator, "get", letter).content.decode()
+        found = re.search(re.escape(settings.SITE_URL) + r"(/household/open/[^<\s\"]+/)", html)
+        assert found, f"the letter of case {case.reference} has no link"
+        self.household_links[case.pk] = found.group(1)
+        self.say(f"partcoord gives household {case.reference} a new letter")
+        if self.send(person, "get", found.group(1)).status_code != 302:
+            return None
+        return person
+
+    def _household_case(self, index: int, statuses, any_case: bool):
+        """The household of a case with a match at one of ``statuses`` (or, with ``any_case``,
+        of any case: a household whose page has nothing of the kind)."""
+        cases = NewcomerCase.objects.all()
+        if not any_case:
+            cases = cases.filter(matches__status__in=statuses).distinct()
+        return self.nth(cases, index)
+
+    def household_answers(
+        self,
+        index: int,
+        rng: random.Random,
+        answer: str | None = None,
+        *,
+        any_case: bool = False,
+        later: bool = False,
+    ) -> None:
+        """The household of a proposed match opens the proposal on its own page and says yes or
+        no (``answer``; None: one of those the page offers). Without a proposal on its page it
+        sends the answer all the same (an old tab)."""
+        case = self._household_case(index, [Match.Status.PROPOSED], any_case)
+        person = self.household(case) if case is not None else None
+        if person is None:
+            return
+        page = self.page(person, "/household/proposal/")
+        form = page.form_with("answer")
+        if form is not None:
+            chosen = self.choose(form.fields["answer"].options, rng, want=answer)
+        else:
+            chosen = answer or rng.choice(["yes", "no"])
+        self.say(
+            f"household {case.reference} answers {chosen} ({'offered' if form else 'no form'})"
+        )
+        self.post(person, "/household/proposal/", {"answer": chosen}, later=later)
+
+    def household_concern(
+        self,
+        index: int,
+        rng: random.Random,
+        urgency: str | None = None,
+        *,
+        any_case: bool = False,
+        later: bool = False,
+    ) -> None:
+        """The household of an approved or moved-in stay says that something is wrong on its own
+        page: how urgent, in its own words (now and then none)."""
+        case = self._household_case(index, [Match.Status.APPROVED, Match.Status.MOVED_IN], any_case)
+        person = self.household(case) if case is not None else None
+        if person is None:
+            return
+        page = self.page(person, "/household/concern/")
+        form = page.form_with("urgency", "text")
+        text = rng.choice(["Det är kallt i rummet.", "Vi bråkar om köket.", ""])
+        if form is not None:
+            data = self.fill(form, rng, text=text, **({"urgency": urgency} if urgency else {}))
+        else:
+            data = {"urgency": urgency or "normal", "text": text}
+        self.say(f"household {case.reference} raises a concern: {data.get('urgency')}, {text!r}")
+        self.post(person, "/household/concern/", data, later=later)
+
     # Beat, time, and looking around -------------------------------------------------------
 
     def run_beat_task(self, name: str) -> None:
@@ -773,6 +865,8 @@ class Portal:
             *queue_out_of_line(),
             *live_match_problems(),
             *history_out_of_line(),
+            *household_answers_out_of_line(),
+            *concerns_out_of_line(),
         ]
         if known:
             return found
@@ -928,6 +1022,57 @@ def live_match_problems() -> list[str]:
     ).exclude(pk__in=live_cases)
     for pk, status in stuck.values_list("pk", "status"):
         found.append(f"case #{pk} is {status} without an approved match")
+    return found
+
+
+def household_answers_out_of_line() -> list[str]:
+    """A match is approved only after its household said yes: every match that is, or has been,
+    approved has the household's yes, given no later than the approval."""
+    found = []
+    approvals = {}
+    for match_id, created_at in (
+        MatchTransition.objects.filter(to_state=Match.Status.APPROVED)
+        .order_by("created_at")
+        .values_list("match_id", "created_at")
+    ):
+        approvals.setdefault(match_id, created_at)
+    for match in Match.objects.filter(pk__in=approvals):
+        if match.household_answer != Match.HouseholdAnswer.YES:
+            found.append(
+                f"match #{match.pk} ({match.status}) was approved, but the household's answer "
+                f"is {match.household_answer or 'none'}"
+            )
+        elif match.household_answered_at and match.household_answered_at > approvals[match.pk]:
+            found.append(f"match #{match.pk} was approved before the household said yes")
+    return found
+
+
+def concerns_out_of_line() -> list[str]:
+    """A concern is about a stay: raised while its match was approved or moved in, and still
+    open only while the stay goes on (a stay that ends closes its concerns)."""
+    from stays.models import Concern
+
+    found = []
+    live = {Match.Status.APPROVED, Match.Status.MOVED_IN}
+    still_open = {
+        Concern.Status.OPENED,
+        Concern.Status.ACKNOWLEDGED,
+        Concern.Status.IN_MEDIATION,
+    }
+    for concern in Concern.objects.select_related("match"):
+        match = concern.match
+        if not match.transitions.filter(
+            to_state=Match.Status.APPROVED, created_at__lte=concern.created_at
+        ).exists():
+            found.append(
+                f"concern #{concern.pk} (by the {concern.raised_by}) was raised on match "
+                f"#{match.pk} before it was approved"
+            )
+        if concern.status in still_open and match.status not in live:
+            found.append(
+                f"concern #{concern.pk} is {concern.status} on match #{match.pk}, which is "
+                f"{match.status}"
+            )
     return found
 
 

@@ -268,6 +268,30 @@ class PortalMachine(RuleBasedStateMachine):
     def propose_with_the_add_form(self, seed, later):
         self.portal.propose_with_the_add_form(random.Random(seed), later=later)
 
+    # The household, through its own link -----------------------------------------------------
+
+    @rule(
+        case=indexes,
+        answer=st.sampled_from([None, "yes", "yes", "no"]),
+        seed=seeds,
+        any_case=st.sampled_from([False, False, False, True]),
+        later=later,
+    )
+    def household_answers(self, case, answer, seed, any_case, later):
+        rng = random.Random(seed)
+        self.portal.household_answers(case, rng, answer, any_case=any_case, later=later)
+
+    @rule(
+        case=indexes,
+        urgency=st.sampled_from([None, "normal", "urgent"]),
+        seed=seeds,
+        any_case=st.sampled_from([False, False, False, True]),
+        later=later,
+    )
+    def household_concern(self, case, urgency, seed, any_case, later):
+        rng = random.Random(seed)
+        self.portal.household_concern(case, rng, urgency, any_case=any_case, later=later)
+
     @rule(index=indexes)
     def send_pending(self, index):
         self.portal.send_pending(index)

@@ -15,6 +15,7 @@ import pytest
 from django.db import transaction
 
 from hosts.models import Home
+from newcomers.models import NewcomerCase
 from volunteers.models import HomeVisit
 
 from .portal import KNOWN_DEFECTS, Portal
@@ -136,6 +137,67 @@ def test_merging_duplicates_keeps_visits_with_their_stage(world, clock):
         "host 4 (visited)": replay(world, clock, registered_twice_and_merged(4)),
     }
     assert found == dict.fromkeys(found, [])
+
+
+def household_steps(stay_index, *, cancel=False):
+    """The household of the world's approved match (1) or moved-in one (2) says that something
+    is wrong on its own page; with ``cancel``, the coordinator then cancels the approved match
+    before the move-in."""
+
+    def steps(portal, rng):
+        from matching.models import Match
+        from stays.models import Concern
+
+        match = portal.nth(Match.objects.all(), stay_index)
+        case_index = list(NewcomerCase.objects.order_by("pk")).index(match.case)
+        portal.household_concern(case_index, rng, "urgent", any_case=True)
+        concern = Concern.objects.get(match=match)
+        assert concern.raised_by == "household" and concern.urgency == "urgent", portal.answers
+        if cancel:
+            portal.admin_step("partcoord", "match", stay_index, rng, step="cancel")
+            match.refresh_from_db()
+            assert match.status == Match.Status.CANCELLED, portal.answers
+
+    return steps
+
+
+def household_answers_the_proposal(answer):
+    """The household of the world's proposed match (0) answers on its own page; the coordinator
+    then tries to approve."""
+
+    def steps(portal, rng):
+        from matching.models import Match
+
+        match = portal.nth(Match.objects.all(), 0)
+        case_index = list(NewcomerCase.objects.order_by("pk")).index(match.case)
+        portal.household_answers(case_index, rng, answer, any_case=True)
+        match.refresh_from_db()
+        assert match.household_answer == answer, portal.answers
+        portal.admin_step("partcoord", "match", 0, rng, step="approve")
+        match.refresh_from_db()
+        expected = Match.Status.APPROVED if answer == "yes" else Match.Status.PROPOSED
+        assert match.status == expected, portal.answers
+
+    return steps
+
+
+def test_the_household_acts_through_its_own_page(world, clock):
+    """The household's steps of the machine, by hand: its yes or no on its own page before the
+    coordinator approves, and a concern on an approved and on a moved-in stay."""
+    found = {
+        "yes, then approved": replay(world, clock, household_answers_the_proposal("yes")),
+        "no, approval refused": replay(world, clock, household_answers_the_proposal("no")),
+        "a concern, approved": replay(world, clock, household_steps(1)),
+        "a concern, moved in": replay(world, clock, household_steps(2)),
+    }
+    assert found == dict.fromkeys(found, [])
+
+
+def test_cancelling_an_approved_match_closes_its_concerns(world, clock):
+    """A household raises a concern while its match is approved; the coordinator cancels the
+    match before the move-in. The stay never began: its concern is closed as the stay's end
+    closes them, not left open on a cancelled match."""
+    assert replay(world, clock, household_steps(1, cancel=True)) == []
 
 
 def test_each_known_defect_has_its_regression_test():

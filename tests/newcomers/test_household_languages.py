@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from newcomers.household_language import CODES, SESSION_KEY, from_accept_language
+from newcomers.household_language import CODES, SESSION_KEY, from_accept_language, text_direction
 from newcomers.links import SESSION_KEY as LINK_SESSION_KEY
 from newcomers.models import HouseholdLink
 from tests.factories import NewcomerCaseFactory
@@ -71,6 +71,15 @@ def test_django_knows_every_household_language(language, bidi):
 
 
 # --- Pages ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "direction"),
+    [("ar", "rtl"), ("prs", "rtl"), ("fa", "rtl"), ("ar-iq", "rtl"), ("sv", "ltr"), ("ti", "ltr")]
+    + [("so", "ltr"), ("uk", "ltr"), ("", "ltr"), (None, "ltr"), ("xx", "ltr")],
+)
+def test_the_direction_is_djangos_language_info(language, direction):
+    assert text_direction(language) == direction
 
 
 @pytest.mark.django_db

@@ -90,6 +90,16 @@ def test_the_letter_of_a_swedish_household_is_swedish_and_left_to_right(
     assert "Så öppnar du din sida" in html
 
 
+@pytest.mark.parametrize(("language", "direction"), [("prs", "rtl"), ("ti", "ltr"), ("uk", "ltr")])
+def test_the_letter_takes_its_direction_from_djangos_language_info(
+    desk, organisations, coordinator, language, direction
+):
+    case = NewcomerCaseFactory(partner=organisations["partner"], language=language)
+    issue_household_link(case=case, user=coordinator, delivery="letter")
+    html = desk.get(case_url(case, "household-link/letter/")).content.decode()
+    assert f'<html lang="{language}" dir="{direction}">' in html
+
+
 def test_no_letter_without_a_working_link(desk, case):
     response = desk.get(case_url(case, "household-link/letter/"))
     assert response.status_code == 302 and response["Location"] == case_url(case)

@@ -382,3 +382,36 @@ def test_the_start_page_offers_evaluations_only_when_the_page_exists(household):
         assert page.context["evaluation_url"] is None
     else:
         assert page.context["evaluation_url"] == url
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "You have sent many messages in a short time."),
+        ("ar", "لقد أرسلت رسائل كثيرة في وقت قصير."),
+    ],
+)
+def test_too_many_concerns_in_an_hour_are_stopped_kindly(
+    client, organisations, coordinator, settings, language, words
+):
+    settings.RATELIMIT_CONCERNS_PER_HOUR = 2
+    match = moved_in_match(organisations["partner"], coordinator=coordinator)
+    case = match.case
+    case.language = language
+    case.save(update_fields=["language"])
+    link = issue_household_link(case=case, user=coordinator, delivery="letter")
+    client.get(path_of(link))
+    for n in range(2):
+        response = client.post("/household/concern/", {"urgency": "normal", "text": f"Nr {n}"})
+        assert response.status_code == 302
+    # A form with errors does not count.
+    assert client.post("/household/concern/", {"text": "Glömde hur brådskande"}).status_code == 400
+    response = client.post(
+        "/household/concern/", {"urgency": "urgent", "text": "Det är <i>kallt</i>."}
+    )
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert words in html
+    assert "Det är &lt;i&gt;kallt&lt;/i&gt;." in html  # what was typed stays
+    assert "112" in html  # the emergency number is still on the page
+    assert Concern.objects.filter(match=match).count() == 2

@@ -569,9 +569,15 @@ ADMIN_MODELS = {
         for name in ("concern", "mediation")
     },
     # Evaluations: read-only, scoped like concerns (the case's partner; the private home's local
-    # group); the free text only for those who work on the stay (tests/stays/test_evaluations.py).
+    # group, whose volunteer coordinators follow the stay, and whose world home both the own and
+    # the foreign stay are in); the free text only for those who work on the stay
+    # (tests/stays/test_evaluations.py).
     "stays.evaluation": {
-        "perms": {PARTNER_COORDINATOR: "v", DATA_PROTECTION_OFFICER: "v"},
+        "perms": {
+            VOLUNTEER_COORDINATOR: "v",
+            PARTNER_COORDINATOR: "v",
+            DATA_PROTECTION_OFFICER: "v",
+        },
         "scoped": True,
         "hidden": {HOUSING_COMPANY_STAFF},
         "foreign": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},

@@ -1,6 +1,7 @@
 """The host's "Something is wrong" page, and the concerns and meetings in the admin: the age,
 the clock to first response, the steps, and who finds which concern."""
 
+import re
 from datetime import timedelta
 from unittest import mock
 
@@ -223,3 +224,52 @@ def test_outsiders_find_no_concern(english, stay, team, other_coordinator, other
     english.force_login(team.partner)
     page = english.get(f"/admin/stays/concern/{concern.pk}/change/").content.decode()
     assert stay.case.reference in page
+
+
+# Too many in a short time ------------------------------------------------------------------------
+
+
+def test_the_host_is_stopped_after_too_many_concerns_and_keeps_what_was_typed(
+    english, stay, settings
+):
+    settings.RATELIMIT_CONCERNS_PER_HOUR = 2
+    open_offer(english, stay.home)
+    for n in range(2):
+        response = english.post("/my-offer/concern/", {"urgency": "normal", "text": f"Nr {n}"})
+        assert response.status_code == 302
+    # A form with errors does not count: correcting it is never stopped by the limit.
+    assert english.post("/my-offer/concern/", {"text": "Utan brådska"}).status_code == 400
+    typed = "Det har blivit <b>bråk</b> igen."
+    response = english.post("/my-offer/concern/", {"urgency": "urgent", "text": typed})
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "You have sent many messages in a short time" in html
+    assert "Det har blivit &lt;b&gt;bråk&lt;/b&gt; igen." in html
+    assert re.search(r'<input[^>]*value="urgent"[^>]*checked', html)
+    assert Concern.objects.filter(match=stay).count() == 2
+    # The limit is the host's own: another home's host still reaches the people.
+    from tests.factories import moved_in_match
+
+    other = moved_in_match(stay.case.partner)
+    open_offer(english, other.home)
+    response = english.post("/my-offer/concern/", {"urgency": "normal", "text": "Hej"})
+    assert response.status_code == 302
+
+
+def test_the_host_s_limit_message_in_swedish(client, stay, settings):
+    settings.RATELIMIT_CONCERNS_PER_HOUR = 1
+    open_offer(client, stay.home)
+    assert (
+        client.post("/my-offer/concern/", {"urgency": "normal", "text": "Ett"}).status_code == 302
+    )
+    response = client.post("/my-offer/concern/", {"urgency": "normal", "text": "Två"})
+    assert response.status_code == 429
+    assert "Du har skickat många meddelanden på kort tid" in response.content.decode()
+
+
+def test_without_the_cache_the_concern_is_raised_all_the_same(english, stay, settings):
+    open_offer(english, stay.home)
+    with mock.patch("accounts.throttle.is_ratelimited", side_effect=ConnectionError("cache")):
+        response = english.post("/my-offer/concern/", {"urgency": "normal", "text": "Hej"})
+    assert response.status_code == 302
+    assert Concern.objects.filter(match=stay).count() == 1

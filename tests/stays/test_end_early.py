@@ -165,3 +165,42 @@ def test_the_admins_end_form_asks_for_the_reason_and_the_homes_next_step(
     assert Home.objects.get(pk=stay.home_id).status == Home.Status.PAUSED
     assert NewcomerCase.objects.get(pk=stay.case_id).priority_since is not None
     assert concern.status == Concern.Status.STAY_ENDED
+
+
+def test_cancelling_an_approved_match_closes_its_concerns_and_meetings(
+    organisations, team, django_capture_on_commit_callbacks
+):
+    """A concern may be raised once the match is approved; cancelled before the move-in, the
+    stay never begins: its open concerns close as "the stay ended", its meetings are cancelled.
+    (Found by the model-based test, tests/model/test_regressions.py.)"""
+    from matching.actions import cancel_match
+    from tests.factories import approved_match
+
+    match = approved_match(organisations["partner"], coordinator=team.partner)
+    concern, mediation = concern_in_mediation(match, team)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_match(match=match, user=team.partner, note="Hushållet fick en annan bostad.")
+    match.refresh_from_db()
+    concern.refresh_from_db()
+    mediation.refresh_from_db()
+    assert match.status == Match.Status.CANCELLED
+    assert concern.status == Concern.Status.STAY_ENDED
+    assert concern.transitions.last().actor_kind == "system"
+    assert mediation.status == Mediation.Status.CANCELLED
+
+
+def test_cancelling_a_proposal_touches_no_concern_of_another_stay(stay, team, organisations):
+    from matching.actions import cancel_match, propose_match
+    from tests.factories import NewcomerCaseFactory, referred_home
+
+    concern = actions.raise_concern(
+        match=stay, raised_by=Concern.RaisedBy.HOST, text="Det fungerar inte.", language="sv"
+    )
+    proposal = propose_match(
+        home=referred_home(organisations["partner"]),
+        case=NewcomerCaseFactory(partner=organisations["partner"]),
+        user=team.partner,
+    )
+    cancel_match(match=proposal, user=team.partner, note="Fel hem.")
+    concern.refresh_from_db()
+    assert concern.status == Concern.Status.OPENED

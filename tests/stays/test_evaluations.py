@@ -675,3 +675,32 @@ def test_the_home_s_local_group_works_on_a_private_home_s_stay(
     )
     assert not works_on(other, evaluation)
     assert not Evaluation.objects.visible_to(other).exists()
+
+
+def test_the_home_s_group_s_volunteer_coordinator_opens_it_in_the_admin(
+    volunteer_coordinator, partner, coordinator
+):
+    from tests.factories import local_group
+
+    stay = moved_in_match(partner, coordinator=coordinator)
+    evaluation = month_1(stay)["household"]
+    actions.answer_evaluation(
+        evaluation=evaluation,
+        answers={**good_answers("household_month_1"), "anything_else": "Vi trivs med värden."},
+        respondent="household",
+    )
+    client = admin_client(volunteer_coordinator)
+    page = client.get(f"/admin/stays/evaluation/{evaluation.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Vi trivs med värden." in html and "4 of 5" in html
+    assert client.get("/admin/stays/evaluation/").status_code == 200
+    # Read-only: nothing to change.
+    assert client.post(f"/admin/stays/evaluation/{evaluation.pk}/change/", {}).status_code == 403
+    # Another group's volunteer coordinator does not find it.
+    elsewhere = local_group(volunteer_coordinator.organisation, name="Annan grupp")
+    other = staff_user(
+        "volunteer_coordinator", volunteer_coordinator.organisation, local_group=elsewhere
+    )
+    response = admin_client(other).get(f"/admin/stays/evaluation/{evaluation.pk}/change/")
+    assert response.status_code == 404
