@@ -105,6 +105,9 @@ def _host_pages(client, own):
     pages["confirm"] = client.get(f"/offer/confirm/{confirm}/")
     for name in ["my_offer", "change_offer", "pause", "resume", "reopen", "withdraw", "erase"]:
         pages[name] = own.get(reverse(f"hosts:{name}"))
+    # "Something is wrong" opens during a stay; without one the page says so (or sends the host
+    # back to the offer).
+    pages["raise_concern"] = own.get(reverse("hosts:raise_concern"), follow=True)
     pages["erase (done)"] = own.post("/my-offer/erase/")
     return pages
 

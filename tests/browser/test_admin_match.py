@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from hosts.models import Home
 from matching.actions import propose_match
 from matching.models import Match
-from tests.factories import NewcomerCaseFactory, municipality, referred_home, staff_user
+from tests.factories import NewcomerCaseFactory, municipality, referred_home, said_yes, staff_user
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,7 +44,7 @@ def test_a_coordinator_approves_a_proposed_match(
     coordinator = staff_user("partner_coordinator", partner, username="maria", password=PASSWORD)
     home = referred_home(partner, municipality=municipality("2309"))
     case = NewcomerCaseFactory(partner=partner, reference="KRK-2026-042")
-    match = propose_match(home=home, case=case, user=coordinator)
+    match = said_yes(propose_match(home=home, case=case, user=coordinator), coordinator)
     match_page = f"{live_server.url}/admin/matching/match/{match.pk}/change/"
 
     page.goto(match_page)

@@ -23,6 +23,7 @@ from django.utils.datastructures import MultiValueDict
 from hosts.models import Home
 from matching.models import Place
 from stays.models import CheckIn
+from stays.surveys import SURVEYS
 from tests.factories import UserFactory, portal_world
 from workflow.form_input import find_control_character
 
@@ -189,7 +190,12 @@ def test_every_form_of_the_portal_refuses_control_characters(world, superuser):
     missed = {}
     for cls in classes:
         # Forms that need a person or a home get them; every other argument keeps its default.
-        wanted = {"user": superuser, "home": world.queued_home, "visit": world.visit}
+        wanted = {
+            "user": superuser,
+            "home": world.queued_home,
+            "visit": world.visit,
+            "survey": SURVEYS["household_end"],  # its free-text question is walked too
+        }
         for kind, text in BAD.items():
             form = make(cls, wanted, data=bad_data(make(cls, wanted), text))
             if fields := refusals(form, text):

@@ -478,14 +478,17 @@ def add_stay_history(story, organisations):
         )
 
     def evaluation(match, respondent, point, answered=None, **scores):
-        e = Evaluation.objects.create(
+        # An ended stay already has its end surveys (end_match opens them): rewritten here.
+        e, _made = Evaluation.objects.update_or_create(
             match=match,
             respondent=respondent,
             point=point,
-            survey=f"{respondent}_{point}",
-            opens_on=date(2026, 3, 1),
-            status="answered" if answered else "open",
-            answered_at=answered,
+            defaults={
+                "survey": f"{respondent}_{point}",
+                "opens_on": date(2026, 3, 1),
+                "status": "answered" if answered else "open",
+                "answered_at": answered,
+            },
         )
         for question, score in scores.items():
             EvaluationAnswer.objects.create(evaluation=e, question=question, score=score)
