@@ -782,7 +782,7 @@ def grow_stay(ids: dict, *, per_group: int, n_groups: int) -> None:
         CREATE TABLE bench_answer AS
         SELECT a.*, CASE
             WHEN a.kind = 'scale' THEN least(5, greatest(1,
-                5 - floor(4.99 * power(a.mood, 8))::int
+                5 - floor(4.99 * power(a.mood, 12))::int
                   + CASE WHEN a.q < 0.05 THEN -1 WHEN a.q > 0.95 THEN 1 ELSE 0 END))
             WHEN a.kind = 'yes_no' THEN CASE WHEN a.q < 0.88 THEN 1 ELSE 0 END
             END AS score
@@ -836,7 +836,7 @@ def grow_stay(ids: dict, *, per_group: int, n_groups: int) -> None:
                         ELSE 'staff' END,
                    CASE WHEN s.s6 < 0.2 THEN 'urgent' ELSE 'normal' END,
                    s.moved_in_at + (2 + 50 * s.s5) * interval '1 day', NULL, NULL, NULL
-            FROM bench_stay s WHERE s.s3 < 0.06
+            FROM bench_stay s WHERE s.s3 < 0.08
         ), timed AS (
             SELECT r.*, s.ended_at, s.early,
                    CASE WHEN x.r1 < 0.03 THEN NULL
