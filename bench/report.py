@@ -16,21 +16,35 @@ then it grows to the full number. Per registration about ten call attempts and f
 transitions, with the home visits, newcomer cases and matches that go with them; 2 % of the homes
 are merged away as duplicates and 4 % registered outside the year.
 
+The stays of the matches that moved in get their rows the same way (``grow_stay``): four
+check-ins each (week 1, month 1, months 4 and 7; most done, those due after an end cancelled), a
+concern for about one stay in four (from a check-in's concern or urgent outcome, from a month-1
+answer below the partnership's default threshold of 3, or raised directly by the host, the
+household or staff; some urgent; first responses spread from minutes to days, a few never; each
+with its history), a mediation meeting for one answered concern in five (most held), an early
+end for one ended stay in ten (reasons spread over ``Match.EarlyEnd``) with three in five of
+those households approved again in another referred home, and evaluations (month 1 for both
+sides, the end for both sides of ended stays; most answered, with an ``EvaluationAnswer`` per
+question of ``stays.surveys``: scores 1-5, yes/no as 1/0, free text from some).
+
 At each scale a fresh process (so that its peak memory is this measurement's own) times, best of
 three with PostgreSQL's JIT off, ``reports.metrics.compute_figures`` for the first partnership
 and ``reports.metrics.national_rollup`` for the organisation's year (every partnership by
 municipality), each against its SQL floor: the very statements it sends, captured and replayed
-bare through one cursor in the same run. Then the PDF and the XLSX, the roll-up's XLSX, and the
+bare through one cursor in the same run; the same for ``reports.metrics.stay_figures`` alone (the
+report's "The stay"). Then the PDF and the XLSX, the roll-up's XLSX, and the
 independent recount of the partnership with ``bench/recount.py`` (SQL written from the
 definitions the report prints, not from ``metrics.py``), compared figure by figure. Prints
 ``machine: ...``, then per scale ``scale: ...`` and one ``name: value`` per line: registrations,
-call_attempts, transitions, home_visits, registrations_in_period, generate_s, report_s,
-report_floor_s, report_vs_floor, report_queries, rollup_partnerships, rollup_rows, rollup_s,
+call_attempts, transitions, home_visits, stay_rows (the rows of the stays app's tables, less
+the templates), registrations_in_period, generate_s, report_s, report_floor_s, report_vs_floor,
+report_queries, stay_s, stay_floor_s, stay_vs_floor, stay_queries, rollup_partnerships, rollup_rows, rollup_s,
 rollup_floor_s, rollup_vs_floor, rollup_queries, report_python_peak_mb and rollup_python_peak_mb
 (tracemalloc), report_jit_default_s, recount_s, pdf_s, xlsx_s, national_xlsx_s,
 peak_rss_start_mb (after start-up), peak_rss_figures_mb (after the figures and the roll-up),
 peak_rss_mb (after the documents; VmHWM), figures_match, and ``recount_<figure>: value`` for each
-recounted figure. Exits non-zero if the figures differ.
+recounted figure (the stay's totals as ``recount_stay_*``). Exits non-zero if the figures
+differ.
 """
 
 import argparse
