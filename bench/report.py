@@ -38,8 +38,9 @@ definitions the report prints, not from ``metrics.py``), compared figure by figu
 ``machine: ...``, then per scale ``scale: ...`` and one ``name: value`` per line: registrations,
 call_attempts, transitions, home_visits, stay_rows (the rows of the stays app's tables, less
 the templates), registrations_in_period, generate_s, report_s, report_floor_s, report_vs_floor,
-report_queries, stay_s, stay_floor_s, stay_vs_floor, stay_queries, rollup_partnerships, rollup_rows, rollup_s,
-rollup_floor_s, rollup_vs_floor, rollup_queries, report_python_peak_mb and rollup_python_peak_mb
+report_queries, stay_s, stay_floor_s, stay_vs_floor, stay_queries, rollup_partnerships,
+rollup_rows, rollup_s, rollup_floor_s, rollup_vs_floor, rollup_queries, report_python_peak_mb and
+rollup_python_peak_mb
 (tracemalloc), report_jit_default_s, recount_s, pdf_s, xlsx_s, national_xlsx_s,
 peak_rss_start_mb (after start-up), peak_rss_figures_mb (after the figures and the roll-up),
 peak_rss_mb (after the documents; VmHWM), figures_match, and ``recount_<figure>: value`` for each
