@@ -16,21 +16,36 @@ then it grows to the full number. Per registration about ten call attempts and f
 transitions, with the home visits, newcomer cases and matches that go with them; 2 % of the homes
 are merged away as duplicates and 4 % registered outside the year.
 
+The stays of the matches that moved in get their rows the same way (``grow_stay``): four
+check-ins each (week 1, month 1, months 4 and 7; most done, those due after an end cancelled), a
+concern for about one stay in four (from a check-in's concern or urgent outcome, from a month-1
+answer below the partnership's default threshold of 3, or raised directly by the host, the
+household or staff; some urgent; first responses spread from minutes to days, a few never; each
+with its history), a mediation meeting for one answered concern in five (most held), an early
+end for one ended stay in ten (reasons spread over ``Match.EarlyEnd``) with three in five of
+those households approved again in another referred home, and evaluations (month 1 for both
+sides, the end for both sides of ended stays; most answered, with an ``EvaluationAnswer`` per
+question of ``stays.surveys``: scores 1-5, yes/no as 1/0, free text from some).
+
 At each scale a fresh process (so that its peak memory is this measurement's own) times, best of
 three with PostgreSQL's JIT off, ``reports.metrics.compute_figures`` for the first partnership
 and ``reports.metrics.national_rollup`` for the organisation's year (every partnership by
 municipality), each against its SQL floor: the very statements it sends, captured and replayed
-bare through one cursor in the same run. Then the PDF and the XLSX, the roll-up's XLSX, and the
+bare through one cursor in the same run; the same for ``reports.metrics.stay_figures`` alone (the
+report's "The stay"). Then the PDF and the XLSX, the roll-up's XLSX, and the
 independent recount of the partnership with ``bench/recount.py`` (SQL written from the
 definitions the report prints, not from ``metrics.py``), compared figure by figure. Prints
 ``machine: ...``, then per scale ``scale: ...`` and one ``name: value`` per line: registrations,
-call_attempts, transitions, home_visits, registrations_in_period, generate_s, report_s,
-report_floor_s, report_vs_floor, report_queries, rollup_partnerships, rollup_rows, rollup_s,
-rollup_floor_s, rollup_vs_floor, rollup_queries, report_python_peak_mb and rollup_python_peak_mb
+call_attempts, transitions, home_visits, stay_rows (the rows of the stays app's tables, less
+the templates), registrations_in_period, generate_s, report_s, report_floor_s, report_vs_floor,
+report_queries, stay_s, stay_floor_s, stay_vs_floor, stay_queries, rollup_partnerships,
+rollup_rows, rollup_s, rollup_floor_s, rollup_vs_floor, rollup_queries, report_python_peak_mb and
+rollup_python_peak_mb
 (tracemalloc), report_jit_default_s, recount_s, pdf_s, xlsx_s, national_xlsx_s,
 peak_rss_start_mb (after start-up), peak_rss_figures_mb (after the figures and the roll-up),
 peak_rss_mb (after the documents; VmHWM), figures_match, and ``recount_<figure>: value`` for each
-recounted figure. Exits non-zero if the figures differ.
+recounted figure (the stay's totals as ``recount_stay_*``). Exits non-zero if the figures
+differ.
 """
 
 import argparse
@@ -247,6 +262,7 @@ def prepare(n_municipalities: int, n_partnerships: int) -> dict:
     visit = HomeVisit.objects.create(
         home=home, starts_at=old, status=HomeVisit.Status.CANCELLED, created_at=old
     )
+    stay = stay_templates(match, user, old)
     execute(
         "CREATE TABLE bench_volunteer (idx integer PRIMARY KEY, id bigint NOT NULL); "
         "CREATE TABLE bench_state (key text PRIMARY KEY, value bigint NOT NULL)"
@@ -266,6 +282,7 @@ def prepare(n_municipalities: int, n_partnerships: int) -> dict:
         "match": match.pk,
         "attempt": attempt.pk,
         "visit": visit.pk,
+        **stay,
     }
 
 
@@ -500,6 +517,9 @@ def grow(ids: dict, lo: int, hi: int) -> None:
             "WHEN p.moved_in_at IS NOT NULL THEN 'moved_in' ELSE 'approved' END",
             "status_changed_at": "coalesce(p.moved_in_at, p.matched_at)",
             "move_in_date": f"(p.moved_in_at AT TIME ZONE '{TZ}')::date",
+            "household_answer": "'yes'",
+            "household_answered_at": "p.matched_at - interval '1 day'",
+            "household_answer_via": "'own_page'",
             "created_at": "p.matched_at - interval '2 days'",
             "updated_at": "now()",
         },
@@ -536,12 +556,539 @@ def grow(ids: dict, lo: int, hi: int) -> None:
             "'in_studies', 'in_studies', 'other', 'other', ''])[p % 10 + 1]",
         },
     )
+    grow_stay(ids, per_group=per_group, n_groups=n_groups)
     execute("DROP TABLE bench_plan")
     for table in ("hosts_host", "hosts_home"):
         execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
         )
     execute("ANALYZE")
+
+
+# The stay -----------------------------------------------------------------------------------
+
+# Why stays ended early, with their shares (cumulative bounds over one random number).
+EARLY_END_SHARES = (
+    ("relationship", 0.30),
+    ("host_circumstances", 0.50),
+    ("household_circumstances", 0.65),
+    ("home_unsuitable", 0.75),
+    ("safety", 0.80),
+    ("other_housing", 0.95),
+    ("other", 1.00),
+)
+# The check-ins generated per stay, in days after the move-in (the default schedule: week 1,
+# month 1, then every 91 days).
+CHECK_IN_DAYS = (7, 30, 121, 212)
+HOUSEHOLD_LANGUAGES = ("ar", "prs", "ti", "so", "uk", "en", "sv")
+EVALUATION_THRESHOLD = 3  # reports.Partnership.evaluation_concern_below's default
+
+
+def stay_templates(match, user, old) -> dict:
+    """One row of each of the stay's kinds, on the 2019 template match (never in a figure)."""
+    from stays.models import CheckIn, Concern, Evaluation, EvaluationAnswer, Mediation
+
+    check_in = CheckIn.objects.create(
+        match=match,
+        after_days=7,
+        due_on=old.date(),
+        responsible=CheckIn.Responsible.VOLUNTEERS,
+        status=CheckIn.Status.CANCELLED,
+        status_changed_at=old,
+    )
+    concern = Concern.objects.create(
+        match=match,
+        raised_by=Concern.RaisedBy.HOST,
+        text="Mall",
+        status=Concern.Status.STAY_ENDED,
+        status_changed_at=old,
+        created_at=old,
+    )
+    mediation = Mediation.objects.create(
+        concern=concern,
+        status=Mediation.Status.CANCELLED,
+        starts_at=old,
+        place="Kommunhuset",
+        mediator=user,
+        booked_by=user,
+        status_changed_at=old,
+        created_at=old,
+    )
+    evaluation = Evaluation.objects.create(
+        match=match,
+        respondent=Evaluation.Respondent.HOST,
+        point=Evaluation.Point.MONTH_1,
+        survey="host_month_1",
+        status=Evaluation.Status.LAPSED,
+        status_changed_at=old,
+        opens_on=old.date(),
+    )
+    answer = EvaluationAnswer.objects.create(evaluation=evaluation, question="going", score=3)
+    return {
+        "check_in": check_in.pk,
+        "concern": concern.pk,
+        "mediation": mediation.pk,
+        "evaluation": evaluation.pk,
+        "evaluation_answer": answer.pk,
+    }
+
+
+def grow_stay(ids: dict, *, per_group: int, n_groups: int) -> None:
+    """The stays of this step's matches that moved in (``bench_plan``): check-ins (four per
+    stay, most done), evaluations (month 1 for both sides, and the end for ended stays; most
+    answered, with their answers), concerns (from check-ins with a concern or urgent outcome,
+    from month-1 answers below the threshold, and raised directly by either side or staff:
+    about one in four stays), mediations (one in five answered concerns, most held), early ends
+    (one in ten ended stays, reasons spread over ``Match.EarlyEnd``) and rematches (three in five
+    of those households approved again in a referred home that had no match). Each with its
+    history rows."""
+    from matching.models import Match
+    from stays import surveys
+    from stays.models import CheckIn, Concern, Evaluation, EvaluationAnswer, Mediation
+
+    reason = (
+        "CASE "
+        + " ".join(f"WHEN s.s2 < {bound} THEN '{key}'" for key, bound in EARLY_END_SHARES[:-1])
+        + f" ELSE '{EARLY_END_SHARES[-1][0]}' END"
+    )
+    languages = ", ".join(f"'{code}'" for code in HOUSEHOLD_LANGUAGES)
+    execute("DROP TABLE IF EXISTS bench_stay")
+    execute(
+        f"""
+        CREATE TABLE bench_stay AS
+        SELECT s.*, s.ended_at IS NOT NULL AND s.s1 < 0.1 AS early,
+               CASE WHEN s.ended_at IS NOT NULL AND s.s1 < 0.1 THEN {reason} ELSE '' END
+                   AS early_end_reason
+        FROM (SELECT m.id AS match_id, m.case_id, p.id AS home_id, p.n, p.g, p.moved_in_at,
+                     p.ended_at, random() AS s1, random() AS s2, random() AS s3, random() AS s4,
+                     random() AS s5, random() AS s6, random() AS s7, random() AS s8
+              FROM bench_plan p JOIN matching_match m ON m.home_id = p.id
+              WHERE p.moved_in_at IS NOT NULL) s
+        """
+    )
+    execute("CREATE INDEX ON bench_stay (match_id)")
+    execute("ANALYZE bench_stay")
+
+    # Early ends: the reason on the match, and its end day.
+    execute(
+        f"""
+        UPDATE matching_match m SET early_end_reason = s.early_end_reason,
+               ended_on = (s.ended_at AT TIME ZONE '{TZ}')::date
+        FROM bench_stay s WHERE m.id = s.match_id AND s.early
+        """
+    )
+
+    # Check-ins: four per stay; those due after the stay ended cancelled at its end; of the
+    # others most done (all well, now and then a concern, rarely urgent), some missed.
+    after_days = ", ".join(f"({k}, {d})" for k, d in enumerate(CHECK_IN_DAYS))
+    execute("DROP TABLE IF EXISTS bench_check_in")
+    execute(
+        f"""
+        CREATE TABLE bench_check_in AS
+        SELECT c.*,
+               CASE WHEN c.ended_at IS NOT NULL AND c.due_at >= c.ended_at THEN 'cancelled'
+                    WHEN c.r < 0.93 THEN 'done' ELSE 'planned' END AS status
+        FROM (SELECT s.match_id, s.ended_at, s.moved_in_at, k.after_days,
+                     s.moved_in_at + k.after_days * interval '1 day' AS due_at,
+                     v.id AS volunteer_id, random() AS r, random() AS q
+              FROM bench_stay s CROSS JOIN (VALUES {after_days}) AS k (k, after_days)
+              JOIN bench_volunteer v
+                ON v.idx = ((s.n * 17 + k.k * 131) % {per_group}) * {n_groups} + s.g) c
+        """
+    )
+    copy_rows(
+        CheckIn,
+        ids["check_in"],
+        "bench_check_in p",
+        {
+            "match_id": "p.match_id",
+            "after_days": "p.after_days",
+            "due_on": f"(p.due_at AT TIME ZONE '{TZ}')::date",
+            "responsible": "'volunteers'",
+            "status": "p.status",
+            "status_changed_at": "CASE WHEN p.status = 'done' "
+            "THEN p.due_at + p.r * interval '3 days' "
+            "WHEN p.status = 'cancelled' THEN p.ended_at ELSE p.moved_in_at END",
+            "outcome": "CASE WHEN p.status <> 'done' THEN '' WHEN p.q < 0.025 THEN 'concern' "
+            "WHEN p.q < 0.03 THEN 'urgent' ELSE 'all_well' END",
+            "done_at": "CASE WHEN p.status = 'done' THEN p.due_at + p.r * interval '3 days' END",
+            "done_by_id": "CASE WHEN p.status = 'done' THEN p.volunteer_id END",
+            "note": "CASE WHEN p.status = 'done' THEN 'Det går bra.' ELSE '' END",
+        },
+    )
+    execute("DROP TABLE bench_check_in")
+    execute(
+        """
+        INSERT INTO stays_checkintransition
+            (from_state, to_state, actor_id, actor_kind, reason, created_at, check_in_id)
+        SELECT x.from_state, x.to_state, x.actor_id, x.actor_kind, '', x.at, c.id
+        FROM stays_checkin c JOIN bench_stay s ON s.match_id = c.match_id
+        CROSS JOIN LATERAL (VALUES
+            ('', 'planned', NULL::bigint, 'system', s.moved_in_at),
+            ('planned', 'done', c.done_by_id, 'user', c.done_at),
+            ('planned', 'cancelled', NULL, 'system',
+             CASE WHEN c.status = 'cancelled' THEN c.status_changed_at END)
+        ) AS x (from_state, to_state, actor_id, actor_kind, at)
+        WHERE x.at IS NOT NULL
+        """
+    )
+
+    # Evaluations: month 1 for both sides of every stay, the end for both sides of the ended
+    # ones; three in four (the end: three in five) answered, the others lapsed after 30 days.
+    execute("DROP TABLE IF EXISTS bench_evaluation")
+    execute(
+        f"""
+        CREATE TABLE bench_evaluation AS
+        SELECT e.*, CASE WHEN e.r < (CASE WHEN e.point = 'month_1' THEN 0.75 ELSE 0.6 END)
+                    THEN e.opens_at + (0.1 + 14 * e.r2 * e.r2) * interval '1 day' END AS answered_at
+        FROM (SELECT s.match_id, v.respondent, v.point,
+                     CASE WHEN v.point = 'month_1' THEN s.moved_in_at + interval '30 days'
+                          ELSE s.ended_at END AS opens_at,
+                     CASE WHEN v.respondent = 'host' THEN 'sv'
+                          ELSE (ARRAY[{languages}])[s.n % {len(HOUSEHOLD_LANGUAGES)} + 1]
+                     END AS language,
+                     random() AS r, random() AS r2
+              FROM bench_stay s CROSS JOIN (VALUES ('host', 'month_1'), ('household', 'month_1'),
+                                                   ('host', 'end'), ('household', 'end'))
+                   AS v (respondent, point)
+              WHERE v.point = 'month_1' OR s.ended_at IS NOT NULL) e
+        """
+    )
+    copy_rows(
+        Evaluation,
+        ids["evaluation"],
+        "bench_evaluation p",
+        {
+            "match_id": "p.match_id",
+            "respondent": "p.respondent",
+            "point": "p.point",
+            "survey": "p.respondent || '_' || p.point",
+            "status": "CASE WHEN p.answered_at IS NOT NULL THEN 'answered' ELSE 'lapsed' END",
+            "status_changed_at": "coalesce(p.answered_at, p.opens_at + interval '30 days')",
+            "opens_on": f"(p.opens_at AT TIME ZONE '{TZ}')::date",
+            "answered_at": "p.answered_at",
+            "language": "CASE WHEN p.answered_at IS NOT NULL THEN p.language ELSE '' END",
+        },
+    )
+    execute("DROP TABLE bench_evaluation")
+    execute(
+        f"""
+        INSERT INTO stays_evaluationtransition
+            (from_state, to_state, actor_kind, reason, created_at, evaluation_id)
+        SELECT x.from_state, x.to_state, x.actor_kind, '', x.at, e.id
+        FROM stays_evaluation e JOIN bench_stay s ON s.match_id = e.match_id
+        CROSS JOIN LATERAL (VALUES
+            ('', 'open', 'system', e.opens_on::timestamp AT TIME ZONE '{TZ}'),
+            ('open', e.status, CASE WHEN e.status = 'lapsed' THEN 'system' ELSE e.respondent END,
+             e.status_changed_at)
+        ) AS x (from_state, to_state, actor_kind, at)
+        """
+    )
+    # The answers: a mood per evaluation (most content, a few not), each scale question near
+    # it (1–5), yes/no as 1/0 (mostly yes), free text from three in ten.
+    questions = ", ".join(
+        f"('{survey.key}', '{question.key}', '{question.kind}', {str(question.counts).lower()})"
+        for survey in surveys.SURVEYS.values()
+        for question in survey.questions
+    )
+    execute("DROP TABLE IF EXISTS bench_answer")
+    execute(
+        f"""
+        CREATE TABLE bench_answer AS
+        SELECT a.*, CASE
+            WHEN a.kind = 'scale' THEN least(5, greatest(1,
+                5 - floor(4.99 * power(a.mood, 12))::int
+                  + CASE WHEN a.q < 0.05 THEN -1 WHEN a.q > 0.95 THEN 1 ELSE 0 END))
+            WHEN a.kind = 'yes_no' THEN CASE WHEN a.q < 0.88 THEN 1 ELSE 0 END
+            END AS score
+        FROM (SELECT e.id AS evaluation_id, e.match_id, e.point, e.answered_at, e.respondent,
+                     q.question, q.kind, q.counts, m.mood, random() AS q
+              FROM stays_evaluation e JOIN bench_stay s ON s.match_id = e.match_id
+              CROSS JOIN LATERAL (SELECT random() + e.id * 0 AS mood) m
+              JOIN (VALUES {questions}) AS q (survey, question, kind, counts)
+                ON q.survey = e.survey
+              WHERE e.status = 'answered') a
+        WHERE a.kind <> 'text' OR a.q < 0.3
+        """
+    )
+    copy_rows(
+        EvaluationAnswer,
+        ids["evaluation_answer"],
+        "bench_answer p",
+        {
+            "evaluation_id": "p.evaluation_id",
+            "question": "p.question",
+            "score": "p.score",
+            "text": "CASE WHEN p.kind = 'text' THEN 'Det har fungerat bra, tack.' ELSE '' END",
+        },
+    )
+
+    # Concerns: from check-ins with a concern or urgent outcome; from month-1 answers below the
+    # threshold (while the stay lasts); raised directly by the host, the household or staff.
+    execute("DROP TABLE IF EXISTS bench_concern")
+    first_concern = scalar("SELECT coalesce(max(id), 0) FROM stays_concern")
+    execute(
+        f"""
+        CREATE TABLE bench_concern AS
+        WITH raised AS (
+            SELECT c.match_id, 'check_in' AS raised_by,
+                   CASE WHEN c.outcome = 'urgent' THEN 'urgent' ELSE 'normal' END AS urgency,
+                   c.done_at AS created, c.id AS check_in_id, NULL::bigint AS evaluation_id,
+                   c.done_by_id AS user_id
+            FROM stays_checkin c JOIN bench_stay s ON s.match_id = c.match_id
+            WHERE c.outcome IN ('concern', 'urgent')
+            UNION ALL
+            SELECT a.match_id, 'evaluation', 'normal', min(a.answered_at), NULL,
+                   a.evaluation_id, NULL
+            FROM bench_answer a JOIN bench_stay s ON s.match_id = a.match_id
+            WHERE a.point = 'month_1' AND a.counts
+              AND (s.ended_at IS NULL OR a.answered_at < s.ended_at)
+            GROUP BY a.match_id, a.evaluation_id
+            HAVING min(a.score) < {EVALUATION_THRESHOLD}
+            UNION ALL
+            SELECT s.match_id,
+                   CASE WHEN s.s4 < 0.45 THEN 'host' WHEN s.s4 < 0.8 THEN 'household'
+                        ELSE 'staff' END,
+                   CASE WHEN s.s6 < 0.2 THEN 'urgent' ELSE 'normal' END,
+                   s.moved_in_at + (2 + 50 * s.s5) * interval '1 day', NULL, NULL, NULL
+            FROM bench_stay s WHERE s.s3 < 0.08
+        ), timed AS (
+            SELECT r.*, s.ended_at, s.early,
+                   CASE WHEN x.r1 < 0.03 THEN NULL
+                        WHEN r.urgency = 'urgent'
+                        THEN r.created + (0.1 + 6 * x.r2 * x.r2) * interval '1 hour'
+                        ELSE r.created + (0.5 + 120 * power(x.r2, 3)) * interval '1 hour'
+                   END AS responded, x.r3, x.r4, x.r5
+            FROM raised r JOIN bench_stay s ON s.match_id = r.match_id
+            CROSS JOIN LATERAL (SELECT random() AS r1, random() AS r2, random() AS r3,
+                                       random() AS r4, random() AS r5, r.match_id * 0 AS z) x
+        ), mediated AS (
+            SELECT t.*, t.responded IS NOT NULL AND t.r3 < 0.2 AS has_mediation,
+                   t.responded + interval '1 hour' AS booked_at,
+                   t.responded + (2 + 12 * t.r5) * interval '1 day' AS starts_at
+            FROM timed t
+        ), held AS (
+            SELECT d.*, CASE WHEN NOT d.has_mediation THEN NULL
+                             WHEN d.r4 < 0.85 AND (d.ended_at IS NULL OR d.starts_at < d.ended_at)
+                             THEN 'held' ELSE 'cancelled' END AS mediation_status
+            FROM mediated d
+        ), resolved AS (
+            SELECT h.*,
+                   CASE WHEN h.mediation_status = 'cancelled'
+                        THEN h.starts_at - interval '1 day' END AS mediation_cancelled_at,
+                   CASE WHEN h.mediation_status = 'held' THEN h.starts_at + interval '1 day'
+                        WHEN h.mediation_status = 'cancelled' THEN h.starts_at + interval '2 days'
+                        WHEN h.responded IS NOT NULL AND h.r4 < 0.85
+                        THEN h.responded + (1 + 10 * h.r4) * interval '1 day'
+                   END AS resolving_at
+            FROM held h
+        )
+        SELECT {first_concern} + row_number() OVER (ORDER BY r.created, r.match_id) AS id, r.*,
+               CASE WHEN r.ended_at IS NOT NULL
+                     AND (r.resolving_at IS NULL OR r.resolving_at >= r.ended_at)
+                    THEN r.ended_at END AS stay_ended_at
+        FROM resolved r
+        """
+    )
+    execute("DROP TABLE bench_answer")
+    concern_status = """CASE WHEN p.stay_ended_at IS NOT NULL THEN 'stay_ended'
+        WHEN p.resolving_at IS NOT NULL THEN 'resolved'
+        WHEN p.responded IS NULL THEN 'opened' ELSE 'acknowledged' END"""
+    copy_rows(
+        Concern,
+        ids["concern"],
+        "bench_concern p",
+        {
+            "id": "p.id",
+            "match_id": "p.match_id",
+            "status": concern_status,
+            "status_changed_at": "coalesce(p.stay_ended_at, p.resolving_at, p.responded, p.created)",
+            "urgency": "p.urgency",
+            "raised_by": "p.raised_by",
+            "raised_by_user_id": "p.user_id",
+            "text": "'Vi behöver prata om hur det fungerar hemma.'",
+            "language": "'sv'",
+            "check_in_id": "p.check_in_id",
+            "evaluation_id": "p.evaluation_id",
+            "first_response_at": "p.responded",
+            "first_response_by_id": f"CASE WHEN p.responded IS NOT NULL THEN {ids['user']} END",
+            "resolution": "CASE WHEN p.stay_ended_at IS NULL AND p.resolving_at IS NOT NULL "
+            "THEN 'Löst efter samtal.' ELSE '' END",
+            "created_at": "p.created",
+        },
+    )
+    execute(
+        "SELECT setval(pg_get_serial_sequence('stays_concern', 'id'), "
+        "(SELECT max(id) FROM stays_concern))"
+    )
+    # Each concern's history; nothing after the stay's end but the close.
+    execute(
+        f"""
+        INSERT INTO stays_concerntransition
+            (from_state, to_state, actor_id, actor_kind, reason, created_at, concern_id)
+        SELECT x.from_state, x.to_state, x.actor_id, x.actor_kind, x.reason, x.at, p.id
+        FROM bench_concern p CROSS JOIN LATERAL (VALUES
+            ('', 'opened', p.user_id,
+             CASE WHEN p.raised_by IN ('host', 'household') THEN p.raised_by
+                  WHEN p.raised_by = 'evaluation' THEN 'system' ELSE 'user' END, '', p.created),
+            ('opened', 'acknowledged', {ids["user"]}::bigint, 'user', '', p.responded),
+            ('acknowledged', 'in_mediation', {ids["user"]}, 'user', '',
+             CASE WHEN p.has_mediation THEN p.booked_at END),
+            ('in_mediation', 'acknowledged', {ids["user"]}, 'user', '', p.mediation_cancelled_at),
+            (CASE WHEN p.mediation_status = 'held' THEN 'in_mediation' ELSE 'acknowledged' END,
+             'resolved', {ids["user"]}, 'user', 'Löst efter samtal.', p.resolving_at)
+        ) AS x (from_state, to_state, actor_id, actor_kind, reason, at)
+        WHERE x.at IS NOT NULL AND (p.stay_ended_at IS NULL OR x.at < p.stay_ended_at)
+        UNION ALL
+        SELECT CASE WHEN p.responded IS NULL OR p.responded >= p.stay_ended_at THEN 'opened'
+                    WHEN p.has_mediation AND p.booked_at < p.stay_ended_at
+                         AND (p.mediation_cancelled_at IS NULL
+                              OR p.mediation_cancelled_at >= p.stay_ended_at)
+                    THEN 'in_mediation' ELSE 'acknowledged' END,
+               'stay_ended', NULL, 'system', '', p.stay_ended_at, p.id
+        FROM bench_concern p WHERE p.stay_ended_at IS NOT NULL
+        """
+    )
+    # Mediation meetings, with their history.
+    copy_rows(
+        Mediation,
+        ids["mediation"],
+        "(SELECT * FROM bench_concern WHERE has_mediation) p",
+        {
+            "concern_id": "p.id",
+            "status": "p.mediation_status",
+            "status_changed_at": "coalesce(p.mediation_cancelled_at, "
+            "p.starts_at + interval '1 hour')",
+            "starts_at": "p.starts_at",
+            "duration_minutes": "60",
+            "place": "'Kommunhuset'",
+            "mediator_id": str(ids["user"]),
+            "booked_by_id": str(ids["user"]),
+            "outcome": "CASE WHEN p.mediation_status = 'held' "
+            "THEN 'Vi kom överens om hur köket delas.' ELSE '' END",
+            "created_at": "p.booked_at",
+        },
+    )
+    execute(
+        """
+        INSERT INTO stays_mediationtransition
+            (from_state, to_state, actor_id, actor_kind, reason, created_at, mediation_id)
+        SELECT x.from_state, x.to_state, d.booked_by_id, 'user', '', x.at, d.id
+        FROM stays_mediation d JOIN bench_concern p ON p.id = d.concern_id
+        CROSS JOIN LATERAL (VALUES
+            ('', 'booked', d.created_at),
+            ('booked', d.status, d.status_changed_at)
+        ) AS x (from_state, to_state, at)
+        """
+    )
+    execute("DROP TABLE bench_concern")
+
+    # Rematches: three in five of the households whose stay ended early approved again (5 to
+    # 40 days later, and after the home's referral) in a referred home that had no match, most
+    # moving in; the others wait with priority. The homes of the early ends are referred again,
+    # paused or closed.
+    execute("DROP TABLE IF EXISTS bench_rematch")
+    execute(
+        """
+        CREATE TABLE bench_rematch AS
+        WITH e AS (
+            SELECT s.case_id, s.ended_at,
+                   row_number() OVER (ORDER BY s.ended_at, s.match_id) AS k
+            FROM bench_stay s WHERE s.early AND s.s7 < 0.6
+        ), h AS (
+            SELECT p.id AS home_id, p.referred_at,
+                   row_number() OVER (ORDER BY p.referred_at, p.id) AS k
+            FROM bench_plan p
+            WHERE p.referred_at IS NOT NULL AND p.matched_at IS NULL AND p.duplicate_of IS NULL
+        )
+        SELECT a.*, a.approved_at + (3 + 17 * a.r) * interval '1 day' AS moved_in_at
+        FROM (SELECT e.case_id, h.home_id,
+                     greatest(e.ended_at + (5 + 35 * random()) * interval '1 day',
+                              h.referred_at + interval '1 day') AS approved_at,
+                     random() AS r
+              FROM e JOIN h USING (k)) a
+        """
+    )
+    copy_rows(
+        Match,
+        ids["match"],
+        "bench_rematch p",
+        {
+            "home_id": "p.home_id",
+            "case_id": "p.case_id",
+            "status": "CASE WHEN p.r < 0.85 THEN 'moved_in' ELSE 'approved' END",
+            "status_changed_at": "CASE WHEN p.r < 0.85 THEN p.moved_in_at ELSE p.approved_at END",
+            "move_in_date": f"CASE WHEN p.r < 0.85 THEN (p.moved_in_at AT TIME ZONE '{TZ}')::date END",
+            "household_answer": "'yes'",
+            "household_answered_at": "p.approved_at - interval '1 day'",
+            "household_answer_via": "'phone'",
+            "household_answer_recorded_by_id": str(ids["user"]),
+            "created_at": "p.approved_at - interval '2 days'",
+            "updated_at": "now()",
+        },
+    )
+    execute(
+        """
+        INSERT INTO matching_matchtransition
+            (from_state, to_state, actor_kind, reason, created_at, match_id)
+        SELECT x.from_state, x.to_state, 'user', '', x.at, m.id
+        FROM bench_rematch p
+        JOIN matching_match m ON m.home_id = p.home_id AND m.case_id = p.case_id
+        CROSS JOIN LATERAL (VALUES
+            ('', 'proposed', p.approved_at - interval '2 days'),
+            ('proposed', 'approved', p.approved_at),
+            ('approved', 'moved_in', CASE WHEN p.r < 0.85 THEN p.moved_in_at END)
+        ) AS x (from_state, to_state, at)
+        WHERE x.at IS NOT NULL
+        """
+    )
+    execute(
+        """
+        UPDATE hosts_home h SET status = 'matched', status_changed_at = p.approved_at
+        FROM bench_rematch p WHERE h.id = p.home_id;
+        INSERT INTO hosts_hometransition
+            (from_state, to_state, actor_kind, reason, created_at, home_id)
+        SELECT 'referred', 'matched', 'user', '', p.approved_at, p.home_id FROM bench_rematch p;
+        UPDATE newcomers_newcomercase c
+        SET status = CASE WHEN p.r < 0.85 THEN 'housed' ELSE 'matched' END
+        FROM bench_rematch p WHERE c.id = p.case_id;
+        UPDATE newcomers_newcomercase c SET status = 'waiting', priority_since = s.ended_at
+        FROM bench_stay s
+        WHERE c.id = s.case_id AND s.early
+          AND NOT EXISTS (SELECT 1 FROM bench_rematch p WHERE p.case_id = s.case_id);
+        """
+    )
+    execute(
+        """
+        WITH next AS (
+            SELECT s.home_id, s.ended_at + interval '1 day' AS at,
+                   CASE WHEN s.s8 < 0.5 THEN 'referred' WHEN s.s8 < 0.8 THEN 'paused'
+                        ELSE 'closed' END AS state
+            FROM bench_stay s WHERE s.early
+        ), moved AS (
+            UPDATE hosts_home h SET status = n.state, status_changed_at = n.at
+            FROM next n WHERE h.id = n.home_id
+        )
+        INSERT INTO hosts_hometransition
+            (from_state, to_state, actor_kind, reason, created_at, home_id)
+        SELECT 'matched', n.state, 'user', '', n.at, n.home_id FROM next n
+        """
+    )
+    execute("DROP TABLE bench_rematch")
+    execute("DROP TABLE bench_stay")
+
+
+STAY_TABLES = (
+    "stays_checkin",
+    "stays_checkintransition",
+    "stays_concern",
+    "stays_concerntransition",
+    "stays_mediation",
+    "stays_mediationtransition",
+    "stays_evaluation",
+    "stays_evaluationanswer",
+    "stays_evaluationtransition",
+)
 
 
 def counts() -> dict:
@@ -553,6 +1100,11 @@ def counts() -> dict:
             " + (SELECT count(*) FROM matching_matchtransition)"
         ),
         "home_visits": scalar("SELECT count(*) FROM volunteers_homevisit"),
+        # Less the templates (a check-in, a concern, a mediation, an evaluation and an answer).
+        "stay_rows": scalar(
+            "SELECT " + " + ".join(f"(SELECT count(*) FROM {t})" for t in STAY_TABLES)
+        )
+        - 5,
     }
 
 
@@ -631,6 +1183,14 @@ def measure() -> dict:
         report_s, figures = best_of(3, report)
         report_sql = captured_sql(report)
         report_floor_s, _ = best_of(3, lambda: replay(report_sql))
+        period = metrics.Period.of(partnership, as_of)
+
+        def stay():
+            return metrics.stay_figures(period, partner_id=partnership.partner_id)
+
+        stay_s, _ = best_of(3, stay)
+        stay_sql = captured_sql(stay)
+        stay_floor_s, _ = best_of(3, lambda: replay(stay_sql))
         rollup_s, national = best_of(3, rollup)
         rollup_sql = captured_sql(rollup)
         rollup_floor_s, _ = best_of(3, lambda: replay(rollup_sql))
@@ -653,6 +1213,9 @@ def measure() -> dict:
         "report_s": report_s,
         "report_floor_s": report_floor_s,
         "report_queries": len(report_sql),
+        "stay_s": stay_s,
+        "stay_floor_s": stay_floor_s,
+        "stay_queries": len(stay_sql),
         "rollup_s": rollup_s,
         "rollup_floor_s": rollup_floor_s,
         "rollup_queries": len(rollup_sql),
@@ -675,6 +1238,14 @@ def measure() -> dict:
                 for key, value in counted["lead_times"].items()
             },
             "outcomes_share_in_work": counted["outcomes"]["share_in_work"],
+            **{
+                f"stay_{key}": value
+                for key, value in counted["stay"].items()
+                if isinstance(value, int)
+            },
+            "stay_first_response_median_hours": counted["stay"]["first_response"]["median"],
+            "stay_first_response_p90_hours": counted["stay"]["first_response"]["p90"],
+            **{f"stay_ended_early_{key}": n for key, n in counted["stay"]["by_reason"].items()},
         },
         "pdf_s": pdf_s,
         "xlsx_s": xlsx_s,
@@ -754,6 +1325,10 @@ def main() -> int:
             "report_floor_s": f"{measured['report_floor_s']:.3f}",
             "report_vs_floor": f"{measured['report_s'] / measured['report_floor_s']:.2f}",
             "report_queries": measured["report_queries"],
+            "stay_s": f"{measured['stay_s']:.3f}",
+            "stay_floor_s": f"{measured['stay_floor_s']:.3f}",
+            "stay_vs_floor": f"{measured['stay_s'] / measured['stay_floor_s']:.2f}",
+            "stay_queries": measured["stay_queries"],
             "rollup_partnerships": measured["rollup_partnerships"],
             "rollup_rows": measured["rollup_rows"],
             "rollup_s": f"{measured['rollup_s']:.3f}",
