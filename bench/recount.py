@@ -465,6 +465,13 @@ def _stay(rows, *, partner: int, start: datetime, end: datetime, approvals) -> d
     for pk, respondent, point, _at in evaluations:
         if pk in answered:
             by_cell[f"{respondent}__{point}"] += 1
+    from stays.surveys import SCALE as SCALE_QUESTION
+    from stays.surveys import SURVEYS
+
+    on_scale: dict[str, bool] = {}
+    for survey in SURVEYS.values():
+        for question in survey.questions:
+            on_scale.setdefault(question.key, question.kind == SCALE_QUESTION)
     scores: dict[tuple[str, str], list[int]] = {}
     for evaluation, question, score in rows(
         """
@@ -489,8 +496,9 @@ def _stay(rows, *, partner: int, start: datetime, end: datetime, approvals) -> d
             ),
         }
         for (respondent, question), values in sorted(scores.items())
-        # On the scale from 1 to 5: every score given to the question lies from 1 to 5.
-        if all(1 <= value <= 5 for value in values)
+        # On the scale from 1 to 5, as the survey definitions say (a yes/no is 1 or 0, never
+        # averaged); a key they no longer have: every score given to it lies from 1 to 5.
+        if on_scale.get(question, all(1 <= value <= 5 for value in values))
     ]
     return {
         "concerns_raised": len(concerns),

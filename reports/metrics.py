@@ -968,28 +968,20 @@ SCALE = (1, 5)
 
 
 def survey_questions() -> dict[str, dict[str, Any]]:
-    """The questions of the survey definitions (``stays.surveys``), by key: their label and
-    whether they are answered on the scale from 1 to 5. Empty when the definitions are not
-    there (or not in a shape this reads): then labels come from the keys and a question counts
-    as on the scale when every score given to it lies from 1 to 5."""
-    try:
-        from stays import surveys
-    except ImportError:
-        return {}
-    found = {}
-    definitions = getattr(surveys, "SURVEYS", None) or {}
-    for survey in definitions.values() if isinstance(definitions, dict) else definitions:
-        for question in getattr(survey, "questions", None) or ():
-            key = getattr(question, "key", None)
-            if not key:
-                continue
-            scale = getattr(question, "scale", None)
-            low = getattr(scale, "low", getattr(scale, "minimum", None))
-            high = getattr(scale, "high", getattr(scale, "maximum", None))
-            found[key] = {
-                "label": getattr(question, "label", None) or question_label_from_key(key),
-                "on_scale": None if scale is None else (low, high) == SCALE,
-            }
+    """The questions of the survey definitions (``stays.surveys``), by key: their text and
+    whether they are answered on the scale from 1 to 5 (a scale question; a yes/no answer is
+    stored as 1 or 0 and is never averaged). A key the definitions no longer have counts as on
+    the scale when every score given to it lies from 1 to 5 (``evaluation_scores``)."""
+    from stays.surveys import SCALE as SCALE_QUESTION
+    from stays.surveys import SURVEYS
+
+    found: dict[str, dict[str, Any]] = {}
+    for survey in SURVEYS.values():
+        for question in survey.questions:
+            found.setdefault(
+                question.key,
+                {"label": question.text, "on_scale": question.kind == SCALE_QUESTION},
+            )
     return found
 
 

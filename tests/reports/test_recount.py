@@ -498,7 +498,9 @@ def add_stay_history(story, organisations):
     evaluation(x2, "host", "month_1", at(4, 20), felt_welcome=4, would_host_again=5)
     evaluation(y1, "host", "month_1", at(3, 28), felt_welcome=4)
     evaluation(y2, "host", "month_1", at(6, 2), felt_welcome=5)
-    evaluation(y1, "host", "end", at(4, 11), felt_welcome=4)
+    # "again" is a yes/no question of the host's end survey: a yes is 1, everyone said yes, and
+    # still it is no score from 1 to 5 (the survey definitions say so).
+    evaluation(y1, "host", "end", at(4, 11), felt_welcome=4, again=1)
     evaluation(x2, "household", "month_1", at(4, 22), felt_welcome=3, recommend=0)
     evaluation(x2, "household", "end", at(7, 5), felt_welcome=1)  # after the period
     evaluation(x2, "host", "end")  # not answered
@@ -538,8 +540,8 @@ def test_the_stay_counts_what_the_labels_say(story, organisations):
         "household__month_1": 1,
         "household__end": 0,
     }
-    # Host, felt welcome: 4, 4, 5, 4 → 4.25 → 4.3 (halves up); "recommend" scored 0 is not on
-    # the scale from 1 to 5; free text has no score.
+    # Host, felt welcome: 4, 4, 5, 4 → 4.25 → 4.3 (halves up); "recommend" (scored 0) and
+    # "again" (scored 1) are yes/no questions, never averaged; free text has no score.
     assert [
         (r["respondent"], r["question"], r["answers"], r["average"]) for r in stay["scores"]
     ] == [
