@@ -1,6 +1,6 @@
 """The evaluations in the admin: read-only, scoped like concerns (``Evaluation.objects.visible_to``).
 
-The answers' free text shows only to those who work on the stay (``stays.actions.evaluations.works_on``:
+The answers' free text shows only to those who work on the stay (``stays.selectors.works_on``:
 the case's partner's coordinators; for a private home, the people of the home's local group);
 anyone else who may open an evaluation sees the scores and that something was written. Managers
 see the scores only in aggregate, in the report. Imported from ``StaysConfig.ready`` (a module of
@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import NotFoundOutsideScopeMixin
 
-from .actions.evaluations import works_on
 from .models import Evaluation, EvaluationAnswer, EvaluationTransition
+from .selectors import works_on
 from .surveys import SCALE, SURVEYS, TEXT, YES_NO
 
 

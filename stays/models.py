@@ -366,7 +366,7 @@ class EvaluationQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The same reach as concerns: a partner's coordinators see the evaluations of their own
         cases; a volunteer organisation's people those of the private homes of the groups they
-        reach. (Who of them reads the free text: ``stays.actions.evaluations.works_on``.)"""
+        reach. (Who of them reads the free text: ``stays.selectors.works_on``.)"""
         from accounts.models import Organisation
         from accounts.scoping import partner_filter, sees_everything, volunteer_work_filter
 

@@ -15,10 +15,10 @@ from newcomers.links import household_page
 from workflow.errors import DomainError
 
 from . import actions
-from .actions.evaluations import host_evaluation as find_host_evaluation
-from .actions.evaluations import household_evaluation as find_household_evaluation
 from .forms import EvaluationForm
 from .models import Evaluation
+from .selectors import host_evaluation as find_host_evaluation
+from .selectors import household_evaluation as find_household_evaluation
 from .surveys import get_survey
 
 

@@ -11,7 +11,7 @@
   neither the score nor the question, so nobody learns the answers from it.
 
 Neither side sees the other's evaluation (the pages look evaluations up by the respondent); staff
-see the free text only where they work on the case (``works_on``).
+see the free text only where they work on the case (``stays.selectors.works_on``).
 """
 
 from datetime import date, timedelta
@@ -225,102 +225,13 @@ def concern_text(evaluation: Evaluation) -> str:
         return str(text) % {"point": f"“{point}”"}
 
 
-def works_on(user, evaluation: Evaluation) -> bool:
-    """Whether ``user`` works on the evaluation's stay, and so may read its free text: the
-    coordinators of the case's partner; for a private home, the volunteer organisation's people
-    of the group the home belongs to. Superusers too; not the data protection officer, whose
-    reach is for requests about a person's data, nor managers (they see the figures)."""
-    from accounts import roles
-    from accounts.models import Organisation
-    from accounts.scoping import role_names, sees_everything, volunteer_work_filter
-
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    if sees_everything(user):  # the data protection officer
-        return False
-    organisation = getattr(user, "organisation", None)
-    if organisation is None:
-        return False
-    match = evaluation.match
-    if organisation.kind == Organisation.Kind.PARTNER:
-        return (
-            roles.PARTNER_COORDINATOR in role_names(user)
-            and match.case.partner_id == organisation.pk
-        )
-    if organisation.kind == Organisation.Kind.VOLUNTEER_ORGANISATION:
-        from hosts.models import Home
-
-        return (
-            Home.objects.filter(pk=match.home_id, unit__isnull=True)
-            .filter(volunteer_work_filter(user))
-            .exists()
-        )
-    return False
-
-
-# Reads for the respondents' own pages ---------------------------------------------------------
-
-
-def _own(queryset, point: str | None):
-    """The respondent's evaluation at ``point`` (any point for None): an open one first, else
-    the latest."""
-    if point is not None:
-        if point not in P.values:
-            return None
-        queryset = queryset.filter(point=point)
-    queryset = queryset.select_related("match")
-    return (
-        queryset.open().order_by("-opens_on", "-pk").first()
-        or queryset.order_by("-opens_on", "-pk").first()
-    )
-
-
-def host_evaluation(home, point: str) -> Evaluation | None:
-    """The host's own evaluation at ``point`` (of any of the host's homes); never the
-    household's."""
-    return _own(
-        Evaluation.objects.filter(respondent=R.HOST, match__home__host_id=home.host_id), point
-    )
-
-
-def household_evaluation(case, point: str | None) -> Evaluation | None:
-    """The household's own evaluation at ``point`` (None: the one open now, else the latest);
-    never the host's."""
-    return _own(Evaluation.objects.filter(respondent=R.HOUSEHOLD, match__case=case), point)
-
-
-def open_host_evaluations(home) -> list[Evaluation]:
-    """The host's surveys waiting for an answer (a link on "My offer")."""
-    return list(
-        Evaluation.objects.open()
-        .filter(respondent=R.HOST, match__home__host_id=home.host_id)
-        .order_by("opens_on", "pk")
-    )
-
-
-def open_household_evaluations(case) -> list[Evaluation]:
-    """The household's surveys waiting for an answer (for its own start page)."""
-    return list(
-        Evaluation.objects.open()
-        .filter(respondent=R.HOUSEHOLD, match__case=case)
-        .order_by("opens_on", "pk")
-    )
-
-
 __all__ = [
     "DEFAULT_CONCERN_BELOW",
     "MONTH_1_AFTER_DAYS",
     "OPEN_FOR_DAYS",
     "answer_evaluation",
     "concern_threshold",
-    "host_evaluation",
-    "household_evaluation",
     "lapse_evaluations",
     "open_end_evaluations",
     "open_evaluations",
-    "open_host_evaluations",
-    "open_household_evaluations",
-    "works_on",
 ]

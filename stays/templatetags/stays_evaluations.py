@@ -2,7 +2,7 @@
 
 from django import template
 
-from stays.actions.evaluations import open_host_evaluations
+from stays.selectors import open_host_evaluations
 
 register = template.Library()
 

@@ -16,9 +16,10 @@ from matching.models import Match
 from newcomers.links import SESSION_KEY
 from newcomers.models import HouseholdLink
 from stays import actions
-from stays.actions.evaluations import MONTH_1_AFTER_DAYS, OPEN_FOR_DAYS, concern_threshold, works_on
+from stays.actions.evaluations import MONTH_1_AFTER_DAYS, OPEN_FOR_DAYS, concern_threshold
 from stays.forms import EvaluationForm
 from stays.models import Concern, Evaluation, EvaluationAnswer, EvaluationTransition
+from stays.selectors import works_on
 from stays.surveys import SCALE, SURVEYS, TEXT, YES_NO, get_survey
 from tests.factories import (
     OrganisationFactory,
