@@ -39,11 +39,9 @@ def _context(case: NewcomerCase | None = None, *, signed_in: bool = False, **ext
     }
 
 
-def link_problem(request, message, *, case: NewcomerCase | None = None, status: int = 404):
-    """The friendly page of a link that does not work (404: not a link of ours; 410: stopped,
-    replaced or expired), in the household's language when the link tells it, else in Swedish
-    and English. ``message`` is a lazy translation, said in each language."""
-    languages = (case.language,) if case is not None else UNKNOWN_LANGUAGE_FALLBACK
+def _in_each_language(languages, **texts) -> list[dict[str, str]]:
+    """The lazy ``texts`` said in each of ``languages``, with each language's direction: a page
+    for a household whose language is not known says it in Swedish and English."""
     parts = []
     for language in languages:
         with translation.override(language):
@@ -51,16 +49,23 @@ def link_problem(request, message, *, case: NewcomerCase | None = None, status: 
                 {
                     "language": language,
                     "dir": text_direction(language),
-                    "title": str(_("This link does not work")),
-                    "message": str(message),
-                    "help": str(
-                        _(
-                            "Your coordinator can give you a new link. Call or visit your "
-                            "coordinator."
-                        )
-                    ),
+                    **{name: str(text) for name, text in texts.items()},
                 }
             )
+    return parts
+
+
+def link_problem(request, message, *, case: NewcomerCase | None = None, status: int = 404):
+    """The friendly page of a link that does not work (404: not a link of ours; 410: stopped,
+    replaced or expired), in the household's language when the link tells it, else in Swedish
+    and English. ``message`` is a lazy translation, said in each language."""
+    languages = (case.language,) if case is not None else UNKNOWN_LANGUAGE_FALLBACK
+    parts = _in_each_language(
+        languages,
+        title=_("This link does not work"),
+        message=message,
+        help=_("Your coordinator can give you a new link. Call or visit your coordinator."),
+    )
     with translation.override(languages[0]):
         response = render(
             request,
@@ -258,19 +263,11 @@ def leave(request):
         NewcomerCase.objects.filter(links__pk=link_id).first() if isinstance(link_id, int) else None
     )
     languages = (case.language,) if case is not None else UNKNOWN_LANGUAGE_FALLBACK
-    parts = []
-    for language in languages:
-        with translation.override(language):
-            parts.append(
-                {
-                    "language": language,
-                    "dir": text_direction(language),
-                    "title": str(_("You have left your page")),
-                    "message": str(
-                        _("To come back, open the link in your letter or e-mail again.")
-                    ),
-                }
-            )
+    parts = _in_each_language(
+        languages,
+        title=_("You have left your page"),
+        message=_("To come back, open the link in your letter or e-mail again."),
+    )
     with translation.override(languages[0]):
         response = render(request, "household/left.html", {**_context(case), "parts": parts})
     response["Cache-Control"] = "no-store"

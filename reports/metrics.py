@@ -590,13 +590,18 @@ def duration_percentiles(queryset, name: str, percentiles=(0.5, 0.9)) -> dict[fl
     return values
 
 
-def days(value) -> float | None:
-    """A duration in days, to one decimal, halves up."""
+def _in_units(value, seconds: int) -> float | None:
+    """A duration in units of ``seconds``, to one decimal, halves up."""
     if value is None:
         return None
     if isinstance(value, timedelta):
-        return round_half_up(Decimal(value.total_seconds()) / 86400, 1)
-    return round_half_up(Decimal(value) / 86_400_000_000, 1)  # microseconds, as SQLite gives
+        return round_half_up(Decimal(value.total_seconds()) / seconds, 1)
+    return round_half_up(Decimal(value) / (seconds * 1_000_000), 1)  # microseconds, as SQLite gives
+
+
+def days(value) -> float | None:
+    """A duration in days, to one decimal, halves up."""
+    return _in_units(value, 86_400)
 
 
 def _duration(later: str, earlier: str) -> ExpressionWrapper:
@@ -1034,11 +1039,7 @@ def evaluation_scores(period: Period, *, partner_id: int) -> list[dict[str, Any]
 
 def hours(value) -> float | None:
     """A duration in hours, to one decimal, halves up."""
-    if value is None:
-        return None
-    if isinstance(value, timedelta):
-        return round_half_up(Decimal(value.total_seconds()) / 3600, 1)
-    return round_half_up(Decimal(value) / 3_600_000_000, 1)  # microseconds, as SQLite gives
+    return _in_units(value, 3_600)
 
 
 def stay_figures(period: Period, *, partner_id: int) -> dict[str, Any]:

@@ -24,16 +24,17 @@ class Responsible(models.TextChoices):
 # Check-ins -------------------------------------------------------------------------------------
 
 
-class CheckInQuerySet(models.QuerySet):
-    def planned(self):
-        return self.filter(status=CheckIn.Status.PLANNED)
+class StayQuerySet(models.QuerySet):
+    """Rows about a stay (their ``match``), scoped to the people working on it: for a volunteer
+    organisation's people, the private homes of the local groups they reach (the home's group,
+    ``accounts.scoping.volunteer_work_filter``); for a partner's people, their own partner's
+    cases (both sides: the partner keeps the case); nothing for anyone else."""
+
+    def volunteers_part(self):
+        """The rows a volunteer organisation follows: those of private homes."""
+        return self.filter(match__home__unit__isnull=True)
 
     def visible_to(self, user):
-        """The check-ins of the person's side: for a volunteer organisation's people the
-        volunteers' ones of the private homes of the local groups they reach (the home's group,
-        ``accounts.scoping.volunteer_work_filter``); for a partner's people those of their own
-        partner's cases (both sides' check-ins: the partner keeps the case); nothing for anyone
-        else."""
         from accounts.models import Organisation
         from accounts.scoping import partner_filter, sees_everything, volunteer_work_filter
 
@@ -43,13 +44,20 @@ class CheckInQuerySet(models.QuerySet):
         if organisation is None:
             return self.none()
         if organisation.kind == Organisation.Kind.VOLUNTEER_ORGANISATION:
-            return self.filter(
-                responsible=Responsible.VOLUNTEERS, match__home__unit__isnull=True
-            ).filter(volunteer_work_filter(user, path="match__home__"))
+            return self.volunteers_part().filter(volunteer_work_filter(user, path="match__home__"))
         if organisation.kind == Organisation.Kind.PARTNER:
             condition = partner_filter(user, path="match__case__partner")
             return self if condition is None else self.filter(condition)
         return self.none()
+
+
+class CheckInQuerySet(StayQuerySet):
+    def planned(self):
+        return self.filter(status=CheckIn.Status.PLANNED)
+
+    def volunteers_part(self):
+        """The volunteers' check-ins (of private homes); a partner sees both sides'."""
+        return super().volunteers_part().filter(responsible=Responsible.VOLUNTEERS)
 
 
 class CheckIn(models.Model):
@@ -155,27 +163,9 @@ class CheckInTransition(TransitionLog):
 # Concerns --------------------------------------------------------------------------------------
 
 
-class ConcernQuerySet(models.QuerySet):
+class ConcernQuerySet(StayQuerySet):
     def open(self):
         return self.filter(status__in=Concern.OPEN)
-
-    def visible_to(self, user):
-        """A partner's coordinators see the concerns of their own cases; a volunteer
-        organisation's people those of the private homes of the groups they reach."""
-        from accounts.models import Organisation
-        from accounts.scoping import partner_filter, sees_everything, volunteer_work_filter
-
-        if sees_everything(user):
-            return self
-        organisation = getattr(user, "organisation", None)
-        if organisation is None:
-            return self.none()
-        if organisation.kind == Organisation.Kind.VOLUNTEER_ORGANISATION:
-            return self.filter(match__home__unit__isnull=True).filter(
-                volunteer_work_filter(user, path="match__home__")
-            )
-        condition = partner_filter(user, path="match__case__partner")
-        return self if condition is None else self.filter(condition)
 
 
 class Concern(models.Model):
@@ -359,28 +349,11 @@ class MediationTransition(TransitionLog):
 # Evaluations -----------------------------------------------------------------------------------
 
 
-class EvaluationQuerySet(models.QuerySet):
+class EvaluationQuerySet(StayQuerySet):
+    """The same reach as concerns (who of them reads the free text: ``stays.selectors.works_on``)."""
+
     def open(self):
         return self.filter(status=Evaluation.Status.OPEN)
-
-    def visible_to(self, user):
-        """The same reach as concerns: a partner's coordinators see the evaluations of their own
-        cases; a volunteer organisation's people those of the private homes of the groups they
-        reach. (Who of them reads the free text: ``stays.selectors.works_on``.)"""
-        from accounts.models import Organisation
-        from accounts.scoping import partner_filter, sees_everything, volunteer_work_filter
-
-        if sees_everything(user):
-            return self
-        organisation = getattr(user, "organisation", None)
-        if organisation is None:
-            return self.none()
-        if organisation.kind == Organisation.Kind.VOLUNTEER_ORGANISATION:
-            return self.filter(match__home__unit__isnull=True).filter(
-                volunteer_work_filter(user, path="match__home__")
-            )
-        condition = partner_filter(user, path="match__case__partner")
-        return self if condition is None else self.filter(condition)
 
 
 class Evaluation(models.Model):

@@ -6,19 +6,17 @@ portal): the e-mail links to the concern's page in the admin, where only people 
 case can read it.
 """
 
-from datetime import UTC, timedelta
-
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vText
 
 from accounts import roles
 from accounts.models import Organisation, User
 from hosts.models import Host
 from notifications.actions import queue_email
+from volunteers.calendar import meeting_ics
 
 
 def concern_url(concern) -> str:
@@ -81,33 +79,24 @@ def calendar_sequence(mediation) -> int:
 
 
 def mediation_ics(mediation, *, language: str) -> dict[str, str]:
-    """The meeting as an attachment for ``queue_email`` (as ``volunteers.calendar.visit_ics``):
+    """The meeting as an attachment for ``queue_email`` (``volunteers.calendar.meeting_ics``):
     one UID for every version, SEQUENCE raised by each move and by the cancellation. It names
     no one's circumstances: the concern is read in the admin."""
+    cancelled = mediation.status == mediation.Status.CANCELLED
     with translation.override(language):
-        calendar = Calendar()
-        calendar.add("prodid", "-//Homes for newcomers//Mediation meetings//EN")
-        calendar.add("version", "2.0")
-        calendar.add("method", "PUBLISH")
-        event = Event()
-        event.add("uid", f"mediation-{mediation.pk}@{settings.SITE_URL.split('//')[-1]}")
-        event.add("dtstamp", timezone.now())
-        event.add("sequence", calendar_sequence(mediation))
-        cancelled = mediation.status == mediation.Status.CANCELLED
-        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-        starts = mediation.starts_at.astimezone(UTC)
-        event.add("dtstart", starts)
-        event.add("dtend", starts + timedelta(minutes=mediation.duration_minutes))
         summary = _("Mediation meeting (concern #%(number)s)") % {"number": mediation.concern_id}
-        event.add("summary", _("Cancelled: %(what)s") % {"what": summary} if cancelled else summary)
-        event.add("description", concern_url(mediation.concern))
-        event["location"] = vText(mediation.place)
-        calendar.add_component(event)
-    return {
-        "filename": "mediation.ics",
-        "content": calendar.to_ical().decode("utf-8"),
-        "mimetype": "text/calendar",
-    }
+        return meeting_ics(
+            uid=f"mediation-{mediation.pk}",
+            sequence=calendar_sequence(mediation),
+            cancelled=cancelled,
+            starts_at=mediation.starts_at,
+            minutes=mediation.duration_minutes,
+            summary=_("Cancelled: %(what)s") % {"what": summary} if cancelled else summary,
+            description=concern_url(mediation.concern),
+            location=mediation.place,
+            product="Mediation meetings",
+            filename="mediation.ics",
+        )
 
 
 def send_mediation_emails(mediation, *, kind: str, previous=None, reason: str = "") -> None:

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -43,6 +44,15 @@ def _eager_celery_and_clean_cache():
     yield
     celery_app.conf.task_always_eager = previous
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request through the test client leaves its language active in the thread (the locale
+    middleware activates it and nothing resets it): the next test starts in the default
+    language again, whatever order the tests run in."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
