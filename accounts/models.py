@@ -20,6 +20,7 @@ class Organisation(models.Model):
         VOLUNTEER_ORGANISATION = "volunteer_organisation", _("Volunteer organisation")
         PARTNER = "partner", _("Partner (municipality unit)")
         HOUSING_COMPANY = "housing_company", _("Housing company")
+        EMPLOYER = "employer", _("Employer (placements)")
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)

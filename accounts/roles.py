@@ -15,6 +15,9 @@ NATIONAL_COORDINATOR = "national_coordinator"
 PARTNER_COORDINATOR = "partner_coordinator"
 MANAGER = "manager"
 HOUSING_COMPANY_STAFF = "housing_company_staff"
+# A supervisor at an employer that offers placements (the housing company's supervisors hold it
+# together with HOUSING_COMPANY_STAFF).
+PLACEMENT_SUPERVISOR = "placement_supervisor"
 DATA_PROTECTION_OFFICER = "data_protection_officer"
 
 ROLE_LABELS = {
@@ -24,6 +27,7 @@ ROLE_LABELS = {
     PARTNER_COORDINATOR: _("Partner coordinator"),
     MANAGER: _("Manager"),
     HOUSING_COMPANY_STAFF: _("Housing company staff"),
+    PLACEMENT_SUPERVISOR: _("Placement supervisor"),
     DATA_PROTECTION_OFFICER: _("Data protection officer"),
 }
 
@@ -69,6 +73,24 @@ PARTNERSHIPS = [
     "reports.delete_target",
     "reports.view_reportrun",
     "reports.view_reportruntransition",
+]
+
+# The road to work: employers, their placements and the supervisors' check-ins (``work``).
+WORK_READ = [
+    "work.view_employer",
+    "work.view_stafffigures",
+    "work.view_placement",
+    "work.view_placementtransition",
+    "work.view_placementcheckin",
+]
+
+# The employer's side: offer placements, take their steps, record check-ins and the staff figures.
+EMPLOYER_WORK = [
+    *WORK_READ,
+    "work.add_placement",
+    "work.change_placement",
+    "work.add_placementcheckin",
+    "work.add_stafffigures",
 ]
 
 HOUSING_READ = [
@@ -133,6 +155,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "matching.add_place",
         "matching.change_place",
         "matching.delete_place",
+        # The road to work: add employers, propose newcomers; the municipality as an employer.
+        *EMPLOYER_WORK,
+        "work.add_employer",
+        "work.change_employer",
     ],
     MANAGER: [
         *HOME_HISTORY,
@@ -140,6 +166,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *MATCHES_READ,
         *PARTNERSHIPS,
         *HOUSING_READ,
+        *WORK_READ,
         "reports.add_partnership",
         "matching.view_matchingweights",
         "matching.add_matchingweights",
@@ -155,6 +182,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "housing.change_allotment",
         "housing.add_vacancy",
         "accounts.view_organisation",
+        *EMPLOYER_WORK,
+    ],
+    PLACEMENT_SUPERVISOR: [
+        *EMPLOYER_WORK,
     ],
     DATA_PROTECTION_OFFICER: [
         *HOME_HISTORY,
@@ -162,6 +193,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *CASES_READ,
         *MATCHES_READ,
         *STAYS_READ,
+        *WORK_READ,
         "newcomers.view_householdlink",
         "hosts.view_erasurerecord",
         "notifications.view_outboundemail",

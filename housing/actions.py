@@ -159,7 +159,9 @@ def decline_offer(*, vacancy: Vacancy, user: User, reason: str) -> Vacancy:
 
 
 def open_sublet(*, match, starts_on: date) -> Contract:
-    """A household moves into a company flat: a sublet through the municipality begins."""
+    """A household moves into a company flat: a sublet through the municipality begins, or a
+    first-hand contract at once if the household is already registered with the Public
+    Employment Service."""
     home = match.home
     contract, created = Contract.objects.get_or_create(
         match=match,
@@ -170,49 +172,66 @@ def open_sublet(*, match, starts_on: date) -> Contract:
         offer = Vacancy.objects.filter(home=home, status=Vacancy.Status.OFFERED).first()
         if offer is not None:
             VACANCY_WORKFLOW.apply(offer, "accept", actor_kind=ActorKind.SYSTEM)
+        registered_on = match.case.registered_with_employment_service_on
+        if registered_on is not None:
+            _convert(contract, registered_on=registered_on, user=None)
     return contract
 
 
-def may_record_registration(user: User, contract: Contract) -> bool:
-    """The company's staff and the household's coordinators record the registration; those who
-    only read (managers, the data protection officer) do not."""
+def may_record_registration(user: User, case) -> bool:
+    """The household's coordinators record the registration, and the staff of a company whose
+    flat the household lives in on a sublet; those who only read (managers, the data protection
+    officer) do not."""
     if user.is_superuser:
         return True
-    if user.organisation_id == contract.company_id:
-        return has_role(user, roles.HOUSING_COMPANY_STAFF)
-    return user.organisation_id == contract.match.case.partner_id and has_role(
-        user, roles.PARTNER_COORDINATOR
+    if user.organisation_id == case.partner_id:
+        return has_role(user, roles.PARTNER_COORDINATOR)
+    return has_role(user, roles.HOUSING_COMPANY_STAFF) and (
+        Contract.objects.filter(match__case=case, company_id=user.organisation_id).exists()
     )
 
 
-def record_employment_service_registration(
-    *, contract: Contract, registered_on: date, user: User
-) -> Contract:
-    """The tenant is registered with the Public Employment Service: the sublet becomes a
-    first-hand contract at once, logged, with an e-mail to the company's staff and the partner's
-    coordinators. Recording it again changes nothing and sends nothing."""
-    if not may_record_registration(user, contract):
+def record_employment_service_registration(*, case, registered_on: date, user: User):
+    """The household is registered with the Public Employment Service (Arbetsförmedlingen): the
+    date is kept on the case, and each sublet of the household becomes a first-hand contract at
+    once, logged, with an e-mail to the company's staff and the partner's coordinators. Recording
+    it again changes nothing and sends nothing."""
+    from newcomers.models import NewcomerCase
+
+    if not may_record_registration(user, case):
         raise NotAllowed(_("You are not allowed to take this step."))
+    if registered_on > timezone.localdate():
+        raise Invalid(_("The date cannot be in the future."))
     with transaction.atomic():
-        locked = Contract.objects.select_for_update().get(pk=contract.pk)
-        if locked.kind == Contract.Kind.FIRST_HAND:
-            return locked
-        locked.registered_with_employment_service_on = registered_on
-        locked.save(update_fields=["registered_with_employment_service_on"])
-        who = user.get_full_name() or user.username
-        CONTRACT_WORKFLOW.apply(
-            locked,
-            "convert",
-            actor_kind=ActorKind.SYSTEM,
-            reason=str(
-                _("Registered with the Public Employment Service on %(day)s (recorded by %(who)s)")
-                % {"day": registered_on.isoformat(), "who": who}
-            ),
-            changes={"converted_at": timezone.now()},
-        )
-        _notify_conversion(locked)
-    contract.refresh_from_db()
-    return contract
+        locked = NewcomerCase.objects.select_for_update().get(pk=case.pk)
+        if locked.registered_with_employment_service_on is None:
+            locked.registered_with_employment_service_on = registered_on
+            locked.save(update_fields=["registered_with_employment_service_on", "updated_at"])
+        for contract in Contract.objects.filter(match__case=locked, kind=Contract.Kind.SUBLET):
+            _convert(
+                contract, registered_on=locked.registered_with_employment_service_on, user=user
+            )
+    case.registered_with_employment_service_on = locked.registered_with_employment_service_on
+    return case
+
+
+def _convert(contract: Contract, *, registered_on: date, user: User | None) -> None:
+    """The sublet becomes a first-hand contract (under the contract's lock: twice is once)."""
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    if locked.kind == Contract.Kind.FIRST_HAND:
+        return
+    who = (user.get_full_name() or user.username) if user is not None else _("the portal")
+    CONTRACT_WORKFLOW.apply(
+        locked,
+        "convert",
+        actor_kind=ActorKind.SYSTEM,
+        reason=str(
+            _("Registered with the Public Employment Service on %(day)s (recorded by %(who)s)")
+            % {"day": registered_on.isoformat(), "who": who}
+        ),
+        changes={"converted_at": timezone.now()},
+    )
+    _notify_conversion(locked)
 
 
 def _notify_conversion(contract: Contract) -> None:

@@ -191,9 +191,15 @@ class RegistrationForm(StepForm):
             raise forms.ValidationError(_("The date cannot be in the future."))
         return day
 
+    def arguments(self):
+        # The registration is the household's: recorded on the contract's case.
+        return {"case": self.obj.match.case, "registered_on": self.cleaned_data["registered_on"]}
+
 
 def may_record_registration_now(contract: Contract, user) -> bool:
-    return contract.kind == Contract.Kind.SUBLET and actions.may_record_registration(user, contract)
+    return contract.kind == Contract.Kind.SUBLET and actions.may_record_registration(
+        user, contract.match.case
+    )
 
 
 @admin.register(Contract)
@@ -213,21 +219,25 @@ class ContractAdmin(WorkflowAdminMixin, CompanyScopedAdmin):
         "unit",
         "kind",
         "starts_on",
-        "registered_with_employment_service_on",
+        "registered_on",
         "converted_at",
     ]
     list_filter = ["kind"]
-    list_select_related = ["unit", "match"]
+    list_select_related = ["unit", "match__case"]
     readonly_fields = [
         "match",
         "company",
         "unit",
         "kind",
         "starts_on",
-        "registered_with_employment_service_on",
+        "registered_on",
         "converted_at",
     ]
     inlines = [ContractTransitionInline]
+
+    @admin.display(description=_("registered with the Public Employment Service on"))
+    def registered_on(self, obj):
+        return obj.match.case.registered_with_employment_service_on
 
     def has_add_permission(self, request):
         return False

@@ -282,7 +282,8 @@ class ContractQuerySet(CompanyScopedQuerySet):
 class Contract(models.Model):
     """The household's contract for a company flat: a sublet (andrahandskontrakt) through the
     municipality, which becomes a first-hand contract (förstahandskontrakt) as soon as the tenant
-    is registered with the Public Employment Service (Arbetsförmedlingen)."""
+    is registered with the Public Employment Service (Arbetsförmedlingen): the date is the case's
+    (``NewcomerCase.registered_with_employment_service_on``), recorded once for the household."""
 
     class Kind(models.TextChoices):
         SUBLET = "sublet", _("Sublet through the municipality")
@@ -305,9 +306,6 @@ class Contract(models.Model):
     )
     kind = models.CharField(_("contract"), max_length=20, choices=Kind.choices, default=Kind.SUBLET)
     starts_on = models.DateField(_("starts on"))
-    registered_with_employment_service_on = models.DateField(
-        _("registered with the Public Employment Service on"), null=True, blank=True
-    )
     converted_at = models.DateTimeField(_("became first-hand"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "volunteers",
     "reports",
     "stays",
+    "work",
 ]
 
 MIDDLEWARE = [

@@ -61,7 +61,11 @@ class NewcomerCase(models.Model):
     - ``assigned_on`` and ``housing_needed_by``: the assignment date (anvisningsdatum) and the date
       by which the municipality must offer housing; they order the work.
     - ``establishment_ends_on`` and ``outcome``: whether the adults are in work or studies after
-      the two-year establishment period, the figure the municipality reports (no other detail).
+      the two-year establishment period, the figure the municipality reports (no other detail);
+      with it, whether the household still lives in the municipality and in its matched home.
+    - ``asylum_allotment``: the Migration Agency's housing the household came from, where known.
+    - ``registered_with_employment_service_on``: the registration with the Public Employment
+      Service (Arbetsförmedlingen), which turns a company sublet into a first-hand contract.
     - ``notes``: short practical notes for the coordinators; no health details.
     """
 
@@ -140,6 +144,36 @@ class NewcomerCase(models.Model):
         blank=True,
     )
     outcome_recorded_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
+    still_in_municipality = models.BooleanField(
+        _("still lives in the municipality"),
+        null=True,
+        blank=True,
+        help_text=_("Recorded with the outcome: whether the household chose to stay."),
+    )
+    still_in_matched_home = models.BooleanField(
+        _("still lives in the home it was matched with"),
+        null=True,
+        blank=True,
+        help_text=_("Recorded with the outcome: the home of the household's last move-in."),
+    )
+    asylum_allotment = models.ForeignKey(
+        "housing.Allotment",
+        verbose_name=_("asylum housing"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Where known: the housing company's allotment to the Migration Agency the household "
+            "lived in while its asylum application was considered."
+        ),
+    )
+    registered_with_employment_service_on = models.DateField(
+        _("registered with the Public Employment Service on"),
+        null=True,
+        blank=True,
+        help_text=_("A sublet of a company flat becomes a first-hand contract from this date."),
+    )
     language = models.CharField(
         _("the household's language"),
         max_length=10,

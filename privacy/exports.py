@@ -477,7 +477,7 @@ def contract_row(contract: Contract) -> dict[str, Any]:
         "housing_company": contract.company.name,
         "starts_on": iso(contract.starts_on),
         "registered_with_employment_service_on": iso(
-            contract.registered_with_employment_service_on
+            contract.match.case.registered_with_employment_service_on
         ),
         "first_hand_since": iso(contract.converted_at),
         "history": [stage_row(t) for t in contract.transitions.all()],

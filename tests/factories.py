@@ -1,6 +1,8 @@
 """factory_boy factories for the whole suite."""
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from unittest import mock
 
 import factory
@@ -885,3 +887,93 @@ def moved_in_match(partner=None, *, coordinator=None, home=None, case=None, move
     record_move_in(match=match, user=coordinator, move_in_date=move_in_date or timezone.localdate())
     match.refresh_from_db()
     return match
+
+
+# The road to work ------------------------------------------------------------------------------
+
+
+@dataclass
+class WorkPlace:
+    """An employer that takes one integration unit's newcomers, with a supervisor there and a
+    coordinator at the unit."""
+
+    employer: Any
+    unit: Organisation
+    supervisor: User
+    coordinator: User
+
+
+def work_place(unit=None, *, employer_organisation=None, supervisor_role="placement_supervisor"):
+    """``WorkPlace``: by default an outside employer (``Organisation.Kind.EMPLOYER``); pass the
+    housing company's organisation (and ``supervisor_role="housing_company_staff"``) for the
+    company as an employer."""
+    from work.actions import register_employer
+
+    unit = unit or OrganisationFactory(kind=Organisation.Kind.PARTNER)
+    employer_organisation = employer_organisation or OrganisationFactory(
+        kind=Organisation.Kind.EMPLOYER
+    )
+    employer = register_employer(organisation=employer_organisation, integration_units=[unit])
+    return WorkPlace(
+        employer=employer,
+        unit=unit,
+        supervisor=staff_user(supervisor_role, employer_organisation),
+        coordinator=staff_user("partner_coordinator", unit),
+    )
+
+
+def offered_placement(place: WorkPlace, *, kind="work_training", **kwargs):
+    """A placement offered through ``work.actions.offer_placement`` by the place's supervisor."""
+    from work.actions import offer_placement
+
+    today = timezone.localdate()
+    fields = {
+        "title": "Caretaker's assistant",
+        "place": "Storgatan 1, Krokom",
+        "starts_on": today,
+        "ends_on": today + timedelta(days=90),
+        "hours_per_week": 20,
+        "languages": ["sv"],
+        "supervisor": place.supervisor,
+        **kwargs,
+    }
+    return offer_placement(
+        employer=place.employer,
+        integration_unit=place.unit,
+        kind=kind,
+        user=place.supervisor,
+        **fields,
+    )
+
+
+def proposed_placement(
+    place: WorkPlace, *, case=None, adult_number=1, consent_given_on=None, **kwargs
+):
+    """A placement offered and a newcomer proposed for it, with consent given on
+    ``consent_given_on`` (today by default)."""
+    from work.actions import propose_newcomer
+
+    placement = offered_placement(place, **kwargs)
+    case = case or NewcomerCaseFactory(partner=place.unit)
+    return propose_newcomer(
+        placement=placement,
+        case=case,
+        adult_number=adult_number,
+        employment_service_reference="AF-12345-PLAN",
+        consent_given_on=consent_given_on or timezone.localdate(),
+        consent_given="in_writing",
+        user=place.coordinator,
+    )
+
+
+def started_placement(place: WorkPlace, *, started_on=None, **kwargs):
+    """A placement under way, started on ``started_on`` (today by default)."""
+    from work.actions import start_placement
+
+    kwargs.setdefault("consent_given_on", started_on)
+    placement = proposed_placement(place, **kwargs)
+    return start_placement(
+        placement=placement,
+        started_on=started_on or timezone.localdate(),
+        user=place.supervisor,
+    )

@@ -260,7 +260,7 @@ def test_staff_record_the_registration_with_the_public_employment_service(
     assert response.status_code == 302
     contract.refresh_from_db()
     assert contract.kind == Contract.Kind.FIRST_HAND
-    assert contract.registered_with_employment_service_on == TODAY
+    assert contract.match.case.registered_with_employment_service_on == TODAY
     page = english.get(f"/admin/housing/contract/{contract.pk}/change/").content.decode()
     assert url not in page
     assert "sublet" in page and "first_hand" in page  # the history inline

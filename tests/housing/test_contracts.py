@@ -75,7 +75,7 @@ def test_moving_into_an_offered_flat_opens_a_sublet_and_accepts_the_offer(moved_
     assert contract.company_id == quota.company_id
     assert contract.unit == vacancy.unit
     assert contract.starts_on == TODAY - timedelta(days=7)
-    assert contract.registered_with_employment_service_on is None
+    assert contract.match.case.registered_with_employment_service_on is None
     assert contract.converted_at is None
     assert list(contract.transitions.values_list("from_state", "to_state", "actor_kind")) == [
         ("", "sublet", "system")
@@ -108,13 +108,13 @@ def test_registration_converts_the_sublet_once_and_tells_both_sides(
 
     with django_capture_on_commit_callbacks(execute=True):
         returned = record_employment_service_registration(
-            contract=contract, registered_on=registered_on, user=people.company_staff
+            case=contract.match.case, registered_on=registered_on, user=people.company_staff
         )
 
-    assert returned.kind == Contract.Kind.FIRST_HAND
+    assert returned.registered_with_employment_service_on == registered_on
     contract.refresh_from_db()
     assert contract.kind == Contract.Kind.FIRST_HAND
-    assert contract.registered_with_employment_service_on == registered_on
+    assert contract.match.case.registered_with_employment_service_on == registered_on
     assert contract.converted_at is not None
     assert abs(contract.converted_at - timezone.now()) < timedelta(minutes=1)
     change = ContractTransition.objects.get(contract=contract, to_state="first_hand")
@@ -149,7 +149,7 @@ def test_recording_the_registration_again_changes_nothing_and_sends_nothing(
     first_day = TODAY - timedelta(days=2)
     with django_capture_on_commit_callbacks(execute=True):
         record_employment_service_registration(
-            contract=contract, registered_on=first_day, user=people.company_staff
+            case=contract.match.case, registered_on=first_day, user=people.company_staff
         )
     contract.refresh_from_db()
     converted_at = contract.converted_at
@@ -158,12 +158,13 @@ def test_recording_the_registration_again_changes_nothing_and_sends_nothing(
 
     with django_capture_on_commit_callbacks(execute=True):
         again = record_employment_service_registration(
-            contract=contract, registered_on=TODAY, user=people.coordinator
+            case=contract.match.case, registered_on=TODAY, user=people.coordinator
         )
 
-    assert again.kind == Contract.Kind.FIRST_HAND
+    assert again.registered_with_employment_service_on == first_day
     contract.refresh_from_db()
-    assert contract.registered_with_employment_service_on == first_day
+    assert contract.kind == Contract.Kind.FIRST_HAND
+    assert contract.match.case.registered_with_employment_service_on == first_day
     assert contract.converted_at == converted_at
     assert ContractTransition.objects.filter(contract=contract, to_state="first_hand").count() == 1
     assert len(mail.outbox) == sent
@@ -203,13 +204,12 @@ def test_two_people_recording_the_registration_at_once_convert_it_once(
 
     def press(user):
         try:
-            loaded = Contract.objects.get(pk=contract.pk)  # what the page showed
+            loaded = Contract.objects.select_related("match__case").get(pk=contract.pk)
             start.wait(timeout=30)
-            outcomes.append(
-                record_employment_service_registration(
-                    contract=loaded, registered_on=TODAY, user=user
-                ).kind
+            record_employment_service_registration(
+                case=loaded.match.case, registered_on=TODAY, user=user
             )
+            outcomes.append(Contract.objects.get(pk=contract.pk).kind)
         except Exception as exc:  # reported by the test
             outcomes.append(repr(exc))
         finally:
@@ -241,7 +241,7 @@ def test_only_the_company_and_the_households_coordinators_record_the_registratio
     ):
         with translation.override("en"), pytest.raises(TransitionNotAllowed) as refused:
             record_employment_service_registration(
-                contract=moved_in.contract, registered_on=TODAY, user=someone
+                case=moved_in.case, registered_on=TODAY, user=someone
             )
         with translation.override("en"):
             assert str(refused.value.message) == "You are not allowed to take this step."
@@ -252,7 +252,7 @@ def test_only_the_company_and_the_households_coordinators_record_the_registratio
     assert not OutboundEmail.objects.exists()
 
     record_employment_service_registration(
-        contract=moved_in.contract, registered_on=TODAY, user=people.coordinator
+        case=moved_in.case, registered_on=TODAY, user=people.coordinator
     )
     moved_in.contract.refresh_from_db()
     assert moved_in.contract.kind == Contract.Kind.FIRST_HAND

@@ -1,0 +1,430 @@
+"""The steps of the road to work: the only code that changes a placement's status
+(``work.workflow``). Every step checks that the person acts for the right side:
+
+- the employer's side: a user of the employer's organisation with a role that works there (a
+  placement supervisor, the housing company's staff, or a municipality's coordinators when the
+  municipality itself is the employer);
+- the integration unit's side: a partner coordinator of the unit the placement is offered to.
+
+A placement outside the person's reach (``Placement.objects.visible_to``) does not exist for
+them: a 404 wherever it is asked for.
+"""
+
+from datetime import date
+
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from accounts.access import has_role
+from accounts.models import Organisation, User
+from newcomers.models import NewcomerCase
+from workflow.errors import Conflict, Invalid, NotAllowed
+
+from . import notifications
+from .models import (
+    Employer,
+    Placement,
+    PlacementCheckIn,
+    StaffFigures,
+    validate_not_identity_number,
+)
+from .workflow import EMPLOYER, PLACEMENT_WORKFLOW
+
+# The fields of a proposal: forgotten when it is declined or withdrawn.
+PROPOSAL_FIELDS = {
+    "case": None,
+    "adult_number": None,
+    "employment_service_reference": "",
+    "consent_given_on": None,
+    "consent_given": "",
+    "consent_recorded_by": None,
+}
+
+# How many languages a placement may list, and how long a code may be.
+MAX_LANGUAGES = 10
+
+
+# Who acts ---------------------------------------------------------------------------------------
+
+
+def acts_for_employer(user: User | None, employer: Employer) -> bool:
+    """The person works at the employer in a role that offers and supervises placements."""
+    if user is None or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.organisation_id == employer.organisation_id and has_role(user, *EMPLOYER)
+
+
+def acts_for_integration_unit(user: User | None, unit_id: int) -> bool:
+    """The person is a coordinator of the integration unit."""
+    if user is None or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.organisation_id == unit_id and has_role(user, roles.PARTNER_COORDINATOR)
+
+
+def _check_reach(user, placement: Placement) -> None:
+    if not Placement.objects.visible_to(user).filter(pk=placement.pk).exists():
+        raise Http404
+
+
+def _check_employer(user, placement: Placement) -> None:
+    _check_reach(user, placement)
+    if not acts_for_employer(user, placement.employer):
+        raise NotAllowed(_("Only the employer's staff can take this step."))
+
+
+def _check_unit(user, placement: Placement) -> None:
+    _check_reach(user, placement)
+    if not acts_for_integration_unit(user, placement.integration_unit_id):
+        raise NotAllowed(_("Only the integration unit's coordinators can take this step."))
+
+
+def _check_either(user, placement: Placement) -> None:
+    _check_reach(user, placement)
+    if not (
+        acts_for_employer(user, placement.employer)
+        or acts_for_integration_unit(user, placement.integration_unit_id)
+    ):
+        raise NotAllowed(_("You are not allowed to take this step."))
+
+
+def _not_in_future(day: date, message) -> None:
+    if day > timezone.localdate():
+        raise Invalid(message)
+
+
+# Employers ---------------------------------------------------------------------------------------
+
+
+def register_employer(*, organisation: Organisation, integration_units, user=None) -> Employer:
+    """An organisation that has its own users (the housing company, the municipality itself)
+    becomes an employer that takes the given integration units' newcomers. Registering it again
+    adds the units."""
+    with transaction.atomic():
+        employer, _created = Employer.objects.get_or_create(
+            organisation=organisation, defaults={"added_by": user}
+        )
+        employer.integration_units.add(*integration_units)
+    return employer
+
+
+def add_employer(*, name: str, contact_email: str = "", user: User) -> Employer:
+    """A partner's coordinator adds an outside organisation (a shop, a school, a builder) as an
+    employer that takes their unit's newcomers. Its supervisors get accounts of that
+    organisation."""
+    if not acts_for_integration_unit(user, user.organisation_id) or user.organisation is None:
+        raise NotAllowed(_("Only a partner's coordinators can add an employer."))
+    name = " ".join((name or "").split())
+    if not name:
+        raise Invalid(_("Give the employer's name."))
+    if len(name) > 200:
+        raise Invalid(_("Please keep the name to 200 characters."))
+    with transaction.atomic():
+        if Organisation.objects.filter(name__iexact=name).exists():
+            raise Conflict(
+                _("An organisation named “%(name)s” is in the portal already.") % {"name": name}
+            )
+        organisation = Organisation.objects.create(
+            name=name, kind=Organisation.Kind.EMPLOYER, contact_email=contact_email or ""
+        )
+        return register_employer(
+            organisation=organisation, integration_units=[user.organisation], user=user
+        )
+
+
+def record_staff_figures(
+    *, employer: Employer, recorded_on: date, employees: int, came_as_newcomers: int, user: User
+) -> StaffFigures:
+    """The employer records how many people it employs and how many of them came to Sweden as
+    newcomers, as of a date (recording the same date again corrects it)."""
+    if not Employer.objects.visible_to(user).filter(pk=employer.pk).exists():
+        raise Http404
+    if not acts_for_employer(user, employer):
+        raise NotAllowed(_("Only the employer's staff can take this step."))
+    _not_in_future(recorded_on, _("The date cannot be in the future."))
+    if employees < 0 or came_as_newcomers < 0:
+        raise Invalid(_("Give whole numbers, zero or more."))
+    if came_as_newcomers > employees:
+        raise Invalid(_("More staff came as newcomers than the employer employs."))
+    figures, _created = StaffFigures.objects.update_or_create(
+        employer=employer,
+        recorded_on=recorded_on,
+        defaults={
+            "employees": employees,
+            "came_as_newcomers": came_as_newcomers,
+            "recorded_by": user,
+            "created_at": timezone.now(),
+        },
+    )
+    return figures
+
+
+# Offers ------------------------------------------------------------------------------------------
+
+
+def _clean_offer(
+    *, employer, integration_unit, kind, starts_on, ends_on, hours_per_week, languages, supervisor
+) -> list[str]:
+    if kind not in Placement.Kind.values:
+        raise Invalid(_("Choose the kind of placement."))
+    if ends_on < starts_on:
+        raise Invalid(_("The placement cannot end before it starts."))
+    if (ends_on - starts_on).days > 3 * 366:
+        raise Invalid(_("A placement can last at most three years."))
+    if not 1 <= hours_per_week <= 40:
+        raise Invalid(_("Give the hours per week, from 1 to 40."))
+    languages = [str(code).strip().lower() for code in (languages or []) if str(code).strip()]
+    if len(languages) > MAX_LANGUAGES or any(len(code) > 10 for code in languages):
+        raise Invalid(_("Give at most ten language codes, such as sv or en."))
+    if integration_unit.pk != employer.organisation_id and not (
+        employer.integration_units.filter(pk=integration_unit.pk).exists()
+    ):
+        raise Invalid(_("This employer does not take newcomers from that integration unit."))
+    if supervisor is not None and supervisor.organisation_id != employer.organisation_id:
+        raise Invalid(_("The supervisor must work at the employer."))
+    return list(dict.fromkeys(languages))
+
+
+def offer_placement(
+    *,
+    employer: Employer,
+    integration_unit: Organisation,
+    kind: str,
+    title: str,
+    place: str,
+    starts_on: date,
+    ends_on: date,
+    hours_per_week: int,
+    languages=(),
+    supervisor: User | None = None,
+    user: User,
+) -> Placement:
+    """The employer offers a placement to an integration unit's newcomers."""
+    if not Employer.objects.visible_to(user).filter(pk=employer.pk).exists():
+        raise Http404
+    if not acts_for_employer(user, employer):
+        raise NotAllowed(_("Only the employer's staff can offer its placements."))
+    title, place = (title or "").strip(), (place or "").strip()
+    if not title or not place:
+        raise Invalid(_("Say what the work is and where."))
+    languages = _clean_offer(
+        employer=employer,
+        integration_unit=integration_unit,
+        kind=kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        hours_per_week=hours_per_week,
+        languages=languages,
+        supervisor=supervisor,
+    )
+    with transaction.atomic():
+        placement = Placement.objects.create(
+            employer=employer,
+            integration_unit=integration_unit,
+            kind=kind,
+            title=title[:200],
+            place=place[:200],
+            supervisor=supervisor,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            hours_per_week=hours_per_week,
+            languages=languages,
+            created_by=user,
+        )
+        PLACEMENT_WORKFLOW.log_created(placement, user=user)
+    return placement
+
+
+def withdraw_offer(*, placement: Placement, user: User, reason: str) -> Placement:
+    """The employer withdraws an offer nobody has taken."""
+    _check_employer(user, placement)
+    PLACEMENT_WORKFLOW.apply(placement, "withdraw", user=user, reason=reason)
+    return placement
+
+
+# The proposal -----------------------------------------------------------------------------------
+
+
+def propose_newcomer(
+    *,
+    placement: Placement,
+    case: NewcomerCase,
+    adult_number: int,
+    employment_service_reference: str,
+    consent_given_on: date,
+    consent_given: str,
+    user: User,
+) -> Placement:
+    """The integration unit proposes an adult of one of its cases for the placement, with the
+    person's consent (how and when it was given) and the Public Employment Service's reference
+    for the person's plan. The employer's supervisor is told."""
+    _check_unit(user, placement)
+    if not NewcomerCase.objects.visible_to(user).filter(pk=case.pk).exists():
+        raise Http404
+    if case.partner_id != placement.integration_unit_id:
+        raise Invalid(_("The case must be one of the integration unit's own."))
+    if case.status == NewcomerCase.Status.CLOSED:
+        raise Conflict(_("The case is closed."))
+    if not 1 <= adult_number <= case.adults:
+        raise Invalid(_("The household has %(n)s adults: choose one of them.") % {"n": case.adults})
+    if consent_given not in Placement.ConsentGiven.values:
+        raise Invalid(_("Say how the person gave their consent."))
+    _not_in_future(consent_given_on, _("The consent cannot be given in the future."))
+    reference = " ".join((employment_service_reference or "").split())
+    if not reference:
+        raise Invalid(_("Give the Public Employment Service's reference for the person's plan."))
+    if len(reference) > 40:
+        raise Invalid(_("Please keep the reference to 40 characters."))
+    try:
+        validate_not_identity_number(reference)
+    except Exception as error:  # a ValidationError: the same words as the form's
+        raise Invalid(error.messages[0]) from error
+    with transaction.atomic():
+        PLACEMENT_WORKFLOW.apply(
+            placement,
+            "propose",
+            user=user,
+            changes={
+                "case": case,
+                "adult_number": adult_number,
+                "employment_service_reference": reference,
+                "consent_given_on": consent_given_on,
+                "consent_given": consent_given,
+                "consent_recorded_by": user,
+            },
+        )
+        notifications.tell_employer_of_proposal(placement)
+    return placement
+
+
+def withdraw_proposal(*, placement: Placement, user: User, reason: str) -> Placement:
+    """The integration unit withdraws its proposal (the person changed their mind, say): the
+    placement is offered again and the person's details are forgotten."""
+    _check_unit(user, placement)
+    PLACEMENT_WORKFLOW.apply(
+        placement, "withdraw_proposal", user=user, reason=reason, changes=dict(PROPOSAL_FIELDS)
+    )
+    return placement
+
+
+def decline_proposal(*, placement: Placement, user: User, reason: str) -> Placement:
+    """The employer declines the proposed person: the placement is offered again, the person's
+    details are forgotten, and the integration unit is told why."""
+    _check_employer(user, placement)
+    with transaction.atomic():
+        PLACEMENT_WORKFLOW.apply(
+            placement, "decline", user=user, reason=reason, changes=dict(PROPOSAL_FIELDS)
+        )
+        notifications.tell_unit_of_step(placement, step="decline", reason=reason)
+    return placement
+
+
+# The placement itself ---------------------------------------------------------------------------
+
+
+def start_placement(*, placement: Placement, started_on: date, user: User) -> Placement:
+    """The person has started at the employer."""
+    _check_employer(user, placement)
+    _not_in_future(started_on, _("Record the start on the day it happens, not before."))
+    if placement.consent_given_on and started_on < placement.consent_given_on:
+        raise Invalid(_("The placement cannot start before the person gave their consent."))
+    PLACEMENT_WORKFLOW.apply(placement, "start", user=user, changes={"started_on": started_on})
+    return placement
+
+
+def _check_end(placement: Placement, ended_on: date) -> None:
+    _not_in_future(ended_on, _("The date cannot be in the future."))
+    if placement.started_on and ended_on < placement.started_on:
+        raise Invalid(_("The placement cannot end before it started."))
+
+
+def complete_placement(*, placement: Placement, ended_on: date, user: User) -> Placement:
+    """The placement ran its course."""
+    _check_employer(user, placement)
+    _check_end(placement, ended_on)
+    PLACEMENT_WORKFLOW.apply(placement, "complete", user=user, changes={"ended_on": ended_on})
+    return placement
+
+
+def end_placement_early(
+    *, placement: Placement, ended_on: date, end_reason: str, user: User, reason: str = ""
+) -> Placement:
+    """The placement ended before its time, for a reason from the list (and, if the person
+    likes, a few words). The other side is told."""
+    _check_either(user, placement)
+    if end_reason not in Placement.EndReason.values:
+        raise Invalid(_("Say why the placement ended early."))
+    _check_end(placement, ended_on)
+    words = (reason or "").strip() or str(Placement.EndReason(end_reason).label)
+    with transaction.atomic():
+        PLACEMENT_WORKFLOW.apply(
+            placement,
+            "end_early",
+            user=user,
+            reason=words,
+            changes={"ended_on": ended_on, "end_reason": end_reason},
+        )
+        notifications.tell_other_side_of_early_end(placement, user=user)
+    return placement
+
+
+def record_employment(*, placement: Placement, employed_on: date, user: User) -> Placement:
+    """The placement led to employment (with this employer or, as the unit learns, another)."""
+    _check_either(user, placement)
+    _not_in_future(employed_on, _("The date cannot be in the future."))
+    if placement.started_on and employed_on < placement.started_on:
+        raise Invalid(_("The employment cannot start before the placement did."))
+    PLACEMENT_WORKFLOW.apply(placement, "employ", user=user, changes={"employed_on": employed_on})
+    return placement
+
+
+# The supervisor's check-ins ---------------------------------------------------------------------
+
+
+def record_placement_check_in(
+    *,
+    placement: Placement,
+    on: date,
+    days_expected: int,
+    days_present: int,
+    language: str,
+    going: str,
+    note: str = "",
+    user: User,
+) -> PlacementCheckIn:
+    """The supervisor notes how the placement goes. "Difficult" tells the integration unit."""
+    _check_employer(user, placement)
+    if placement.status != Placement.Status.STARTED:
+        raise Conflict(_("Check-ins are recorded while the placement is under way."))
+    _not_in_future(on, _("The date cannot be in the future."))
+    if placement.started_on and on < placement.started_on:
+        raise Invalid(_("The check-in cannot be before the placement started."))
+    if not 0 <= days_present <= days_expected <= 366:
+        raise Invalid(_("The days present cannot be more than the days expected."))
+    if language not in PlacementCheckIn.Language.values:
+        raise Invalid(_("Say which language the work is done in."))
+    if going not in PlacementCheckIn.Going.values:
+        raise Invalid(_("Say how it goes."))
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise Invalid(_("Please keep the note to 2,000 characters."))
+    with transaction.atomic():
+        check_in = PlacementCheckIn.objects.create(
+            placement=placement,
+            on=on,
+            days_expected=days_expected,
+            days_present=days_present,
+            language=language,
+            going=going,
+            note=note,
+            recorded_by=user,
+        )
+        if going == PlacementCheckIn.Going.DIFFICULT:
+            notifications.tell_unit_of_difficulty(check_in)
+    return check_in

@@ -1,0 +1,85 @@
+"""Who hears of a placement's steps, each in the recipient's own language. The e-mails name the
+placement and link to its page in the admin; they carry nothing about the person (no case, no
+reference), since e-mail leaves the portal."""
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+
+from accounts import roles
+from accounts.models import User
+from notifications.actions import queue_email
+
+from .workflow import EMPLOYER
+
+
+def placement_url(placement) -> str:
+    return settings.SITE_URL + reverse("admin:work_placement_change", args=[placement.pk])
+
+
+def employer_staff(placement):
+    """The placement's supervisor if it has one, otherwise the employer's staff who supervise."""
+    if placement.supervisor_id is not None and placement.supervisor.is_active:
+        return User.objects.filter(pk=placement.supervisor_id)
+    return (
+        User.objects.filter(
+            is_active=True,
+            organisation_id=placement.employer.organisation_id,
+            groups__name__in=sorted(EMPLOYER),
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def unit_coordinators(placement):
+    return User.objects.filter(
+        Q(groups__name=roles.PARTNER_COORDINATOR),
+        is_active=True,
+        organisation_id=placement.integration_unit_id,
+    ).order_by("pk")
+
+
+def _send(people, template: str, placement, **context) -> int:
+    sent = 0
+    for person in people:
+        if not person.email:
+            continue
+        queue_email(
+            to=person.email,
+            template=template,
+            context={
+                "name": person.get_full_name() or person.username,
+                "placement": f"{placement.get_kind_display()}: {placement.title}",
+                "employer": placement.employer.organisation.name,
+                "url": placement_url(placement),
+                **context,
+            },
+            language=person.language,
+        )
+        sent += 1
+    return sent
+
+
+def tell_employer_of_proposal(placement) -> int:
+    """The employer's supervisor hears that a newcomer is proposed for the placement."""
+    return _send(employer_staff(placement), "placement_proposed", placement)
+
+
+def tell_unit_of_step(placement, *, step: str, reason: str = "") -> int:
+    """The integration unit hears that the employer declined its proposal."""
+    return _send(unit_coordinators(placement), f"placement_{step}", placement)
+
+
+def tell_other_side_of_early_end(placement, *, user) -> int:
+    """The side that did not end the placement early hears of it."""
+    if user is not None and user.organisation_id == placement.integration_unit_id:
+        people = employer_staff(placement)
+    else:
+        people = unit_coordinators(placement)
+    return _send(people.exclude(pk=getattr(user, "pk", None)), "placement_ended_early", placement)
+
+
+def tell_unit_of_difficulty(check_in) -> int:
+    """The integration unit hears that a supervisor finds the placement difficult."""
+    return _send(unit_coordinators(check_in.placement), "placement_difficult", check_in.placement)
