@@ -20,13 +20,15 @@ PROJECT_APPS = {
     "matching",
     "volunteers",
     "reports",
+    "stays",
+    "work",
 }
 
 
-def test_migrations_make_the_seven_role_groups_with_exactly_their_permissions():
+def test_migrations_make_the_eight_role_groups_with_exactly_their_permissions():
     # The national coordinator (issue 15), made by accounts/0013, is held together with the
-    # volunteer coordinator.
-    assert len(roles.ROLE_LABELS) == 7
+    # volunteer coordinator; the placement supervisor (issue 17) by accounts/0014.
+    assert len(roles.ROLE_LABELS) == 8
     assert set(roles.ROLE_PERMISSIONS) == set(roles.ROLE_LABELS)
     for role, declared in roles.ROLE_PERMISSIONS.items():
         group = Group.objects.get(name=role)
@@ -50,6 +52,12 @@ def test_a_role_gives_its_permissions_and_no_more():
     assert officer.has_perm("notifications.view_outboundemail")
     held = officer.get_all_permissions()
     assert held and all(".view_" in name for name in held), "the officer only reads"
+
+    supervisor = UserFactory(roles=[roles.PLACEMENT_SUPERVISOR])
+    assert supervisor.has_perm("work.add_placementcheckin")
+    assert supervisor.has_perm("work.change_placement")
+    assert not supervisor.has_perm("work.add_employer")
+    assert not supervisor.has_perm("newcomers.view_newcomercase")
 
 
 def test_people_are_accounts_users_with_big_integer_ids():
