@@ -645,6 +645,11 @@ MOVED_OUT_DAY = 500  # a household that left its company flat early
 OUTCOME_RECORDED_AFTER = 14  # days after the establishment period ended
 
 
+def _assigned_on(n: int, today: date) -> date:
+    """The road's households were assigned from four years to 27 months ago."""
+    return today - timedelta(days=1500 - 24 * n)
+
+
 def road_reference(n: int) -> str:
     return f"{ROAD_PREFIX}{ROAD_FIRST + n:03d}"
 
@@ -758,31 +763,72 @@ def _host_home(ctx, *, registered_at: datetime, rng: random.Random, faker):
     return home
 
 
-def _quota_flat(ctx, *, notice_on: date, rng: random.Random):
-    """Tenants give notice until the quota offers a flat to the integration unit (every fifth
-    vacancy): the offered flat's home."""
+def _quota_notice(n: int, today: date) -> date:
+    """The day a tenant gave notice on the flat the road's household ``n`` moved into."""
+    return _assigned_on(n, today) + timedelta(days=MOVE_IN_DAY - 40)
+
+
+def seed_quota_history(ctx, *, avoid: set[int]) -> None:
+    """Years ago: for each household of the road that moved into a company flat, tenants give
+    notice until the quota offers a flat to the integration unit (every fifth vacancy). Called by
+    ``seed_demo.seed_housing_company`` before this year's notices, so that the vacancies are
+    numbered in the order they came; the flats are other than ``avoid`` (this year's)."""
     from housing.actions import record_vacancy
-    from housing.models import Unit
+    from housing.models import Unit, Vacancy
 
     company = ctx.organisations[HOUSING_COMPANY]
-    free = list(
-        Unit.objects.filter(company=company, kind=Unit.Kind.ORDINARY, vacancies__isnull=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    today = timezone.localtime(ctx.now).date()
+    made = set(
+        NewcomerCase.objects.filter(
+            partner=ctx.organisations[KROKOM_PARTNER],
+            reference__in=[road_reference(n) for n in range(len(ROAD))],
+        ).values_list("reference", flat=True)
     )
-    for _n in range(10):
-        unit = Unit.objects.get(pk=free.pop(rng.randrange(len(free))))
-        with happened_on(_aware(notice_on, 11)):
-            vacancy = record_vacancy(
-                unit=unit,
-                notice_given_on=notice_on,
-                available_from=notice_on + timedelta(days=30),
-                user=ctx.users["bostadsbolag"],
+    free = None
+    for n, road in enumerate(ROAD):
+        notice_on = _quota_notice(n, today)
+        if (
+            road.route != QUOTA
+            or road_reference(n) in made
+            or Vacancy.objects.filter(
+                company=company, offered=True, notice_given_on=notice_on
+            ).exists()
+        ):
+            continue
+        if free is None:
+            free = list(
+                Unit.objects.filter(
+                    company=company, kind=Unit.Kind.ORDINARY, vacancies__isnull=True
+                )
+                .exclude(pk__in=avoid)
+                .order_by("pk")
+                .values_list("pk", flat=True)
             )
-        ctx.count(type(vacancy))
-        if vacancy.offered:
-            return vacancy.home
-    raise RuntimeError("The quota offered no flat in ten vacancies.")  # pragma: no cover
+        rng = random.Random(PLACEMENTS_SEED * 100 + n)
+        for _n in range(5):
+            unit = Unit.objects.get(pk=free.pop(rng.randrange(len(free))))
+            with happened_on(_aware(notice_on, 11)):
+                vacancy = record_vacancy(
+                    unit=unit,
+                    notice_given_on=notice_on,
+                    available_from=notice_on + timedelta(days=30),
+                    user=ctx.users["bostadsbolag"],
+                )
+            ctx.count(Vacancy)
+            if vacancy.offered:
+                break
+
+
+def _quota_flat(ctx, n: int):
+    """The home of the flat the quota offered for the road's household ``n``."""
+    from housing.models import Vacancy
+
+    today = timezone.localtime(ctx.now).date()
+    return Vacancy.objects.get(
+        company=ctx.organisations[HOUSING_COMPANY],
+        offered=True,
+        notice_given_on=_quota_notice(n, today),
+    ).home
 
 
 def _move_in(ctx, *, home, case: NewcomerCase, moved_in_on: date):
@@ -854,7 +900,7 @@ def _road_case(ctx, n: int, road: Road, *, rng: random.Random, faker) -> Newcome
     partner = ctx.organisations[KROKOM_PARTNER]
     coordinator = ctx.users["samordnare"]
     today = timezone.localtime(ctx.now).date()
-    assigned_on = today - timedelta(days=1500 - 24 * n)
+    assigned_on = _assigned_on(n, today)
     ends_on = _plus_two_years(assigned_on)
     day = lambda days: assigned_on + timedelta(days=days)  # noqa: E731
     adults = rng.choice([1, 1, 2, 2])
@@ -894,7 +940,7 @@ def _road_case(ctx, n: int, road: Road, *, rng: random.Random, faker) -> Newcome
         home = _host_home(ctx, registered_at=_aware(day(-40), 19), rng=rng, faker=faker)
         match = _move_in(ctx, home=home, case=case, moved_in_on=day(MOVE_IN_DAY))
     elif road.route == QUOTA:
-        home = _quota_flat(ctx, notice_on=day(MOVE_IN_DAY - 40), rng=rng)
+        home = _quota_flat(ctx, n)
         match = _move_in(ctx, home=home, case=case, moved_in_on=day(MOVE_IN_DAY))
         with happened_on(_aware(registered_on, 10)):
             record_employment_service_registration(
@@ -963,6 +1009,7 @@ __all__ = [
     "record_outcome",
     "seed_employers",
     "seed_placements",
+    "seed_quota_history",
     "seed_road_to_work",
     "take_placement",
 ]

@@ -697,8 +697,9 @@ ALLOTMENTS = [
 ]
 VACANCIES = 12  # every 5th offered: 2 flats go to the integration unit
 # 70 households with no more in the portal than their outcome, 44 in work; with the 30 whose road
-# the portal followed (``demo_placements.ROAD``, 19 in work): 100 households, 63 in work (63 %).
-OUTCOMES = [("in_work", 44), ("in_studies", 14), ("other", 12)]
+# the portal followed (``demo_placements.ROAD``: 19 in work, 5 in studies, 6 other): 100
+# households, 63 in work (63 %), 20 in studies, 17 other.
+OUTCOMES = [("in_work", 44), ("in_studies", 15), ("other", 11)]
 
 
 def _unit_rows(company: Organisation, rng: random.Random) -> list:
@@ -779,10 +780,13 @@ def seed_housing_company(ctx: SeedContext) -> None:
         defaults={"every_nth": 5, "replace_declined": True, "period_start": date(2016, 1, 1)},
     )
     ctx.count(QuotaAgreement, int(created))
-    recorded = agreement.vacancies.count()
+    units = list(Unit.objects.filter(company=company, kind=Unit.Kind.ORDINARY).order_by("pk"))
+    picks = random.Random(HOUSING_SEED + 1).sample(units, VACANCIES)
+    # Years before this year's notices: the vacancies whose offered flats the households of the
+    # road to work moved into (``demo_placements``), in other flats than this year's.
+    demo_placements.seed_quota_history(ctx, avoid={unit.pk for unit in picks})
+    recorded = agreement.vacancies.filter(notice_given_on__gte=date(today.year - 1, 1, 1)).count()
     if recorded < VACANCIES:
-        units = list(Unit.objects.filter(company=company, kind=Unit.Kind.ORDINARY).order_by("pk"))
-        picks = random.Random(HOUSING_SEED + 1).sample(units, VACANCIES)
         for n in range(recorded, VACANCIES):
             # Notices given over the last seven weeks, a month before the flat is free.
             notice = today - timedelta(days=49 - 4 * n)
