@@ -15,7 +15,10 @@ them in work (63 %). 70 are plain closed cases (``seed_demo._seed_establishment_
 home through the portal, no placement); the 30 here (``ROAD``, KRK-ETB-101 to 130) went the whole
 road in the portal: 10 lived with a private host, 10 in a company flat offered through the quota
 (a sublet that became a first-hand contract when they registered with the Public Employment
-Service), 10 found a home some other way; 14 of the 30 had a placement.
+Service; the notices on those flats are recorded by ``seed_quota_history``, which
+``seed_demo.seed_housing_company`` calls before this year's), 10 found a home some other way; 14 of
+the 30 had a placement. Each outcome is recorded with whether the household still lives in Krokom
+and in the home it was matched with (``record_outcome``).
 
 ================  =========  ========  ==============
 group             households  in work  share in work
@@ -28,8 +31,9 @@ no placement      86          52       60 %
 all               100         63       63 %
 ================  =========  ========  ==============
 
-A demo database seeded before this module has the 100 plain cases already: with the 30 here it
-has 130, 82 in work, which is 63 % too (63.1).
+A demo database seeded before this module has 100 plain cases already (KRK-ETB-001 to 100, none
+removed): with the 30 here it has 130, 82 in work, which is 63 % too (63.1); its 100 keep no
+answer on staying, and its quota numbers the road's vacancies after this year's dozen.
 """
 
 import inspect
