@@ -62,6 +62,13 @@ def counts() -> dict[str, int]:
         QueueEntry,
         VolunteerProfile,
     )
+    from work.models import (
+        Employer,
+        Placement,
+        PlacementCheckIn,
+        PlacementTransition,
+        StaffFigures,
+    )
 
     models = (
         Organisation,
@@ -90,6 +97,11 @@ def counts() -> dict[str, int]:
         Partnership,
         Target,
         TOTPDevice,
+        Employer,
+        StaffFigures,
+        Placement,
+        PlacementTransition,
+        PlacementCheckIn,
     )
     return {model.__name__: model.objects.count() for model in models}
 
@@ -124,7 +136,8 @@ def test_seeding_again_changes_nothing(seeded):
     assert "demo-losenord-2026" in output_again
     # The household links printed again are the same working links, not new ones.
     assert household_links(output_again) == household_links(seeded)
-    assert first["Organisation"] == 6 and first["LocalGroup"] == 2
+    # Six organisations of the two stories, and the shop Krokom's coordinator added as employer.
+    assert first["Organisation"] == 7 and first["LocalGroup"] == 2
     # This year's partnership of each city and next year's, agreed already.
     assert first["Partnership"] == 4 and first["Campaign"] == 2
 
@@ -304,7 +317,8 @@ def test_each_group_works_its_own_hosts(seeded):
 @pytest.mark.django_db
 def test_seeded_hosts_registered_last_winter_with_their_history(seeded):
     today = timezone.localdate()
-    hosts = Host.objects.all()
+    # The hosts of the households whose road to work the demo tells registered years ago.
+    hosts = Host.objects.exclude(homes__matches__case__reference__startswith="KRK-ETB-")
     registered = {timezone.localtime(h.created_at).date() for h in hosts}
     assert min(registered).year == today.year - 1 and min(registered).month == 12
     assert max(registered) < today.replace(month=2, day=1)
@@ -542,3 +556,180 @@ def test_the_stays_figures_count_the_demos_stays(seeded, partner, languages):
     assert stay["evaluations_answered"] == 1
     # Answered within hours: the host's concern (3 h) and the check-in's (19.5 h).
     assert 0 < stay["first_response"]["median"] < 48
+
+
+# The road to work (issue 17) ----------------------------------------------------------------------
+
+HOUSING_COMPANY = "Krokomsbostäder"
+
+
+def road_cases():
+    from accounts.demo_placements import ROAD, road_reference
+    from newcomers.models import NewcomerCase
+
+    cases = NewcomerCase.objects.filter(
+        partner__name=KROKOM_PARTNER, reference__in=[road_reference(n) for n in range(len(ROAD))]
+    )
+    return {case.reference: case for case in cases}
+
+
+@pytest.mark.django_db
+def test_the_company_has_placements_of_every_kind_in_every_stage(seeded):
+    from work.models import Employer, Placement
+
+    company = Employer.objects.get(organisation__name=HOUSING_COMPANY)
+    placements = Placement.objects.filter(employer=company)
+    assert set(placements.values_list("kind", flat=True)) == set(Placement.Kind.values)
+    assert set(placements.values_list("status", flat=True)) == set(Placement.Status.values)
+    # The municipality and the shop the coordinator added take placements too.
+    assert Placement.objects.filter(employer__organisation__name=KROKOM_PARTNER).exists()
+    assert Placement.objects.filter(
+        employer__organisation__kind=Organisation.Kind.EMPLOYER
+    ).exists()
+    today = timezone.localdate()
+    for placement in Placement.objects.select_related("case", "supervisor"):
+        steps = list(placement.transitions.order_by("created_at", "pk"))
+        # Every step through the workflow, in order, and none of them ahead of today.
+        assert steps[0].from_state in ("", None) and steps[0].to_state == "offered"
+        assert steps[-1].to_state == placement.status, placement.title
+        assert all(a.created_at <= b.created_at for a, b in zip(steps, steps[1:], strict=False))
+        assert steps[-1].created_at <= timezone.now()
+        assert placement.supervisor.organisation_id == placement.employer.organisation_id
+        if placement.status in ("offered", "withdrawn"):
+            assert placement.case is None
+            continue
+        assert placement.case.partner.name == KROKOM_PARTNER
+        assert placement.consent_given_on <= today and placement.consent_given
+        assert placement.employment_service_reference.startswith("AF-")
+        if placement.status in Placement.TAKEN_UP:
+            assert placement.started_on >= placement.consent_given_on
+        if placement.status == "ended_early":
+            assert placement.end_reason and placement.ended_on
+        if placement.status == "employed":
+            assert placement.employed_on >= placement.started_on
+    # Under way: the supervisor's check-ins, in the placement's time.
+    for placement in placements.filter(status="started"):
+        check_ins = placement.check_ins.all()
+        assert check_ins.exists(), placement.title
+        for check_in in check_ins:
+            assert check_in.recorded_by == placement.supervisor
+            assert placement.started_on <= check_in.on <= today
+
+
+@pytest.mark.django_db
+def test_the_company_supervisors_and_its_own_figures(seeded):
+    from work.models import Employer, StaffFigures
+
+    company = Organisation.objects.get(name=HOUSING_COMPANY)
+    employer = Employer.objects.get(organisation=company)
+    assert set(employer.integration_units.values_list("name", flat=True)) == {KROKOM_PARTNER}
+    for username in ("handledare", "handledare2"):
+        supervisor = User.objects.get(username=username)
+        assert supervisor.organisation == company and supervisor.is_staff
+        assert set(supervisor.groups.values_list("name", flat=True)) == {
+            roles.PLACEMENT_SUPERVISOR,
+            roles.HOUSING_COMPANY_STAFF,
+        }
+        assert TOTPDevice.objects.filter(user=supervisor, confirmed=True).exists()
+        assert supervisor.placements_supervised.filter(status="started").exists(), username
+    shop = User.objects.get(username="butik").organisation
+    assert shop.kind == Organisation.Kind.EMPLOYER
+    assert shop.employer.added_by.username == "samordnare"
+    figures = StaffFigures.objects.get(employer=employer)
+    assert (figures.employees, figures.came_as_newcomers) == (38, 3)
+    assert figures.recorded_by.username == "bostadsbolag"
+
+
+@pytest.mark.django_db
+def test_the_outcomes_give_63_percent_in_work_by_route_and_placement(seeded):
+    from datetime import datetime, time
+
+    from newcomers.models import NewcomerCase
+    from reports.metrics import Period, establishment_outcomes
+    from work.models import Placement
+
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    period = Period(
+        start=datetime.combine(today.replace(month=1, day=1), time.min, tzinfo=tz),
+        end=datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz),
+        first_day=today.replace(month=1, day=1),
+        last_day=today,
+    )
+    partner = Organisation.objects.get(name=KROKOM_PARTNER)
+    overall = establishment_outcomes(period, partner_id=partner.pk)
+    assert (overall["recorded"], overall["in_work"], overall["share_in_work"]) == (100, 63, 63)
+
+    # Each household's route: the home of its move-in (a host's, or a quota flat), or none.
+    groups = {}
+    for case in road_cases().values():
+        match = case.matches.filter(move_in_date__isnull=False).select_related("home").first()
+        route = (
+            "other"
+            if match is None
+            else "quota flat"
+            if match.home.unit_id and match.home.vacancy.offered
+            else "private host"
+        )
+        placed = case.placements.filter(status__in=Placement.TAKEN_UP).exists()
+        for group in (route, "placement" if placed else "no placement"):
+            total, in_work = groups.get(group, (0, 0))
+            groups[group] = (total + 1, in_work + (case.outcome == "in_work"))
+        assert case.status == "closed"
+        assert case.still_in_municipality is not None
+        # Whether it still lives in the home it was matched with: asked only if it had one.
+        assert (case.still_in_matched_home is None) == (match is None)
+        assert case.registered_with_employment_service_on is not None
+        if route == "quota flat":
+            # The sublet became a first-hand contract when the household registered.
+            contract = match.contract
+            assert contract.kind == "first_hand"
+            assert contract.starts_on == match.move_in_date
+            assert case.registered_with_employment_service_on >= match.move_in_date
+        if match is not None:
+            assert match.status == "ended" and match.ended_on <= case.establishment_ends_on
+    assert groups["private host"] == (10, 6)
+    assert groups["quota flat"] == (10, 7)
+    assert groups["other"] == (10, 6)
+    assert groups["placement"] == (14, 11)
+    assert groups["no placement"] == (16, 8)
+    # The 70 households the portal knows only by their outcome: 44 in work, none matched.
+    rest = (
+        NewcomerCase.objects.filter(partner=partner)
+        .exclude(outcome="")
+        .exclude(pk__in=[c.pk for c in road_cases().values()])
+    )
+    assert rest.count() == 70 and rest.filter(outcome="in_work").count() == 44
+    assert not rest.filter(still_in_municipality__isnull=True).exists()
+    # Some came from the company's housing for asylum seekers.
+    assert NewcomerCase.objects.filter(
+        partner=partner, asylum_allotment__company__name=HOUSING_COMPANY
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_the_road_happened_years_ago_in_order(seeded):
+    """Taken through the actions today, every step is dated back to its day: the histories keep
+    their order and the road's stays, surveys and check-ins are over."""
+    from stays.models import CheckIn, Evaluation
+
+    long_ago = timezone.now() - timedelta(days=60)
+    for case in road_cases().values():
+        steps = list(case.transitions.order_by("created_at", "pk"))
+        assert [s.to_state for s in steps][0] == "waiting" and steps[-1].to_state == "closed"
+        assert all(s.created_at < long_ago for s in steps)
+        assert timezone.localtime(steps[0].created_at).date() == case.assigned_on
+        assert case.outcome_recorded_at > timezone.localtime(steps[-1].created_at) - timedelta(
+            days=1
+        )
+        for placement in case.placements.all():
+            assert all(s.created_at < long_ago for s in placement.transitions.all())
+            assert placement.created_at.date() >= case.assigned_on
+        for match in case.matches.all():
+            match_steps = list(match.transitions.order_by("created_at", "pk"))
+            assert all(s.created_at < long_ago for s in match_steps)
+            moved_in = next(s for s in match_steps if s.to_state == "moved_in")
+            assert timezone.localtime(moved_in.created_at).date() == match.move_in_date
+    road = list(road_cases().values())
+    assert not CheckIn.objects.filter(match__case__in=road, status="planned").exists()
+    assert not Evaluation.objects.filter(match__case__in=road).open().exists()

@@ -371,10 +371,19 @@ def test_the_demo_seed_has_the_housing_company_of_the_story():
         Allotment.objects.order_by("period_start").values_list("kind", "count", "in_use")
     ) == [("emergency", 100, 18), ("ordinary", 40, 40), ("converted", 8, 8), ("new_build", 6, 6)]
     agreement = QuotaAgreement.objects.get(company=company)
-    assert (agreement.every_nth, agreement.vacancies_counted) == (5, 12)
-    offered = Vacancy.objects.filter(offered=True, unit__company=company).select_related("home")
-    assert sorted(v.sequence for v in offered) == [5, 10]
+    # Years ago, 50 notices: every fifth flat went to a household of the road to work
+    # (``accounts.demo_placements``); this year a dozen, so two flats are offered.
+    assert (agreement.every_nth, agreement.vacancies_counted) == (5, 62)
+    vacancies = Vacancy.objects.filter(unit__company=company).select_related("home")
+    this_year = vacancies.filter(notice_given_on__gte=timezone.localdate() - timedelta(days=60))
+    assert this_year.count() == 12
+    offered = this_year.filter(offered=True)
+    assert sorted(v.sequence for v in offered) == [55, 60]
     assert {v.home.partner_id for v in offered} == {agreement.integration_unit_id}
+    # Numbered in the order the notices came.
+    by_sequence = list(vacancies.order_by("sequence").values_list("notice_given_on", flat=True))
+    assert by_sequence == sorted(by_sequence)
+    assert vacancies.filter(offered=True).count() == 12
 
     partnership = Partnership.objects.get(
         housing_company=company, period_start__year=timezone.localdate().year

@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts import demo_malmo, demo_work, roles
+from accounts import demo_malmo, demo_placements, demo_work, roles
 from accounts.models import GroupMunicipality, LocalGroup, Organisation, User
 from hosts.actions import (
     confirm_registration,
@@ -221,6 +221,35 @@ DEMO_USERS = [
         "Öhman",
         (roles.HOUSING_COMPANY_STAFF,),
         HOUSING_COMPANY,
+        True,
+        story=KROKOM_STORY,
+    ),
+    # The supervisors of Krokomsbostäder's placements (``accounts.demo_placements``), and of the
+    # local shop the coordinator added as an employer.
+    DemoUser(
+        "handledare",
+        "Yusuf",
+        "Abdi",
+        (roles.PLACEMENT_SUPERVISOR, roles.HOUSING_COMPANY_STAFF),
+        HOUSING_COMPANY,
+        True,
+        story=KROKOM_STORY,
+    ),
+    DemoUser(
+        "handledare2",
+        "Lena",
+        "Westin",
+        (roles.PLACEMENT_SUPERVISOR, roles.HOUSING_COMPANY_STAFF),
+        HOUSING_COMPANY,
+        True,
+        story=KROKOM_STORY,
+    ),
+    DemoUser(
+        "butik",
+        "Tomas",
+        "Edlund",
+        (roles.PLACEMENT_SUPERVISOR,),
+        demo_placements.SHOP,
         True,
         story=KROKOM_STORY,
     ),
@@ -438,7 +467,10 @@ def seed_users(ctx: SeedContext) -> None:
                 "first_name": demo.first_name,
                 "last_name": demo.last_name,
                 "email": f"{demo.username}@{EMAIL_DOMAIN}",
-                "organisation": ctx.organisations.get(demo.organisation),
+                # An employer the coordinator adds in a later step (the shop) is found by name
+                # once it is there.
+                "organisation": ctx.organisations.get(demo.organisation)
+                or Organisation.objects.filter(name=demo.organisation).first(),
                 "local_group": ctx.groups.get(demo.local_group),
                 "is_staff": demo.is_staff,
                 "is_superuser": not demo.roles,
@@ -664,7 +696,10 @@ ALLOTMENTS = [
     ("new_build", "6 av 60 nybyggda lägenheter", 6, 6, (2018, 3, 1), None),
 ]
 VACANCIES = 12  # every 5th offered: 2 flats go to the integration unit
-OUTCOMES = [("in_work", 63), ("in_studies", 20), ("other", 17)]  # 100 households, 63 % in work
+# 70 households with no more in the portal than their outcome, 44 in work; with the 30 whose road
+# the portal followed (``demo_placements.ROAD``: 19 in work, 5 in studies, 6 other): 100
+# households, 63 in work (63 %), 20 in studies, 17 other.
+OUTCOMES = [("in_work", 44), ("in_studies", 15), ("other", 11)]
 
 
 def _unit_rows(company: Organisation, rng: random.Random) -> list:
@@ -707,8 +742,9 @@ def _unit_rows(company: Organisation, rng: random.Random) -> list:
 def seed_housing_company(ctx: SeedContext) -> None:
     """Krokomsbostäder: about 1,100 flats, what is let to the Migration Agency, the agreement that
     every 5th vacancy goes to the municipality's integration unit (a dozen vacancies recorded
-    through the quota, so two flats are offered), 100 households whose establishment period has
-    ended (63 in work), and the year's partnership of the three parties with a few targets."""
+    through the quota, so two flats are offered), 70 of the 100 households whose establishment
+    period has ended (the other 30 are ``demo_placements.ROAD``'s; 63 of the 100 in work), and the
+    year's partnership of the three parties with a few targets."""
     from housing.actions import record_vacancy
     from housing.models import Allotment, QuotaAgreement, Unit, Vacancy
     from reports.models import Metric
@@ -744,10 +780,13 @@ def seed_housing_company(ctx: SeedContext) -> None:
         defaults={"every_nth": 5, "replace_declined": True, "period_start": date(2016, 1, 1)},
     )
     ctx.count(QuotaAgreement, int(created))
-    recorded = agreement.vacancies.count()
+    units = list(Unit.objects.filter(company=company, kind=Unit.Kind.ORDINARY).order_by("pk"))
+    picks = random.Random(HOUSING_SEED + 1).sample(units, VACANCIES)
+    # Years before this year's notices: the vacancies whose offered flats the households of the
+    # road to work moved into (``demo_placements``), in other flats than this year's.
+    demo_placements.seed_quota_history(ctx, avoid={unit.pk for unit in picks})
+    recorded = agreement.vacancies.filter(notice_given_on__gte=date(today.year - 1, 1, 1)).count()
     if recorded < VACANCIES:
-        units = list(Unit.objects.filter(company=company, kind=Unit.Kind.ORDINARY).order_by("pk"))
-        picks = random.Random(HOUSING_SEED + 1).sample(units, VACANCIES)
         for n in range(recorded, VACANCIES):
             # Notices given over the last seven weeks, a month before the flat is free.
             notice = today - timedelta(days=49 - 4 * n)
@@ -873,9 +912,9 @@ def _plus_two_years(day: date) -> date:
 
 
 def _seed_establishment_outcomes(ctx: SeedContext, partner: Organisation) -> None:
-    """100 households assigned four to three years ago, whose two-year establishment period has
+    """70 households assigned four to three years ago, whose two-year establishment period has
     ended: the cases are closed, and their outcomes are recorded through the workflow."""
-    from newcomers.actions import close_case, open_case, record_establishment_outcome
+    from newcomers.actions import close_case, open_case
     from newcomers.models import CaseTransition, NewcomerCase
 
     rng = random.Random(HOUSING_SEED + 2)
@@ -925,8 +964,13 @@ def _seed_establishment_outcomes(ctx: SeedContext, partner: Organisation) -> Non
     for case in NewcomerCase.objects.filter(
         partner=partner, reference__in=outcome_of, outcome=""
     ).order_by("reference"):
-        record_establishment_outcome(
-            case=case, outcome=outcome_of[case.reference], user=ctx.users["samordnare"]
+        # Four in five still live in Krokom; none was matched with a home through the portal.
+        demo_placements.record_outcome(
+            case=case,
+            outcome=outcome_of[case.reference],
+            stayed=int(case.reference[-3:]) % 5 != 0,
+            in_matched_home=None,
+            user=ctx.users["samordnare"],
         )
 
 
@@ -949,6 +993,9 @@ SEED_STEPS: list[Callable[[SeedContext], None]] = [
     demo_malmo.seed_cases_and_matches,
     demo_work.seed_stays,
     demo_malmo.seed_stays,
+    demo_placements.seed_employers,
+    demo_placements.seed_placements,
+    demo_placements.seed_road_to_work,
     demo_work.seed_authenticators,
 ]
 
