@@ -5,6 +5,7 @@ reference), since e-mail leaves the portal."""
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.text import format_lazy
 
 from accounts import roles
 from accounts.models import User
@@ -50,7 +51,10 @@ def _send(people, template: str, placement, **context) -> int:
             template=template,
             context={
                 "name": person.get_full_name() or person.username,
-                "placement": f"{placement.get_kind_display()}: {placement.title}",
+                # Lazy: the kind is written in the recipient's language, not the sender's.
+                "placement": format_lazy(
+                    "{}: {}", placement.Kind(placement.kind).label, placement.title
+                ),
                 "employer": placement.employer.organisation.name,
                 "url": placement_url(placement),
                 **context,
