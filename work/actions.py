@@ -14,7 +14,9 @@ import re
 from datetime import date
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -167,24 +169,39 @@ def add_employer(*, name: str, contact_email: str = "", user: User) -> Employer:
     """A partner's coordinator adds an outside organisation (a shop, a school, a builder) as an
     employer that takes their unit's newcomers. Its supervisors get accounts of that
     organisation."""
-    if not acts_for_integration_unit(user, user.organisation_id) or user.organisation is None:
+    if (
+        not acts_for_integration_unit(user, user.organisation_id)
+        or user.organisation is None
+        or user.organisation.kind != Organisation.Kind.PARTNER
+    ):
         raise NotAllowed(_("Only a partner's coordinators can add an employer."))
+    _refuse_hidden_characters(name, contact_email)
     name = " ".join((name or "").split())
     if not name:
         raise Invalid(_("Give the employer's name."))
     if len(name) > 200:
         raise Invalid(_("Please keep the name to 200 characters."))
-    with transaction.atomic():
-        if Organisation.objects.filter(name__iexact=name).exists():
-            raise Conflict(
-                _("An organisation named “%(name)s” is in the portal already.") % {"name": name}
+    contact_email = (contact_email or "").strip()
+    if contact_email:
+        try:
+            validate_email(contact_email)
+        except ValidationError as error:
+            raise Invalid(_("Enter a valid email address.")) from error
+    taken = Conflict(
+        _("An organisation named “%(name)s” is in the portal already.") % {"name": name}
+    )
+    if Organisation.objects.filter(name__iexact=name).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            organisation = Organisation.objects.create(
+                name=name, kind=Organisation.Kind.EMPLOYER, contact_email=contact_email
             )
-        organisation = Organisation.objects.create(
-            name=name, kind=Organisation.Kind.EMPLOYER, contact_email=contact_email or ""
-        )
-        return register_employer(
-            organisation=organisation, integration_units=[user.organisation], user=user
-        )
+            return register_employer(
+                organisation=organisation, integration_units=[user.organisation], user=user
+            )
+    except IntegrityError as error:  # the same name added by someone else a moment ago
+        raise taken from error
 
 
 def record_staff_figures(
@@ -197,7 +214,10 @@ def record_staff_figures(
     if not acts_for_employer(user, employer):
         raise NotAllowed(_("Only the employer's staff can take this step."))
     _not_in_future(recorded_on, _("The date cannot be in the future."))
-    if employees < 0 or came_as_newcomers < 0:
+    if not all(
+        isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 10_000_000
+        for n in (employees, came_as_newcomers)
+    ):
         raise Invalid(_("Give whole numbers, zero or more."))
     if came_as_newcomers > employees:
         raise Invalid(_("More staff came as newcomers than the employer employs."))
@@ -222,6 +242,12 @@ def _clean_offer(
 ) -> list[str]:
     if kind not in Placement.Kind.values:
         raise Invalid(_("Choose the kind of placement."))
+    if not isinstance(starts_on, date) or not isinstance(ends_on, date):
+        raise Invalid(_("Give a date."))
+    if not isinstance(hours_per_week, int) or isinstance(hours_per_week, bool):
+        raise Invalid(_("Give the hours per week, from 1 to 40."))
+    if getattr(integration_unit, "kind", None) != Organisation.Kind.PARTNER:
+        raise Invalid(_("This employer does not take newcomers from that integration unit."))
     if ends_on < starts_on:
         raise Invalid(_("The placement cannot end before it starts."))
     if (ends_on - starts_on).days > 3 * 366:

@@ -911,3 +911,106 @@ def test_a_start_and_a_withdrawal_at_the_same_moment_one_wins():
         assert stored["status"] == S.OFFERED
         assert stored["case_id"] is None and stored["started_on"] is None
         assert added[0].to_state == S.OFFERED
+
+
+# Employers and their figures ---------------------------------------------------------------------
+
+
+def test_a_partners_coordinator_adds_an_employer_once():
+    from accounts.models import Organisation
+
+    place = work_place()
+    employer = actions.add_employer(
+        name="  Krokoms   Bygg AB ", contact_email="info@krokomsbygg.se", user=place.coordinator
+    )
+    assert employer.organisation.name == "Krokoms Bygg AB"
+    assert employer.organisation.kind == Organisation.Kind.EMPLOYER
+    assert list(employer.integration_units.all()) == [place.unit]
+    with pytest.raises(Conflict):
+        actions.add_employer(name="krokoms bygg ab", user=place.coordinator)
+    for someone in (place.supervisor, staff_user("manager", place.unit)):
+        with pytest.raises(NotAllowed):
+            actions.add_employer(name="Annat AB", user=someone)
+    assert not Organisation.objects.filter(name="Annat AB").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "contact_email"),
+    [
+        ("", ""),
+        ("N" * 201, ""),
+        ("Bygg\x00AB", ""),
+        ("Bygg AB", "inte en adress"),
+        ("Bygg AB", "info@bygg.se\x00"),
+    ],
+)
+def test_an_employer_with_a_hostile_name_or_address_is_refused(name, contact_email):
+    from accounts.models import Organisation
+
+    place = work_place()
+    count = Organisation.objects.count()
+    with pytest.raises(Invalid):
+        actions.add_employer(name=name, contact_email=contact_email, user=place.coordinator)
+    assert Organisation.objects.count() == count
+
+
+def test_the_employer_records_its_staff_figures():
+    place = work_place()
+    figures = actions.record_staff_figures(
+        employer=place.employer,
+        recorded_on=TODAY,
+        employees=38,
+        came_as_newcomers=3,
+        user=place.supervisor,
+    )
+    assert (figures.employees, figures.came_as_newcomers) == (38, 3)
+    for employees, newcomers in [(3, 38), (-1, 0), ("38", 3), (38, None)]:
+        with pytest.raises(Invalid):
+            actions.record_staff_figures(
+                employer=place.employer,
+                recorded_on=TODAY,
+                employees=employees,
+                came_as_newcomers=newcomers,
+                user=place.supervisor,
+            )
+    with pytest.raises(NotAllowed):
+        actions.record_staff_figures(
+            employer=place.employer,
+            recorded_on=TODAY,
+            employees=1,
+            came_as_newcomers=0,
+            user=place.coordinator,
+        )
+    with pytest.raises(Http404):
+        actions.record_staff_figures(
+            employer=place.employer,
+            recorded_on=TODAY,
+            employees=1,
+            came_as_newcomers=0,
+            user=work_place().supervisor,
+        )
+    figures.refresh_from_db()
+    assert (figures.employees, figures.came_as_newcomers) == (38, 3)
+
+
+def test_an_offer_goes_to_a_partner_only():
+    company = OrganisationFactory(kind="housing_company")
+    place = work_place(employer_organisation=company, supervisor_role="housing_company_staff")
+    with pytest.raises(Invalid):
+        actions.offer_placement(
+            employer=place.employer,
+            integration_unit=company,  # the company itself is no integration unit
+            kind="prao",
+            title="Prao",
+            place="Kontoret",
+            starts_on=TODAY,
+            ends_on=TODAY,
+            hours_per_week=10,
+            user=place.supervisor,
+        )
+    for hours in (0, 41, "20", None):
+        with pytest.raises(Invalid):
+            offered_placement(place, hours_per_week=hours)
+    with pytest.raises(Invalid):
+        offered_placement(place, starts_on=None)
+    assert not Placement.objects.exists()
