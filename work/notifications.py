@@ -19,9 +19,11 @@ def placement_url(placement) -> str:
 
 
 def employer_staff(placement):
-    """The placement's supervisor if it has one, otherwise the employer's staff who supervise."""
-    if placement.supervisor_id is not None and placement.supervisor.is_active:
-        return User.objects.filter(pk=placement.supervisor_id)
+    """The placement's supervisor if it has one who can be reached (active, with an address),
+    otherwise the employer's staff who supervise."""
+    supervisor = User.objects.filter(pk=placement.supervisor_id, is_active=True).exclude(email="")
+    if placement.supervisor_id is not None and supervisor.exists():
+        return supervisor
     return (
         User.objects.filter(
             is_active=True,

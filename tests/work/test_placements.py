@@ -1014,3 +1014,11 @@ def test_an_offer_goes_to_a_partner_only():
     with pytest.raises(Invalid):
         offered_placement(place, starts_on=None)
     assert not Placement.objects.exists()
+
+
+def test_without_a_supervisor_to_reach_the_employers_staff_hear_of_a_proposal():
+    place = work_place()
+    colleague = staff_user("placement_supervisor", place.employer.organisation)
+    type(place.supervisor).objects.filter(pk=place.supervisor.pk).update(email="")
+    proposed_placement(place)
+    assert {e.to for e in emails()} == {colleague.email}
