@@ -117,6 +117,13 @@ def _refuse_hidden_characters(*texts: str) -> None:
         raise Invalid(_("The text contains characters that cannot be saved."))
 
 
+def _check_reason(reason: str) -> None:
+    """A reason for the history: no hidden characters, and a few sentences at most."""
+    _refuse_hidden_characters(reason)
+    if len((reason or "").strip()) > 2000:
+        raise Invalid(_("Please keep it to 2,000 characters."))
+
+
 def _locked(placement: Placement) -> Placement:
     """The placement as it is now, its row locked until the transaction ends: the dates a step
     checks are compared with what is stored, not with what the caller loaded earlier."""
@@ -322,7 +329,7 @@ def offer_placement(
 def withdraw_offer(*, placement: Placement, user: User, reason: str) -> Placement:
     """The employer withdraws an offer nobody has taken."""
     _check_employer(user, placement)
-    _refuse_hidden_characters(reason)
+    _check_reason(reason)
     PLACEMENT_WORKFLOW.apply(placement, "withdraw", user=user, reason=reason)
     return placement
 
@@ -383,7 +390,7 @@ def withdraw_proposal(*, placement: Placement, user: User, reason: str) -> Place
     """The integration unit withdraws its proposal (the person changed their mind, say): the
     placement is offered again and the person's details are forgotten."""
     _check_unit(user, placement)
-    _refuse_hidden_characters(reason)
+    _check_reason(reason)
     PLACEMENT_WORKFLOW.apply(
         placement, "withdraw_proposal", user=user, reason=reason, changes=dict(PROPOSAL_FIELDS)
     )
@@ -394,7 +401,7 @@ def decline_proposal(*, placement: Placement, user: User, reason: str) -> Placem
     """The employer declines the proposed person: the placement is offered again, the person's
     details are forgotten, and the integration unit is told why."""
     _check_employer(user, placement)
-    _refuse_hidden_characters(reason)
+    _check_reason(reason)
     with transaction.atomic():
         PLACEMENT_WORKFLOW.apply(
             placement, "decline", user=user, reason=reason, changes=dict(PROPOSAL_FIELDS)
@@ -447,7 +454,7 @@ def end_placement_early(
     _check_either(user, placement)
     if end_reason not in Placement.EndReason.values:
         raise Invalid(_("Say why the placement ended early."))
-    _refuse_hidden_characters(reason)
+    _check_reason(reason)
     _not_in_future(ended_on, _("The date cannot be in the future."))
     # The reason in the history: the person's own words, or else the reason chosen from the
     # list, written in the portal's language (the history is read by both sides).

@@ -485,6 +485,8 @@ def test_these_steps_need_a_reason(step):
             call(reason)
     with pytest.raises(Invalid):
         call("Nej\x00")
+    with pytest.raises(Invalid):
+        call("Nej. " * 1000)
     assert row(placement) == before
     assert placement.transitions.count() == rows
 
