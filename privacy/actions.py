@@ -89,7 +89,9 @@ def apply_retention(*, now=None) -> dict[str, int]:
     - closed newcomer cases: notes, case reference, preferred areas and the reasons written in
       their history removed; with them the texts of their stays (``erase_stay_texts``: concerns,
       mediations, check-in notes, evaluation free text, the reasons in those histories), the
-      household's links and its e-mail address (and the e-mails to it);
+      household's links and its e-mail address (and the e-mails to it), and of their placements
+      (``erase_placement_texts``: the Public Employment Service's reference, the supervisors'
+      check-in notes, the reasons in the placements' histories);
     - call notes, notes on hosts and visit reports: their text removed;
     - log-in attempts kept for the lock-out: deleted after the cool-off.
     The anonymous rows stay, so the reports keep working.
@@ -151,6 +153,7 @@ def apply_retention(*, now=None) -> dict[str, int]:
             status=NewcomerCase.Status.CLOSED, status_changed_at__lt=before("closed_cases")
         )
         counts.update(erase_stay_texts(cases=expired))
+        counts.update(erase_placement_texts(cases=expired, written_before=before("closed_cases")))
         counts["call_notes"] = (
             CallAttempt.objects.filter(created_at__lt=before("call_notes"))
             .exclude(note="")
@@ -228,6 +231,40 @@ def erase_stay_texts(*, cases) -> dict[str, int]:
     counts["household_emails"] = NewcomerCase.objects.filter(
         pk__in=cases.exclude(email="").values("pk")
     ).update(email="")
+    return counts
+
+
+def erase_placement_texts(*, cases, written_before) -> dict[str, int]:
+    """Empty what was written about a person on the road to work: for the placements of ``cases``
+    (newcomer cases whose retention has passed) the Public Employment Service's reference for the
+    person's plan, the supervisors' check-in notes and the reasons in the placements' histories.
+    A declined or withdrawn proposal forgets its case at once but keeps the reason given in its
+    history row: that reason is emptied once ``written_before`` has passed it, as a closed case's
+    texts are. The placements, their stages, dates, kinds, end reasons (from the list) and
+    attendance stay for the reports. Returns how many rows of each kind lost something."""
+    from work.models import Placement, PlacementCheckIn, PlacementTransition
+
+    of_the_cases = Placement.objects.filter(case__in=cases)
+    counts = {
+        "placement_references": of_the_cases.exclude(employment_service_reference="").update(
+            employment_service_reference=""
+        ),
+        "placement_check_in_notes": PlacementCheckIn.objects.filter(placement__case__in=cases)
+        .exclude(note="")
+        .update(note=""),
+    }
+    proposals_turned_down = PlacementTransition.objects.filter(
+        from_state=Placement.Status.PROPOSED,
+        to_state=Placement.Status.OFFERED,
+        created_at__lt=written_before,
+    )
+    counts["placement_reasons"] = (
+        PlacementTransition.objects.filter(
+            Q(placement__case__in=cases) | Q(pk__in=proposals_turned_down.values("pk"))
+        )
+        .exclude(reason="")
+        .update(reason="")
+    )
     return counts
 
 

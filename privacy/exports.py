@@ -20,6 +20,16 @@ dates, stages and outcomes (check-ins, mediation meetings, the other side's conc
 by the host/household"); the notes staff wrote about a stay, how a concern was resolved and what
 was agreed at a mediation go to nobody but the staff member who wrote them. Neither side ever
 gets the other's evaluation.
+
+The road to work (``work``): a newcomer case's export holds its placements in full as far as they
+are about the person: the kind, the employer (the organisation), what the work is and where, the
+period, each stage with its date and reason, the consent (when and how), the Public Employment
+Service's reference, and every check-in with its attendance, language, how it goes and the
+supervisor's note. The note is about the person's work and nobody else's, so it is theirs to read
+(unlike a stay's notes, which are about the host and the household at once). Who supervises, who
+wrote a check-in, who recorded the consent and who took a step are left out: they are other
+people (art. 15.4), and the employer is named. A supervisor's own export holds the placements
+they supervise (without the person) and the check-ins they wrote, with their notes.
 """
 
 import re
@@ -46,6 +56,7 @@ from volunteers.models import (
     QueueEntry,
     VolunteerApplication,
 )
+from work.models import Placement, PlacementCheckIn
 from workflow.models import TransitionLog
 
 from .models import AccessLog, DataRequest
@@ -115,6 +126,10 @@ CASE_SECTIONS = {
     "stays.evaluationanswer": "evaluations.*.answers",
     "stays.evaluationtransition": "evaluations.*.history",
     "notifications.outboundemail": "emails_sent_to_the_household",
+    # The road to work: each placement of an adult of the household, its history and check-ins.
+    "work.placement": "placements",
+    "work.placementtransition": "placements.*.history",
+    "work.placementcheckin": "placements.*.check_ins",
 }
 
 # Rows that name a volunteer or a member of staff as the one who did something, besides their own
@@ -134,6 +149,10 @@ OTHER_ACTIVITY = [
     ("stays.concern", "first_response_by", "first_response_at"),
     ("newcomers.householdlink", "created_by", "created_at"),
     ("newcomers.householdlink", "revoked_by", "revoked_at"),
+    ("work.employer", "added_by", "created_at"),
+    ("work.stafffigures", "recorded_by", "created_at"),
+    ("work.placement", "created_by", "created_at"),
+    ("work.placement", "consent_recorded_by", "consent_given_on"),
 ]
 
 # Where each kind lands in an account's export, by (model label, the field that names the person).
@@ -153,6 +172,8 @@ OWN_WORK_SECTIONS = {
     ("stays.concern", "raised_by_user"): "concerns_raised",
     ("stays.mediation", "mediator"): "mediations",
     ("stays.mediation", "booked_by"): "mediations",
+    ("work.placement", "supervisor"): "placements_supervised",
+    ("work.placementcheckin", "recorded_by"): "placement_check_ins_written",
 }
 
 
@@ -469,6 +490,67 @@ def household_answer_row(match: Match) -> dict[str, Any] | None:
     }
 
 
+# The road to work ---------------------------------------------------------------------------
+
+
+def placement_row(placement: Placement) -> dict[str, Any]:
+    """A placement as the supervisor's own work: the place, not the person in it."""
+    return {
+        "id": placement.pk,
+        "kind": placement.kind,
+        "employer": placement.employer.organisation.name,
+        "what_the_work_is": placement.title,
+        "workplace": placement.place,
+        "from": iso(placement.starts_on),
+        "until": iso(placement.ends_on),
+        "hours_per_week": placement.hours_per_week,
+        "languages": placement.languages,
+        "status": placement.status,
+    }
+
+
+def placement_of_the_case_row(placement: Placement) -> dict[str, Any]:
+    """A placement of an adult of the household: the placement, the proposal (which adult, the
+    consent, the Public Employment Service's reference), how it went, every step with its reason
+    and every check-in with the supervisor's note; nobody at the employer is named."""
+    return {
+        **placement_row(placement),
+        "adult_of_the_household": placement.adult_number,
+        "employment_service_reference": placement.employment_service_reference,
+        "consent": {
+            "given_on": iso(placement.consent_given_on),
+            "given": placement.consent_given,
+        },
+        "started_on": iso(placement.started_on),
+        "ended_on": iso(placement.ended_on),
+        "why_it_ended_early": placement.end_reason or None,
+        "employed_from": iso(placement.employed_on),
+        "history": [
+            {**stage_row(t), "reason": t.reason}
+            for t in placement.transitions.order_by("created_at", "pk")
+        ],
+        "check_ins": [
+            placement_check_in_row(check_in)
+            for check_in in placement.check_ins.order_by("on", "pk")
+        ],
+    }
+
+
+def placement_check_in_row(check_in: PlacementCheckIn) -> dict[str, Any]:
+    """A supervisor's check-in: attendance, language, how it goes and the note about the work;
+    not who wrote it."""
+    return {
+        "placement": check_in.placement_id,
+        "on": iso(check_in.on),
+        "days_expected": check_in.days_expected,
+        "days_present": check_in.days_present,
+        "language": check_in.language,
+        "how_it_goes": check_in.going,
+        "note": check_in.note,
+        "recorded": iso(check_in.created_at),
+    }
+
+
 def contract_row(contract: Contract) -> dict[str, Any]:
     """The household's contract for a company flat (andrahands-, then förstahandskontrakt)."""
     return {
@@ -503,6 +585,10 @@ def case_row(case: NewcomerCase) -> dict[str, Any]:
         "status": case.status,
         "establishment_ends_on": iso(case.establishment_ends_on),
         "outcome": case.outcome or None,
+        "still_in_the_municipality": case.still_in_municipality,
+        "still_in_the_matched_home": case.still_in_matched_home,
+        "asylum_housing": case.asylum_allotment_id,
+        "registered_with_employment_service_on": iso(case.registered_with_employment_service_on),
         "notes": case.notes,
         "language": case.language,
         "email_for_the_link": case.email,
@@ -838,6 +924,16 @@ def account_export(*, user) -> dict[str, Any]:
             .prefetch_related("transitions")
             .order_by("starts_at", "pk")
         ],
+        "placements_supervised": [
+            placement_row(placement)
+            for placement in Placement.objects.filter(supervisor=user)
+            .select_related("employer__organisation")
+            .order_by("starts_on", "pk")
+        ],
+        "placement_check_ins_written": [
+            placement_check_in_row(check_in)
+            for check_in in PlacementCheckIn.objects.filter(recorded_by=user).order_by("on", "pk")
+        ],
     }
 
 
@@ -847,7 +943,9 @@ def case_export(*, case: NewcomerCase) -> dict[str, Any]:
     company flat, and who opened, changed or asked for it.
     Of its stays: its answers to proposed homes, its links (dates only), the concerns about its
     stays (its own words in full, the others' without their text), its own evaluations in full,
-    the check-ins and mediation meetings by date and outcome, and the e-mails sent to it."""
+    the check-ins and mediation meetings by date and outcome, and the e-mails sent to it.
+    Of the road to work: each placement of an adult of the household in full, with its history
+    and the supervisors' check-ins, without naming anyone at the employer."""
     matches = list(case.matches.prefetch_related("transitions").order_by("created_at", "pk"))
     match_ids = [match.pk for match in matches]
     on_its_stays = {"match__case": case}
@@ -865,6 +963,12 @@ def case_export(*, case: NewcomerCase) -> dict[str, Any]:
         "stays.concern": [concern.pk for concern in concerns],
         "stays.evaluation": [evaluation.pk for evaluation in evaluations],
     }
+    placements = list(
+        Placement.objects.filter(case=case)
+        .select_related("employer__organisation")
+        .order_by("starts_on", "pk")
+    )
+    stay_records["work.placement"] = [placement.pk for placement in placements]
     return {
         "case": case_row(case),
         "matches": [
@@ -885,7 +989,13 @@ def case_export(*, case: NewcomerCase) -> dict[str, Any]:
         ],
         "admin_log": [
             admin_log_row(entry)
-            for entry in _admin_log_about({NewcomerCase: [case.pk], Match: match_ids})
+            for entry in _admin_log_about(
+                {
+                    NewcomerCase: [case.pk],
+                    Match: match_ids,
+                    Placement: stay_records["work.placement"],
+                }
+            )
         ],
         "data_requests": [
             data_request_row(request) for request in _data_requests_about(f"case #{case.pk}")
@@ -908,6 +1018,7 @@ def case_export(*, case: NewcomerCase) -> dict[str, Any]:
             .order_by("starts_at", "pk")
         ],
         "evaluations": [evaluation_row(evaluation) for evaluation in evaluations],
+        "placements": [placement_of_the_case_row(placement) for placement in placements],
         "emails_sent_to_the_household": [
             email_row(email)
             for email in (

@@ -270,6 +270,47 @@ def records():
         },
         {
             "data": _(
+                "Placements on the road to work (prao, work training, language practice, "
+                "internships, employment): which adult of a newcomer household is proposed for a "
+                "placement at which employer, the person's consent (when and how it was given, "
+                "who recorded it), the Public Employment Service's reference for the person's "
+                "plan (never a personal identity number), the placement's stages with their "
+                "dates and reasons, and the supervisor's check-ins (attendance, the language used, "
+                "how it goes, a note about the work); no names, no health details"
+            ),
+            "purpose": _(
+                "To offer newcomers placements with employers during the establishment period, to "
+                "follow how each placement goes and act when it goes badly, and to report, as "
+                "figures with small groups suppressed, how many placements led to work."
+            ),
+            "basis": _(
+                "The person's consent (art. 6.1 a), recorded before anyone is proposed. Taking "
+                "part is voluntary and the consent can be withdrawn at any time: the integration "
+                "unit then withdraws the proposal or ends the placement, and a withdrawn or "
+                "declined proposal forgets the person at once."
+            ),
+            "who": _(
+                "The coordinators and managers of the integration unit the placement is offered "
+                "to; the employer's own staff (its supervisors) for the employer's placements "
+                "only; nobody at another employer or another partner. The data protection officer "
+                "can read, not change."
+            ),
+            "kept": _(
+                "The Public Employment Service's reference, the check-in notes and the reasons in "
+                "the placement's history are emptied %(days)d days after the household's case was "
+                "closed, and the reason given when a proposal was declined or withdrawn %(days)d "
+                "days after it was written; the kind, the stages, the dates and the attendance "
+                "stay, without names, for the reports."
+            )
+            % {"days": days["closed_cases"]},
+            "models": [
+                "work.placement",
+                *transition_logs(of="work.placement"),
+                "work.placementcheckin",
+            ],
+        },
+        {
+            "data": _(
                 "Volunteer applicants, volunteers and staff: name, contact details, languages, "
                 "area; their accounts and two-factor devices"
             ),
@@ -291,7 +332,7 @@ def records():
         },
         {
             "data": format_lazy(
-                "{}. {}",
+                "{}. {} {}",
                 _(
                     "Who did what: the volunteer or member of staff who took each step of a workflow, "
                     "reviewed an application, started a campaign, held a host in the call queue, "
@@ -302,6 +343,11 @@ def records():
                     "During a stay: who made a check-in, raised or first answered a concern, led or "
                     "booked a mediation, made or stopped a household's link, or recorded the "
                     "household's answer."
+                ),
+                _(
+                    "On the road to work: who added an employer, recorded its staff figures, "
+                    "offered a placement, recorded a person's consent, supervises a placement or "
+                    "wrote a check-in."
                 ),
             ),
             "purpose": _("To know who did what, so that work can be followed up and put right."),
@@ -329,6 +375,10 @@ def records():
                 "stays.mediation",
                 "newcomers.householdlink",
                 "matching.match",
+                "work.employer",
+                "work.stafffigures",
+                "work.placement",
+                "work.placementcheckin",
             ],
         },
         {

@@ -10,11 +10,15 @@ A placement outside the person's reach (``Placement.objects.visible_to``) does n
 them: a 404 wherever it is asked for.
 """
 
+import re
 from datetime import date
 
-from django.db import transaction
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
@@ -22,6 +26,7 @@ from accounts.access import has_role
 from accounts.models import Organisation, User
 from newcomers.models import NewcomerCase
 from workflow.errors import Conflict, Invalid, NotAllowed
+from workflow.form_input import find_refused_character
 
 from . import notifications
 from .models import (
@@ -29,7 +34,7 @@ from .models import (
     Placement,
     PlacementCheckIn,
     StaffFigures,
-    validate_not_identity_number,
+    looks_like_identity_number,
 )
 from .workflow import EMPLOYER, PLACEMENT_WORKFLOW
 
@@ -45,6 +50,11 @@ PROPOSAL_FIELDS = {
 
 # How many languages a placement may list, and how long a code may be.
 MAX_LANGUAGES = 10
+
+# What the Public Employment Service's reference may hold: letters and digits, with spaces and
+# the separators such references use between them. Nothing else (no markup, no quotes).
+_REFERENCE = re.compile(r"^[0-9A-Za-zÅÄÖåäöÉé](?:[0-9A-Za-zÅÄÖåäöÉé \-/._:]*[0-9A-Za-zÅÄÖåäöÉé])?$")
+REFERENCE_MAX_LENGTH = Placement._meta.get_field("employment_service_reference").max_length
 
 
 # Who acts ---------------------------------------------------------------------------------------
@@ -95,8 +105,56 @@ def _check_either(user, placement: Placement) -> None:
 
 
 def _not_in_future(day: date, message) -> None:
+    if not isinstance(day, date):
+        raise Invalid(_("Give a date."))
     if day > timezone.localdate():
         raise Invalid(message)
+
+
+def _refuse_hidden_characters(*texts: str) -> None:
+    """A control character (a NUL, say) cannot be stored: refused with a message, not a 500."""
+    if any(find_refused_character(text or "") is not None for text in texts):
+        raise Invalid(_("The text contains characters that cannot be saved."))
+
+
+def _check_reason(reason: str) -> None:
+    """A reason for the history: no hidden characters, and a few sentences at most."""
+    _refuse_hidden_characters(reason)
+    if len((reason or "").strip()) > 2000:
+        raise Invalid(_("Please keep it to 2,000 characters."))
+
+
+def _locked(placement: Placement) -> Placement:
+    """The placement as it is now, its row locked until the transaction ends: the dates a step
+    checks are compared with what is stored, not with what the caller loaded earlier."""
+    return Placement.objects.select_for_update().get(pk=placement.pk)
+
+
+def clean_employment_service_reference(value: str) -> str:
+    """The Public Employment Service's reference for the person's plan, with its spaces tidied;
+    refused (``Invalid``) if it is missing, too long, holds a personal identity number, or holds
+    anything but letters, digits, spaces and - / . _ :"""
+    _refuse_hidden_characters(value)
+    reference = " ".join((value or "").split())
+    if not reference:
+        raise Invalid(_("Give the Public Employment Service's reference for the person's plan."))
+    if len(reference) > REFERENCE_MAX_LENGTH:
+        raise Invalid(_("Please keep the reference to 40 characters."))
+    if looks_like_identity_number(reference):
+        raise Invalid(
+            _(
+                "This looks like a personal identity number. Give the Public Employment "
+                "Service's reference for the plan instead."
+            )
+        )
+    if not _REFERENCE.match(reference):
+        raise Invalid(
+            _(
+                "The reference can hold letters, digits, spaces and the signs - / . _ : only, "
+                "as the Public Employment Service writes it."
+            )
+        )
+    return reference
 
 
 # Employers ---------------------------------------------------------------------------------------
@@ -118,24 +176,39 @@ def add_employer(*, name: str, contact_email: str = "", user: User) -> Employer:
     """A partner's coordinator adds an outside organisation (a shop, a school, a builder) as an
     employer that takes their unit's newcomers. Its supervisors get accounts of that
     organisation."""
-    if not acts_for_integration_unit(user, user.organisation_id) or user.organisation is None:
+    if (
+        not acts_for_integration_unit(user, user.organisation_id)
+        or user.organisation is None
+        or user.organisation.kind != Organisation.Kind.PARTNER
+    ):
         raise NotAllowed(_("Only a partner's coordinators can add an employer."))
+    _refuse_hidden_characters(name, contact_email)
     name = " ".join((name or "").split())
     if not name:
         raise Invalid(_("Give the employer's name."))
     if len(name) > 200:
         raise Invalid(_("Please keep the name to 200 characters."))
-    with transaction.atomic():
-        if Organisation.objects.filter(name__iexact=name).exists():
-            raise Conflict(
-                _("An organisation named “%(name)s” is in the portal already.") % {"name": name}
+    contact_email = (contact_email or "").strip()
+    if contact_email:
+        try:
+            validate_email(contact_email)
+        except ValidationError as error:
+            raise Invalid(_("Enter a valid email address.")) from error
+    taken = Conflict(
+        _("An organisation named “%(name)s” is in the portal already.") % {"name": name}
+    )
+    if Organisation.objects.filter(name__iexact=name).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            organisation = Organisation.objects.create(
+                name=name, kind=Organisation.Kind.EMPLOYER, contact_email=contact_email
             )
-        organisation = Organisation.objects.create(
-            name=name, kind=Organisation.Kind.EMPLOYER, contact_email=contact_email or ""
-        )
-        return register_employer(
-            organisation=organisation, integration_units=[user.organisation], user=user
-        )
+            return register_employer(
+                organisation=organisation, integration_units=[user.organisation], user=user
+            )
+    except IntegrityError as error:  # the same name added by someone else a moment ago
+        raise taken from error
 
 
 def record_staff_figures(
@@ -148,7 +221,10 @@ def record_staff_figures(
     if not acts_for_employer(user, employer):
         raise NotAllowed(_("Only the employer's staff can take this step."))
     _not_in_future(recorded_on, _("The date cannot be in the future."))
-    if employees < 0 or came_as_newcomers < 0:
+    if not all(
+        isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 10_000_000
+        for n in (employees, came_as_newcomers)
+    ):
         raise Invalid(_("Give whole numbers, zero or more."))
     if came_as_newcomers > employees:
         raise Invalid(_("More staff came as newcomers than the employer employs."))
@@ -173,6 +249,12 @@ def _clean_offer(
 ) -> list[str]:
     if kind not in Placement.Kind.values:
         raise Invalid(_("Choose the kind of placement."))
+    if not isinstance(starts_on, date) or not isinstance(ends_on, date):
+        raise Invalid(_("Give a date."))
+    if not isinstance(hours_per_week, int) or isinstance(hours_per_week, bool):
+        raise Invalid(_("Give the hours per week, from 1 to 40."))
+    if getattr(integration_unit, "kind", None) != Organisation.Kind.PARTNER:
+        raise Invalid(_("This employer does not take newcomers from that integration unit."))
     if ends_on < starts_on:
         raise Invalid(_("The placement cannot end before it starts."))
     if (ends_on - starts_on).days > 3 * 366:
@@ -210,9 +292,12 @@ def offer_placement(
         raise Http404
     if not acts_for_employer(user, employer):
         raise NotAllowed(_("Only the employer's staff can offer its placements."))
+    _refuse_hidden_characters(title, place)
     title, place = (title or "").strip(), (place or "").strip()
     if not title or not place:
         raise Invalid(_("Say what the work is and where."))
+    if len(title) > 200 or len(place) > 200:
+        raise Invalid(_("Please keep what the work is and where to 200 characters each."))
     languages = _clean_offer(
         employer=employer,
         integration_unit=integration_unit,
@@ -228,8 +313,8 @@ def offer_placement(
             employer=employer,
             integration_unit=integration_unit,
             kind=kind,
-            title=title[:200],
-            place=place[:200],
+            title=title,
+            place=place,
             supervisor=supervisor,
             starts_on=starts_on,
             ends_on=ends_on,
@@ -244,6 +329,7 @@ def offer_placement(
 def withdraw_offer(*, placement: Placement, user: User, reason: str) -> Placement:
     """The employer withdraws an offer nobody has taken."""
     _check_employer(user, placement)
+    _check_reason(reason)
     PLACEMENT_WORKFLOW.apply(placement, "withdraw", user=user, reason=reason)
     return placement
 
@@ -271,20 +357,17 @@ def propose_newcomer(
         raise Invalid(_("The case must be one of the integration unit's own."))
     if case.status == NewcomerCase.Status.CLOSED:
         raise Conflict(_("The case is closed."))
-    if not 1 <= adult_number <= case.adults:
-        raise Invalid(_("The household has %(n)s adults: choose one of them.") % {"n": case.adults})
-    if consent_given not in Placement.ConsentGiven.values:
-        raise Invalid(_("Say how the person gave their consent."))
+    # Consent first: without it nothing else of the proposal matters.
+    if consent_given_on is None or consent_given not in Placement.ConsentGiven.values:
+        raise Invalid(_("Record the person's consent before proposing them."))
     _not_in_future(consent_given_on, _("The consent cannot be given in the future."))
-    reference = " ".join((employment_service_reference or "").split())
-    if not reference:
-        raise Invalid(_("Give the Public Employment Service's reference for the person's plan."))
-    if len(reference) > 40:
-        raise Invalid(_("Please keep the reference to 40 characters."))
-    try:
-        validate_not_identity_number(reference)
-    except Exception as error:  # a ValidationError: the same words as the form's
-        raise Invalid(error.messages[0]) from error
+    if (
+        not isinstance(adult_number, int)
+        or isinstance(adult_number, bool)
+        or not 1 <= adult_number <= case.adults
+    ):
+        raise Invalid(_("The household has %(n)s adults: choose one of them.") % {"n": case.adults})
+    reference = clean_employment_service_reference(employment_service_reference)
     with transaction.atomic():
         PLACEMENT_WORKFLOW.apply(
             placement,
@@ -307,6 +390,7 @@ def withdraw_proposal(*, placement: Placement, user: User, reason: str) -> Place
     """The integration unit withdraws its proposal (the person changed their mind, say): the
     placement is offered again and the person's details are forgotten."""
     _check_unit(user, placement)
+    _check_reason(reason)
     PLACEMENT_WORKFLOW.apply(
         placement, "withdraw_proposal", user=user, reason=reason, changes=dict(PROPOSAL_FIELDS)
     )
@@ -317,6 +401,7 @@ def decline_proposal(*, placement: Placement, user: User, reason: str) -> Placem
     """The employer declines the proposed person: the placement is offered again, the person's
     details are forgotten, and the integration unit is told why."""
     _check_employer(user, placement)
+    _check_reason(reason)
     with transaction.atomic():
         PLACEMENT_WORKFLOW.apply(
             placement, "decline", user=user, reason=reason, changes=dict(PROPOSAL_FIELDS)
@@ -332,13 +417,20 @@ def start_placement(*, placement: Placement, started_on: date, user: User) -> Pl
     """The person has started at the employer."""
     _check_employer(user, placement)
     _not_in_future(started_on, _("Record the start on the day it happens, not before."))
-    if placement.consent_given_on and started_on < placement.consent_given_on:
-        raise Invalid(_("The placement cannot start before the person gave their consent."))
-    PLACEMENT_WORKFLOW.apply(placement, "start", user=user, changes={"started_on": started_on})
+    with transaction.atomic():
+        current = _locked(placement)
+        if (
+            current.status == Placement.Status.PROPOSED
+            and current.consent_given_on
+            and started_on < current.consent_given_on
+        ):
+            raise Invalid(_("The placement cannot start before the person gave their consent."))
+        PLACEMENT_WORKFLOW.apply(placement, "start", user=user, changes={"started_on": started_on})
     return placement
 
 
 def _check_end(placement: Placement, ended_on: date) -> None:
+    """``placement`` as locked (``_locked``): its start as stored."""
     _not_in_future(ended_on, _("The date cannot be in the future."))
     if placement.started_on and ended_on < placement.started_on:
         raise Invalid(_("The placement cannot end before it started."))
@@ -347,8 +439,10 @@ def _check_end(placement: Placement, ended_on: date) -> None:
 def complete_placement(*, placement: Placement, ended_on: date, user: User) -> Placement:
     """The placement ran its course."""
     _check_employer(user, placement)
-    _check_end(placement, ended_on)
-    PLACEMENT_WORKFLOW.apply(placement, "complete", user=user, changes={"ended_on": ended_on})
+    _not_in_future(ended_on, _("The date cannot be in the future."))
+    with transaction.atomic():
+        _check_end(_locked(placement), ended_on)
+        PLACEMENT_WORKFLOW.apply(placement, "complete", user=user, changes={"ended_on": ended_on})
     return placement
 
 
@@ -360,9 +454,16 @@ def end_placement_early(
     _check_either(user, placement)
     if end_reason not in Placement.EndReason.values:
         raise Invalid(_("Say why the placement ended early."))
-    _check_end(placement, ended_on)
-    words = (reason or "").strip() or str(Placement.EndReason(end_reason).label)
+    _check_reason(reason)
+    _not_in_future(ended_on, _("The date cannot be in the future."))
+    # The reason in the history: the person's own words, or else the reason chosen from the
+    # list, written in the portal's language (the history is read by both sides).
+    words = (reason or "").strip()
+    if not words:
+        with translation.override(settings.LANGUAGE_CODE):
+            words = str(Placement.EndReason(end_reason).label)
     with transaction.atomic():
+        _check_end(_locked(placement), ended_on)
         PLACEMENT_WORKFLOW.apply(
             placement,
             "end_early",
@@ -378,9 +479,13 @@ def record_employment(*, placement: Placement, employed_on: date, user: User) ->
     """The placement led to employment (with this employer or, as the unit learns, another)."""
     _check_either(user, placement)
     _not_in_future(employed_on, _("The date cannot be in the future."))
-    if placement.started_on and employed_on < placement.started_on:
-        raise Invalid(_("The employment cannot start before the placement did."))
-    PLACEMENT_WORKFLOW.apply(placement, "employ", user=user, changes={"employed_on": employed_on})
+    with transaction.atomic():
+        current = _locked(placement)
+        if current.started_on and employed_on < current.started_on:
+            raise Invalid(_("The employment cannot start before the placement did."))
+        PLACEMENT_WORKFLOW.apply(
+            placement, "employ", user=user, changes={"employed_on": employed_on}
+        )
     return placement
 
 
@@ -400,21 +505,31 @@ def record_placement_check_in(
 ) -> PlacementCheckIn:
     """The supervisor notes how the placement goes. "Difficult" tells the integration unit."""
     _check_employer(user, placement)
-    if placement.status != Placement.Status.STARTED:
-        raise Conflict(_("Check-ins are recorded while the placement is under way."))
     _not_in_future(on, _("The date cannot be in the future."))
-    if placement.started_on and on < placement.started_on:
-        raise Invalid(_("The check-in cannot be before the placement started."))
-    if not 0 <= days_present <= days_expected <= 366:
+    if not all(
+        isinstance(n, int) and not isinstance(n, bool) for n in (days_expected, days_present)
+    ) or not (0 <= days_expected <= 366 and days_present >= 0):
+        raise Invalid(_("Give the days as whole numbers, from 0 to 366."))
+    if days_present > days_expected:
         raise Invalid(_("The days present cannot be more than the days expected."))
     if language not in PlacementCheckIn.Language.values:
         raise Invalid(_("Say which language the work is done in."))
     if going not in PlacementCheckIn.Going.values:
         raise Invalid(_("Say how it goes."))
+    _refuse_hidden_characters(note)
     note = (note or "").strip()
     if len(note) > 2000:
         raise Invalid(_("Please keep the note to 2,000 characters."))
+    if looks_like_identity_number(note):
+        raise Invalid(_("Leave personal identity numbers out of the note."))
     with transaction.atomic():
+        # Checked on the stored row, locked: a placement completed a moment ago takes no more
+        # check-ins.
+        current = _locked(placement)
+        if current.status != Placement.Status.STARTED:
+            raise Conflict(_("Check-ins are recorded while the placement is under way."))
+        if current.started_on and on < current.started_on:
+            raise Invalid(_("The check-in cannot be before the placement started."))
         check_in = PlacementCheckIn.objects.create(
             placement=placement,
             on=on,

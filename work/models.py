@@ -8,6 +8,7 @@ case, known to the employer by the Public Employment Service's reference for the
 """
 
 import re
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,13 +19,29 @@ from django.utils.translation import gettext_lazy as _
 
 from workflow.models import TransitionLog
 
-# A Swedish personal identity number or co-ordination number, with or without the century and
-# the separator: never stored as the Public Employment Service's reference.
-_IDENTITY_NUMBER = re.compile(r"^\s*(\d{2})?\d{6}\s*[-+]?\s*\d{4}\s*$")
+# A Swedish personal identity number or co-ordination number (the day plus 60), with or without
+# the century, with or without the separator (a hyphen, a dash of any kind, or + for someone over
+# 100), anywhere in the text ("AF 19900101-1234" too): never stored as the Public Employment
+# Service's reference. The text is compared with its digits as ASCII digits, so a number typed in
+# full-width or Arabic-Indic digits is found as well.
+_IDENTITY_NUMBER = re.compile(
+    r"(?<!\d)(?:\d{2})?\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01]|[6-8]\d|9[01])"
+    r"\s*[-+\u2010-\u2015\u2212\ufe63\uff0b\uff0d]?\s*\d{4}(?!\d)"
+)
+
+
+def _plain_digits(value: str) -> str:
+    value = unicodedata.normalize("NFKC", value or "")
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in value)
+
+
+def looks_like_identity_number(value: str) -> bool:
+    """Whether ``value`` holds something shaped like a personal identity number."""
+    return _IDENTITY_NUMBER.search(_plain_digits(value)) is not None
 
 
 def validate_not_identity_number(value: str) -> None:
-    if _IDENTITY_NUMBER.match(value or ""):
+    if looks_like_identity_number(value):
         raise ValidationError(
             _(
                 "This looks like a personal identity number. Give the Public Employment "

@@ -5,6 +5,7 @@ reference), since e-mail leaves the portal."""
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.text import format_lazy
 
 from accounts import roles
 from accounts.models import User
@@ -18,9 +19,11 @@ def placement_url(placement) -> str:
 
 
 def employer_staff(placement):
-    """The placement's supervisor if it has one, otherwise the employer's staff who supervise."""
-    if placement.supervisor_id is not None and placement.supervisor.is_active:
-        return User.objects.filter(pk=placement.supervisor_id)
+    """The placement's supervisor if it has one who can be reached (active, with an address),
+    otherwise the employer's staff who supervise."""
+    supervisor = User.objects.filter(pk=placement.supervisor_id, is_active=True).exclude(email="")
+    if placement.supervisor_id is not None and supervisor.exists():
+        return supervisor
     return (
         User.objects.filter(
             is_active=True,
@@ -50,7 +53,10 @@ def _send(people, template: str, placement, **context) -> int:
             template=template,
             context={
                 "name": person.get_full_name() or person.username,
-                "placement": f"{placement.get_kind_display()}: {placement.title}",
+                # Lazy: the kind is written in the recipient's language, not the sender's.
+                "placement": format_lazy(
+                    "{}: {}", placement.Kind(placement.kind).label, placement.title
+                ),
                 "employer": placement.employer.organisation.name,
                 "url": placement_url(placement),
                 **context,

@@ -56,6 +56,13 @@ from volunteers.models import (
     VolunteerApplication,
     VolunteerProfile,
 )
+from work.models import (
+    Employer,
+    Placement,
+    PlacementCheckIn,
+    PlacementTransition,
+    StaffFigures,
+)
 from workflow.models import TransitionLog
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
@@ -73,6 +80,10 @@ HOUSEHOLD_ANSWER = "Vi trivs men bussen går sällan."
 CHECK_IN_NOTE = "Familjen verkar trött, värden stressad."
 MEDIATION_OUTCOME = "Värden städar köket på söndagar."
 STAFF_CONCERN = "Grannen har hört bråk."
+# The road to work: the Public Employment Service's reference and a supervisor's note.
+AF_REFERENCE = "AF-2026-55501"
+PLACEMENT_NOTE = "Lär sig snabbt, behöver stöd med truckkortet."
+PLACEMENT_REASON = "Fick fast jobb på lagret."
 
 
 def rows_at(export: dict, path: str) -> list:
@@ -356,6 +367,60 @@ def world(organisations, host_session):
     ContractTransition.objects.create(
         contract=contract, from_state="", to_state="sublet", actor=volunteer, actor_kind="user"
     )
+    # The household's road to work: a placement of its first adult, supervised by the volunteer
+    # (in this world one person does every kind of work), with its history and a check-in.
+    employer = Employer.objects.create(
+        organisation=OrganisationFactory(name="Lagret AB", kind=Organisation.Kind.EMPLOYER),
+        added_by=volunteer,
+    )
+    employer.integration_units.add(partner)
+    StaffFigures.objects.create(
+        employer=employer,
+        recorded_on=now.date(),
+        employees=12,
+        came_as_newcomers=2,
+        recorded_by=volunteer,
+    )
+    placement = Placement.objects.create(
+        employer=employer,
+        integration_unit=partner,
+        kind=Placement.Kind.WORK_TRAINING,
+        title="Lagerarbete",
+        place="Industrigatan 3",
+        supervisor=volunteer,
+        starts_on=now.date() - timedelta(days=60),
+        ends_on=now.date() + timedelta(days=30),
+        hours_per_week=30,
+        status=Placement.Status.ENDED_EARLY,
+        case=case,
+        adult_number=1,
+        employment_service_reference=AF_REFERENCE,
+        consent_given_on=now.date() - timedelta(days=61),
+        consent_given=Placement.ConsentGiven.IN_WRITING,
+        consent_recorded_by=volunteer,
+        started_on=now.date() - timedelta(days=60),
+        ended_on=now.date(),
+        end_reason=Placement.EndReason.FOUND_WORK,
+        created_by=volunteer,
+    )
+    PlacementTransition.objects.create(
+        placement=placement,
+        from_state="started",
+        to_state="ended_early",
+        actor=volunteer,
+        actor_kind="user",
+        reason=PLACEMENT_REASON,
+    )
+    PlacementCheckIn.objects.create(
+        placement=placement,
+        on=now.date() - timedelta(days=10),
+        days_expected=10,
+        days_present=9,
+        language=PlacementCheckIn.Language.SWEDISH_WITH_SUPPORT,
+        going=PlacementCheckIn.Going.WELL,
+        note=PLACEMENT_NOTE,
+        recorded_by=volunteer,
+    )
     vacancy = Vacancy.objects.create(
         agreement=QuotaAgreementFactory(company=company, integration_unit=partner),
         company=company,
@@ -444,6 +509,7 @@ def world(organisations, host_session):
         Concern: host_concern,
         Mediation: mediation,
         Evaluation: evaluations["host"],
+        Placement: placement,
     }
     for model in apps.get_models():
         if not issubclass(model, TransitionLog) or model.objects.filter(actor=volunteer).exists():
@@ -501,6 +567,9 @@ def test_the_host_gets_every_kind_of_row_about_them(world, officer_client):
         HOUSEHOLD_EMAIL,
         "Medling bokad.",
         "Ringde båda.",
+        AF_REFERENCE,
+        PLACEMENT_NOTE,
+        "Lagret AB",
     ]:
         assert not_theirs not in text
 
@@ -545,7 +614,20 @@ def test_the_volunteer_gets_their_account_their_work_and_every_record_that_names
         ("newcomers.householdlink", "made by"),
         ("newcomers.householdlink", "revoked by"),
         ("matching.match", "answer recorded by"),
+        ("work.placement", "offered by"),
+        ("work.placement", "consent recorded by"),
+        ("work.employer", "added by"),
+        ("work.stafffigures", "recorded by"),
     } <= kinds
+    # The placements they supervise, without the person in them; the check-ins they wrote, in
+    # full.
+    (supervised,) = account["placements_supervised"]
+    assert supervised["employer"] == "Lagret AB"
+    assert "employment_service_reference" not in supervised and "adult_of_the_household" not in (
+        supervised
+    )
+    assert [c["note"] for c in account["placement_check_ins_written"]] == [PLACEMENT_NOTE]
+    assert AF_REFERENCE not in json.dumps(account["placements_supervised"])
     # The applicant they reviewed, the host and the household are named by number only.
     text = json.dumps(data, ensure_ascii=False)
     for someone_else in ["Någon Annan", world["host"].name, world["host"].email]:
@@ -604,6 +686,28 @@ def test_a_newcomer_case_is_exported_by_its_reference(world, officer_client):
         "Ringde båda.",
     ]:
         assert not_theirs not in text
+    # The road to work: each placement of the household's adults in full, nobody at the employer
+    # named (the volunteer is the supervisor here).
+    (placement,) = case["placements"]
+    assert (placement["kind"], placement["employer"], placement["status"]) == (
+        "work_training",
+        "Lagret AB",
+        "ended_early",
+    )
+    assert placement["adult_of_the_household"] == 1
+    assert placement["employment_service_reference"] == AF_REFERENCE
+    assert placement["consent"]["given"] == "in_writing"
+    assert placement["why_it_ended_early"] == "found_work"
+    assert [step["reason"] for step in placement["history"]] == [PLACEMENT_REASON]
+    (check_in,) = placement["check_ins"]
+    assert (check_in["days_expected"], check_in["days_present"], check_in["note"]) == (
+        10,
+        9,
+        PLACEMENT_NOTE,
+    )
+    assert "recorded_by" not in check_in and "supervisor" not in placement
+    for someone_else in ["Ingegerd", "Volontärsson", VOLUNTEER_EMAIL, "ingegerd"]:
+        assert someone_else not in json.dumps(case["placements"], ensure_ascii=False)
     request = DataRequest.objects.latest("handled_at")
     assert request.subject == f"case #{world['case'].pk}"
     assert AccessLog.objects.filter(

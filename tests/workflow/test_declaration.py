@@ -7,27 +7,48 @@ Objects are put in a stage with a queryset ``update()``: test set-up only.
 import pytest
 from django.utils import translation
 
-from accounts.roles import PARTNER_COORDINATOR, VOLUNTEER, VOLUNTEER_COORDINATOR
+from accounts.roles import (
+    HOUSING_COMPANY_STAFF,
+    PARTNER_COORDINATOR,
+    PLACEMENT_SUPERVISOR,
+    VOLUNTEER,
+    VOLUNTEER_COORDINATOR,
+)
 from hosts.models import Home, HomeTransition
 from hosts.workflow import HOME_WORKFLOW
 from matching.models import Match
 from matching.workflow import MATCH_WORKFLOW
 from newcomers.models import NewcomerCase
 from newcomers.workflow import CASE_WORKFLOW
-from tests.factories import HomeFactory, NewcomerCaseFactory, OrganisationFactory, staff_user
+from tests.factories import (
+    HomeFactory,
+    NewcomerCaseFactory,
+    OrganisationFactory,
+    proposed_placement,
+    staff_user,
+    work_place,
+)
 from tests.workflow.test_policy import EVERYONE
 from tests.workflow.test_policy import WORKFLOWS as EVERY_WORKFLOW
+from work.models import Placement
+from work.workflow import PLACEMENT_WORKFLOW
 from workflow.engine import HOST, SYSTEM, TransitionNotAllowed
 from workflow.errors import Conflict, Invalid
 
 pytestmark = pytest.mark.django_db
 
-WORKFLOWS = {"home": HOME_WORKFLOW, "case": CASE_WORKFLOW, "match": MATCH_WORKFLOW}
+WORKFLOWS = {
+    "home": HOME_WORKFLOW,
+    "case": CASE_WORKFLOW,
+    "match": MATCH_WORKFLOW,
+    "placement": PLACEMENT_WORKFLOW,
+}
 REASON = "Värden har flyttat."
 # The stage a paused home was in before the pause: "resume" must lead back to it.
 BEFORE_PAUSE = Home.Status.VISITED
-H, C, M = Home.Status, NewcomerCase.Status, Match.Status
+H, C, M, P = Home.Status, NewcomerCase.Status, Match.Status, Placement.Status
 V, VC, PC = VOLUNTEER, VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR
+PS, HCS = PLACEMENT_SUPERVISOR, HOUSING_COMPANY_STAFF
 
 
 @pytest.fixture
@@ -45,6 +66,9 @@ def make_object(wf_name: str, stage: str, partner):
             )
     elif wf_name == "case":
         obj = NewcomerCaseFactory(partner=partner)
+    elif wf_name == "placement":
+        # With a newcomer proposed (case, adult, consent), which every stage but "offered" needs.
+        obj = proposed_placement(work_place(partner))
     else:
         obj = Match.objects.create(
             home=HomeFactory(partner=partner),
@@ -122,9 +146,21 @@ MATCH_WAY = [
     ("move_in", PC, ""),
     ("end", PC, "Familjen har fått ett eget kontrakt."),
 ]
+PLACEMENT_WAY = [
+    ("propose", PC, ""),
+    ("decline", PS, "Ingen handledare på plats i januari."),
+    ("propose", PC, ""),
+    ("withdraw_proposal", PC, "Personen har fått en annan plats."),
+    ("propose", PC, ""),
+    ("start", HCS, ""),
+    ("complete", PS, ""),
+    ("employ", PC, ""),
+]
 
 
-@pytest.mark.parametrize(("wf_name", "way"), [("home", HOME_WAY), ("match", MATCH_WAY)])
+@pytest.mark.parametrize(
+    ("wf_name", "way"), [("home", HOME_WAY), ("match", MATCH_WAY), ("placement", PLACEMENT_WAY)]
+)
 def test_each_step_taken_writes_exactly_one_history_row(wf_name, way, partner):
     wf = WORKFLOWS[wf_name]
     obj = make_object(wf_name, wf.initial, partner)
@@ -170,6 +206,14 @@ WRONG_STAGES = [
     ("match", "move_in", M.PROPOSED, PC),  # not approved
     ("match", "end", M.APPROVED, PC),  # nobody moved in
     ("match", "cancel", M.MOVED_IN, PC),  # too late to cancel
+    ("placement", "start", P.OFFERED, PS),  # nobody proposed
+    ("placement", "complete", P.PROPOSED, PS),  # not started
+    ("placement", "employ", P.OFFERED, PC),  # nobody took it
+    ("placement", "employ", P.ENDED_EARLY, PC),  # ended early: no employment from it
+    ("placement", "propose", P.STARTED, PC),  # taken already
+    ("placement", "withdraw", P.PROPOSED, PS),  # someone proposed: decline first
+    ("placement", "decline", P.STARTED, PS),  # too late to decline
+    ("placement", "end_early", P.COMPLETED, PS),  # over already
 ]
 
 
@@ -215,6 +259,10 @@ NEED_A_REASON = [
     ("match", "reject", PC),
     ("match", "cancel", PC),
     ("match", "end", PC),
+    ("placement", "withdraw_proposal", PC),
+    ("placement", "decline", PS),
+    ("placement", "end_early", HCS),
+    ("placement", "withdraw", PS),
 ]
 
 

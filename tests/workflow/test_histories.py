@@ -1,5 +1,5 @@
-"""Home visits, volunteer applications, vacancies and report runs keep a history: every step
-writes one row (who, from, to, why), and an object's status is always its last row's target. The
+"""Home visits, volunteer applications, vacancies, report runs and placements keep a history: every
+step writes one row (who, from, to, why), and an object's status is always its last row's target. The
 migrations that brought the histories give each older object one row, from nothing to its stage.
 """
 
@@ -24,11 +24,14 @@ from tests.factories import (
     PartnershipFactory,
     VolunteerApplicationFactory,
     offered_flat,
+    offered_placement,
+    proposed_placement,
     record_vacancies,
     said_yes,
     staff_user,
     started_visit,
     visit_booked_home,
+    work_place,
 )
 from volunteers import actions as volunteering
 from volunteers.models import (
@@ -37,7 +40,8 @@ from volunteers.models import (
     HomeVisitTransition,
     VolunteerApplication,
 )
-from workflow.errors import Conflict
+from work import actions as work
+from workflow.errors import Conflict, Invalid
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -209,6 +213,69 @@ def test_a_year_end_report_asked_for_again_is_queued_again(stand_in_documents):
     assert_status_is_last_row(run)
 
 
+# Placements ------------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("role_groups")
+def test_a_placement_has_a_row_for_each_step_and_keeps_the_reasons():
+    place = work_place()
+    placement = proposed_placement(place)
+    work.decline_proposal(
+        placement=placement, user=place.supervisor, reason="Ingen handledare i januari."
+    )
+    case = NewcomerCaseFactory(partner=place.unit)
+    work.propose_newcomer(
+        placement=placement,
+        case=case,
+        adult_number=2,
+        employment_service_reference="AF-2026-77",
+        consent_given_on=timezone.localdate(),
+        consent_given="in_person",
+        user=place.coordinator,
+    )
+    work.start_placement(
+        placement=placement, started_on=timezone.localdate(), user=place.supervisor
+    )
+    work.end_placement_early(
+        placement=placement,
+        ended_on=timezone.localdate(),
+        end_reason="found_work",
+        reason="Fick jobb på ett lager.",
+        user=place.coordinator,
+    )
+
+    assert steps(placement) == [
+        ("", "offered", "user"),
+        ("offered", "proposed", "user"),
+        ("proposed", "offered", "user"),
+        ("offered", "proposed", "user"),
+        ("proposed", "started", "user"),
+        ("started", "ended_early", "user"),
+    ]
+    reasons = [t.reason for t in placement.transitions.all()]
+    assert reasons == ["", "", "Ingen handledare i januari.", "", "", "Fick jobb på ett lager."]
+    actors = [t.actor for t in placement.transitions.all()]
+    assert actors == [place.supervisor, place.coordinator, place.supervisor] + [
+        place.coordinator,
+        place.supervisor,
+        place.coordinator,
+    ]
+    assert_status_is_last_row(placement)
+
+
+@pytest.mark.usefixtures("role_groups")
+def test_a_refused_placement_step_writes_no_row():
+    place = work_place()
+    placement = offered_placement(place)
+    with pytest.raises(Invalid):
+        work.withdraw_offer(placement=placement, user=place.supervisor, reason="  ")
+    with pytest.raises(Conflict):
+        work.start_placement(
+            placement=placement, started_on=timezone.localdate(), user=place.supervisor
+        )
+    assert steps(placement) == [("", "offered", "user")]
+
+
 # The migrations' back-fill -------------------------------------------------------------------
 
 
@@ -267,6 +334,16 @@ def test_those_who_read_the_objects_read_their_histories():
     assert manager.has_perm("housing.view_vacancytransition")
     volunteer = staff_user("volunteer", OrganisationFactory(kind="volunteer_organisation"))
     assert not volunteer.has_perm("volunteers.view_homevisittransition")
+    # A placement's history: both sides, and the managers and the data protection officer.
+    for role in (
+        "placement_supervisor",
+        "housing_company_staff",
+        "partner_coordinator",
+        "manager",
+        "data_protection_officer",
+    ):
+        assert staff_user(role, OrganisationFactory()).has_perm("work.view_placementtransition")
+    assert not volunteer.has_perm("work.view_placementtransition")
 
 
 # The history in the admin, read-only ---------------------------------------------------------

@@ -31,6 +31,7 @@ from tests.factories import (
     said_yes,
 )
 from volunteers.workflow import APPLICATION_WORKFLOW, VISIT_WORKFLOW
+from work.workflow import PLACEMENT_WORKFLOW
 from workflow.models import ActorKind
 
 pytestmark = pytest.mark.django_db
@@ -216,6 +217,7 @@ def test_the_diagram_is_drawn_from_the_tables_and_the_committed_one_is_current(t
         APPLICATION_WORKFLOW,
         VACANCY_WORKFLOW,
         REPORT_RUN_WORKFLOW,
+        PLACEMENT_WORKFLOW,
     )
     assert text.count("```mermaid\nstateDiagram-v2") == len(drawn)
     for workflow in drawn:

@@ -29,6 +29,7 @@ APPS = [
     "reports",
     "stays",
     "volunteers",
+    "work",
     "workflow",
 ]
 EXTRA = ["tests/factories.py"]

@@ -24,6 +24,7 @@ from accounts.roles import (
     HOUSING_COMPANY_STAFF,
     MANAGER,
     PARTNER_COORDINATOR,
+    PLACEMENT_SUPERVISOR,
     ROLE_LABELS,
     VOLUNTEER,
     VOLUNTEER_COORDINATOR,
@@ -52,10 +53,13 @@ from tests.factories import (
     UnitFactory,
     VolunteerApplicationFactory,
     offered_flat,
+    proposed_placement,
     staff_user,
     visit_booked_home,
+    work_place,
 )
 from volunteers.workflow import APPLICATION_WORKFLOW, VISIT_WORKFLOW
+from work.workflow import PLACEMENT_WORKFLOW
 from workflow.engine import HOST, HOUSEHOLD, SYSTEM, Workflow
 from workflow.errors import NotAllowed
 
@@ -63,6 +67,9 @@ pytestmark = pytest.mark.django_db
 
 V, VC, PC = VOLUNTEER, VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR
 VOLUNTEERS = {V, VC}  # the volunteer organisation's people, on the phone and on visits
+# An employer's staff: its supervisors, the housing company's staff, and the municipality's own
+# coordinators where the municipality itself is the employer (the actions check the side).
+EMPLOYER_STAFF = {PLACEMENT_SUPERVISOR, HOUSING_COMPANY_STAFF, PC}
 
 # workflow -> step -> who may take it. Written from the design; keep it short, and by hand.
 POLICY = {
@@ -171,6 +178,20 @@ POLICY = {
         "requeue": {SYSTEM},
         "request_again": {MANAGER, SYSTEM},
     },
+    "placement": {
+        # The integration unit's coordinators propose a newcomer (with consent) and withdraw
+        # their proposal; the employer's staff withdraw an offer nobody has taken, decline or
+        # start a proposal, and complete it. Either side records an early end or an employment.
+        # Managers and the data protection officer only read; the portal takes no step.
+        "propose": {PC},
+        "withdraw_proposal": {PC},
+        "decline": EMPLOYER_STAFF,
+        "start": EMPLOYER_STAFF,
+        "complete": EMPLOYER_STAFF,
+        "end_early": EMPLOYER_STAFF | {PC},
+        "employ": EMPLOYER_STAFF | {PC},
+        "withdraw": EMPLOYER_STAFF,
+    },
 }
 
 # Every workflow of the portal, named here one by one: a new one is added by hand, like its steps.
@@ -187,12 +208,14 @@ WORKFLOWS = {
     "concern": CONCERN_WORKFLOW,
     "mediation": MEDIATION_WORKFLOW,
     "evaluation": EVALUATION_WORKFLOW,
+    "placement": PLACEMENT_WORKFLOW,
 }
 
 EVERYONE = [*ROLE_LABELS, HOST, HOUSEHOLD, SYSTEM]
-# They take no step of any workflow: the housing company records vacancies and registrations
-# through actions that step as the portal; the data protection officer only reads.
-NO_STEPS = {HOUSING_COMPANY_STAFF, DATA_PROTECTION_OFFICER}
+# They take no step of any workflow: the data protection officer only reads. (The housing
+# company's staff take a placement's steps where the company is the employer; vacancies and
+# registrations they record through actions that step as the portal.)
+NO_STEPS = {DATA_PROTECTION_OFFICER}
 REASON = "Värden har flyttat."
 # A paused home returns to the stage it was paused from.
 BEFORE_PAUSE = Home.Status.VISITED
@@ -235,6 +258,10 @@ def test_the_read_only_roles_take_no_step():
         for people in steps.values():
             assert not people & NO_STEPS
             assert people <= set(EVERYONE)
+    # The housing company's staff and the placement supervisors step only as an employer.
+    for role in (HOUSING_COMPANY_STAFF, PLACEMENT_SUPERVISOR):
+        taking = {name for name, steps in POLICY.items() if any(role in p for p in steps.values())}
+        assert taking == {"placement"}, role
 
 
 # The engine asked, for each step of the table -------------------------------------------------
@@ -301,6 +328,9 @@ MAKE = {
         place="Stadshuset",
         mediator=people[PC],
     ),
+    # A placement with a newcomer proposed (case, adult, consent): every stage but "offered" needs
+    # them, and a placement offered again keeps no one only because the action forgets them.
+    "placement": lambda partner, people: proposed_placement(work_place(partner)),
     "evaluation": lambda partner, people: Evaluation.objects.create(
         match=_stay(partner),
         respondent="host",

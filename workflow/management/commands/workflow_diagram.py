@@ -11,17 +11,20 @@ from matching.workflow import MATCH_WORKFLOW
 from newcomers.workflow import CASE_WORKFLOW
 from reports.workflow import REPORT_RUN_WORKFLOW
 from volunteers.workflow import APPLICATION_WORKFLOW, VISIT_WORKFLOW
+from work.workflow import PLACEMENT_WORKFLOW
 
 HEADER = """# Workflows
 
 Drawn by `python manage.py workflow_diagram` from the transition tables in each app's
-`workflow.py` (`hosts`, `newcomers`, `matching`, `volunteers`, `housing`, `reports`); do not edit
-by hand. Each arrow is
+`workflow.py` (`hosts`, `newcomers`, `matching`, `volunteers`, `housing`, `reports`, `work`); do
+not edit by hand. Each arrow is
 `step [roles allowed]`; `(reason)` means the step requires a reason; `host` is the host through
 self-service and `system` is the portal itself (a step another step makes, e.g. approving a match
 moves the home and the case). A paused home resumes at the stage it was paused from. A home visit
 can be moved or cancelled before its start time and reported from then on (the actions check the
-time).
+time). A placement's employer steps are open to `partner_coordinator` only where the municipality
+itself is the employer, and its proposal steps only to the coordinators of the integration unit it
+is offered to (the actions check the side).
 """
 
 TITLES = {
@@ -32,6 +35,7 @@ TITLES = {
     "application": "A volunteer application",
     "vacancy": "A vacancy under the quota",
     "report_run": "A report run",
+    "placement": "A placement (the road to work)",
 }
 
 WORKFLOWS = (
@@ -42,6 +46,7 @@ WORKFLOWS = (
     APPLICATION_WORKFLOW,
     VACANCY_WORKFLOW,
     REPORT_RUN_WORKFLOW,
+    PLACEMENT_WORKFLOW,
 )
 
 
