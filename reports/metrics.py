@@ -455,8 +455,10 @@ ROUTE_LABELS = {
 }
 PLACEMENT_GROUPS = ("with_placement", "without_placement")
 PLACEMENT_GROUP_LABELS = {
-    "with_placement": _("An adult had a placement that started before the period ended"),
-    "without_placement": _("No placement started before the period ended"),
+    "with_placement": _(
+        "An adult had a placement that started before the establishment period ended"
+    ),
+    "without_placement": _("No placement started before the establishment period ended"),
 }
 
 WORK = {
@@ -1508,9 +1510,7 @@ def work_figures(
     return {
         "placements": placement_counts(period, [partner_id])[partner_id],
         **work_outcome_counts(period, [partner_id])[partner_id],
-        "company": (
-            company_work_figures(period, company_id=company_id) if company_id else None
-        ),
+        "company": (company_work_figures(period, company_id=company_id) if company_id else None),
     }
 
 
@@ -1629,6 +1629,20 @@ ROLLUP_STAY = (
     "stays_ended_early",
     "rematches",
     "evaluations_answered",
+)
+
+
+# The road to work in the national roll-up (one row per partnership; no breakdown by kind).
+ROLLUP_WORK = (
+    "placements_offered",
+    "placements_started",
+    "placements_completed",
+    "placements_ended_early",
+    "placements_employed",
+    "work_by_route",
+    "work_by_placement",
+    "still_in_municipality",
+    "still_in_matched_home",
 )
 
 
@@ -1873,9 +1887,11 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
     (``rollup_partnerships``), over its own period up to ``as_of`` (default: today, and at most
     the year's last day), the figures of ``BY_MUNICIPALITY`` by municipality, as each
     partnership's own report counts them (same definitions, same scope, same suppression,
-    applied within each partnership's column), and the totals of the stay (``ROLLUP_STAY``, the
+    applied within each partnership's column), the totals of the stay (``ROLLUP_STAY``, the
     partner's, as its own report counts them: ``stay_figures``, a few aggregate queries per
-    partnership). No total across partnerships is printed: two partnerships may share a
+    partnership), and the road to work (``ROLLUP_WORK``: the placements by outcome and the
+    shares, as its own report counts them; grouped queries per period for every partner, the
+    housing company's own figures left to each partnership's report). No total across partnerships is printed: two partnerships may share a
     municipality and its homes, or a partner."""
     from municipalities.models import Municipality
 
@@ -1896,6 +1912,21 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
             together.setdefault(period, []).append(scope)
     for period, scopes in together.items():
         counted.update(rollup_counts(period, scopes))
+    # The road to work: one set of grouped queries per period for all its partners.
+    partners_by_period = {}
+    for _partnership, period, scope in partnerships:
+        partners_by_period.setdefault(period, set()).add(scope.partner_id)
+    work = {}
+    for period, partner_ids in partners_by_period.items():
+        ids = sorted(partner_ids)
+        placements = placement_counts(period, ids)
+        outcomes = work_outcome_counts(period, ids)
+        for partner_id in ids:
+            work[period, partner_id] = {
+                "placements": placements[partner_id],
+                **outcomes[partner_id],
+                "company": None,
+            }
     blocks = []
     for partnership, period, scope in partnerships:
         rows = municipality_rows(
@@ -1909,6 +1940,7 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
                 "rows": rows,
                 "totals": {key: sum(row[key] for row in rows) for key in BY_MUNICIPALITY},
                 "stay": stay_figures(period, partner_id=scope.partner_id),
+                "work": work[period, scope.partner_id],
             }
         )
     return {"organisation": organisation, "year": year, "as_of": as_of, "partnerships": blocks}

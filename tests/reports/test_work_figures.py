@@ -100,9 +100,7 @@ def world(role_groups):
     p.p8 = started_placement(company, kind="internship")
     work.complete_placement(placement=p.p8, ended_on=today, user=company.supervisor)
     # The housing company's offer to B: the company's, not A's.
-    p.p9 = offered_placement(
-        company, kind="prao", supervisor=company.supervisor
-    )
+    p.p9 = offered_placement(company, kind="prao", supervisor=company.supervisor)
     Placement.objects.filter(pk=p.p9.pk).update(integration_unit=B)
     # A proposal declined returns the placement to "offered": still one offer.
     p.p10 = proposed_placement(outside, kind="work_training")
