@@ -161,6 +161,7 @@ def test_the_xlsx_carries_the_figures_and_native_charts(small_history, media, la
             monthly_name,
             _("By municipality"),
             _("The stay"),
+            _("The road to work"),
             _("Definitions"),
         ]
 
