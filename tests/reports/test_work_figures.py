@@ -421,3 +421,15 @@ def test_the_section_on_the_dashboard_pdf_and_xlsx(world, client):
         cells = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
         assert "Erbjudna praktikplatser" in cells
         assert 38 in cells and 3 in cells  # the company's staff figures
+
+
+def test_the_independent_recount_agrees(world):
+    """``bench/recount.py`` counts the same set from the printed definitions, in its own SQL."""
+    from bench.recount import differences, recount, reported
+
+    figures = figures_of(world)
+    counted = recount(partnership=world.main, as_of=world.today)
+    assert differences(reported(figures)["work"], counted["work"]) == []
+    # And it is no copy of a zero: the hand-built answers are in it.
+    assert counted["work"]["by_route"]["private_host"] == {"n": 4, "in_work": 3}
+    assert counted["work"]["company"]["staff"]["employees"] == 38
