@@ -5,7 +5,8 @@ reader of the PDF sees them), in plain SQL that runs on PostgreSQL and SQLite, w
 ``reports.metrics``: where the report asks the ORM for "the first row to referred", this asks
 the tables in its own words. ``bench/report.py`` runs it at national scale and
 ``tests/reports/test_recount.py`` on a history made through the portal's actions (and, for the
-stay, rows written by hand); both compare it with ``compute_figures`` figure by figure.
+stay, rows written by hand; for the road to work, ``tests/reports/test_work_figures.py`` on a
+hand-built set); both compare it with ``compute_figures`` figure by figure.
 
 Counts are taken in SQL; the per-home moments of the cohort are fetched once and the lead
 times, their percentiles (the value at rank ⌈p·n⌉) and the local months worked out in Python.

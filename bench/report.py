@@ -27,6 +27,13 @@ those households approved again in another referred home, and evaluations (month
 sides, the end for both sides of ended stays; most answered, with an ``EvaluationAnswer`` per
 question of ``stays.surveys``: scores 1-5, yes/no as 1/0, free text from some).
 
+The road to work (``grow_work``): the housing company and an outside employer, the company's
+staff figures (one dated after the year), a company flat offered under the quota and one let
+outside it; for the households whose establishment period ends around the year a first move-in
+(most with a private host, some in the quota flat or the other company flat, some none; ended
+stays of 2023), placements for four in ten of them with their history (some started after the
+period ended), staying recorded with the outcome, and offers nobody took.
+
 At each scale a fresh process (so that its peak memory is this measurement's own) times, best of
 three with PostgreSQL's JIT off, ``reports.metrics.compute_figures`` for the first partnership
 and ``reports.metrics.national_rollup`` for the organisation's year (every partnership by
@@ -38,13 +45,15 @@ definitions the report prints, not from ``metrics.py``), compared figure by figu
 ``machine: ...``, then per scale ``scale: ...`` and one ``name: value`` per line: registrations,
 call_attempts, transitions, home_visits, stay_rows (the rows of the stays app's tables, less
 the templates), registrations_in_period, generate_s, report_s, report_floor_s, report_vs_floor,
-report_queries, stay_s, stay_floor_s, stay_vs_floor, stay_queries, rollup_partnerships,
+report_queries, stay_s, stay_floor_s, stay_vs_floor, stay_queries, work_s, work_floor_s,
+work_vs_floor, work_queries (``reports.metrics.work_figures`` alone), rollup_partnerships,
 rollup_rows, rollup_s, rollup_floor_s, rollup_vs_floor, rollup_queries, report_python_peak_mb and
 rollup_python_peak_mb
 (tracemalloc), report_jit_default_s, recount_s, pdf_s, xlsx_s, national_xlsx_s,
 peak_rss_start_mb (after start-up), peak_rss_figures_mb (after the figures and the roll-up),
 peak_rss_mb (after the documents; VmHWM), figures_match, and ``recount_<figure>: value`` for each
-recounted figure (the stay's totals as ``recount_stay_*``). Exits non-zero if the figures
+recounted figure (the stay's totals as ``recount_stay_*``, the road to work's as
+``recount_work_*``). Exits non-zero if the figures
 differ.
 """
 
@@ -1208,13 +1217,13 @@ def grow_work(ids: dict, lo: int, hi: int) -> None:
         CREATE TABLE bench_work AS
         SELECT c.id AS case_id, c.partner_id, c.establishment_ends_on AS ends_on,
                substr(c.reference, 11)::int AS p,
-               -- Spread by a multiplicative hash, not a plain modulus (which would follow
-               -- the partnership a case falls to).
-               CASE WHEN substr(c.reference, 11)::bigint * 2654435761 % 20 < 14
+               -- Spread by a hash of the case's number, not by a modulus (which would follow
+               -- the case's partnership and outcome, both drawn by modulus).
+               CASE WHEN abs(hashtext('route' || c.reference)) % 20 < 14
                     THEN {ids["private_home"]}
-                    WHEN substr(c.reference, 11)::bigint * 2654435761 % 20 < 18
+                    WHEN abs(hashtext('route' || c.reference)) % 20 < 18
                     THEN {ids["quota_home"]}
-                    WHEN substr(c.reference, 11)::bigint * 2654435761 % 20 < 19
+                    WHEN abs(hashtext('route' || c.reference)) % 20 < 19
                     THEN {ids["company_home"]}
                END AS home_id
         FROM newcomers_newcomercase c
@@ -1256,8 +1265,9 @@ def grow_work(ids: dict, lo: int, hi: int) -> None:
     execute(
         """
         UPDATE newcomers_newcomercase c SET
-            still_in_municipality = CASE WHEN p.p::bigint * 97 % 10 < 8 THEN true
-                                         WHEN p.p::bigint * 97 % 10 < 9 THEN false END,
+            still_in_municipality = CASE WHEN abs(hashtext('stays' || p.p)) % 10 < 8 THEN true
+                                         WHEN abs(hashtext('stays' || p.p)) % 10 < 9 THEN false
+                                    END,
             still_in_matched_home = CASE WHEN p.home_id IS NULL THEN NULL
                                          WHEN p.p % 7 < 4 THEN true
                                          WHEN p.p % 7 < 6 THEN false END
@@ -1277,7 +1287,7 @@ def grow_work(ids: dict, lo: int, hi: int) -> None:
                (p.ends_on - CASE WHEN p.p % 6 = 5 THEN -20 ELSE 150 END) AS started_on,
                CASE p.p % 4 WHEN 0 THEN 'completed' WHEN 1 THEN 'ended_early'
                             WHEN 2 THEN 'employed' ELSE 'started' END AS status
-        FROM bench_work p WHERE p.p::bigint * 40503 % 10 < 4
+        FROM bench_work p WHERE abs(hashtext('placement' || p.p)) % 10 < 4
         UNION ALL
         SELECT 'BENCH-OFFER-' || g, NULL, bm.partner_id,
                (ARRAY[{kinds}])[g % 5 + 1],

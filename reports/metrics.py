@@ -31,6 +31,16 @@ partner's stays, each dated as its docstring says. Its breakdowns (by who raised
 the reason a stay ended early, by who answered an evaluation and when) are protected by the same
 rule, and an average score over fewer than ``SMALL_NUMBER`` answers is hidden.
 
+The road to work (``WORK``, ``work_figures``): the placements offered to the partner by kind
+and by step (offered, started, completed, ended early, led to employment), each dated by its
+history row; the share in work after the establishment period (the households of "Establishment
+period ended in the period") by housing route (the home of the household's first move-in through
+the portal) and by whether an adult had a placement that started before the period ended, each
+with the number it rests on; the shares still living in the municipality and in the matched
+home; and the housing company's own figures (its placements as an employer, its staff figures as
+it records them). A share is hidden when it rests on fewer than ``SMALL_NUMBER`` households or
+when the count it is a share of is hidden (``work_shown``).
+
 Breakdowns (by month, by outcome, by municipality) protect small counts by primary and secondary suppression
 (``suppress``); totals are printed exactly. Percentages round half up (``round_half_up``), and a
 target is met when the progress shown is 100 % or more.

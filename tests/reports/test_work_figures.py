@@ -433,3 +433,39 @@ def test_the_independent_recount_agrees(world):
     # And it is no copy of a zero: the hand-built answers are in it.
     assert counted["work"]["by_route"]["private_host"] == {"n": 4, "in_work": 3}
     assert counted["work"]["company"]["staff"]["employees"] == 38
+
+
+def test_the_national_rollup_counts_as_the_report_does(world):
+    """Each partnership's road to work in the roll-up is its own report's (the company's own
+    figures are left to the report), counted by grouped queries: a second partnership of the
+    same period adds no query for the road to work."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    organisation = world.main.volunteer_organisation
+    figures = figures_of(world)
+    rollup = metrics.national_rollup(organisation, world.today.year, as_of=world.today)
+    (block,) = rollup["partnerships"]
+    assert block["work"] == {**figures["work"], "company": None}
+
+    def work_queries():
+        with CaptureQueriesContext(connection) as captured:
+            metrics.national_rollup(organisation, world.today.year, as_of=world.today)
+        return sum("work_placement" in q["sql"] for q in captured.captured_queries)
+
+    before = work_queries()
+    PartnershipFactory(
+        volunteer_organisation=organisation,
+        partner=world.B,
+        period_start=world.main.period_start,
+        period_end=world.main.period_end,
+    )
+    assert work_queries() == before
+    with translation.override("sv"):
+        rollup = metrics.national_rollup(organisation, world.today.year, as_of=world.today)
+        book = openpyxl.load_workbook(io.BytesIO(documents.render_national_xlsx(rollup)))
+        rows = list(book["Vägen till arbete"].iter_rows(values_only=True))
+        # One row per partnership, the offers in the first column: A's 7; B's 2 (the
+        # company's P9, offered to B, and P12).
+        offered = {row[0]: row[1] for row in rows[1:3]}
+        assert sorted(offered.values()) == [2, 7]
