@@ -5,7 +5,8 @@ reader of the PDF sees them), in plain SQL that runs on PostgreSQL and SQLite, w
 ``reports.metrics``: where the report asks the ORM for "the first row to referred", this asks
 the tables in its own words. ``bench/report.py`` runs it at national scale and
 ``tests/reports/test_recount.py`` on a history made through the portal's actions (and, for the
-stay, rows written by hand); both compare it with ``compute_figures`` figure by figure.
+stay, rows written by hand; for the road to work, ``tests/reports/test_work_figures.py`` on a
+hand-built set); both compare it with ``compute_figures`` figure by figure.
 
 Counts are taken in SQL; the per-home moments of the cohort are fetched once and the lead
 times, their percentiles (the value at rank ⌈p·n⌉) and the local months worked out in Python.
@@ -287,6 +288,16 @@ def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
         }
 
     stay = _stay(rows, partner=partnership.partner_id, start=start, end=end, approvals=approvals)
+    params["company"] = partnership.housing_company_id
+    work = _work(
+        rows,
+        partner=partnership.partner_id,
+        company=partnership.housing_company_id,
+        start=start,
+        end=end,
+        first_day=first_day,
+        last_day=last_day,
+    )
 
     registrations_by_month = [0] * len(months)
     for at in registered.values():
@@ -344,6 +355,7 @@ def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
         "outcomes_cumulative": outcomes(""),
         "by_municipality": by_municipality,
         "stay": stay,
+        "work": work,
     }
 
 
@@ -518,6 +530,160 @@ def _stay(rows, *, partner: int, start: datetime, end: datetime, approvals) -> d
     }
 
 
+PLACEMENT_KINDS = ("prao", "work_training", "language_practice", "internship", "employment")
+# A placement's steps as the definitions under "The road to work" name them: the offer is the
+# first row of its history; the others are the rows to that stage.
+PLACEMENT_STEPS = ("offered", "started", "completed", "ended_early", "employed")
+TAKEN_UP = ("started", "completed", "ended_early", "employed")
+
+
+def _work(rows, *, partner, company, start, end, first_day, last_day) -> dict:
+    """The road to work, from the definitions printed under "The road to work": every history
+    row of the placements offered to the partner (or offered by the housing company as an
+    employer), every household whose establishment period ended in the period with an outcome,
+    its move-ins and its placements, fetched and counted here."""
+    history = [
+        (placement, from_state, to_state, _moment(at), unit, kind, employer)
+        for placement, from_state, to_state, at, unit, kind, employer in rows(
+            """
+            SELECT t.placement_id, t.from_state, t.to_state, t.created_at,
+                   p.integration_unit_id, p.kind, e.organisation_id
+            FROM work_placementtransition t
+            JOIN work_placement p ON p.id = t.placement_id
+            JOIN work_employer e ON e.id = p.employer_id
+            WHERE p.integration_unit_id = %(partner)s OR e.organisation_id = %(company)s
+            """
+        )
+    ]
+    in_period = [row for row in history if start <= row[3] < end]
+
+    def step_of(from_state, to_state):
+        if to_state == "offered":
+            return "offered" if from_state == "" else None
+        return to_state if to_state in PLACEMENT_STEPS else None
+
+    found: dict[str, dict[str, set]] = {
+        step: {kind: set() for kind in PLACEMENT_KINDS} for step in PLACEMENT_STEPS
+    }
+    company_steps: dict[str, set] = {"offered": set(), "completed": set()}
+    for placement, from_state, to_state, _at, unit, kind, employer in in_period:
+        step = step_of(from_state, to_state)
+        if step is None:
+            continue
+        if unit == partner:
+            found[step][kind].add(placement)
+        if company is not None and employer == company and step in company_steps:
+            company_steps[step].add(placement)
+    placements = {
+        step: {kind: len(ids) for kind, ids in by_kind.items()} for step, by_kind in found.items()
+    }
+
+    # The households: the partner's, establishment period ended in the period, outcome recorded.
+    households = rows(
+        """
+        SELECT c.id, c.outcome, c.establishment_ends_on, c.still_in_municipality,
+               c.still_in_matched_home
+        FROM newcomers_newcomercase c
+        WHERE c.partner_id = %(partner)s AND c.outcome <> ''
+          AND c.establishment_ends_on >= %(first_day)s AND c.establishment_ends_on <= %(last_day)s
+        """
+    )
+    # Each household's move-ins through the portal (a row to "moved in" and a date), with the
+    # home's company unit and the vacancy it came through, if any.
+    first_move_in: dict[int, tuple] = {}
+    for match, case, day, unit, offered in rows(
+        """
+        SELECT m.id, m.case_id, m.move_in_date, h.unit_id, v.offered
+        FROM matching_match m
+        JOIN newcomers_newcomercase c ON c.id = m.case_id
+        JOIN hosts_home h ON h.id = m.home_id
+        LEFT JOIN housing_vacancy v ON v.home_id = h.id
+        WHERE c.partner_id = %(partner)s AND m.move_in_date IS NOT NULL
+          AND EXISTS (SELECT 1 FROM matching_matchtransition t
+                      WHERE t.match_id = m.id AND t.to_state = 'moved_in')
+        """
+    ):
+        key = (_day(day), match)
+        if case not in first_move_in or key < first_move_in[case][0]:
+            first_move_in[case] = (key, unit, bool(offered))
+    # The placements the household's adults took up (started, whatever came after).
+    starts: dict[int, list[date]] = {}
+    for case, started_on in rows(
+        f"""
+        SELECT p.case_id, p.started_on FROM work_placement p
+        JOIN newcomers_newcomercase c ON c.id = p.case_id
+        WHERE c.partner_id = %(partner)s
+          AND p.status IN ({", ".join(f"'{state}'" for state in TAKEN_UP)})
+        """
+    ):
+        if started_on is not None:
+            starts.setdefault(case, []).append(_day(started_on))
+
+    def route(case):
+        if case not in first_move_in:
+            return "other"
+        _key, unit, offered = first_move_in[case]
+        if unit is None:
+            return "private_host"
+        return "quota_flat" if offered else "other"
+
+    def cell():
+        return {"n": 0, "in_work": 0}
+
+    by_route = {key: cell() for key in ("private_host", "quota_flat", "other")}
+    by_placement = {key: cell() for key in ("with_placement", "without_placement")}
+    staying = {key: {"known": 0, "yes": 0} for key in ("municipality", "home")}
+    in_work = in_studies = 0
+    for case, outcome, ends_on, in_municipality, in_home in households:
+        working = outcome == "in_work"
+        in_work += working
+        in_studies += outcome == "in_studies"
+        ends_on = _day(ends_on)
+        had = any(day <= ends_on for day in starts.get(case, []))
+        for group in (
+            by_route[route(case)],
+            by_placement["with_placement" if had else "without_placement"],
+        ):
+            group["n"] += 1
+            group["in_work"] += working
+        for key, value in (("municipality", in_municipality), ("home", in_home)):
+            if value is not None:
+                staying[key]["known"] += 1
+                staying[key]["yes"] += bool(value)
+
+    result = {
+        "placements": placements,
+        "recorded": len(households),
+        "in_work": in_work,
+        "in_studies": in_studies,
+        "by_route": by_route,
+        "by_placement": by_placement,
+        "still_in_municipality": staying["municipality"],
+        "still_in_matched_home": staying["home"],
+        "company": None,
+    }
+    if company is not None:
+        figures = [
+            (_day(day), employees, newcomers)
+            for day, employees, newcomers in rows(
+                """
+                SELECT s.recorded_on, s.employees, s.came_as_newcomers
+                FROM work_stafffigures s JOIN work_employer e ON e.id = s.employer_id
+                WHERE e.organisation_id = %(company)s
+                """
+            )
+        ]
+        latest = max((row for row in figures if row[0] <= last_day), default=None)
+        result["company"] = {
+            "offered": len(company_steps["offered"]),
+            "completed": len(company_steps["completed"]),
+            "staff": None
+            if latest is None
+            else {"recorded_on": latest[0], "employees": latest[1], "came_as_newcomers": latest[2]},
+        }
+    return result
+
+
 def reported(figures: dict, within_days=(7,)) -> dict:
     """The same figures as ``reports.metrics.compute_figures`` gives them, in the recount's
     shape, to compare."""
@@ -541,6 +707,7 @@ def reported(figures: dict, within_days=(7,)) -> dict:
             key: {row["code"] or None: row[key] for row in figures["by_municipality"] if row[key]}
             for key in ("registrations", "reached_within_7_days")
         },
+        "work": figures["work"],
         "stay": {
             **figures["stay"],
             "scores": [

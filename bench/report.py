@@ -27,6 +27,13 @@ those households approved again in another referred home, and evaluations (month
 sides, the end for both sides of ended stays; most answered, with an ``EvaluationAnswer`` per
 question of ``stays.surveys``: scores 1-5, yes/no as 1/0, free text from some).
 
+The road to work (``grow_work``): the housing company and an outside employer, the company's
+staff figures (one dated after the year), a company flat offered under the quota and one let
+outside it; for the households whose establishment period ends around the year a first move-in
+(most with a private host, some in the quota flat or the other company flat, some none; ended
+stays of 2023), placements for four in ten of them with their history (some started after the
+period ended), staying recorded with the outcome, and offers nobody took.
+
 At each scale a fresh process (so that its peak memory is this measurement's own) times, best of
 three with PostgreSQL's JIT off, ``reports.metrics.compute_figures`` for the first partnership
 and ``reports.metrics.national_rollup`` for the organisation's year (every partnership by
@@ -38,13 +45,15 @@ definitions the report prints, not from ``metrics.py``), compared figure by figu
 ``machine: ...``, then per scale ``scale: ...`` and one ``name: value`` per line: registrations,
 call_attempts, transitions, home_visits, stay_rows (the rows of the stays app's tables, less
 the templates), registrations_in_period, generate_s, report_s, report_floor_s, report_vs_floor,
-report_queries, stay_s, stay_floor_s, stay_vs_floor, stay_queries, rollup_partnerships,
+report_queries, stay_s, stay_floor_s, stay_vs_floor, stay_queries, work_s, work_floor_s,
+work_vs_floor, work_queries (``reports.metrics.work_figures`` alone), rollup_partnerships,
 rollup_rows, rollup_s, rollup_floor_s, rollup_vs_floor, rollup_queries, report_python_peak_mb and
 rollup_python_peak_mb
 (tracemalloc), report_jit_default_s, recount_s, pdf_s, xlsx_s, national_xlsx_s,
 peak_rss_start_mb (after start-up), peak_rss_figures_mb (after the figures and the roll-up),
 peak_rss_mb (after the documents; VmHWM), figures_match, and ``recount_<figure>: value`` for each
-recounted figure (the stay's totals as ``recount_stay_*``). Exits non-zero if the figures
+recounted figure (the stay's totals as ``recount_stay_*``, the road to work's as
+``recount_work_*``). Exits non-zero if the figures
 differ.
 """
 
@@ -263,6 +272,7 @@ def prepare(n_municipalities: int, n_partnerships: int) -> dict:
         home=home, starts_at=old, status=HomeVisit.Status.CANCELLED, created_at=old
     )
     stay = stay_templates(match, user, old)
+    work = work_templates(company=company, partner=partner, home=home, old=old)
     execute(
         "CREATE TABLE bench_volunteer (idx integer PRIMARY KEY, id bigint NOT NULL); "
         "CREATE TABLE bench_state (key text PRIMARY KEY, value bigint NOT NULL)"
@@ -283,6 +293,7 @@ def prepare(n_municipalities: int, n_partnerships: int) -> dict:
         "attempt": attempt.pk,
         "visit": visit.pk,
         **stay,
+        **work,
     }
 
 
@@ -295,7 +306,8 @@ def grow(ids: dict, lo: int, hi: int) -> None:
     from volunteers.models import CallAttempt, HomeVisit
 
     execute("SET synchronous_commit = off")
-    base = ids["home"] + 1  # homes and hosts get ids base + n, after the templates
+    # Homes and hosts get ids base + n, after the templates (the company flats included).
+    base = max(ids["home"], ids["quota_home"], ids["company_home"]) + 1
     assert ids["host"] < base
 
     # Volunteers: one for every hundred registrations, each in a local group (volunteer i in
@@ -557,6 +569,7 @@ def grow(ids: dict, lo: int, hi: int) -> None:
         },
     )
     grow_stay(ids, per_group=per_group, n_groups=n_groups)
+    grow_work(ids, lo, hi)
     execute("DROP TABLE bench_plan")
     for table in ("hosts_host", "hosts_home"):
         execute(
@@ -1078,6 +1091,270 @@ def grow_stay(ids: dict, *, per_group: int, n_groups: int) -> None:
     execute("DROP TABLE bench_stay")
 
 
+# The road to work ---------------------------------------------------------------------------
+
+
+def work_templates(*, company, partner, home, old) -> dict:
+    """The employers (the housing company and one outside employer, each taking every
+    partner's newcomers), the company's staff figures (two on or before the year's end, one
+    after it), the homes of the housing routes (a company flat offered under the quota and one
+    let outside it; the 2019 template home stands for a private host's home) and one placement
+    row (2019, withdrawn, never in a figure) that the set-based inserts copy."""
+    from accounts.models import Organisation
+    from hosts.models import Home
+    from housing.models import QuotaAgreement, Unit, Vacancy
+    from work.models import Employer, Placement, PlacementTransition, StaffFigures
+
+    outside = Organisation.objects.create(name="Bench employer", kind=Organisation.Kind.EMPLOYER)
+    company_employer = Employer.objects.create(organisation=company, created_at=old)
+    outside_employer = Employer.objects.create(organisation=outside, created_at=old)
+    for day, employees, newcomers in (
+        (date(2024, 12, 31), 36, 2),
+        (date(2025, 9, 30), 38, 3),
+        (date(2026, 3, 31), 41, 4),  # after the year: not read for 2025
+    ):
+        StaffFigures.objects.create(
+            employer=company_employer,
+            recorded_on=day,
+            employees=employees,
+            came_as_newcomers=newcomers,
+            created_at=old,
+        )
+    agreement = QuotaAgreement.objects.create(
+        company=company, integration_unit=partner, period_start=old.date()
+    )
+    flats = {}
+    for key, offered in (("quota_home", True), ("company_home", False)):
+        unit = Unit.objects.create(
+            company=company,
+            reference=f"BENCH-{key}",
+            rooms=2,
+            size_m2=55,
+            rent_per_month=6000,
+            street_address="Bolagsgatan 1",
+            postcode="83130",
+            municipality_id="2380",
+        )
+        flat = Home.objects.create(
+            host=None,
+            unit=unit,
+            street_address="Bolagsgatan 1",
+            postcode="83130",
+            municipality_id="2380",
+            kind=Home.Kind.WHOLE_HOME,
+            beds=2,
+            available_from=old.date(),
+            available_months=0,
+            rent_per_month=6000,
+            household_description="",
+            smoking=Home.Smoking.NO,
+            languages=["sv"],
+            heard_from=Home.HeardFrom.OTHER,
+            created_at=old,
+            status_changed_at=old,
+        )
+        Vacancy.objects.create(
+            agreement=agreement,
+            company=company,
+            unit=unit,
+            notice_given_on=old.date(),
+            available_from=old.date(),
+            sequence=5 if offered else 6,
+            offered=offered,
+            status=Vacancy.Status.ACCEPTED if offered else Vacancy.Status.LET_NORMALLY,
+            home=flat,
+            created_at=old,
+        )
+        flats[key] = flat.pk
+    placement = Placement.objects.create(
+        employer=outside_employer,
+        integration_unit=partner,
+        kind=Placement.Kind.WORK_TRAINING,
+        title="Mall",
+        place="Mallgatan 1",
+        starts_on=old.date(),
+        ends_on=old.date() + timedelta(days=90),
+        hours_per_week=20,
+        status=Placement.Status.WITHDRAWN,
+        status_changed_at=old,
+        created_at=old,
+    )
+    PlacementTransition.objects.create(
+        placement=placement, from_state="", to_state="offered", actor_kind="user", created_at=old
+    )
+    return {
+        "company_employer": company_employer.pk,
+        "outside_employer": outside_employer.pk,
+        "placement": placement.pk,
+        "private_home": home.pk,
+        **flats,
+    }
+
+
+# The kinds of placement, in turn.
+PLACEMENT_KINDS = ("prao", "work_training", "language_practice", "internship", "employment")
+
+
+def grow_work(ids: dict, lo: int, hi: int) -> None:
+    """The road to work for this step's households whose establishment period ends around the
+    year (the cases ``BENCH-OLD-p``): their first move-in through the portal (seven in ten a
+    private host's home, two in ten the company's quota flat, one in twenty a company flat let
+    outside the quota, the rest none; ended stays of 2023, outside the year's figures), four in
+    ten with a placement (kinds in turn, two in three with the housing company), started 150
+    days before the establishment period ends (one in six after it), then completed, ended
+    early, led to employment or still under way, each with its history; whether the household
+    still lives in the municipality and in the matched home; and one offer nobody took for
+    every 50 registrations, withdrawn in three cases of ten."""
+    from matching.models import Match
+    from work.models import Placement
+
+    first, last = lo // 100 + 1, hi // 100
+    if first > last:
+        return
+    execute("DROP TABLE IF EXISTS bench_work")
+    execute(
+        f"""
+        CREATE TABLE bench_work AS
+        SELECT c.id AS case_id, c.partner_id, c.establishment_ends_on AS ends_on,
+               substr(c.reference, 11)::int AS p,
+               -- Spread by a hash of the case's number, not by a modulus (which would follow
+               -- the case's partnership and outcome, both drawn by modulus).
+               CASE WHEN abs(hashtext('route' || c.reference)) % 20 < 14
+                    THEN {ids["private_home"]}
+                    WHEN abs(hashtext('route' || c.reference)) % 20 < 18
+                    THEN {ids["quota_home"]}
+                    WHEN abs(hashtext('route' || c.reference)) % 20 < 19
+                    THEN {ids["company_home"]}
+               END AS home_id
+        FROM newcomers_newcomercase c
+        WHERE c.reference LIKE 'BENCH-OLD-%%'
+          AND substr(c.reference, 11)::int BETWEEN {first} AND {last}
+        """
+    )
+    # The move-in: an ended stay of 2023 (its rows never fall in the year's figures).
+    copy_rows(
+        Match,
+        ids["match"],
+        "(SELECT * FROM bench_work WHERE home_id IS NOT NULL) p",
+        {
+            "home_id": "p.home_id",
+            "case_id": "p.case_id",
+            "status": "'ended'",
+            "status_changed_at": "timestamptz '2023-09-01 12:00+02'",
+            "move_in_date": "date '2023-03-01' + p.p % 60",
+            "household_answer": "'yes'",
+            "created_at": "timestamptz '2023-02-01 12:00+01'",
+            "updated_at": "now()",
+        },
+    )
+    execute(
+        """
+        INSERT INTO matching_matchtransition
+            (from_state, to_state, actor_kind, reason, created_at, match_id)
+        SELECT x.from_state, x.to_state, 'user', '', x.at, m.id
+        FROM bench_work p JOIN matching_match m ON m.case_id = p.case_id
+        CROSS JOIN LATERAL (VALUES
+            ('', 'proposed', timestamptz '2023-02-01 12:00+01'),
+            ('proposed', 'approved', timestamptz '2023-02-10 12:00+01'),
+            ('approved', 'moved_in', timestamptz '2023-03-01 12:00+01' + p.p % 60 * interval '1 day'),
+            ('moved_in', 'ended', timestamptz '2023-09-01 12:00+02')
+        ) AS x (from_state, to_state, at)
+        """
+    )
+    # Staying, recorded with the outcome.
+    execute(
+        """
+        UPDATE newcomers_newcomercase c SET
+            still_in_municipality = CASE WHEN abs(hashtext('stays' || p.p)) % 10 < 8 THEN true
+                                         WHEN abs(hashtext('stays' || p.p)) % 10 < 9 THEN false
+                                    END,
+            still_in_matched_home = CASE WHEN p.home_id IS NULL THEN NULL
+                                         WHEN p.p % 7 < 4 THEN true
+                                         WHEN p.p % 7 < 6 THEN false END
+        FROM bench_work p WHERE c.id = p.case_id AND c.outcome <> ''
+        """
+    )
+    kinds = ", ".join(f"'{kind}'" for kind in PLACEMENT_KINDS)
+    # The placements: of four households in ten; those of the remaining offers have no case.
+    execute("DROP TABLE IF EXISTS bench_placement")
+    execute(
+        f"""
+        CREATE TABLE bench_placement AS
+        SELECT 'BENCH-PL-' || p.p AS title, p.case_id, p.partner_id,
+               (ARRAY[{kinds}])[p.p % 5 + 1] AS kind,
+               CASE WHEN p.p % 3 < 2 THEN {ids["company_employer"]}
+                    ELSE {ids["outside_employer"]} END AS employer_id,
+               (p.ends_on - CASE WHEN p.p % 6 = 5 THEN -20 ELSE 150 END) AS started_on,
+               CASE p.p % 4 WHEN 0 THEN 'completed' WHEN 1 THEN 'ended_early'
+                            WHEN 2 THEN 'employed' ELSE 'started' END AS status
+        FROM bench_work p WHERE abs(hashtext('placement' || p.p)) % 10 < 4
+        UNION ALL
+        SELECT 'BENCH-OFFER-' || g, NULL, bm.partner_id,
+               (ARRAY[{kinds}])[g % 5 + 1],
+               CASE WHEN g % 2 = 0 THEN {ids["company_employer"]}
+                    ELSE {ids["outside_employer"]} END,
+               date '2025-01-01' + (g * 37) % 365,
+               CASE WHEN g % 10 < 3 THEN 'withdrawn' ELSE 'offered' END
+        FROM generate_series({lo // 50 + 1}, {hi // 50}) g
+        JOIN bench_municipality bm ON bm.idx = g % {ids["municipalities"]}
+        """
+    )
+    copy_rows(
+        Placement,
+        ids["placement"],
+        "bench_placement p",
+        {
+            "employer_id": "p.employer_id",
+            "integration_unit_id": "p.partner_id",
+            "kind": "p.kind",
+            "title": "p.title",
+            "starts_on": "p.started_on",
+            "ends_on": "p.started_on + 120",
+            "status": "p.status",
+            "status_changed_at": "p.started_on::timestamptz",
+            "case_id": "p.case_id",
+            "adult_number": "CASE WHEN p.case_id IS NOT NULL THEN 1 END",
+            "employment_service_reference": "CASE WHEN p.case_id IS NOT NULL "
+            "THEN 'AF-' || p.title ELSE '' END",
+            "consent_given_on": "CASE WHEN p.case_id IS NOT NULL THEN p.started_on - 10 END",
+            "consent_given": "CASE WHEN p.case_id IS NOT NULL THEN 'in_writing' ELSE '' END",
+            "started_on": "CASE WHEN p.case_id IS NOT NULL THEN p.started_on END",
+            "ended_on": "CASE WHEN p.status IN ('completed', 'ended_early') "
+            "THEN p.started_on + 90 END",
+            "end_reason": "CASE WHEN p.status = 'ended_early' THEN 'did_not_work_out' ELSE '' END",
+            "employed_on": "CASE WHEN p.status = 'employed' THEN p.started_on + 95 END",
+            "created_at": "(p.started_on - 30)::timestamptz",
+        },
+    )
+    # Each placement's history: offered 30 days before the start, proposed 10 days before,
+    # started, and its end 90 days (employment 95 days) after the start; an offer nobody took
+    # withdrawn 60 days after it was made.
+    execute(
+        f"""
+        INSERT INTO work_placementtransition
+            (from_state, to_state, actor_kind, reason, created_at, placement_id)
+        SELECT x.from_state, x.to_state, 'user', '', x.at, w.id
+        FROM bench_placement p JOIN work_placement w ON w.title = p.title
+        CROSS JOIN LATERAL (SELECT (p.started_on::timestamp AT TIME ZONE '{TZ}')
+                                   + interval '10 hours' AS s) d
+        CROSS JOIN LATERAL (VALUES
+            ('', 'offered', d.s - interval '30 days'),
+            ('offered', 'proposed', CASE WHEN p.case_id IS NOT NULL THEN d.s - interval '10 days' END),
+            ('proposed', 'started', CASE WHEN p.case_id IS NOT NULL THEN d.s END),
+            ('started', p.status, CASE WHEN p.status IN ('completed', 'ended_early')
+                                       THEN d.s + interval '90 days' END),
+            ('started', 'employed', CASE WHEN p.status = 'employed'
+                                         THEN d.s + interval '95 days' END),
+            ('offered', 'withdrawn', CASE WHEN p.status = 'withdrawn'
+                                          THEN d.s + interval '30 days' END)
+        ) AS x (from_state, to_state, at)
+        WHERE x.at IS NOT NULL
+        """
+    )
+    execute("DROP TABLE bench_placement")
+    execute("DROP TABLE bench_work")
+
+
 STAY_TABLES = (
     "stays_checkin",
     "stays_checkintransition",
@@ -1191,6 +1468,17 @@ def measure() -> dict:
         stay_s, _ = best_of(3, stay)
         stay_sql = captured_sql(stay)
         stay_floor_s, _ = best_of(3, lambda: replay(stay_sql))
+
+        def work():
+            return metrics.work_figures(
+                period,
+                partner_id=partnership.partner_id,
+                company_id=partnership.housing_company_id,
+            )
+
+        work_s, _ = best_of(3, work)
+        work_sql = captured_sql(work)
+        work_floor_s, _ = best_of(3, lambda: replay(work_sql))
         rollup_s, national = best_of(3, rollup)
         rollup_sql = captured_sql(rollup)
         rollup_floor_s, _ = best_of(3, lambda: replay(rollup_sql))
@@ -1216,6 +1504,9 @@ def measure() -> dict:
         "stay_s": stay_s,
         "stay_floor_s": stay_floor_s,
         "stay_queries": len(stay_sql),
+        "work_s": work_s,
+        "work_floor_s": work_floor_s,
+        "work_queries": len(work_sql),
         "rollup_s": rollup_s,
         "rollup_floor_s": rollup_floor_s,
         "rollup_queries": len(rollup_sql),
@@ -1246,6 +1537,7 @@ def measure() -> dict:
             "stay_first_response_median_hours": counted["stay"]["first_response"]["median"],
             "stay_first_response_p90_hours": counted["stay"]["first_response"]["p90"],
             **{f"stay_ended_early_{key}": n for key, n in counted["stay"]["by_reason"].items()},
+            **work_lines(counted["work"]),
         },
         "pdf_s": pdf_s,
         "xlsx_s": xlsx_s,
@@ -1258,6 +1550,32 @@ def measure() -> dict:
         "differences": diffs,
         "registrations_in_period": figures["totals"]["registrations"],
     }
+
+
+def work_lines(work: dict) -> dict:
+    """The recounted road to work as ``name: value`` lines: the placements by step (over the
+    kinds), the households and those in work by route and by placement, staying, the company."""
+    lines = {
+        f"work_placements_{step}": sum(by_kind.values())
+        for step, by_kind in work["placements"].items()
+    }
+    lines["work_households"] = work["recorded"]
+    lines["work_in_work"] = work["in_work"]
+    for group in ("by_route", "by_placement"):
+        for key, cell in work[group].items():
+            lines[f"work_{key}_n"] = cell["n"]
+            lines[f"work_{key}_in_work"] = cell["in_work"]
+    for key in ("still_in_municipality", "still_in_matched_home"):
+        lines[f"work_{key}_known"] = work[key]["known"]
+        lines[f"work_{key}_yes"] = work[key]["yes"]
+    company = work["company"]
+    if company is not None:
+        lines["work_company_offered"] = company["offered"]
+        lines["work_company_completed"] = company["completed"]
+        staff = company["staff"] or {}
+        lines["work_company_employees"] = staff.get("employees")
+        lines["work_company_came_as_newcomers"] = staff.get("came_as_newcomers")
+    return lines
 
 
 def peak_rss_mb() -> float:
@@ -1329,6 +1647,10 @@ def main() -> int:
             "stay_floor_s": f"{measured['stay_floor_s']:.3f}",
             "stay_vs_floor": f"{measured['stay_s'] / measured['stay_floor_s']:.2f}",
             "stay_queries": measured["stay_queries"],
+            "work_s": f"{measured['work_s']:.3f}",
+            "work_floor_s": f"{measured['work_floor_s']:.3f}",
+            "work_vs_floor": f"{measured['work_s'] / measured['work_floor_s']:.2f}",
+            "work_queries": measured["work_queries"],
             "rollup_partnerships": measured["rollup_partnerships"],
             "rollup_rows": measured["rollup_rows"],
             "rollup_s": f"{measured['rollup_s']:.3f}",

@@ -175,12 +175,29 @@ def document_context(figures: dict[str, Any], run=None) -> dict[str, Any]:
         "outcome_labels": metrics.OUTCOMES,
         "stay": metrics.stay_shown(figures["stay"]),
         "stay_labels": metrics.STAY,
+        **work_context(figures["work"]),
         "hidden": hidden,
         "definitions": metrics.definitions(scope),
         "general_notes": general_notes(scope),
         "hidden_note": metrics.HIDDEN_NOTE,
         "run": run,
         "generated_at": timezone.localtime(),
+    }
+
+
+def work_context(work: dict[str, Any]) -> dict[str, Any]:
+    """The road to work as the dashboard and the PDF print it (``reports/_work.html``)."""
+    shown = metrics.work_shown(work)
+    return {
+        "work": shown,
+        "work_labels": metrics.WORK,
+        "placement_headers": metrics.placement_step_labels(),
+        "work_share_tables": [
+            (_("Housing route (the first move-in)"), shown["by_route"]),
+            (_("Placement before the establishment period ended"), shown["by_placement"]),
+        ],
+        "share_note": metrics.SHARE_NOTE,
+        "not_recorded": metrics.NOT_RECORDED,
     }
 
 
@@ -380,6 +397,7 @@ def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
         by_municipality, last + 2, 0, _("An empty cell is hidden: %(note)s") % {"note": hidden_note}
     )
     write_stay(book, figures["stay"], formats)
+    write_work(book, figures["work"], formats)
     write_definitions(book, figures["scope"], header, wrap)
     book.close()
     return output.getvalue()
@@ -470,6 +488,97 @@ def write_stay(book, stay: dict[str, Any], formats) -> None:
     write_text(sheet, row + 1, 0, _("An average over fewer than 5 answers is hidden too."))
 
 
+def _share_cell(n, share):
+    """A share as the workbook prints it: the per cent, "–" when there are no households, empty
+    (with a note) when hidden."""
+    if n == 0:
+        return "–"
+    return share
+
+
+def write_work(book, work: dict[str, Any], formats) -> None:
+    """The road to work's sheet: the placements by kind and outcome (a hidden cell is empty with
+    a note), the shares in work by housing route and by placement and the shares staying, each
+    with its n, and the housing company's own figures."""
+    sheet = book.add_worksheet(_("The road to work")[:31])
+    sheet.set_column(0, 0, 58)
+    sheet.set_column(1, 5, 18)
+    hidden_note = str(metrics.HIDDEN_NOTE)
+    shown = metrics.work_shown(work)
+    row = 0
+    write_cells(
+        sheet, row, 0, [_("Kind of placement"), *metrics.placement_step_labels()], formats["header"]
+    )
+    for item in shown["placements"]:
+        row += 1
+        write_cells(sheet, row, 0, [item["label"], *item["cells"]], formats["cell"])
+        for j, value in enumerate(item["cells"], start=1):
+            if value is None:
+                sheet.write_comment(row, j, hidden_note)
+    row += 1
+    write_cells(sheet, row, 0, [_("Total"), *shown["placement_totals"]], formats["bold"])
+    for title, rows in (
+        (_("Housing route (the first move-in)"), shown["by_route"]),
+        (_("Placement before the establishment period ended"), shown["by_placement"]),
+    ):
+        row += 2
+        write_cells(
+            sheet, row, 0, [title, _("Households (n)"), _("Share in work (%)")], formats["header"]
+        )
+        for item in rows:
+            row += 1
+            share = _share_cell(item["n"], item["share"])
+            write_cells(sheet, row, 0, [item["label"], item["n"], share], formats["cell"])
+            if item["n"] is None:
+                sheet.write_comment(row, 1, hidden_note)
+            if share is None:
+                sheet.write_comment(row, 2, hidden_note)
+        row += 1
+        share = _share_cell(shown["recorded"], shown["share_in_work"])
+        write_cells(sheet, row, 0, [_("All households"), shown["recorded"], share], formats["bold"])
+        if share is None:
+            sheet.write_comment(row, 2, hidden_note)
+    row += 2
+    write_cells(
+        sheet,
+        row,
+        0,
+        [_("Of the households with a recorded outcome"), _("Recorded (n)"), _("Share (%)")],
+        formats["header"],
+    )
+    for key in ("still_in_municipality", "still_in_matched_home"):
+        row += 1
+        item = shown[key]
+        share = _share_cell(item["n"], item["share"])
+        write_cells(sheet, row, 0, [metrics.WORK[key].label, item["n"], share], formats["cell"])
+        if share is None:
+            sheet.write_comment(row, 2, hidden_note)
+    company = shown["company"]
+    if company is not None:
+        row += 2
+        write_cells(sheet, row, 0, [_("The housing company's own figures")], formats["header"])
+        staff = company["staff"]
+        not_recorded = str(metrics.NOT_RECORDED)
+        for label, value in (
+            (_("Placements offered by the company"), company["offered"]),
+            (_("Placements completed with the company"), company["completed"]),
+            (_("Employees of the company"), staff["employees"] if staff else not_recorded),
+            (
+                _("Staff who came to Sweden as newcomers"),
+                staff["came_as_newcomers"] if staff else not_recorded,
+            ),
+            (
+                _("Staff figures as of"),
+                date_format(staff["recorded_on"], "DATE_FORMAT") if staff else not_recorded,
+            ),
+        ):
+            row += 1
+            write_cells(sheet, row, 0, [label, value], formats["cell"])
+    row += 2
+    write_text(sheet, row, 0, _("An empty cell is hidden: %(note)s") % {"note": hidden_note})
+    write_text(sheet, row + 1, 0, metrics.SHARE_NOTE)
+
+
 def municipality_headers() -> list[Any]:
     return [_("Municipality code"), _("Municipality")] + [
         label for _key, label in municipality_columns()
@@ -547,6 +656,7 @@ def national_context(rollup: dict[str, Any], run=None) -> dict[str, Any]:
                         rollup_stay_headers(), rollup_stay_cells(block["stay"]), strict=True
                     )
                 ],
+                "work": rollup_work_rows(block["work"]),
             }
             for block in rollup["partnerships"]
         ],
@@ -554,8 +664,12 @@ def national_context(rollup: dict[str, Any], run=None) -> dict[str, Any]:
         "definitions": [
             row
             for row in metrics.definitions()
-            if row["key"] in metrics.BY_MUNICIPALITY or row["key"] in metrics.ROLLUP_STAY
+            if row["key"] in metrics.BY_MUNICIPALITY
+            or row["key"] in metrics.ROLLUP_STAY
+            or row["key"] in metrics.ROLLUP_WORK
         ],
+        "share_note": metrics.SHARE_NOTE,
+        "hidden": metrics.HIDDEN,
         "general_notes": metrics.GENERAL_NOTES,
         "hidden_note": metrics.HIDDEN_NOTE,
         "run": run,
@@ -584,6 +698,31 @@ def rollup_stay_cells(stay: dict[str, Any]) -> list[Any]:
         else:
             cells.append(stay[key])
     return cells
+
+
+def rollup_work_rows(work: dict[str, Any]) -> dict[str, Any]:
+    """A partnership's road to work in the roll-up, as its own report shows it
+    (``metrics.work_shown``): the placements by outcome (totals over the kinds), and each share
+    with its n (a hidden n or share is None)."""
+    shown = metrics.work_shown(work)
+    shares = [
+        (_("In work after the establishment period"), shown["recorded"], shown["share_in_work"])
+    ]
+    for item in (*shown["by_route"], *shown["by_placement"]):
+        shares.append(
+            (_("In work: %(group)s") % {"group": item["label"]}, item["n"], item["share"])
+        )
+    for key in ("still_in_municipality", "still_in_matched_home"):
+        shares.append((metrics.WORK[key].label, shown[key]["n"], shown[key]["share"]))
+    return {
+        "placements": [
+            {"label": label, "value": value}
+            for label, value in zip(
+                metrics.placement_step_labels(), shown["placement_totals"], strict=True
+            )
+        ],
+        "shares": [{"label": label, "n": n, "share": share} for label, n, share in shares],
+    }
 
 
 def render_national_pdf(rollup: dict[str, Any], run=None) -> bytes:
@@ -636,6 +775,36 @@ def render_national_xlsx(rollup: dict[str, Any], run=None) -> bytes:
     for i, block in enumerate(rollup["partnerships"], start=1):
         cells = [_dash(value) for value in rollup_stay_cells(block["stay"])]
         write_cells(stay, i, 0, [block["partnership"].name, *cells], cell)
+    write_rollup_work(book, rollup, formats)
     write_definitions(book, None, header, wrap)
     book.close()
     return output.getvalue()
+
+
+def write_rollup_work(book, rollup: dict[str, Any], formats) -> None:
+    """The roll-up's road to work: one row per partnership, the placements by outcome, then each
+    share with its n (a hidden cell empty with a note, "–" where there are no households)."""
+    sheet = book.add_worksheet(_("The road to work")[:31])
+    sheet.set_column(0, 0, 40)
+    hidden_note = str(metrics.HIDDEN_NOTE)
+    blocks = [rollup_work_rows(block["work"]) for block in rollup["partnerships"]]
+    headers = list(metrics.placement_step_labels())
+    if blocks:
+        for share in blocks[0]["shares"]:
+            headers += [
+                _("%(figure)s: households (n)") % {"figure": share["label"]},
+                _("%(figure)s: share (%%)") % {"figure": share["label"]},
+            ]
+    sheet.set_column(1, len(headers), 18)
+    write_cells(sheet, 0, 0, [_("Partnership"), *headers], formats["header"])
+    for i, (block, work) in enumerate(zip(rollup["partnerships"], blocks, strict=True), start=1):
+        cells = [item["value"] for item in work["placements"]]
+        for share in work["shares"]:
+            cells += [share["n"], _share_cell(share["n"], share["share"])]
+        write_cells(sheet, i, 0, [block["partnership"].name, *cells], formats["cell"])
+        for j, value in enumerate(cells, start=1):
+            if value is None:
+                sheet.write_comment(i, j, hidden_note)
+    row = len(blocks) + 2
+    write_text(sheet, row, 0, _("An empty cell is hidden: %(note)s") % {"note": hidden_note})
+    write_text(sheet, row + 1, 0, metrics.SHARE_NOTE)

@@ -31,6 +31,16 @@ partner's stays, each dated as its docstring says. Its breakdowns (by who raised
 the reason a stay ended early, by who answered an evaluation and when) are protected by the same
 rule, and an average score over fewer than ``SMALL_NUMBER`` answers is hidden.
 
+The road to work (``WORK``, ``work_figures``): the placements offered to the partner by kind
+and by step (offered, started, completed, ended early, led to employment), each dated by its
+history row; the share in work after the establishment period (the households of "Establishment
+period ended in the period") by housing route (the home of the household's first move-in through
+the portal) and by whether an adult had a placement that started before the period ended, each
+with the number it rests on; the shares still living in the municipality and in the matched
+home; and the housing company's own figures (its placements as an employer, its staff figures as
+it records them). A share is hidden when it rests on fewer than ``SMALL_NUMBER`` households or
+when the count it is a share of is hidden (``work_shown``).
+
 Breakdowns (by month, by outcome, by municipality) protect small counts by primary and secondary suppression
 (``suppress``); totals are printed exactly. Percentages round half up (``round_half_up``), and a
 target is met when the progress shown is 100 % or more.
@@ -442,6 +452,128 @@ STAY = {
     ),
 }
 
+HOUSING_COMPANY = _("the partnership's housing company")
+
+# The steps of a placement the report counts, in the order of its columns.
+PLACEMENT_STEPS = ("offered", "started", "completed", "ended_early", "employed")
+# The housing routes, by the home of a household's first move-in through the portal.
+ROUTES = ("private_host", "quota_flat", "other")
+ROUTE_LABELS = {
+    "private_host": _("A private host's home"),
+    "quota_flat": _("The housing company's flat under the quota"),
+    "other": _("Other (another company flat, or no home through the portal)"),
+}
+PLACEMENT_GROUPS = ("with_placement", "without_placement")
+PLACEMENT_GROUP_LABELS = {
+    "with_placement": _(
+        "An adult had a placement that started before the establishment period ended"
+    ),
+    "without_placement": _("No placement started before the establishment period ended"),
+}
+
+WORK = {
+    "placements_offered": Definition(
+        _("Placements offered"),
+        PARTNER,
+        _(
+            "Placements offered to the partner (its integration unit proposes the newcomer), "
+            "by whichever employer, whose offer (the first row of the placement's history) "
+            "falls in the period; by kind."
+        ),
+    ),
+    "placements_started": Definition(
+        _("Placements started"),
+        PARTNER,
+        _(
+            "Of the placements offered to the partner: those recorded as started in the period, "
+            "dated by the row of their history to “started”; by kind."
+        ),
+    ),
+    "placements_completed": Definition(
+        _("Placements completed"),
+        PARTNER,
+        _(
+            "Of the placements offered to the partner: those recorded as completed in the "
+            "period, dated by the row of their history to “completed”; by kind."
+        ),
+    ),
+    "placements_ended_early": Definition(
+        _("Placements ended early"),
+        PARTNER,
+        _(
+            "Of the placements offered to the partner: those recorded as ended early in the "
+            "period, dated by the row of their history to “ended early”; by kind."
+        ),
+    ),
+    "placements_employed": Definition(
+        _("Placements that led to employment"),
+        PARTNER,
+        _(
+            "Of the placements offered to the partner: those recorded as having led to "
+            "employment in the period, dated by the row of their history to “led to "
+            "employment”; by kind."
+        ),
+    ),
+    "work_by_route": Definition(
+        _("Share in work, by housing route"),
+        PARTNER,
+        _(
+            "The partner's households whose establishment period ended in the period and whose "
+            "outcome is recorded (as “Establishment period ended in the period”), by the home of "
+            "the household's first move-in through the portal (the earliest move-in date of its "
+            "matches with a recorded move-in, whenever recorded): a private host's home; the "
+            "housing company's flat that came through a vacancy offered under the quota; other "
+            "(a company flat not offered under the quota, or no move-in through the portal). "
+            "For each: the households (n) and the share of them in work."
+        ),
+    ),
+    "work_by_placement": Definition(
+        _("Share in work, by placement"),
+        PARTNER,
+        _(
+            "The same households, by whether an adult of the household had a placement (with "
+            "any employer) that started on or before the day its establishment period ended "
+            "(a placement started, completed, ended early or that led to employment): the "
+            "households (n) and the share of them in work."
+        ),
+    ),
+    "still_in_municipality": Definition(
+        _("Still living in the municipality"),
+        PARTNER,
+        _(
+            "Of the same households: those for which it is recorded whether the household "
+            "still lives in the municipality (n), and the share of them that do."
+        ),
+    ),
+    "still_in_matched_home": Definition(
+        _("Still living in the matched home"),
+        PARTNER,
+        _(
+            "Of the same households: those for which it is recorded whether the household "
+            "still lives in the home of its last move-in through the portal (n), and the share "
+            "of them that do."
+        ),
+    ),
+    "company_placements": Definition(
+        _("The housing company's placements"),
+        HOUSING_COMPANY,
+        _(
+            "Placements the housing company itself offers as an employer, to any integration "
+            "unit: those offered in the period (the first row of the placement's history) and "
+            "those recorded as completed in the period (the row to “completed”)."
+        ),
+    ),
+    "company_staff": Definition(
+        _("The housing company's staff"),
+        HOUSING_COMPANY,
+        _(
+            "As the company records them: its latest staff figures dated on or before the last "
+            "day of the period, with that date: how many it employs, and how many of them came "
+            "to Sweden as newcomers. “Not recorded” when it has recorded none."
+        ),
+    ),
+}
+
 GENERAL_NOTES = (
     _(
         "The period runs from its first day at midnight to the end of its last day, Swedish "
@@ -483,6 +615,7 @@ def definitions(scope: "Scope | None" = None) -> list[dict[str, Any]]:
         (_("Lead times"), LEAD_TIMES),
         (_("After the establishment period"), OUTCOMES),
         (_("The stay"), STAY),
+        (_("The road to work"), WORK),
     ):
         for key, item in items.items():
             if scope is not None:
@@ -1131,6 +1264,357 @@ def stay_shown(stay: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# The road to work ---------------------------------------------------------------------------
+
+SHARE_NOTE = _(
+    "A share is hidden when it rests on fewer than 5 households, or when the count it is a "
+    "share of is hidden (a count from 1 to 4, or hidden so that such a count cannot be worked "
+    "out)."
+)
+NOT_RECORDED = _("not recorded")
+
+
+def _placements_of(partner_id=None, employer_organisation_id=None) -> Q:
+    """The placements offered to the partner (or, for a roll-up, one of the partners listed);
+    or those whose employer is ``employer_organisation_id`` (the housing company)."""
+    if employer_organisation_id is not None:
+        return Q(placement__employer__organisation_id=employer_organisation_id)
+    return _of_partner("placement__integration_unit_id", partner_id)
+
+
+def placements_offered(period: Period, *, partner_id=None, employer_organisation_id=None):
+    """Placements offered (scope: the partner, or the housing company as an employer; dated by
+    the offer: the first row of the placement's history).
+
+    The rows from nothing to "offered" in the period of the placements offered to the partner
+    (``Placement.integration_unit``), whoever the employer. A declined or withdrawn proposal
+    that returns the placement to "offered" is no new offer."""
+    from work.models import Placement, PlacementTransition
+
+    return PlacementTransition.objects.filter(
+        _placements_of(partner_id, employer_organisation_id),
+        from_state="",
+        to_state=Placement.Status.OFFERED,
+        **period.moments,
+    )
+
+
+def _placement_step(period: Period, to_state: str, partner_id=None, employer_organisation_id=None):
+    from work.models import PlacementTransition
+
+    return PlacementTransition.objects.filter(
+        _placements_of(partner_id, employer_organisation_id), to_state=to_state, **period.moments
+    )
+
+
+def placements_started(period: Period, *, partner_id=None):
+    """Placements started (scope: the partner; dated by the row to "started").
+
+    The rows to "started" in the period of the placements offered to the partner: when the
+    start was recorded in the portal (a placement starts once)."""
+    return _placement_step(period, "started", partner_id)
+
+
+def placements_completed(period: Period, *, partner_id=None, employer_organisation_id=None):
+    """Placements completed (scope: the partner, or the housing company as an employer; dated
+    by the row to "completed").
+
+    The rows to "completed" in the period of the placements offered to the partner (or whose
+    employer is the housing company): one per placement, which completes once."""
+    return _placement_step(period, "completed", partner_id, employer_organisation_id)
+
+
+def placements_ended_early(period: Period, *, partner_id=None):
+    """Placements ended early (scope: the partner; dated by the row to "ended early").
+
+    The rows to "ended early" in the period of the placements offered to the partner, whatever
+    the reason (one per placement)."""
+    return _placement_step(period, "ended_early", partner_id)
+
+
+def placements_employed(period: Period, *, partner_id=None):
+    """Placements that led to employment (scope: the partner; dated by the row to "led to
+    employment").
+
+    The rows to "employed" in the period of the placements offered to the partner, from a
+    placement under way or completed (one per placement)."""
+    return _placement_step(period, "employed", partner_id)
+
+
+PLACEMENT_FIGURES = {
+    "offered": placements_offered,
+    "started": placements_started,
+    "completed": placements_completed,
+    "ended_early": placements_ended_early,
+    "employed": placements_employed,
+}
+
+
+def placement_counts(period: Period, partner_ids: list[int]) -> dict[int, dict[str, dict]]:
+    """Per partner, per step of ``PLACEMENT_STEPS``, per kind: the placements counted by
+    ``PLACEMENT_FIGURES``. One grouped query per step for every partner listed."""
+    from work.models import Placement
+
+    kinds = Placement.Kind.values
+    counts = {
+        partner: {step: dict.fromkeys(kinds, 0) for step in PLACEMENT_STEPS}
+        for partner in partner_ids
+    }
+    for step, figure in PLACEMENT_FIGURES.items():
+        rows = (
+            figure(period, partner_id=list(partner_ids))
+            .order_by()
+            .values("placement__integration_unit_id", "placement__kind")
+            .annotate(n=Count("placement_id", distinct=True))
+            .values_list("placement__integration_unit_id", "placement__kind", "n")
+        )
+        for partner, kind, n in rows:
+            counts[partner][step][kind] = n
+    return counts
+
+
+def outcome_households(period: Period, *, partner_id: "int | list[int]"):
+    """The households of "Establishment period ended in the period" (scope: the partner; dated
+    by the day the establishment period ends): the partner's cases whose establishment period
+    ended from the first to the last day of the period and whose outcome is recorded."""
+    return NewcomerCase.objects.filter(
+        _of_partner("partner_id", partner_id),
+        establishment_ends_on__gte=period.first_day,
+        establishment_ends_on__lte=period.last_day,
+    ).exclude(outcome="")
+
+
+def first_move_in_route():
+    """A case's housing route (an expression over ``NewcomerCase``): the home of its first
+    move-in through the portal, the earliest move-in date of its matches with a row to "moved
+    in" (of two on one day, the first recorded match), whenever recorded. "private_host" when
+    that home has no company unit; "quota_flat" when it is a company flat that came through a
+    vacancy offered under the quota; "other" when it is another company flat, or when the
+    household never moved in through the portal."""
+    from django.db.models import Case, CharField, Subquery, Value, When
+    from django.db.models.functions import Coalesce
+
+    moved = MatchTransition.objects.filter(match=OuterRef("pk"), to_state=Match.Status.MOVED_IN)
+    first = (
+        Match.objects.filter(Exists(moved), case_id=OuterRef("pk"), move_in_date__isnull=False)
+        .annotate(
+            route=Case(
+                When(home__unit__isnull=True, then=Value("private_host")),
+                When(home__vacancy__offered=True, then=Value("quota_flat")),
+                default=Value("other"),
+                output_field=CharField(),
+            )
+        )
+        .order_by("move_in_date", "pk")
+        .values("route")[:1]
+    )
+    return Coalesce(Subquery(first, output_field=CharField()), Value("other"))
+
+
+def placement_before_end() -> Exists:
+    """Whether an adult of a case had a placement that started (its status one of
+    ``Placement.TAKEN_UP``: started, completed, ended early, led to employment) on or before the
+    day the case's establishment period ended, with any employer (an expression over
+    ``NewcomerCase``)."""
+    from work.models import Placement
+
+    return Exists(
+        Placement.objects.filter(
+            case_id=OuterRef("pk"),
+            status__in=Placement.TAKEN_UP,
+            started_on__lte=OuterRef("establishment_ends_on"),
+        )
+    )
+
+
+def work_outcome_counts(period: Period, partner_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per partner, the households of ``outcome_households`` by housing route
+    (``first_move_in_route``) and by placement (``placement_before_end``): how many, how many in
+    work, and how many are recorded as still living in the municipality and in the matched home
+    (of how many where it is known). One grouped query for every partner listed."""
+    in_work = Q(outcome=NewcomerCase.Outcome.IN_WORK)
+    rows = (
+        outcome_households(period, partner_id=list(partner_ids))
+        .annotate(route=first_move_in_route(), placement=placement_before_end())
+        .order_by()
+        .values("partner_id", "route", "placement")
+        .annotate(
+            n=Count("pk"),
+            in_work=Count("pk", filter=in_work),
+            in_studies=Count("pk", filter=Q(outcome=NewcomerCase.Outcome.IN_STUDIES)),
+            municipality_known=Count("pk", filter=Q(still_in_municipality__isnull=False)),
+            municipality_yes=Count("pk", filter=Q(still_in_municipality=True)),
+            home_known=Count("pk", filter=Q(still_in_matched_home__isnull=False)),
+            home_yes=Count("pk", filter=Q(still_in_matched_home=True)),
+        )
+    )
+
+    def empty():
+        return {"n": 0, "in_work": 0}
+
+    result = {
+        partner: {
+            "recorded": 0,
+            "in_work": 0,
+            "in_studies": 0,
+            "by_route": {route: empty() for route in ROUTES},
+            "by_placement": {group: empty() for group in PLACEMENT_GROUPS},
+            "still_in_municipality": {"known": 0, "yes": 0},
+            "still_in_matched_home": {"known": 0, "yes": 0},
+        }
+        for partner in partner_ids
+    }
+    for row in rows:
+        counts = result[row["partner_id"]]
+        group = "with_placement" if row["placement"] else "without_placement"
+        for cell in (counts, counts["by_route"][row["route"]], counts["by_placement"][group]):
+            cell["n" if cell is not counts else "recorded"] += row["n"]
+            cell["in_work"] += row["in_work"]
+        counts["in_studies"] += row["in_studies"]
+        for key, prefix in (
+            ("still_in_municipality", "municipality"),
+            ("still_in_matched_home", "home"),
+        ):
+            counts[key]["known"] += row[f"{prefix}_known"]
+            counts[key]["yes"] += row[f"{prefix}_yes"]
+    return result
+
+
+def latest_staff_figures(period: Period, *, organisation_id: int) -> dict[str, Any] | None:
+    """The housing company's staff figures (scope: the company as an employer; dated by the day
+    the figures are as of): its latest record on or before the last day of the period, or None
+    when it has none (or is no employer)."""
+    from work.models import StaffFigures
+
+    return (
+        StaffFigures.objects.filter(
+            employer__organisation_id=organisation_id, recorded_on__lte=period.last_day
+        )
+        .order_by("-recorded_on")
+        .values("recorded_on", "employees", "came_as_newcomers")
+        .first()
+    )
+
+
+def company_work_figures(period: Period, *, company_id: int) -> dict[str, Any]:
+    """The housing company's own figures of ``WORK``: its placements as an employer offered and
+    completed in the period, and its latest staff figures."""
+    return {
+        "offered": placements_offered(period, employer_organisation_id=company_id)
+        .values("placement_id")
+        .distinct()
+        .count(),
+        "completed": placements_completed(period, employer_organisation_id=company_id)
+        .values("placement_id")
+        .distinct()
+        .count(),
+        "staff": latest_staff_figures(period, organisation_id=company_id),
+    }
+
+
+def work_figures(
+    period: Period, *, partner_id: int, company_id: int | None = None
+) -> dict[str, Any]:
+    """The figures of ``WORK`` for the partner (and its housing company, if any): six grouped
+    queries, and three more for the company."""
+    return {
+        "placements": placement_counts(period, [partner_id])[partner_id],
+        **work_outcome_counts(period, [partner_id])[partner_id],
+        "company": (company_work_figures(period, company_id=company_id) if company_id else None),
+    }
+
+
+def _share_shown(part: int, whole: int, hidden: bool = False) -> int | None:
+    """A share as it may be printed: None when it rests on fewer than ``SMALL_NUMBER``, or when
+    the count it is a share of is hidden (``hidden``) or is from 1 to ``SMALL_NUMBER - 1``."""
+    if hidden or whole < SMALL_NUMBER or 0 < part < SMALL_NUMBER:
+        return None
+    return percent(part, whole)
+
+
+def _shares_shown(cells: dict[str, dict[str, int]], labels) -> list[dict[str, Any]]:
+    """A breakdown of households (n) with the share in work of each: the households and those
+    in work each protected against their totals by ``suppress``; a share only where its n and
+    its count in work are shown and n is at least ``SMALL_NUMBER``."""
+    keys = list(cells)
+    n_mask = suppress([cells[key]["n"] for key in keys])
+    work_mask = suppress([cells[key]["in_work"] for key in keys])
+    rows = []
+    for key, hide_n, hide_work in zip(keys, n_mask, work_mask, strict=True):
+        n, in_work = cells[key]["n"], cells[key]["in_work"]
+        rows.append(
+            {
+                "key": key,
+                "label": labels[key],
+                "n": None if hide_n else n,
+                "share": None if hide_n else _share_shown(in_work, n, hide_work),
+            }
+        )
+    return rows
+
+
+def work_shown(work: dict[str, Any]) -> dict[str, Any]:
+    """The road to work as it may be printed: the placements by kind (each step's column
+    protected against its total by ``suppress``, except the offers, which count places, not
+    people) with the totals exactly; the shares by route and by placement (``_shares_shown``),
+    the overall share as ``outcomes_shown`` gives it; the shares still living in the
+    municipality and in the matched home (``_share_shown``); the company's figures as they are."""
+    from work.models import Placement
+
+    kinds = dict(Placement.Kind.choices)
+    placements = work["placements"]
+    masks = {
+        step: (
+            [False] * len(kinds)
+            if step == "offered"
+            else suppress([placements[step][kind] for kind in kinds])
+        )
+        for step in PLACEMENT_STEPS
+    }
+    by_kind = [
+        {
+            "kind": kind,
+            "label": label,
+            "cells": [
+                None if masks[step][i] else placements[step][kind] for step in PLACEMENT_STEPS
+            ],
+        }
+        for i, (kind, label) in enumerate(kinds.items())
+    ]
+    # The same households, counts and rule as "Establishment period ended in the period".
+    overall = outcomes_shown(
+        {
+            "recorded": work["recorded"],
+            "in_work": work["in_work"],
+            "in_studies": work["in_studies"],
+            "other": work["recorded"] - work["in_work"] - work["in_studies"],
+            "share_in_work": percent(work["in_work"], work["recorded"]),
+        }
+    )
+    staying = {
+        key: {
+            "n": work[key]["known"],
+            "share": _share_shown(work[key]["yes"], work[key]["known"]),
+        }
+        for key in ("still_in_municipality", "still_in_matched_home")
+    }
+    return {
+        "placements": by_kind,
+        "placement_totals": [sum(placements[step].values()) for step in PLACEMENT_STEPS],
+        "recorded": work["recorded"],
+        "share_in_work": overall["share_in_work"],
+        "by_route": _shares_shown(work["by_route"], ROUTE_LABELS),
+        "by_placement": _shares_shown(work["by_placement"], PLACEMENT_GROUP_LABELS),
+        **staying,
+        "company": work["company"],
+    }
+
+
+def placement_step_labels() -> list[Any]:
+    """The columns of the placements by kind, in the order of ``PLACEMENT_STEPS``."""
+    return [WORK[f"placements_{step}"].label for step in PLACEMENT_STEPS]
+
+
 # By municipality ---------------------------------------------------------------------------
 
 # The totals that happen in a home, counted by the home's municipality (its code). Each home has
@@ -1155,6 +1639,20 @@ ROLLUP_STAY = (
     "stays_ended_early",
     "rematches",
     "evaluations_answered",
+)
+
+
+# The road to work in the national roll-up (one row per partnership; no breakdown by kind).
+ROLLUP_WORK = (
+    "placements_offered",
+    "placements_started",
+    "placements_completed",
+    "placements_ended_early",
+    "placements_employed",
+    "work_by_route",
+    "work_by_placement",
+    "still_in_municipality",
+    "still_in_matched_home",
 )
 
 
@@ -1302,6 +1800,9 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
         "outcomes": outcomes,
         "housing": housing,
         "stay": stay_figures(period, partner_id=partner_id),
+        "work": work_figures(
+            period, partner_id=partner_id, company_id=partnership.housing_company_id
+        ),
     }
 
 
@@ -1396,9 +1897,11 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
     (``rollup_partnerships``), over its own period up to ``as_of`` (default: today, and at most
     the year's last day), the figures of ``BY_MUNICIPALITY`` by municipality, as each
     partnership's own report counts them (same definitions, same scope, same suppression,
-    applied within each partnership's column), and the totals of the stay (``ROLLUP_STAY``, the
+    applied within each partnership's column), the totals of the stay (``ROLLUP_STAY``, the
     partner's, as its own report counts them: ``stay_figures``, a few aggregate queries per
-    partnership). No total across partnerships is printed: two partnerships may share a
+    partnership), and the road to work (``ROLLUP_WORK``: the placements by outcome and the
+    shares, as its own report counts them; grouped queries per period for every partner, the
+    housing company's own figures left to each partnership's report). No total across partnerships is printed: two partnerships may share a
     municipality and its homes, or a partner."""
     from municipalities.models import Municipality
 
@@ -1419,6 +1922,21 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
             together.setdefault(period, []).append(scope)
     for period, scopes in together.items():
         counted.update(rollup_counts(period, scopes))
+    # The road to work: one set of grouped queries per period for all its partners.
+    partners_by_period = {}
+    for _partnership, period, scope in partnerships:
+        partners_by_period.setdefault(period, set()).add(scope.partner_id)
+    work = {}
+    for period, partner_ids in partners_by_period.items():
+        ids = sorted(partner_ids)
+        placements = placement_counts(period, ids)
+        outcomes = work_outcome_counts(period, ids)
+        for partner_id in ids:
+            work[period, partner_id] = {
+                "placements": placements[partner_id],
+                **outcomes[partner_id],
+                "company": None,
+            }
     blocks = []
     for partnership, period, scope in partnerships:
         rows = municipality_rows(
@@ -1432,6 +1950,7 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
                 "rows": rows,
                 "totals": {key: sum(row[key] for row in rows) for key in BY_MUNICIPALITY},
                 "stay": stay_figures(period, partner_id=scope.partner_id),
+                "work": work[period, scope.partner_id],
             }
         )
     return {"organisation": organisation, "year": year, "as_of": as_of, "partnerships": blocks}
