@@ -407,3 +407,15 @@ def test_another_partners_coordinator_gets_no_case_page(client, household, other
     client.force_login(other_coordinator)
     page = client.get(f"/admin/newcomers/newcomercase/{household.pk}/change/")
     assert page.status_code == 404
+
+
+@pytest.mark.parametrize("role", ["manager", "data_protection_officer"])
+def test_those_who_only_read_see_the_road_and_no_registration_button(
+    client, household, organisations, role
+):
+    person = staff_user(role, organisations["partner" if role == "manager" else "volunteers"])
+    client.force_login(person)
+    page = client.get(f"/admin/newcomers/newcomercase/{household.pk}/change/")
+    assert page.status_code == 200
+    assert len(page.context["road"]) == 13
+    assert "registration_url" not in page.context
