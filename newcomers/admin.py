@@ -268,11 +268,11 @@ class RoadMixin:
                 .select_related("employer__organisation")
                 .order_by("starts_on", "pk")
             )
-            links = request.user.has_perm("work.view_placement")
             if _may_record_registration(case, request.user):
                 extra_context["registration_url"] = self.step_url(
                     case, "register_employment_service"
                 )
+            links = request.user.has_perm("work.view_placement")
             extra_context["placements"] = [
                 {
                     "placement": placement,

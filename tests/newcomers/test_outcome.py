@@ -290,6 +290,8 @@ def test_a_date_that_is_no_date_is_refused_on_the_form(desk, case, typed, messag
     response = desk.post(step_url(case), {"registered_on": typed})
     assert response.status_code == 400
     assert response.context["form"].errors["registered_on"] == [message]
+    # What was typed is on the form again, to correct.
+    assert response.context["form"]["registered_on"].value() == typed
     assert "<script>alert(1)</script>" not in response.content.decode()
     case.refresh_from_db()
     assert case.registered_with_employment_service_on is None
