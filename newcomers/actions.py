@@ -52,16 +52,69 @@ def open_case(*, user, **fields) -> NewcomerCase:
     return case
 
 
-def record_establishment_outcome(*, case: NewcomerCase, outcome: str, user) -> NewcomerCase:
-    """The outcome after the two-year establishment period: in work, in studies, or other."""
+def check_staying(
+    *, outcome: str, still_in_municipality: bool | None, still_in_matched_home: bool | None
+) -> None:
+    """The staying answers go with an outcome, and a household still in its matched home still
+    lives in the municipality. Raises ``Invalid`` (the case form asks the same)."""
+    for answer in (still_in_municipality, still_in_matched_home):
+        if answer is not None and not isinstance(answer, bool):
+            raise Invalid(_("Answer yes, no or not known."))
+    if (still_in_municipality is not None or still_in_matched_home is not None) and not outcome:
+        raise Invalid(
+            _(
+                "Record the outcome after the establishment period together with where the "
+                "household lives."
+            )
+        )
+    if still_in_matched_home and still_in_municipality is False:
+        raise Invalid(
+            _(
+                "A household that still lives in the home it was matched with still lives in the "
+                "municipality."
+            )
+        )
+
+
+def record_establishment_outcome(
+    *,
+    case: NewcomerCase,
+    outcome: str,
+    user,
+    still_in_municipality: bool | None = None,
+    still_in_matched_home: bool | None = None,
+) -> NewcomerCase:
+    """The outcome after the two-year establishment period: in work, in studies, or other; with
+    it, whether the household still lives in the municipality and in the home it was matched with
+    (None: not known). Recorded again, the new answers replace the old, with a new date.
+
+    Not a status: the case's history (its workflow log) is left alone; the date it was recorded
+    is ``outcome_recorded_at``."""
     from django.utils import timezone
 
     if outcome not in NewcomerCase.Outcome.values:
         raise Invalid(_("Choose in work, in studies or other."))
-    NewcomerCase.objects.filter(pk=case.pk).update(
-        outcome=outcome, outcome_recorded_at=timezone.now()
+    check_staying(
+        outcome=outcome,
+        still_in_municipality=still_in_municipality,
+        still_in_matched_home=still_in_matched_home,
     )
-    case.refresh_from_db(fields=["outcome", "outcome_recorded_at"])
+    if still_in_matched_home and still_in_municipality is None:
+        still_in_municipality = True  # the matched home is in the municipality
+    NewcomerCase.objects.filter(pk=case.pk).update(
+        outcome=outcome,
+        outcome_recorded_at=timezone.now(),
+        still_in_municipality=still_in_municipality,
+        still_in_matched_home=still_in_matched_home,
+    )
+    case.refresh_from_db(
+        fields=[
+            "outcome",
+            "outcome_recorded_at",
+            "still_in_municipality",
+            "still_in_matched_home",
+        ]
+    )
     return case
 
 

@@ -27,9 +27,10 @@ from workflow.admin_tools import (
     TransitionLogInline,
     WorkflowAdminMixin,
 )
-from workflow.errors import DomainError
+from workflow.errors import DomainError, Invalid
 
 from .actions import (
+    check_staying,
     close_case,
     give_household_link,
     household_link_url,
@@ -83,6 +84,9 @@ class NewcomerCaseForm(forms.ModelForm):
             "housing_needed_by",
             "establishment_ends_on",
             "outcome",
+            "still_in_municipality",
+            "still_in_matched_home",
+            "asylum_allotment",
             "language",
             "email",
             "notes",
@@ -95,6 +99,31 @@ class NewcomerCaseForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["children_ages"] = ", ".join(str(a) for a in self.instance.children_ages)
             self.initial["preferred_areas"] = ", ".join(self.instance.preferred_areas)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "outcome" in self.fields:
+            try:
+                check_staying(
+                    outcome=cleaned.get("outcome") or "",
+                    still_in_municipality=cleaned.get("still_in_municipality"),
+                    still_in_matched_home=cleaned.get("still_in_matched_home"),
+                )
+            except Invalid as error:
+                self.add_error(None, error.message)
+        allotment = cleaned.get("asylum_allotment")
+        partner = cleaned.get("partner") or getattr(self.instance, "partner", None)
+        if (
+            allotment is not None
+            and partner is not None
+            and allotment.pk != self.initial.get("asylum_allotment")
+            and not asylum_allotments(partner_id=partner.pk).filter(pk=allotment.pk).exists()
+        ):
+            self.add_error(
+                "asylum_allotment",
+                _("Choose an allotment of a housing company in one of the partner's partnerships."),
+            )
+        return cleaned
 
     def clean_language(self):
         # Left out (a form of an older page): the case keeps its language, Swedish for a new one.
@@ -132,6 +161,136 @@ class NewcomerCaseForm(forms.ModelForm):
             )
         self.resolved_places = places
         return names
+
+
+def asylum_allotments(*, partner_id=None, keep=None):
+    """The allotments a case's asylum housing is chosen from: those of the housing companies in
+    the partner's partnerships (every partnership's, without a partner), and ``keep`` (the
+    case's own, also one of a partnership that has ended)."""
+    from django.db.models import Q
+
+    from housing.models import Allotment
+    from reports.models import Partnership
+
+    partnerships = Partnership.objects.filter(housing_company__isnull=False)
+    if partner_id is not None:
+        partnerships = partnerships.filter(partner_id=partner_id)
+    condition = Q(company_id__in=partnerships.values("housing_company_id"))
+    if keep is not None:
+        condition |= Q(pk=keep)
+    return (
+        Allotment.objects.filter(condition)
+        .select_related("company")
+        .order_by("company__name", "period_start", "pk")
+    )
+
+
+def allotment_label(allotment) -> str:
+    """An allotment as the case form's list shows it: the company, the kind and the period."""
+    start = formats.date_format(allotment.period_start, "SHORT_DATE_FORMAT")
+    if allotment.period_end is None:
+        period = _("from %(start)s") % {"start": start}
+    else:
+        end = formats.date_format(allotment.period_end, "SHORT_DATE_FORMAT")
+        period = f"{start}–{end}"
+    label = f"{allotment.company.name}: {allotment.get_kind_display()}, {period}"
+    return f"{label} ({allotment.description})" if allotment.description else label
+
+
+class RegistrationForm(StepForm):
+    """The day the household was registered with the Public Employment Service."""
+
+    registered_on = forms.DateField(
+        label=_("Registered with the Public Employment Service on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_registered_on(self):
+        day = self.cleaned_data["registered_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        recorded = getattr(self.obj, "registered_with_employment_service_on", None)
+        if recorded is not None:
+            raise forms.ValidationError(
+                _("The registration was recorded already: %(day)s.")
+                % {"day": formats.date_format(recorded, "DATE_FORMAT")}
+            )
+        return cleaned
+
+
+def _may_record_registration(case, user) -> bool:
+    from housing.actions import may_record_registration
+
+    return case.registered_with_employment_service_on is None and may_record_registration(
+        user, case
+    )
+
+
+def _record_registration(*, case, registered_on, user):
+    from housing.actions import record_employment_service_registration
+
+    return record_employment_service_registration(case=case, registered_on=registered_on, user=user)
+
+
+# The fields of the case page's section on establishment and staying.
+ESTABLISHMENT_FIELDS = (
+    "asylum_allotment",
+    "registered_with_employment_service_on",
+    "establishment_ends_on",
+    "outcome",
+    "still_in_municipality",
+    "still_in_matched_home",
+    "outcome_recorded_at",
+)
+# Recorded together, through ``record_establishment_outcome``.
+OUTCOME_FIELDS = ("outcome", "still_in_municipality", "still_in_matched_home")
+
+
+class RoadMixin:
+    """The household's road on the case's page (``work.selectors.road_of``) and its
+    placements, each a link to the placement's page."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from work.models import Placement
+        from work.selectors import reaches_road, road_of
+
+        extra_context = extra_context or {}
+        case = self.get_object(request, unquote(object_id))
+        if reaches_road(request.user):
+            extra_context["road"] = road_of(case=case, user=request.user)
+            placements = (
+                Placement.objects.visible_to(request.user)
+                .filter(case=case)
+                .select_related("employer__organisation")
+                .order_by("starts_on", "pk")
+            )
+            if _may_record_registration(case, request.user):
+                extra_context["registration_url"] = self.step_url(
+                    case, "register_employment_service"
+                )
+            links = request.user.has_perm("work.view_placement")
+            extra_context["placements"] = [
+                {
+                    "placement": placement,
+                    "url": reverse("admin:work_placement_change", args=[placement.pk])
+                    if links
+                    else "",
+                }
+                for placement in placements
+            ]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def offered_steps(self, request, obj):
+        # The registration has its button in the road's section, beside the registration.
+        return [
+            name
+            for name in super().offered_steps(request, obj)
+            if name != "register_employment_service"
+        ]
 
 
 # Fields of a case that only the partner's coordinators see: the household's e-mail address is
@@ -425,6 +584,7 @@ class HouseholdLinksMixin:
 
 class NewcomerCaseAdmin(
     AccessLoggedAdminMixin,
+    RoadMixin,
     HouseholdLinksMixin,
     SuggestionsMixin,
     WorkflowAdminMixin,
@@ -446,6 +606,12 @@ class NewcomerCaseAdmin(
             GiveLinkForm,
             label=_("Give the household its link"),
             offered=_may_give_link,
+        ),
+        "register_employment_service": Step(
+            _record_registration,
+            RegistrationForm,
+            label=_("Record registration with the Public Employment Service"),
+            offered=_may_record_registration,
         ),
     }
     form = NewcomerCaseForm
@@ -478,6 +644,7 @@ class NewcomerCaseAdmin(
         "status",
         "status_changed_at",
         "outcome_recorded_at",
+        "registered_with_employment_service_on",
         "created_at",
         "updated_at",
     ]
@@ -498,8 +665,30 @@ class NewcomerCaseAdmin(
             return fields
         return [name for name in fields if name not in COORDINATOR_ONLY_FIELDS]
 
+    def get_fieldsets(self, request, obj=None):
+        fields = self.get_fields(request, obj)
+        return [
+            (None, {"fields": [name for name in fields if name not in ESTABLISHMENT_FIELDS]}),
+            (
+                _("Establishment and staying"),
+                {"fields": [name for name in ESTABLISHMENT_FIELDS if name in fields]},
+            ),
+        ]
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
+        allotment_field = form.base_fields.get("asylum_allotment")
+        if allotment_field is not None:
+            if obj is not None:
+                partner_id = obj.partner_id
+            elif sees_everything(request.user):
+                partner_id = None
+            else:
+                partner_id = request.user.organisation_id
+            allotment_field.queryset = asylum_allotments(
+                partner_id=partner_id, keep=obj.asylum_allotment_id if obj else None
+            )
+            allotment_field.label_from_instance = allotment_label
         partner_field = form.base_fields.get("partner")
         if partner_field is not None:
             if sees_everything(request.user):
@@ -512,17 +701,27 @@ class NewcomerCaseAdmin(
         return form
 
     def save_model(self, request, obj, form, change):
+        # The outcome and where the household lives are recorded through their action
+        # (``record_establishment_outcome``, which dates them), never saved beside it.
+        outcome = {name: getattr(obj, name) for name in OUTCOME_FIELDS}
+        outcome_changed = any(name in form.changed_data for name in OUTCOME_FIELDS)
         if change:
-            outcome_changed = "outcome" in form.changed_data and obj.outcome
+            if outcome_changed and outcome["outcome"]:
+                for name in OUTCOME_FIELDS:
+                    setattr(obj, name, form.initial.get(name, getattr(obj, name)))
             obj.save()
-            if outcome_changed:
-                record_establishment_outcome(case=obj, outcome=obj.outcome, user=request.user)
+            if outcome_changed and outcome["outcome"]:
+                record_establishment_outcome(case=obj, user=request.user, **outcome)
             self._save_places(obj, form)
             return
         fields = {
-            name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data
+            name: form.cleaned_data[name]
+            for name in form.Meta.fields
+            if name in form.cleaned_data and name not in OUTCOME_FIELDS
         }
         created = open_case(user=request.user, **fields)
+        if outcome["outcome"]:
+            record_establishment_outcome(case=created, user=request.user, **outcome)
         obj.pk = created.pk
         obj._state.adding = False
         self._save_places(created, form)

@@ -778,6 +778,8 @@ def portal_world():
         "matching.matchreason": MatchReasonFactory(partner=other_partner, label="Hyran"),
         "matching.place": district(other_partner, "Ås", 63.25, 14.55),
         "housing.unit": foreign_unit,
+        # Another company's allotment: not one a partner of this world chooses as asylum housing.
+        "housing.allotment": AllotmentFactory(company=orgs["other_housing"]),
         "housing.vacancy": foreign_vacancy,
         "stays.checkin": foreign_check_in,
         "reports.partnership": foreign_partnership,

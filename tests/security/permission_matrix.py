@@ -460,6 +460,13 @@ ADMIN_MODELS = {
         "perms": {HOUSING_COMPANY_STAFF: "vac", MANAGER: "v", DATA_PROTECTION_OFFICER: "v"},
         "scoped": True,
         "hidden": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR, MANAGER},
+        # Another company's allotment: also the asylum housing a case's form may not choose.
+        "foreign": {
+            VOLUNTEER_COORDINATOR,
+            PARTNER_COORDINATOR,
+            MANAGER,
+            HOUSING_COMPANY_STAFF,
+        },
     },
     "housing.quotaagreement": {
         "perms": {HOUSING_COMPANY_STAFF: "v", MANAGER: "v", DATA_PROTECTION_OFFICER: "v"},
@@ -736,7 +743,6 @@ ADMIN_NOT_SCOPED = {
     "notifications.outboundemail": "the outbox: the officer's only",
     "hosts.erasurerecord": "erasures: the officer's only",
     "matching.matchingweights": "the managers' weights",
-    "housing.allotment": "scoped to the company (hidden from others), one company in the world",
     "housing.quotaagreement": "scoped to the company (hidden from others), one company in the world",
     "housing.contract": "scoped to the company and partner (hidden from others)",
     "privacy.accesslog": "the officer's only",
