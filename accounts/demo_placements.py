@@ -36,7 +36,6 @@ removed): with the 30 here it has 130, 82 in work, which is 63 % too (63.1); its
 answer on staying, and its quota numbers the road's vacancies after this year's dozen.
 """
 
-import inspect
 import random
 import re
 from contextlib import contextmanager
@@ -672,28 +671,12 @@ def record_outcome(
     the home it was matched with)."""
     from newcomers.actions import record_establishment_outcome
 
-    if "still_in_municipality" in inspect.signature(record_establishment_outcome).parameters:
-        record_establishment_outcome(
-            case=case,
-            outcome=outcome,
-            still_in_municipality=stayed,
-            still_in_matched_home=in_matched_home,
-            user=user,
-        )
-        return
-    record_establishment_outcome(case=case, outcome=outcome, user=user)
-    _record_staying_until_the_action_takes_it(case, stayed=stayed, in_matched_home=in_matched_home)
-
-
-def _record_staying_until_the_action_takes_it(
-    case: NewcomerCase, *, stayed: bool, in_matched_home: bool | None
-) -> None:
-    """TEMPORARY: ``record_establishment_outcome`` does not take the two staying answers yet
-    (another helper adds ``still_in_municipality`` and ``still_in_matched_home``). Until it does,
-    they are written here, with the outcome; ``record_outcome`` uses the action's own arguments
-    as soon as it has them, and this function can then go."""
-    NewcomerCase.objects.filter(pk=case.pk).update(
-        still_in_municipality=stayed, still_in_matched_home=in_matched_home
+    record_establishment_outcome(
+        case=case,
+        outcome=outcome,
+        still_in_municipality=stayed,
+        still_in_matched_home=in_matched_home,
+        user=user,
     )
 
 

@@ -9,9 +9,9 @@ period's last day is today. Placement history rows are written by the actions (d
 the period); rows meant to fall before the period are moved there with ``.update()``. Partner B
 and another employer's placements offered to B add rows that must not count for A.
 
-Outcomes are recorded by ``newcomers.actions.record_establishment_outcome``; that action does
-not yet take ``still_in_municipality`` / ``still_in_matched_home`` (another helper adds them),
-so those two fields are set here with a queryset ``.update()``.
+Outcomes and the staying answers are recorded by
+``newcomers.actions.record_establishment_outcome``; one household without an outcome has a
+staying answer set directly (as an old record might), and must not count.
 """
 
 import io
@@ -170,11 +170,17 @@ def world(role_groups):
     def household(outcome, *, partner=A, ends_on=ended, municipality=None, home=None):
         case = NewcomerCaseFactory(partner=partner, establishment_ends_on=ends_on)
         if outcome:
-            record_establishment_outcome(case=case, outcome=outcome, user=coordinator)
-        # The action does not take these yet (another helper adds them): set them directly.
-        NewcomerCase.objects.filter(pk=case.pk).update(
-            still_in_municipality=municipality, still_in_matched_home=home
-        )
+            record_establishment_outcome(
+                case=case,
+                outcome=outcome,
+                user=coordinator,
+                still_in_municipality=municipality,
+                still_in_matched_home=home,
+            )
+        else:  # no outcome: the action refuses staying answers, an old record may hold one
+            NewcomerCase.objects.filter(pk=case.pk).update(
+                still_in_municipality=municipality, still_in_matched_home=home
+            )
         return case
 
     def placement_for(case, *, started_on):
