@@ -12,28 +12,36 @@ steps wrote is shifted by the same amount, so the histories keep their order.
 
 The outcomes: 100 households of Krokom have passed their two-year establishment period, 63 of
 them in work (63 %). 70 are plain closed cases (``seed_demo._seed_establishment_outcomes``, no
-home through the portal, no placement); the 30 here (``ROAD``, KRK-ETB-101 to 130) went the whole
-road in the portal: 10 lived with a private host, 10 in a company flat offered through the quota
-(a sublet that became a first-hand contract when they registered with the Public Employment
-Service; the notices on those flats are recorded by ``seed_quota_history``, which
-``seed_demo.seed_housing_company`` calls before this year's), 10 found a home some other way; 14 of
-the 30 had a placement. Each outcome is recorded with whether the household still lives in Krokom
-and in the home it was matched with (``record_outcome``).
+home through the portal, no placement, their periods ended before this year); the 30 here
+(``ROAD``, KRK-ETB-101 to 130) went the whole road in the portal and their periods ended this
+year, within this year's partnership period (``_road_ends_between``), so that its report shows
+the road (19 of 30 in work, 63 %) with every group printed: 10 lived with a private host, 10 in a
+company flat offered through the quota (a sublet that became a first-hand contract when they
+registered with the Public Employment Service; the notices on those flats are recorded by
+``seed_quota_history``, which ``seed_demo.seed_housing_company`` calls before this year's), 10
+found a home some other way; 14 of the 30 had a placement. Each outcome is recorded with whether
+the household still lives in Krokom and in the home it was matched with (``record_outcome``):
+this year 23 of the 30 still live in Krokom (77 %), 8 of the 20 matched with a home still live
+in it (40 %).
 
-================  =========  ========  ==============
-group             households  in work  share in work
-================  =========  ========  ==============
-private host      10          6        60 %
-quota flat        10          7        70 %
-other             80          50       63 % (62.5, halves up)
-had a placement   14          11       79 %
-no placement      86          52       60 %
-all               100         63       63 %
-================  =========  ========  ==============
+================  ======================  ======================
+group             this year's report      all 100 (cumulative)
+                  households, in work     households, in work
+================  ======================  ======================
+private host      10, 6 (60 %)            10, 6 (60 %)
+quota flat        10, 7 (70 %)            10, 7 (70 %)
+other             10, 6 (60 %)            80, 50 (63 %: 62.5, halves up)
+had a placement   14, 11 (79 %)           14, 11 (79 %)
+no placement      16, 8 (50 %)            86, 52 (60 %)
+all               30, 19 (63 %)           100, 63 (63 %)
+================  ======================  ======================
 
 A demo database seeded before this module has 100 plain cases already (KRK-ETB-001 to 100, none
 removed): with the 30 here it has 130, 82 in work, which is 63 % too (63.1); its 100 keep no
-answer on staying, and its quota numbers the road's vacancies after this year's dozen.
+answer on staying, and its quota numbers the road's vacancies after this year's dozen. A database
+seeded before the road's periods were moved into this year keeps the road's old dates (the cases
+are found by their references): its report for this year holds only the few that ended in it,
+with the groups hidden; a database seeded afresh shows them.
 """
 
 import random
@@ -648,9 +656,33 @@ MOVED_OUT_DAY = 500  # a household that left its company flat early
 OUTCOME_RECORDED_AFTER = 14  # days after the establishment period ended
 
 
+# This year's partnership runs from 1 January to 1 December (``seed_demo.seed_partnership``); the
+# road's last establishment period ended this long ago, so that its stays, surveys and
+# placements are all over by today.
+ROAD_ENDED_AT_LEAST_DAYS_AGO = 75
+
+
+def _road_ends_between(today: date) -> tuple[date, date]:
+    """The first and last day the road's establishment periods end: within this year's
+    partnership period (so that its report shows the road's groups), up to 75 days ago. Seeded
+    before the middle of March, that leaves no days: they end over the 262 days before then."""
+    last = min(date(today.year, 12, 1), today - timedelta(days=ROAD_ENDED_AT_LEAST_DAYS_AGO))
+    first = date(today.year, 1, 5)
+    if last < first:
+        first = last - timedelta(days=262)
+    return first, last
+
+
 def _assigned_on(n: int, today: date) -> date:
-    """The road's households were assigned from four years to 27 months ago."""
-    return today - timedelta(days=1500 - 24 * n)
+    """Household ``n`` of the road was assigned two years before its establishment period ends:
+    the 30 ends are spread evenly from the first to the last day of ``_road_ends_between``, in
+    the order of ``ROAD`` (the private hosts' first, then the quota flats', then the others')."""
+    first, last = _road_ends_between(today)
+    ends_on = first + timedelta(days=(last - first).days * n // (len(ROAD) - 1))
+    try:
+        return ends_on.replace(year=ends_on.year - 2)
+    except ValueError:  # 29 February
+        return ends_on.replace(year=ends_on.year - 2, day=28)
 
 
 def road_reference(n: int) -> str:

@@ -708,9 +708,54 @@ def test_the_outcomes_give_63_percent_in_work_by_route_and_placement(seeded):
 
 
 @pytest.mark.django_db
+def test_this_years_report_shows_the_road_with_every_group_printed(seeded):
+    """The road's establishment periods ended within this year's partnership period, so the
+    report a manager opens shows 63 % in work, and each route and placement group rests on at
+    least five households: printed, not hidden by the small-count rule. (Seeded before the middle
+    of March they end last year: the year's report then holds none of them.)"""
+    from accounts.demo_placements import _road_ends_between
+    from reports.metrics import SMALL_NUMBER, compute_figures, outcomes_shown, work_shown
+    from reports.models import Partnership
+
+    today = timezone.localdate()
+    partnership = Partnership.objects.get(
+        housing_company__name=HOUSING_COMPANY, period_start__year=today.year
+    )
+    figures = compute_figures(partnership)
+    outcomes = outcomes_shown(figures["outcomes"])
+    # Every one of the 100, whenever its period ended: 63 % (the story's figure).
+    assert outcomes["cumulative"] == {"recorded": 100, "share_in_work": 63}
+    shown = work_shown(figures["work"])
+    first, last = _road_ends_between(today)
+    if first.year < today.year:
+        assert outcomes["recorded"] == shown["recorded"] == 0
+        return
+    assert partnership.period_start <= first <= last <= partnership.period_end
+    assert (outcomes["recorded"], outcomes["in_work"], outcomes["share_in_work"]) == (30, 19, 63)
+    assert (outcomes["in_studies"], outcomes["other"]) == (5, 6)
+    assert (shown["recorded"], shown["share_in_work"]) == (30, 63)
+    assert [(row["key"], row["n"], row["share"]) for row in shown["by_route"]] == [
+        ("private_host", 10, 60),
+        ("quota_flat", 10, 70),
+        ("other", 10, 60),
+    ]
+    assert [(row["key"], row["n"], row["share"]) for row in shown["by_placement"]] == [
+        ("with_placement", 14, 79),
+        ("without_placement", 16, 50),
+    ]
+    for row in shown["by_route"] + shown["by_placement"]:
+        assert row["n"] >= SMALL_NUMBER, row["key"]
+    # Staying, beside the share in work: 23 of the 30 still live in Krokom, 8 of the 20 matched
+    # with a home (a host's or a quota flat) still live in it.
+    assert shown["still_in_municipality"] == {"n": 30, "share": 77}
+    assert shown["still_in_matched_home"] == {"n": 20, "share": 40}
+
+
+@pytest.mark.django_db
 def test_the_road_happened_years_ago_in_order(seeded):
-    """Taken through the actions today, every step is dated back to its day: the histories keep
-    their order and the road's stays, surveys and check-ins are over."""
+    """Taken through the actions today, every step is dated back to its day (the road began
+    years ago and its establishment periods ended this year, the last at least 75 days ago): the
+    histories keep their order and the road's stays, surveys and check-ins are over."""
     from stays.models import CheckIn, Evaluation
 
     long_ago = timezone.now() - timedelta(days=60)

@@ -391,7 +391,7 @@ def test_the_demo_seed_has_the_housing_company_of_the_story():
     assert partnership.period_start.month == 1 and partnership.period_end.month == 12
     assert partnership.targets.count() >= 3
     figures = metrics.compute_figures(partnership)
-    # The seed's 100 households ended their establishment period before this year's period.
+    # The seed's 100 households whose establishment period has ended (30 of them this year).
     cumulative = figures["outcomes"]["cumulative"]
     assert cumulative["share_in_work"] == 63
     assert (cumulative["in_studies"], cumulative["other"]) == (20, 17)
