@@ -121,6 +121,7 @@ def route_values(world, route, variant):
         "stays.concern": "acknowledge",
         "stays.mediation": "cancel",
         "stays.checkin": "record",
+        "work.placement": "complete",
     }
     home = objects["hosts.home"]
     return {
