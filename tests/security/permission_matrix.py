@@ -330,6 +330,27 @@ ADMIN_STEP_TAKERS = {
     "work.placement": None,
 }
 
+# --- issue 17, helper A: who takes which step of a placement (work/workflow.py, work/actions.py)
+# The world's placement is offered by the housing company to the world's partner. The employer's
+# side (the company's staff, its supervisors) offers, changes, declines, starts, completes and
+# withdraws; the integration unit's side (the partner's coordinators) proposes and withdraws its
+# proposal; either side records an early end or an employment. Everyone else who sees the
+# placement (the partner's manager, the data protection officer) is refused (403); those who do
+# not see it find nothing (404). test_permission_matrix.py sends each step with its input.
+_EMPLOYER_SIDE = {HOUSING_COMPANY_STAFF, PLACEMENT_SUPERVISOR}
+PLACEMENT_STEP_TAKERS = {
+    "change_offer": _EMPLOYER_SIDE,
+    "propose": {PARTNER_COORDINATOR},
+    "withdraw_proposal": {PARTNER_COORDINATOR},
+    "decline": _EMPLOYER_SIDE,
+    "start": _EMPLOYER_SIDE,
+    "complete": _EMPLOYER_SIDE,
+    "end_early": {*_EMPLOYER_SIDE, PARTNER_COORDINATOR},
+    "employ": {*_EMPLOYER_SIDE, PARTNER_COORDINATOR},
+    "withdraw": _EMPLOYER_SIDE,
+}
+# --- end of helper A's block ---
+
 # The admin's model pages. For each registered model: the permissions each role has in its admin
 # ("v"iew, "a"dd, "c"hange, "d"elete; roles not named have none), and ``scoped``: the admin shows
 # a person only their own organisation's objects, and answers 404 for others before it looks at
