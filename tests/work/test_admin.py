@@ -247,10 +247,9 @@ def test_another_employers_supervisor_and_another_partners_coordinator_find_noth
                     response = client.get(response["Location"])
                 assert response.status_code == 404, (user.username, method.__name__, url)
         listed = client.get(LIST)
-        assert placement.title not in listed.content.decode() or not listed.context[
-            "cl"
-        ].result_list.filter(pk=placement.pk)
         assert placement not in listed.context["cl"].queryset
+        check_ins = client.get(reverse("admin:work_placementcheckin_changelist"))
+        assert check_in not in check_ins.context["cl"].queryset
     placement.refresh_from_db()
     assert placement.status == Placement.Status.STARTED
     assert placement.transitions.count() == before
@@ -311,13 +310,25 @@ def test_a_refusal_is_shown_on_the_form_with_everything_typed_kept(client, place
 
 
 def test_the_proposal_offers_only_the_units_own_open_cases(client, place):
-    own = NewcomerCaseFactory(partner=place.unit)
+    own = NewcomerCaseFactory(partner=place.unit, reference="BOS-EGEN")
     closed = NewcomerCaseFactory(partner=place.unit, status=NewcomerCase.Status.CLOSED)
-    foreign = NewcomerCaseFactory(partner=OrganisationFactory(kind=Organisation.Kind.PARTNER))
+    foreign = NewcomerCaseFactory(
+        partner=OrganisationFactory(kind=Organisation.Kind.PARTNER), reference="BOS-ANNAN"
+    )
     placement = offered_placement(place)
     as_(client, place.coordinator)
     form = client.get(step_url(placement, "propose")).context["form"]
     assert list(form.fields["case"].queryset) == [own]
+    # The case is searched by its reference; the search answers with the unit's own cases.
+    search = {"app_label": "work", "model_name": "placement", "field_name": "case", "term": "BOS"}
+    found = client.get(reverse("admin:autocomplete"), search)
+    assert found.status_code == 200
+    assert str(foreign.pk) not in {result["id"] for result in found.json()["results"]}
+    assert str(own.pk) in {result["id"] for result in found.json()["results"]}
+    # The employer's staff do not search cases at all.
+    as_(client, place.supervisor)
+    assert client.get(reverse("admin:autocomplete"), search).status_code == 403
+    as_(client, place.coordinator)
     for case in (closed, foreign):
         response = client.post(
             step_url(placement, "propose"),
@@ -496,3 +507,57 @@ def test_the_data_protection_officer_reads_but_takes_no_step(client, place):
     assert placement.case.reference in page.content.decode()
     assert buttons(page) == set()
     assert client.get(ADD).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "odd", ["abc", "-1", "99999999999999999999", "1e5", "\x00", "\u202e", "x" * 3000, ""]
+)
+def test_every_form_of_the_road_to_work_refuses_odd_input_with_a_message(client, place, odd):
+    """Every field of every add page and step, sent an odd value: the form is shown again
+    (400, or the action's refusal), never a server error, and nothing is made."""
+    started = started_placement(place)
+    offered = offered_placement(place)
+    pages = {
+        reverse("admin:work_employer_add"): (place.coordinator, {"name": "B", "contact_email": ""}),
+        reverse("admin:work_stafffigures_add"): (
+            place.supervisor,
+            {"employer": place.employer.pk, "recorded_on": "2026-01-01", "employees": "3"},
+        ),
+        CHECK_IN_ADD: (
+            place.supervisor,
+            {"placement": started.pk, "on": "2026-01-01", "days_expected": "1"},
+        ),
+        step_url(offered, "propose"): (place.coordinator, {"adult_number": "1"}),
+        step_url(started, "end_early"): (place.supervisor, {"ended_on": "2026-01-01"}),
+        step_url(offered, "change_offer"): (place.supervisor, {"title": "T", "place": "P"}),
+    }
+    fields = {
+        CHECK_IN_ADD: ["placement", "on", "days_present", "language", "going", "note"],
+        step_url(offered, "propose"): [
+            "case",
+            "adult_number",
+            "employment_service_reference",
+            "consent_given_on",
+            "consent_given",
+        ],
+        step_url(started, "end_early"): ["ended_on", "end_reason", "reason"],
+        step_url(offered, "change_offer"): ["starts_on", "hours_per_week", "languages"],
+        reverse("admin:work_stafffigures_add"): ["employer", "came_as_newcomers"],
+        # (any words are a name; an empty e-mail address is allowed)
+        reverse("admin:work_employer_add"): ["contact_email"] if odd else [],
+    }
+    before = (Placement.objects.count(), PlacementCheckIn.objects.count(), Employer.objects.count())
+    for path, (user, base) in pages.items():
+        as_(client, user)
+        for field in fields[path]:
+            response = client.post(path, {**base, field: odd})
+            assert response.status_code in (400, 403, 409), (path, field, response.status_code)
+    after = (Placement.objects.count(), PlacementCheckIn.objects.count(), Employer.objects.count())
+    assert after == before
+    started.refresh_from_db()
+    offered.refresh_from_db()
+    assert (started.status, offered.status, offered.title) == (
+        Placement.Status.STARTED,
+        Placement.Status.OFFERED,
+        "Caretaker's assistant",
+    )
