@@ -24,6 +24,7 @@ from accounts.roles import (
     HOUSING_COMPANY_STAFF,
     MANAGER,
     PARTNER_COORDINATOR,
+    PLACEMENT_SUPERVISOR,
     ROLE_LABELS,
     VOLUNTEER,
     VOLUNTEER_COORDINATOR,
@@ -56,6 +57,7 @@ from tests.factories import (
     visit_booked_home,
 )
 from volunteers.workflow import APPLICATION_WORKFLOW, VISIT_WORKFLOW
+from work.workflow import PLACEMENT_WORKFLOW
 from workflow.engine import HOST, HOUSEHOLD, SYSTEM, Workflow
 from workflow.errors import NotAllowed
 
@@ -171,6 +173,21 @@ POLICY = {
         "requeue": {SYSTEM},
         "request_again": {MANAGER, SYSTEM},
     },
+    "placement": {
+        # The integration unit's coordinators propose a newcomer and withdraw their proposal.
+        # The employer's people (its supervisors, the housing company's staff, and a partner's
+        # coordinators where the municipality is itself the employer) take the employer's steps;
+        # which side the person is on is checked by work.actions (and, in the admin, by
+        # tests/security/test_permission_matrix.py).
+        "propose": {PC},
+        "withdraw_proposal": {PC},
+        "decline": {PLACEMENT_SUPERVISOR, HOUSING_COMPANY_STAFF, PC},
+        "start": {PLACEMENT_SUPERVISOR, HOUSING_COMPANY_STAFF, PC},
+        "complete": {PLACEMENT_SUPERVISOR, HOUSING_COMPANY_STAFF, PC},
+        "end_early": {PLACEMENT_SUPERVISOR, HOUSING_COMPANY_STAFF, PC},
+        "employ": {PLACEMENT_SUPERVISOR, HOUSING_COMPANY_STAFF, PC},
+        "withdraw": {PLACEMENT_SUPERVISOR, HOUSING_COMPANY_STAFF, PC},
+    },
 }
 
 # Every workflow of the portal, named here one by one: a new one is added by hand, like its steps.
@@ -187,12 +204,14 @@ WORKFLOWS = {
     "concern": CONCERN_WORKFLOW,
     "mediation": MEDIATION_WORKFLOW,
     "evaluation": EVALUATION_WORKFLOW,
+    "placement": PLACEMENT_WORKFLOW,
 }
 
 EVERYONE = [*ROLE_LABELS, HOST, HOUSEHOLD, SYSTEM]
-# They take no step of any workflow: the housing company records vacancies and registrations
-# through actions that step as the portal; the data protection officer only reads.
-NO_STEPS = {HOUSING_COMPANY_STAFF, DATA_PROTECTION_OFFICER}
+# They take no step of any workflow: the data protection officer only reads. (The housing
+# company records vacancies and registrations through actions that step as the portal; its
+# staff take the employer's steps of a placement.)
+NO_STEPS = {DATA_PROTECTION_OFFICER}
 REASON = "Värden har flyttat."
 # A paused home returns to the stage it was paused from.
 BEFORE_PAUSE = Home.Status.VISITED
@@ -280,6 +299,31 @@ def _report_run(partner):
     return request_report(partnership=partnership, user=None, as_of=timezone.localdate())
 
 
+def _placement(partner):
+    """A placement offered to the partner, with a proposal's details filled in (the proposal's
+    guard and the database's constraint ask for them at every stage after "offered")."""
+    from work.models import Employer, Placement
+
+    employer = Employer.objects.create(organisation=OrganisationFactory(kind="employer"))
+    employer.integration_units.add(partner)
+    today = timezone.localdate()
+    return Placement.objects.create(
+        employer=employer,
+        integration_unit=partner,
+        kind=Placement.Kind.WORK_TRAINING,
+        title="Lagerarbete",
+        place="Lagret",
+        starts_on=today,
+        ends_on=today + timedelta(days=30),
+        hours_per_week=20,
+        case=NewcomerCaseFactory(partner=partner),
+        adult_number=1,
+        employment_service_reference="AF-1",
+        consent_given_on=today,
+        consent_given=Placement.ConsentGiven.IN_WRITING,
+    )
+
+
 MAKE = {
     "home": lambda partner, people: HomeFactory(),
     "case": lambda partner, people: NewcomerCaseFactory(partner=partner),
@@ -308,6 +352,7 @@ MAKE = {
         survey="host_month_1",
         opens_on=timezone.localdate(),
     ),
+    "placement": lambda partner, people: _placement(partner),
 }
 
 
