@@ -111,6 +111,17 @@ class LanguageCodesField(forms.Field):
         return codes
 
 
+class ForTheEmployersStaffMixin:
+    """An add page for the employer's side: shown (and its button) only to a person who acts for
+    an employer (``work.actions.employers_acted_for``), such as a partner's coordinators only
+    where the municipality is itself an employer."""
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and (
+            actions.employers_acted_for(request.user).exists()
+        )
+
+
 # Employers and their figures ------------------------------------------------------------------
 
 
@@ -213,7 +224,13 @@ class EmployerAdmin(ActionAddMixin, ScopedLinksMixin, ScopedAdminMixin, admin.Mo
 
 
 @admin.register(StaffFigures)
-class StaffFiguresAdmin(ActionAddMixin, ScopedLinksMixin, ScopedAdminMixin, admin.ModelAdmin):
+class StaffFiguresAdmin(
+    ForTheEmployersStaffMixin,
+    ActionAddMixin,
+    ScopedLinksMixin,
+    ScopedAdminMixin,
+    admin.ModelAdmin,
+):
     """The employer's own figures (``work.actions.record_staff_figures``): recording the same
     date again corrects it."""
 
@@ -559,6 +576,7 @@ class PlacementCheckInInline(ScopedLinksMixin, admin.TabularInline):
 @admin.register(Placement)
 class PlacementAdmin(
     AccessLoggedAdminMixin,
+    ForTheEmployersStaffMixin,
     ActionAddMixin,
     WorkflowAdminMixin,
     ScopedLinksMixin,
@@ -682,7 +700,12 @@ class PlacementAdmin(
 
 @admin.register(PlacementCheckIn)
 class PlacementCheckInAdmin(
-    AccessLoggedAdminMixin, ActionAddMixin, ScopedLinksMixin, ScopedAdminMixin, admin.ModelAdmin
+    AccessLoggedAdminMixin,
+    ForTheEmployersStaffMixin,
+    ActionAddMixin,
+    ScopedLinksMixin,
+    ScopedAdminMixin,
+    admin.ModelAdmin,
 ):
     """The supervisors' check-ins (``work.actions.record_placement_check_in``): recorded by the
     employer's staff on placements under way, read by them and the integration unit."""

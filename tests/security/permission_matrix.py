@@ -615,13 +615,13 @@ ADMIN_MODELS = {
     # supervisors) and the integration unit it takes newcomers from (the partner's coordinators
     # and managers) see the employer, its placements, check-ins and figures; the employer's
     # staff offer placements and record check-ins and figures; the partner's coordinators add
-    # employers and propose newcomers (the municipality can be an employer too, so they may
-    # open the add pages; the choices are those they act for). Another company's employer and
-    # placements, taking another partner's newcomers, do not exist for them.
+    # employers and propose newcomers (they open the employer's add pages only where the
+    # municipality is itself an employer, which the world's partner is not). Another company's
+    # employer and placements, taking another partner's newcomers, do not exist for them.
     **{
         f"work.{name}": {
             "perms": {
-                PARTNER_COORDINATOR: "va",
+                PARTNER_COORDINATOR: "va" if name == "employer" else "v",
                 HOUSING_COMPANY_STAFF: "va" if name != "employer" else "v",
                 PLACEMENT_SUPERVISOR: "va" if name != "employer" else "v",
                 MANAGER: "v",

@@ -542,8 +542,13 @@ def test_an_offer_is_made_only_to_the_units_the_employer_takes(world, client):
         selects = selects_on(response)
         assert selects["integration_unit"] == [str(partner.pk)], role
         assert selects["employer"] == [str(world.objects["work.employer"].pk)], role
-    # The partner's coordinator acts for no employer: nothing to offer to or from.
+    # The partner's coordinator acts for no employer: no offer to make.
     client.force_login(world.users[roles.PARTNER_COORDINATOR])
+    assert client.get(reverse("admin:work_placement_add")).status_code == 403
+    # Where the municipality is itself an employer (taking its own and the other partner's
+    # newcomers), its coordinators offer its placements to either.
+    from work.actions import register_employer
+
+    register_employer(organisation=partner, integration_units=[partner, other_partner])
     selects = selects_on(client.get(reverse("admin:work_placement_add")))
-    assert selects["integration_unit"] == [] and selects["employer"] == []
-    assert str(other_partner.pk) not in selects["integration_unit"]
+    assert sorted(selects["integration_unit"]) == sorted([str(partner.pk), str(other_partner.pk)])

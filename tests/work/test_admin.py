@@ -457,7 +457,7 @@ def test_the_housing_companys_staff_offer_and_follow_their_own_placements(client
         },
     )
     assert response.status_code == 400 and "placement" in response.context["form"].errors
-    # The company's manager-less staff cannot delete or edit the record itself.
+    # Nobody deletes a placement.
     assert (
         client.post(reverse("admin:work_placement_delete", args=[placement.pk])).status_code == 403
     )
