@@ -266,7 +266,7 @@ class OfferDetailsForm(StepForm):
         max_length=200,
         help_text=_("For example: caretaker's assistant."),
     )
-    place = forms.CharField(label=_("Workplace"), max_length=200)
+    place = forms.CharField(label=_("Place of work"), max_length=200)
     starts_on = forms.DateField(label=_("From"), widget=DATE_INPUT)
     ends_on = forms.DateField(label=_("Until"), widget=DATE_INPUT)
     hours_per_week = forms.IntegerField(label=_("Hours per week"), min_value=1, max_value=40)
