@@ -46,7 +46,7 @@ from .models import (
     StaffFigures,
     validate_not_identity_number,
 )
-from .workflow import PLACEMENT_WORKFLOW
+from .workflow import EMPLOYER, PLACEMENT_WORKFLOW
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -132,7 +132,10 @@ class AddEmployerForm(StepForm):
     contact_email = forms.EmailField(
         label=_("Contact e-mail"),
         required=False,
-        help_text=_("Where the employer is told of proposals. Its supervisors get accounts."),
+        help_text=_(
+            "The employer's own address, for the integration unit to reach it. Its supervisors "
+            "get accounts of their own."
+        ),
     )
 
     def arguments(self):
@@ -284,9 +287,14 @@ class OfferDetailsForm(StepForm):
 
 
 def supervisors_at(organisation_ids):
-    """The people who may supervise: the active users of the employers' organisations."""
-    return User.objects.filter(organisation_id__in=organisation_ids, is_active=True).order_by(
-        "first_name", "last_name", "username"
+    """The people who may supervise: the active users of the employers' organisations who work
+    with placements there (``work.workflow.EMPLOYER``)."""
+    return (
+        User.objects.filter(
+            organisation_id__in=organisation_ids, is_active=True, groups__name__in=EMPLOYER
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
     )
 
 
@@ -463,10 +471,20 @@ class DeclineForm(StepForm):
     )
 
 
+class PlacementChoiceField(forms.ModelChoiceField):
+    """A placement as its supervisor tells it from the others: the work, the place and the
+    Public Employment Service's reference of the person taking it."""
+
+    def label_from_instance(self, obj):
+        return " · ".join(
+            part for part in (obj.title, obj.place, obj.employment_service_reference) if part
+        )
+
+
 class CheckInForm(StepForm):
     """The supervisor notes how the placement goes (``work.actions.record_placement_check_in``)."""
 
-    placement = forms.ModelChoiceField(label=_("Placement"), queryset=Placement.objects.none())
+    placement = PlacementChoiceField(label=_("Placement"), queryset=Placement.objects.none())
     on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     days_expected = forms.IntegerField(
         label=_("Days expected since the last check-in"), min_value=0, max_value=366
