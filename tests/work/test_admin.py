@@ -183,6 +183,11 @@ def test_the_road_to_work_walked_through_the_admin(client, place, case):
         place.supervisor,
     )
     assert "Lär sig snabbt." in client.get(change_url(placement)).content.decode()
+    check_in_page = reverse("admin:work_placementcheckin_change", args=[check_in.pk])
+    assert client.get(check_in_page).status_code == 200
+    assert AccessLog.objects.filter(
+        user=place.supervisor, object_type="work.placementcheckin", object_id=str(check_in.pk)
+    ).exists()
     # ... and completes it.
     assert client.post(step_url(placement, "complete"), {"ended_on": today}).status_code == 302
     placement.refresh_from_db()
