@@ -786,6 +786,7 @@ def portal_world():
         "reports.reportrun": foreign_run,
     }
     world_surveys(objects, foreign, match=match, foreign_match=foreign_match, today=today)
+    world_work(orgs, users, objects, foreign)
     TargetFactory(partnership=partnership)
     return SimpleNamespace(
         orgs=orgs,
@@ -818,6 +819,52 @@ def world_surveys(objects, foreign, *, match, foreign_match, today):
             survey=f"household_{point}",
             opens_on=today,
             status=status,
+        )
+
+
+def world_work(orgs, users, objects, foreign):
+    """The road to work in the permission matrix's world: each housing company takes its partner's
+    newcomers on placements, has a placement under way with a check-in, and its staff figures. The
+    world's company also has a supervisor of its own (the ``placement_supervisor`` role alone)."""
+    from accounts import roles
+    from work.actions import record_placement_check_in, record_staff_figures, register_employer
+
+    users[roles.PLACEMENT_SUPERVISOR] = staff_user(
+        roles.PLACEMENT_SUPERVISOR, orgs["housing"], username="w_supervisor"
+    )
+    other_staff = staff_user(
+        roles.HOUSING_COMPANY_STAFF, orgs["other_housing"], username="w_other_housing"
+    )
+    for found, company, partner, staff in (
+        (objects, orgs["housing"], orgs["partner"], users[roles.HOUSING_COMPANY_STAFF]),
+        (foreign, orgs["other_housing"], orgs["other_partner"], other_staff),
+    ):
+        place = WorkPlace(
+            employer=register_employer(organisation=company, integration_units=[partner]),
+            unit=partner,
+            supervisor=staff,
+            coordinator=staff_user(
+                roles.PARTNER_COORDINATOR, partner, username=f"{staff.username}_unit"
+            ),
+        )
+        placement = started_placement(place)
+        found["work.employer"] = place.employer
+        found["work.placement"] = placement
+        found["work.placementcheckin"] = record_placement_check_in(
+            placement=placement,
+            on=timezone.localdate(),
+            days_expected=5,
+            days_present=5,
+            language="swedish_with_support",
+            going="well",
+            user=staff,
+        )
+        found["work.stafffigures"] = record_staff_figures(
+            employer=place.employer,
+            recorded_on=timezone.localdate(),
+            employees=38,
+            came_as_newcomers=3,
+            user=staff,
         )
 
 

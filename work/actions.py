@@ -69,6 +69,19 @@ def acts_for_employer(user: User | None, employer: Employer) -> bool:
     return user.organisation_id == employer.organisation_id and has_role(user, *EMPLOYER)
 
 
+def employers_acted_for(user: User | None):
+    """The employers the person acts for (``acts_for_employer``): the choices of the forms that
+    offer a placement or record the staff figures."""
+    if user is None or not user.is_active:
+        return Employer.objects.none()
+    employers = Employer.objects.visible_to(user).select_related("organisation")
+    if user.is_superuser:
+        return employers
+    if not has_role(user, *EMPLOYER):
+        return employers.none()
+    return employers.filter(organisation_id=user.organisation_id)
+
+
 def acts_for_integration_unit(user: User | None, unit_id: int) -> bool:
     """The person is a coordinator of the integration unit."""
     if user is None or not user.is_active:
@@ -323,6 +336,69 @@ def offer_placement(
             created_by=user,
         )
         PLACEMENT_WORKFLOW.log_created(placement, user=user)
+    return placement
+
+
+# The details of an offer that may change while nobody is proposed for it.
+OFFER_DETAILS = (
+    "title",
+    "place",
+    "starts_on",
+    "ends_on",
+    "hours_per_week",
+    "languages",
+    "supervisor",
+)
+
+
+def change_offer(
+    *,
+    placement: Placement,
+    title: str,
+    place: str,
+    starts_on: date,
+    ends_on: date,
+    hours_per_week: int,
+    languages=(),
+    supervisor: User | None = None,
+    user: User,
+) -> Placement:
+    """The employer corrects the details of an offer nobody is proposed for yet (the same checks
+    as ``offer_placement``). Not a step of the workflow: the status stays "offered"."""
+    _check_employer(user, placement)
+    title, place = (title or "").strip(), (place or "").strip()
+    if not title or not place:
+        raise Invalid(_("Say what the work is and where."))
+    languages = _clean_offer(
+        employer=placement.employer,
+        integration_unit=placement.integration_unit,
+        kind=placement.kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        hours_per_week=hours_per_week,
+        languages=languages,
+        supervisor=supervisor,
+    )
+    with transaction.atomic():
+        locked = Placement.objects.select_for_update().get(pk=placement.pk)
+        if locked.status != Placement.Status.OFFERED:
+            raise Conflict(
+                _("Only an offer nobody is proposed for can be changed; it is “%(stage)s” now.")
+                % {"stage": locked.get_status_display()}
+            )
+        values = {
+            "title": title[:200],
+            "place": place[:200],
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            "hours_per_week": hours_per_week,
+            "languages": languages,
+            "supervisor": supervisor,
+        }
+        for name, value in values.items():
+            setattr(locked, name, value)
+            setattr(placement, name, value)
+        locked.save(update_fields=list(OFFER_DETAILS))
     return placement
 
 

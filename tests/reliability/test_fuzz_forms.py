@@ -1019,6 +1019,116 @@ def test_admin_housing_steps(world, data, page):
     )
 
 
+# The road to work (issue 17): the offer, the check-in, the staff figures, the placement's steps
+
+
+def work_tables():
+    from work.models import Employer, Placement, PlacementCheckIn, PlacementTransition
+
+    return {
+        "employers": Employer,
+        "placements": Placement,
+        "placement history": PlacementTransition,
+        "check-ins": PlacementCheckIn,
+        "placement rows": lambda: sorted(Placement.objects.values_list("pk", "status", "title")),
+    }
+
+
+@given(
+    data=st.data(),
+    page=st.sampled_from(
+        ["offer", "check_in", "figures", "employer", "propose", "start", "end_early"]
+    ),
+)
+def test_admin_road_to_work(world, data, page):
+    from tests.factories import NewcomerCaseFactory
+
+    today = timezone.localdate().isoformat()
+    staff = user_of(world, roles.HOUSING_COMPANY_STAFF)
+    coordinator = user_of(world, roles.PARTNER_COORDINATOR)
+    placement = world.objects["work.placement"]  # under way
+    employer = world.objects["work.employer"]
+    client, path, base, stage = {
+        "offer": (
+            staff,
+            "/admin/work/placement/add/",
+            {
+                "employer": str(employer.pk),
+                "integration_unit": str(world.orgs["partner"].pk),
+                "kind": "internship",
+                "title": "Kontorspraktik",
+                "place": "Kontoret",
+                "starts_on": today,
+                "ends_on": today,
+                "hours_per_week": "20",
+                "languages": "sv, en",
+            },
+            None,
+        ),
+        "check_in": (
+            staff,
+            "/admin/work/placementcheckin/add/",
+            {
+                "placement": str(placement.pk),
+                "on": today,
+                "days_expected": "5",
+                "days_present": "4",
+                "language": "swedish",
+                "going": "well",
+                "note": "Bra.",
+            },
+            None,
+        ),
+        "figures": (
+            staff,
+            "/admin/work/stafffigures/add/",
+            {
+                "employer": str(employer.pk),
+                "recorded_on": today,
+                "employees": "38",
+                "came_as_newcomers": "3",
+            },
+            None,
+        ),
+        "employer": (
+            coordinator,
+            "/admin/work/employer/add/",
+            {"name": "Krokoms Bygg", "contact_email": "bygg@example.org"},
+            None,
+        ),
+        "propose": (
+            coordinator,
+            f"/admin/work/placement/{placement.pk}/step/propose/",
+            {
+                "case": str(NewcomerCaseFactory(partner=world.orgs["partner"]).pk),
+                "adult_number": "1",
+                "employment_service_reference": "AF-1",
+                "consent_given_on": today,
+                "consent_given": "in_writing",
+            },
+            "offered",
+        ),
+        "start": (
+            staff,
+            f"/admin/work/placement/{placement.pk}/step/start/",
+            {"started_on": today},
+            "proposed",
+        ),
+        "end_early": (
+            coordinator,
+            f"/admin/work/placement/{placement.pk}/step/end_early/",
+            {"ended_on": today, "end_reason": "studies", "reason": ""},
+            None,
+        ),
+    }[page]
+
+    def at_stage():
+        if stage is not None:
+            type(placement).objects.filter(pk=placement.pk).update(status=stage)
+
+    fuzz(client, path, data.draw(posts(base)), tables=work_tables(), before_request=at_stage)
+
+
 # The household's own pages and the coordinator's side of its link (issue 16) --------------------
 
 

@@ -35,6 +35,8 @@ NATIONAL_COORDINATOR = roles.NATIONAL_COORDINATOR
 PARTNER_COORDINATOR = roles.PARTNER_COORDINATOR
 MANAGER = roles.MANAGER
 HOUSING_COMPANY_STAFF = roles.HOUSING_COMPANY_STAFF
+# A supervisor at an employer (the world's is one of the housing company's people).
+PLACEMENT_SUPERVISOR = roles.PLACEMENT_SUPERVISOR
 DATA_PROTECTION_OFFICER = roles.DATA_PROTECTION_OFFICER
 ANONYMOUS = "anonymous"
 HOST = "host"
@@ -50,6 +52,7 @@ STAFF_ROLES = [
     PARTNER_COORDINATOR,
     MANAGER,
     HOUSING_COMPANY_STAFF,
+    PLACEMENT_SUPERVISOR,
     DATA_PROTECTION_OFFICER,
 ]
 
@@ -307,6 +310,7 @@ ADMIN_STEP_PAGES = {
     "admin:stays_concern_step": "stays.concern",
     "admin:stays_mediation_step": "stays.mediation",
     "admin:stays_checkin_step": "stays.checkin",
+    "admin:work_placement_step": "work.placement",
 }
 # Who may take the step each model's step page is tried with (``route_values`` in
 # test_permission_matrix.py): withdrawing a home and approving a match need no input, so the
@@ -322,7 +326,30 @@ ADMIN_STEP_TAKERS = {
     "stays.mediation": None,
     # Recording a check-in needs its outcome: the empty form is refused first.
     "stays.checkin": None,
+    # Completing a placement needs its date: the empty form is refused first.
+    "work.placement": None,
 }
+
+# --- issue 17, helper A: who takes which step of a placement (work/workflow.py, work/actions.py)
+# The world's placement is offered by the housing company to the world's partner. The employer's
+# side (the company's staff, its supervisors) offers, changes, declines, starts, completes and
+# withdraws; the integration unit's side (the partner's coordinators) proposes and withdraws its
+# proposal; either side records an early end or an employment. Everyone else who sees the
+# placement (the partner's manager, the data protection officer) is refused (403); those who do
+# not see it find nothing (404). test_permission_matrix.py sends each step with its input.
+_EMPLOYER_SIDE = {HOUSING_COMPANY_STAFF, PLACEMENT_SUPERVISOR}
+PLACEMENT_STEP_TAKERS = {
+    "change_offer": _EMPLOYER_SIDE,
+    "propose": {PARTNER_COORDINATOR},
+    "withdraw_proposal": {PARTNER_COORDINATOR},
+    "decline": _EMPLOYER_SIDE,
+    "start": _EMPLOYER_SIDE,
+    "complete": _EMPLOYER_SIDE,
+    "end_early": {*_EMPLOYER_SIDE, PARTNER_COORDINATOR},
+    "employ": {*_EMPLOYER_SIDE, PARTNER_COORDINATOR},
+    "withdraw": _EMPLOYER_SIDE,
+}
+# --- end of helper A's block ---
 
 # The admin's model pages. For each registered model: the permissions each role has in its admin
 # ("v"iew, "a"dd, "c"hange, "d"elete; roles not named have none), and ``scoped``: the admin shows
@@ -589,6 +616,37 @@ ADMIN_MODELS = {
         "hidden": {HOUSING_COMPANY_STAFF},
         "foreign": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
     },
+    # --- issue 17, helper A: the road to work (work/admin.py) ---
+    # Everything is made by an action (add pages) and changed by a step: no change or delete
+    # page saves anything. The employer's own staff (the housing company's staff, its
+    # supervisors) and the integration unit it takes newcomers from (the partner's coordinators
+    # and managers) see the employer, its placements, check-ins and figures; the employer's
+    # staff offer placements and record check-ins and figures; the partner's coordinators add
+    # employers and propose newcomers (they open the employer's add pages only where the
+    # municipality is itself an employer, which the world's partner is not). Another company's
+    # employer and placements, taking another partner's newcomers, do not exist for them.
+    **{
+        f"work.{name}": {
+            "perms": {
+                PARTNER_COORDINATOR: "va" if name == "employer" else "v",
+                HOUSING_COMPANY_STAFF: "va" if name != "employer" else "v",
+                PLACEMENT_SUPERVISOR: "va" if name != "employer" else "v",
+                MANAGER: "v",
+                DATA_PROTECTION_OFFICER: "v",
+            },
+            "scoped": True,
+            "hidden": {VOLUNTEER_COORDINATOR},
+            "foreign": {
+                VOLUNTEER_COORDINATOR,
+                PARTNER_COORDINATOR,
+                MANAGER,
+                HOUSING_COMPANY_STAFF,
+                PLACEMENT_SUPERVISOR,
+            },
+        }
+        for name in ("employer", "stafffigures", "placement", "placementcheckin")
+    },
+    # --- end of helper A's block ---
 }
 
 # Pages (other than the admin's model pages) that take the id of an object scoped to a partner
@@ -791,6 +849,29 @@ def _with_national_coordinator() -> None:
 
 
 _with_national_coordinator()
+
+
+def _with_placement_supervisor() -> None:
+    """The world's placement supervisor is one of the housing company's people with the road to
+    work's permissions only: wherever the company's staff do not find an object (404), neither
+    does the supervisor, where it would otherwise be refused (403)."""
+    for rule in PAGES.values():
+        rule[PLACEMENT_SUPERVISOR] = tuple(
+            NOT_FOUND if (own, company) == (FORBIDDEN, NOT_FOUND) else own
+            for own, company in zip(
+                rule[PLACEMENT_SUPERVISOR], rule[HOUSING_COMPANY_STAFF], strict=True
+            )
+        )
+    for spec in ADMIN_MODELS.values():
+        for key in ("hidden", "foreign"):
+            if HOUSING_COMPANY_STAFF in spec.get(key, ()):
+                spec[key] = {*spec[key], PLACEMENT_SUPERVISOR}
+    for key, hidden in FOREIGN.items():
+        if HOUSING_COMPANY_STAFF in hidden:
+            FOREIGN[key] = {*hidden, PLACEMENT_SUPERVISOR}
+
+
+_with_placement_supervisor()
 
 ADMIN_ACTIONS = ("changelist", "add", "change", "delete", "history")
 

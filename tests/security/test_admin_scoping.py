@@ -52,6 +52,15 @@ WIDER_BY_DESIGN = {
 }
 
 
+# Choice lists of other organisations that a page offers by design, each with its reason; the
+# organisations offered are checked by the test named.
+OTHER_ORGANISATIONS_BY_DESIGN = {
+    # An employer offers a placement to an integration unit it takes newcomers from (its
+    # ``Employer.integration_units``): test_an_offer_is_made_only_to_the_units_the_employer_takes.
+    ("work.placement", "/admin/work/placement/add/", "integration_unit"),
+}
+
+
 # Models every organisation links to, whoever it is: Sweden's municipalities and counties.
 REFERENCE_DATA = {"municipalities.municipality", "municipalities.county"}
 
@@ -196,6 +205,13 @@ def test_every_relation_on_every_admin_form_refuses_another_organisations_object
         "matching.match step reject reason_choice",
         "housing.vacancy add unit",
         "housing.unit add company",
+        "work.placement add employer",
+        "work.placement add integration_unit",
+        "work.placement add supervisor",
+        "work.placement step propose case",
+        "work.placement step change_offer supervisor",
+        "work.placementcheckin add placement",
+        "work.stafffigures add employer",
     } <= walked, sorted(walked)
     assert not undeclared, "No other organisation's object to try:\n" + "\n".join(
         sorted(undeclared)
@@ -321,6 +337,8 @@ def test_the_choice_lists_on_every_admin_page_hold_only_what_the_role_may_link_t
                 model = field.queryset.model
                 if model is Organisation:
                     others = set(values) - {str(user.organisation_id)}
+                    if (label, path, name) in OTHER_ORGANISATIONS_BY_DESIGN:
+                        continue
                     if others and (label, "step refer", name) not in WIDER_BY_DESIGN:
                         problems.append(f"{role}: {path} {name} offers organisations {others}")
                     continue
@@ -511,3 +529,26 @@ def test_the_plan_offers_only_the_persons_own_partner(world, client):
     for odd in ("abc", "99999999999999999999", "-1"):
         odd_page = client.get(reverse("admin:newcomers_newcomercase_plan"), {"partner": odd})
         assert odd_page.status_code == 200, odd
+
+
+def test_an_offer_is_made_only_to_the_units_the_employer_takes(world, client):
+    """The offer form's integration units are those of the employers the person acts for: the
+    world's company takes the world's partner's newcomers, not the other partner's."""
+    partner, other_partner = world.orgs["partner"], world.orgs["other_partner"]
+    for role in (roles.HOUSING_COMPANY_STAFF, roles.PLACEMENT_SUPERVISOR):
+        client.force_login(world.users[role])
+        response = client.get(reverse("admin:work_placement_add"))
+        assert response.status_code == 200
+        selects = selects_on(response)
+        assert selects["integration_unit"] == [str(partner.pk)], role
+        assert selects["employer"] == [str(world.objects["work.employer"].pk)], role
+    # The partner's coordinator acts for no employer: no offer to make.
+    client.force_login(world.users[roles.PARTNER_COORDINATOR])
+    assert client.get(reverse("admin:work_placement_add")).status_code == 403
+    # Where the municipality is itself an employer (taking its own and the other partner's
+    # newcomers), its coordinators offer its placements to either.
+    from work.actions import register_employer
+
+    register_employer(organisation=partner, integration_units=[partner, other_partner])
+    selects = selects_on(client.get(reverse("admin:work_placement_add")))
+    assert sorted(selects["integration_unit"]) == sorted([str(partner.pk), str(other_partner.pk)])

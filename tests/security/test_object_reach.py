@@ -247,3 +247,56 @@ def test_another_persons_object_is_not_found_and_nothing_changes(role, world, ot
                 differences.append(f"{method} {path} ({whose}): 404 but changed {changed}")
     assert asked, role
     assert not differences, f"{len(differences)} differences for {role}:\n" + "\n".join(differences)
+
+
+def test_another_employers_placement_is_not_found_through_any_page_and_nothing_changes(
+    world, quick_pages
+):
+    """The other housing company's placements (offered to the other partner), at every stage,
+    asked for through every admin page of a placement and its check-in, each step sent with a
+    valid input: 404 to the roles that do not find another company's placement
+    (``ADMIN_MODELS["work.placement"]["foreign"]``), and nothing changes (the placement, its
+    history and check-ins, the e-mails, the access log)."""
+    from django.urls import reverse
+
+    from tests.security.test_permission_matrix import (
+        placement_at,
+        placement_state,
+        placement_steps,
+    )
+
+    steps = placement_steps(world, "foreign")
+    placements = {
+        stage: placement_at(world, stage, "foreign") for stage in ("offered", "proposed", "started")
+    }
+    check_in = world.foreign["work.placementcheckin"]
+    outsiders = matrix.ADMIN_MODELS["work.placement"]["foreign"] & set(matrix.STAFF_ROLES)
+    assert {roles.PARTNER_COORDINATOR, roles.PLACEMENT_SUPERVISOR} <= outsiders
+    differences, asked = [], 0
+    for role in sorted(outsiders):
+        client = role_client(world, role)
+        for name, (stage, data) in steps.items():
+            placement = placements[stage]
+            requests = [
+                ("POST", reverse("admin:work_placement_step", args=[placement.pk, name]), data),
+                ("GET", reverse("admin:work_placement_step", args=[placement.pk, name]), None),
+            ]
+            for page in ("change", "history", "delete"):
+                url = reverse(f"admin:work_placement_{page}", args=[placement.pk])
+                requests += [("GET", url, None), ("POST", url, None)]
+                url = reverse(f"admin:work_placementcheckin_{page}", args=[check_in.pk])
+                requests += [("GET", url, None), ("POST", url, None)]
+            for method, path, body in requests:
+                asked += 1
+                with transaction.atomic():
+                    before = (placement_state(placement), state())
+                    response = client.get(path) if method == "GET" else client.post(path, body)
+                    after = (placement_state(placement), state())
+                    transaction.set_rollback(True)
+                got = classify(response, path)
+                if got != matrix.NOT_FOUND:
+                    differences.append(f"{role} {method} {path}: {got}, declared not_found")
+                elif after != before:
+                    differences.append(f"{role} {method} {path}: 404 but changed")
+    assert asked
+    assert not differences, "\n".join(differences)

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
@@ -121,6 +122,7 @@ def route_values(world, route, variant):
         "stays.concern": "acknowledge",
         "stays.mediation": "cancel",
         "stays.checkin": "record",
+        "work.placement": "complete",
     }
     home = objects["hosts.home"]
     return {
@@ -351,3 +353,128 @@ def test_an_object_page_without_a_declaration_fails(monkeypatch):
     problems = undeclared_object_pages()
     assert any(problem.startswith("volunteers:visit ") for problem in problems), problems
     assert any("admin/volunteers/homevisit/" in problem for problem in problems), problems
+
+
+# The steps of a placement, each sent with its input -------------------------------------------
+
+
+def placement_at(world, stage: str, variant: str = "own"):
+    """A placement of the world's company (or, "foreign", the other company's) at ``stage``
+    ("offered", "proposed" or "started"), through the actions."""
+    from accounts.models import User
+    from tests.factories import (
+        NewcomerCaseFactory,
+        WorkPlace,
+        offered_placement,
+        proposed_placement,
+        started_placement,
+    )
+
+    objects = world.foreign if variant == "foreign" else world.objects
+    placement = objects["work.placement"]
+    place = WorkPlace(
+        employer=placement.employer,
+        unit=placement.integration_unit,
+        supervisor=placement.supervisor,
+        coordinator=User.objects.filter(
+            organisation=placement.integration_unit, groups__name=roles.PARTNER_COORDINATOR
+        ).first(),
+    )
+    case = NewcomerCaseFactory(partner=place.unit)
+    if stage == "offered":
+        return offered_placement(place)
+    if stage == "proposed":
+        return proposed_placement(place, case=case)
+    return started_placement(place, case=case)
+
+
+# step -> (the stage it is taken from, its input)
+def placement_steps(world, variant="own"):
+    from tests.factories import NewcomerCaseFactory
+
+    today = timezone.localdate().isoformat()
+    unit = world.orgs["other_partner" if variant == "foreign" else "partner"]
+    case = NewcomerCaseFactory(partner=unit)
+    return {
+        "change_offer": (
+            "offered",
+            {
+                "title": "Ny titel",
+                "place": "Lagret",
+                "starts_on": today,
+                "ends_on": today,
+                "hours_per_week": "10",
+                "languages": "sv",
+            },
+        ),
+        "propose": (
+            "offered",
+            {
+                "case": case.pk,
+                "adult_number": "1",
+                "employment_service_reference": "AF-77",
+                "consent_given_on": today,
+                "consent_given": "in_writing",
+            },
+        ),
+        "withdraw": ("offered", {"reason": "Ingen tid"}),
+        "withdraw_proposal": ("proposed", {"reason": "Ångrade sig"}),
+        "decline": ("proposed", {"reason": "Passar inte"}),
+        "start": ("proposed", {"started_on": today}),
+        "complete": ("started", {"ended_on": today}),
+        "end_early": ("started", {"ended_on": today, "end_reason": "studies"}),
+        "employ": ("started", {"employed_on": today}),
+    }
+
+
+def placement_state(placement):
+    from work.models import Placement
+
+    row = Placement.objects.filter(pk=placement.pk).values().get()
+    return row, placement.transitions.count(), placement.check_ins.count()
+
+
+def test_each_step_of_a_placement_is_taken_by_the_roles_the_design_names(world, quick_pages):
+    """``PLACEMENT_STEP_TAKERS``: each step sent with a valid input by every role of the admin.
+    The takers move the placement on; the others who see it are refused (403, or 400 by a form
+    that has nothing to offer them), those who do not find nothing (404); a refused step changes
+    nothing."""
+    assert set(matrix.PLACEMENT_STEP_TAKERS) == set(admin.site._registry[_placement()].steps)
+    steps = placement_steps(world)
+    placements = {stage: placement_at(world, stage) for stage in ("offered", "proposed", "started")}
+    hidden = matrix.ADMIN_MODELS["work.placement"]["hidden"]
+    differences = []
+    for role in matrix.STAFF_ROLES:
+        client = role_client(world, role)
+        for name, (stage, data) in steps.items():
+            placement = placements[stage]
+            path = reverse("admin:work_placement_step", args=[placement.pk, name])
+            if role in hidden:
+                want = matrix.NOT_FOUND
+            elif role in matrix.PLACEMENT_STEP_TAKERS[name]:
+                want = "done"
+            else:
+                want = "refused"
+            with transaction.atomic():
+                before = placement_state(placement)
+                response = client.post(path, data)
+                after = placement_state(placement)
+                transaction.set_rollback(True)
+            got = classify(response, path)
+            if got == matrix.OK and response.status_code == 302:
+                got = "done" if after != before else "redirect, nothing changed"
+            elif after != before:
+                got = f"{got}, but changed"
+            elif response.status_code in (400, 403):
+                # The action refuses (403); the employer's proposal form has no case to offer
+                # them, so it is refused on the form (400) before the action is asked.
+                got = "refused"
+            if got != want:
+                differences.append(f"{role} {name}: {got} ({response.status_code}), want {want}")
+    assert not differences, "\n".join(differences)
+
+
+def _placement():
+    from work.models import Placement
+
+    return Placement

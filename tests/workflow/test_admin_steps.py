@@ -19,6 +19,7 @@ STEP_ADMINS = {
     "stays.concern",
     "stays.mediation",
     "stays.checkin",
+    "work.placement",
 }
 
 
