@@ -55,7 +55,6 @@ from django.apps import apps
 from django.db import connection, models
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from newcomers.models import NewcomerCase
@@ -882,9 +881,7 @@ def _end_stay(ctx, *, match, ended_on: date, note: str, reason_label: str = ""):
     """The stay ends (the case closes with it); the end-of-stay surveys nobody answered lapse."""
     from matching import actions as matching
     from matching.models import MatchReason
-    from stays.models import Evaluation
-    from stays.workflow import EVALUATION_WORKFLOW
-    from workflow.models import ActorKind
+    from stays.actions.evaluations import lapse_evaluations
 
     reason = (
         MatchReason.objects.filter(partner=match.case.partner, label=reason_label).first()
@@ -901,14 +898,9 @@ def _end_stay(ctx, *, match, ended_on: date, note: str, reason_label: str = ""):
             case_next=matching.CaseNext.CLOSED,
             ended_on=ended_on,
         )
+    # The end-of-stay surveys nobody answered lapse as the beat task would have, 60 days on.
     with happened_on(_aware(ended_on + timedelta(days=60), 3)):
-        for evaluation in Evaluation.objects.open().filter(match=match):
-            EVALUATION_WORKFLOW.apply(
-                evaluation,
-                "lapse",
-                actor_kind=ActorKind.SYSTEM,
-                reason=_("Not answered in time."),
-            )
+        lapse_evaluations(today=ended_on + timedelta(days=60))
 
 
 def _road_case(ctx, n: int, road: Road, *, rng: random.Random, faker) -> NewcomerCase:

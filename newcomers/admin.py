@@ -17,6 +17,7 @@ from accounts.access import has_role
 from accounts.models import Organisation
 from accounts.scoping import sees_everything
 from hosts.languages import LANGUAGE_CHOICES
+from housing.actions import record_employment_service_registration
 from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import (
     ReasonForm,
@@ -228,12 +229,6 @@ def _may_record_registration(case, user) -> bool:
     return case.registered_with_employment_service_on is None and may_record_registration(
         user, case
     )
-
-
-def _record_registration(*, case, registered_on, user):
-    from housing.actions import record_employment_service_registration
-
-    return record_employment_service_registration(case=case, registered_on=registered_on, user=user)
 
 
 # The fields of the case page's section on establishment and staying.
@@ -608,7 +603,7 @@ class NewcomerCaseAdmin(
             offered=_may_give_link,
         ),
         "register_employment_service": Step(
-            _record_registration,
+            record_employment_service_registration,
             RegistrationForm,
             label=_("Record registration with the Public Employment Service"),
             offered=_may_record_registration,
