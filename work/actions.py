@@ -22,6 +22,7 @@ from accounts.access import has_role
 from accounts.models import Organisation, User
 from newcomers.models import NewcomerCase
 from workflow.errors import Conflict, Invalid, NotAllowed
+from workflow.form_input import find_refused_character, is_blank
 
 from . import notifications
 from .models import (
@@ -45,6 +46,8 @@ PROPOSAL_FIELDS = {
 
 # How many languages a placement may list, and how long a code may be.
 MAX_LANGUAGES = 10
+# The most staff an employer can record (no employer in the municipality has more).
+MAX_STAFF = 1_000_000
 
 
 # Who acts ---------------------------------------------------------------------------------------
@@ -94,6 +97,17 @@ def _check_either(user, placement: Placement) -> None:
         raise NotAllowed(_("You are not allowed to take this step."))
 
 
+def _typed(text: str, *, one_line: bool = False) -> str:
+    """Text as typed, without the whitespace around it (with ``one_line``, every run of
+    whitespace collapsed to one space). As on the forms (``workflow.form_input``), a character
+    no form accepts is refused, and nothing but spaces and invisible characters is empty."""
+    text = text or ""
+    if find_refused_character(text) is not None:
+        raise Invalid(_("The text contains characters that cannot be saved."))
+    text = " ".join(text.split()) if one_line else text.strip()
+    return "" if is_blank(text) else text
+
+
 def _not_in_future(day: date, message) -> None:
     if day > timezone.localdate():
         raise Invalid(message)
@@ -120,7 +134,7 @@ def add_employer(*, name: str, contact_email: str = "", user: User) -> Employer:
     organisation."""
     if not acts_for_integration_unit(user, user.organisation_id) or user.organisation is None:
         raise NotAllowed(_("Only a partner's coordinators can add an employer."))
-    name = " ".join((name or "").split())
+    name = _typed(name, one_line=True)
     if not name:
         raise Invalid(_("Give the employer's name."))
     if len(name) > 200:
@@ -131,7 +145,7 @@ def add_employer(*, name: str, contact_email: str = "", user: User) -> Employer:
                 _("An organisation named “%(name)s” is in the portal already.") % {"name": name}
             )
         organisation = Organisation.objects.create(
-            name=name, kind=Organisation.Kind.EMPLOYER, contact_email=contact_email or ""
+            name=name, kind=Organisation.Kind.EMPLOYER, contact_email=_typed(contact_email)
         )
         return register_employer(
             organisation=organisation, integration_units=[user.organisation], user=user
@@ -150,6 +164,8 @@ def record_staff_figures(
     _not_in_future(recorded_on, _("The date cannot be in the future."))
     if employees < 0 or came_as_newcomers < 0:
         raise Invalid(_("Give whole numbers, zero or more."))
+    if employees > MAX_STAFF:
+        raise Invalid(_("Please give at most 1,000,000 employees."))
     if came_as_newcomers > employees:
         raise Invalid(_("More staff came as newcomers than the employer employs."))
     figures, _created = StaffFigures.objects.update_or_create(
@@ -179,7 +195,8 @@ def _clean_offer(
         raise Invalid(_("A placement can last at most three years."))
     if not 1 <= hours_per_week <= 40:
         raise Invalid(_("Give the hours per week, from 1 to 40."))
-    languages = [str(code).strip().lower() for code in (languages or []) if str(code).strip()]
+    languages = [_typed(str(code)).lower() for code in (languages or [])]
+    languages = [code for code in languages if code]
     if len(languages) > MAX_LANGUAGES or any(len(code) > 10 for code in languages):
         raise Invalid(_("Give at most ten language codes, such as sv or en."))
     if integration_unit.pk != employer.organisation_id and not (
@@ -210,9 +227,11 @@ def offer_placement(
         raise Http404
     if not acts_for_employer(user, employer):
         raise NotAllowed(_("Only the employer's staff can offer its placements."))
-    title, place = (title or "").strip(), (place or "").strip()
+    title, place = _typed(title), _typed(place)
     if not title or not place:
         raise Invalid(_("Say what the work is and where."))
+    if len(title) > 200 or len(place) > 200:
+        raise Invalid(_("Please keep what the work is and the workplace to 200 characters each."))
     languages = _clean_offer(
         employer=employer,
         integration_unit=integration_unit,
@@ -228,8 +247,8 @@ def offer_placement(
             employer=employer,
             integration_unit=integration_unit,
             kind=kind,
-            title=title[:200],
-            place=place[:200],
+            title=title,
+            place=place,
             supervisor=supervisor,
             starts_on=starts_on,
             ends_on=ends_on,
@@ -244,6 +263,7 @@ def offer_placement(
 def withdraw_offer(*, placement: Placement, user: User, reason: str) -> Placement:
     """The employer withdraws an offer nobody has taken."""
     _check_employer(user, placement)
+    reason = _typed(reason)
     PLACEMENT_WORKFLOW.apply(placement, "withdraw", user=user, reason=reason)
     return placement
 
@@ -275,8 +295,10 @@ def propose_newcomer(
         raise Invalid(_("The household has %(n)s adults: choose one of them.") % {"n": case.adults})
     if consent_given not in Placement.ConsentGiven.values:
         raise Invalid(_("Say how the person gave their consent."))
+    if consent_given_on is None:
+        raise Invalid(_("Record the person's consent before proposing them."))
     _not_in_future(consent_given_on, _("The consent cannot be given in the future."))
-    reference = " ".join((employment_service_reference or "").split())
+    reference = _typed(employment_service_reference, one_line=True)
     if not reference:
         raise Invalid(_("Give the Public Employment Service's reference for the person's plan."))
     if len(reference) > 40:
@@ -307,6 +329,7 @@ def withdraw_proposal(*, placement: Placement, user: User, reason: str) -> Place
     """The integration unit withdraws its proposal (the person changed their mind, say): the
     placement is offered again and the person's details are forgotten."""
     _check_unit(user, placement)
+    reason = _typed(reason)
     PLACEMENT_WORKFLOW.apply(
         placement, "withdraw_proposal", user=user, reason=reason, changes=dict(PROPOSAL_FIELDS)
     )
@@ -317,6 +340,7 @@ def decline_proposal(*, placement: Placement, user: User, reason: str) -> Placem
     """The employer declines the proposed person: the placement is offered again, the person's
     details are forgotten, and the integration unit is told why."""
     _check_employer(user, placement)
+    reason = _typed(reason)
     with transaction.atomic():
         PLACEMENT_WORKFLOW.apply(
             placement, "decline", user=user, reason=reason, changes=dict(PROPOSAL_FIELDS)
@@ -361,7 +385,7 @@ def end_placement_early(
     if end_reason not in Placement.EndReason.values:
         raise Invalid(_("Say why the placement ended early."))
     _check_end(placement, ended_on)
-    words = (reason or "").strip() or str(Placement.EndReason(end_reason).label)
+    words = _typed(reason) or str(Placement.EndReason(end_reason).label)
     with transaction.atomic():
         PLACEMENT_WORKFLOW.apply(
             placement,
@@ -411,7 +435,7 @@ def record_placement_check_in(
         raise Invalid(_("Say which language the work is done in."))
     if going not in PlacementCheckIn.Going.values:
         raise Invalid(_("Say how it goes."))
-    note = (note or "").strip()
+    note = _typed(note)
     if len(note) > 2000:
         raise Invalid(_("Please keep the note to 2,000 characters."))
     with transaction.atomic():
