@@ -108,6 +108,12 @@ def _typed(text: str, *, one_line: bool = False) -> str:
     return "" if is_blank(text) else text
 
 
+def _current(placement: Placement) -> Placement:
+    """The placement as it stands now, locked until the transaction ends: a step's checks read
+    this, not the object it was given, which a page may have loaded before someone else acted."""
+    return Placement.objects.select_for_update().get(pk=placement.pk)
+
+
 def _not_in_future(day: date, message) -> None:
     if day > timezone.localdate():
         raise Invalid(message)
@@ -199,8 +205,9 @@ def _clean_offer(
     languages = [code for code in languages if code]
     if len(languages) > MAX_LANGUAGES or any(len(code) > 10 for code in languages):
         raise Invalid(_("Give at most ten language codes, such as sv or en."))
-    if integration_unit.pk != employer.organisation_id and not (
-        employer.integration_units.filter(pk=integration_unit.pk).exists()
+    if integration_unit.kind != Organisation.Kind.PARTNER or (
+        integration_unit.pk != employer.organisation_id
+        and not employer.integration_units.filter(pk=integration_unit.pk).exists()
     ):
         raise Invalid(_("This employer does not take newcomers from that integration unit."))
     if supervisor is not None and supervisor.organisation_id != employer.organisation_id:
@@ -356,23 +363,28 @@ def start_placement(*, placement: Placement, started_on: date, user: User) -> Pl
     """The person has started at the employer."""
     _check_employer(user, placement)
     _not_in_future(started_on, _("Record the start on the day it happens, not before."))
-    if placement.consent_given_on and started_on < placement.consent_given_on:
-        raise Invalid(_("The placement cannot start before the person gave their consent."))
-    PLACEMENT_WORKFLOW.apply(placement, "start", user=user, changes={"started_on": started_on})
+    with transaction.atomic():
+        consent_given_on = _current(placement).consent_given_on
+        if consent_given_on and started_on < consent_given_on:
+            raise Invalid(_("The placement cannot start before the person gave their consent."))
+        PLACEMENT_WORKFLOW.apply(placement, "start", user=user, changes={"started_on": started_on})
     return placement
 
 
 def _check_end(placement: Placement, ended_on: date) -> None:
+    """In the step's transaction (``_current``)."""
     _not_in_future(ended_on, _("The date cannot be in the future."))
-    if placement.started_on and ended_on < placement.started_on:
+    started_on = _current(placement).started_on
+    if started_on and ended_on < started_on:
         raise Invalid(_("The placement cannot end before it started."))
 
 
 def complete_placement(*, placement: Placement, ended_on: date, user: User) -> Placement:
     """The placement ran its course."""
     _check_employer(user, placement)
-    _check_end(placement, ended_on)
-    PLACEMENT_WORKFLOW.apply(placement, "complete", user=user, changes={"ended_on": ended_on})
+    with transaction.atomic():
+        _check_end(placement, ended_on)
+        PLACEMENT_WORKFLOW.apply(placement, "complete", user=user, changes={"ended_on": ended_on})
     return placement
 
 
@@ -384,9 +396,9 @@ def end_placement_early(
     _check_either(user, placement)
     if end_reason not in Placement.EndReason.values:
         raise Invalid(_("Say why the placement ended early."))
-    _check_end(placement, ended_on)
     words = _typed(reason) or str(Placement.EndReason(end_reason).label)
     with transaction.atomic():
+        _check_end(placement, ended_on)
         PLACEMENT_WORKFLOW.apply(
             placement,
             "end_early",
@@ -402,9 +414,13 @@ def record_employment(*, placement: Placement, employed_on: date, user: User) ->
     """The placement led to employment (with this employer or, as the unit learns, another)."""
     _check_either(user, placement)
     _not_in_future(employed_on, _("The date cannot be in the future."))
-    if placement.started_on and employed_on < placement.started_on:
-        raise Invalid(_("The employment cannot start before the placement did."))
-    PLACEMENT_WORKFLOW.apply(placement, "employ", user=user, changes={"employed_on": employed_on})
+    with transaction.atomic():
+        started_on = _current(placement).started_on
+        if started_on and employed_on < started_on:
+            raise Invalid(_("The employment cannot start before the placement did."))
+        PLACEMENT_WORKFLOW.apply(
+            placement, "employ", user=user, changes={"employed_on": employed_on}
+        )
     return placement
 
 
@@ -424,11 +440,7 @@ def record_placement_check_in(
 ) -> PlacementCheckIn:
     """The supervisor notes how the placement goes. "Difficult" tells the integration unit."""
     _check_employer(user, placement)
-    if placement.status != Placement.Status.STARTED:
-        raise Conflict(_("Check-ins are recorded while the placement is under way."))
     _not_in_future(on, _("The date cannot be in the future."))
-    if placement.started_on and on < placement.started_on:
-        raise Invalid(_("The check-in cannot be before the placement started."))
     if not 0 <= days_present <= days_expected <= 366:
         raise Invalid(_("The days present cannot be more than the days expected."))
     if language not in PlacementCheckIn.Language.values:
@@ -439,6 +451,11 @@ def record_placement_check_in(
     if len(note) > 2000:
         raise Invalid(_("Please keep the note to 2,000 characters."))
     with transaction.atomic():
+        current = _current(placement)
+        if current.status != Placement.Status.STARTED:
+            raise Conflict(_("Check-ins are recorded while the placement is under way."))
+        if current.started_on and on < current.started_on:
+            raise Invalid(_("The check-in cannot be before the placement started."))
         check_in = PlacementCheckIn.objects.create(
             placement=placement,
             on=on,
