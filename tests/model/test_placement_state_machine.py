@@ -3,12 +3,13 @@
 Three employers (an outside employer taking both integration units' newcomers, the housing
 company taking one unit's, and a municipality that is itself an integration unit and takes the
 other's) and two integration units, with people of every role: supervisors and the housing
-company's staff, the units' coordinators, a manager, the data protection officer, a volunteer,
-someone of no organisation, someone whose account is closed, and a superuser. Random people take
-every step of ``work.actions`` (offer, withdraw the offer, propose with and without consent,
-withdraw the proposal, decline, start, complete, end early, employ, check in, the staff figures)
-on random placements with random, hostile and out-of-range input, now and then on a copy of the
-placement loaded earlier (a page left open while someone else acted); time moves forward.
+company's staff, the units' coordinators, managers, the data protection officer, volunteers and
+their coordinators, someone of no organisation, someone whose account is closed, and a
+superuser. Random people take every step of ``work.actions`` (offer, withdraw the offer, propose
+with and without consent, withdraw the proposal, decline, start, complete, end early, employ,
+check in, the staff figures) on random placements with random, hostile and out-of-range input,
+now and then on a copy of the placement loaded earlier (a page left open while someone else
+acted); time moves forward.
 
 A small model predicts each step: Http404 when the placement (or the case, the employer) is out
 of the person's reach, NotAllowed when it is in reach but the person does not act for the side
@@ -19,7 +20,10 @@ model's; its history has one row per change of status, each row starting where t
 ended, and the last row's ``to_state`` is the status; a placement at proposed or beyond has its
 case, adult and consent, one back at offered (or withdrawn) has none of them; each person sees
 (``visible_to``) exactly the placements, check-ins and employers of their reach (an employer's
-staff only their own employer's); the check-ins and staff figures are the model's.
+staff only their own employer's; checked whenever a placement or a check-in is added); the
+check-ins and staff figures are the model's. Each example opens with a placement at each
+employer, one of them proposed and one under way, so that short examples reach the later
+stages too. The failures it found are replayed in ``test_placement_regressions.py``.
 
 The budget (``machine_settings``): 30 examples of up to 40 steps in CI, 8 locally; ``make fuzz``
 runs it under the "fuzz" profile with a time budget (``tests/fuzz_budget.py``) and a fresh seed.
@@ -133,24 +137,37 @@ def build_world() -> World:
         employers[key] = (employer, org, set(units))
 
     people = {}
-    for name, org, role, extra in [
-        ("shop_supervisor", "shop", roles.PLACEMENT_SUPERVISOR, {}),
-        ("shop_closed", "shop", roles.PLACEMENT_SUPERVISOR, {"is_active": False}),
-        ("housing_staff", "housing", roles.HOUSING_COMPANY_STAFF, {}),
-        ("housing_supervisor", "housing", roles.PLACEMENT_SUPERVISOR, {}),
-        ("coordinator_a", "unit_a", roles.PARTNER_COORDINATOR, {}),
-        ("coordinator_b", "unit_b", roles.PARTNER_COORDINATOR, {}),
-        ("supervisor_b", "unit_b", roles.PLACEMENT_SUPERVISOR, {}),
-        ("manager_a", "unit_a", roles.MANAGER, {}),
-        ("dpo", "unit_a", roles.DATA_PROTECTION_OFFICER, {}),
-        ("volunteer", "volunteers", roles.VOLUNTEER, {}),
-        ("nobody", None, None, {}),
-        ("superuser", None, None, {"is_superuser": True}),
+    for name, org, held, extra in [
+        ("shop_supervisor", "shop", [roles.PLACEMENT_SUPERVISOR], {}),
+        ("shop_closed", "shop", [roles.PLACEMENT_SUPERVISOR], {"is_active": False}),
+        ("housing_staff", "housing", [roles.HOUSING_COMPANY_STAFF], {}),
+        (
+            "housing_supervisor",
+            "housing",
+            [roles.HOUSING_COMPANY_STAFF, roles.PLACEMENT_SUPERVISOR],
+            {},
+        ),
+        ("coordinator_a", "unit_a", [roles.PARTNER_COORDINATOR], {}),
+        ("coordinator_b", "unit_b", [roles.PARTNER_COORDINATOR], {}),
+        ("supervisor_b", "unit_b", [roles.PLACEMENT_SUPERVISOR], {}),
+        ("manager_a", "unit_a", [roles.MANAGER], {}),
+        ("housing_manager", "housing", [roles.MANAGER], {}),
+        ("dpo", "unit_a", [roles.DATA_PROTECTION_OFFICER], {}),
+        ("volunteer", "volunteers", [roles.VOLUNTEER], {}),
+        ("volunteer_coordinator", "volunteers", [roles.VOLUNTEER_COORDINATOR], {}),
+        (
+            "national_coordinator",
+            "volunteers",
+            [roles.VOLUNTEER_COORDINATOR, roles.NATIONAL_COORDINATOR],
+            {},
+        ),
+        ("nobody", None, [], {}),
+        ("superuser", None, [], {"is_superuser": True}),
     ]:
         user = UserFactory(
             username=f"p_{name}",
             organisation=orgs[org] if org else None,
-            roles=[role] if role else [],
+            roles=held,
             is_staff=True,
             password=None,
             **extra,
@@ -158,7 +175,7 @@ def build_world() -> World:
         people[name] = Person(
             user=user,
             organisation=org,
-            roles={role} if role else set(),
+            roles=set(held),
             active=extra.get("is_active", True),
             superuser=extra.get("is_superuser", False),
         )
@@ -220,8 +237,11 @@ PEOPLE = [
     "coordinator_b",
     "supervisor_b",
     "manager_a",
+    "housing_manager",
     "dpo",
     "volunteer",
+    "volunteer_coordinator",
+    "national_coordinator",
     "nobody",
     "superuser",
 ]
