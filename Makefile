@@ -36,13 +36,15 @@ lint: install
 test: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
-# Fuzzing with a fresh random seed and a long budget: the portal's state machine (tests/model)
-# and the form fuzzers. FUZZ_MINUTES is the whole run's budget (tests/fuzz_budget.py shares it
-# out), FUZZ_EXAMPLES caps the examples per test, FUZZ_SEED repeats a run. It ends with the seed,
-# the examples tried and the failures, and exits non-zero on a failure.
+# Fuzzing with a fresh random seed and a long budget: the portal's and the placements' state
+# machines (tests/model), the form fuzzers and the placement actions' fuzzers. FUZZ_MINUTES is
+# the whole run's budget (tests/fuzz_budget.py shares it out), FUZZ_EXAMPLES caps the examples
+# per test, FUZZ_SEED repeats a run. It ends with the seed, the examples tried and the failures,
+# and exits non-zero on a failure.
 FUZZ_MINUTES ?= 20
 FUZZ_TESTS ?= tests/model/test_portal_state_machine.py tests/reliability/test_fuzz_forms.py \
-	tests/hosts/test_fuzz.py
+	tests/hosts/test_fuzz.py tests/model/test_placement_state_machine.py \
+	tests/work/test_fuzz_placement_inputs.py
 ifndef FUZZ_SEED
 FUZZ_SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 endif

@@ -2,7 +2,7 @@
 
 Loaded with ``-p tests.fuzz_budget`` together with ``--hypothesis-profile=fuzz`` (see the
 Makefile). ``FUZZ_MINUTES`` (the whole run's budget) is shared out among the Hypothesis tests
-collected: the portal's state machine (``tests/model``) gets a third, the form fuzzers share the
+collected: the state machines (``tests/model``) share a third, the other fuzzers share the
 rest equally. Each test generates new examples until its share is spent (the "fuzz" profile's
 ``max_examples``, ``FUZZ_EXAMPLES``, is only a ceiling), then shrinks what failed as usual, so a
 test that fails takes longer than its share. ``FUZZ_MINUTES=0`` leaves only ``FUZZ_EXAMPLES``.

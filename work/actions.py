@@ -26,7 +26,7 @@ from accounts.access import has_role
 from accounts.models import Organisation, User
 from newcomers.models import NewcomerCase
 from workflow.errors import Conflict, Invalid, NotAllowed
-from workflow.form_input import find_refused_character
+from workflow.form_input import find_refused_character, is_blank
 
 from . import notifications
 from .models import (
@@ -50,6 +50,8 @@ PROPOSAL_FIELDS = {
 
 # How many languages a placement may list, and how long a code may be.
 MAX_LANGUAGES = 10
+# The most staff an employer can record (no employer in the municipality has more).
+MAX_STAFF = 1_000_000
 
 # What the Public Employment Service's reference may hold: letters and digits, with spaces and
 # the separators such references use between them. Nothing else (no markup, no quotes).
@@ -117,6 +119,17 @@ def _check_either(user, placement: Placement) -> None:
         raise NotAllowed(_("You are not allowed to take this step."))
 
 
+def _typed(text: str, *, one_line: bool = False) -> str:
+    """Text as typed, without the whitespace around it (with ``one_line``, every run of
+    whitespace collapsed to one space). As on the forms (``workflow.form_input``), a character
+    no form accepts is refused, and nothing but spaces and invisible characters is empty."""
+    text = text or ""
+    if find_refused_character(text) is not None:
+        raise Invalid(_("The text contains characters that cannot be saved."))
+    text = " ".join(text.split()) if one_line else text.strip()
+    return "" if is_blank(text) else text
+
+
 def _not_in_future(day: date, message) -> None:
     if not isinstance(day, date):
         raise Invalid(_("Give a date."))
@@ -130,11 +143,12 @@ def _refuse_hidden_characters(*texts: str) -> None:
         raise Invalid(_("The text contains characters that cannot be saved."))
 
 
-def _check_reason(reason: str) -> None:
-    """A reason for the history: no hidden characters, and a few sentences at most."""
-    _refuse_hidden_characters(reason)
-    if len((reason or "").strip()) > 2000:
+def _check_reason(reason: str) -> str:
+    """A reason for the history as typed (``_typed``), a few sentences at most."""
+    reason = _typed(reason)
+    if len(reason) > 2000:
         raise Invalid(_("Please keep it to 2,000 characters."))
+    return reason
 
 
 def _locked(placement: Placement) -> Placement:
@@ -195,8 +209,8 @@ def add_employer(*, name: str, contact_email: str = "", user: User) -> Employer:
         or user.organisation.kind != Organisation.Kind.PARTNER
     ):
         raise NotAllowed(_("Only a partner's coordinators can add an employer."))
-    _refuse_hidden_characters(name, contact_email)
-    name = " ".join((name or "").split())
+    _refuse_hidden_characters(contact_email)
+    name = _typed(name, one_line=True)
     if not name:
         raise Invalid(_("Give the employer's name."))
     if len(name) > 200:
@@ -239,6 +253,8 @@ def record_staff_figures(
         for n in (employees, came_as_newcomers)
     ):
         raise Invalid(_("Give whole numbers, zero or more."))
+    if employees > MAX_STAFF:
+        raise Invalid(_("Please give at most 1,000,000 employees."))
     if came_as_newcomers > employees:
         raise Invalid(_("More staff came as newcomers than the employer employs."))
     figures, _created = StaffFigures.objects.update_or_create(
@@ -255,6 +271,16 @@ def record_staff_figures(
 
 
 # Offers ------------------------------------------------------------------------------------------
+
+
+def _offer_texts(title: str, place: str) -> tuple[str, str]:
+    """What the work is and where, as typed (``_typed``): both given, 200 characters at most."""
+    title, place = _typed(title), _typed(place)
+    if not title or not place:
+        raise Invalid(_("Say what the work is and where."))
+    if len(title) > 200 or len(place) > 200:
+        raise Invalid(_("Please keep what the work is and where to 200 characters each."))
+    return title, place
 
 
 def _clean_offer(
@@ -274,11 +300,13 @@ def _clean_offer(
         raise Invalid(_("A placement can last at most three years."))
     if not 1 <= hours_per_week <= 40:
         raise Invalid(_("Give the hours per week, from 1 to 40."))
-    languages = [str(code).strip().lower() for code in (languages or []) if str(code).strip()]
+    languages = [_typed(str(code)).lower() for code in (languages or [])]
+    languages = [code for code in languages if code]
     if len(languages) > MAX_LANGUAGES or any(len(code) > 10 for code in languages):
         raise Invalid(_("Give at most ten language codes, such as sv or en."))
-    if integration_unit.pk != employer.organisation_id and not (
-        employer.integration_units.filter(pk=integration_unit.pk).exists()
+    if integration_unit.kind != Organisation.Kind.PARTNER or (
+        integration_unit.pk != employer.organisation_id
+        and not employer.integration_units.filter(pk=integration_unit.pk).exists()
     ):
         raise Invalid(_("This employer does not take newcomers from that integration unit."))
     if supervisor is not None and supervisor.organisation_id != employer.organisation_id:
@@ -305,12 +333,7 @@ def offer_placement(
         raise Http404
     if not acts_for_employer(user, employer):
         raise NotAllowed(_("Only the employer's staff can offer its placements."))
-    _refuse_hidden_characters(title, place)
-    title, place = (title or "").strip(), (place or "").strip()
-    if not title or not place:
-        raise Invalid(_("Say what the work is and where."))
-    if len(title) > 200 or len(place) > 200:
-        raise Invalid(_("Please keep what the work is and where to 200 characters each."))
+    title, place = _offer_texts(title, place)
     languages = _clean_offer(
         employer=employer,
         integration_unit=integration_unit,
@@ -366,9 +389,7 @@ def change_offer(
     """The employer corrects the details of an offer nobody is proposed for yet (the same checks
     as ``offer_placement``). Not a step of the workflow: the status stays "offered"."""
     _check_employer(user, placement)
-    title, place = (title or "").strip(), (place or "").strip()
-    if not title or not place:
-        raise Invalid(_("Say what the work is and where."))
+    title, place = _offer_texts(title, place)
     languages = _clean_offer(
         employer=placement.employer,
         integration_unit=placement.integration_unit,
@@ -405,7 +426,7 @@ def change_offer(
 def withdraw_offer(*, placement: Placement, user: User, reason: str) -> Placement:
     """The employer withdraws an offer nobody has taken."""
     _check_employer(user, placement)
-    _check_reason(reason)
+    reason = _check_reason(reason)
     PLACEMENT_WORKFLOW.apply(placement, "withdraw", user=user, reason=reason)
     return placement
 
@@ -466,7 +487,7 @@ def withdraw_proposal(*, placement: Placement, user: User, reason: str) -> Place
     """The integration unit withdraws its proposal (the person changed their mind, say): the
     placement is offered again and the person's details are forgotten."""
     _check_unit(user, placement)
-    _check_reason(reason)
+    reason = _check_reason(reason)
     PLACEMENT_WORKFLOW.apply(
         placement, "withdraw_proposal", user=user, reason=reason, changes=dict(PROPOSAL_FIELDS)
     )
@@ -477,7 +498,7 @@ def decline_proposal(*, placement: Placement, user: User, reason: str) -> Placem
     """The employer declines the proposed person: the placement is offered again, the person's
     details are forgotten, and the integration unit is told why."""
     _check_employer(user, placement)
-    _check_reason(reason)
+    reason = _check_reason(reason)
     with transaction.atomic():
         PLACEMENT_WORKFLOW.apply(
             placement, "decline", user=user, reason=reason, changes=dict(PROPOSAL_FIELDS)
@@ -530,11 +551,11 @@ def end_placement_early(
     _check_either(user, placement)
     if end_reason not in Placement.EndReason.values:
         raise Invalid(_("Say why the placement ended early."))
-    _check_reason(reason)
+    reason = _check_reason(reason)
     _not_in_future(ended_on, _("The date cannot be in the future."))
     # The reason in the history: the person's own words, or else the reason chosen from the
     # list, written in the portal's language (the history is read by both sides).
-    words = (reason or "").strip()
+    words = reason
     if not words:
         with translation.override(settings.LANGUAGE_CODE):
             words = str(Placement.EndReason(end_reason).label)
@@ -592,8 +613,7 @@ def record_placement_check_in(
         raise Invalid(_("Say which language the work is done in."))
     if going not in PlacementCheckIn.Going.values:
         raise Invalid(_("Say how it goes."))
-    _refuse_hidden_characters(note)
-    note = (note or "").strip()
+    note = _typed(note)
     if len(note) > 2000:
         raise Invalid(_("Please keep the note to 2,000 characters."))
     if looks_like_identity_number(note):
