@@ -15,9 +15,11 @@ import re
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -627,6 +629,7 @@ class PlacementAdmin(
     add_form = OfferForm
     add_action = actions.offer_placement
     add_title = _("Offer a placement")
+    change_form_template = "admin/work/placement/change_form.html"
 
     list_display = ["kind", "title", "employer", "status", "period", "supervisor_name"]
     list_filter = ["kind", "status", "employer"]
@@ -678,7 +681,10 @@ class PlacementAdmin(
 
     @admin.display(description=_("period"), ordering="starts_on")
     def period(self, obj):
-        return _("%(start)s – %(end)s") % {"start": obj.starts_on, "end": obj.ends_on}
+        return _("%(start)s – %(end)s") % {
+            "start": date_format(obj.starts_on),
+            "end": date_format(obj.ends_on),
+        }
 
     @admin.display(description=_("supervisor"), ordering="supervisor__last_name")
     def supervisor_name(self, obj):
@@ -709,6 +715,22 @@ class PlacementAdmin(
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The supervisor records a check-in from the page of the placement under way.
+        extra_context = extra_context or {}
+        placement = self.get_object(request, unquote(object_id))
+        check_ins = self.admin_site._registry[PlacementCheckIn]
+        if (
+            placement is not None
+            and placement.status == Placement.Status.STARTED
+            and _for_employer(placement, request.user)
+            and check_ins.has_add_permission(request)
+        ):
+            extra_context["check_in_url"] = (
+                f"{reverse('admin:work_placementcheckin_add')}?placement={placement.pk}"
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def step_done(self, request, obj, name, result):
         super().step_done(request, obj, name, result)
@@ -763,6 +785,13 @@ class PlacementCheckInAdmin(
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def add_form_kwargs(self, request):
+        # "Record a check-in" on a placement's page names the placement.
+        placement = request.GET.get("placement", "")
+        if request.method == "GET" and placement.isdigit():
+            return {"initial": {"placement": int(placement)}}
+        return {}
 
     def added(self, request, obj):
         super().added(request, obj)
