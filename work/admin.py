@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.scoping import sees_everything
+from hosts.languages import LANGUAGE_CHOICES
 from newcomers.models import NewcomerCase
 from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import (
@@ -631,7 +632,8 @@ class PlacementAdmin(
     add_title = _("Offer a placement")
     change_form_template = "admin/work/placement/change_form.html"
 
-    list_display = ["kind", "title", "employer", "status", "period", "supervisor_name"]
+    # What the work is and where it stands first: on a phone the columns further right scroll.
+    list_display = ["title", "status", "period", "kind", "employer", "supervisor_name"]
     list_filter = ["kind", "status", "employer"]
     list_select_related = ["employer__organisation", "supervisor"]
     search_fields = ["title", "place"]
@@ -692,7 +694,12 @@ class PlacementAdmin(
 
     @admin.display(description=_("languages used at work"))
     def languages_shown(self, obj):
-        return ", ".join(obj.languages or []) or self.get_empty_value_display()
+        # By name where the portal knows the language ("Svenska"), otherwise as typed.
+        names = dict(LANGUAGE_CHOICES)
+        return (
+            ", ".join(str(names.get(code, code)) for code in obj.languages or [])
+            or self.get_empty_value_display()
+        )
 
     @admin.display(description=_("newcomer case"))
     def case_shown(self, obj):
@@ -753,7 +760,8 @@ class PlacementCheckInAdmin(
     add_form = CheckInForm
     add_action = actions.record_placement_check_in
     add_title = _("Record a check-in")
-    list_display = ["placement", "on", "attendance", "language", "going", "recorder"]
+    # The day and how it goes first: on a phone the columns further right scroll.
+    list_display = ["on", "going", "attendance", "placement", "language", "recorder"]
     list_filter = ["going", "language"]
     list_select_related = ["placement__employer__organisation", "recorded_by"]
     ordering = ["-on", "-pk"]

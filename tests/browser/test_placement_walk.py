@@ -219,6 +219,21 @@ def test_a_placement_from_offer_to_employment(
         assert placement.status == Placement.Status.EMPLOYED
         assert placement.employed_on == today
 
+        # The lists: the supervisor's placements and check-ins.
+        page.goto(f"{live_server.url}/admin/work/placement/")
+        # What the work is and where it stands, in the first columns: seen without scrolling.
+        first = page.locator("#result_list tbody tr").first
+        expect(first.locator("th a")).to_have_text("Fastighetsskötarens medhjälpare")
+        expect(first.locator("td.field-status")).to_be_in_viewport()
+        shoot_both(page, artifacts, "placements")
+        page.goto(f"{live_server.url}/admin/work/placementcheckin/")
+        row = page.locator("#result_list tbody tr").first
+        expect(row.locator("td.field-going")).to_have_text(
+            sv(PlacementCheckIn.Going.DIFFICULT.label)
+        )
+        expect(row.locator("td.field-going")).to_be_in_viewport()
+        shoot_both(page, artifacts, "check-ins")
+
         # The case's page: the road, with the placement and a link to its page.
         coordinator_page.goto(f"{live_server.url}/admin/newcomers/newcomercase/{case.pk}/change/")
         road = coordinator_page.locator("#road")

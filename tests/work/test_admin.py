@@ -586,6 +586,8 @@ def test_what_a_person_sees_on_the_pages_of_a_placement(client, place, case, set
     page = coordinator.get(change_url(started), HTTP_ACCEPT_LANGUAGE="sv")
     text = page.content.decode()
     assert "2 mars 2026 – 29 maj 2026" in text and "2026-03-02 –" not in text
+    assert page.context["adminform"].form.instance.languages == ["sv"]
+    assert '<div class="readonly">Svenska</div>' in text  # the language by name, not "sv"
     assert "check_in_url" not in page.context  # the employer's staff record check-ins
 
     supervisor = as_(client, place.supervisor)
