@@ -621,10 +621,31 @@ class PlacementAdmin(
         "propose": Step(actions.propose_newcomer, ProposeForm, guarded=False, offered=_for_unit),
         "withdraw_proposal": Step(actions.withdraw_proposal, ReasonForm, offered=_for_unit),
         "decline": Step(actions.decline_proposal, DeclineForm, offered=_for_employer),
-        "start": Step(actions.start_placement, StartForm, offered=_for_employer),
-        "complete": Step(actions.complete_placement, CompleteForm, offered=_for_employer),
-        "end_early": Step(actions.end_placement_early, EndEarlyForm, offered=_for_either),
-        "employ": Step(actions.record_employment, EmployForm, offered=_for_either),
+        # The buttons say what the person does, not the stage it leads to ("Started").
+        "start": Step(
+            actions.start_placement,
+            StartForm,
+            label=_("Start the placement"),
+            offered=_for_employer,
+        ),
+        "complete": Step(
+            actions.complete_placement,
+            CompleteForm,
+            label=_("Record the placement as completed"),
+            offered=_for_employer,
+        ),
+        "end_early": Step(
+            actions.end_placement_early,
+            EndEarlyForm,
+            label=_("End the placement early"),
+            offered=_for_either,
+        ),
+        "employ": Step(
+            actions.record_employment,
+            EmployForm,
+            label=_("Record employment"),
+            offered=_for_either,
+        ),
         "withdraw": Step(actions.withdraw_offer, ReasonForm, offered=_for_employer),
     }
     add_form = OfferForm

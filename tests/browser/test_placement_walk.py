@@ -170,6 +170,9 @@ def test_a_placement_from_offer_to_employment(
 
         # The supervisor starts it and, a week on, notes that it is difficult.
         page.goto(placement_url)
+        expect(page.locator("#content a.workflow-step[data-step=start]")).to_have_text(
+            sv("Start the placement")
+        )
         step(page, "start")
         shoot_both(page, artifacts, "start")
         confirm(page)

@@ -594,6 +594,10 @@ def test_what_a_person_sees_on_the_pages_of_a_placement(client, place, case, set
     page = supervisor.get(change_url(started), HTTP_ACCEPT_LANGUAGE="sv")
     link = f"{CHECK_IN_ADD}?placement={started.pk}"
     assert page.context["check_in_url"] == link and link in page.content.decode()
+    labels = {step["name"]: str(step["label"]) for step in page.context["workflow_steps"]}
+    assert labels["complete"] == "Registrera placeringen som genomförd"  # not "Genomförd"
+    assert labels["end_early"] == "Avsluta placeringen i förtid"
+    assert labels["employ"] == "Registrera anställning"
     assert "check_in_url" not in supervisor.get(change_url(offered)).context
     form = supervisor.get(link).context["form"]
     assert form["placement"].value() == started.pk
