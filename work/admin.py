@@ -576,7 +576,8 @@ class PlacementCheckInInline(ScopedLinksMixin, admin.TabularInline):
     model = PlacementCheckIn
     extra = 0
     can_delete = False
-    fields = ["on", "days_present", "days_expected", "language", "going", "note", "recorder"]
+    # How it goes and the note first: on a phone the columns further right scroll.
+    fields = ["on", "going", "note", "days_present", "days_expected", "language", "recorder"]
     readonly_fields = fields
     verbose_name_plural = _("check-ins")
 

@@ -200,7 +200,10 @@ def test_a_placement_from_offer_to_employment(
         coordinator_page.goto(placement_url)
         check_ins = coordinator_page.locator("#check_ins-group")
         expect(check_ins).to_contain_text("Svårt att komma i tid på morgonen.")
-        expect(check_ins).to_contain_text(sv(PlacementCheckIn.Going.DIFFICULT.label))
+        going = check_ins.locator("td.field-going").first
+        expect(going).to_have_text(sv(PlacementCheckIn.Going.DIFFICULT.label))
+        box = going.bounding_box()  # not off to the right, behind a sideways scroll
+        assert box is not None and box["x"] + box["width"] <= PHONE["width"]
         shoot_both(coordinator_page, artifacts, "placement-coordinator")
 
         # The supervisor completes it and records the employment that came of it.
