@@ -135,7 +135,7 @@ def test_a_placement_from_offer_to_employment(
 
     # The coordinator proposes the case's first adult, at first with a personal identity number
     # as the reference and no date of consent: refused, and what was typed is kept.
-    desk, coordinator_page = phone_of(browser, console)
+    coordinator_phone, coordinator_page = phone_of(browser, console)
     try:
         log_in(coordinator_page, placement_url, coordinator)
         step(coordinator_page, "propose")
@@ -253,5 +253,5 @@ def test_a_placement_from_offer_to_employment(
         road.get_by_role("link", name=re.compile("Fastighetsskötarens medhjälpare")).click()
         coordinator_page.wait_for_url(placement_url)
     finally:
-        desk.close()
+        coordinator_phone.close()
     assert not console.server_errors and not console.csp_violations and not console.page_errors
