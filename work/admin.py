@@ -15,14 +15,17 @@ import re
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.scoping import sees_everything
+from hosts.languages import LANGUAGE_CHOICES
 from newcomers.models import NewcomerCase
 from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import (
@@ -573,7 +576,8 @@ class PlacementCheckInInline(ScopedLinksMixin, admin.TabularInline):
     model = PlacementCheckIn
     extra = 0
     can_delete = False
-    fields = ["on", "days_present", "days_expected", "language", "going", "note", "recorder"]
+    # How it goes and the note first: on a phone the columns further right scroll.
+    fields = ["on", "going", "note", "days_present", "days_expected", "language", "recorder"]
     readonly_fields = fields
     verbose_name_plural = _("check-ins")
 
@@ -618,17 +622,40 @@ class PlacementAdmin(
         "propose": Step(actions.propose_newcomer, ProposeForm, guarded=False, offered=_for_unit),
         "withdraw_proposal": Step(actions.withdraw_proposal, ReasonForm, offered=_for_unit),
         "decline": Step(actions.decline_proposal, DeclineForm, offered=_for_employer),
-        "start": Step(actions.start_placement, StartForm, offered=_for_employer),
-        "complete": Step(actions.complete_placement, CompleteForm, offered=_for_employer),
-        "end_early": Step(actions.end_placement_early, EndEarlyForm, offered=_for_either),
-        "employ": Step(actions.record_employment, EmployForm, offered=_for_either),
+        # The buttons say what the person does, not the stage it leads to ("Started").
+        "start": Step(
+            actions.start_placement,
+            StartForm,
+            label=_("Start the placement"),
+            offered=_for_employer,
+        ),
+        "complete": Step(
+            actions.complete_placement,
+            CompleteForm,
+            label=_("Record the placement as completed"),
+            offered=_for_employer,
+        ),
+        "end_early": Step(
+            actions.end_placement_early,
+            EndEarlyForm,
+            label=_("End the placement early"),
+            offered=_for_either,
+        ),
+        "employ": Step(
+            actions.record_employment,
+            EmployForm,
+            label=_("Record employment"),
+            offered=_for_either,
+        ),
         "withdraw": Step(actions.withdraw_offer, ReasonForm, offered=_for_employer),
     }
     add_form = OfferForm
     add_action = actions.offer_placement
     add_title = _("Offer a placement")
+    change_form_template = "admin/work/placement/change_form.html"
 
-    list_display = ["kind", "title", "employer", "status", "period", "supervisor_name"]
+    # What the work is and where it stands first: on a phone the columns further right scroll.
+    list_display = ["title", "status", "period", "kind", "employer", "supervisor_name"]
     list_filter = ["kind", "status", "employer"]
     list_select_related = ["employer__organisation", "supervisor"]
     search_fields = ["title", "place"]
@@ -678,7 +705,10 @@ class PlacementAdmin(
 
     @admin.display(description=_("period"), ordering="starts_on")
     def period(self, obj):
-        return _("%(start)s – %(end)s") % {"start": obj.starts_on, "end": obj.ends_on}
+        return _("%(start)s – %(end)s") % {
+            "start": date_format(obj.starts_on),
+            "end": date_format(obj.ends_on),
+        }
 
     @admin.display(description=_("supervisor"), ordering="supervisor__last_name")
     def supervisor_name(self, obj):
@@ -686,7 +716,12 @@ class PlacementAdmin(
 
     @admin.display(description=_("languages used at work"))
     def languages_shown(self, obj):
-        return ", ".join(obj.languages or []) or self.get_empty_value_display()
+        # By name where the portal knows the language ("Svenska"), otherwise as typed.
+        names = dict(LANGUAGE_CHOICES)
+        return (
+            ", ".join(str(names.get(code, code)) for code in obj.languages or [])
+            or self.get_empty_value_display()
+        )
 
     @admin.display(description=_("newcomer case"))
     def case_shown(self, obj):
@@ -710,6 +745,22 @@ class PlacementAdmin(
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The supervisor records a check-in from the page of the placement under way.
+        extra_context = extra_context or {}
+        placement = self.get_object(request, unquote(object_id))
+        check_ins = self.admin_site._registry[PlacementCheckIn]
+        if (
+            placement is not None
+            and placement.status == Placement.Status.STARTED
+            and _for_employer(placement, request.user)
+            and check_ins.has_add_permission(request)
+        ):
+            extra_context["check_in_url"] = (
+                f"{reverse('admin:work_placementcheckin_add')}?placement={placement.pk}"
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def step_done(self, request, obj, name, result):
         super().step_done(request, obj, name, result)
         if name == "change_offer":
@@ -731,7 +782,8 @@ class PlacementCheckInAdmin(
     add_form = CheckInForm
     add_action = actions.record_placement_check_in
     add_title = _("Record a check-in")
-    list_display = ["placement", "on", "attendance", "language", "going", "recorder"]
+    # The day and how it goes first: on a phone the columns further right scroll.
+    list_display = ["on", "going", "attendance", "placement", "language", "recorder"]
     list_filter = ["going", "language"]
     list_select_related = ["placement__employer__organisation", "recorded_by"]
     ordering = ["-on", "-pk"]
@@ -763,6 +815,13 @@ class PlacementCheckInAdmin(
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def add_form_kwargs(self, request):
+        # "Record a check-in" on a placement's page names the placement.
+        placement = request.GET.get("placement", "")
+        if request.method == "GET" and placement.isdigit():
+            return {"initial": {"placement": int(placement)}}
+        return {}
 
     def added(self, request, obj):
         super().added(request, obj)

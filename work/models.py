@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from workflow.models import TransitionLog
@@ -440,4 +441,4 @@ class PlacementCheckIn(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.placement_id}: {self.on}"
+        return _("Check-in on %(day)s") % {"day": date_format(self.on)}

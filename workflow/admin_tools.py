@@ -475,7 +475,11 @@ class ActionAddMixin(StepPageMixin):
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = self.add_form(request.POST if request.method == "POST" else None, user=request.user)
+        form = self.add_form(
+            request.POST if request.method == "POST" else None,
+            user=request.user,
+            **self.add_form_kwargs(request),
+        )
         create = type(self).add_action
         return self.run_form_page(
             request,
@@ -488,6 +492,10 @@ class ActionAddMixin(StepPageMixin):
             ),
             done=lambda obj: self.added(request, obj),
         )
+
+    def add_form_kwargs(self, request) -> dict[str, Any]:
+        """More keyword arguments for ``add_form`` (such as ``initial`` from a link)."""
+        return {}
 
     def added(self, request, obj) -> None:
         """The object was made: it goes into the admin's log, and the person is told."""

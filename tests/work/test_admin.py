@@ -4,13 +4,13 @@ supervisor starts it, records a check-in and completes it, the coordinator recor
 employment. Another employer's supervisor and another partner's coordinator find none of it (404
 on every address of the placement); the employer never sees which case the person is of."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import roles
 from accounts.models import Organisation
@@ -566,3 +566,50 @@ def test_every_form_of_the_road_to_work_refuses_odd_input_with_a_message(client,
         Placement.Status.OFFERED,
         "Caretaker's assistant",
     )
+
+
+def test_what_a_person_sees_on_the_pages_of_a_placement(client, place, case, settings):
+    """Found in Chromium: the proposal's case search had no script (a bare, empty list), the
+    period was in another date format than the page's other dates, a check-in was named by the
+    placement's id, and a supervisor had no way from a placement under way to its check-in."""
+    started = started_placement(place, case=case, started_on=date(2026, 3, 2))
+    Placement.objects.filter(pk=started.pk).update(
+        starts_on=date(2026, 3, 2), ends_on=date(2026, 5, 29)
+    )
+    offered = offered_placement(place)
+    coordinator = as_(client, place.coordinator)
+    page = coordinator.get(step_url(offered, "propose"), HTTP_ACCEPT_LANGUAGE="sv")
+    assert page.status_code == 200
+    assert "admin/js/autocomplete.js" in page.content.decode()
+    assert "select2" in page.content.decode()
+
+    page = coordinator.get(change_url(started), HTTP_ACCEPT_LANGUAGE="sv")
+    text = page.content.decode()
+    assert "2 mars 2026 – 29 maj 2026" in text and "2026-03-02 –" not in text
+    assert page.context["adminform"].form.instance.languages == ["sv"]
+    assert '<div class="readonly">Svenska</div>' in text  # the language by name, not "sv"
+    assert "check_in_url" not in page.context  # the employer's staff record check-ins
+
+    supervisor = as_(client, place.supervisor)
+    page = supervisor.get(change_url(started), HTTP_ACCEPT_LANGUAGE="sv")
+    link = f"{CHECK_IN_ADD}?placement={started.pk}"
+    assert page.context["check_in_url"] == link and link in page.content.decode()
+    labels = {step["name"]: str(step["label"]) for step in page.context["workflow_steps"]}
+    assert labels["complete"] == "Registrera placeringen som genomförd"  # not "Genomförd"
+    assert labels["end_early"] == "Avsluta placeringen i förtid"
+    assert labels["employ"] == "Registrera anställning"
+    assert "check_in_url" not in supervisor.get(change_url(offered)).context
+    form = supervisor.get(link).context["form"]
+    assert form["placement"].value() == started.pk
+
+    check_in = PlacementCheckIn.objects.create(
+        placement=started,
+        on=date(2026, 3, 9),
+        days_expected=5,
+        days_present=5,
+        language="swedish",
+        going="well",
+        recorded_by=place.supervisor,
+    )
+    with translation.override("sv"):
+        assert str(check_in) == "Avstämning den 9 mars 2026"
