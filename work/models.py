@@ -51,11 +51,24 @@ def validate_not_identity_number(value: str) -> None:
         )
 
 
+def works_for_integration_unit(user) -> bool:
+    """The person is a coordinator or a manager at a partner (an integration unit)."""
+    from accounts import roles
+    from accounts.models import Organisation
+    from accounts.scoping import role_names
+
+    organisation = getattr(user, "organisation", None)
+    return (
+        organisation is not None
+        and organisation.kind == Organisation.Kind.PARTNER
+        and bool(role_names(user) & {roles.PARTNER_COORDINATOR, roles.MANAGER})
+    )
+
+
 class EmployerQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """An employer's own staff see it; a partner sees the employers that take its newcomers;
-        the data protection officer sees all; nobody else."""
-        from accounts.models import Organisation
+        """An employer's own staff see it; a partner's coordinators and managers see the
+        employers that take its newcomers; the data protection officer sees all; nobody else."""
         from accounts.scoping import sees_everything
 
         if sees_everything(user):
@@ -63,7 +76,7 @@ class EmployerQuerySet(models.QuerySet):
         organisation = getattr(user, "organisation", None)
         if organisation is None:
             return self.none()
-        if organisation.kind == Organisation.Kind.PARTNER:
+        if works_for_integration_unit(user):
             return self.filter(
                 models.Q(organisation_id=organisation.pk)
                 | models.Q(integration_units=organisation.pk)
@@ -166,10 +179,11 @@ class StaffFigures(models.Model):
 
 class PlacementQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The employer's own staff see only their own placements; the integration unit sees the
-        placements offered to its newcomers (whoever the employer); the data protection officer
-        sees all; nobody else."""
-        from accounts.models import Organisation
+        """The employer's own staff see only their own placements; the integration unit's
+        coordinators and managers see the placements offered to its newcomers (whoever the
+        employer); the data protection officer sees all; nobody else. A supervisor at the
+        municipality, when the municipality is itself an employer, is the employer's staff: they
+        see the municipality's own placements, not another employer's."""
         from accounts.scoping import sees_everything
 
         if sees_everything(user):
@@ -177,7 +191,7 @@ class PlacementQuerySet(models.QuerySet):
         organisation = getattr(user, "organisation", None)
         if organisation is None:
             return self.none()
-        if organisation.kind == Organisation.Kind.PARTNER:
+        if works_for_integration_unit(user):
             return self.filter(
                 models.Q(integration_unit_id=organisation.pk)
                 | models.Q(employer__organisation_id=organisation.pk)

@@ -307,16 +307,23 @@ class PlacementMachine(RuleBasedStateMachine):
     def org_kind_is_partner(self, person: Person) -> bool:
         return person.organisation in PARTNERS
 
+    def works_for_unit(self, person: Person) -> bool:
+        """A coordinator or manager at a partner: they see the unit's placements. A supervisor
+        at the municipality is the municipality's staff as an employer, nothing more."""
+        return self.org_kind_is_partner(person) and bool(
+            person.roles & {roles.PARTNER_COORDINATOR, roles.MANAGER}
+        )
+
     def reaches(self, person: Person, placement: Modelled) -> bool:
-        """The employer's own staff, the unit offered to (a partner that is itself the employer
-        too), the data protection officer; nobody else."""
+        """The employer's own staff, the unit offered to (its coordinators and managers), the
+        data protection officer; nobody else."""
         if person.sees_everything:
             return True
         if person.organisation is None:
             return False
         if placement.employer_org == person.organisation:
             return True
-        return self.org_kind_is_partner(person) and placement.unit == person.organisation
+        return self.works_for_unit(person) and placement.unit == person.organisation
 
     def reaches_employer(self, person: Person, employer: str) -> bool:
         _employer, org, units = self.world.employers[employer]
@@ -326,7 +333,7 @@ class PlacementMachine(RuleBasedStateMachine):
             return False
         if org == person.organisation:
             return True
-        return self.org_kind_is_partner(person) and person.organisation in units
+        return self.works_for_unit(person) and person.organisation in units
 
     def acts_for_employer(self, person: Person, employer_org: str) -> bool:
         if not person.active:

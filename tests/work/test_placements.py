@@ -26,7 +26,7 @@ from tests.factories import (
     work_place,
 )
 from work import actions
-from work.models import Placement, PlacementCheckIn, PlacementTransition
+from work.models import Employer, Placement, PlacementCheckIn, PlacementTransition
 from workflow.errors import Conflict, Invalid, NotAllowed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("role_groups")]
@@ -1024,3 +1024,23 @@ def test_without_a_supervisor_to_reach_the_employers_staff_hear_of_a_proposal():
     type(place.supervisor).objects.filter(pk=place.supervisor.pk).update(email="")
     proposed_placement(place)
     assert {e.to for e in emails()} == {colleague.email}
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("role_groups")
+def test_a_supervisor_at_the_municipality_sees_only_the_municipalitys_own_placements():
+    """The municipality as an employer: its supervisor is the employer's staff, and another
+    employer's placement offered to the municipality's unit (with the person proposed) is not
+    theirs to see; the unit's coordinator sees both."""
+    municipality = OrganisationFactory(kind="partner")
+    own = work_place(municipality, employer_organisation=municipality)
+    outside = work_place(municipality)
+    ours = proposed_placement(own)
+    theirs = proposed_placement(outside)
+    supervisor = staff_user("placement_supervisor", municipality)
+
+    assert list(Placement.objects.visible_to(supervisor)) == [ours]
+    assert list(Employer.objects.visible_to(supervisor)) == [own.employer]
+    assert set(Placement.objects.visible_to(own.coordinator)) == {ours, theirs}
+    with pytest.raises(Http404):
+        actions.decline_proposal(placement=theirs, user=supervisor, reason="Inte vår placering.")
