@@ -1,10 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from accounts.scoping import sees_everything
+from housing.forms import RegistrationForm
 from municipalities.admin import MunicipalityToChooseFilter, municipality_or_as_given
 from workflow.admin_tools import (
     ActionAddMixin,
@@ -177,23 +177,6 @@ class VacancyAdmin(ActionAddMixin, WorkflowAdminMixin, CompanyScopedAdmin):
 
 class ContractTransitionInline(TransitionLogInline):
     model = ContractTransition
-
-
-class RegistrationForm(StepForm):
-    registered_on = forms.DateField(
-        label=_("Registered with the Public Employment Service on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-    def clean_registered_on(self):
-        day = self.cleaned_data["registered_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return day
-
-    def arguments(self):
-        # The registration is the household's: recorded on the contract's case.
-        return {"case": self.obj.match.case, "registered_on": self.cleaned_data["registered_on"]}
 
 
 def may_record_registration_now(contract: Contract, user) -> bool:

@@ -18,6 +18,7 @@ from accounts.models import Organisation
 from accounts.scoping import sees_everything
 from hosts.languages import LANGUAGE_CHOICES
 from housing.actions import record_employment_service_registration
+from housing.forms import RegistrationForm
 from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import (
     ReasonForm,
@@ -196,31 +197,6 @@ def allotment_label(allotment) -> str:
         period = f"{start}–{end}"
     label = f"{allotment.company.name}: {allotment.get_kind_display()}, {period}"
     return f"{label} ({allotment.description})" if allotment.description else label
-
-
-class RegistrationForm(StepForm):
-    """The day the household was registered with the Public Employment Service."""
-
-    registered_on = forms.DateField(
-        label=_("Registered with the Public Employment Service on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-    def clean_registered_on(self):
-        day = self.cleaned_data["registered_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return day
-
-    def clean(self):
-        cleaned = super().clean()
-        recorded = getattr(self.obj, "registered_with_employment_service_on", None)
-        if recorded is not None:
-            raise forms.ValidationError(
-                _("The registration was recorded already: %(day)s.")
-                % {"day": formats.date_format(recorded, "DATE_FORMAT")}
-            )
-        return cleaned
 
 
 def _may_record_registration(case, user) -> bool:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import (
     NotFoundOutsideScopeMixin,
+    ReadOnlyInline,
     ReasonForm,
     ScopedAdminMixin,
     ScopedLinksMixin,
@@ -221,10 +222,9 @@ class MediationTransitionInline(TransitionLogInline):
     model = MediationTransition
 
 
-class MediationInline(ScopedLinksMixin, admin.TabularInline):
+class MediationInline(ReadOnlyInline):
     model = Mediation
-    extra = 0
-    can_delete = False
+    related = ("mediator",)
     show_change_link = True
     fields = ["starts_at", "duration_minutes", "place", "mediator_name", "status"]
     readonly_fields = fields
@@ -233,15 +233,6 @@ class MediationInline(ScopedLinksMixin, admin.TabularInline):
     @admin.display(description=_("mediator"))
     def mediator_name(self, obj):
         return obj.mediator.get_full_name() or obj.mediator.username
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("mediator")
 
 
 # The admins ------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from newcomers.models import NewcomerCase
 from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import (
     ActionAddMixin,
+    ReadOnlyInline,
     ReasonForm,
     ScopedAdminMixin,
     ScopedLinksMixin,
@@ -168,10 +169,9 @@ class StaffFiguresForm(StepForm):
         return dict(self.cleaned_data)
 
 
-class StaffFiguresInline(ScopedLinksMixin, admin.TabularInline):
+class StaffFiguresInline(ReadOnlyInline):
     model = StaffFigures
-    extra = 0
-    can_delete = False
+    related = ("recorded_by",)
     fields = ["recorded_on", "employees", "came_as_newcomers", "recorded_by_name"]
     readonly_fields = fields
     verbose_name_plural = _("staff figures, as the employer records them")
@@ -179,15 +179,6 @@ class StaffFiguresInline(ScopedLinksMixin, admin.TabularInline):
     @admin.display(description=_("recorded by"))
     def recorded_by_name(self, obj):
         return person(obj.recorded_by)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("recorded_by")
 
 
 @admin.register(Employer)
@@ -312,18 +303,7 @@ class OfferForm(OfferDetailsForm):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Placement.Kind.choices)
 
-    field_order = [
-        "employer",
-        "integration_unit",
-        "kind",
-        "title",
-        "place",
-        "starts_on",
-        "ends_on",
-        "hours_per_week",
-        "languages",
-        "supervisor",
-    ]
+    field_order = ["employer", "integration_unit", "kind", *actions.OFFER_DETAILS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -572,10 +552,9 @@ class PlacementTransitionInline(TransitionLogInline):
     model = PlacementTransition
 
 
-class PlacementCheckInInline(ScopedLinksMixin, admin.TabularInline):
+class PlacementCheckInInline(ReadOnlyInline):
     model = PlacementCheckIn
-    extra = 0
-    can_delete = False
+    related = ("recorded_by",)
     # How it goes and the note first: on a phone the columns further right scroll.
     fields = ["on", "going", "note", "days_present", "days_expected", "language", "recorder"]
     readonly_fields = fields
@@ -584,15 +563,6 @@ class PlacementCheckInInline(ScopedLinksMixin, admin.TabularInline):
     @admin.display(description=_("recorded by"))
     def recorder(self, obj):
         return person(obj.recorded_by)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("recorded_by")
 
 
 @admin.register(Placement)

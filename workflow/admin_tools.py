@@ -217,11 +217,28 @@ class Step:
     url_path: str | None = None
 
 
-class TransitionLogInline(ScopedLinksMixin, admin.TabularInline):
-    """The object's history, read-only, oldest first; stages are shown by their translated names."""
+class ReadOnlyInline(ScopedLinksMixin, admin.TabularInline):
+    """Rows shown on their parent's page, never added, changed or deleted there (each is made
+    by an action); ``related`` are the relations to load with them."""
 
     extra = 0
     can_delete = False
+    related: tuple[str, ...] = ()
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.related)
+
+
+class TransitionLogInline(ReadOnlyInline):
+    """The object's history, read-only, oldest first; stages are shown by their translated names."""
+
+    related = ("actor",)
     fields = ["created_at", "from_stage", "to_stage", "actor", "actor_kind", "reason"]
     readonly_fields = fields
     verbose_name = _("step")
@@ -241,15 +258,6 @@ class TransitionLogInline(ScopedLinksMixin, admin.TabularInline):
     @admin.display(description=_("to"))
     def to_stage(self, obj):
         return self.stage_label(obj.to_state)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
 
 
 class StepPageMixin:
