@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from hypothesis import strategies as st
 
-from work.models import validate_not_identity_number
+from work.models import looks_like_identity_number, validate_not_identity_number
 from workflow.form_input import REFUSED_CHARACTER, is_blank
 
 REFUSED = None  # what a rule returns for a value the action must refuse
@@ -99,8 +99,9 @@ def languages(codes: list[str]) -> list[str] | None:
 
 
 def note(value: str) -> str | None:
+    """A supervisor's note: at most 2,000 characters, and never a personal identity number."""
     value = trimmed(value)
-    if value is REFUSED or len(value) > 2000:
+    if value is REFUSED or len(value) > 2000 or looks_like_identity_number(value):
         return REFUSED
     return value
 
