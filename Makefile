@@ -22,11 +22,13 @@ install: $(BIN)/activate
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# Links in e-mails and the addresses seed_demo prints follow HOST (SERVED_ON), unless SITE_URL
+# is given in the environment or in .env.
 seed: migrate
-	$(PY) manage.py seed_demo
+	SERVED_ON=$(HOST) $(PY) manage.py seed_demo
 
 run: seed
-	$(PY) manage.py runserver $(HOST)
+	SERVED_ON=$(HOST) $(PY) manage.py runserver $(HOST)
 
 lint: install
 	$(BIN)/ruff check .

@@ -30,8 +30,12 @@ if not DEBUG and SECRET_KEY == _INSECURE_DEV_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# The public address of the portal, used in links that leave the site (e-mails, calendar files).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The public address of the portal, used in links that leave the site (e-mails, calendar files,
+# the addresses seed_demo prints). Unless it is given, the address ``make run`` serves on: the
+# Makefile passes its HOST as SERVED_ON.
+SITE_URL = env.str(
+    "SITE_URL", default="http://" + env.str("SERVED_ON", default="127.0.0.1:8000")
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -3,6 +3,7 @@ switch."""
 
 import os
 import secrets
+import shutil
 import string
 import subprocess
 import sys
@@ -147,3 +148,55 @@ def test_tests_hash_passwords_quickly_and_production_does_not():
     assert UserFactory().password.startswith("md5$")
     hashers = getattr(production, "PASSWORD_HASHERS", global_settings.PASSWORD_HASHERS)
     assert "MD5" not in hashers[0]
+
+
+def _site_url(**environment) -> str:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("SITE_URL", "SERVED_ON", "DATABASE_URL")
+    }
+    result = subprocess.run(  # noqa: S603 (our own manage.py, with a fixed argument list)
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.SITE_URL)",
+        ],
+        cwd=BASE_DIR,
+        env={**env, **environment},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.skipif((BASE_DIR / ".env").is_file(), reason="a .env file gives its own SITE_URL")
+def test_links_follow_the_address_make_run_serves_on_unless_site_url_is_given():
+    assert _site_url() == "http://127.0.0.1:8000"
+    assert _site_url(SERVED_ON="127.0.0.1:8101") == "http://127.0.0.1:8101"
+    assert (
+        _site_url(SERVED_ON="127.0.0.1:8101", SITE_URL="https://portal.example.se/")
+        == "https://portal.example.se"
+    )
+
+
+def test_make_run_passes_its_host_to_the_seed_and_the_server():
+    make = shutil.which("make")
+    assert make, "make runs the project's two set-up commands"
+    result = subprocess.run(  # noqa: S603 (make, with a fixed argument list)
+        [make, "--dry-run", "run", "HOST=127.0.0.1:8101"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    commands = result.stdout.splitlines()
+    assert any(
+        line.startswith("SERVED_ON=127.0.0.1:8101 ") and "manage.py seed_demo" in line
+        for line in commands
+    ), commands
+    assert any(
+        line.startswith("SERVED_ON=127.0.0.1:8101 ") and "runserver 127.0.0.1:8101" in line
+        for line in commands
+    ), commands
