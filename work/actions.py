@@ -503,7 +503,7 @@ def decline_proposal(*, placement: Placement, user: User, reason: str) -> Placem
         PLACEMENT_WORKFLOW.apply(
             placement, "decline", user=user, reason=reason, changes=dict(PROPOSAL_FIELDS)
         )
-        notifications.tell_unit_of_step(placement, step="decline", reason=reason)
+        notifications.tell_unit_of_decline(placement)
     return placement
 
 

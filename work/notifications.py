@@ -72,9 +72,10 @@ def tell_employer_of_proposal(placement) -> int:
     return _send(employer_staff(placement), "placement_proposed", placement)
 
 
-def tell_unit_of_step(placement, *, step: str, reason: str = "") -> int:
-    """The integration unit hears that the employer declined its proposal."""
-    return _send(unit_coordinators(placement), f"placement_{step}", placement)
+def tell_unit_of_decline(placement) -> int:
+    """The integration unit hears that the employer declined its proposal (the reason stays on
+    the placement's page)."""
+    return _send(unit_coordinators(placement), "placement_decline", placement)
 
 
 def tell_other_side_of_early_end(placement, *, user) -> int:
