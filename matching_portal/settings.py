@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "reports",
     "stays",
     "work",
+    "accessibility",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +115,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
             ],
+            # Dates, numbers and money in the page's language: {{ value|day }}, |number, |money.
+            "builtins": ["matching_portal.templatetags.portal_format"],
         },
     },
 ]
@@ -172,6 +175,8 @@ LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
 # Right-to-left languages: Django's list plus Dari ("prs").
 LANGUAGES_BIDI = [*global_settings.LANGUAGES_BIDI, "prs"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# A Swedish service's formats in both languages: day before month, a 24-hour clock.
+FORMAT_MODULE_PATH = ["matching_portal.formats"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True

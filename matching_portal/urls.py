@@ -19,6 +19,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("privacy-officer/", include("privacy.urls")),
     path("home/", accounts_views.home, name="home"),
+    path("accessibility/", include("accessibility.urls")),
     path("", include("stays.urls")),
     path("household/", include("newcomers.household_urls")),
     path("", include("hosts.urls")),

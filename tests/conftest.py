@@ -390,3 +390,29 @@ def _rate_limit_clock_held_still():
     # itself would stop every clock (two-factor codes among them).
     with mock.patch("django_ratelimit.core.time", SimpleNamespace(time=lambda: 1_800_000_000)):
         yield
+
+
+# The demo, seeded once per module -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """``manage.py seed_demo`` once for the module that asks (a seed takes seconds), in a
+    transaction rolled back when the module is done; what each test writes is rolled back after
+    it as usual. Tests sign in as the demo's people with ``demo_user("samordnare")``. The seed's
+    own e-mails and on-commit work never run (nothing commits)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
+def demo_user(username: str):
+    from accounts.models import User
+
+    return User.objects.get(username=username)

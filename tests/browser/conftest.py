@@ -151,3 +151,7 @@ def page(request, phone, console):
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# The portal served from the test's own transaction (tests/browser/inprocess.py).
+from tests.browser.inprocess import served  # noqa: E402, F401

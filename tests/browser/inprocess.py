@@ -1,0 +1,155 @@
+"""Chromium pages served from the test's own database connection and transaction.
+
+The live-server tests (the other files here) need a transactional database, which is emptied after
+every test, so walking every page type of the seeded demo that way would mean seeding it again for
+each test. Here a small HTTP server runs in a thread of the test process and answers with the whole
+Django stack (middleware, sessions, CSRF, static files) on the *test's* database connection, so
+what it shows is what the test (or a module's seeded demo, ``demo`` in tests/conftest.py) wrote,
+uncommitted, and rolled back afterwards. Redirects, cookies and forms behave as served.
+
+    def test_it(browser, served, demo):
+        with served.page(browser, user=demo_user("samordnare")) as page:
+            page.goto(served.url + "/admin/")
+
+One request is answered at a time. The test thread waits in Playwright while a page loads, so the
+two threads take turns on the connection; ``page.messages_missing`` collects the messages that a
+Swedish page asked for and the Swedish catalogue lacks (tests/i18n_guard.py).
+"""
+
+import contextlib
+import threading
+import traceback
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connections
+
+from tests.i18n_guard import swedish_misses
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class Served:
+    """The portal served on 127.0.0.1 from this test's database connection."""
+
+    def __init__(self):
+        self.statuses: list[tuple[int, str, str]] = []  # (status, method, path)
+        self.missed: set[str] = set()
+        self.errors: list[str] = []
+        self._lock = threading.Lock()
+        self._connection = connections["default"]
+        self._app = StaticFilesHandler(WSGIHandler())
+        self._server = make_server("127.0.0.1", 0, self._wsgi, WSGIServer, _Quiet)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self):
+        # This thread uses the test thread's connection, inside the test's transaction.
+        connections["default"] = self._connection
+        self._server.serve_forever(poll_interval=0.05)
+
+    def _wsgi(self, environ, start_response):
+        status_line = []
+
+        def remember(status, headers, exc_info=None):
+            status_line.append(int(status.split()[0]))
+            return start_response(status, headers, exc_info)
+
+        with self._lock, swedish_misses() as missed:
+            try:
+                body = list(self._app(environ, remember))
+            except Exception:  # noqa: BLE001 - reported by server_errors
+                self.errors.append(traceback.format_exc())
+                start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+                body = [b"The test server failed."]
+                status_line.append(500)
+        self.missed |= missed
+        path = environ.get("PATH_INFO", "")
+        if environ.get("QUERY_STRING"):
+            path += "?" + environ["QUERY_STRING"]
+        if not path.startswith("/" + settings.STATIC_URL.strip("/") + "/"):
+            status = status_line[-1] if status_line else 0
+            self.statuses.append((status, environ["REQUEST_METHOD"], path))
+        return body
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+    @property
+    def server_errors(self) -> list[str]:
+        return [f"{s} {m} {p}" for s, m, p in self.statuses if s >= 500] + self.errors
+
+    def forget(self):
+        """Start a new page's record: statuses, errors and missing messages."""
+        self.statuses.clear()
+        self.errors.clear()
+        self.missed.clear()
+
+    @contextlib.contextmanager
+    def page(self, browser, *, user=None, language="sv", viewport=PHONE):
+        """A fresh Chromium context and page, signed in as ``user`` (if given) with the portal's
+        language cookie set to ``language``."""
+        phone = viewport["width"] < 600
+        context = browser.new_context(
+            viewport=viewport,
+            device_scale_factor=2 if phone else 1,
+            is_mobile=phone,
+            has_touch=phone,
+            locale="sv-SE" if language == "sv" else "en-GB",
+            timezone_id="Europe/Stockholm",
+        )
+        context.set_default_timeout(10_000)
+        cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": self.url}]
+        if user is not None:
+            from django.test import Client
+
+            client = Client()
+            client.force_login(user)
+            cookies.append(
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": self.url,
+                }
+            )
+        context.add_cookies(cookies)
+        page = context.new_page()
+        page.served = self
+        try:
+            yield page
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def served(db):
+    """The portal served from this test's transaction (see the module's docstring)."""
+    # The test client's own trick: a request must not close the connection the test holds open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    connection = connections["default"]
+    connection.inc_thread_sharing()
+    server = Served()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        connection.dec_thread_sharing()
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
