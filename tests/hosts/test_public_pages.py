@@ -158,3 +158,11 @@ def test_error_target_of_the_widgets():
     assert error_target(form["when"]) == "id_when_0"
     assert error_target(form["secret"]) == ""
     assert 'id="id_when_0"' in str(form["when"])
+
+
+def test_a_question_in_the_summary_takes_no_colon(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post("/offer/", registration_post_data(household_description=""))
+    page = response.content.decode()
+    assert 'href="#id_household_description">Who lives in the home? This field is required.' in page
+    assert "?:" not in page
