@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from hosts.actions import make_link_token, self_service_url
 from hosts.models import Home, Host
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.inprocess import DESKTOP, PHONE
 from tests.browser.walk import check, visit
 from tests.conftest import demo_user
@@ -180,6 +181,13 @@ def test_staff_error_pages_and_logged_out(browser, served, demo, language):
     ) as page:
         problems += visit(page, "/privacy-officer/record/", expect_status=403)
         page.goto(served.url + "/volunteer/")
+        # The shared header with a volunteer's links wraps on a phone, nothing off screen.
+        header = page.locator("header").bounding_box()
+        widths = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1] and header["width"] <= PHONE["width"], widths
+        page.screenshot(path=str(ARTIFACTS / f"public-staff-header-phone-{language}.png"))
         with page.expect_navigation():
             page.locator("header form[action='/accounts/logout/'] button").click()
         problems += check(page, "logged out")
