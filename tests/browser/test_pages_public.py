@@ -228,3 +228,46 @@ def test_screenshots(browser, served, demo, language, artifacts):
             )
             assert widths[0] <= widths[1], f"wider than the {size}: {widths}"
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_error_pages_a_walk_cannot_reach(browser, served, language):
+    """The pages shown after repeated failed log-ins, after a refused step that no view handled,
+    and after a server error: rendered as their handlers render them, then checked in the page."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from tests.i18n_guard import swedish_misses
+
+    problems = []
+    pages = [
+        ("lockout.html", {}),
+        ("500.html", {}),
+        ("domain_error.html", {"status": 403, "message": "Nej."}),
+        ("domain_error.html", {"status": 400, "message": "Nej."}),
+        ("domain_error.html", {"status": 409, "message": "Nej."}),
+    ]
+    with served.page(browser, language=language, viewport=PHONE) as page:
+        page.goto(served.url + "/privacy/")  # the same address, so /static/ resolves
+        for template, context in pages:
+            request = RequestFactory().get("/")
+            request.user = AnonymousUser()
+            request.session = {}
+            with translation.override(language), swedish_misses() as missed:
+                html = render_to_string(template, context, request=request)
+            page.set_content(html)
+            page.wait_for_load_state("load")
+            # The portal's styles are there, so that axe judges the colours people see.
+            assert (
+                page.evaluate(
+                    "() => getComputedStyle(document.querySelector('header')).backgroundColor"
+                )
+                == "rgb(244, 248, 247)"
+            )
+            what = f"{template} {context.get('status', '')}"
+            problems += check(page, what)
+            if language == "sv":
+                problems += [f"{what}: not in the Swedish catalogue: {m!r}" for m in missed]
+    assert not problems, "\n".join(problems)
