@@ -4,9 +4,11 @@ A/AA, no server error, no Swedish message missing. Screenshots: test-artifacts/a
 
 import pytest
 
+from accessibility.actions import report_accessibility_problem
 from accessibility.models import AccessibilityReport
 from tests.browser.inprocess import DESKTOP, PHONE
 from tests.browser.walk import check, visit
+from tests.factories import municipality
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
@@ -28,8 +30,9 @@ def test_statement_and_report_form(browser, served, organisations, artifacts, la
             page.locator("main button[type=submit]").click()
             page.wait_for_load_state()
             problems += check(page, "report sent empty")
-            if not page.locator("#error-summary").is_visible():
-                problems.append("report sent empty: no error summary")
+            focused = page.evaluate("() => document.activeElement && document.activeElement.id")
+            if focused != "error-summary":
+                problems.append(f"report sent empty: the focus is on {focused!r}, not the summary")
             page.screenshot(
                 path=str(artifacts / f"accessibility-report-errors-{language}-{size}.png"),
                 full_page=True,
@@ -49,3 +52,28 @@ def test_statement_and_report_form(browser, served, organisations, artifacts, la
             )
     assert not problems, "\n".join(problems)
     assert AccessibilityReport.objects.filter(municipality_id="2309").count() == 2
+
+
+def test_the_reports_in_the_admin(browser, served, organisations, coordinator, artifacts):
+    """The partner coordinator the report went to reads it in the admin, in both languages."""
+    partner = organisations["partner"]
+    partner.municipality = municipality("2309")
+    partner.save()
+    report = report_accessibility_problem(
+        text="Rubrikerna på sidan för samtalskön läses inte upp.",
+        page="/volunteer/queue/",
+        email="sam@example.org",
+        municipality=partner.municipality,
+        language="sv",
+    )
+    problems = []
+    for language, viewport in [("sv", PHONE), ("sv", DESKTOP), ("en", DESKTOP)]:
+        size = viewport["width"]
+        with served.page(browser, user=coordinator, language=language, viewport=viewport) as page:
+            problems += visit(page, "/admin/accessibility/accessibilityreport/")
+            problems += visit(page, f"/admin/accessibility/accessibilityreport/{report.pk}/change/")
+            page.screenshot(
+                path=str(artifacts / f"accessibility-admin-report-{language}-{size}.png"),
+                full_page=True,
+            )
+    assert not problems, "\n".join(problems)
