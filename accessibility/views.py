@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.models import Organisation
 from accounts.throttle import over_limit, over_step_limit, too_many_requests
@@ -40,6 +40,7 @@ def came_from(request) -> str:
     return (parts.path + (f"?{parts.query}" if parts.query else ""))[:PAGE_MAX_LENGTH]
 
 
+@require_safe
 def statement_page(request):
     organisations = Organisation.objects.filter(
         kind__in=[Organisation.Kind.VOLUNTEER_ORGANISATION, Organisation.Kind.PARTNER]
@@ -113,6 +114,7 @@ def report(request):
     )
 
 
+@require_safe
 def report_sent(request):
     return render(
         request,

@@ -275,3 +275,21 @@ def test_the_retention_rules_delete_a_report_after_two_years(
     assert AccessibilityReport.objects.filter(pk=report.pk).exists()
     assert apply_retention(now=now + timedelta(days=days + 1))["accessibility_reports"] == 1
     assert not AccessibilityReport.objects.exists()
+
+
+def test_a_request_for_access_hands_over_the_report_and_erasure_deletes_it(
+    client, django_capture_on_commit_callbacks, people
+):
+    from privacy.actions import erase_person, export_person
+
+    send(client, django_capture_on_commit_callbacks, email="sam@example.org", phone="070-123 45 67")
+    send(client, django_capture_on_commit_callbacks, email="someone.else@example.org")
+    report = AccessibilityReport.objects.get(email="sam@example.org")
+    for found_by in [{"email": "Sam@example.org"}, {"phone": "070-123 45 67"}]:
+        data = export_person(**found_by, handled_by=people.officer)
+        (row,) = data["accessibility_reports"]
+        assert row["the_problem"] == report.text and row["phone"] == "+46701234567"
+    erase_person(email="sam@example.org", handled_by=people.officer)
+    assert list(AccessibilityReport.objects.values_list("email", flat=True)) == [
+        "someone.else@example.org"
+    ]
