@@ -24,7 +24,9 @@ SIZES = {"phone": PHONE, "desktop": DESKTOP}
 
 def _case_with(status):
     return (
-        NewcomerCase.objects.filter(matches__status__in=status)
+        NewcomerCase.objects.filter(
+            matches__status__in=status, partner_id=demo_user("samordnare").organisation_id
+        )
         .exclude(status=NewcomerCase.Status.CLOSED)
         .distinct()
         .order_by("pk")
@@ -51,7 +53,14 @@ def _shoot(page, artifacts, name):
 
 def test_the_household_pages_in_every_language(browser, served, demo, artifacts):
     proposed = _case_with([Match.Status.PROPOSED])
-    survey = Evaluation.objects.open().filter(respondent=Evaluation.Respondent.HOUSEHOLD).first()
+    survey = (
+        Evaluation.objects.open()
+        .filter(
+            respondent=Evaluation.Respondent.HOUSEHOLD,
+            match__case__partner_id=demo_user("samordnare").organisation_id,
+        )
+        .first()
+    )
     assert proposed is not None and survey is not None
     staying = survey.match.case
     problems = []

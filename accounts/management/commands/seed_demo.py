@@ -45,6 +45,7 @@ from hosts.actions import (
     withdraw_home,
 )
 from hosts.models import Home, HomeTransition, Host
+from matching_portal import formatting
 from municipalities.models import Municipality
 from volunteers.models import HandOver, QueueEntry
 
@@ -1126,7 +1127,7 @@ class Command(BaseCommand):
                 % {
                     "case": links.case.reference,
                     "language": language_names.get(links.case.language, links.case.language),
-                    "until": links.household_until,
+                    "until": formatting.day(links.household_until),
                 }
             )
             self.stdout.write(f"    {links.household_url}")
