@@ -57,6 +57,7 @@ def test_the_household_pages_in_every_language(browser, served, demo, artifacts)
         Evaluation.objects.open()
         .filter(
             respondent=Evaluation.Respondent.HOUSEHOLD,
+            match__status=Match.Status.MOVED_IN,
             match__case__partner_id=demo_user("samordnare").organisation_id,
         )
         .first()
