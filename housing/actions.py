@@ -15,6 +15,7 @@ from hosts.actions import lock_home, transition_home
 from hosts.models import Home
 from hosts.workflow import HOME_WORKFLOW
 from matching.places import resolve_place
+from matching_portal import formatting
 from notifications.actions import queue_email
 from workflow.errors import Conflict, Invalid, NotAllowed
 from workflow.models import ActorKind
@@ -227,7 +228,7 @@ def _convert(contract: Contract, *, registered_on: date, user: User | None) -> N
         actor_kind=ActorKind.SYSTEM,
         reason=str(
             _("Registered with the Public Employment Service on %(day)s (recorded by %(who)s)")
-            % {"day": registered_on.isoformat(), "who": who}
+            % {"day": formatting.day(registered_on), "who": who}
         ),
         changes={"converted_at": timezone.now()},
     )

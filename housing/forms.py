@@ -2,9 +2,10 @@
 case's page and on the contract's page (the registration is the household's)."""
 
 from django import forms
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from matching_portal import formatting
 from workflow.admin_tools import StepForm
 
 
@@ -32,7 +33,7 @@ class RegistrationForm(StepForm):
         if recorded is not None:
             raise forms.ValidationError(
                 _("The registration was recorded already: %(day)s.")
-                % {"day": formats.date_format(recorded, "DATE_FORMAT")}
+                % {"day": formatting.day(recorded)}
             )
         return cleaned
 

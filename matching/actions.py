@@ -4,8 +4,7 @@ from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
@@ -272,9 +271,8 @@ def record_move_in(*, match: Match, user, move_in_date: date) -> Match:
             _move_in(match=match, user=user, move_in_date=move_in_date)
         home = match.home
         if home.host is not None:
-            with translation.override(home.host.language):
-                day = date_format(move_in_date, "DATE_FORMAT")
-            notify_host(home=home, template="home_move_in", context={"move_in_date": day})
+            # The e-mail's template says the day in the host's language ("25 nov. 2026").
+            notify_host(home=home, template="home_move_in", context={"move_in_date": move_in_date})
     return match
 
 

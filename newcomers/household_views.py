@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.throttle import over_concern_limit
 from matching.actions import record_household_answer
 from matching.models import Match
+from matching_portal import formatting
 from workflow.errors import DomainError
 
 from .actions import open_household_link
@@ -155,7 +156,10 @@ def proposal_facts(home) -> list[tuple[str, str]]:
     facts = [
         (_("Kind of home"), home.get_kind_display()),
         (_("Where"), area_of(home)),
-        (_("Rent per month"), _("%(rent)s kronor") % {"rent": home.rent_per_month}),
+        (
+            _("Rent per month"),
+            _("%(rent)s kronor") % {"rent": formatting.number(home.rent_per_month)},
+        ),
         (_("Beds"), str(home.beds)),
         (_("Who lives in the home"), home.household_description),
         (_("Pets"), pets),

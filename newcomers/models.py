@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from matching_portal import formatting
 from workflow.models import TransitionLog
 
 # The languages of the household's own pages (easy-to-read), as Django language codes. Dari is
@@ -332,5 +333,5 @@ class HouseholdLink(models.Model):
     def __str__(self) -> str:
         return _("Link for %(case)s, until %(until)s") % {
             "case": self.case.reference,
-            "until": timezone.localtime(self.expires_at).date(),
+            "until": formatting.day(self.expires_at),
         }

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from matching_portal.formatting import day
 from workflow.models import TransitionLog
 
 
@@ -125,7 +126,7 @@ class CheckIn(models.Model):
     def __str__(self) -> str:
         return _("Check-in after %(days)d days (%(due)s)") % {
             "days": self.after_days,
-            "due": self.due_on,
+            "due": day(self.due_on),
         }
 
     @property
@@ -326,10 +327,9 @@ class Mediation(models.Model):
         verbose_name_plural = _("mediation meetings")
 
     def __str__(self) -> str:
-        from django.utils.formats import date_format
+        from matching_portal.formatting import day_time
 
-        when = date_format(timezone.localtime(self.starts_at), "DATETIME_FORMAT")
-        return _("Mediation %(when)s") % {"when": when}
+        return _("Mediation %(when)s") % {"when": day_time(self.starts_at)}
 
 
 class MediationTransition(TransitionLog):

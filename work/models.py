@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from matching_portal import formatting
 from workflow.models import TransitionLog
 
 # A Swedish personal identity number or co-ordination number (the day plus 60), with or without
@@ -171,7 +171,7 @@ class StaffFigures(models.Model):
     def __str__(self) -> str:
         return _("%(employer)s on %(day)s: %(newcomers)s of %(employees)s") % {
             "employer": self.employer,
-            "day": self.recorded_on,
+            "day": formatting.day(self.recorded_on),
             "newcomers": self.came_as_newcomers,
             "employees": self.employees,
         }
@@ -455,4 +455,4 @@ class PlacementCheckIn(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("Check-in on %(day)s") % {"day": date_format(self.on)}
+        return _("Check-in on %(day)s") % {"day": formatting.day(self.on)}

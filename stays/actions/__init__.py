@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from matching.models import Match
+from matching_portal import formatting
 from workflow.engine import roles_of
 from workflow.errors import Conflict, Invalid, NotAllowed
 from workflow.models import ActorKind
@@ -155,7 +156,7 @@ def mediators_for(concern: Concern):
 
 
 def _when(moment: datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    return formatting.day_time(moment)
 
 
 def _check_meeting(*, starts_at, place: str, duration_minutes: int, now: datetime) -> str:

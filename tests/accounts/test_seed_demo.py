@@ -778,3 +778,33 @@ def test_the_road_happened_years_ago_in_order(seeded):
     road = list(road_cases().values())
     assert not CheckIn.objects.filter(match__case__in=road, status="planned").exists()
     assert not Evaluation.objects.filter(match__case__in=road).open().exists()
+
+
+@pytest.mark.django_db
+def test_every_demo_consent_points_to_the_notice_in_force_on_its_day(seeded):
+    """The seed backdates registrations to last winter; a consent on record must never point to
+    a privacy notice that came into force after the consent was given (a notice's version is
+    the day it came into force). Every model that records consents is checked."""
+    from datetime import date
+
+    from django.apps import apps
+
+    recording = [
+        model
+        for model in apps.get_models()
+        if {"consent_notice_version", "consent_given_at"}
+        <= {field.name for field in model._meta.get_fields()}
+    ]
+    assert Host in recording
+    wrong = []
+    for model in recording:
+        rows = model.objects.values_list("pk", "consent_notice_version", "consent_given_at")
+        for pk, version, given_at in rows:
+            given_on = timezone.localdate(given_at)
+            if date.fromisoformat(version) > given_on:
+                wrong.append(f"{model.__name__} {pk}: notice {version}, consent on {given_on}")
+    assert Host.objects.exists()
+    assert not wrong, "\n".join(wrong)
+    # The consent of a host who registered after the notice came into force is the registration.
+    for host in Host.objects.all():
+        assert host.consent_given_at <= timezone.now()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from matching_portal import formatting
 from newcomers.models import NewcomerCase
 from tests.browser.test_host_flow import shoot
 from tests.factories import moved_in_match, referred_home, staff_user
@@ -192,7 +193,7 @@ def test_a_placement_from_offer_to_employment(
             sv("The integration unit has been told.")
         )
         with translation.override("sv"):
-            named = gettext("Check-in on %(day)s") % {"day": date_format(today)}
+            named = gettext("Check-in on %(day)s") % {"day": formatting.day(today)}
         expect(page.locator("#content h2")).to_have_text(named)  # not an id and an ISO date
         shoot_both(page, artifacts, "check-in")
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from housing.actions import record_employment_service_registration
 from housing.models import Contract, ContractTransition, Vacancy
 from matching.actions import approve_match, propose_match, record_move_in
+from matching_portal import formatting
 from notifications.models import OutboundEmail
 from tests.conftest import require
 from tests.factories import (
@@ -119,7 +120,9 @@ def test_registration_converts_the_sublet_once_and_tells_both_sides(
     assert abs(contract.converted_at - timezone.now()) < timedelta(minutes=1)
     change = ContractTransition.objects.get(contract=contract, to_state="first_hand")
     assert (change.from_state, change.actor_kind) == ("sublet", "system")
-    assert registered_on.isoformat() in change.reason
+    # The day in the words of the language the step ran in, never an ISO date.
+    assert formatting.day(registered_on) in change.reason
+    assert registered_on.isoformat() not in change.reason
 
     sent = {message.to[0]: message for message in mail.outbox}
     assert sorted(sent) == sorted(

@@ -244,7 +244,7 @@ def test_the_proposal_shows_only_the_listed_facts(household, proposed):
     for shown in (
         "A room in a shared home",
         home.municipality_label,
-        "3200 kronor",
+        "3,200 kronor",  # the figure in the page's language (English here)
         "Two adults and a cat.",
         "Yes: A friendly cat",
         "Nobody smokes",

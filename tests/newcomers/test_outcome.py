@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
 from housing.models import Contract
+from matching_portal import formatting
 from newcomers.actions import record_establishment_outcome
 from newcomers.models import CaseTransition, NewcomerCase
 from tests.factories import (
@@ -267,7 +267,7 @@ def test_the_registration_is_a_step_of_the_case_and_converts_its_sublet(
     response = desk.post(step_url(case), {"registered_on": TODAY.isoformat()})
     assert response.status_code == 400
     with translation.override("en"):
-        shown = date_format(day, "DATE_FORMAT")
+        shown = formatting.day(day)  # "25 Nov 2026": the reader's way, never ISO
     assert response.context["form"].non_field_errors() == [
         f"The registration was recorded already: {shown}."
     ]

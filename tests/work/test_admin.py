@@ -612,4 +612,4 @@ def test_what_a_person_sees_on_the_pages_of_a_placement(client, place, case, set
         recorded_by=place.supervisor,
     )
     with translation.override("sv"):
-        assert str(check_in) == "Avstämning den 9 mars 2026"
+        assert str(check_in) == "Avstämning den 9\xa0mars 2026"  # no break inside the date

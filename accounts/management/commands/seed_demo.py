@@ -45,6 +45,7 @@ from hosts.actions import (
     withdraw_home,
 )
 from hosts.models import Home, HomeTransition, Host
+from matching_portal import formatting
 from municipalities.models import Municipality
 from volunteers.models import HandOver, QueueEntry
 
@@ -514,6 +515,29 @@ def registration_window(now: datetime) -> tuple[datetime, datetime]:
     return start, min(end, now - timedelta(hours=1))
 
 
+def notice_in_force_from() -> datetime:
+    """When the privacy notice shown today came into force: its version is its first day."""
+    first_day = date.fromisoformat(settings.PRIVACY_NOTICE_VERSION)
+    return datetime.combine(first_day, time(0, 0), tzinfo=timezone.get_current_timezone())
+
+
+def consent_time(registered_at: datetime, *, now: datetime) -> datetime:
+    """When a demo person gave the consent on record, which points to the notice shown today
+    (``settings.PRIVACY_NOTICE_VERSION``): at registration if that notice was in force then.
+    The demo backdates registrations to last winter, before today's notice came into force, so
+    such a person's consent on record is the one they gave to today's notice in its first two
+    weeks (the consent on record is the latest one), never a consent dated before its notice."""
+    since = notice_in_force_from()
+    if registered_at >= since:
+        return registered_at
+    later = since + timedelta(
+        days=registered_at.toordinal() % 14,
+        hours=registered_at.hour,
+        minutes=registered_at.minute,
+    )
+    return max(since, min(later, now - timedelta(hours=1)))
+
+
 def _registration_times(rng: random.Random, now: datetime, count: int) -> list[datetime]:
     start, end = registration_window(now)
     days = max((end - start).days, 1)
@@ -633,7 +657,9 @@ def create_host(ctx: SeedContext, plan: HostPlan, *, volunteer: str) -> Host:
         consent_language=plan.language,
     )
     home = host.homes.get()
-    Host.objects.filter(pk=host.pk).update(created_at=registered_at, consent_given_at=registered_at)
+    Host.objects.filter(pk=host.pk).update(
+        created_at=registered_at, consent_given_at=consent_time(registered_at, now=ctx.now)
+    )
     Home.objects.filter(pk=home.pk).update(created_at=registered_at)
     HomeTransition.objects.filter(home=home).update(created_at=registered_at)
     HandOver.objects.filter(home=home).update(created_at=registered_at)
@@ -1101,7 +1127,7 @@ class Command(BaseCommand):
                 % {
                     "case": links.case.reference,
                     "language": language_names.get(links.case.language, links.case.language),
-                    "until": links.household_until,
+                    "until": formatting.day(links.household_until),
                 }
             )
             self.stdout.write(f"    {links.household_url}")
