@@ -92,8 +92,13 @@ def test_the_swedish_pdf_groups_digits_names_months_and_has_no_stray_page(db, de
 def test_the_english_pdf_has_english_dates(db, demo, tmp_path):
     with translation.override("en"):
         data = documents.render_pdf(_demo_figures())
-    text = "\n".join(_pages_text(data, tmp_path))
+    _draw(data, "reports-pdf-en")
+    pages = _pages_text(data, tmp_path)
+    text = "\n".join(pages)
     assert not ISO_DATE.findall(text)
+    lines = [len([line for line in page.splitlines() if line.strip()]) for page in pages]
+    short = [(number, count) for number, count in enumerate(lines, start=1) if count < FEWEST_LINES]
+    assert not short, f"pages with fewer than {FEWEST_LINES} lines: {short} (all: {lines})"
     assert re.search(
         r"\b\d{1,2}[\xa0 ](Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) 20\d\d", text
     )

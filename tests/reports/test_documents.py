@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from hosts.models import Home, HomeTransition, Host
 from matching.models import Match, MatchTransition
+from matching_portal import formatting
 from newcomers.models import NewcomerCase
 from reports import documents, metrics
 from reports.actions import produce_report
@@ -114,7 +115,8 @@ def test_the_pdf_carries_the_figures_of_the_database(small_history, media, langu
             row = (
                 f"{target['label']}{' (' + _('at most') + ')' if target['lower_is_better'] else ''}"
             )
-            expected = f"{row} {number(target['goal'])} {result} {target['percent']} %"
+            share = " ".join(formatting.percent(target["percent"]).split())  # "33 %" / "33%"
+            expected = f"{row} {number(target['goal'])} {result} {share}"
             assert expected in goals, (expected, goals)
 
         work = section(
