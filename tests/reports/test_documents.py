@@ -419,6 +419,8 @@ def test_the_pdf_pages_as_pictures(organisations, media):
         run = produced(partnership, language, date(2026, 12, 1))
         data = run.pdf.read()
         pages = PdfReader(io.BytesIO(data)).pages
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / f"report-{language}.pdf").write_bytes(data)
         # with the figures by municipality, the stay and the definitions of every figure
         assert 3 <= len(pages) <= 12, len(pages)
         with translation.override(language):
