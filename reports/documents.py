@@ -7,13 +7,15 @@ Every workbook the portal writes is made by ``new_workbook`` and its text goes t
 ``write_text``: a name such as ``=HYPERLINK(…)`` stays text, never a live formula."""
 
 import io
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from matching_portal import formatting
 
 from . import metrics
 from .charts import bar_chart, funnel_chart
@@ -43,21 +45,54 @@ def write_text(sheet, row: int, col: int, value, cell_format=None) -> None:
     sheet.write_string(row, col, str(value), cell_format)
 
 
+# Excel's own codes: a spreadsheet program shows them with the reader's digit grouping and
+# month names ("1 100", "25 nov. 2026" in Swedish).
+WHOLE = "#,##0"
+DECIMAL = "#,##0.0"
+DAY = "d mmm yyyy"
+MONTH = "mmm yyyy"
+
+
+def add_formats(book, **properties) -> Any:
+    """A cell format, with its variants for numbers with decimals, days and months (kept on the
+    format, so that ``write_cells`` picks the variant for each value): whole numbers are grouped
+    ("1 100"), dates are date cells."""
+    base = book.add_format({**properties, "num_format": WHOLE})
+    base.decimal = book.add_format({**properties, "num_format": DECIMAL})
+    base.day = book.add_format({**properties, "num_format": DAY})
+    base.month = book.add_format({**properties, "num_format": MONTH})
+    return base
+
+
 def write_cells(sheet, row: int, col: int, values, cell_format=None) -> None:
-    """A row of cells: numbers as numbers, None as an empty cell, anything else as text."""
+    """A row of cells: numbers as numbers (grouped; one decimal where there is one), dates as
+    date cells, None as an empty cell, anything else as text."""
     for offset, value in enumerate(values):
         if value is None:
             sheet.write_blank(row, col + offset, None, cell_format)
         elif isinstance(value, bool):
             write_text(sheet, row, col + offset, _("Yes") if value else _("No"), cell_format)
         elif isinstance(value, int | float | Decimal):
-            sheet.write_number(row, col + offset, float(value), cell_format)
+            whole = value == int(value)
+            number_format = cell_format if whole else getattr(cell_format, "decimal", cell_format)
+            sheet.write_number(row, col + offset, float(value), number_format)
+        elif isinstance(value, date):
+            write_day(sheet, row, col + offset, value, cell_format)
         else:
             write_text(sheet, row, col + offset, value, cell_format)
 
 
+def write_day(sheet, row: int, col: int, value, cell_format=None, *, month=False) -> None:
+    """A date as a date cell ("25 nov. 2026"; ``month``: "nov. 2026")."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    variant = getattr(cell_format, "month" if month else "day", cell_format)
+    sheet.write_datetime(row, col, datetime(value.year, value.month, value.day), variant)
+
+
 def month_label(month) -> str:
-    return date_format(month, "M Y")
+    """A month as the documents print it: "nov. 2026" / "Nov 2026"."""
+    return f"{formatting.MONTHS_SHORT[month.month]} {month.year}"
 
 
 def total_labels() -> dict[str, Any]:
@@ -113,7 +148,7 @@ def scope_lines(partnership, scope) -> list[str]:
 
 def chart_svgs(figures: dict[str, Any]) -> dict[str, str]:
     monthly = metrics.monthly_shown(figures)
-    labels = [date_format(row["month"], "M") for row in monthly]
+    labels = [str(formatting.MONTHS_SHORT[row["month"].month]) for row in monthly]
     label = total_labels()
 
     def series(key):
@@ -222,10 +257,10 @@ def _dash(value):
 def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
     output = io.BytesIO()
     book = new_workbook(output)
-    bold = book.add_format({"bold": True})
+    bold = add_formats(book, bold=True)
     title = book.add_format({"bold": True, "font_size": 14})
     header = book.add_format({"bold": True, "bg_color": "#e6f0ee", "border": 1})
-    cell = book.add_format({"border": 1})
+    cell = add_formats(book, border=1)
     wrap = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
     partnership = figures["partnership"]
     period = figures["period"]
@@ -235,16 +270,8 @@ def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
     summary.set_column(0, 0, 52)
     summary.set_column(1, 4, 14)
     write_text(summary, 0, 0, partnership, title)
-    write_text(
-        summary,
-        1,
-        0,
-        _("Period %(start)s – %(end)s")
-        % {
-            "start": date_format(period.first_day, "DATE_FORMAT"),
-            "end": date_format(period.last_day, "DATE_FORMAT"),
-        },
-    )
+    # The period as two date cells: its first day and the last day counted.
+    write_cells(summary, 1, 0, [_("Period"), period.first_day, period.last_day], bold)
     row = 3
     write_cells(
         summary, row, 0, [_("Target"), _("Goal"), _("Result"), _("Progress (%)"), _("Met")], header
@@ -361,7 +388,7 @@ def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
     write_cells(monthly, 0, 0, [_("Month")] + [label for _key, label in columns], header)
     rows = metrics.monthly_shown(figures)
     for i, month_row in enumerate(rows, start=1):
-        write_text(monthly, i, 0, month_label(month_row["month"]), cell)
+        write_day(monthly, i, 0, month_row["month"], cell, month=True)
         for j, (key, _label) in enumerate(columns, start=1):
             write_cells(monthly, i, j, [month_row[key]], cell)
             if month_row[key] is None:
@@ -569,7 +596,7 @@ def write_work(book, work: dict[str, Any], formats) -> None:
             ),
             (
                 _("Staff figures as of"),
-                date_format(staff["recorded_on"], "DATE_FORMAT") if staff else not_recorded,
+                staff["recorded_on"] if staff else not_recorded,
             ),
         ):
             row += 1
@@ -737,10 +764,10 @@ def render_national_xlsx(rollup: dict[str, Any], run=None) -> bytes:
     and the definitions."""
     output = io.BytesIO()
     book = new_workbook(output)
-    bold = book.add_format({"bold": True})
+    bold = add_formats(book, bold=True)
     title = book.add_format({"bold": True, "font_size": 14})
     header = book.add_format({"bold": True, "bg_color": "#e6f0ee", "border": 1})
-    cell = book.add_format({"border": 1})
+    cell = add_formats(book, border=1)
     wrap = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
     formats = {"header": header, "cell": cell, "bold": bold}
     sheet = book.add_worksheet(_("By partnership")[:31])
@@ -749,14 +776,9 @@ def render_national_xlsx(rollup: dict[str, Any], run=None) -> bytes:
     sheet.set_column(2, 2, 28)
     sheet.set_column(3, 2 + len(metrics.BY_MUNICIPALITY), 18)
     write_text(sheet, 0, 0, rollup["organisation"], title)
-    write_text(
-        sheet,
-        1,
-        0,
-        _("%(year)s, figures up to and including %(day)s")
-        % {"year": rollup["year"], "day": date_format(rollup["as_of"], "DATE_FORMAT")},
-    )
-    row = 3
+    write_text(sheet, 1, 0, f"{_('National roll-up')} {rollup['year']}", bold)
+    write_cells(sheet, 2, 0, [_("Figures up to and including"), rollup["as_of"]], bold)
+    row = 4
     write_cells(sheet, row, 0, [_("Partnership"), *municipality_headers()], header)
     for block in rollup["partnerships"]:
         row = write_municipality_rows(

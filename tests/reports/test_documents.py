@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from hosts.models import Home, HomeTransition, Host
 from matching.models import Match, MatchTransition
+from matching_portal import formatting
 from newcomers.models import NewcomerCase
 from reports import documents, metrics
 from reports.actions import produce_report
@@ -114,7 +115,8 @@ def test_the_pdf_carries_the_figures_of_the_database(small_history, media, langu
             row = (
                 f"{target['label']}{' (' + _('at most') + ')' if target['lower_is_better'] else ''}"
             )
-            expected = f"{row} {number(target['goal'])} {result} {target['percent']} %"
+            share = " ".join(formatting.percent(target["percent"]).split())  # "33 %" / "33%"
+            expected = f"{row} {number(target['goal'])} {result} {share}"
             assert expected in goals, (expected, goals)
 
         work = section(
@@ -200,7 +202,8 @@ def test_the_xlsx_carries_the_figures_and_native_charts(small_history, media, la
             *(str(metrics.FIGURES[key].label) for key in metrics.MONTHLY),
         )
         for row, month in zip(rows[1:], metrics.monthly_shown(figures), strict=False):
-            assert row[0] == documents.month_label(month["month"])
+            # The month is a date cell (its first day) shown as a month: "nov. 2026".
+            assert row[0].date() == month["month"].replace(day=1)
             # Numbers stay numbers; a hidden cell is empty (with a note).
             assert list(row[1:6]) == [month[key] for key in metrics.MONTHLY]
         assert len(figures["monthly"]) == 6
@@ -416,6 +419,8 @@ def test_the_pdf_pages_as_pictures(organisations, media):
         run = produced(partnership, language, date(2026, 12, 1))
         data = run.pdf.read()
         pages = PdfReader(io.BytesIO(data)).pages
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / f"report-{language}.pdf").write_bytes(data)
         # with the figures by municipality, the stay and the definitions of every figure
         assert 3 <= len(pages) <= 12, len(pages)
         with translation.override(language):

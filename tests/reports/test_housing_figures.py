@@ -321,7 +321,7 @@ def test_the_pdf_and_the_xlsx_carry_the_housing_section(history):
         "Offers declined 1",
         "Offers still open 3",
         "Sublets turned into first-hand contracts 2",
-        "Emergency places: Evakueringsplatser 100 30 2015-09-01",
+        "Emergency places: Evakueringsplatser 100 30 1 Sep 2015",
     ):
         assert row in housing, (row, housing)
     assert "Krokomsbostäder" in text

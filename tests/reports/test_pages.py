@@ -134,8 +134,13 @@ def test_the_parties_see_the_dashboard_with_charts_and_tables(english, history, 
         shown = ["hidden" if row[k] is None else str(row[k]) for k in metrics.MONTHLY]
         assert (documents.month_label(row["month"]), *shown) in rows
     assert ("first reached by phone", "7.0", "11.0") in rows
-    target = next(r for r in rows if len(r) == 4 and r[:3] == ("New registrations", "10", "13"))
-    assert target[3] == "130 % Met"
+    # (The target's name carries its goal too, shown on a phone where the goal's column is not.)
+    target = next(
+        r
+        for r in rows
+        if len(r) == 4 and r[0].startswith("New registrations") and r[1:3] == ("10", "13")
+    )
+    assert target[3] == "130% Met"
     # January's 8 calls are shown: the other months' 7 hidden calls could still be 4 ways.
     assert ("Jan 2026", "hidden", "8", "hidden", "hidden", "hidden") in rows
     # Every figure's definition is on the page too: the one it is counted by (this partnership

@@ -158,7 +158,9 @@ def test_the_manager_sees_the_rollup_page_and_downloads_it(
     book = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))
     sheet = book[book.sheetnames[0]]
     cells = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert list(cells[4][:4]) == ["Jämtland", KROKOM, "Krokoms kommun", 6]
+    # The heading row, then one row per partnership and municipality.
+    header = next(i for i, row in enumerate(cells) if row[0] == "Partnerskap")
+    assert list(cells[header + 1][:4]) == ["Jämtland", KROKOM, "Krokoms kommun", 6]
     assert client.get(reverse("reports:download_pdf", args=[run.pk])).status_code == 200
 
     # Another volunteer organisation's manager does not find the run; a partner's gets 403.
