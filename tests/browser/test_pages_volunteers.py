@@ -16,6 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from stays.models import CheckIn
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.inprocess import DESKTOP, PHONE
 from tests.browser.walk import check, visit
 from tests.conftest import demo_user
@@ -99,22 +100,46 @@ def volunteer_walk(served, browser, language, viewport, problems, shots=None):
         submit(page, "main form[action*='/check-ins/']", "check-in, empty", problems)
 
 
+def applications_to_decide(coordinator):
+    """Two applications in Krokom: one waiting for a decision, one approved and not yet met."""
+    from volunteers import actions
+
+    def apply(name, email):
+        return actions.apply_to_volunteer(
+            name=name,
+            email=email,
+            phone="+46701234567",
+            languages=["sv", "ar", "en"],
+            area="Ås",
+            municipality="2309",
+            availability="Vardagskvällar",
+            motivation="Jag vill hjälpa nya grannar att komma till rätta.",
+            language="sv",
+        )
+
+    apply("Samira Ali", "samira.ali@example.se")
+    approved = apply("Nils Ny", "nils.ny@example.se")
+    actions.approve_application(application=approved, user=coordinator)
+
+
 def coordinator_walk(served, browser, language, viewport, problems, shots=None):
     coordinator = demo_user("volontarsamordnare")
+    if not selectors.applications_page(user=coordinator)["pending"]:
+        applications_to_decide(coordinator)
     with served.page(browser, user=coordinator, language=language, viewport=viewport) as page:
         problems += visit(page, "/volunteer/")
         problems += visit(page, "/volunteer/applications/")
         if shots:
             shots(page, "applications")
-        decline = page.locator('form[action$="/decline/"]')
-        if decline.count():
-            page.locator('form[action$="/decline/"] input[name="reason"]').first.fill("x" * 301)
-            page.evaluate(
-                "() => document.querySelectorAll('input[name=reason]').forEach("
-                "(i) => i.removeAttribute('maxlength'))"
-            )
-            page.locator('form[action$="/decline/"] input[name="reason"]').first.fill("x" * 301)
-            submit(page, 'form[action$="/decline/"]', "decline, reason too long", problems)
+        # The introduction meeting sent without a day, and a decline with too long a reason.
+        page.locator('form[action$="/met/"] input[name="met_on"]').first.fill("")
+        submit(page, 'form[action$="/met/"]', "introduction meeting, no day", problems)
+        page.evaluate(
+            "() => document.querySelectorAll('input[name=reason]').forEach("
+            "(i) => i.removeAttribute('maxlength'))"
+        )
+        page.locator('form[action$="/decline/"] input[name="reason"]').first.fill("x" * 301)
+        submit(page, 'form[action$="/decline/"]', "decline, reason too long", problems)
         problems += visit(page, "/volunteer/campaigns/")
         submit(page, "main form.form-narrow", "campaigns, empty", problems)
         campaign = selectors.campaigns_for(coordinator).first()
@@ -139,13 +164,29 @@ def public_walk(served, browser, language, viewport, problems):
         problems += visit(page, "/volunteer/privacy/")
 
 
+def screenshots(size: str):
+    """In Swedish, the main pages are saved for a person to look at: the page must also fit the
+    phone's width (no sideways scrolling)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def shoot(page, name):
+        page.screenshot(path=str(ARTIFACTS / f"volunteer-{name}-{size}.png"), full_page=True)
+        scroll, width = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert scroll <= width, f"volunteer-{name}-{size}: wider than the screen"
+
+    return shoot
+
+
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_every_volunteer_page_passes_axe_in_both_sizes(served, browser, language):
     problems: list[str] = []
     for size, viewport in VIEWPORTS.items():
         found: list[str] = []
-        volunteer_walk(served, browser, language, viewport, found)
-        coordinator_walk(served, browser, language, viewport, found)
+        shots = screenshots(size) if language == "sv" else None
+        volunteer_walk(served, browser, language, viewport, found, shots)
+        coordinator_walk(served, browser, language, viewport, found, shots)
         public_walk(served, browser, language, viewport, found)
         problems += [f"{language} {size}: {line}" for line in found]
     assert not problems, "\n".join(problems)
