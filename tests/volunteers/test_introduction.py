@@ -154,6 +154,7 @@ def test_the_application_card_shows_the_applicants_languages(volunteer_coordinat
     VolunteerApplicationFactory(name="Samira Ali", languages=["ar", "so", "sv"], language="en")
     page = logged_in(volunteer_coordinator, "sv").get("/volunteer/applications/").content.decode()
     assert "Arabiska, Somaliska, Svenska" in page
+    assert "(på engelska)" in page  # the language they wrote their application in
     english = logged_in(volunteer_coordinator).get("/volunteer/applications/").content.decode()
     assert "Arabic, Somali, Swedish" in english
     assert "in English" in english  # the language they wrote their application in
