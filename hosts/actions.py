@@ -284,6 +284,17 @@ def open_self_service(*, host: Host) -> None:
         confirm_registration(host=host)
 
 
+def set_host_language(*, host: Host, language: str) -> Host:
+    """The language the host chose on their own pages (sv or en): their pages and the e-mails
+    about their offer follow it from now on. Any other code is refused."""
+    if language not in dict(settings.LANGUAGES):
+        raise Invalid(_("Choose Swedish or English."))
+    if host.language != language:
+        host.language = language
+        host.save(update_fields=["language"])
+    return host
+
+
 def can_change_offer(home: Home) -> bool:
     return home.status in Home.HOST_CHANGEABLE_STAGES
 

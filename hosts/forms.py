@@ -3,11 +3,11 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.emails import CanonicalEmailFormField
+from matching_portal import formatting
 from municipalities.forms import MunicipalityField, code_for_postcode
 from municipalities.models import Municipality
 
@@ -213,9 +213,9 @@ class OfferFieldsForm(forms.ModelForm):
         if name == "phone" and value:
             return value.as_national if hasattr(value, "as_national") else str(value)
         if name == "rent_per_month":
-            return f"{number_format(value, force_grouping=True)} kr"
+            return formatting.money(value)
         if hasattr(value, "isoformat"):
-            return date_format(value, "DATE_FORMAT")
+            return formatting.day(value)
         if value in (None, ""):
             return "–"
         return str(value)

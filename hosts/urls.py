@@ -23,4 +23,5 @@ urlpatterns = [
     path("my-offer/data/", views.download_data, name="download_data"),
     path("my-offer/erase/", views.erase, name="erase"),
     path("my-offer/leave/", views.leave, name="leave"),
+    path("my-offer/language/", views.set_language, name="language"),
 ]

@@ -6,10 +6,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from accounts.emails import rate_limit_key
 from accounts.throttle import over_concern_limit, over_limit, over_step_limit, too_many_requests
@@ -142,7 +144,34 @@ def confirm(request, token):
     actions.confirm_registration(host=host)
     request.session.cycle_key()
     request.session[HOST_KEY] = host.pk
-    return render(request, "hosts/confirmed.html", {"host": host, "contact": _first_contact(host)})
+    _in_host_language(request, host)
+    response = render(
+        request, "hosts/confirmed.html", {"host": host, "contact": _first_contact(host)}
+    )
+    return _keep_language(response, host.language)
+
+
+def _in_host_language(request, host: Host) -> None:
+    """A host's own pages are in the language the host chose (``Host.language``: the language
+    they signed up in, or last chose on their own pages), whatever the browser asks for."""
+    translation.activate(host.language)
+    request.LANGUAGE_CODE = host.language
+
+
+def _keep_language(response, language: str):
+    """The language cookie, as Django's own language switch sets it, so that the public pages
+    the host goes on to (the privacy notice, the start page) are in the same language."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
 
 
 def _first_contact(host: Host) -> dict | None:
@@ -202,7 +231,7 @@ def open_link(request, token):
     request.session.cycle_key()
     request.session[HOST_KEY] = host.pk
     # The token leaves the address bar at once.
-    return redirect("hosts:my_offer")
+    return _keep_language(redirect("hosts:my_offer"), host.language)
 
 
 def _session_host(request) -> Host | None:
@@ -227,8 +256,11 @@ def self_service(view):
         if home is None:
             messages.info(request, _("Open the link we e-mailed you, or ask for a new one here."))
             return redirect("hosts:request_link")
+        _in_host_language(request, home.host)
         response = view(request, home, *args, **kwargs)
         response["Cache-Control"] = "no-store"
+        if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != home.host.language:
+            _keep_language(response, home.host.language)
         return response
 
     wrapped.__name__ = view.__name__
@@ -492,6 +524,18 @@ def erase(request, home):
         request.session.flush()
         return render(request, "hosts/erased.html")
     return render(request, "hosts/erase.html", {"home": home})
+
+
+@require_POST
+def set_language(request):
+    """The language button on a host's own pages: the host's choice is kept on the host too, so
+    that their pages and the e-mails about their offer follow it (``actions.set_host_language``);
+    then Django's own switch sets the cookie and goes back to the page."""
+    host = _session_host(request)
+    language = request.POST.get("language", "")
+    if host is not None and language in dict(settings.LANGUAGES):
+        actions.set_host_language(host=host, language=language)
+    return django_set_language(request)
 
 
 @require_POST

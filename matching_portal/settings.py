@@ -311,6 +311,7 @@ RETENTION_DAYS = {
     "closed_cases": env.int("RETENTION_CLOSED_CASES_DAYS", default=365),
     "call_notes": env.int("RETENTION_CALL_NOTES_DAYS", default=365),
     "visit_reports": env.int("RETENTION_VISIT_REPORTS_DAYS", default=365),
+    "accessibility_reports": env.int("RETENTION_ACCESSIBILITY_REPORTS_DAYS", default=730),
 }
 
 # Concerns ("something is wrong"): the first response is late after this many hours (about two

@@ -93,11 +93,13 @@ def apply_retention(*, now=None) -> dict[str, int]:
       (``erase_placement_texts``: the Public Employment Service's reference, the supervisors'
       check-in notes, the reasons in the placements' histories);
     - call notes, notes on hosts and visit reports: their text removed;
-    - log-in attempts kept for the lock-out: deleted after the cool-off.
+    - log-in attempts kept for the lock-out: deleted after the cool-off;
+    - reports of accessibility problems: deleted.
     The anonymous rows stay, so the reports keep working.
     """
     from axes.models import AccessAttempt
 
+    from accessibility.models import AccessibilityReport
     from hosts.actions import erase_host
     from hosts.models import ErasureRecord
     from newcomers.models import CaseTransition, NewcomerCase
@@ -173,6 +175,9 @@ def apply_retention(*, now=None) -> dict[str, int]:
         ).update(reason="")
         counts["login_attempts"] = AccessAttempt.objects.filter(
             attempt_time__lt=now - timedelta(hours=settings.AXES_COOLOFF_TIME_HOURS)
+        ).delete()[0]
+        counts["accessibility_reports"] = AccessibilityReport.objects.filter(
+            created_at__lt=before("accessibility_reports")
         ).delete()[0]
         RetentionRun.objects.create(ran_at=now, counts=counts)
     return counts
@@ -322,6 +327,22 @@ def find_people(*, email: str = "", phone: str = "", case_reference: str = "") -
     }
 
 
+def find_accessibility_reports(*, email: str = "", phone: str = "") -> list:
+    """The reports of accessibility problems that left this address or number to answer."""
+    from accessibility.models import AccessibilityReport
+    from accounts.emails import canonical_email_or_none
+
+    email = (email or "").strip()
+    email = canonical_email_or_none(email) or email
+    phone = (phone or "").strip()
+    condition = Q(pk__in=[])
+    if email:
+        condition |= Q(email=email)
+    if phone:
+        condition |= Q(phone=phone)
+    return list(AccessibilityReport.objects.filter(condition).select_related("municipality"))
+
+
 def export_person(
     *, email: str = "", phone: str = "", case_reference: str = "", handled_by, note: str = ""
 ) -> dict[str, Any]:
@@ -330,12 +351,19 @@ def export_person(
     from .exports import person_export
 
     people = find_people(email=email, phone=phone, case_reference=case_reference)
+    people["reports"] = find_accessibility_reports(email=email, phone=phone)
     data = person_export(people=people)
     subjects = _subjects(people)
     DataRequest.objects.create(
         kind=DataRequest.Kind.ACCESS, subject=subjects[:40], handled_by=handled_by, note=note[:300]
     )
-    for obj in [*people["hosts"], *people["applications"], *people["users"], *people["cases"]]:
+    for obj in [
+        *people["hosts"],
+        *people["applications"],
+        *people["users"],
+        *people["cases"],
+        *people.get("reports", []),
+    ]:
         log_access(user=handled_by, action=AccessLog.Action.EXPORT, obj=obj, where="data request")
     return data
 
@@ -352,10 +380,13 @@ def erase_person(*, email: str = "", phone: str = "", handled_by, note: str = ""
     from volunteers.models import VolunteerProfile
 
     people = find_people(email=email, phone=phone)
+    people["reports"] = find_accessibility_reports(email=email, phone=phone)
     subjects = _subjects(people)
     with transaction.atomic():
         for host in people["hosts"]:
             erase_host(host=host, channel=ErasureRecord.Channel.STAFF)
+        for report in people.get("reports", []):
+            report.delete()
         for application in people["applications"]:
             type(application).objects.filter(pk=application.pk).update(
                 name="",
@@ -397,4 +428,5 @@ def _subjects(people) -> str:
     parts += [f"applicant #{a.pk}" for a in people["applications"]]
     parts += [f"user #{u.pk}" for u in people["users"]]
     parts += [f"case #{c.pk}" for c in people.get("cases", [])]
+    parts += [f"accessibility report #{r.pk}" for r in people.get("reports", [])]
     return ", ".join(parts) or "nobody found"

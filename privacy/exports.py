@@ -195,6 +195,7 @@ def account_sections() -> dict[tuple[str, str | None], str]:
 PERSON_SECTIONS = {
     "volunteers.volunteerapplication": "volunteer_applications",
     "notifications.outboundemail": "emails_sent",
+    "accessibility.accessibilityreport": "accessibility_reports",
 }
 
 
@@ -1057,4 +1058,19 @@ def person_export(*, people: dict[str, list]) -> dict[str, Any]:
         "accounts": [account_export(user=user) for user in people["users"]],
         "newcomer_cases": [case_export(case=case) for case in people.get("cases", [])],
         "emails_sent": [email_row(email) for email in emails],
+        "accessibility_reports": [
+            accessibility_report_row(report) for report in people.get("reports", [])
+        ],
+    }
+
+
+def accessibility_report_row(report) -> dict[str, Any]:
+    return {
+        "received": iso(report.created_at),
+        "page": report.page,
+        "the_problem": report.text,
+        "municipality": report.municipality.short_name if report.municipality else "",
+        "name": report.name,
+        "email": report.email,
+        "phone": _phone(report.phone),
     }

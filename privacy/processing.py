@@ -399,6 +399,29 @@ def records():
             "models": ["notifications.outboundemail"],
         },
         {
+            "data": _(
+                "Reports of accessibility problems: what the problem is, on which page, the "
+                "municipality it concerns, and, only if the person wants an answer, their name, "
+                "e-mail address or phone number"
+            ),
+            "purpose": _(
+                "To fix what keeps people from using the portal and to answer the person, as the "
+                "law on accessibility of digital public services (2018:1937) requires."
+            ),
+            "basis": _(
+                "A legal obligation: the law on accessibility of digital public services (art. "
+                "6.1 c). Giving a name or a way to reach the person is voluntary."
+            ),
+            "who": _(
+                "The coordinators it was sent to (those working in the municipality, otherwise "
+                "the national coordinators) and the data protection officer, read-only; every "
+                "opening is logged."
+            ),
+            "kept": _("Deleted %(days)d days after the report came in.")
+            % {"days": days["accessibility_reports"]},
+            "models": ["accessibility.accessibilityreport"],
+        },
+        {
             "data": _("Access log and security events"),
             "purpose": _(
                 "To show who opened personal data, and to detect attacks. Security events hold no "

@@ -399,17 +399,35 @@ def _rate_limit_clock_held_still():
 def demo(django_db_setup, django_db_blocker):
     """``manage.py seed_demo`` once for the module that asks (a seed takes seconds), in a
     transaction rolled back when the module is done; what each test writes is rolled back after
-    it as usual. Tests sign in as the demo's people with ``demo_user("samordnare")``. The seed's
-    own e-mails and on-commit work never run (nothing commits)."""
+    it as usual. Tests sign in as the demo's people with ``demo_user("samordnare")``; the fixture's
+    value is what the seed printed (its log-ins and the demo links, see ``demo_links``). The
+    seed's own e-mails and on-commit work never run (nothing commits)."""
     from io import StringIO
 
     from django.core.management import call_command
     from django.db import transaction
 
+    out = StringIO()
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=StringIO())
-        yield
+        call_command("seed_demo", stdout=out)
+        yield out.getvalue()
         transaction.set_rollback(True)
+
+
+def demo_links(printed: str) -> dict[str, list[str]]:
+    """The paths of the links the seed printed: ``{"household": [...], "host": [...]}``, first
+    city first."""
+    import re
+    from urllib.parse import urlsplit
+
+    links = {"household": [], "host": []}
+    for url in re.findall(r"https?://\S+", printed):
+        path = urlsplit(url).path
+        if path.startswith("/household/open/"):
+            links["household"].append(path)
+        elif path.startswith("/my-offer/open/"):
+            links["host"].append(path)
+    return links
 
 
 def demo_user(username: str):

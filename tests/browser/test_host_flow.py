@@ -14,12 +14,12 @@ import pytest
 from django.conf import settings as django_settings
 from django.core import mail
 from django.utils import timezone, translation
-from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from hosts.forms import ReasonForm, RegistrationForm
 from hosts.models import ErasureRecord, Home, HomeTransition, Host
+from matching_portal import formatting
 from tests.conftest import require
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -183,9 +183,9 @@ def test_host_signs_up_changes_withdraws_and_erases(
             "beds": values["beds"],
             "step_free_access": gettext("Yes"),
             "accessibility_notes": values["accessibility_notes"],
-            "available_from": date_format(values["available_from"], "DATE_FORMAT"),
+            "available_from": formatting.day(values["available_from"]),
             "available_months": gettext("6 months"),
-            "rent_per_month": number_format(2500, force_grouping=True) + " kr",
+            "rent_per_month": formatting.money(2500),
             "household_description": values["household"],
             "has_pets": gettext("Yes"),
             "pets_description": values["pets"],

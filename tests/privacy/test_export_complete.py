@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accessibility.models import AccessibilityReport
 from accounts.models import Organisation
 from hosts.models import Home, HomeTransition, Host
 from housing.models import Contract, ContractTransition, Vacancy
@@ -489,6 +490,9 @@ def world(organisations, host_session):
         reviewed_at=now,
     )
     OutboundEmail.objects.create(to=VOLUNTEER_EMAIL, subject="Välkommen som volontär", body="Hej!")
+    AccessibilityReport.objects.create(
+        text="Knappen syns inte.", email=VOLUNTEER_EMAIL, language="sv"
+    )
     run = ReportRun.objects.create(
         partnership=PartnershipFactory(), as_of=now.date(), requested_by=volunteer
     )

@@ -298,6 +298,11 @@ PAGES = {
     "stays:host_evaluation": host_only(get=NOT_FOUND, post=NOT_FOUND),
     "stays:household_evaluation": household_only(),
     # --- end of helper "evaluations"'s block ---
+    # --- issue 18, helper B: the accessibility statement and the form to report a problem ---
+    "accessibility:statement": everyone(post=NOT_ALLOWED),
+    "accessibility:report": everyone(),
+    "accessibility:report_sent": everyone(post=NOT_ALLOWED),
+    # --- end of helper B's block ---
 }
 
 # The workflow steps in the admin: whoever may view the object opens the step's page; sending
@@ -647,6 +652,19 @@ ADMIN_MODELS = {
         for name in ("employer", "stafffigures", "placement", "placementcheckin")
     },
     # --- end of helper A's block ---
+    # --- issue 18, helper B: reports of accessibility problems, read-only by those they went to
+    # (accessibility.routing) and the officer. The world holds none: the object page is tried
+    # with an id no report has (404 for all); tests/accessibility/test_report.py opens real ones.
+    "accessibility.accessibilityreport": {
+        "perms": {
+            VOLUNTEER_COORDINATOR: "v",
+            PARTNER_COORDINATOR: "v",
+            DATA_PROTECTION_OFFICER: "v",
+        },
+        "scoped": True,
+        "hidden": set(STAFF_ROLES),
+    },
+    # --- end of helper B's block ---
 }
 
 # Pages (other than the admin's model pages) that take the id of an object scoped to a partner
@@ -808,6 +826,7 @@ ADMIN_NOT_SCOPED = {
     "privacy.datarequest": "the officer's only",
     "privacy.retentionrun": "the officer's only",
     "reports.reportdownload": "managers' and the officer's, read-only",
+    "accessibility.accessibilityreport": "by municipality: tests/accessibility/test_report.py",
     # Read-only for the volunteer coordinators in the admin, scoped by organisation as the web
     # app's pages are (volunteers/admin.py); the world has none of another volunteer
     # organisation's of these, so tests/volunteers/test_admin_scope.py asks for them instead.
