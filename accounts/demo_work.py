@@ -110,12 +110,22 @@ def _backdate(model, pk, when) -> None:
 
 
 def seed_volunteers(ctx) -> None:
-    """The demo volunteers' profiles (the volunteers themselves are made by ``seed_users``)."""
+    """The demo volunteers' profiles (the volunteers themselves are made by ``seed_users``), and
+    their introduction meetings with their group's coordinator a year ago: the demo's volunteers
+    have all been met, so they reach the hosts (``volunteers.actions.record_introduction``)."""
+    met_on = timezone.localdate(ctx.now) - timedelta(days=365)
     for username, (languages, area) in VOLUNTEER_PROFILES.items():
-        VolunteerProfile.objects.get_or_create(
+        profile, _created = VolunteerProfile.objects.get_or_create(
             user=ctx.users[username],
             defaults={"languages": languages, "area": area, "availability": "Vardagskvällar"},
         )
+        if profile.met_on is None:
+            coordinator = (
+                "malmo-samordnare" if username.startswith("malmo-") else "volontarsamordnare"
+            )
+            volunteering.record_introduction(
+                volunteer=ctx.users[username], user=ctx.users[coordinator], met_on=met_on
+            )
 
 
 def seed_call_work(ctx) -> None:

@@ -50,7 +50,7 @@ BEFORE_SECOND_FACTOR = frozenset(
 # Public pages that need no log-in at all: the hosts' pages (a signed link, no account) and the
 # volunteer application.
 PUBLIC_NAMESPACES = frozenset({"hosts"})
-PUBLIC_PAGES = frozenset({"volunteers:join", "volunteers:joined"})
+PUBLIC_PAGES = frozenset({"volunteers:join", "volunteers:joined", "volunteers:privacy"})
 
 
 def has_second_factor_duty(user) -> bool:

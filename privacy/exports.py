@@ -137,6 +137,7 @@ CASE_SECTIONS = {
 # workflow's history names its ``actor`` too (``activity_links``).
 OTHER_ACTIVITY = [
     ("volunteers.volunteerapplication", "reviewed_by", "reviewed_at"),
+    ("volunteers.volunteerprofile", "met_by", "met_on"),
     ("volunteers.campaign", "created_by", "started_at"),
     ("volunteers.queueentry", "claimed_by", "lease_until"),
     ("volunteers.queueentry", "handed_back_by", "handed_back_at"),
@@ -685,6 +686,7 @@ def profile_row(profile) -> dict[str, Any]:
         "languages": profile.languages,
         "area": profile.area,
         "availability": profile.availability,
+        "met_on": iso(profile.met_on),
     }
 
 

@@ -9,6 +9,7 @@ PUBLIC_PAGES = frozenset(
         "hosts:privacy",
         "hosts:sent",
         "volunteers:joined",
+        "volunteers:privacy",
     }
 )
 

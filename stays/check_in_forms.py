@@ -13,10 +13,12 @@ class RecordCheckInForm(StepFormMixin, forms.Form):
     The volunteers' page and the partner's admin step both use it."""
 
     outcome = forms.ChoiceField(
-        label=_("How does it go?"),
+        label=_("How is the stay going?"),
         choices=CheckIn.Outcome.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose how it goes: all well, a concern, or urgent.")},
+        error_messages={
+            "required": _("Choose how the stay is going: all well, a concern, or urgent.")
+        },
     )
     note = forms.CharField(
         label=_("In a few words"),

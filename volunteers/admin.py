@@ -80,10 +80,12 @@ class VolunteerApplicationAdmin(NotFoundOutsideScopeMixin, ReadOnlyAdmin):
 
 @admin.register(VolunteerProfile)
 class VolunteerProfileAdmin(ScopedLinksMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
-    list_display = ["__str__", "phone", "area", "availability"]
+    list_display = ["__str__", "phone", "area", "availability", "met_on"]
     list_select_related = ["user"]
     search_fields = ["user__first_name", "user__last_name", "user__username", "area"]
     raw_id_fields = ["user"]
+    # Recorded on the applications page (``actions.record_introduction``), never typed here.
+    readonly_fields = ["met_on", "met_by"]
 
     def get_queryset(self, request):
         # The volunteers of the person's own organisation (all for the officer and superusers).

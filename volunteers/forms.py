@@ -62,7 +62,10 @@ class VolunteerApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     consent = forms.BooleanField(
-        label=_("I have read the privacy notice and agree that my answers are stored as it says."),
+        label=_(
+            "I have read the privacy notice for volunteers and agree that my answers are stored "
+            "as it says."
+        ),
         error_messages={"required": _("You need to agree to the privacy notice to send.")},
     )
     website = forms.CharField(
@@ -313,6 +316,23 @@ class DeclineForm(forms.Form):
         max_length=300,
         required=False,
     )
+
+
+class IntroductionForm(forms.Form):
+    """The day a coordinator met an approved volunteer (``actions.record_introduction``)."""
+
+    met_on = forms.DateField(
+        label=_("Day of the introduction meeting"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("Write the day you met the volunteer."),
+            "invalid": _("Write the day as a date, e.g. 2026-12-07."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["met_on"].initial = timezone.localdate()
 
 
 class MergeForm(forms.Form):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.emails import CanonicalEmailField
+from matching_portal import formatting
 from workflow.models import TransitionLog
 
 
@@ -86,6 +87,13 @@ class VolunteerApplication(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def language_labels(self) -> list[str]:
+        """The languages the applicant speaks, by name in the page's language."""
+        from hosts.languages import LANGUAGE_CHOICES
+
+        labels = dict(LANGUAGE_CHOICES)
+        return [str(labels.get(code, code)) for code in self.languages]
+
 
 class ApplicationTransition(TransitionLog):
     """One step of a volunteer application (``volunteers.workflow.APPLICATION_WORKFLOW``)."""
@@ -109,7 +117,13 @@ class ApplicationTransition(TransitionLog):
 
 
 class VolunteerProfile(models.Model):
-    """What coordinators need to plan a volunteer's calls and visits."""
+    """What coordinators need to plan a volunteer's calls and visits.
+
+    ``met_on`` and ``met_by``: the introduction meeting (introduktionsträff), when a coordinator
+    met the new volunteer (``volunteers.actions.record_introduction``). Until then the volunteer
+    reaches no host's personal data: no call queue, visits or check-ins
+    (``volunteers.selectors.awaiting_introduction``).
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -121,6 +135,23 @@ class VolunteerProfile(models.Model):
     languages = models.JSONField(_("languages"), default=list, blank=True)
     area = models.CharField(_("area"), max_length=100, blank=True)
     availability = models.CharField(_("availability"), max_length=300, blank=True)
+    met_on = models.DateField(
+        _("introduction meeting"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When a coordinator met the volunteer. Until then the volunteer sees no host's "
+            "personal data."
+        ),
+    )
+    met_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("met by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("volunteer profile")
@@ -362,7 +393,7 @@ class CallAttempt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_outcome_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+        return f"{self.get_outcome_display()} ({formatting.day_time(self.created_at)})"
 
 
 class HostNote(models.Model):
@@ -461,7 +492,7 @@ class HomeVisit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.home} {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.home} {formatting.day_time(self.starts_at)}"
 
     CHECKLIST = [
         "room_checked",

@@ -19,6 +19,10 @@ Who reaches what (the rule of reach):
   reach unless its check-in is due to them. Queue entries: the one they hold
   (``queue_entry_for``).
 
+A volunteer who has not yet been met by a coordinator (``awaiting_introduction``: approved
+through an application, no introduction meeting recorded on their profile) reaches no host at
+all: no home, visit, check-in, callback or queue entry, whatever the rules above say.
+
 Superusers reach everything (``has_role`` is true for them).
 """
 
@@ -43,6 +47,7 @@ from .models import (
     HostNote,
     QueueEntry,
     VolunteerApplication,
+    VolunteerProfile,
 )
 
 # A volunteer who reached an interested host may book the visit they agreed for this long.
@@ -55,6 +60,22 @@ VISIT_REACH_AFTER = timedelta(days=30)
 
 def is_coordinator(user: User) -> bool:
     return has_role(user, roles.VOLUNTEER_COORDINATOR)
+
+
+def awaiting_introduction(user: User) -> bool:
+    """Whether this volunteer still waits for their introduction meeting with a coordinator
+    (``VolunteerProfile.met_on`` empty): until a coordinator has met them, a volunteer sees no
+    host's personal data. Coordinators and accounts without a volunteer profile (made by staff
+    in the admin, who know whom they let in) are not held back. Asked once per request."""
+    cached = getattr(user, "_awaiting_introduction", None)
+    if cached is None:
+        cached = (
+            not user.is_superuser
+            and not is_coordinator(user)
+            and VolunteerProfile.objects.filter(user_id=user.pk, met_on__isnull=True).exists()
+        )
+        user._awaiting_introduction = cached
+    return cached
 
 
 def _organisation_work(user: User) -> Q:
@@ -76,6 +97,8 @@ def homes_for(user: User, *, now: datetime | None = None) -> QuerySet[Home]:
     homes = organisation_homes(user)
     if is_coordinator(user):
         return homes
+    if awaiting_introduction(user):
+        return homes.none()
     now = now or timezone.now()
     held = Q(queue_entry__claimed_by=user, queue_entry__lease_until__gt=now)
     agreed = Q(
@@ -120,6 +143,8 @@ def visits_for(user: User, *, now: datetime | None = None) -> QuerySet[HomeVisit
     a volunteer their own (on it or booked it), until a while after it took place."""
     if is_coordinator(user):
         return HomeVisit.objects.filter(home__in=organisation_homes(user))
+    if awaiting_introduction(user):
+        return HomeVisit.objects.none()
     now = now or timezone.now()
     return HomeVisit.objects.filter(
         Q(volunteers=user) | Q(booked_by=user),
@@ -151,6 +176,8 @@ def check_ins_for(user: User, *, today: date | None = None) -> QuerySet[CheckIn]
     )
     if is_coordinator(user):
         return check_ins
+    if awaiting_introduction(user):
+        return check_ins.none()
     today = today or timezone.localdate()
     due = Q(status=CheckIn.Status.PLANNED, due_on__lte=today + timedelta(days=CHECK_IN_DAYS_AHEAD))
     return check_ins.filter(due | Q(done_by=user))
@@ -175,7 +202,9 @@ def queue_entry_for(
     """The queue entry ``entry_id`` if this volunteer holds it (their lease may have run out),
     with its home and host; None if it was theirs and is no longer (handed back by them, or
     claimed in this session and since taken by someone else or finished); any other entry is
-    another person's or nobody's: 404."""
+    another person's or nobody's: 404. A volunteer not yet met reaches none."""
+    if awaiting_introduction(user):
+        raise Http404
     entry = (
         QueueEntry.objects.select_related("home__host", "home__municipality")
         .filter(pk=entry_id)
@@ -227,6 +256,8 @@ def start_page(*, user: User, now: datetime | None = None) -> dict:
         .select_related("home__host", "home__municipality")
         .order_by("callback_at")[:20]
     )
+    if awaiting_introduction(user):
+        callbacks = callbacks.none()
     return {
         "check_ins": due_check_ins(user=user, today=today)[:20],
         "held": held_entry(volunteer=user, now=now),
@@ -234,6 +265,7 @@ def start_page(*, user: User, now: datetime | None = None) -> dict:
         "callbacks": callbacks,
         "calls_today": CallAttempt.objects.filter(volunteer=user, created_at__date=today).count(),
         "today": today,
+        "awaiting_introduction": awaiting_introduction(user),
     }
 
 
@@ -266,6 +298,11 @@ def applications_page(*, user: User) -> dict:
         "pending": applications.filter(status=VolunteerApplication.Status.PENDING).select_related(
             "municipality", "local_group"
         ),
+        # Approved, and waiting for their introduction meeting: they see no host until then.
+        "to_meet": applications.filter(
+            status=VolunteerApplication.Status.APPROVED,
+            user__volunteer_profile__met_on__isnull=True,
+        ).select_related("municipality", "local_group", "reviewed_by"),
         "recent": applications.exclude(status=VolunteerApplication.Status.PENDING).select_related(
             "reviewed_by"
         )[:20],
@@ -399,9 +436,11 @@ def queue_page(*, user: User, now: datetime | None = None) -> dict:
     group = user.local_group if user.local_group_id else None
     national = is_national_coordinator(user)
     waiting = None
-    if group is not None:
+    unmet = awaiting_introduction(user)
+    if group is not None and not unmet:
         waiting = claimable_entries(now).filter(local_group_id=group.pk).count()
     return {
+        "awaiting_introduction": unmet,
         "group": group,
         "waiting": waiting,
         "national": national,
@@ -412,7 +451,10 @@ def queue_page(*, user: User, now: datetime | None = None) -> dict:
 
 
 def held_entry(*, volunteer: User, now: datetime | None = None) -> QueueEntry | None:
-    """The host this volunteer holds right now, if any."""
+    """The host this volunteer holds right now, if any (never one for a volunteer who has not
+    yet been met)."""
+    if awaiting_introduction(volunteer):
+        return None
     now = now or timezone.now()
     return (
         QueueEntry.objects.filter(claimed_by=volunteer, lease_until__gt=now)

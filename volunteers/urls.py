@@ -38,6 +38,12 @@ urlpatterns = [
         {"decision": "decline"},
         name="decline_application",
     ),
+    path(
+        "applications/<int:application_id>/met/",
+        views.record_introduction,
+        name="record_introduction",
+    ),
+    path("privacy/", views.privacy_notice, name="privacy"),
     path("campaigns/", views.campaigns, name="campaigns"),
     path("campaigns/<int:campaign_id>/", views.campaign, name="campaign"),
     path("referrals/", views.referrals, name="referrals"),

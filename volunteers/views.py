@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from .forms import (
     CancelVisitForm,
     DeclineForm,
     HandBackForm,
+    IntroductionForm,
     MergeForm,
     MoveVisitForm,
     NoteForm,
@@ -95,6 +96,27 @@ def joined(request):
     return render(request, "volunteers/joined.html")
 
 
+def privacy_notice(request):
+    """The volunteers' privacy notice: what the portal keeps about an applicant and a volunteer,
+    why, for how long, and how to use their rights (public: read before applying)."""
+    from accounts.models import Organisation
+
+    from .notice import NOTICE_VERSION, retention
+
+    return render(
+        request,
+        "volunteers/privacy.html",
+        {
+            "version": NOTICE_VERSION,
+            "controllers": Organisation.objects.filter(
+                kind=Organisation.Kind.VOLUNTEER_ORGANISATION
+            ).order_by("name"),
+            "dpo_email": settings.DATA_PROTECTION_OFFICER_EMAIL,
+            **retention(),
+        },
+    )
+
+
 # The volunteer's day -----------------------------------------------------------------------
 
 
@@ -157,6 +179,9 @@ def queue(request):
 @role_required(*VOLUNTEERS)
 @require_POST
 def claim_next(request):
+    if selectors.awaiting_introduction(request.user):
+        # The start page says what happens next; there is nothing to claim until then.
+        return redirect("volunteers:start")
     entry = actions.claim_next_host(volunteer=request.user)
     if entry is not None:
         claimed = [pk for pk in request.session.get(CLAIMED_KEY, []) if pk != entry.pk]
@@ -405,9 +430,12 @@ def applications(request):
     return _applications_page(request)
 
 
-def _applications_page(request, *, decline_form=None, declining=None, status=200):
+def _applications_page(
+    request, *, decline_form=None, declining=None, meeting_form=None, meeting=None, status=200
+):
     """The applications; ``decline_form`` is the reason for declining application
-    ``declining`` sent back with its errors."""
+    ``declining`` sent back with its errors, ``meeting_form`` the introduction meeting of
+    application ``meeting``."""
     return render(
         request,
         "volunteers/applications.html",
@@ -415,9 +443,36 @@ def _applications_page(request, *, decline_form=None, declining=None, status=200
             **selectors.applications_page(user=request.user),
             "decline_form": decline_form or DeclineForm(),
             "declining": declining,
+            "meeting_form": meeting_form or IntroductionForm(),
+            "meeting": meeting,
         },
         status=status,
     )
+
+
+@role_required(*COORDINATORS)
+@require_POST
+def record_introduction(request, application_id):
+    """A coordinator met an approved volunteer: from now on the volunteer reaches hosts."""
+    application = selectors.application_for(request.user, application_id)
+    if application.user is None:  # not approved (or the account was erased)
+        raise Http404
+    form = IntroductionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.record_introduction(
+                volunteer=application.user, user=request.user, met_on=form.cleaned_data["met_on"]
+            )
+        except TransitionNotAllowed as exc:
+            form.add_error("met_on", exc.message)
+        else:
+            messages.success(
+                request,
+                _("The introduction meeting with %(name)s is recorded: they can start calling.")
+                % {"name": application.name},
+            )
+            return redirect("volunteers:applications")
+    return _applications_page(request, meeting_form=form, meeting=application.pk, status=400)
 
 
 @role_required(*COORDINATORS)

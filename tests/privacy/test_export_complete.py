@@ -464,6 +464,7 @@ def world(organisations, host_session):
 
     # Naming the volunteer.
     VolunteerProfile.objects.create(user=volunteer, phone="+46702223344", area="Frösön")
+    VolunteerProfile.objects.create(user=staff_user("volunteer"), met_on=now, met_by=volunteer)
     TOTPDevice.objects.create(user=volunteer, name="Telefonen", confirmed=True)
     application = VolunteerApplication.objects.create(
         name=VOLUNTEER_NAME,

@@ -22,6 +22,7 @@ from tests.factories import (
     staff_user,
 )
 from volunteers.models import Campaign, VolunteerApplication, VolunteerProfile
+from volunteers.notice import NOTICE_VERSION
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -71,7 +72,8 @@ def test_a_complete_application_waits_for_a_coordinator(english):
     assert application.phone.as_e164 == "+46707654321"
     assert application.languages == ["sv", "en"]
     assert application.language == "en"  # the language the form was filled in
-    assert application.consent_notice_version == settings.PRIVACY_NOTICE_VERSION
+    # The volunteers' own notice (/volunteer/privacy/), not the hosts'.
+    assert application.consent_notice_version == NOTICE_VERSION != settings.PRIVACY_NOTICE_VERSION
     assert application.consent_given_at is not None
     assert application.user is None  # no account before a coordinator approves
 

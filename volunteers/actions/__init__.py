@@ -4,6 +4,7 @@ from .applications import (  # noqa: F401
     apply_to_volunteer,
     approve_application,
     decline_application,
+    record_introduction,
 )
 from .campaigns import (  # noqa: F401
     campaign_homes,

@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -14,6 +15,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts.access import has_role
 from accounts.models import LocalGroup, User
 from accounts.scoping import group_reach
 from municipalities.models import Municipality
@@ -25,6 +27,7 @@ from ..models import (
     VolunteerApplication,
     VolunteerProfile,
 )
+from ..notice import NOTICE_VERSION
 from ..workflow import APPLICATION_WORKFLOW
 
 logger = logging.getLogger(__name__)
@@ -64,7 +67,7 @@ def apply_to_volunteer(
         availability=availability,
         motivation=motivation,
         language=language,
-        consent_notice_version=settings.PRIVACY_NOTICE_VERSION,
+        consent_notice_version=NOTICE_VERSION,
         consent_given_at=now,
     )
     # The applicant has no account: the first row is the portal's, as for a host's sign-up.
@@ -196,3 +199,47 @@ def decline_application(*, application: VolunteerApplication, user: User, reason
             context={"name": locked.name},
             language=locked.language,
         )
+
+
+# The introduction meeting -------------------------------------------------------------------
+
+
+def record_introduction(
+    *, volunteer: User, user: User, met_on: date | None = None
+) -> VolunteerProfile:
+    """A coordinator met the volunteer (introduktionsträff) on ``met_on`` (today if not given):
+    from now on the volunteer reaches hosts' personal data (the call queue, visits and check-ins,
+    ``selectors.awaiting_introduction``). Recorded once, by a coordinator who reaches the
+    volunteer's local group, never for a day in the future or before the volunteer was approved."""
+    today = timezone.localdate()
+    met_on = met_on or today
+    with transaction.atomic():
+        profile = (
+            VolunteerProfile.objects.select_for_update()
+            .select_related("user")
+            .filter(user_id=volunteer.pk)
+            .first()
+        )
+        group_ids, _uncovered = group_reach(user)
+        in_reach = group_ids is None or (
+            profile is not None and profile.user.local_group_id in group_ids
+        )
+        if not has_role(user, roles.VOLUNTEER_COORDINATOR) or not in_reach or profile is None:
+            raise NotAllowed(_("You are not allowed to take this step."))
+        if profile.met_on is not None:
+            raise Conflict(_("The introduction meeting is already recorded."))
+        if met_on > today:
+            raise Invalid(_("The meeting cannot be in the future."))
+        approved = (
+            VolunteerApplication.objects.filter(
+                user_id=volunteer.pk, status=VolunteerApplication.Status.APPROVED
+            )
+            .values_list("reviewed_at", flat=True)
+            .first()
+        )
+        if approved is not None and met_on < timezone.localdate(approved):
+            raise Invalid(_("The meeting cannot be before the application was approved."))
+        profile.met_on = met_on
+        profile.met_by = user
+        profile.save(update_fields=["met_on", "met_by"])
+    return profile

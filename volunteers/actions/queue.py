@@ -169,10 +169,13 @@ def record_contact(*, home: Home, volunteer: User, note: str = "") -> None:
 
 
 def claimable_entries(now: datetime, *, volunteer: User | None = None):
-    """The entries a volunteer may claim now: their local group's queue (none without a group)."""
+    """The entries a volunteer may claim now: their local group's queue (none without a group,
+    none for a volunteer no coordinator has met yet, ``selectors.awaiting_introduction``)."""
+    from ..selectors import awaiting_introduction
+
     entries = QueueEntry.objects.claimable(now).filter(home__status__in=Home.CAMPAIGN_STAGES)
     if volunteer is not None:
-        if volunteer.local_group_id is None:
+        if volunteer.local_group_id is None or awaiting_introduction(volunteer):
             return entries.none()
         entries = entries.filter(local_group_id=volunteer.local_group_id)
         # A host the volunteer just handed back goes to someone else first.

@@ -11,12 +11,13 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from hosts.actions import lock_home, transition_home
 from hosts.models import Home
+from matching_portal import formatting
 from notifications.actions import queue_email
 from workflow.errors import Conflict, Invalid
 from workflow.models import ActorKind
@@ -27,7 +28,7 @@ from ..workflow import VISIT_WORKFLOW
 
 
 def _when(moment: datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    return formatting.day_time(moment)
 
 
 def _check_future(starts_at: datetime, now: datetime) -> None:
