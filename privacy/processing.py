@@ -312,7 +312,8 @@ def records():
         {
             "data": _(
                 "Volunteer applicants, volunteers and staff: name, contact details, languages, "
-                "area; their accounts and two-factor devices"
+                "area; when and with which coordinator a volunteer had the introduction meeting; "
+                "their accounts and two-factor devices"
             ),
             "purpose": _("To review applications, to plan calls and visits, and to log in."),
             "basis": _("Consent (art. 6.1 a) and the volunteer agreement (art. 6.1 b)."),
