@@ -372,7 +372,6 @@ class HomeTransition(TransitionLog):
         ]
 
 
-
 class ErasureRecord(models.Model):
     """That an erasure took place, and when: nothing about whom."""
 

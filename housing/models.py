@@ -267,7 +267,6 @@ class VacancyTransition(TransitionLog):
         indexes = [models.Index(fields=["vacancy", "created_at"], name="vacancytrans_vac_idx")]
 
 
-
 class ContractQuerySet(CompanyScopedQuerySet):
     def visible_to(self, user):
         """The company's staff, and the coordinators of the partner whose household lives there."""
@@ -332,4 +331,3 @@ class ContractTransition(TransitionLog):
         verbose_name = _("contract change")
         verbose_name_plural = _("contract changes")
         indexes = [models.Index(fields=["to_state", "created_at"], name="contracttrans_to_idx")]
-

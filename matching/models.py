@@ -281,4 +281,3 @@ class MatchTransition(TransitionLog):
             models.Index(fields=["match", "created_at"], name="matchtrans_match_idx"),
             models.Index(fields=["to_state", "created_at"], name="matchtrans_to_idx"),
         ]
-

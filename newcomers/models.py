@@ -269,7 +269,6 @@ class CaseTransition(TransitionLog):
         ]
 
 
-
 class HouseholdLinkQuerySet(models.QuerySet):
     def usable(self, now=None):
         now = now or timezone.now()

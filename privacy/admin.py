@@ -42,7 +42,9 @@ class StoredValuesFilter(admin.SimpleListFilter):
             .values_list(self.field, flat=True)
             .distinct()
         )
-        return sorted(((value, type(self).label(value)) for value in values), key=lambda c: str(c[1]))
+        return sorted(
+            ((value, type(self).label(value)) for value in values), key=lambda c: str(c[1])
+        )
 
     def queryset(self, request, queryset):
         if self.value():

@@ -299,7 +299,6 @@ class ReportRunTransition(TransitionLog):
         indexes = [models.Index(fields=["run", "created_at"], name="runtrans_run_idx")]
 
 
-
 class ReportDownload(models.Model):
     """Who downloaded which report file, and when."""
 

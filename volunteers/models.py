@@ -103,7 +103,6 @@ class ApplicationTransition(TransitionLog):
         indexes = [models.Index(fields=["application", "created_at"], name="apptrans_app_idx")]
 
 
-
 class VolunteerProfile(models.Model):
     """What coordinators need to plan a volunteer's calls and visits."""
 
@@ -489,4 +488,3 @@ class HomeVisitTransition(TransitionLog):
         verbose_name = _("home visit step")
         verbose_name_plural = _("home visit steps")
         indexes = [models.Index(fields=["visit", "created_at"], name="visittrans_visit_idx")]
-

@@ -391,7 +391,6 @@ class PlacementTransition(TransitionLog):
         ]
 
 
-
 class PlacementCheckInQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The check-ins of the placements the person sees (``Placement.objects.visible_to``)."""

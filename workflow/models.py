@@ -45,6 +45,22 @@ class TransitionLog(models.Model):
         abstract = True
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        # "Offered → Proposed, 7 Dec 2026": the stages by their names, the day in the language.
+        from matching_portal import formatting
+
+        to_label = self.state_label(self.to_state)
+        step = f"{self.state_label(self.from_state)} → {to_label}" if self.from_state else to_label
+        return f"{step}, {formatting.day(self.created_at)}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("The transition history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The transition history is append-only.")
+
     @classmethod
     def subject_field(cls):
         """The relation to the object whose history this is (a match's, a case's, ...)."""
@@ -67,21 +83,3 @@ class TransitionLog(models.Model):
             choices = subject.related_model._meta.get_field(cls.state_field).choices or []
             return dict(choices).get(value, value)
         return value
-
-    def __str__(self) -> str:
-        # "Offered → Proposed, 7 Dec 2026": the stages by their names, the day in the language.
-        from matching_portal import formatting
-
-        to_label = self.state_label(self.to_state)
-        step = (
-            f"{self.state_label(self.from_state)} → {to_label}" if self.from_state else to_label
-        )
-        return f"{step}, {formatting.day(self.created_at)}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("The transition history is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("The transition history is append-only.")

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tests.browser.inprocess import DESKTOP, PHONE
-from tests.browser.walk import check, visit
+from tests.browser.walk import visit
 from tests.conftest import demo_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
