@@ -34,14 +34,31 @@
       const name = labelOf(field);
       if (name) field.setAttribute("aria-label", name);
     });
-    root.querySelectorAll(".select2-selection[role=combobox]").forEach(function (box) {
-      if (box.getAttribute("aria-label")) return;
-      const container = box.closest(".select2-container");
-      const select = container && container.previousElementSibling;
-      if (select && select.tagName === "SELECT") {
-        const name = labelOf(select);
-        if (name) box.setAttribute("aria-label", name);
-      }
+    // A field whose only name is text beside it (a date and a time: "Date: [ ] Time: [ ]"):
+    // named by its row's label and that text.
+    root.querySelectorAll(".form-row input:not([type=hidden]), .form-row select, .form-row textarea").forEach(function (field) {
+      if ((field.labels && field.labels.length) || field.getAttribute("aria-label") ||
+          field.getAttribute("aria-labelledby") || field.closest(".select2-container")) return;
+      const row = field.closest(".form-row");
+      const label = row && row.querySelector("label");
+      let beside = field.previousSibling;
+      while (beside && beside.nodeType === Node.TEXT_NODE && !beside.textContent.trim()) beside = beside.previousSibling;
+      const words = [label ? text(label) : "", beside && beside.nodeType === Node.TEXT_NODE ? text(beside) : ""];
+      const name = words.filter(Boolean).join(", ");
+      if (name) field.setAttribute("aria-label", name);
+    });
+    // The autocomplete's box (select2) is named by the label of the list it stands for.
+    root.querySelectorAll(".select2-container").forEach(function (container) {
+      const select = container.previousElementSibling;
+      if (!select || select.tagName !== "SELECT") return;
+      const name = labelOf(select);
+      if (!name) return;
+      container.querySelectorAll(
+        ".select2-selection[role=combobox], .select2-selection__rendered[role=textbox], " +
+        ".select2-search__field"
+      ).forEach(function (box) {
+        if (!box.getAttribute("aria-label")) box.setAttribute("aria-label", name);
+      });
     });
   }
 
