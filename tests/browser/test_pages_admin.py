@@ -124,3 +124,47 @@ def test_screenshots_of_the_admin(browser, served, artifacts):
                     page.screenshot(
                         path=str(artifacts / f"admin-{username}-{name}-{size}.png"), full_page=True
                     )
+
+
+def test_the_portals_own_admin_pages(browser, served):
+    """The pages the portal adds to the admin: the plan, a step's page and its refusal, the
+    case's road and matches."""
+    problems = []
+    for language, viewport in (("sv", DESKTOP), ("en", PHONE)):
+        with served.page(
+            browser, user=demo_user("samordnare"), language=language, viewport=viewport
+        ) as page:
+            case = _first_case(page, served)
+            step = case.replace("/change/", "/step/close/")
+            for path in ("/admin/newcomers/newcomercase/plan/", case, step):
+                problems += visit(page, path)
+            page.locator("input[name=_confirm]").click()
+            problems += check(page, f"{step} sent empty")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_sign_in_pages(browser, served):
+    problems = []
+    for language, viewport in (("sv", DESKTOP), ("en", PHONE)):
+        with served.page(browser, language=language, viewport=viewport) as page:
+            for path in ("/accounts/login/", "/accounts/password_reset/"):
+                problems += visit(page, path)
+            page.goto(served.url + "/accounts/login/")
+            page.locator("main form button.btn-primary").click()
+            problems += check(page, "log-in sent empty")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.two_factor
+def test_the_two_factor_page(browser, served):
+    problems = []
+    for language, viewport in (("sv", DESKTOP), ("en", PHONE)):
+        with served.page(
+            browser, user=demo_user("samordnare"), language=language, viewport=viewport
+        ) as page:
+            problems += visit(page, "/accounts/two-factor/")
+            page.locator("main form button.btn-primary").click()
+            problems += check(page, "two-factor sent empty")
+            header = page.locator("header").inner_text()
+            assert "Admin" not in header and "Administration" not in header, header
+    assert not problems, "\n".join(problems)
