@@ -105,9 +105,7 @@
       const box = el.classList.contains("results") || el.classList.contains("inline-group") ? el : el.parentElement;
       if (!box || box.hasAttribute("tabindex")) return;
       if (box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1) {
-        const style = getComputedStyle(box);
-        if (/(auto|scroll)/.test(style.overflowX + style.overflowY) &&
-            !box.querySelector("a[href], button, input, select, textarea")) {
+        if (!box.querySelector("a[href], button, input:not([type=hidden]), select, textarea")) {
           box.setAttribute("tabindex", "0");
           box.classList.add("scroll-region");
           const heading = box.querySelector("h2, caption");
@@ -115,8 +113,6 @@
           if (heading) {
             if (!heading.id) heading.id = "scroll-" + Math.random().toString(36).slice(2);
             box.setAttribute("aria-labelledby", heading.id);
-          } else if (box.id) {
-            box.setAttribute("aria-label", box.id);
           }
         }
       }
@@ -134,4 +130,7 @@
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
+  // Widths are final once the page has loaded (images, fonts) and change when it is resized.
+  window.addEventListener("load", scrollRegions);
+  window.addEventListener("resize", scrollRegions);
 })();
