@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -637,8 +637,14 @@ class NewcomerCaseAdmin(
     list_select_related = ["partner"]
     search_fields = ["reference", "notes"]
     date_hierarchy = "housing_needed_by"
-    # Households waiting with priority first (the longest waiting with priority first).
-    ordering = [F("priority_since").asc(nulls_last=True), "housing_needed_by", "pk"]
+    # Open cases before closed ones (a partner's years of closed cases came first); among them
+    # households waiting with priority first (the longest waiting with priority first).
+    ordering = [
+        Case(When(status=NewcomerCase.Status.CLOSED, then=Value(1)), default=Value(0)).asc(),
+        F("priority_since").asc(nulls_last=True),
+        "housing_needed_by",
+        "pk",
+    ]
     readonly_fields = [
         "priority_since",
         "status",

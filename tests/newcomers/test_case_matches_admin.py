@@ -65,3 +65,21 @@ def test_a_case_without_matches_says_so(desk, organisations):
     case = NewcomerCaseFactory(partner=organisations["partner"])
     page = desk.get(f"/admin/newcomers/newcomercase/{case.pk}/change/").content.decode()
     assert "Hushållet har inga matchningar än." in page
+
+
+def test_the_case_list_shows_open_cases_before_closed_ones(desk, organisations):
+    from datetime import date
+
+    from newcomers.models import NewcomerCase
+
+    closed = NewcomerCaseFactory(
+        partner=organisations["partner"], reference="OLD-1", housing_needed_by=date(2022, 1, 1)
+    )
+    NewcomerCase.objects.filter(pk=closed.pk).update(status=NewcomerCase.Status.CLOSED)
+    NewcomerCaseFactory(
+        partner=organisations["partner"], reference="NEW-1", housing_needed_by=date(2027, 1, 1)
+    )
+    page = desk.get("/admin/newcomers/newcomercase/").content.decode()
+    assert page.index("NEW-1") < page.index("OLD-1")
+    header = page.split("<thead>")[1].split("</thead>")[0]
+    assert header.index("column-status") < header.index("column-housing_needed_by")
