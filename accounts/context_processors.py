@@ -8,6 +8,9 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if not second_factor_given(user):
+        # Before the code is confirmed the person reaches none of these pages: none is offered.
+        return {}
     return {
         "nav_volunteer": has_role(user, roles.VOLUNTEER, roles.VOLUNTEER_COORDINATOR),
         "nav_reports": has_role(
@@ -22,6 +25,13 @@ def navigation(request):
         # A national coordinator of an organisation that takes the hosts no group covers.
         "nav_uncovered": _takes_uncovered_hosts(user),
     }
+
+
+def second_factor_given(user) -> bool:
+    """The person has confirmed their code, or owes none."""
+    from .two_factor import needs_two_factor
+
+    return not needs_two_factor(user) or user.is_verified()
 
 
 def _takes_uncovered_hosts(user) -> bool:

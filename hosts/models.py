@@ -371,11 +371,6 @@ class HomeTransition(TransitionLog):
             models.Index(fields=["created_at"], name="hometrans_time_idx"),
         ]
 
-    def __str__(self) -> str:
-        labels = dict(Home.Status.choices)
-        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
-        return f"{self.home_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"
-
 
 class ErasureRecord(models.Model):
     """That an erasure took place, and when: nothing about whom."""

@@ -141,7 +141,10 @@ class VacancyAdmin(ActionAddMixin, WorkflowAdminMixin, CompanyScopedAdmin):
     add_form = VacancyForm
     add_action = actions.record_vacancy
     add_title = _("Record a vacancy")
-    list_display = ["sequence", "unit", "notice_given_on", "available_from", "offered", "status"]
+    # What a person looks for first (the number, the status, offered under the quota) comes
+    # first, so that it shows at 1280 px beside the admin's menu and first on a phone.
+    list_display = ["sequence", "status", "offered", "unit", "available_from", "notice_given_on"]
+    list_display_links = ["sequence"]
     list_filter = ["status", "offered", "as_replacement"]
     list_select_related = ["unit", "agreement"]
     search_fields = ["unit__reference", "unit__street_address"]

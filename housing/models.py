@@ -246,7 +246,11 @@ class Vacancy(models.Model):
         indexes = [models.Index(fields=["company", "created_at"], name="vacancy_company_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.unit}"
+        # Before it is saved (the quota numbers it when it is recorded) a vacancy has no number.
+        unit = str(self.unit) if self.unit_id else ""
+        if self.sequence is None:
+            return unit or str(self._meta.verbose_name)
+        return _("Vacancy no. %(n)s, %(unit)s") % {"n": self.sequence, "unit": unit}
 
 
 class VacancyTransition(TransitionLog):
@@ -261,11 +265,6 @@ class VacancyTransition(TransitionLog):
         verbose_name = _("vacancy step")
         verbose_name_plural = _("vacancy steps")
         indexes = [models.Index(fields=["vacancy", "created_at"], name="vacancytrans_vac_idx")]
-
-    def __str__(self) -> str:
-        labels = dict(Vacancy.Status.choices)
-        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
-        return f"{self.vacancy_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"
 
 
 class ContractQuerySet(CompanyScopedQuerySet):
@@ -321,6 +320,9 @@ class Contract(models.Model):
 
 
 class ContractTransition(TransitionLog):
+    # A contract's steps change its kind: a sublet becomes a first-hand contract.
+    state_field = "kind"
+
     contract = models.ForeignKey(
         Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="transitions"
     )
@@ -329,8 +331,3 @@ class ContractTransition(TransitionLog):
         verbose_name = _("contract change")
         verbose_name_plural = _("contract changes")
         indexes = [models.Index(fields=["to_state", "created_at"], name="contracttrans_to_idx")]
-
-    def __str__(self) -> str:
-        labels = dict(Contract.Kind.choices)
-        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
-        return f"{self.contract_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"

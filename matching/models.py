@@ -281,8 +281,3 @@ class MatchTransition(TransitionLog):
             models.Index(fields=["match", "created_at"], name="matchtrans_match_idx"),
             models.Index(fields=["to_state", "created_at"], name="matchtrans_to_idx"),
         ]
-
-    def __str__(self) -> str:
-        labels = dict(Match.Status.choices)
-        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
-        return f"{self.match_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -324,6 +324,7 @@ class SuggestionsMixin:
         case = self.get_object(request, unquote(object_id))
         if case is not None:
             extra_context["priority"] = priority_text(case)
+            extra_context["case_matches"] = self._matches_of(request, case)
         if (
             case is not None
             and case.status == NewcomerCase.Status.WAITING
@@ -332,6 +333,24 @@ class SuggestionsMixin:
             extra_context["suggestions"] = suggest_homes(case)
             extra_context["may_propose"] = self._may_propose(request)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _matches_of(self, request, case):
+        """The case's matches the person may see, newest first, each with its page; None when
+        the person does not see matches at all."""
+        from matching.models import Match
+
+        if not request.user.has_perm("matching.view_match"):
+            return None
+        matches = (
+            Match.objects.visible_to(request.user)
+            .filter(case=case)
+            .select_related("home__municipality")
+            .order_by("-created_at", "-pk")
+        )
+        return [
+            {"match": match, "url": reverse("admin:matching_match_change", args=[match.pk])}
+            for match in matches
+        ]
 
     def propose_view(self, request, object_id, home_id):
         from hosts.models import Home
@@ -362,7 +381,15 @@ class SuggestionsMixin:
             )
         messages.success(
             request,
-            _("Proposed: %(match)s. Approve it on the match's page.") % {"match": match},
+            format_html(
+                _("Proposed: {match}. Approve it on {link}."),
+                match=match,
+                link=format_html(
+                    '<a href="{}">{}</a>',
+                    reverse("admin:matching_match_change", args=[match.pk]),
+                    _("the match's page"),
+                ),
+            ),
         )
         return redirect(target)
 
@@ -587,14 +614,16 @@ class NewcomerCaseAdmin(
     }
     form = NewcomerCaseForm
     change_form_template = "admin/newcomers/newcomercase/change_form.html"
+    # The reference, the status and the priority first: they show at 1280 px beside the admin's
+    # menu and first on a phone; the partner only for those who see every partner's cases.
     list_display = [
         "reference",
-        "priority_display",
-        "partner",
-        "household_size_display",
         "status",
-        "assigned_on",
+        "priority_display",
+        "household_size_display",
         "housing_needed_by",
+        "assigned_on",
+        "partner",
     ]
     list_filter = [
         "status",
@@ -608,8 +637,14 @@ class NewcomerCaseAdmin(
     list_select_related = ["partner"]
     search_fields = ["reference", "notes"]
     date_hierarchy = "housing_needed_by"
-    # Households waiting with priority first (the longest waiting with priority first).
-    ordering = [F("priority_since").asc(nulls_last=True), "housing_needed_by", "pk"]
+    # Open cases before closed ones (a partner's years of closed cases came first); among them
+    # households waiting with priority first (the longest waiting with priority first).
+    ordering = [
+        Case(When(status=NewcomerCase.Status.CLOSED, then=Value(1)), default=Value(0)).asc(),
+        F("priority_since").asc(nulls_last=True),
+        "housing_needed_by",
+        "pk",
+    ]
     readonly_fields = [
         "priority_since",
         "status",
@@ -620,6 +655,12 @@ class NewcomerCaseAdmin(
         "updated_at",
     ]
     inlines = [CaseTransitionInline]
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        if sees_everything(request.user):
+            return shown
+        return [name for name in shown if name != "partner"]
 
     @admin.display(description=_("priority"), ordering="priority_since")
     def priority_display(self, obj):

@@ -269,11 +269,6 @@ class CaseTransition(TransitionLog):
             models.Index(fields=["to_state", "created_at"], name="casetrans_to_idx"),
         ]
 
-    def __str__(self) -> str:
-        labels = dict(NewcomerCase.Status.choices)
-        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
-        return f"{self.case_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"
-
 
 class HouseholdLinkQuerySet(models.QuerySet):
     def usable(self, now=None):

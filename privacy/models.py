@@ -1,10 +1,13 @@
 """The data protection officer's records: the access log, security events, data requests and
 retention runs. All append-only."""
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from matching_portal import formatting
 
 
 class AppendOnly(models.Model):
@@ -18,6 +21,28 @@ class AppendOnly(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("This log is append-only.")
+
+
+# Where staff opened a record (``AccessLog.where``): the admin, the reports, a data request, or
+# the URL name of a volunteer's page; in words for the data protection officer.
+WHERE_LABELS = {
+    "admin": _("Admin"),
+    "reports": _("Reports"),
+    "data request": _("Data request"),
+    "privacy:data_request": _("Data request"),
+    "volunteers:start": _("Today"),
+    "volunteers:queue": _("Call queue"),
+    "volunteers:claim_next": _("Call queue"),
+    "volunteers:record_outcome": _("Call queue"),
+    "volunteers:hand_back": _("Call queue"),
+    "volunteers:book_visit": _("Home visit"),
+    "volunteers:visit": _("Home visit"),
+    "volunteers:move_visit": _("Home visit"),
+    "volunteers:cancel_visit": _("Home visit"),
+    "volunteers:referrals": _("Refer visited homes"),
+    "volunteers:duplicates": _("Merge registrations"),
+    "volunteers:check_in": _("Check-in"),
+}
 
 
 class AccessLog(AppendOnly):
@@ -49,7 +74,32 @@ class AccessLog(AppendOnly):
         indexes = [models.Index(fields=["object_type", "object_id"], name="accesslog_object_idx")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.action} {self.object_type}#{self.object_id}"
+        return _("%(who)s: %(action)s %(kind)s %(id)s, %(when)s") % {
+            "who": self.user,
+            "action": self.get_action_display(),
+            "kind": self.object_type_label(),
+            "id": self.object_id,
+            "when": formatting.day_time(self.created_at),
+        }
+
+    @staticmethod
+    def kind_label(object_type: str):
+        """A stored kind of record (``hosts.host``) by its name: "host"."""
+        try:
+            return apps.get_model(object_type)._meta.verbose_name
+        except (LookupError, ValueError):
+            return object_type
+
+    def object_type_label(self):
+        return self.kind_label(self.object_type)
+
+    @staticmethod
+    def place_label(where: str):
+        """Where the record was opened (a page's URL name, or the admin, the reports ...) in words."""
+        return WHERE_LABELS.get(where, where)
+
+    def where_label(self):
+        return self.place_label(self.where)
 
 
 class SecurityEvent(AppendOnly):
@@ -73,7 +123,7 @@ class SecurityEvent(AppendOnly):
         verbose_name_plural = _("security events")
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()}, {formatting.day_time(self.created_at)}"
 
 
 class DataRequest(models.Model):
@@ -120,4 +170,4 @@ class RetentionRun(models.Model):
         verbose_name_plural = _("retention runs")
 
     def __str__(self) -> str:
-        return f"{self.ran_at:%Y-%m-%d %H:%M}"
+        return formatting.day_time(self.ran_at)

@@ -298,11 +298,6 @@ class ReportRunTransition(TransitionLog):
         verbose_name_plural = _("report run steps")
         indexes = [models.Index(fields=["run", "created_at"], name="runtrans_run_idx")]
 
-    def __str__(self) -> str:
-        labels = dict(ReportRun.Status.choices)
-        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
-        return f"{self.run_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"
-
 
 class ReportDownload(models.Model):
     """Who downloaded which report file, and when."""

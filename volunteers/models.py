@@ -110,11 +110,6 @@ class ApplicationTransition(TransitionLog):
         verbose_name_plural = _("application steps")
         indexes = [models.Index(fields=["application", "created_at"], name="apptrans_app_idx")]
 
-    def __str__(self) -> str:
-        labels = dict(VolunteerApplication.Status.choices)
-        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
-        return f"{self.application_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"
-
 
 class VolunteerProfile(models.Model):
     """What coordinators need to plan a volunteer's calls and visits.
@@ -524,8 +519,3 @@ class HomeVisitTransition(TransitionLog):
         verbose_name = _("home visit step")
         verbose_name_plural = _("home visit steps")
         indexes = [models.Index(fields=["visit", "created_at"], name="visittrans_visit_idx")]
-
-    def __str__(self) -> str:
-        labels = dict(HomeVisit.Status.choices)
-        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
-        return f"{self.visit_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"

@@ -390,11 +390,6 @@ class PlacementTransition(TransitionLog):
             models.Index(fields=["to_state", "created_at"], name="placementtrans_to_idx"),
         ]
 
-    def __str__(self) -> str:
-        labels = dict(Placement.Status.choices)
-        from_label = labels.get(self.from_state, self.from_state) if self.from_state else "∅"
-        return f"{self.placement_id}: {from_label} → {labels.get(self.to_state, self.to_state)}"
-
 
 class PlacementCheckInQuerySet(models.QuerySet):
     def visible_to(self, user):

@@ -30,7 +30,7 @@ from django.contrib.admin.filters import (
 )
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -245,11 +245,7 @@ class TransitionLogInline(ReadOnlyInline):
     verbose_name_plural = _("history")
 
     def stage_label(self, value: str):
-        try:
-            choices = dict(self.parent_model._meta.get_field("status").choices or [])
-        except FieldDoesNotExist:  # a parent without a ``status`` field shows the stored value
-            choices = {}
-        return choices.get(value, value) or self.get_empty_value_display()
+        return self.model.state_label(value) or self.get_empty_value_display()
 
     @admin.display(description=_("from"))
     def from_stage(self, obj):
@@ -285,6 +281,8 @@ class StepPageMixin:
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "form": form,
+            # The error summary at the top of a refused form links to each field with an error.
+            "field_errors": [field for field in form if field.errors],
             "media": self.media + form.media,
             **context,
         }

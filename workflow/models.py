@@ -1,6 +1,7 @@
 """The shape of every transition log: homes, newcomer cases and matches each keep one."""
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -37,9 +38,20 @@ class TransitionLog(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
+    # The field of the object whose values the steps record (a contract's steps change its kind).
+    state_field = "status"
+
     class Meta:
         abstract = True
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        # "Offered → Proposed, 7 Dec 2026": the stages by their names, the day in the language.
+        from matching_portal import formatting
+
+        to_label = self.state_label(self.to_state)
+        step = f"{self.state_label(self.from_state)} → {to_label}" if self.from_state else to_label
+        return f"{step}, {formatting.day(self.created_at)}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -48,3 +60,26 @@ class TransitionLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("The transition history is append-only.")
+
+    @classmethod
+    def subject_field(cls):
+        """The relation to the object whose history this is (a match's, a case's, ...)."""
+        for field in cls._meta.concrete_fields:
+            if field.many_to_one and field.name != "actor":
+                try:
+                    field.related_model._meta.get_field(cls.state_field)
+                except FieldDoesNotExist:
+                    continue
+                return field
+        return None
+
+    @classmethod
+    def state_label(cls, value: str):
+        """A stored stage in words, in the page's language (the object's own choices)."""
+        if not value:
+            return ""
+        subject = cls.subject_field()
+        if subject is not None:
+            choices = subject.related_model._meta.get_field(cls.state_field).choices or []
+            return dict(choices).get(value, value)
+        return value

@@ -263,7 +263,9 @@ def test_staff_record_the_registration_with_the_public_employment_service(
     assert contract.match.case.registered_with_employment_service_on == TODAY
     page = english.get(f"/admin/housing/contract/{contract.pk}/change/").content.decode()
     assert url not in page
-    assert "sublet" in page and "first_hand" in page  # the history inline
+    # The history inline names the kinds (never the stored "sublet", "first_hand").
+    assert "Sublet through the municipality" in page and "First-hand contract" in page
+    assert "first_hand" not in page.split('id="transitions-group"')[1]
 
 
 def test_the_company_cannot_add_contracts_by_hand(client, company_staff):

@@ -1,0 +1,168 @@
+"""The Django admin as its people use it, walked in Chromium: every role's admin index, the lists
+it offers, a change page and an add page of each, and the portal's own admin templates, in
+Swedish and English, at a desk and on a phone; axe-core finds no WCAG 2.1 A/AA violation, no
+Swedish message is missing and nothing fails (tests/browser/walk.py)."""
+
+import pytest
+
+from tests.browser.inprocess import DESKTOP, PHONE
+from tests.browser.walk import check, visit
+from tests.conftest import demo_user
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+
+ROLES = ["samordnare", "bostadsbolag", "handledare", "volontarsamordnare", "chef", "dataskydd"]
+
+
+def _admin_pages(page, served):
+    """The lists the admin's index offers the person, and for each its first object's page and
+    its add page when it has them."""
+    page.goto(served.url + "/admin/")
+    lists = page.eval_on_selector_all(
+        "#content-main .module th[scope=row] a", "els => els.map(e => e.getAttribute('href'))"
+    )
+    adds = set(
+        page.eval_on_selector_all(
+            "#content-main .module a.addlink", "els => els.map(e => e.getAttribute('href'))"
+        )
+    )
+    pages = []
+    for url in lists:
+        pages.append(url)
+        page.goto(served.url + url)
+        first = page.query_selector("#result_list tbody tr th a, #result_list tbody tr td a")
+        if first:
+            pages.append(first.get_attribute("href"))
+    return pages + sorted(adds)
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_admin_page_of_a_role(browser, served, username):
+    problems = []
+    user = demo_user(username)
+    with served.page(browser, user=user, language="sv", viewport=DESKTOP) as page:
+        pages = ["/admin/", *_admin_pages(page, served)]
+    for language, viewport in (("sv", DESKTOP), ("en", PHONE)):
+        with served.page(browser, user=user, language=language, viewport=viewport) as page:
+            for path in pages:
+                problems += visit(page, path)
+    assert not problems, "\n".join(problems)
+
+
+def _first_case(page, served):
+    page.goto(served.url + "/admin/newcomers/newcomercase/")
+    return page.locator("#result_list tbody tr th a").first.get_attribute("href")
+
+
+def test_the_key_columns_show_at_a_desk_without_scrolling_sideways(browser, served):
+    wanted = {
+        "samordnare": (
+            "/admin/newcomers/newcomercase/",
+            ["reference", "status", "priority_display"],
+        ),
+        "bostadsbolag": ("/admin/housing/vacancy/", ["sequence", "status", "offered"]),
+    }
+    hidden = []
+    for username, (path, columns) in wanted.items():
+        with served.page(
+            browser, user=demo_user(username), language="sv", viewport=DESKTOP
+        ) as page:
+            page.goto(served.url + path)
+            for column in columns:
+                box = page.locator(f"#result_list thead th.column-{column}").bounding_box()
+                if box is None or box["x"] < 0 or box["x"] + box["width"] > DESKTOP["width"]:
+                    hidden.append(f"{username} {path} {column}: {box}")
+    assert not hidden, "\n".join(hidden)
+
+
+def test_a_refused_form_opens_with_a_summary_that_links_to_each_field(browser, served):
+    problems = []
+    with served.page(browser, user=demo_user("samordnare"), language="sv", viewport=PHONE) as page:
+        # The portal's own step form: closing a case needs a reason.
+        case = _first_case(page, served)
+        page.goto(served.url + case.replace("/change/", "/step/close/"))
+        page.locator("input[name=_confirm]").click()
+        page.wait_for_load_state()
+        focused = page.evaluate("() => document.activeElement.id")
+        assert focused == "error-summary"
+        assert page.locator("#error-summary a[href='#id_reason']").count() == 1
+        page.locator("#error-summary a[href='#id_reason']").click()
+        assert page.evaluate("() => document.activeElement.id") == "id_reason"
+        problems += check(page, "close step, refused")
+
+        # Django's own change form: a new case sent empty.
+        page.goto(served.url + "/admin/newcomers/newcomercase/add/")
+        page.locator("input[name=_save]").click()
+        page.wait_for_load_state()
+        assert page.evaluate("() => document.activeElement.classList.contains('errornote')")
+        links = page.locator(".errornote ul.error-summary a")
+        assert links.count() >= 1
+        target = links.first.get_attribute("href")
+        links.first.click()
+        assert page.evaluate("() => '#' + document.activeElement.id") == target
+        problems += check(page, "new case, refused")
+    assert not problems, "\n".join(problems)
+
+
+def test_screenshots_of_the_admin(browser, served, artifacts):
+    shots = {
+        "samordnare": ["/admin/", "/admin/newcomers/newcomercase/", "case"],
+        "bostadsbolag": ["/admin/", "/admin/housing/vacancy/"],
+    }
+    for username, paths in shots.items():
+        for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            with served.page(
+                browser, user=demo_user(username), language="sv", viewport=viewport
+            ) as page:
+                for path in paths:
+                    name = path.strip("/").replace("/", "-") or "index"
+                    if path == "case":
+                        path = _first_case(page, served)
+                    page.goto(served.url + path)
+                    page.screenshot(
+                        path=str(artifacts / f"admin-{username}-{name}-{size}.png"), full_page=True
+                    )
+
+
+def test_the_portals_own_admin_pages(browser, served):
+    """The pages the portal adds to the admin: the plan, a step's page and its refusal, the
+    case's road and matches."""
+    problems = []
+    for language, viewport in (("sv", DESKTOP), ("en", PHONE)):
+        with served.page(
+            browser, user=demo_user("samordnare"), language=language, viewport=viewport
+        ) as page:
+            case = _first_case(page, served)
+            step = case.replace("/change/", "/step/close/")
+            for path in ("/admin/newcomers/newcomercase/plan/", case, step):
+                problems += visit(page, path)
+            page.locator("input[name=_confirm]").click()
+            problems += check(page, f"{step} sent empty")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_sign_in_pages(browser, served):
+    problems = []
+    for language, viewport in (("sv", DESKTOP), ("en", PHONE)):
+        with served.page(browser, language=language, viewport=viewport) as page:
+            for path in ("/accounts/login/", "/accounts/password_reset/"):
+                problems += visit(page, path)
+            page.goto(served.url + "/accounts/login/")
+            page.locator("main form button.btn-primary").click()
+            problems += check(page, "log-in sent empty")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.two_factor
+def test_the_two_factor_page(browser, served):
+    problems = []
+    for language, viewport in (("sv", DESKTOP), ("en", PHONE)):
+        with served.page(
+            browser, user=demo_user("samordnare"), language=language, viewport=viewport
+        ) as page:
+            problems += visit(page, "/accounts/two-factor/")
+            page.locator("main form button.btn-primary").click()
+            problems += check(page, "two-factor sent empty")
+            header = page.locator("header").inner_text()
+            assert "Admin" not in header and "Administration" not in header, header
+    assert not problems, "\n".join(problems)
