@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, F, Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
@@ -10,6 +9,7 @@ from accounts.access import has_role
 from accounts.models import Organisation
 from accounts.scoping import partner_filter, sees_everything
 from hosts.models import Home
+from matching_portal import formatting
 from municipalities.admin import MunicipalityToChooseFilter, municipality_or_as_given
 from newcomers.models import NewcomerCase
 from privacy.admin_mixins import AccessLoggedAdminMixin
@@ -258,7 +258,7 @@ class MatchAdmin(
         return _("%(answer)s (%(via)s, %(when)s)") % {
             "answer": _("Yes") if obj.household_answer == Match.HouseholdAnswer.YES else _("No"),
             "via": obj.get_household_answer_via_display(),
-            "when": date_format(timezone.localtime(obj.household_answered_at), "Y-m-d"),
+            "when": formatting.day(obj.household_answered_at),
         }
 
     @admin.display(description=_("partner"), ordering="case__partner__name")

@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,7 @@ from accounts.scoping import sees_everything
 from hosts.languages import LANGUAGE_CHOICES
 from housing.actions import record_employment_service_registration
 from housing.forms import RegistrationForm
+from matching_portal import formatting
 from privacy.admin_mixins import AccessLoggedAdminMixin
 from workflow.admin_tools import (
     ReasonForm,
@@ -189,11 +190,11 @@ def asylum_allotments(*, partner_id=None, keep=None):
 
 def allotment_label(allotment) -> str:
     """An allotment as the case form's list shows it: the company, the kind and the period."""
-    start = formats.date_format(allotment.period_start, "SHORT_DATE_FORMAT")
+    start = formatting.day(allotment.period_start)
     if allotment.period_end is None:
         period = _("from %(start)s") % {"start": start}
     else:
-        end = formats.date_format(allotment.period_end, "SHORT_DATE_FORMAT")
+        end = formatting.day(allotment.period_end)
         period = f"{start}–{end}"
     label = f"{allotment.company.name}: {allotment.get_kind_display()}, {period}"
     return f"{label} ({allotment.description})" if allotment.description else label
@@ -274,7 +275,7 @@ def priority_text(case: NewcomerCase) -> str:
     """The badge of a household waiting with priority ("" when it does not)."""
     if case.priority_since is None:
         return ""
-    day = formats.date_format(timezone.localtime(case.priority_since), "DATE_FORMAT")
+    day = formatting.day(case.priority_since)
     return _("Priority: stay ended early on %(day)s") % {"day": day}
 
 

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from matching_portal import formatting
 from workflow.models import TransitionLog
@@ -221,7 +222,13 @@ class NewcomerCase(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} ({self.household_size})"
+        # "KRK-2026-017 (4 people)": the number alone read like a case number or a count of
+        # something else.
+        return ngettext(
+            "%(reference)s (%(people)d person)",
+            "%(reference)s (%(people)d people)",
+            self.household_size or 0,
+        ) % {"reference": self.reference, "people": self.household_size or 0}
 
     def save(self, *args, **kwargs):
         if self.establishment_ends_on is None and self.assigned_on:
