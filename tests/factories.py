@@ -718,8 +718,12 @@ def portal_world():
         ),
         "privacy.retentionrun": RetentionRun.objects.create(counts={"hosts": 0}),
         "volunteers.volunteerapplication": application,
+        # A volunteer whom a coordinator has met (the introduction meeting): they reach hosts.
         "volunteers.volunteerprofile": VolunteerProfile.objects.create(
-            user=users[roles.VOLUNTEER], area="Frösön"
+            user=users[roles.VOLUNTEER],
+            area="Frösön",
+            met_on=timezone.localdate(),
+            met_by=users[roles.VOLUNTEER_COORDINATOR],
         ),
         "volunteers.callattempt": CallAttempt.objects.create(
             home=queued, volunteer=users[roles.VOLUNTEER], outcome="no_answer", note="Inget svar."

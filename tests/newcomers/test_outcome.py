@@ -330,7 +330,9 @@ def test_the_asylum_housing_is_chosen_from_the_partnerships_housing_companies(
     page = desk.get(change_url(case))
     field = page.context["adminform"].form.fields["asylum_allotment"]
     assert list(field.queryset) == [ours]
-    assert field.label_from_instance(ours) == "Krokomsbostäder: Emergency places, from 1\xa0Sep 2015"
+    assert (
+        field.label_from_instance(ours) == "Krokomsbostäder: Emergency places, from 1\xa0Sep 2015"
+    )
     assert 'name="asylum_allotment"' in page.content.decode()
 
     response = desk.post(change_url(case), form_data(page, asylum_allotment=str(elsewhere.pk)))

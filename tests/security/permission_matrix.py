@@ -164,6 +164,8 @@ PAGES = {
     "hosts:download_data": host_only(),
     "hosts:erase": host_only(),
     "hosts:leave": everyone(get=NOT_ALLOWED),
+    # The language button of a host's own pages (also keeps the choice on the host).
+    "hosts:language": everyone(get=NOT_ALLOWED),
     # --- issue 16, helper "household": the household's own pages (newcomers/household_views.py)
     # The link itself opens the pages for whoever holds it (the world's link works: a redirect).
     "household:open": everyone(),
@@ -208,6 +210,12 @@ PAGES = {
     "volunteers:complete_follow_up": post_only(only(*VOLUNTEERS)),
     "volunteers:applications": only(VOLUNTEER_COORDINATOR),
     "volunteers:approve_application": post_only(only(VOLUNTEER_COORDINATOR)),
+    # The world's application is still waiting (no account yet): a coordinator finds no
+    # volunteer to have met (tests/volunteers covers the approved volunteer and the reach).
+    "volunteers:record_introduction": post_only(
+        only(VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR, post=NOT_FOUND)
+    ),
+    "volunteers:privacy": everyone(),
     "volunteers:decline_application": post_only(only(VOLUNTEER_COORDINATOR)),
     "volunteers:campaigns": only(VOLUNTEER_COORDINATOR),
     "volunteers:campaign": only(VOLUNTEER_COORDINATOR),
@@ -771,6 +779,11 @@ OBJECT_REACH = {
     },
     # An application another organisation's coordinator decided.
     "volunteers:approve_application": {
+        "application_id": {
+            ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR}
+        }
+    },
+    "volunteers:record_introduction": {
         "application_id": {
             ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR}
         }

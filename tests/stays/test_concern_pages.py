@@ -26,6 +26,12 @@ HOSTILE = [
 
 
 def open_offer(client, home):
+    """The host opens their link; their pages follow the language kept on the host, which is
+    taken from the client's (Swedish unless the client is ``english``)."""
+    language = client.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    type(home.host).objects.filter(pk=home.host_id).update(
+        language=language.value if language else "sv"
+    )
     response = client.get(self_service_url(home.host).removeprefix(settings.SITE_URL))
     assert response.status_code == 302
 

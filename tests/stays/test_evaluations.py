@@ -75,6 +75,8 @@ def good_answers(survey_key, score=4, text=""):
 
 
 def host_client(stay):
+    """A host who reads English: their pages follow the language kept on the host."""
+    type(stay.home.host).objects.filter(pk=stay.home.host_id).update(language="en")
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.get(self_service_url(stay.home.host).removeprefix(settings.SITE_URL))

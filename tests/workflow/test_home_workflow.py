@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from hosts.actions import erase_host, refer_home, transition_home
@@ -19,6 +18,7 @@ from housing.workflow import VACANCY_WORKFLOW
 from matching.actions import approve_match, end_match, propose_match, record_move_in
 from matching.models import MatchTransition
 from matching.workflow import MATCH_WORKFLOW
+from matching_portal import formatting
 from newcomers.models import CaseTransition
 from newcomers.workflow import CASE_WORKFLOW
 from notifications.models import OutboundEmail
@@ -129,14 +129,13 @@ def test_the_host_hears_of_referral_match_move_in_and_end_in_their_own_language(
     if language == "sv":
         # Spelled out, so that a missing catalogue cannot pass for a translated one.
         assert mail.outbox[0].subject == "Ditt erbjudande har gått vidare till kommunen"
-        months = (
-            "januari februari mars april maj juni juli augusti september oktober november december"
-        )
-        day = f"{MOVE_IN.day} {months.split()[MOVE_IN.month - 1]} {MOVE_IN.year}"
+        months = "jan. feb. mars apr. maj juni juli aug. sep. okt. nov. dec."
+        day = f"{MOVE_IN.day}\xa0{months.split()[MOVE_IN.month - 1]} {MOVE_IN.year}"
         assert day in mail.outbox[2].body
     else:
         with translation.override("en"):
-            assert date_format(MOVE_IN, "DATE_FORMAT") in mail.outbox[2].body
+            assert formatting.day(MOVE_IN) in mail.outbox[2].body
+            assert f"{MOVE_IN.day}\xa0{MOVE_IN:%b} {MOVE_IN.year}" in mail.outbox[2].body
     assert home.host.name in mail.outbox[0].body
 
 
