@@ -98,6 +98,11 @@
     }
     note.setAttribute("tabindex", "-1");
     note.focus();
+    // The admin's own scripts (calendars, select2, a first field's autofocus) may take the focus
+    // while the page finishes loading, before anyone could act: give it back to the note.
+    window.addEventListener("load", function () {
+      if (!note.contains(document.activeElement)) note.focus();
+    });
   }
 
   function scrollRegions() {

@@ -94,7 +94,7 @@ def test_a_refused_form_opens_with_a_summary_that_links_to_each_field(browser, s
         page.goto(served.url + "/admin/newcomers/newcomercase/add/")
         page.locator("input[name=_save]").click()
         page.wait_for_load_state()
-        assert page.evaluate("() => document.activeElement.classList.contains('errornote')")
+        page.wait_for_function("() => document.activeElement.classList.contains('errornote')")
         links = page.locator(".errornote ul.error-summary a")
         assert links.count() >= 1
         target = links.first.get_attribute("href")
