@@ -11,8 +11,9 @@ uncommitted, and rolled back afterwards. Redirects, cookies and forms behave as 
         with served.page(browser, user=demo_user("samordnare")) as page:
             page.goto(served.url + "/admin/")
 
-One request is answered at a time. The test thread waits in Playwright while a page loads, so the
-two threads take turns on the connection; ``page.messages_missing`` collects the messages that a
+One request is answered at a time. The test thread waits in Playwright while a page loads, and
+waits for the request in hand before signing in or after closing a page, so the two threads take
+turns on the connection; ``page.messages_missing`` collects the messages that a
 Swedish page asked for and the Swedish catalogue lacks (tests/i18n_guard.py).
 """
 
@@ -119,7 +120,8 @@ class Served:
             from django.test import Client
 
             client = Client()
-            client.force_login(user)
+            with self._lock:  # not while a request of an earlier page is still being answered
+                client.force_login(user)
             cookies.append(
                 {
                     "name": settings.SESSION_COOKIE_NAME,
@@ -134,6 +136,14 @@ class Served:
             yield page
         finally:
             context.close()
+            self.wait_until_idle()
+
+    def wait_until_idle(self):
+        """Wait for the request being answered (a closed page's last poll, say) to finish, so
+        the test's next query never runs beside it on the shared connection: the two threads
+        would interleave their savepoints and break the transaction."""
+        with self._lock:
+            pass
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from matching.actions import approve_match, propose_match
 from matching.models import Match
+from matching_portal import formatting
 from newcomers.actions import give_household_link, issue_household_link
 from newcomers.models import HouseholdLink
 from notifications.models import OutboundEmail
@@ -228,7 +229,7 @@ def test_the_coordinator_records_the_answer_with_how_it_was_given(desk, proposed
     assert "Through an interpreter" in html
     assert "approve" in [step["name"] for step in page.context["workflow_steps"]]
     listing = desk.get("/admin/matching/match/").content.decode()
-    today = timezone.localdate().isoformat()
+    today = formatting.day(timezone.localdate())
     assert f"Yes (Through an interpreter, {today})" in listing
     approve_match(match=proposed, user=coordinator)
 
