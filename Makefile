@@ -46,7 +46,8 @@ test: install
 FUZZ_MINUTES ?= 20
 FUZZ_TESTS ?= tests/model/test_portal_state_machine.py tests/reliability/test_fuzz_forms.py \
 	tests/hosts/test_fuzz.py tests/model/test_placement_state_machine.py \
-	tests/work/test_fuzz_placement_inputs.py
+	tests/work/test_fuzz_placement_inputs.py tests/volunteers/test_visit_forms_fuzz.py \
+	tests/reports/test_suppression.py
 ifndef FUZZ_SEED
 FUZZ_SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 endif

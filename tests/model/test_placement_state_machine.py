@@ -25,7 +25,7 @@ check-ins and staff figures are the model's. Each example opens with a placement
 employer, one of them proposed and one under way, so that short examples reach the later
 stages too. The failures it found are replayed in ``test_placement_regressions.py``.
 
-The budget (``machine_settings``): 30 examples of up to 40 steps in CI, 8 locally; ``make fuzz``
+The budget (``machine_settings``): 8 examples of up to 40 steps in ``make test``; ``make fuzz``
 runs it under the "fuzz" profile with a time budget (``tests/fuzz_budget.py``) and a fresh seed.
 """
 
@@ -70,7 +70,6 @@ from workflow.errors import Conflict, DomainError, Invalid, NotAllowed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("role_groups", "local_cache")]
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 S = Placement.Status
 MAX_PLACEMENTS = 8
 
@@ -1100,12 +1099,11 @@ class PlacementMachine(RuleBasedStateMachine):
 
 def machine_settings():
     """Under ``make fuzz`` the "fuzz" profile's budget (time, see ``tests/fuzz_budget.py``) and 50
-    steps; otherwise a fixed number of examples of up to 40 steps: 30 in CI (about 15 s on
-    PostgreSQL), 8 locally.
+    steps; otherwise (``make test``, locally and in CI) 8 examples of up to 40 steps.
     ``PLACEMENT_MACHINE_EXAMPLES`` and ``MACHINE_STEPS`` override them."""
     if hypothesis_settings.get_current_profile_name() == "fuzz":
         return hypothesis_settings(stateful_step_count=int(os.environ.get("MACHINE_STEPS", "50")))
-    examples = int(os.environ.get("PLACEMENT_MACHINE_EXAMPLES", "30" if IN_CI else "8"))
+    examples = int(os.environ.get("PLACEMENT_MACHINE_EXAMPLES", "8"))
     steps = int(os.environ.get("MACHINE_STEPS", "40"))
     return hypothesis_settings(max_examples=examples, stateful_step_count=steps)
 

@@ -20,9 +20,8 @@ applications, …: every ``TransitionLog``) has one, and its stage is the last r
 answers 500. Forms are now and then left open in a tab and sent later, after others acted.
 
 Each example starts from the same world (built once per test through the pages, see
-``build_world``) and is rolled back afterwards. The budget (``machine_settings``): 15 examples
-of up to 30 steps in CI (under a minute on PostgreSQL on 2 cores), 5 locally; ``make fuzz`` runs
-the "fuzz" profile of tests/conftest.py with a time budget and a fresh seed.
+``build_world``) and is rolled back afterwards. The budget (``machine_settings``): 5 examples
+of up to 30 steps in ``make test`` (locally and in CI alike); ``make fuzz`` runs the "fuzz" profile of tests/conftest.py with a time budget and a fresh seed.
 
 Failures the machine found are replayed step by step in ``test_regressions.py``.
 """
@@ -59,7 +58,6 @@ pytestmark = [
 VOLUNTEERS = ["volunteer", "volunteer2", "volcoord"]
 STAFF = ["volunteer", "volunteer2", "volcoord", "partcoord"]
 NEW_HOSTS_PER_EXAMPLE = 3
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 seeds = st.integers(0, 2**32 - 1)
 indexes = st.integers(0, 20)
@@ -350,12 +348,11 @@ class PortalMachine(RuleBasedStateMachine):
 
 def machine_settings():
     """Under ``make fuzz`` the "fuzz" profile's budget (time, see ``tests/fuzz_budget.py``) and 50
-    steps; otherwise a fixed number of examples of 30 steps: 15 in CI (about 40 s on PostgreSQL
-    on 2 busy cores, and the starting world another 8), 5 locally. ``MACHINE_EXAMPLES`` and
-    ``MACHINE_STEPS`` override them."""
+    steps; otherwise (``make test``, locally and in CI) 5 examples of 30 steps.
+    ``MACHINE_EXAMPLES`` and ``MACHINE_STEPS`` override them."""
     if hypothesis_settings.get_current_profile_name() == "fuzz":
         return hypothesis_settings(stateful_step_count=int(os.environ.get("MACHINE_STEPS", "50")))
-    examples = int(os.environ.get("MACHINE_EXAMPLES", "15" if IN_CI else "5"))
+    examples = int(os.environ.get("MACHINE_EXAMPLES", "5"))
     steps = int(os.environ.get("MACHINE_STEPS", "30"))
     return hypothesis_settings(max_examples=examples, stateful_step_count=steps)
 

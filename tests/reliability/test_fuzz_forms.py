@@ -7,12 +7,12 @@ Hypothesis sends hostile values (huge strings, all of Unicode, NUL bytes and con
 injection strings, lists where one value is expected, missing fields, odd dates and numbers),
 mostly into an otherwise valid form so that the deeper paths run too. Each example runs in a
 transaction that is rolled back, so every example starts from the same data. The number of
-examples per form comes from the Hypothesis profile in tests/conftest.py ("dev" locally, "ci"
-with CI=true: more than 10,000 in all with tests/hosts/test_fuzz.py).
+examples per form comes from the Hypothesis profile in tests/conftest.py: a few in the suite
+("suite", locally and in CI), as many as a time budget allows under ``make fuzz`` ("fuzz").
 """
 
 import logging
-import os
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
@@ -1431,25 +1431,24 @@ def test_household_evaluation(world, open_surveys, data, urlencoded):
 # --- end of helper "evaluations"'s block ---
 
 
-# The count of examples -------------------------------------------------------------------------
+# Where the depth is ---------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    "HYPOTHESIS_MAX_EXAMPLES" in os.environ, reason="the number of examples is set by hand"
-)
-def test_ci_runs_at_least_ten_thousand_examples():
-    """With CI=true the "ci" profile runs enough examples per form for 10,000 in all."""
-    import sys
+def test_make_fuzz_runs_every_hypothesis_test_of_the_suite():
+    """The suite runs a few examples of each property; ``make fuzz`` gives them a long budget.
+    That only holds if every module with a Hypothesis test (a ``@given`` or a state machine) is
+    in the Makefile's FUZZ_TESTS: a new fuzzer left out of it would never be fuzzed deeply."""
+    from pathlib import Path
 
-    from hypothesis import settings as hypothesis_settings
-
-    from tests.hosts import test_fuzz as public_fuzz
-
-    fuzzed = [
-        item
-        for module in (sys.modules[__name__], public_fuzz)
-        for name, item in vars(module).items()
-        if name.startswith("test_") and getattr(item, "is_hypothesis_test", False)
-    ]
-    per_test = hypothesis_settings.get_profile("ci").max_examples
-    assert len(fuzzed) * per_test >= 10_000, (len(fuzzed), per_test)
+    root = Path(__file__).resolve().parents[2]
+    makefile = (root / "Makefile").read_text()
+    block = re.search(r"^FUZZ_TESTS \?= ((?:.*\\\n)*.*)$", makefile, re.MULTILINE)
+    assert block, "no FUZZ_TESTS in the Makefile"
+    listed = set(block.group(1).replace("\\\n", " ").split())
+    with_hypothesis = {
+        str(path.relative_to(root))
+        for path in (root / "tests").rglob("test_*.py")
+        if re.search(r"^\s*@given\(|RuleBasedStateMachine", path.read_text(), re.MULTILINE)
+    }
+    assert with_hypothesis, "no Hypothesis test found: the search is wrong"
+    assert sorted(with_hypothesis - listed) == []

@@ -9,7 +9,7 @@ whitespace dropped, collapsed in the reference and a name, language codes in low
 refused input leaves every table as it was (the placement, its history, its check-ins, the
 e-mails queued). Each example runs in a savepoint rolled back afterwards, so each starts from the
 same placements. The number of examples comes from the Hypothesis profile of tests/conftest.py
-("dev" locally, "ci" with CI=true, "fuzz" under ``make fuzz`` with its time budget).
+("suite" in ``make test``, "fuzz" under ``make fuzz`` with its time budget).
 """
 
 from dataclasses import dataclass
