@@ -560,27 +560,37 @@ def fit_matrix(cases: list[NewcomerCase], weights: MatchingWeights):
     return matrix, cases, homes.ids.tolist()
 
 
-def best_assignment(matrix) -> list[tuple[int, int]]:
-    """(row, column) pairs of allowed entries with the greatest total: a minimum-cost full
-    matching of the cases on the sparse graph of allowed pairs, where each case also has an
-    edge to a "no home" column of its own. Fits are never negative; each real edge costs
-    ``ceiling − fit`` and "no home" ``ceiling``, so the least cost is the greatest total fit
-    (housing two households badly is not preferred to housing one well)."""
+def assignment_graph(matrix):
+    """The sparse graph ``best_assignment`` solves (``None`` when no pair is allowed): each
+    allowed pair is an edge costing ``ceiling − fit``, and each case (row) also has an edge to
+    a "no home" column of its own costing ``ceiling``."""
     feasible = matrix > INFEASIBLE / 2
     rows, cols = np.nonzero(feasible)
     if not len(rows):
-        return []
+        return None
     n_cases, n_homes = matrix.shape
     fits = matrix[rows, cols]
     ceiling = float(fits.max()) + 1.0
     own = np.arange(n_cases)
-    graph = coo_array(
+    return coo_array(
         (
             np.concatenate([ceiling - fits, np.full(n_cases, ceiling)]),
             (np.concatenate([rows, own]), np.concatenate([cols, n_homes + own])),
         ),
         shape=(n_cases, n_homes + n_cases),
     ).tocsr()
+
+
+def best_assignment(matrix) -> list[tuple[int, int]]:
+    """(row, column) pairs of allowed entries with the greatest total: a minimum-cost full
+    matching of the cases on the sparse graph of allowed pairs (``assignment_graph``), where
+    each case also has an edge to a "no home" column of its own. Fits are never negative; each
+    real edge costs ``ceiling − fit`` and "no home" ``ceiling``, so the least cost is the
+    greatest total fit (housing two households badly is not preferred to housing one well)."""
+    graph = assignment_graph(matrix)
+    if graph is None:
+        return []
+    n_homes = matrix.shape[1]
     row_ind, col_ind = min_weight_full_bipartite_matching(graph)
     return [(r, c) for r, c in zip(row_ind.tolist(), col_ind.tolist(), strict=True) if c < n_homes]
 
