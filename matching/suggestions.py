@@ -367,10 +367,14 @@ def _distances(places: list[list[int]], home_places: np.ndarray, table: PlaceTab
         between[:, used < 0] = np.inf
         between[gone] = np.inf
         between = np.vstack([between, np.full((1, len(used)), np.inf)])  # the last: padding
-        most = max(len(places[i]) for i in with_places)
-        chosen = np.full((len(with_places), most), len(index))
-        for row, i in enumerate(with_places):
-            chosen[row, : len(places[i])] = [index[place_id] for place_id in places[i]]
+        # Each case's preferred places as a row of ``between``'s rows, padded.
+        counts = np.array([len(places[i]) for i in with_places])
+        starts = np.repeat(np.cumsum(counts) - counts, counts)
+        chosen = np.full((len(with_places), counts.max()), len(index))
+        chosen[np.repeat(np.arange(len(with_places)), counts), np.arange(counts.sum()) - starts] = [
+            index[place_id] for i in with_places for place_id in places[i]
+        ]
+        most = chosen.shape[1]
         nearest = between[chosen[:, 0]]
         for k in range(1, most):
             nearest = np.minimum(nearest, between[chosen[:, k]])
@@ -425,32 +429,44 @@ def _score(cases: CaseArrays, homes: HomeArrays, distances: Distances, weights, 
 FEASIBLE_BLOCK = 1 << 18  # pairs tested at once: a block of rows stays in the CPU's cache
 
 
+def _packed(case_values: np.ndarray, allows) -> tuple[np.ndarray, np.ndarray]:
+    """For each distinct value of a case column, the homes ``allows(value)`` lets through, 8
+    homes a byte; and each case's row among them."""
+    distinct, index = np.unique(case_values, return_inverse=True)
+    return np.packbits(allows(distinct[:, None]), axis=1, bitorder="little"), index.reshape(-1)
+
+
 def _feasible(cases: CaseArrays, homes: HomeArrays, distances: Distances, weights):
     """The pairs (rows, cols) the hard limits allow, by row then column (``candidate_homes``
-    says the same to the database). Tested a block of cases at a time."""
+    says the same to the database). A limit on a number of the case is tested once per
+    distinct number (a few sizes, dates, lengths of stay), as bits; the distance, a block of
+    cases at a time."""
+    n_cases, n_homes = len(cases.size), len(homes.ids)
+    if not n_cases or not n_homes:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     near = np.nan_to_num(distances.per_place, nan=np.inf) <= weights.area_radius_km
     near |= ~cases.has_places[:, None]
     # What a home has that a case may refuse, one bit each: pets (refused when allergic);
     # smoking (when a non-smoking home is needed); steps (when step-free access is needed).
-    home_has = (homes.pets | (~homes.smoke_free << 1) | (~homes.step_free << 2)).astype(np.uint8)
-    case_refuses = (
-        cases.pet_allergy | (cases.needs_non_smoking << 1) | (cases.needs_step_free << 2)
-    ).astype(np.uint8)
-    n_cases, n_homes = len(cases.size), len(homes.ids)
-    step = max(1, FEASIBLE_BLOCK // max(n_homes, 1))
+    home_has = homes.pets | (~homes.smoke_free << 1) | (~homes.step_free << 2)
+    case_refuses = cases.pet_allergy | (cases.needs_non_smoking << 1) | (cases.needs_step_free << 2)
+    limits = [
+        _packed(cases.size, lambda size: homes.beds[None, :] >= size),
+        _packed(cases.needed_by, lambda needed_by: homes.available_from[None, :] <= needed_by),
+        _packed(cases.needs_months, lambda months: homes.months[None, :] >= months),
+        _packed(case_refuses, lambda refuses: (home_has[None, :] & refuses) == 0),
+    ]
+    step = max(1, FEASIBLE_BLOCK // n_homes)
     found_rows, found_cols = [], []
     for start in range(0, n_cases, step):
         block = slice(start, start + step)
-        ok = np.take(near[block], distances.inverse, axis=1)
-        ok &= homes.beds[None, :] >= cases.size[block, None]
-        ok &= homes.available_from[None, :] <= cases.needed_by[block, None]
-        ok &= homes.months[None, :] >= cases.needs_months[block, None]
-        ok &= (home_has[None, :] & case_refuses[block, None]) == 0
-        rows, cols = np.nonzero(ok)
+        ok = np.packbits(np.take(near[block], distances.inverse, axis=1), axis=1, bitorder="little")
+        for allowed, index in limits:
+            ok &= allowed[index[block]]
+        ok = np.unpackbits(ok, axis=1, count=n_homes, bitorder="little").view(bool)
+        rows, cols = np.divmod(np.flatnonzero(ok), n_homes)  # as np.nonzero, in a tenth the time
         found_rows.append(rows + start)
         found_cols.append(cols)
-    if not found_rows:
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     return np.concatenate(found_rows), np.concatenate(found_cols)
 
 
@@ -769,54 +785,51 @@ def greedy_plan(matrix, cases, home_ids) -> list[tuple[int, int, float]]:
     return _greedy(Fits.of_matrix(matrix), cases, home_ids, priority_rows(cases))
 
 
-def _best_first(fits: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """The order of the pairs by ``first`` (True before False), then by fit, best first, ties
-    in their own order: what a stable sort on those two keys gives, as one key per pair (a
-    fit's rank among the distinct fits) in a sort that need not be stable."""
-    distinct, rank = np.unique(-fits, return_inverse=True)
-    key = rank.reshape(-1).astype(np.int64) + (~first).astype(np.int64) * len(distinct)
-    return np.argsort(key * len(fits) + np.arange(len(fits)))
-
-
-GREEDY_CHUNK = 2048  # pairs looked at one by one before the ones now out of reach are dropped
+GREEDY_TIER = 4096  # pairs sorted and walked at once
 
 
 def _greedy(fits: Fits, cases, home_ids, first: np.ndarray) -> list[tuple[int, int, float]]:
-    """``greedy_plan`` on the pairs ``fits``: the pairs are walked best first, a chunk at a time;
-    after each chunk those whose case or home was just taken are dropped at once."""
-    if not len(fits.rows):
-        return []
-    # Sorted by fit, best first, and priority rows before the others.
-    order = _best_first(fits.fits, first[fits.rows])
-    rows, cols = fits.rows[order], fits.cols[order]
-    free_row = [True] * fits.shape[0]
-    free_col = [True] * fits.shape[1]
-    taken_row = np.zeros(fits.shape[0], dtype=bool)
+    """``greedy_plan`` on the pairs ``fits``: the pairs of households with priority, then the
+    others, each best first (ties in their own order). Rather than sorting every pair, each
+    round takes the best few thousand left (every pair of the least fit among them too), sorts
+    and walks those, then drops every pair left whose case or home was taken."""
+    taken_row = np.zeros(fits.shape[0], dtype=bool)  # for numpy, between rounds
     taken_col = np.zeros(fits.shape[1], dtype=bool)
+    free_row = [True] * fits.shape[0]  # for the walk, one pair at a time
+    free_col = [True] * fits.shape[1]
     most = min(fits.shape)
-    taken = []  # positions in ``order``
-    left = np.arange(len(order))
-    while len(left) and len(taken) < most:
-        chunk, left = left[:GREEDY_CHUNK], left[GREEDY_CHUNK:]
-        before = len(taken)
-        for k, r, c in zip(chunk.tolist(), rows[chunk].tolist(), cols[chunk].tolist(), strict=True):
-            if free_row[r] and free_col[c]:
-                free_row[r] = free_col[c] = False
-                taken.append(k)
-                if len(taken) == most:
-                    break
-        if len(taken) > before and len(left):
-            now = np.array(taken[before:])
-            taken_row[rows[now]] = True
-            taken_col[cols[now]] = True
-            left = left[~(taken_row[rows[left]] | taken_col[cols[left]])]
-    picked = order[taken]
+    taken: list[int] = []  # pairs taken, in the order taken
+    with_priority = first[fits.rows]
+    for group in (np.flatnonzero(with_priority), np.flatnonzero(~with_priority)):
+        left = group
+        while len(left) and len(taken) < most:
+            left = left[~(taken_row[fits.rows[left]] | taken_col[fits.cols[left]])]
+            if len(left) > GREEDY_TIER:
+                values = fits.fits[left]
+                least = np.partition(values, len(left) - GREEDY_TIER)[len(left) - GREEDY_TIER]
+                best = values >= least
+                tier, left = left[best], left[~best]
+            else:
+                tier, left = left, left[:0]
+            tier = tier[np.argsort(-fits.fits[tier], kind="stable")]
+            before = len(taken)
+            for k, r, c in zip(
+                tier.tolist(), fits.rows[tier].tolist(), fits.cols[tier].tolist(), strict=True
+            ):
+                if free_row[r] and free_col[c]:
+                    free_row[r] = free_col[c] = False
+                    taken.append(k)
+                    if len(taken) == most:
+                        break
+            now = taken[before:]
+            taken_row[fits.rows[now]] = True
+            taken_col[fits.cols[now]] = True
     return [
         (cases[r].pk, home_ids[c], round(f, 1))
         for r, c, f in zip(
-            fits.rows[picked].tolist(),
-            fits.cols[picked].tolist(),
-            fits.fits[picked].tolist(),
+            fits.rows[taken].tolist(),
+            fits.cols[taken].tolist(),
+            fits.fits[taken].tolist(),
             strict=True,
         )
     ]
@@ -826,24 +839,33 @@ def open_cases(partner_id: int) -> list[NewcomerCase]:
     """The partner's waiting cases without a live match: those waiting with priority first (the
     longest waiting with priority first), then by the date housing is needed.
 
-    The plan and its page read neither when a case was made, changed or its status last
-    changed, nor its areas as typed or its notes: those are left to be read on access
-    (``OPEN_CASES_DEFERRED``). A date-time costs more to read than any other column (Django's
-    time-zone loader is Python, not C), and a plan reads thousands of cases."""
+    Only the columns the plan and its page read are read (``OPEN_CASES_FIELDS``; any other is
+    read on access, a query each): a plan reads thousands of cases, and a date-time costs more
+    to read than any other column (Django's time-zone loader is Python, not C)."""
     live = Match.objects.filter(case=OuterRef("pk"), status__in=Match.LIVE)
     return list(
         NewcomerCase.objects.filter(partner_id=partner_id, status=NewcomerCase.Status.WAITING)
         .exclude(Exists(live))
-        .defer(*OPEN_CASES_DEFERRED)
+        .only(*OPEN_CASES_FIELDS)
         .order_by(F("priority_since").asc(nulls_last=True), "housing_needed_by", "pk")
     )
 
 
-OPEN_CASES_DEFERRED = (
-    "created_at",
-    "updated_at",
-    "status_changed_at",
-    "outcome_recorded_at",
-    "preferred_areas",
-    "notes",
+# What the fit reads (``_case_arrays``, ``priority_rows``) and the plan's page shows (the case
+# as "KRK-2026-017 (4 people)", its priority badge).
+OPEN_CASES_FIELDS = (
+    "partner",
+    "reference",
+    "status",
+    "adults",
+    "children_ages",
+    "languages",
+    "needs_step_free_access",
+    "pet_allergy",
+    "needs_non_smoking",
+    "needs_months",
+    "rent_budget",
+    "assigned_on",
+    "housing_needed_by",
+    "priority_since",
 )
