@@ -12,8 +12,22 @@ its own: it is created and migrated if missing. The data are made with set-based
 
 Homes get random beds, rent, languages, pets, smoking, step-free access, dates and a place (most
 in Jämtland, the rest anywhere in Sweden); cases random needs and 1–3 preferred places in Jämtland.
-Data already there with the same sizes are reused (``--fresh`` makes them again). Prints one
-``name: value`` line per figure.
+Data already there with the same sizes are reused (``--fresh`` makes them again); the bench's
+tables are vacuumed and analysed either way, as autovacuum would. Prints one ``name: value``
+line per figure.
+
+Each figure has its floor, measured in the same run:
+
+- suggestions for one case (``--samples`` cases, each right after its suggestions): the
+  candidate query's very statement, captured from ``suggest_homes`` and sent again through a
+  plain psycopg cursor, plus the scoring of the arrays it returns in numpy alone (place table
+  and weights read before timing; no ORM, no model instance, no reasons in words). The
+  floor's top ten must be the portal's (``suggest_floor_agrees``). ``suggest_ratio`` is
+  ``suggest_p95_s / suggest_floor_p95_s``;
+- the plan (``open_cases`` and ``best_plan``, as the plan page): the assignment solver
+  alone (``min_weight_full_bipartite_matching``, what ``best_assignment`` uses) on the same
+  graph of the same 2,000 × 2,000 matrix; best of ``--plan-repeats`` each, interleaved.
+  ``plan_vs_solver`` is ``plan_s / solver_s``.
 """
 
 import argparse
@@ -254,7 +268,7 @@ def prepare(args) -> tuple:
     from django.db import connection, transaction
 
     from accounts.models import Organisation
-    from hosts.models import Home
+    from hosts.models import Home, Host
     from matching.models import Place
     from newcomers.models import NewcomerCase
 
@@ -292,10 +306,14 @@ def prepare(args) -> tuple:
             make_cases(suggest_partner, args.cases, near)
             make_homes(plan_partner, args.plan_homes, near, anywhere, "p")
             make_cases(plan_partner, args.cases, near)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
         print(f"generate_s: {time.perf_counter() - started:.2f}")
         assert sizes() == wanted, sizes()
+    # As autovacuum leaves a table in use (it may be off on a developer's server): rows
+    # written in bulk and never vacuumed cost each later scan a visibility check per row, which
+    # doubled the candidate query's time here. Quick when there is nothing to do.
+    with connection.cursor() as cursor:
+        for model in (Home, Host, NewcomerCase, NewcomerCase.preferred_places.through):
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return suggest_partner, plan_partner
 
 
