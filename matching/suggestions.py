@@ -10,8 +10,9 @@ Fit between a home and a household is defined once, here:
   common; the distance to the nearest preferred place; the rent against the household's budget;
   how long the household has waited; how long the home has waited.
 
-The hard limits filter in the database (indexed columns) for one case, and as numpy masks for the
-plan; the scoring (``_score``) is one numpy function for a case × homes and for cases × homes.
+The hard limits filter in the database (indexed columns) for one case, and as numpy bit masks for
+the plan; the scoring (``_score``) is one numpy function of (case, home) pairs: a case's candidate
+homes, or the plan's allowed pairs only.
 The database hands over numbers only (a language bit mask, seconds since 1970), each column
 joined into one text: decoding JSON and date-times of tens of thousands of homes row by row in
 Python would cost more than the scoring.
