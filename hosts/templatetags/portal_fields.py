@@ -15,6 +15,7 @@ helper is left to crispy itself.
 import html
 
 from django import forms, template
+from django.utils import formats
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -54,6 +55,12 @@ def _e(value) -> str:
     return html.escape(str(value))
 
 
+def _shown(value) -> str:
+    """``{{ value }}`` in a template: localized (a number label as the page's language writes
+    it), then escaped."""
+    return _e(formats.localize(value))
+
+
 def _attrs(attrs: dict) -> str:
     """django/forms/widgets/attrs.html."""
     return "".join(
@@ -65,7 +72,7 @@ def _attrs(attrs: dict) -> str:
 
 def _option(option: dict) -> str:
     """django/forms/widgets/select_option.html."""
-    return f'<option value="{_e(str(option["value"]))}"{_attrs(option["attrs"])}>{_e(option["label"])}</option>'
+    return f'<option value="{_e(str(option["value"]))}"{_attrs(option["attrs"])}>{_shown(option["label"])}</option>'
 
 
 def _widget_html(widget, context: dict) -> str | None:
@@ -180,7 +187,7 @@ def _label(field, *, legend: bool) -> str:
     for_attr = f'for="{_e(field.id_for_label)}" ' if field.id_for_label else ""
     classes = "form-label" + (" requiredField" if required else "") + (" fs-6" if legend else "")
     asterisk = '<span class="asteriskField">*</span>' if required else ""
-    return f'<{tag} {for_attr}class="{classes}">{_e(field.label)}{asterisk}</{tag}>'
+    return f'<{tag} {for_attr}class="{classes}">{_shown(field.label)}{asterisk}</{tag}>'
 
 
 @register.filter
@@ -222,7 +229,7 @@ def portal_field(field):
         asterisk = '<span class="asteriskField">*</span>' if field.field.required else ""
         parts.append(
             f'<label for="{_e(field.id_for_label)}" class="form-check-label{required}">'
-            f"{_e(field.label)}{asterisk}</label>"
+            f"{_shown(field.label)}{asterisk}</label>"
         )
         parts.append(_errors_block(field) + _help_text(field))
     else:
