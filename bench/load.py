@@ -21,6 +21,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -68,6 +69,18 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--fresh", action="store_true", help="drop and re-create the bench database first"
+    )
+    parser.add_argument(
+        "--profile-rounds",
+        type=int,
+        default=10,
+        help="rounds of the in-process profile of each endpoint (queries, CPU; default 10)",
+    )
+    parser.add_argument(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="skip the floor's run (the same users against the bare view)",
     )
     return parser.parse_args(argv)
 
@@ -320,6 +333,156 @@ def top_up_queue(target: int) -> int:
     return missing
 
 
+# Profile of each endpoint, in process ----------------------------------------------------------
+
+# The sign-up form's fields as they were rendered before issue 19: crispy-forms' template chain,
+# one field at a time. Rendered beside today's template in the same run (signup_form_crispy_cpu_ms).
+CRISPY_OFFER_FIELDS = """{% load crispy_forms_filters %}
+{% for anchor, title, fields in form.section_fields %}
+  <fieldset class="portal-section" id="{{ anchor }}">
+    <legend>{{ title }}</legend>
+    {% for field in fields %}{{ field|as_crispy_field }}{% endfor %}
+  </fieldset>
+{% endfor %}"""
+
+
+def _median(values):
+    values = sorted(values)
+    return values[len(values) // 2] if values else 0.0
+
+
+def profile_endpoints(rounds: int, stamp: str) -> dict[str, dict[str, float]]:
+    """Each endpoint locust calls, served by the Django test client in this process against the
+    bench database: its queries and its CPU (median of ``rounds``). The queries set the floor's
+    work per request; the CPU shows where the server's time goes, without HTTP or other load.
+
+    A volunteer is signed in with ``force_login`` and one real log-in is measured at the end;
+    each round claims a host and records "no answer" (the last one "interested", then the
+    visit-booking page), which keeps that home out of the queue for the run, as the load's own
+    outcomes do."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+
+    cpu = defaultdict(list)
+    queries = defaultdict(list)
+
+    def call(name, method, path, data=None, status=(200,)):
+        client = clients[name.split(":")[0]]
+        with CaptureQueriesContext(connection) as captured:
+            started = time.process_time()
+            response = (
+                getattr(client, method)(path, data) if data else getattr(client, method)(path)
+            )
+            used = time.process_time() - started
+        if response.status_code not in status:
+            raise SystemExit(f"profile: {method.upper()} {path} answered {response.status_code}")
+        label = name.split(":", 1)[1]
+        cpu[label].append(1000 * used)
+        queries[label].append(len(captured))
+        return response
+
+    volunteer = User.objects.get(username=f"{VOLUNTEER_PREFIX}1")
+    # One client each, as one gunicorn worker serves many people (a new client loads the
+    # middleware again); the resident starts each round without cookies, as locust's do.
+    clients = {"signup": Client(HTTP_HOST=LOOPBACK), "volunteer": Client(HTTP_HOST=LOOPBACK)}
+    clients["volunteer"].force_login(volunteer)
+    for n in range(rounds + 1):  # the first round warms the caches and is not counted
+        clients["signup"].cookies.clear()
+        offer = {
+            "name": "Profil Testsson",
+            "email": f"profile-{stamp}-{n}@example.org",
+            "phone": "070-123 45 67",
+            "street_address": "Storgatan 1",
+            "postcode": "83130",
+            "municipality": "2380",
+            "kind": "room",
+            "beds": "2",
+            "available_from": (time_today() + timedelta(days=30)).isoformat(),
+            "available_months": "6",
+            "rent_per_month": "0",
+            "household_description": "Två vuxna.",
+            "smoking": "no",
+            "languages": ["sv", "en"],
+            "heard_from": "friend",
+        }
+        call("signup:/offer/ (form)", "get", "/offer/")
+        call("signup:/offer/ (send)", "post", "/offer/", offer, status=(302,))
+        call("signup:/offer/check/", "get", "/offer/check/")
+        call("signup:/offer/check/ (consent)", "post", "/offer/check/", {"consent": "on"}, (302,))
+        call("signup:/offer/sent/", "get", "/offer/sent/")
+        call("volunteer:/volunteer/", "get", "/volunteer/")
+        call("volunteer:/volunteer/queue/next/", "post", "/volunteer/queue/next/", {}, (302,))
+        page = call("volunteer:/volunteer/queue/", "get", "/volunteer/queue/").content.decode()
+        entry = re.search(r'action="/volunteer/queue/(\d+)/outcome/"', page)
+        if entry is None:
+            raise SystemExit("profile: the bench volunteer was given no host")
+        # The last round's call is answered "interested", as a fifth of the load's are: the
+        # volunteer is sent on to book a visit.
+        outcome = "interested" if n == rounds else "no_answer"
+        response = call(
+            "volunteer:/volunteer/queue/[id]/outcome/",
+            "post",
+            f"/volunteer/queue/{entry.group(1)}/outcome/",
+            {"outcome": outcome, "note": "Profil"},
+            (302,),
+        )
+        if outcome == "interested":
+            call("volunteer:/volunteer/homes/[id]/visit/", "get", response["Location"])
+        clients["signup"].cookies.clear()
+        call("signup:/accounts/login/", "get", "/accounts/login/")
+        if n == 0:
+            cpu.clear()
+            queries.clear()
+    # One real log-in (the password's deliberate hashing: far the costliest request, but one
+    # per volunteer and session).
+    clients["signup"].cookies.clear()
+    call("signup:/accounts/login/", "get", "/accounts/login/")
+    call(
+        "signup:/accounts/login/ (send)",
+        "post",
+        "/accounts/login/",
+        {"username": volunteer.username, "password": VOLUNTEER_PASSWORD, "next": "/volunteer/"},
+        (302,),
+    )
+    profile = {
+        name: {"queries": _median(queries[name]), "cpu_ms": _median(cpu[name])} for name in cpu
+    }
+    profile.update(signup_form_render_cpu(rounds))
+    return profile
+
+
+def time_today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def signup_form_render_cpu(rounds: int) -> dict[str, dict[str, float]]:
+    """The sign-up form's fields rendered as the page renders them today and through crispy's
+    template chain (as before issue 19), in this run: CPU ms, median of ``rounds`` (x5)."""
+    from django.template import engines
+
+    from hosts.forms import RegistrationForm
+
+    django_engine = engines["django"]
+    today = django_engine.get_template("hosts/_offer_fields.html")
+    crispy = django_engine.from_string(CRISPY_OFFER_FIELDS)
+    result = {}
+    for label, template in (("today", today), ("crispy", crispy)):
+        template.render({"form": RegistrationForm()})  # compiled, caches warm
+        times = []
+        for _ in range(rounds * 5):
+            form = RegistrationForm()
+            started = time.process_time()
+            template.render({"form": form})
+            times.append(1000 * (time.process_time() - started))
+        result[f"signup fields: {label}"] = {"queries": 1, "cpu_ms": _median(times)}
+    return result
+
+
 # Running ---------------------------------------------------------------------------------------
 
 
@@ -355,11 +518,15 @@ def warm_up(base: str, rounds: int = 24) -> None:
 
 
 def start_gunicorn(args, env, log_path: Path) -> subprocess.Popen:
+    """gunicorn with production's settings plus the floor's bare view (bench/load_settings.py,
+    found through ``--pythonpath bench``: production never has it)."""
     log = log_path.open("w")
     return subprocess.Popen(
         [
             str(VENV_BIN / "gunicorn"),
             "matching_portal.wsgi",
+            "--pythonpath",
+            str(ROOT / "bench"),
             "--bind",
             f"{LOOPBACK}:{args.port}",
             "--workers",
@@ -376,7 +543,7 @@ def start_gunicorn(args, env, log_path: Path) -> subprocess.Popen:
             "-",
         ],
         cwd=ROOT,
-        env=env,
+        env={**env, "DJANGO_SETTINGS_MODULE": "load_settings"},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -447,10 +614,15 @@ def cpu_used(before: dict, after: dict, part: str) -> float:
     return sum(used - before[part].get(pid, 0.0) for pid, used in after[part].items())
 
 
-def run_locust(args, env, out_dir: Path, volunteers: int, *, duration: int) -> None:
+def run_locust(
+    args, env, out_dir: Path, volunteers: int, *, duration: int, floor_queries=None
+) -> None:
+    """Locust, headless, for ``duration`` seconds; with ``floor_queries`` (request name ->
+    queries), the floor's users instead of the portal's (see bench/locustfile.py)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     locust_env = {
         **env,
+        "BENCH_FLOOR_QUERIES": json.dumps(floor_queries) if floor_queries is not None else "",
         "BENCH_RUN_ID": f"{int(time.time())}{secrets.token_hex(2)}",
         "BENCH_OUT_DIR": str(out_dir),
         "BENCH_VOLUNTEER_PREFIX": VOLUNTEER_PREFIX,
@@ -581,18 +753,27 @@ def machine() -> str:
     return f"nproc={cores}, memory={total_kb / 1024 / 1024:.1f} GiB, cpu={model or 'unknown'}"
 
 
-def report(args, rows, failures, records, checks, seeded: int, cpu: dict) -> None:
+def cpu_line(label: str, cpu: dict) -> str:
+    return (
+        "# CPU seconds during {label}, of {available:.0f} available: gunicorn "
+        "{web:.1f}, PostgreSQL backends {database:.1f}, locust {locust:.1f}, everything else on "
+        "the machine {other:.1f} (load average {before:.1f} before, {after:.1f} after)".format(
+            label=label, before=cpu["load_before"][0], after=cpu["load_after"][0], **cpu
+        )
+    )
+
+
+def report(args, rows, failures, records, checks, seeded, cpu, profile, floor) -> None:
     total = next(row for row in rows if row["Name"] == "Aggregated")
     claims = records["claims"]
     requests = int(total["Request Count"])
     print(f"# machine: {machine()}")
     print(
-        "# CPU seconds during the measured run, of {available:.0f} available: gunicorn "
-        "{web:.1f}, PostgreSQL backends {database:.1f}, locust {locust:.1f}, everything else on "
-        "the machine {other:.1f} (load average {before:.1f} before, {after:.1f} after). When "
-        "'everything else' is large, other work shared the cores and the latencies are not the "
-        "portal's alone".format(before=cpu["load_before"][0], after=cpu["load_after"][0], **cpu)
+        cpu_line("the measured run", cpu) + ". When 'everything else' is large, other work "
+        "shared the cores and the latencies are not the portal's alone"
     )
+    if floor is not None:
+        print(cpu_line("the floor's run", floor["cpu"]))
     if args.conn_max_age == 0:
         print(
             "# CONN_MAX_AGE=0: every request opens its own database connection; those short-lived "
@@ -634,6 +815,19 @@ def report(args, rows, failures, records, checks, seeded: int, cpu: dict) -> Non
             f"# failure: {failure['Method']} {failure['Name']} x{failure['Occurrences']}: "
             f"{failure['Error']}"
         )
+    if floor is not None:
+        for row in floor["rows"]:
+            if row["Name"] != "Aggregated":
+                print(
+                    f"# {row['Type']:4} {row['Name']:42} n={row['Request Count']:>5} "
+                    f"p50={row['50%']:>4} ms p95={row['95%']:>4} ms"
+                )
+    print(
+        f"# in-process profile (Django test client, this database, median of "
+        f"{args.profile_rounds}): queries and CPU of each request"
+    )
+    for name, row in profile.items():
+        print(f"#   {name:42} queries={row['queries']:>3.0f} cpu={row['cpu_ms']:6.2f} ms")
     print(f"requests: {total['Request Count']}")
     print(f"errors: {total['Failure Count']}")
     print(f"p95_ms: {total['95%']}")
@@ -654,7 +848,47 @@ def report(args, rows, failures, records, checks, seeded: int, cpu: dict) -> Non
     per_request = 1000 * (cpu["web"] + cpu["database"]) / max(requests, 1)
     print(f"server_cpu_s: web {cpu['web']:.1f}, database {cpu['database']:.1f}")
     print(f"server_cpu_ms_per_request: {per_request:.1f}")
+    login = profile.get("/accounts/login/ (send)")
+    if login and records["logins"]:
+        share = (
+            records["logins"] * login["cpu_ms"] / max(1000 * (cpu["web"] + cpu["database"]), 1e-9)
+        )
+        print(
+            f"# {records['logins']} log-ins in the run, at the profile's {login['cpu_ms']:.0f} ms "
+            f"of CPU each (password hashing): about {100 * share:.0f} % of the server's CPU"
+        )
     print(f"other_cpu_share: {cpu['other'] / max(cpu['available'], 1e-9):.2f}")
+    if floor is not None:
+        floor_total = next(row for row in floor["rows"] if row["Name"] == "Aggregated")
+        floor_requests = int(floor_total["Request Count"])
+        floor_cpu = floor["cpu"]
+        floor_per_request = (
+            1000 * (floor_cpu["web"] + floor_cpu["database"]) / max(floor_requests, 1)
+        )
+        for failure in floor["failures"]:
+            print(
+                f"# floor failure: {failure['Method']} {failure['Name']} "
+                f"x{failure['Occurrences']}: {failure['Error']}"
+            )
+        print(f"floor_requests: {floor_requests}")
+        print(f"floor_errors: {floor_total['Failure Count']}")
+        print(f"floor_p95_ms: {floor_total['95%']}")
+        print(f"floor_p50_ms: {floor_total['50%']}")
+        print(f"floor_server_cpu_ms_per_request: {floor_per_request:.1f}")
+        print(
+            f"floor_other_cpu_share: {floor_cpu['other'] / max(floor_cpu['available'], 1e-9):.2f}"
+        )
+        print(f"ratio_p95: {float(total['95%']) / max(float(floor_total['95%']), 1e-9):.1f}")
+        print(f"ratio_p50: {float(total['50%']) / max(float(floor_total['50%']), 1e-9):.1f}")
+        print(f"ratio_server_cpu: {per_request / max(floor_per_request, 1e-9):.1f}")
+    form = profile.get("/offer/ (form)")
+    today = profile["signup fields: today"]["cpu_ms"]
+    crispy = profile["signup fields: crispy"]["cpu_ms"]
+    if form:
+        print(f"signup_page_cpu_ms: {form['cpu_ms']:.2f}")
+    print(f"signup_form_cpu_ms: {today:.2f}")
+    print(f"signup_form_crispy_cpu_ms: {crispy:.2f}")
+    print(f"signup_form_cpu_ratio_to_crispy: {today / max(crispy, 1e-9):.2f}")
     print(f"signups_started: {records['signups_started']}")
     print(f"signups_accepted: {len(records['signups_accepted'])}")
     print(f"signups_in_db: {checks['signups_in_db']}")
@@ -666,6 +900,29 @@ def report(args, rows, failures, records, checks, seeded: int, cpu: dict) -> Non
     print(f"call_attempts_in_db: {checks['call_attempts_in_db']}")
     print(f"homes_called_twice: {checks['homes_called_twice']}")
     print(f"outcomes_lost: {checks['outcomes_lost']}")
+
+
+def measured_run(args, env, gunicorn, out_dir: Path, volunteers: int, floor_queries=None):
+    """One locust run of ``args.duration`` seconds, and the CPU each part used meanwhile."""
+    load_before = os.getloadavg()
+    cpu_before = cpu_snapshot(gunicorn, env["DATABASE_URL"])
+    busy_before, locust_before = machine_busy_seconds(), children_cpu_seconds()
+    started = time.time()
+    run_locust(args, env, out_dir, volunteers, duration=args.duration, floor_queries=floor_queries)
+    elapsed = time.time() - started
+    busy_after, locust_after = machine_busy_seconds(), children_cpu_seconds()
+    cpu_after = cpu_snapshot(gunicorn, env["DATABASE_URL"])
+    cpu = {
+        "web": cpu_used(cpu_before, cpu_after, "web"),
+        "database": cpu_used(cpu_before, cpu_after, "database"),
+        "locust": locust_after - locust_before,
+        "machine": busy_after - busy_before,
+        "available": elapsed * len(os.sched_getaffinity(0)),
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
+    }
+    cpu["other"] = max(cpu["machine"] - cpu["web"] - cpu["database"] - cpu["locust"], 0.0)
+    return cpu
 
 
 def main(argv=None) -> int:
@@ -681,6 +938,10 @@ def main(argv=None) -> int:
         setup_django(env)
         seed_volunteers(volunteers)
         seeded = top_up_queue(args.hosts)
+        profile = profile_endpoints(args.profile_rounds, stamp=f"{int(time.time())}")
+        floor_queries = {
+            name: row["queries"] for name, row in profile.items() if name.startswith("/")
+        }
         from django.db import connections
 
         connections.close_all()
@@ -692,15 +953,13 @@ def main(argv=None) -> int:
             if args.warmup > 0:
                 # Fresh workers import modules and compile templates on their first requests.
                 run_locust(args, env, tmp_path / "warmup", volunteers, duration=args.warmup)
-            load_before = os.getloadavg()
-            cpu_before = cpu_snapshot(gunicorn, env["DATABASE_URL"])
-            busy_before, locust_before = machine_busy_seconds(), children_cpu_seconds()
             run_started = time.time()
-            run_locust(args, env, tmp_path, volunteers, duration=args.duration)
-            elapsed = time.time() - run_started
-            busy_after, locust_after = machine_busy_seconds(), children_cpu_seconds()
-            cpu_after = cpu_snapshot(gunicorn, env["DATABASE_URL"])
-            load_after = os.getloadavg()
+            cpu = measured_run(args, env, gunicorn, tmp_path, volunteers)
+            floor_cpu = None
+            if args.floor:
+                floor_cpu = measured_run(
+                    args, env, gunicorn, tmp_path / "floor", volunteers, floor_queries
+                )
         finally:
             stop_gunicorn(gunicorn)
         records_path = tmp_path / "records.json"
@@ -710,17 +969,11 @@ def main(argv=None) -> int:
         records = json.loads(records_path.read_text())
         rows, failures = read_stats(tmp_path)
         checks = database_checks(records, run_started)
-        cpu = {
-            "web": cpu_used(cpu_before, cpu_after, "web"),
-            "database": cpu_used(cpu_before, cpu_after, "database"),
-            "locust": locust_after - locust_before,
-            "machine": busy_after - busy_before,
-            "available": elapsed * len(os.sched_getaffinity(0)),
-            "load_before": load_before,
-            "load_after": load_after,
-        }
-        cpu["other"] = max(cpu["machine"] - cpu["web"] - cpu["database"] - cpu["locust"], 0.0)
-        report(args, rows, failures, records, checks, seeded, cpu)
+        floor = None
+        if floor_cpu is not None:
+            floor_rows, floor_failures = read_stats(tmp_path / "floor")
+            floor = {"rows": floor_rows, "failures": floor_failures, "cpu": floor_cpu}
+        report(args, rows, failures, records, checks, seeded, cpu, profile, floor)
         errors = int(next(r for r in rows if r["Name"] == "Aggregated")["Failure Count"])
         problems = [
             line
@@ -734,6 +987,8 @@ def main(argv=None) -> int:
             print(f"# gunicorn log: {len(problems)} warning or error lines, the last ones:")
             for line in problems[-10:]:
                 print(f"#   {line[:200]}")
+    if floor is not None:
+        errors += int(next(r for r in floor["rows"] if r["Name"] == "Aggregated")["Failure Count"])
     bad = errors or checks["signups_missing"] or double_claims(records["claims"])
     bad = bad or checks["homes_called_twice"] or checks["outcomes_lost"]
     return 1 if bad else 0

@@ -13,6 +13,12 @@ what this file writes. Two kinds of user, in proportion 3 : 1:
 
 Configuration comes from the environment that ``load.py`` sets (BENCH_*). When locust quits,
 everything recorded goes to ``$BENCH_OUT_DIR/records.json``.
+
+With ``BENCH_FLOOR_QUERIES`` set (a JSON object: request name -> queries), the same two kinds of
+user, in the same proportion and at the same pace (the same waits, the same "phone call"), make
+the same sequence of requests to the bench's bare view instead (``/bench-floor/?queries=N``, see
+``bench/load_urls.py``), each running as many trivial queries as the portal's page it stands
+for: the floor the portal is measured against.
 """
 
 import itertools
@@ -34,6 +40,8 @@ VOLUNTEER_PREFIX = os.environ.get("BENCH_VOLUNTEER_PREFIX", "bench-volunteer-")
 VOLUNTEER_PASSWORD = os.environ.get("BENCH_VOLUNTEER_PASSWORD", "")
 VOLUNTEER_COUNT = int(os.environ.get("BENCH_VOLUNTEER_COUNT", "50"))
 INTERESTED_SHARE = float(os.environ.get("BENCH_INTERESTED_SHARE", "0.2"))
+FLOOR_QUERIES = json.loads(os.environ.get("BENCH_FLOOR_QUERIES") or "null")
+FLOOR = FLOOR_QUERIES is not None
 
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 OUTCOME_RE = re.compile(r'action="/volunteer/queue/(\d+)/outcome/"')
@@ -95,6 +103,7 @@ def expect_ok(response) -> bool:
 class SignUpUser(FastHttpUser):
     """A resident who offers a room through the public form, start to finish."""
 
+    abstract = FLOOR
     weight = 3
     wait_time = between(1, 3)
 
@@ -166,6 +175,7 @@ class SignUpUser(FastHttpUser):
 class VolunteerUser(FastHttpUser):
     """A volunteer working the shared call queue from their phone."""
 
+    abstract = FLOOR
     weight = 1
     wait_time = between(0.5, 1.5)
 
@@ -277,6 +287,67 @@ class VolunteerUser(FastHttpUser):
         with self.client.get("/volunteer/", name="/volunteer/", catch_response=True) as r:
             if expect_ok(r):
                 self.token = csrf_token(r.text) or self.token
+
+
+# The floor ----------------------------------------------------------------------------------
+
+
+def floor_get(client, name: str) -> bool:
+    """The bare view standing in for the request ``name``, with that request's queries."""
+    queries = int(round((FLOOR_QUERIES or {}).get(name, 0)))
+    with client.get(
+        f"/bench-floor/?queries={queries}", name=f"floor {name}", catch_response=True
+    ) as r:
+        return expect_ok(r)
+
+
+class FloorSignUpUser(FastHttpUser):
+    """``SignUpUser``'s requests and pace, each to the bare view."""
+
+    abstract = not FLOOR
+    weight = 3
+    wait_time = between(1, 3)
+
+    @task
+    def sign_up(self):
+        self.client.cookiejar.clear()
+        for name in (
+            "/offer/ (form)",
+            "/offer/ (send)",
+            "/offer/check/",
+            "/offer/check/ (consent)",
+            "/offer/sent/",
+        ):
+            if not floor_get(self.client, name):
+                return
+
+
+class FloorVolunteerUser(FastHttpUser):
+    """``VolunteerUser``'s requests and pace, each to the bare view (the log-in's password
+    hashing included in neither the floor's queries nor its CPU)."""
+
+    abstract = not FLOOR
+    weight = 1
+    wait_time = between(0.5, 1.5)
+
+    def on_start(self):
+        for name in ("/accounts/login/", "/accounts/login/ (send)", "/volunteer/"):
+            floor_get(self.client, name)
+
+    @task(10)
+    def work_the_queue(self):
+        if not floor_get(self.client, "/volunteer/queue/next/"):
+            return
+        if not floor_get(self.client, "/volunteer/queue/"):
+            return
+        gevent.sleep(random.uniform(0.5, 2.0))  # the phone call
+        interested = random.random() < INTERESTED_SHARE
+        if floor_get(self.client, "/volunteer/queue/[id]/outcome/") and interested:
+            floor_get(self.client, "/volunteer/homes/[id]/visit/")
+
+    @task(1)
+    def start_page(self):
+        floor_get(self.client, "/volunteer/")
 
 
 @events.quitting.add_listener

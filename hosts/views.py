@@ -116,6 +116,10 @@ def check_answers(request):
                 consent_language=_language(),
             )
             del request.session[DRAFT_KEY]
+            if not request.session.keys():
+                # Nothing else was kept: the session ends here rather than being renewed,
+                # empty, on each later page.
+                request.session.flush()
             return redirect("hosts:sent")
         status = 400
     return render(

@@ -160,6 +160,9 @@ AXES_VERBOSE = False
 # An idle session ends after this many seconds (every request renews it).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+# Database sessions that skip the renewal's write when the data is unchanged and was last
+# written less than a minute ago (matching_portal/sessions.py).
+SESSION_ENGINE = "matching_portal.sessions"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
