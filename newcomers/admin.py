@@ -409,7 +409,7 @@ class SuggestionsMixin:
         cases = open_cases(partner.pk)
         plan = best_plan(cases)
         case_by_id = {case.pk: case for case in cases}
-        homes = Home.objects.select_related("host").in_bulk(
+        homes = Home.objects.select_related("host", "municipality").in_bulk(
             [home_id for _c, home_id, _f in plan.pairs]
         )
         items = [
