@@ -1,10 +1,11 @@
 """Each local group's call queue: claiming the next host, call outcomes, duplicates."""
 
 import logging
-from datetime import datetime, timedelta
+from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,7 @@ from ..models import (
     HostNote,
     QueueEntry,
 )
-from ..selectors import held_entry
+from ..selectors import awaiting_introduction, held_entry
 
 logger = logging.getLogger(__name__)
 
@@ -200,11 +201,32 @@ def claim_queryset(*, volunteer: User, now: datetime):
 def claim_next_host(*, volunteer: User, now: datetime | None = None) -> QueueEntry | None:
     """Give the volunteer the next host to call, or the one they already hold.
 
-    The claim is one query on the queue's index with ``FOR UPDATE SKIP LOCKED``: volunteers
+    The claim takes the first of ``claim_queryset`` with ``FOR UPDATE SKIP LOCKED``: volunteers
     claiming at the same moment each get a different row, and a row stays theirs while the lease
-    holds. Returns None when nobody needs a call.
+    holds. Returns None when nobody needs a call. The entry comes alone (its home, host and
+    campaign are read when asked for: the call page reads them with ``selectors.held_entry``).
+
+    On PostgreSQL the whole claim is one statement, its own transaction (``_claim_statement``):
+    the entry the volunteer holds if any, else the next one claimed; elsewhere (SQLite, one
+    writer at a time) the same steps one by one.
     """
     now = now or timezone.now()
+    if awaiting_introduction(volunteer):
+        return None  # holds nothing, claims nothing (held_entry, claimable_entries)
+    if connection.vendor != "postgresql" or volunteer.local_group_id is None:
+        return _claim_step_by_step(volunteer=volunteer, now=now)
+    sql, params = _claim_statement(volunteer, now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return QueueEntry.from_db(connection.alias, _ENTRY_FIELDS, row)
+
+
+def _claim_step_by_step(*, volunteer: User, now: datetime) -> QueueEntry | None:
+    """The claim as separate queries: the held entry, else the first claimable one locked and
+    leased in a transaction (for a volunteer with no group, this only finds the held one)."""
     held = held_entry(volunteer=volunteer, now=now)
     if held is not None:
         return held
@@ -216,6 +238,97 @@ def claim_next_host(*, volunteer: User, now: datetime | None = None) -> QueueEnt
         entry.lease_until = now + lease_length()
         entry.save(update_fields=["claimed_by", "lease_until"])
     return entry
+
+
+_ENTRY_FIELDS = [field.attname for field in QueueEntry._meta.concrete_fields]
+
+
+def _claim_sql(volunteer: User, now: datetime) -> tuple[str, list]:
+    """The claim in one statement, built from the querysets that state its rules: the entry the
+    volunteer holds (``selectors.held_entries``), else the first of ``claim_queryset`` (locked
+    ``FOR UPDATE SKIP LOCKED``) leased to them, only when they hold none (``NOT EXISTS``).
+    Returns the entry's columns, or no row.
+
+    It is its own transaction: no BEGIN or COMMIT, nothing between the lock and the lease."""
+    from ..selectors import held_entries
+
+    quote = connection.ops.quote_name
+    meta = QueueEntry._meta
+    table = quote(meta.db_table)
+    held_sql, held_params = (
+        held_entries(volunteer=volunteer, now=now).values_list(*_ENTRY_FIELDS)[:1].query
+    ).sql_with_params()
+    # select_for_update compiles only in a transaction (none is begun for it: nothing runs).
+    compiling = transaction.atomic() if connection.get_autocommit() else nullcontext()
+    with compiling:
+        claim_sql, claim_params = (
+            claim_queryset(volunteer=volunteer, now=now).values_list("pk")[:1].query
+        ).sql_with_params()
+    returned = ", ".join(f"{table}.{quote(meta.get_field(name).column)}" for name in _ENTRY_FIELDS)
+    # Only SQL compiled by the ORM and quoted names go in; every value is a parameter.
+    sql = (
+        f"WITH held AS ({held_sql}), "  # noqa: S608
+        f"claimed AS (UPDATE {table} "
+        f"SET {quote(meta.get_field('claimed_by').column)} = %s, "
+        f"{quote(meta.get_field('lease_until').column)} = %s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM held) AND {table}.{quote(meta.pk.column)} = ({claim_sql}) "
+        f"RETURNING {returned}) "
+        "SELECT * FROM held UNION ALL SELECT * FROM claimed"
+    )
+    return sql, [*held_params, volunteer.pk, now + lease_length(), *claim_params]
+
+
+# The claim statements compiled so far, by volunteer and group: the ORM takes milliseconds of
+# CPU to build one, several times what the database takes to run it, and every claim of a
+# volunteer in their group is the same statement with other instants (``_follow_the_clock``).
+_CLAIM_STATEMENTS: dict[tuple[int, int], tuple[str, list]] = {}
+_MAX_STATEMENTS = 2000
+
+
+def _claim_statement(volunteer: User, now: datetime) -> tuple[str, list]:
+    """``_claim_sql(volunteer, now)``, compiled once per volunteer and group."""
+    key = (volunteer.pk, volunteer.local_group_id)
+    compiled = _CLAIM_STATEMENTS.get(key)
+    if compiled is None:
+        compiled = _follow_the_clock(lambda clock: _claim_sql(volunteer, clock))
+        if compiled is None:
+            return _claim_sql(volunteer, now)
+        if len(_CLAIM_STATEMENTS) >= _MAX_STATEMENTS:
+            _CLAIM_STATEMENTS.clear()
+        _CLAIM_STATEMENTS[key] = compiled
+    sql, slots = compiled
+    return sql, [value if offset is None else now + offset for value, offset in slots]
+
+
+# Two instants of other years, months, days of the month and of the week, hours and seconds:
+# whatever a statement's parameter takes from the clock, it differs between them.
+_CLOCKS = (
+    datetime(2001, 2, 3, 4, 5, 6, 7, tzinfo=UTC),
+    datetime(2013, 9, 18, 19, 21, 22, 23, tzinfo=UTC),
+)
+
+
+def _follow_the_clock(build) -> tuple[str, list] | None:
+    """Compile ``build(now)`` (SQL and parameters) at two instants far apart and learn which
+    parameters follow the clock: the statement and, per parameter, (value, None) for one that
+    stays or (None, offset) for ``now + offset``. None if the two differ otherwise (another
+    statement, or a parameter that changes but is not the instant plus a fixed offset): such a
+    statement is compiled at each use."""
+    (sql, first), (other_sql, second) = build(_CLOCKS[0]), build(_CLOCKS[1])
+    if sql != other_sql or len(first) != len(second):
+        return None
+    slots = []
+    for a, b in zip(first, second, strict=True):
+        if type(a) is type(b) and a == b:
+            slots.append((a, None))
+        elif isinstance(a, datetime) and isinstance(b, datetime):
+            offset = a - _CLOCKS[0]
+            if b - _CLOCKS[1] != offset:
+                return None
+            slots.append((None, offset))
+        else:
+            return None
+    return sql, slots
 
 
 def hand_back(*, entry: QueueEntry, volunteer: User, note: str = "") -> None:
