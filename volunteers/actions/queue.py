@@ -3,6 +3,7 @@
 import logging
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -375,10 +376,14 @@ def record_call(
     now = now or timezone.now()
     note = (note or "").strip()
     Outcome = CallAttempt.Outcome  # noqa: N806
+    # Read before the lock: the organisation's limit of unanswered calls in a row.
+    limit = _unreachable_limit(volunteer) if outcome == Outcome.NO_ANSWER else None
+    # The host comes along only for the outcomes whose step needs them (an e-mail, links).
+    withdrawn_or_wrong = outcome in (Outcome.WITHDRAWS, Outcome.WRONG_NUMBER)
     with transaction.atomic():
         entry = (
             QueueEntry.objects.select_for_update(of=("self",))
-            .select_related("home__host")
+            .select_related("home__host" if withdrawn_or_wrong else "home")
             .get(pk=entry.pk)
         )
         if (
@@ -402,9 +407,10 @@ def record_call(
         entry.claimed_by = None
         entry.lease_until = None
         finished = True
+        home_step = None  # the home's step the call leads to, if any
         if outcome == Outcome.INTERESTED:
             entry.unanswered = 0
-            record_contact(home=home, volunteer=volunteer, note=note)
+            home_step = partial(record_contact, home=home, volunteer=volunteer, note=note)
         elif outcome == Outcome.NOT_NOW:
             entry.unanswered = 0
             entry.rank = QueueEntry.Rank.CALLBACK
@@ -412,30 +418,42 @@ def record_call(
             finished = False
         elif outcome == Outcome.NO_ANSWER:
             entry.unanswered += 1
-            limit = _unreachable_limit(volunteer)
             if entry.unanswered >= limit:
-                _mark_unreachable(
-                    home,
-                    reason=str(
-                        _("%(count)d calls without an answer") % {"count": entry.unanswered}
-                    ),
-                )
+                reason = str(_("%(count)d calls without an answer") % {"count": entry.unanswered})
+                home_step = partial(_mark_unreachable, home, reason=reason)
             else:
                 step = NO_ANSWER_BACKOFF[min(entry.unanswered, len(NO_ANSWER_BACKOFF)) - 1]
                 entry.next_call_at = now + step
                 finished = False
         elif outcome == Outcome.WRONG_NUMBER:
-            _mark_unreachable(home, reason=str(_("Wrong number")))
+            home_step = partial(_mark_unreachable, home, reason=str(_("Wrong number")))
         elif outcome == Outcome.WITHDRAWS:
-            withdraw_home(home=home, user=volunteer, reason=note or str(_("Said on the phone")))
+            reason = note or str(_("Said on the phone"))
+            home_step = partial(withdraw_home, home=home, user=volunteer, reason=reason)
         else:
             raise Invalid(_("Choose what came of the call."))
         if finished:
             entry.needs_call = False
             entry.rank = QueueEntry.Rank.NEW
             entry.campaign = None
-        entry.save()
+        entry.save(update_fields=_OUTCOME_FIELDS)
+        # The home's step after the entry is saved: the queue's rule it runs after every step
+        # (``sync_queue_entry``) then finds the entry as the call left it, with nothing to write.
+        if home_step is not None:
+            home_step()
     return attempt
+
+
+# The entry's fields an outcome sets.
+_OUTCOME_FIELDS = [
+    "claimed_by",
+    "lease_until",
+    "unanswered",
+    "rank",
+    "next_call_at",
+    "needs_call",
+    "campaign",
+]
 
 
 def _unreachable_limit(volunteer: User) -> int:
