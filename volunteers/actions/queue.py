@@ -244,27 +244,20 @@ def _claim_step_by_step(*, volunteer: User, now: datetime) -> QueueEntry | None:
 _ENTRY_FIELDS = [field.attname for field in QueueEntry._meta.concrete_fields]
 
 
-def _claim_sql(volunteer: User, now: datetime) -> tuple[str, list]:
+def _claim_statement(volunteer: User, now: datetime) -> tuple[str, list]:
     """The claim in one statement, built from the querysets that state its rules: the entry the
     volunteer holds (``selectors.held_entries``), else the first of ``claim_queryset`` (locked
     ``FOR UPDATE SKIP LOCKED``) leased to them, only when they hold none (``NOT EXISTS``).
     Returns the entry's columns, or no row.
 
     It is its own transaction: no BEGIN or COMMIT, nothing between the lock and the lease."""
-    from ..selectors import held_entries
-
     quote = connection.ops.quote_name
     meta = QueueEntry._meta
     table = quote(meta.db_table)
-    held_sql, held_params = (
-        held_entries(volunteer=volunteer, now=now).values_list(*_ENTRY_FIELDS)[:1].query
-    ).sql_with_params()
-    # select_for_update compiles only in a transaction (none is begun for it: nothing runs).
-    compiling = transaction.atomic() if connection.get_autocommit() else nullcontext()
-    with compiling:
-        claim_sql, claim_params = (
-            claim_queryset(volunteer=volunteer, now=now).values_list("pk")[:1].query
-        ).sql_with_params()
+    held_sql, held_params = _compiled(("held", volunteer.pk), _held_sql, volunteer, now)
+    claim_sql, claim_params = _compiled(
+        ("claim", volunteer.pk, volunteer.local_group_id), _next_sql, volunteer, now
+    )
     returned = ", ".join(f"{table}.{quote(meta.get_field(name).column)}" for name in _ENTRY_FIELDS)
     # Only SQL compiled by the ORM and quoted names go in; every value is a parameter.
     sql = (
@@ -279,25 +272,41 @@ def _claim_sql(volunteer: User, now: datetime) -> tuple[str, list]:
     return sql, [*held_params, volunteer.pk, now + lease_length(), *claim_params]
 
 
-# The claim statements compiled so far, by volunteer and group: the ORM takes milliseconds of
-# CPU to build one, several times what the database takes to run it, and every claim of a
-# volunteer in their group is the same statement with other instants (``_follow_the_clock``).
-_CLAIM_STATEMENTS: dict[tuple[int, int], tuple[str, list]] = {}
-_MAX_STATEMENTS = 2000
+def _held_sql(volunteer: User, now: datetime) -> tuple[str, list]:
+    """The entry the volunteer holds at ``now``, its columns in ``_ENTRY_FIELDS``' order."""
+    from ..selectors import held_entries
+
+    queryset = held_entries(volunteer=volunteer, now=now).values_list(*_ENTRY_FIELDS)[:1]
+    return queryset.query.sql_with_params()
 
 
-def _claim_statement(volunteer: User, now: datetime) -> tuple[str, list]:
-    """``_claim_sql(volunteer, now)``, compiled once per volunteer and group."""
-    key = (volunteer.pk, volunteer.local_group_id)
-    compiled = _CLAIM_STATEMENTS.get(key)
-    if compiled is None:
-        compiled = _follow_the_clock(lambda clock: _claim_sql(volunteer, clock))
-        if compiled is None:
-            return _claim_sql(volunteer, now)
-        if len(_CLAIM_STATEMENTS) >= _MAX_STATEMENTS:
-            _CLAIM_STATEMENTS.clear()
-        _CLAIM_STATEMENTS[key] = compiled
-    sql, slots = compiled
+def _next_sql(volunteer: User, now: datetime) -> tuple[str, list]:
+    """The id of the entry the volunteer claims at ``now``, locked (``claim_queryset``)."""
+    queryset = claim_queryset(volunteer=volunteer, now=now).values_list("pk")[:1]
+    # select_for_update compiles only in a transaction (none is begun for it: nothing runs).
+    with transaction.atomic() if connection.get_autocommit() else nullcontext():
+        return queryset.query.sql_with_params()
+
+
+# SQL compiled from querysets, by what it was compiled for: the ORM takes milliseconds of CPU
+# to build a query, several times what the database takes to run the claim, and each claim of
+# a volunteer in their group is the same statement at another instant (``_follow_the_clock``).
+_COMPILED: dict[tuple, tuple[str, list]] = {}
+_MAX_COMPILED = 4000
+
+
+def _compiled(key: tuple, build, volunteer: User, now: datetime) -> tuple[str, list]:
+    """``build(volunteer, now)`` (SQL and parameters), compiled once per ``key`` (which names
+    whatever of the volunteer the statement depends on) and then given ``now``'s parameters."""
+    known = _COMPILED.get(key)
+    if known is None:
+        known = _follow_the_clock(lambda clock: build(volunteer, clock))
+        if known is None:
+            return build(volunteer, now)
+        if len(_COMPILED) >= _MAX_COMPILED:
+            _COMPILED.clear()
+        _COMPILED[key] = known
+    sql, slots = known
     return sql, [value if offset is None else now + offset for value, offset in slots]
 
 
