@@ -15,6 +15,13 @@ together; each calls ``volunteers.actions.claim_next_host`` ``--claims`` times a
 outcome right after each claim (interested, no answer or not now: each takes the home out of what
 can be claimed now), so every claim must be a home nobody got before, of the claimer's own group.
 
+The floor, in the same run and just before run 1: the same volunteers, one process each, at
+the same pace (``--pause-ms``), claim and record the same outcomes as bare SQL on plain psycopg
+connections: the claim as one ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1)
+RETURNING id`` on the same table, index and conditions, each outcome as one statement (the entry
+let go, the call attempt, for "interested" the home contacted with its history row).
+``ratio_p95`` is run 1's claim p95 over the floor's.
+
 Run 2, one group while another is locked: a transaction holds ``FOR UPDATE`` locks on every
 queued row of group B while ``--locked-claimers`` volunteers of group A claim; a monitor
 connection samples ``pg_stat_activity`` every few milliseconds for a claimer's backend waiting
@@ -233,8 +240,8 @@ def make_data(hosts: int, claimers: int, groups: int) -> tuple[list[int], list[i
 
 
 def claim_query(volunteer):
-    """The claim's query for ``volunteer``, exactly as ``claim_next_host`` makes it
-    (``volunteers.actions.claim_queryset``; run it inside a transaction)."""
+    """The claim's query for ``volunteer``: the row it locks, as ``claim_next_host``'s statement
+    chooses it (``volunteers.actions.claim_queryset``; run it inside a transaction)."""
     from django.utils import timezone
 
     from volunteers.actions import claim_queryset
