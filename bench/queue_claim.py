@@ -15,6 +15,13 @@ together; each calls ``volunteers.actions.claim_next_host`` ``--claims`` times a
 outcome right after each claim (interested, no answer or not now: each takes the home out of what
 can be claimed now), so every claim must be a home nobody got before, of the claimer's own group.
 
+The floor, in the same run and just before run 1: the same volunteers, one process each, at
+the same pace (``--pause-ms``), claim and record the same outcomes as bare SQL on plain psycopg
+connections: the claim as one ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1)
+RETURNING id`` on the same table, index and conditions, each outcome as one statement (the entry
+let go, the call attempt, for "interested" the home contacted with its history row).
+``ratio_p95`` is run 1's claim p95 over the floor's.
+
 Run 2, one group while another is locked: a transaction holds ``FOR UPDATE`` locks on every
 queued row of group B while ``--locked-claimers`` volunteers of group A claim; a monitor
 connection samples ``pg_stat_activity`` every few milliseconds for a claimer's backend waiting
@@ -233,8 +240,8 @@ def make_data(hosts: int, claimers: int, groups: int) -> tuple[list[int], list[i
 
 
 def claim_query(volunteer):
-    """The claim's query for ``volunteer``, exactly as ``claim_next_host`` makes it
-    (``volunteers.actions.claim_queryset``; run it inside a transaction)."""
+    """The claim's query for ``volunteer``: the row it locks, as ``claim_next_host``'s statement
+    chooses it (``volunteers.actions.claim_queryset``; run it inside a transaction)."""
     from django.utils import timezone
 
     from volunteers.actions import claim_queryset
@@ -332,7 +339,8 @@ def claimer(
 ) -> None:
     """One volunteer: claim, record an outcome, again, ``claims`` times (``pause_ms``: the
     time on the phone between claiming and recording, 0 for none). Tells ``pids`` its database
-    backend's pid (for the lock monitor) before it starts."""
+    backend's pid (for the lock monitor) before it starts. Counts the statements each claim and
+    each outcome sends (an execute wrapper: every query and savepoint, not BEGIN or COMMIT)."""
     from datetime import timedelta
 
     from django.db import connection, connections
@@ -348,31 +356,186 @@ def claimer(
         cursor.execute("SELECT pg_backend_pid()")
         pids.put(cursor.fetchone()[0])
     volunteer = User.objects.select_related("organisation").get(pk=user_id)
-    got, latencies, outside = [], [], 0
+    sent = [0]
+
+    def count(execute, sql, params, many, context):
+        sent[0] += 1
+        return execute(sql, params, many, context)
+
+    result = {"user": user_id, "homes": [], "latencies": [], "outcome_latencies": []}
+    result.update(outside=0, error=None, claim_queries=0, outcome_queries=0, outcomes=0)
     start.wait()
     try:
-        for i in range(claims):
-            began = time.perf_counter()
-            entry = claim_next_host(volunteer=volunteer)
-            latencies.append((time.perf_counter() - began) * 1000)
-            if entry is None:
-                break
-            got.append(entry.home_id)
-            outside += entry.local_group_id != volunteer.local_group_id
-            if pause_ms:
-                time.sleep(pause_ms / 1000 * (0.5 + (user_id * 7919 + i) % 100 / 100))
-            outcome = OUTCOMES[(user_id + i) % len(OUTCOMES)]
-            record_call(
-                entry=entry,
-                volunteer=volunteer,
-                outcome=outcome,
-                callback_at=timezone.now() + timedelta(days=1) if outcome == "not_now" else None,
-            )
-        results.put((user_id, got, latencies, outside, None))
+        with connection.execute_wrapper(count):
+            for i in range(claims):
+                sent[0] = 0
+                began = time.perf_counter()
+                entry = claim_next_host(volunteer=volunteer)
+                result["latencies"].append((time.perf_counter() - began) * 1000)
+                result["claim_queries"] += sent[0]
+                if entry is None:
+                    break
+                result["homes"].append(entry.home_id)
+                result["outside"] += entry.local_group_id != volunteer.local_group_id
+                if pause_ms:
+                    time.sleep(pause_ms / 1000 * (0.5 + (user_id * 7919 + i) % 100 / 100))
+                outcome = OUTCOMES[(user_id + i) % len(OUTCOMES)]
+                sent[0] = 0
+                began = time.perf_counter()
+                record_call(
+                    entry=entry,
+                    volunteer=volunteer,
+                    outcome=outcome,
+                    callback_at=timezone.now() + timedelta(days=1)
+                    if outcome == "not_now"
+                    else None,
+                )
+                result["outcome_latencies"].append((time.perf_counter() - began) * 1000)
+                result["outcome_queries"] += sent[0]
+                result["outcomes"] += 1
     except Exception as exc:  # reported by the parent
-        results.put((user_id, got, latencies, outside, f"{type(exc).__name__}: {exc}"))
+        result["error"] = f"{type(exc).__name__}: {exc}"
     finally:
+        results.put(result)
         connections.close_all()
+
+
+# The floor: the same claim and the same outcome writes as bare SQL, one statement each, sent
+# with psycopg (no ORM, no prepared statements: each is parsed and planned as the portal's are).
+# The claim reads the same rows the portal's may claim (its group's queue on
+# queue_group_claim_idx, in the queue's order, a home at a campaign stage, not one the volunteer
+# handed back within HAND_BACK_PAUSE) and locks with FOR UPDATE SKIP LOCKED.
+FLOOR_CLAIM = """
+UPDATE volunteers_queueentry SET claimed_by_id = %(volunteer)s, lease_until = %(lease_until)s
+WHERE id = (
+    SELECT q.id FROM volunteers_queueentry q JOIN hosts_home h ON h.id = q.home_id
+    WHERE q.local_group_id = %(group)s AND q.needs_call AND q.next_call_at <= %(now)s
+      AND (q.lease_until IS NULL OR q.lease_until < %(now)s)
+      AND h.status = ANY(%(stages)s)
+      AND NOT (q.handed_back_by_id IS NOT NULL AND q.handed_back_by_id = %(volunteer)s
+               AND q.handed_back_at IS NOT NULL AND q.handed_back_at > %(handed_back_after)s)
+    ORDER BY q.rank, q.registered_at, q.id
+    LIMIT 1
+    FOR UPDATE OF q SKIP LOCKED
+)
+RETURNING id, home_id, local_group_id
+"""
+# Each outcome as one statement: the entry let go (only by its holder, or after the lease),
+# the call attempt, and for "interested" the home contacted with its history row.
+FLOOR_ENTRY_GUARD = (
+    "WHERE id = %(entry)s AND (claimed_by_id IS NULL OR claimed_by_id = %(volunteer)s "
+    "OR lease_until IS NULL OR lease_until <= %(now)s) RETURNING home_id"
+)
+FLOOR_ATTEMPT = (
+    "INSERT INTO volunteers_callattempt "
+    "(home_id, volunteer_id, outcome, note, callback_at, campaign_id, created_at) "
+    "SELECT home_id, %(volunteer)s, %(outcome)s, '', %(callback_at)s, NULL, %(now)s FROM entry"
+)
+FLOOR_OUTCOME = {
+    "interested": (
+        "WITH entry AS (UPDATE volunteers_queueentry SET needs_call = false, rank = 2, "
+        "campaign_id = NULL, unanswered = 0, claimed_by_id = NULL, lease_until = NULL "
+        f"{FLOOR_ENTRY_GUARD}), attempt AS ({FLOOR_ATTEMPT}), "
+        "home AS (UPDATE hosts_home SET status = 'contacted', status_changed_at = %(now)s, "
+        "updated_at = %(now)s WHERE id = (SELECT home_id FROM entry) AND status = 'registered' "
+        "RETURNING id) "
+        "INSERT INTO hosts_hometransition "
+        "(home_id, from_state, to_state, actor_id, actor_kind, reason, created_at) "
+        "SELECT id, 'registered', 'contacted', %(volunteer)s, 'user', '', %(now)s FROM home"
+    ),
+    "no_answer": (
+        "WITH entry AS (UPDATE volunteers_queueentry SET unanswered = unanswered + 1, "
+        "next_call_at = %(now)s + (%(backoff)s::interval[])[least(unanswered + 1, "
+        "%(steps)s)], claimed_by_id = NULL, lease_until = NULL "
+        f"{FLOOR_ENTRY_GUARD}) {FLOOR_ATTEMPT}"
+    ),
+    "not_now": (
+        "WITH entry AS (UPDATE volunteers_queueentry SET unanswered = 0, rank = 0, "
+        "next_call_at = %(callback_at)s, claimed_by_id = NULL, lease_until = NULL "
+        f"{FLOOR_ENTRY_GUARD}) {FLOOR_ATTEMPT}"
+    ),
+}
+
+
+def floor_claimer(
+    user_id: int,
+    claims: int,
+    start,
+    results,
+    pids,
+    async_commit: bool = False,
+    pause_ms: int = 0,
+    url: str = "",
+    group_id: int = 0,
+) -> None:
+    """The floor's volunteer: what ``claimer`` does, at the same pace, as bare SQL (one
+    statement per claim and one per outcome, each its own transaction) on a plain psycopg
+    connection."""
+    from datetime import timedelta
+
+    import psycopg
+    from django.db import connections
+    from django.utils import timezone
+
+    from hosts.models import Home
+    from volunteers.actions import HAND_BACK_PAUSE, NO_ANSWER_BACKOFF, lease_length
+
+    connections.close_all()  # never share the parent's connection
+    result = {"user": user_id, "homes": [], "latencies": [], "outcome_latencies": []}
+    result.update(outside=0, error=None, claim_queries=0, outcome_queries=0, outcomes=0)
+    stages = [str(stage) for stage in Home.CAMPAIGN_STAGES]
+    lease = lease_length()
+    try:
+        with psycopg.connect(url, autocommit=True, prepare_threshold=None) as connection:
+            if async_commit:
+                connection.execute("SET synchronous_commit TO off")
+            pids.put(connection.execute("SELECT pg_backend_pid()").fetchone()[0])
+            start.wait()
+            for i in range(claims):
+                began = time.perf_counter()
+                now = timezone.now()
+                row = connection.execute(
+                    FLOOR_CLAIM,
+                    {
+                        "volunteer": user_id,
+                        "group": group_id,
+                        "now": now,
+                        "lease_until": now + lease,
+                        "stages": stages,
+                        "handed_back_after": now - HAND_BACK_PAUSE,
+                    },
+                ).fetchone()
+                result["latencies"].append((time.perf_counter() - began) * 1000)
+                result["claim_queries"] += 1
+                if row is None:
+                    break
+                entry_id, home_id, entry_group = row
+                result["homes"].append(home_id)
+                result["outside"] += entry_group != group_id
+                if pause_ms:
+                    time.sleep(pause_ms / 1000 * (0.5 + (user_id * 7919 + i) % 100 / 100))
+                outcome = OUTCOMES[(user_id + i) % len(OUTCOMES)]
+                began = time.perf_counter()
+                now = timezone.now()
+                connection.execute(
+                    FLOOR_OUTCOME[outcome],
+                    {
+                        "entry": entry_id,
+                        "volunteer": user_id,
+                        "outcome": outcome,
+                        "now": now,
+                        "callback_at": now + timedelta(days=1) if outcome == "not_now" else None,
+                        "backoff": NO_ANSWER_BACKOFF,
+                        "steps": len(NO_ANSWER_BACKOFF),
+                    },
+                )
+                result["outcome_latencies"].append((time.perf_counter() - began) * 1000)
+                result["outcome_queries"] += 1
+                result["outcomes"] += 1
+    except Exception as exc:  # reported by the parent
+        result["error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        results.put(result)
 
 
 class LockMonitor:
@@ -427,21 +590,30 @@ class LockMonitor:
 
 
 def run_claimers(
-    user_ids, claims, *, url, async_commit=False, pause_ms=0, other_pids=frozenset()
+    user_ids,
+    claims,
+    *,
+    url,
+    async_commit=False,
+    pause_ms=0,
+    other_pids=frozenset(),
+    floor_groups=None,
 ) -> dict:
     """Start one process per volunteer, together, under a lock monitor; collect what they got.
     ``other_pids``: backends of other transactions (another group's locks); the waits of the
-    claimers for a lock one of them holds are counted apart (``waits_on_others``)."""
+    claimers for a lock one of them holds are counted apart (``waits_on_others``).
+    ``floor_groups`` (volunteer id -> group id): run the floor's bare SQL instead of the portal."""
     context = multiprocessing.get_context("fork")
     start = context.Barrier(len(user_ids) + 1)
     results, pids = context.Queue(), context.Queue()
-    processes = [
-        context.Process(
-            target=claimer,
-            args=(user_id, claims, start, results, pids, async_commit, pause_ms),
-        )
-        for user_id in user_ids
-    ]
+    processes = []
+    for user_id in user_ids:
+        args = (user_id, claims, start, results, pids, async_commit, pause_ms)
+        if floor_groups is None:
+            processes.append(context.Process(target=claimer, args=args))
+        else:
+            args += (url, floor_groups[user_id])
+            processes.append(context.Process(target=floor_claimer, args=args))
     for process in processes:
         process.start()
     claimer_pids = {pids.get(timeout=120) for _ in processes}
@@ -455,11 +627,19 @@ def run_claimers(
     monitor.stop()
     for process in processes:
         process.join(timeout=60)
+    claims_made = sum(len(result["latencies"]) for result in collected)
+    outcomes = sum(result["outcomes"] for result in collected)
     return {
-        "homes": [home for _user, got, _lat, _out, _err in collected for home in got],
-        "latencies": [ms for _user, _got, lat, _out, _err in collected for ms in lat],
-        "outside": sum(out for _user, _got, _lat, out, _err in collected),
-        "errors": [err for _user, _got, _lat, _out, err in collected if err],
+        "homes": [home for result in collected for home in result["homes"]],
+        "latencies": [ms for result in collected for ms in result["latencies"]],
+        # Each volunteer's first claim apart (the claim's statement is compiled for them then).
+        "first_latencies": [result["latencies"][0] for result in collected if result["latencies"]],
+        "later_latencies": [ms for result in collected for ms in result["latencies"][1:]],
+        "outcome_latencies": [ms for result in collected for ms in result["outcome_latencies"]],
+        "queries_per_claim": sum(r["claim_queries"] for r in collected) / max(1, claims_made),
+        "queries_per_outcome": sum(r["outcome_queries"] for r in collected) / max(1, outcomes),
+        "outside": sum(result["outside"] for result in collected),
+        "errors": [result["error"] for result in collected if result["error"]],
         "seconds": took,
         "lock_waits": monitor.waits_of(claimer_pids),
         "waits_on_others": monitor.waits_on(claimer_pids, other_pids),
@@ -569,7 +749,19 @@ def main() -> int:
     solo_ms = claim_solo_ms(probe_volunteer)
     connections.close_all()
 
-    # Run 1: every group at once.
+    # The floor, then run 1: the same volunteers, processes and pace, every group at once;
+    # first as bare SQL, then through the portal's actions.
+    floor_groups = {user_id: group_ids[i % args.groups] for i, user_id in enumerate(run_ids)}
+    load_floor = os.getloadavg()[0]
+    floor = run_claimers(
+        run_ids,
+        args.claims,
+        url=url,
+        async_commit=args.async_commit,
+        pause_ms=args.pause_ms,
+        floor_groups=floor_groups,
+    )
+    load_run = os.getloadavg()[0]
     run = run_claimers(
         run_ids, args.claims, url=url, async_commit=args.async_commit, pause_ms=args.pause_ms
     )
@@ -586,8 +778,12 @@ def main() -> int:
 
     homes, latencies = run["homes"], run["latencies"]
     p50 = statistics.median(latencies)
-    errors = run["errors"] + locked_run["errors"]
+    errors = floor["errors"] + run["errors"] + locked_run["errors"]
     double = len(homes) - len(set(homes))
+    floor_homes = floor["homes"]
+    floor_double = len(floor_homes) - len(set(floor_homes))
+    p95 = percentile(latencies, 0.95)
+    floor_p95 = percentile(floor["latencies"], 0.95)
     locked_homes = locked_run["homes"]
     print(f"hosts: {args.hosts}")
     print(f"groups: {args.groups}")
@@ -596,14 +792,26 @@ def main() -> int:
     print(f"double_claims: {double}")
     print(f"claims_outside_own_group: {run['outside'] + locked_run['outside']}")
     print(f"claim_p50_ms: {p50:.1f}")
-    print(f"claim_p95_ms: {percentile(latencies, 0.95):.1f}")
+    print(f"claim_p95_ms: {p95:.1f}")
     print(f"claim_max_ms: {max(latencies):.1f}")
+    print(f"claim_first_p50_ms: {statistics.median(run['first_latencies']):.1f}")
+    print(f"claim_p95_after_first_ms: {percentile(run['later_latencies'], 0.95):.1f}")
     print(f"claim_index_used: {index}")
     print(f"claim_floor_ms: {floor_ms:.2f}")
     print(f"claim_solo_ms: {solo_ms:.2f}")
     print(f"claim_solo_to_floor_ratio: {solo_ms / floor_ms:.1f}")
     print(f"claim_p50_to_floor_ratio: {p50 / floor_ms:.1f}")
     print(f"claims_per_second: {len(homes) / run['seconds']:.0f}")
+    print(f"floor_claims: {len(floor_homes)}")
+    print(f"floor_double_claims: {floor_double}")
+    print(f"floor_p50_ms: {statistics.median(floor['latencies']):.1f}")
+    print(f"floor_p95_ms: {floor_p95:.1f}")
+    print(f"ratio_p95: {p95 / floor_p95:.1f}")
+    print(f"floor_claims_per_second: {len(floor_homes) / floor['seconds']:.0f}")
+    print(f"queries_per_claim: {run['queries_per_claim']:.2f}")
+    print(f"queries_per_outcome: {run['queries_per_outcome']:.2f}")
+    print(f"outcome_p95_ms: {percentile(run['outcome_latencies'], 0.95):.1f}")
+    print(f"floor_outcome_p95_ms: {percentile(floor['outcome_latencies'], 0.95):.1f}")
     print(f"lock_waits_all_groups: {run['lock_waits']}")
     print(f"locked_group_rows: {len(locked_rows)}")
     print(f"locked_run_claimers: {len(locked_ids)}")
@@ -621,6 +829,8 @@ def main() -> int:
     print(f"data_seconds: {made - migrated:.1f}")
     print(f"errors: {len(errors)}")
     print(f"load_average_before: {load_before:.1f}")
+    print(f"load_average_floor: {load_floor:.1f}")
+    print(f"load_average_claims: {load_run:.1f}")
     for error in errors[:5]:
         print(f"  {error}", file=sys.stderr)
     if args.show_plan:
@@ -628,6 +838,8 @@ def main() -> int:
     failed = (
         errors
         or double
+        or floor_double
+        or floor["outside"]
         or run["outside"]
         or locked_run["outside"]
         or locked_run["waits_on_others"]

@@ -450,6 +450,12 @@ def queue_page(*, user: User, now: datetime | None = None) -> dict:
     }
 
 
+def held_entries(*, volunteer: User, now: datetime) -> QuerySet[QueueEntry]:
+    """The entries this volunteer holds at ``now`` (their lease runs on), first one first: the
+    rule of ``held_entry`` (the claim asks it in its own statement, ``actions.claim_next_host``)."""
+    return QueueEntry.objects.filter(claimed_by=volunteer, lease_until__gt=now).order_by("pk")
+
+
 def held_entry(*, volunteer: User, now: datetime | None = None) -> QueueEntry | None:
     """The host this volunteer holds right now, if any (never one for a volunteer who has not
     yet been met)."""
@@ -457,7 +463,7 @@ def held_entry(*, volunteer: User, now: datetime | None = None) -> QueueEntry | 
         return None
     now = now or timezone.now()
     return (
-        QueueEntry.objects.filter(claimed_by=volunteer, lease_until__gt=now)
+        held_entries(volunteer=volunteer, now=now)
         .select_related("home__host", "home__municipality", "campaign")
         .first()
     )

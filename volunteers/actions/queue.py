@@ -1,10 +1,12 @@
 """Each local group's call queue: claiming the next host, call outcomes, duplicates."""
 
 import logging
-from datetime import datetime, timedelta
+from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +23,7 @@ from ..models import (
     HostNote,
     QueueEntry,
 )
-from ..selectors import held_entry
+from ..selectors import awaiting_introduction, held_entry
 
 logger = logging.getLogger(__name__)
 
@@ -200,11 +202,32 @@ def claim_queryset(*, volunteer: User, now: datetime):
 def claim_next_host(*, volunteer: User, now: datetime | None = None) -> QueueEntry | None:
     """Give the volunteer the next host to call, or the one they already hold.
 
-    The claim is one query on the queue's index with ``FOR UPDATE SKIP LOCKED``: volunteers
+    The claim takes the first of ``claim_queryset`` with ``FOR UPDATE SKIP LOCKED``: volunteers
     claiming at the same moment each get a different row, and a row stays theirs while the lease
-    holds. Returns None when nobody needs a call.
+    holds. Returns None when nobody needs a call. The entry comes alone (its home, host and
+    campaign are read when asked for: the call page reads them with ``selectors.held_entry``).
+
+    On PostgreSQL the whole claim is one statement, its own transaction (``_claim_statement``):
+    the entry the volunteer holds if any, else the next one claimed; elsewhere (SQLite, one
+    writer at a time) the same steps one by one.
     """
     now = now or timezone.now()
+    if awaiting_introduction(volunteer):
+        return None  # holds nothing, claims nothing (held_entry, claimable_entries)
+    if connection.vendor != "postgresql" or volunteer.local_group_id is None:
+        return _claim_step_by_step(volunteer=volunteer, now=now)
+    sql, params = _claim_statement(volunteer, now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return QueueEntry.from_db(connection.alias, _ENTRY_FIELDS, row)
+
+
+def _claim_step_by_step(*, volunteer: User, now: datetime) -> QueueEntry | None:
+    """The claim as separate queries: the held entry, else the first claimable one locked and
+    leased in a transaction (for a volunteer with no group, this only finds the held one)."""
     held = held_entry(volunteer=volunteer, now=now)
     if held is not None:
         return held
@@ -216,6 +239,106 @@ def claim_next_host(*, volunteer: User, now: datetime | None = None) -> QueueEnt
         entry.lease_until = now + lease_length()
         entry.save(update_fields=["claimed_by", "lease_until"])
     return entry
+
+
+_ENTRY_FIELDS = [field.attname for field in QueueEntry._meta.concrete_fields]
+
+
+def _claim_statement(volunteer: User, now: datetime) -> tuple[str, list]:
+    """The claim in one statement, built from the querysets that state its rules: the entry the
+    volunteer holds (``selectors.held_entries``), else the first of ``claim_queryset`` (locked
+    ``FOR UPDATE SKIP LOCKED``) leased to them, only when they hold none (``NOT EXISTS``).
+    Returns the entry's columns, or no row.
+
+    It is its own transaction: no BEGIN or COMMIT, nothing between the lock and the lease."""
+    quote = connection.ops.quote_name
+    meta = QueueEntry._meta
+    table = quote(meta.db_table)
+    held_sql, held_params = _compiled(("held", volunteer.pk), _held_sql, volunteer, now)
+    claim_sql, claim_params = _compiled(
+        ("claim", volunteer.pk, volunteer.local_group_id), _next_sql, volunteer, now
+    )
+    returned = ", ".join(f"{table}.{quote(meta.get_field(name).column)}" for name in _ENTRY_FIELDS)
+    # Only SQL compiled by the ORM and quoted names go in; every value is a parameter.
+    sql = (
+        f"WITH held AS ({held_sql}), "  # noqa: S608
+        f"claimed AS (UPDATE {table} "
+        f"SET {quote(meta.get_field('claimed_by').column)} = %s, "
+        f"{quote(meta.get_field('lease_until').column)} = %s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM held) AND {table}.{quote(meta.pk.column)} = ({claim_sql}) "
+        f"RETURNING {returned}) "
+        "SELECT * FROM held UNION ALL SELECT * FROM claimed"
+    )
+    return sql, [*held_params, volunteer.pk, now + lease_length(), *claim_params]
+
+
+def _held_sql(volunteer: User, now: datetime) -> tuple[str, list]:
+    """The entry the volunteer holds at ``now``, its columns in ``_ENTRY_FIELDS``' order."""
+    from ..selectors import held_entries
+
+    queryset = held_entries(volunteer=volunteer, now=now).values_list(*_ENTRY_FIELDS)[:1]
+    return queryset.query.sql_with_params()
+
+
+def _next_sql(volunteer: User, now: datetime) -> tuple[str, list]:
+    """The id of the entry the volunteer claims at ``now``, locked (``claim_queryset``)."""
+    queryset = claim_queryset(volunteer=volunteer, now=now).values_list("pk")[:1]
+    # select_for_update compiles only in a transaction (none is begun for it: nothing runs).
+    with transaction.atomic() if connection.get_autocommit() else nullcontext():
+        return queryset.query.sql_with_params()
+
+
+# SQL compiled from querysets, by what it was compiled for: the ORM takes milliseconds of CPU
+# to build a query, several times what the database takes to run the claim, and each claim of
+# a volunteer in their group is the same statement at another instant (``_follow_the_clock``).
+_COMPILED: dict[tuple, tuple[str, list]] = {}
+_MAX_COMPILED = 4000
+
+
+def _compiled(key: tuple, build, volunteer: User, now: datetime) -> tuple[str, list]:
+    """``build(volunteer, now)`` (SQL and parameters), compiled once per ``key`` (which names
+    whatever of the volunteer the statement depends on) and then given ``now``'s parameters."""
+    known = _COMPILED.get(key)
+    if known is None:
+        known = _follow_the_clock(lambda clock: build(volunteer, clock))
+        if known is None:
+            return build(volunteer, now)
+        if len(_COMPILED) >= _MAX_COMPILED:
+            _COMPILED.clear()
+        _COMPILED[key] = known
+    sql, slots = known
+    return sql, [value if offset is None else now + offset for value, offset in slots]
+
+
+# Two instants of other years, months, days of the month and of the week, hours and seconds:
+# whatever a statement's parameter takes from the clock, it differs between them.
+_CLOCKS = (
+    datetime(2001, 2, 3, 4, 5, 6, 7, tzinfo=UTC),
+    datetime(2013, 9, 18, 19, 21, 22, 23, tzinfo=UTC),
+)
+
+
+def _follow_the_clock(build) -> tuple[str, list] | None:
+    """Compile ``build(now)`` (SQL and parameters) at two instants far apart and learn which
+    parameters follow the clock: the statement and, per parameter, (value, None) for one that
+    stays or (None, offset) for ``now + offset``. None if the two differ otherwise (another
+    statement, or a parameter that changes but is not the instant plus a fixed offset): such a
+    statement is compiled at each use."""
+    (sql, first), (other_sql, second) = build(_CLOCKS[0]), build(_CLOCKS[1])
+    if sql != other_sql or len(first) != len(second):
+        return None
+    slots = []
+    for a, b in zip(first, second, strict=True):
+        if type(a) is type(b) and a == b:
+            slots.append((a, None))
+        elif isinstance(a, datetime) and isinstance(b, datetime):
+            offset = a - _CLOCKS[0]
+            if b - _CLOCKS[1] != offset:
+                return None
+            slots.append((None, offset))
+        else:
+            return None
+    return sql, slots
 
 
 def hand_back(*, entry: QueueEntry, volunteer: User, note: str = "") -> None:
@@ -262,10 +385,14 @@ def record_call(
     now = now or timezone.now()
     note = (note or "").strip()
     Outcome = CallAttempt.Outcome  # noqa: N806
+    # Read before the lock: the organisation's limit of unanswered calls in a row.
+    limit = _unreachable_limit(volunteer) if outcome == Outcome.NO_ANSWER else None
+    # The host comes along only for the outcomes whose step needs them (an e-mail, links).
+    withdrawn_or_wrong = outcome in (Outcome.WITHDRAWS, Outcome.WRONG_NUMBER)
     with transaction.atomic():
         entry = (
             QueueEntry.objects.select_for_update(of=("self",))
-            .select_related("home__host")
+            .select_related("home__host" if withdrawn_or_wrong else "home")
             .get(pk=entry.pk)
         )
         if (
@@ -289,9 +416,10 @@ def record_call(
         entry.claimed_by = None
         entry.lease_until = None
         finished = True
+        home_step = None  # the home's step the call leads to, if any
         if outcome == Outcome.INTERESTED:
             entry.unanswered = 0
-            record_contact(home=home, volunteer=volunteer, note=note)
+            home_step = partial(record_contact, home=home, volunteer=volunteer, note=note)
         elif outcome == Outcome.NOT_NOW:
             entry.unanswered = 0
             entry.rank = QueueEntry.Rank.CALLBACK
@@ -299,30 +427,42 @@ def record_call(
             finished = False
         elif outcome == Outcome.NO_ANSWER:
             entry.unanswered += 1
-            limit = _unreachable_limit(volunteer)
             if entry.unanswered >= limit:
-                _mark_unreachable(
-                    home,
-                    reason=str(
-                        _("%(count)d calls without an answer") % {"count": entry.unanswered}
-                    ),
-                )
+                reason = str(_("%(count)d calls without an answer") % {"count": entry.unanswered})
+                home_step = partial(_mark_unreachable, home, reason=reason)
             else:
                 step = NO_ANSWER_BACKOFF[min(entry.unanswered, len(NO_ANSWER_BACKOFF)) - 1]
                 entry.next_call_at = now + step
                 finished = False
         elif outcome == Outcome.WRONG_NUMBER:
-            _mark_unreachable(home, reason=str(_("Wrong number")))
+            home_step = partial(_mark_unreachable, home, reason=str(_("Wrong number")))
         elif outcome == Outcome.WITHDRAWS:
-            withdraw_home(home=home, user=volunteer, reason=note or str(_("Said on the phone")))
+            reason = note or str(_("Said on the phone"))
+            home_step = partial(withdraw_home, home=home, user=volunteer, reason=reason)
         else:
             raise Invalid(_("Choose what came of the call."))
         if finished:
             entry.needs_call = False
             entry.rank = QueueEntry.Rank.NEW
             entry.campaign = None
-        entry.save()
+        entry.save(update_fields=_OUTCOME_FIELDS)
+        # The home's step after the entry is saved: the queue's rule it runs after every step
+        # (``sync_queue_entry``) then finds the entry as the call left it, with nothing to write.
+        if home_step is not None:
+            home_step()
     return attempt
+
+
+# The entry's fields an outcome sets.
+_OUTCOME_FIELDS = [
+    "claimed_by",
+    "lease_until",
+    "unanswered",
+    "rank",
+    "next_call_at",
+    "needs_call",
+    "campaign",
+]
 
 
 def _unreachable_limit(volunteer: User) -> int:
