@@ -216,7 +216,11 @@ def demo_pages(printed: str) -> list[tuple[str, object, str]]:
         ("volunteer_home", volunteer, "/home/"),
         ("volunteer_start", volunteer, "/volunteer/"),
         ("volunteer_queue", volunteer, "/volunteer/queue/"),
-        ("volunteer_visit", volunteer, first_link(volunteer, "/volunteer/", r"/volunteer/visits/\d+/")),
+        (
+            "volunteer_visit",
+            volunteer,
+            first_link(volunteer, "/volunteer/", r"/volunteer/visits/\d+/"),
+        ),
         (
             "volunteer_check_in",
             volunteer,
@@ -427,6 +431,47 @@ def measure(pages, repeat: int) -> list[dict]:
     return rows
 
 
+def profile(pages, top: int) -> None:
+    """cProfile of ten requests of each page (after a warm-up), its ``top`` functions by their
+    own time and by cumulative time."""
+    import cProfile
+    import pstats
+
+    for name, client, url in pages:
+        if url is None:
+            continue
+        client.get(url)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(10):
+            client.get(url)
+        profiler.disable()
+        print(f"# profile of {name} ({url}), 10 requests", flush=True)
+        stats = pstats.Stats(profiler, stream=sys.stdout)
+        stats.sort_stats("tottime").print_stats(top)
+        stats.sort_stats("cumulative").print_stats(top)
+
+
+def repeated_queries(pages) -> None:
+    """For one request of each page, the statements whose shape (numbers blanked) repeats."""
+    from collections import Counter as Tally
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for name, client, url in pages:
+        if url is None:
+            continue
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        shapes = Tally(re.sub(r"\b\d+\b", "N", query["sql"])[:160] for query in captured)
+        repeats = {shape: n for shape, n in shapes.items() if n > 1}
+        print(f"# {name}: {len(captured)} statements, {sum(repeats.values())} in repeats")
+        for shape, n in sorted(repeats.items(), key=lambda item: -item[1]):
+            print(f"#   {n} x {shape}")
+
+
 def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -442,6 +487,14 @@ def main() -> int:
     parser.add_argument("--partnerships", type=int, default=30)
     parser.add_argument("--cache-url", default=None, help="CACHE_URL for the run")
     parser.add_argument("--only", default="", help="measure only pages whose name contains this")
+    parser.add_argument(
+        "--profile", type=int, default=0, help="print the N costliest functions of each page"
+    )
+    parser.add_argument(
+        "--repeated-queries",
+        action="store_true",
+        help="print, per page, statements sent more than once in one request (N+1 hints)",
+    )
     args = parser.parse_args()
     url = args.database_url or (
         DEFAULT_URL if args.scale == "demo" else DEFAULT_URL.replace("_pages", "_pages_nat")
@@ -486,6 +539,12 @@ def main() -> int:
         pages = national_pages() + pages
     if args.only:
         pages = [page for page in pages if args.only in page[0]]
+    if args.profile:
+        profile(pages, args.profile)
+        return 0
+    if args.repeated_queries:
+        repeated_queries(pages)
+        return 0
     rows = measure(pages, args.repeat)
     worst = max(rows, key=lambda row: row["ratio"])
     slowest = max(rows, key=lambda row: row["ms"])
