@@ -8,12 +8,14 @@ PostgreSQL only: ``--database-url`` (or DATABASE_URL; default
 postgres://postgres@127.0.0.1:5432/portal_bench_pages, ``..._pages_nat`` at national scale),
 created and migrated when missing (``--fresh`` drops it first). At demo scale the bench runs
 ``seed_demo`` into it (idempotent; it prints the household's and the host's links the bench
-opens). At national scale it first makes ``bench/report.py``'s national year (``prepare`` and
-``grow``: ``--registrations`` homes over ``--municipalities`` municipalities and
-``--partnerships`` partnerships, with their calls, visits, matches, stays and placements; only
-when the database has none yet), then ``seed_demo`` on top, and adds a manager of the national
-year's volunteer organisation (``bench-pages-manager``) so that its dashboard and roll-up are
-among the pages.
+opens). At national scale, when the database has no national year yet, it runs ``seed_demo``
+and then makes ``bench/report.py``'s national year (``prepare`` and ``grow``:
+``--registrations`` homes over ``--municipalities`` municipalities and ``--partnerships``
+partnerships, with their calls, visits, matches, stays and placements); a database that has it
+is measured as it is, without the seed (so without the host's and the household's pages, whose
+links only the seed prints: ``seed_demo`` gives every home without a place one, home by home,
+minutes over 200,000 homes). It adds a manager of the national year's volunteer organisation
+(``bench-pages-manager``) so that its dashboard and roll-up are among the pages.
 
 The pages (GET only; a button's POST is an action, measured by the other benches): the
 visitor's (start, privacy notice, the sign-up form, "get my link", the volunteer application,
@@ -177,8 +179,8 @@ def demo_pages(printed: str) -> list[tuple[str, object, str]]:
     from django.test import Client
 
     links = re.findall(r"https?://\S+", printed)
-    household_link = next(u for u in links if "/household/open/" in u)
-    host_link = next(u for u in links if "/my-offer/open/" in u)
+    household_link = next((u for u in links if "/household/open/" in u), None)
+    host_link = next((u for u in links if "/my-offer/open/" in u), None)
     strip = re.compile(r"^https?://[^/]+")
 
     visitor = Client()
@@ -194,6 +196,9 @@ def demo_pages(printed: str) -> list[tuple[str, object, str]]:
         ("visitor_login", visitor, "/accounts/login/"),
     ]
 
+    if host_link is None or household_link is None:
+        print("# the host's and the household's pages: skipped (seed_demo did not run)")
+        return pages + staff_pages()
     host = link_client(strip.sub("", host_link))
     pages += [
         ("host_my_offer", host, "/my-offer/"),
@@ -210,9 +215,13 @@ def demo_pages(printed: str) -> list[tuple[str, object, str]]:
         ("household_concern", household, "/household/concern/"),
         ("household_evaluation", household, "/household/evaluation/"),
     ]
+    return pages + staff_pages()
 
+
+def staff_pages() -> list[tuple[str, object, str]]:
+    """The pages of the people who log in, in the demo's data."""
     volunteer = staff_client("volontar")
-    pages += [
+    pages = [
         ("volunteer_home", volunteer, "/home/"),
         ("volunteer_start", volunteer, "/volunteer/"),
         ("volunteer_queue", volunteer, "/volunteer/queue/"),
@@ -517,13 +526,17 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} cores, {report._memory_gb():.0f} GiB", flush=True)
     print(f"load_average_start: {started}", flush=True)
     call_command("migrate", verbosity=0)
+    out = StringIO()
     if args.scale == "national" and not Partnership.objects.filter(name=report.PARTNERSHIP):
+        # The demo first: seed_demo gives every home without a place one, home by home, so on
+        # top of the national year it would walk all of its homes (minutes at 200,000).
+        call_command("seed_demo", stdout=out)
         began = time.perf_counter()
         ids = report.prepare(args.municipalities, args.partnerships)
         report.grow(ids, 0, args.registrations)
         print(f"generate_s: {time.perf_counter() - began:.1f}", flush=True)
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
+    elif args.scale == "demo":
+        call_command("seed_demo", stdout=out)
     if args.scale == "national":
         make_national_manager()
         print("# " + ", ".join(f"{k} {v}" for k, v in report.counts().items()), flush=True)
