@@ -222,6 +222,18 @@ ESTABLISHMENT_FIELDS = (
 OUTCOME_FIELDS = ("outcome", "still_in_municipality", "still_in_matched_home")
 
 
+def case_of_page(model_admin, request, object_id):
+    """The case of its change page, looked up once for the page's sections (the road, the
+    household's links, the matches and the homes that fit) when the page is only read (GET);
+    a POST looks it up afresh each time."""
+    if request.method not in ("GET", "HEAD"):
+        return model_admin.get_object(request, unquote(object_id))
+    cases = request.__dict__.setdefault("_cases_of_page", {})
+    if object_id not in cases:
+        cases[object_id] = model_admin.get_object(request, unquote(object_id))
+    return cases[object_id]
+
+
 class RoadMixin:
     """The household's road on the case's page (``work.selectors.road_of``) and its
     placements, each a link to the placement's page."""
@@ -231,7 +243,7 @@ class RoadMixin:
         from work.selectors import reaches_road, road_of
 
         extra_context = extra_context or {}
-        case = self.get_object(request, unquote(object_id))
+        case = case_of_page(self, request, object_id)
         if reaches_road(request.user):
             extra_context["road"] = road_of(case=case, user=request.user)
             placements = (
@@ -322,7 +334,7 @@ class SuggestionsMixin:
         from matching.suggestions import suggest_homes
 
         extra_context = extra_context or {}
-        case = self.get_object(request, unquote(object_id))
+        case = case_of_page(self, request, object_id)
         if case is not None:
             extra_context["priority"] = priority_text(case)
             extra_context["case_matches"] = self._matches_of(request, case)
@@ -491,7 +503,7 @@ class HouseholdLinksMixin:
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
-        case = self.get_object(request, unquote(object_id))
+        case = case_of_page(self, request, object_id)
         if request.user.has_perm("newcomers.view_householdlink"):
             now = timezone.now()
             extra_context["household_links"] = [

@@ -121,9 +121,15 @@ class ForTheEmployersStaffMixin:
     where the municipality is itself an employer."""
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and (
-            actions.employers_acted_for(request.user).exists()
-        )
+        return super().has_add_permission(request) and acts_for_an_employer(request)
+
+
+def acts_for_an_employer(request) -> bool:
+    """Whether the person acts for any employer (``work.actions.employers_acted_for``), asked
+    once per request: the admin's index and every page's menu ask each employer-side model."""
+    if not hasattr(request, "_acts_for_an_employer"):
+        request._acts_for_an_employer = actions.employers_acted_for(request.user).exists()
+    return request._acts_for_an_employer
 
 
 # Employers and their figures ------------------------------------------------------------------
