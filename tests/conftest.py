@@ -1,5 +1,6 @@
 """Shared fixtures: eager Celery, a clean cache, named users, and the skip-unless-CI rule."""
 
+import contextlib
 import os
 import re
 from types import SimpleNamespace
@@ -74,25 +75,27 @@ def organisations(db):
     }
 
 
-# Hypothesis: a few hundred examples per property locally, enough in CI to total 3000+ on the fuzz
-# tests. HYPOTHESIS_MAX_EXAMPLES overrides both. No example database: every run starts fresh.
+# Hypothesis. The suite (``make test``, locally and in CI alike) runs a few examples of every
+# property with a fresh random seed, so each run still tries new hostile input; the depth is
+# ``make fuzz`` (the "fuzz" profile: a time budget, tests/fuzz_budget.py), run before an issue is
+# called resolved. ``HYPOTHESIS_MAX_EXAMPLES`` overrides the suite's number. No example database:
+# every run starts fresh.
 _HYPOTHESIS_COMMON = {
     "deadline": None,
     "database": None,
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     "print_blob": True,
 }
+SUITE_EXAMPLES = int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "20"))
+hypothesis_settings.register_profile("suite", max_examples=SUITE_EXAMPLES, **_HYPOTHESIS_COMMON)
+# `make fuzz` (--hypothesis-profile=fuzz): the budget is time, FUZZ_MINUTES, shared out among the
+# tests by tests/fuzz_budget.py; FUZZ_EXAMPLES only caps the examples of each test.
 hypothesis_settings.register_profile(
-    "dev",
-    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "200")),
+    "fuzz",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1000000")),
     **_HYPOTHESIS_COMMON,
 )
-hypothesis_settings.register_profile(
-    "ci",
-    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "500")),
-    **_HYPOTHESIS_COMMON,
-)
-hypothesis_settings.load_profile("ci" if IN_CI else "dev")
+hypothesis_settings.load_profile("suite")
 
 
 def link_in(message, prefix: str) -> str:
@@ -354,31 +357,6 @@ def _two_factor_only_where_tested(request, settings):
         settings.TWO_FACTOR_REQUIRED = False
 
 
-# Hypothesis, again: the fuzz tests now cover every form of the portal (tests/hosts/test_fuzz.py
-# for the public forms, tests/reliability/test_fuzz_forms.py for all forms, public and staff).
-# Locally 50 examples per property keep the suite quick; in CI 300 per property make more than
-# 10,000 examples in all (test_ci_runs_at_least_ten_thousand_examples checks the sum).
-# HYPOTHESIS_MAX_EXAMPLES still overrides both. These registrations replace the ones above.
-hypothesis_settings.register_profile(
-    "dev",
-    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "50")),
-    **_HYPOTHESIS_COMMON,
-)
-hypothesis_settings.register_profile(
-    "ci",
-    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "300")),
-    **_HYPOTHESIS_COMMON,
-)
-# `make fuzz` (--hypothesis-profile=fuzz): the budget is time, FUZZ_MINUTES, shared out among the
-# tests by tests/fuzz_budget.py; FUZZ_EXAMPLES only caps the examples of each test.
-hypothesis_settings.register_profile(
-    "fuzz",
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1000000")),
-    **_HYPOTHESIS_COMMON,
-)
-hypothesis_settings.load_profile("ci" if IN_CI else "dev")
-
-
 @pytest.fixture(autouse=True)
 def _rate_limit_clock_held_still():
     """django-ratelimit's windows end at a fixed second of the hour for each key; a test that
@@ -392,26 +370,169 @@ def _rate_limit_clock_held_still():
         yield
 
 
-# The demo, seeded once per module -------------------------------------------------------------
+# Worlds built once per module ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _eager_tasks():
+    """Tasks run in-process while a shared world is built, as in every test (a module-scoped
+    fixture is built before the function-scoped ``_eager_celery_and_clean_cache``): nothing may
+    reach a real broker's queue, where a later test's worker would find it."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = previous
+
+
+def built_once_per_module(build):
+    """A module-scoped fixture holding ``build()``'s world: built once for the module's tests
+    (in each test process that runs them) in a transaction rolled back when the module is done.
+    What each test writes is rolled back after it as usual, so every test starts from the world
+    as built; a test takes it through ``held_world.fresh(settings)``, a deep copy (so that no
+    test sees another's changes to the Python objects either) with MEDIA_ROOT pointing at the
+    module's own folder, where the build wrote its files."""
+
+    @pytest.fixture(scope="module")
+    def held_world(django_db_setup, django_db_blocker, tmp_path_factory):
+        from django.db import transaction
+        from django.test import override_settings
+
+        media = tmp_path_factory.mktemp("media")
+        # A cache of the build's own, empty: its requests count against no one's rate limits.
+        cache_of_its_own = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": f"world-{os.getpid()}-{media.name}",
+            }
+        }
+        with django_db_blocker.unblock(), transaction.atomic():
+            with override_settings(MEDIA_ROOT=media, CACHES=cache_of_its_own), _eager_tasks():
+                world = build()
+            yield _Held(world, media)
+            transaction.set_rollback(True)
+
+    return held_world
+
+
+class _Held:
+    def __init__(self, world, media):
+        self.world, self.media = world, media
+
+    def fresh(self, settings):
+        """The world as built, for one test (see ``built_once_per_module``)."""
+        import copy
+
+        settings.MEDIA_ROOT = self.media
+        return copy.deepcopy(self.world)
+
+
+# The demo, seeded once per test process -------------------------------------------------------
+
+
+class _Demo:
+    """``manage.py seed_demo`` in a transaction held open across tests and rolled back when the
+    last test that asks for it is done. The tests that ask for ``demo`` run last in each test
+    process (``pytest_collection_modifyitems``), so a process seeds it once (a seed takes
+    seconds) and no other test ever sees it; what each test writes is rolled back after it as
+    usual. The seed's own e-mails and on-commit work never run (nothing commits)."""
+
+    def __init__(self):
+        self.atomic = None
+        self.printed = ""
+        self.connection = None
+
+    def enter(self, blocker) -> str:
+        from django.db import connections
+
+        if self.atomic is None:
+            from io import StringIO
+
+            from django.core.management import call_command
+            from django.db import transaction
+
+            out = StringIO()
+            with blocker.unblock(), _eager_tasks():
+                atomic = transaction.atomic()
+                atomic.__enter__()
+                try:
+                    call_command("seed_demo", stdout=out)
+                except BaseException:
+                    transaction.set_rollback(True)
+                    atomic.__exit__(None, None, None)
+                    raise
+            self.atomic, self.printed = atomic, out.getvalue()
+            self.connection = connections["default"]
+        if connections["default"] is not self.connection:
+            raise RuntimeError(
+                "The demo was seeded on another database connection than this test's: was "
+                "Playwright started after the seed? (see _demo_order)"
+            )
+        return self.printed
+
+    def leave(self, blocker) -> None:
+        if self.atomic is not None:
+            from django.db import connections, transaction
+
+            atomic, self.atomic = self.atomic, None
+            # On the seed's own connection, whatever Playwright has done to the lookup since.
+            current, connections["default"] = connections["default"], self.connection
+            try:
+                with blocker.unblock():
+                    transaction.set_rollback(True)
+                    atomic.__exit__(None, None, None)
+            finally:
+                connections["default"] = current
+
+
+_DEMO = _Demo()
+
+
+def _wants_demo(item) -> bool:
+    return "demo" in getattr(item, "fixturenames", ())
+
+
+def _demo_order(item) -> int:
+    """0: the tests without the demo; 1: the browser's tests on it; 2: the others on it."""
+    if not _wants_demo(item):
+        return 0
+    return 1 if "tests/browser/" in item.nodeid else 2
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The tests on the seeded demo go last (in their order), so each test process seeds it once
+    and holds it only while they run. Their browser tests go first: once Playwright has started,
+    the test thread reaches the database through another connection object (Django keeps
+    connections per async context, and Playwright's sync API runs an event loop), so the demo is
+    seeded after Chromium has started in a process that will use it."""
+    items.sort(key=_demo_order)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield  # the test's own fixtures (its transaction among them) are gone now
+    if _wants_demo(item) and nextitem is not None and not _wants_demo(nextitem):
+        _DEMO.leave(item.session._demo_blocker)  # (after the last test, ``_demo_held`` does it)
+
+
+@pytest.fixture(scope="session")
+def _demo_held(django_db_setup, django_db_blocker):
+    """Rolls the demo back at the end of the session at the latest, before the fixtures set up
+    before it (Chromium's, among them) are torn down: the rollback must reach the connection the
+    seed used."""
+    yield
+    _DEMO.leave(django_db_blocker)
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """``manage.py seed_demo`` once for the module that asks (a seed takes seconds), in a
-    transaction rolled back when the module is done; what each test writes is rolled back after
-    it as usual. Tests sign in as the demo's people with ``demo_user("samordnare")``; the fixture's
-    value is what the seed printed (its log-ins and the demo links, see ``demo_links``). The
-    seed's own e-mails and on-commit work never run (nothing commits)."""
-    from io import StringIO
-
-    from django.core.management import call_command
-    from django.db import transaction
-
-    out = StringIO()
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
+def demo(request, _demo_held, django_db_setup, django_db_blocker):
+    """The seeded demo (see ``_Demo``). Tests sign in as the demo's people with
+    ``demo_user("samordnare")``; the fixture's value is what the seed printed (its log-ins and
+    the demo links, see ``demo_links``). Module-scoped, so it is in place before a test's own
+    transaction begins."""
+    request.session._demo_blocker = django_db_blocker
+    return _DEMO.enter(django_db_blocker)
 
 
 def demo_links(printed: str) -> dict[str, list[str]]:

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -106,14 +105,11 @@ def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in models}
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """The demo, seeded once for this module's tests (a seed takes seconds); what a test writes is
-    rolled back after it as usual, and the seed itself when the module is done. Returns what
-    ``seed_demo`` printed."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield seed()
-        transaction.set_rollback(True)
+@pytest.fixture
+def seeded(demo):
+    """The demo, seeded once for the test process (``demo`` in tests/conftest.py); what a test
+    writes is rolled back after it as usual. Returns what ``seed_demo`` printed."""
+    return demo
 
 
 def code_now() -> str:

@@ -10,22 +10,26 @@ catalogue lacks (tests/i18n_guard.py).
 from tests.browser.axe import violations
 
 
-def visit(page, path: str, *, expect_status: int = 200) -> list[str]:
-    """Open ``path`` and return what is wrong with the page: its status, axe's violations, the
-    Swedish page's untranslated messages."""
+def visit(page, path: str, *, expect_status: int = 200, axe: bool = True) -> list[str]:
+    """Open ``path`` and return what is wrong with the page: its status, axe's violations (unless
+    ``axe`` is false: the same page was checked already), the Swedish page's untranslated
+    messages."""
     page.served.forget()
     response = page.goto(page.served.url + path)
-    return check(page, path, status=response.status if response else None, expect=expect_status)
+    return check(
+        page, path, status=response.status if response else None, expect=expect_status, axe=axe
+    )
 
 
-def check(page, what: str, *, status=None, expect: int = 200) -> list[str]:
+def check(page, what: str, *, status=None, expect: int = 200, axe: bool = True) -> list[str]:
     """What is wrong with the page as it is now (after a visit, a click or a submit)."""
     served = page.served
     problems = []
     if status is not None and status != expect:
         problems.append(f"{what}: answered {status}, not {expect}")
     problems += [f"{what}: server error {error}" for error in served.server_errors]
-    problems += [f"{what}: {line}" for line in violations(page)]
+    if axe:
+        problems += [f"{what}: {line}" for line in violations(page)]
     language = page.evaluate("() => document.documentElement.lang")
     if language == "sv":
         problems += [f"{what}: not in the Swedish catalogue: {m!r}" for m in sorted(served.missed)]

@@ -9,6 +9,7 @@ from django.template.base import Template
 
 from hosts.models import Home
 from matching.models import Match
+from tests.conftest import built_once_per_module
 from volunteers.models import Campaign
 
 from .portal import MUNICIPALITIES, Clock, Portal, World, build_world
@@ -26,7 +27,7 @@ def clock():
 def quick_pages(monkeypatch):
     """Thousands of requests: skip the test client's record of every template rendered, and the
     log lines of expected 4xx answers."""
-    monkeypatch.setattr(Template, "_render", lambda self, context: self.nodelist.render(context))
+    monkeypatch.setattr(Template, "_render", _render_nodelist)
     for name in ["django.request", "django.security", "axes", "hosts.actions"]:
         monkeypatch.setattr(logging.getLogger(name), "disabled", True)
 
@@ -108,10 +109,28 @@ STARTING_STAGES = [
 ]
 
 
+def _build_world():
+    """The starting world, built once per module (``built_once_per_module``) on a clock of its
+    own, with the quick pages; each test's clock starts where it ended (``world.clock_offset``)."""
+    from unittest import mock
+
+    clock = Clock()
+    with clock.patch(), mock.patch.object(Template, "_render", _render_nodelist):
+        return make_world(clock, say=print)
+
+
+def _render_nodelist(self, context):
+    return self.nodelist.render(context)
+
+
+held_world = built_once_per_module(_build_world)
+
+
 @pytest.fixture
-def world(clock, quick_pages, settings):
-    settings.MEDIA_ROOT = settings.BASE_DIR / "test-artifacts" / "media-model"
-    return make_world(clock, say=print)
+def world(held_world, clock, quick_pages, settings):
+    world = held_world.fresh(settings)
+    clock.offset = world.clock_offset
+    return world
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts import roles
 from privacy.models import AccessLog
+from tests.conftest import built_once_per_module
 from tests.factories import portal_world, staff_user
 
 pytestmark = [
@@ -17,12 +18,18 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _build_world():
     world = portal_world()
     AccessLog.objects.all().delete()  # the world's own example row (a queryset delete)
     return world
+
+
+held_world = built_once_per_module(_build_world)
+
+
+@pytest.fixture
+def world(held_world, settings):
+    return held_world.fresh(settings)
 
 
 def as_user(user):

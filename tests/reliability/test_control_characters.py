@@ -24,6 +24,7 @@ from hosts.models import Home
 from matching.models import Place
 from stays.models import CheckIn
 from stays.surveys import SURVEYS
+from tests.conftest import built_once_per_module
 from tests.factories import UserFactory, portal_world
 from workflow.form_input import find_control_character
 
@@ -165,10 +166,12 @@ def refusals(form, text) -> list[str]:
     return missed
 
 
+held_world = built_once_per_module(portal_world)
+
+
 @pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return portal_world()
+def world(held_world, settings):
+    return held_world.fresh(settings)
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ from notifications.models import OutboundEmail
 from privacy.models import DataRequest
 from reports.models import Partnership, ReportRun, Target
 from stays.models import CheckIn, Concern, ConcernTransition, Mediation, MediationTransition
+from tests.conftest import built_once_per_module
 from tests.factories import (
     HomeFactory,
     NewcomerCaseFactory,
@@ -322,10 +323,12 @@ class World(SimpleNamespace):
         return "<the portal world>"
 
 
+held_world = built_once_per_module(lambda: World(**vars(portal_world())))
+
+
 @pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return World(**vars(portal_world()))
+def world(held_world, settings):
+    return held_world.fresh(settings)
 
 
 def browser(user=None):

@@ -9,6 +9,7 @@ from django.template.base import Template
 from accounts import roles
 from accounts.models import Organisation
 from hosts.actions import make_link_token
+from tests.conftest import built_once_per_module
 from tests.factories import (
     NewcomerCaseFactory,
     UserFactory,
@@ -97,9 +98,7 @@ def second_group(world):
     }
 
 
-@pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _build_world():
     load_municipalities()
     world = portal_world()
     orgs = world.orgs
@@ -140,4 +139,23 @@ def world(settings, tmp_path):
         "household/open/<str:token>/": make_token(household_link),
         "accounts/reset/<uidb64>/<token>/": "set-password",
     }
+    return world
+
+
+held_world = built_once_per_module(_build_world)
+
+
+@pytest.fixture
+def world(held_world, settings):
+    """The world of the security tests, built once per module (see ``built_once_per_module``);
+    the volunteer's hold on the queued host is renewed, as a module can outlast a lease."""
+    from django.utils import timezone
+
+    from volunteers.actions.queue import lease_length
+    from volunteers.models import QueueEntry
+
+    world = held_world.fresh(settings)
+    entry = world.objects["volunteers.queueentry"]
+    entry.lease_until = timezone.now() + lease_length()
+    QueueEntry.objects.filter(pk=entry.pk).update(lease_until=entry.lease_until)
     return world

@@ -30,6 +30,7 @@ from accounts.models import Organisation
 from hosts.models import Home
 from housing.models import Unit
 from reports.models import Partnership
+from tests.conftest import built_once_per_module
 from tests.factories import UnitFactory, UserFactory, local_group, portal_world, staff_user
 from tests.security import permission_matrix as matrix
 from tests.security.conftest import load_municipalities
@@ -65,9 +66,7 @@ OTHER_ORGANISATIONS_BY_DESIGN = {
 REFERENCE_DATA = {"municipalities.municipality", "municipalities.county"}
 
 
-@pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _build_world():
     load_municipalities()
     world = portal_world()
     # The organisation's national coordinator (with the volunteer coordinator's role).
@@ -83,6 +82,14 @@ def world(settings, tmp_path):
         username="outsider", organisation=world.orgs["other_volunteers"], roles=[roles.VOLUNTEER]
     )
     return world
+
+
+held_world = built_once_per_module(_build_world)
+
+
+@pytest.fixture
+def world(held_world, settings):
+    return held_world.fresh(settings)
 
 
 def request_of(user, method="get"):

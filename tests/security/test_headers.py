@@ -16,6 +16,7 @@ from django.urls import reverse
 from accounts import roles
 from hosts.actions import make_link_token, self_service_url
 from privacy.models import AccessLog, DataRequest
+from tests.conftest import built_once_per_module
 from tests.factories import portal_world, registration_post_data
 from tests.security.test_permission_matrix import INLINE_HANDLER, INLINE_SCRIPT, url_patterns
 
@@ -67,10 +68,12 @@ PERSONAL_FIELDS = {
 }
 
 
+held_world = built_once_per_module(portal_world)
+
+
 @pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return portal_world()
+def world(held_world, settings):
+    return held_world.fresh(settings)
 
 
 def logged_in(user):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from accounts import roles
 from notifications.models import OutboundEmail
+from tests.conftest import built_once_per_module
 from tests.factories import portal_world
 from tests.reliability import test_fuzz_forms as fuzzing
 from tests.reliability.test_fuzz_forms import fuzz, posts, quick_pages, user_of  # noqa: F401
@@ -22,10 +23,12 @@ pytestmark = [
 ]
 
 
+held_world = built_once_per_module(lambda: fuzzing.World(**vars(portal_world())))
+
+
 @pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return fuzzing.World(**vars(portal_world()))
+def world(held_world, settings):
+    return held_world.fresh(settings)
 
 
 TABLES = {
