@@ -17,16 +17,22 @@
    to files (Django's file backend) where each one can be counted. Once beat has written its
    schedule to the database, every beat job is set to run every ``--beat-every`` seconds there
    (as an administrator would in the admin), so that each is due many times during the run.
-3. For ``--duration`` seconds, threads send the load bench's sign-ups (GET /offer/, POST, GET
+3. The floor (unless ``--no-floor``): the queries of each request the threads make are counted
+   in-process (``load.profile_endpoints``, ``--profile-rounds``); the web instances run with
+   bench/load_settings.py (production's settings plus the bare view ``/bench-floor/?queries=N``)
+   and, once the cluster is up, the same threads at the same pace send each of their requests,
+   for ``--duration`` seconds, to that bare view on the same two instances instead, asking for
+   as many queries as the request it stands for runs.
+4. For ``--duration`` seconds, threads send the load bench's sign-ups (GET /offer/, POST, GET
    /offer/check/, POST consent) and volunteers (log in, "Next host", the call page, an outcome),
    each request to the other instance than the one before: one sign-up's answers are kept in a
    session written by one instance and read by the other. Meanwhile, a manager logged in on one
    instance asks for the same year-end report on both instances at the same instant, and a
    resident asks for their link more often than the per-address limit allows, alternately on
    both instances.
-4. Waits for the workers to finish (e-mails, the report), stops beat, then everything, and prints
-   one ``name: value`` per line (see bench/README.md). The exit code is 1 if any figure that must
-   be 0 is not.
+5. Waits for the workers to finish (e-mails, the report), stops beat, then everything, and prints
+   one ``name: value`` per line (see bench/README.md), the floor's figures and the ratios last.
+   The exit code is 1 if any figure that must be 0 is not (``floor_errors`` too).
 
 Every request goes to 127.0.0.1. Every process this script starts is stopped when it ends, also
 on Ctrl-C or an error.
