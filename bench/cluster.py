@@ -17,16 +17,22 @@
    to files (Django's file backend) where each one can be counted. Once beat has written its
    schedule to the database, every beat job is set to run every ``--beat-every`` seconds there
    (as an administrator would in the admin), so that each is due many times during the run.
-3. For ``--duration`` seconds, threads send the load bench's sign-ups (GET /offer/, POST, GET
+3. The floor (unless ``--no-floor``): the queries of each request the threads make are counted
+   in-process (``load.profile_endpoints``, ``--profile-rounds``); the web instances run with
+   bench/load_settings.py (production's settings plus the bare view ``/bench-floor/?queries=N``)
+   and, once the cluster is up, the same threads at the same pace send each of their requests,
+   for ``--duration`` seconds, to that bare view on the same two instances instead, asking for
+   as many queries as the request it stands for runs.
+4. For ``--duration`` seconds, threads send the load bench's sign-ups (GET /offer/, POST, GET
    /offer/check/, POST consent) and volunteers (log in, "Next host", the call page, an outcome),
    each request to the other instance than the one before: one sign-up's answers are kept in a
    session written by one instance and read by the other. Meanwhile, a manager logged in on one
    instance asks for the same year-end report on both instances at the same instant, and a
    resident asks for their link more often than the per-address limit allows, alternately on
    both instances.
-4. Waits for the workers to finish (e-mails, the report), stops beat, then everything, and prints
-   one ``name: value`` per line (see bench/README.md). The exit code is 1 if any figure that must
-   be 0 is not.
+5. Waits for the workers to finish (e-mails, the report), stops beat, then everything, and prints
+   one ``name: value`` per line (see bench/README.md), the floor's figures and the ratios last.
+   The exit code is 1 if any figure that must be 0 is not (``floor_errors`` too).
 
 Every request goes to 127.0.0.1. Every process this script starts is stopped when it ends, also
 on Ctrl-C or an error.
@@ -125,6 +131,18 @@ def parse_args(argv=None):
     )
     parser.add_argument("--static-root", help="static files collected already (no collectstatic)")
     parser.add_argument("--keep-logs", help="copy the processes' logs into this directory")
+    parser.add_argument(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="skip the floor's run (the same threads against a bare view on the same instances)",
+    )
+    parser.add_argument(
+        "--profile-rounds",
+        type=int,
+        default=3,
+        help="rounds of the in-process count of each request's queries, for the floor (default 3)",
+    )
     args = parser.parse_args(argv)
     args.database_url = args.database_url or DEFAULT_DATABASE_URL
     return args
@@ -238,12 +256,15 @@ class Processes:
                 raise RuntimeError(f"{name} exited with {process.returncode}:\n{tail}")
 
 
-def gunicorn_command(args, port: int) -> list[str]:
+def gunicorn_command(args, port: int, *, floor: bool = False) -> list[str]:
+    """With ``floor``, bench/ is on the path (started with DJANGO_SETTINGS_MODULE=load_settings:
+    production's settings plus the floor's bare view, which production never has)."""
     return [
         sys.executable,
         "-m",
         "gunicorn",
         "matching_portal.wsgi",
+        *(["--pythonpath", str(BENCH_DIR)] if floor else []),
         "--bind",
         f"{LOOPBACK}:{port}",
         "--workers",
@@ -807,6 +828,126 @@ def link_requests_over_limit(bases, tally, run_id: str, rate: str) -> dict:
     return {"allowed": allowed, "answered": answered, "refused": refused}
 
 
+# The floor ---------------------------------------------------------------------------------------
+
+# The requests of a sign-up and of a volunteer, by the names of load.profile_endpoints, whose
+# in-process count of each one's queries sets the floor's work per request.
+FLOOR_SIGNUP = ("/offer/ (form)", "/offer/ (send)", "/offer/check/", "/offer/check/ (consent)")
+FLOOR_LOG_IN = ("/accounts/login/", "/accounts/login/ (send)", "/volunteer/")
+
+
+def floor_queries(rounds: int) -> dict[str, float]:
+    """Queries of each request the threads make (median of ``rounds``), served by the Django test
+    client in this process against the bench database, as bench/load.py counts them for its
+    floor. It claims ``rounds + 1`` hosts and signs up as many residents (``profile-...``
+    addresses, outside the run's checks)."""
+    from django.db import connections
+
+    profile = load.profile_endpoints(max(1, rounds), stamp=f"{int(time.time())}")
+    connections.close_all()
+    return {name: row["queries"] for name, row in profile.items() if name.startswith("/")}
+
+
+def floor_get(client: Client, name: str, queries: dict[str, float]):
+    """One request of the floor: the bare view, running as many queries as ``name`` does."""
+    count = int(round(queries.get(name, 0)))
+    return client.request("GET", f"/bench-floor/?queries={count}", (200,))
+
+
+def floor_sign_up_loop(bases, tally, queries, until: Until, pause: float, number):
+    """``sign_up_loop``'s requests and pauses, each request to the bare view instead."""
+    n = done = 0
+    while until.keep_going(done):
+        n += 1
+        resident = Client(bases, tally, start=n + number)
+        if any(floor_get(resident, name, queries) is None for name in FLOOR_SIGNUP):
+            continue
+        done += 1
+        floor_get(resident, "/offer/sent/", queries)
+        time.sleep(pause)
+
+
+def floor_volunteer_loop(bases, tally, queries, until: Until, pause: float, number):
+    """``volunteer_loop``'s requests and pauses (the same time "on the phone", a fifth of the
+    calls "interested" and followed by the visit page), each request to the bare view instead."""
+    volunteer = Client(bases, tally, start=number)
+    for name in FLOOR_LOG_IN:
+        floor_get(volunteer, name, queries)
+    done = 0
+    while until.keep_going(done):
+        if floor_get(volunteer, "/volunteer/queue/next/", queries) is None:
+            continue
+        if floor_get(volunteer, "/volunteer/queue/", queries) is None:
+            continue
+        done += 1
+        time.sleep(random.uniform(0.2, 0.8))  # the phone call
+        interested = random.random() < 0.2
+        if floor_get(volunteer, "/volunteer/queue/[id]/outcome/", queries) is None:
+            continue
+        if interested:
+            floor_get(volunteer, "/volunteer/homes/[id]/visit/", queries)
+        time.sleep(pause)
+
+
+def cpu_snapshot(processes: Processes, database_url: str) -> dict[str, float]:
+    """CPU seconds used so far by the cluster's parts: the gunicorn instances (``web``), the
+    Celery nodes and beat (``workers``), the PostgreSQL backends of the bench database
+    (``database``), this process (``bench``, the load's threads), and the whole machine."""
+    totals = {"web": 0.0, "workers": 0.0, "database": 0.0}
+    database = {}
+    for name, process in list(processes.started.items()):
+        snapshot = load.cpu_snapshot(process, database_url)
+        totals["web" if name.startswith("web") else "workers"] += sum(snapshot["web"].values())
+        database.update(snapshot["database"])
+    totals["database"] = sum(database.values())
+    totals["bench"] = time.process_time()
+    totals["machine"] = load.machine_busy_seconds()
+    return totals
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float], seconds: float) -> dict:
+    """The CPU each part used between two snapshots, the seconds the cores offered meanwhile, and
+    what the machine's other work (other people's processes) took of them."""
+    used = {part: max(0.0, after[part] - before[part]) for part in before}
+    used["available"] = seconds * len(os.sched_getaffinity(0))
+    ours = sum(used[part] for part in ("web", "workers", "database", "bench"))
+    used["other"] = max(0.0, used["machine"] - ours)
+    return used
+
+
+def run_floor(args, bases, queries, processes: Processes) -> dict:
+    """The same threads at the same pace for ``--duration`` seconds, every request to the bare
+    view on the same two instances (alternately, on a new connection each)."""
+    tally = Tally()
+    load_before = os.getloadavg()[0]
+    cpu_before = cpu_snapshot(processes, args.database_url)
+    started = time.time()
+    until = Until(args.duration, args.min_flows, hard_stop=args.duration + 60)
+    threads = [
+        threading.Thread(
+            target=floor_sign_up_loop,
+            args=(bases, tally, queries, until, args.pause, n),
+            daemon=True,
+        )
+        for n in range(args.signup_threads)
+    ]
+    threads += [
+        threading.Thread(
+            target=floor_volunteer_loop,
+            args=(bases, tally, queries, until, args.pause, n),
+            daemon=True,
+        )
+        for n in range(args.volunteers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=args.duration + 90)
+    elapsed = time.time() - started
+    cpu = cpu_used(cpu_before, cpu_snapshot(processes, args.database_url), elapsed)
+    return {"tally": tally, "elapsed": elapsed, "cpu": cpu, "load_before": load_before}
+
+
 # Checks ------------------------------------------------------------------------------------------
 
 
@@ -1029,9 +1170,18 @@ def flush_redis(*urls: str) -> None:
 
 
 def run_cluster(
-    args, partnership, *, ports: list[int], env, processes: Processes, mail_dir: Path
+    args,
+    partnership,
+    *,
+    ports: list[int],
+    env,
+    processes: Processes,
+    mail_dir: Path,
+    floor_queries: dict[str, float] | None = None,
 ) -> dict:
-    """Start the cluster, load it, and check; returns the figures."""
+    """Start the cluster, load it, and check; returns the figures. With ``floor_queries``
+    (request name -> queries), the same threads first run for as long against the bare view
+    (the floor) on the same instances."""
     from django.utils import timezone
 
     from reports.models import ReportRun
@@ -1047,7 +1197,14 @@ def run_cluster(
         raise RuntimeError(f"cannot receive task events: {events.failure!r}")
     bases = [f"http://{LOOPBACK}:{port}" for port in ports]
     for i, port in enumerate(ports, start=1):
-        processes.start(f"web{i}", gunicorn_command(args, port), env)
+        if floor_queries is None:
+            processes.start(f"web{i}", gunicorn_command(args, port), env)
+        else:
+            processes.start(
+                f"web{i}",
+                gunicorn_command(args, port, floor=True),
+                {**env, "DJANGO_SETTINGS_MODULE": "load_settings"},
+            )
     for node in ("node1", "node2"):
         processes.start(
             node,
@@ -1079,6 +1236,12 @@ def run_cluster(
         load.warm_up(base, rounds=2)
 
     phases["warm"] = time.monotonic()
+    floor = None
+    if floor_queries is not None:
+        floor = run_floor(args, bases, floor_queries, processes)
+        phases["floor_done"] = time.monotonic()
+    load_measured = os.getloadavg()[0]
+    cpu_before = cpu_snapshot(processes, args.database_url)
     tally = Tally()
     records = {
         "lock": threading.Lock(),
@@ -1124,6 +1287,7 @@ def run_cluster(
     for thread in threads:
         thread.join(timeout=args.duration + 90)
     elapsed = time.time() - run_started
+    cpu = cpu_used(cpu_before, cpu_snapshot(processes, args.database_url), elapsed)
     phases["load_done"] = time.monotonic()
     processes.check_alive()
 
@@ -1139,6 +1303,9 @@ def run_cluster(
     figures = {
         "log_problems": log_problems(processes),
         "load_before": load_before,
+        "load_measured": load_measured,
+        "cpu": cpu,
+        "floor": floor,
         "phases": {name: round(when - phases["start"], 1) for name, when in phases.items()},
         "tally": tally,
         "records": records,
@@ -1173,12 +1340,49 @@ ZERO_FIGURES = (
 )
 
 
+def percentiles(latencies: list[float]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds (p95: the value at 95 % of the sorted list, as printed)."""
+    values = sorted(latencies) or [0.0]
+    return 1000 * statistics.median(values), 1000 * values[int(0.95 * (len(values) - 1))]
+
+
+def cpu_share(cpu: dict) -> float:
+    return round(cpu["other"] / max(cpu["available"], 1e-9), 2)
+
+
+def server_cpu_ms(cpu: dict, requests: int) -> float:
+    """The web instances' and the database's CPU per request (the workers' apart)."""
+    return round(1000 * (cpu["web"] + cpu["database"]) / max(requests, 1), 1)
+
+
+def floor_summary(figures: dict) -> dict:
+    """The floor's figures beside the run's, and the ratios (run / floor)."""
+    tally, floor = figures["tally"], figures["floor"]
+    p50, p95 = percentiles(tally.latencies)
+    floor_p50, floor_p95 = percentiles(floor["tally"].latencies)
+    server = server_cpu_ms(figures["cpu"], tally.requests)
+    floor_server = server_cpu_ms(floor["cpu"], floor["tally"].requests)
+    return {
+        "floor_requests": floor["tally"].requests,
+        "floor_errors": len(floor["tally"].errors),
+        "floor_requests_per_s": round(floor["tally"].requests / max(floor["elapsed"], 1e-9), 1),
+        "floor_p50_ms": round(floor_p50, 1),
+        "floor_p95_ms": round(floor_p95, 1),
+        "ratio_p50": round(p50 / max(floor_p50, 1e-9), 1),
+        "ratio_p95": round(p95 / max(floor_p95, 1e-9), 1),
+        "floor_server_cpu_ms_per_request": floor_server,
+        "ratio_server_cpu": round(server / max(floor_server, 1e-9), 1),
+        "floor_other_cpu_share": cpu_share(floor["cpu"]),
+    }
+
+
 def summary(args, figures: dict) -> dict:
-    """The figures printed, by name (the ones in ``ZERO_FIGURES`` must be 0)."""
+    """The figures printed, by name (the ones in ``ZERO_FIGURES`` must be 0, and
+    ``floor_errors`` when there is a floor)."""
     tally = figures["tally"]
     link = figures["link"]
     latencies = sorted(tally.latencies) or [0.0]
-    return {
+    values = {
         "requests": tally.requests,
         "errors": len(tally.errors),
         "requests_per_s": round(tally.requests / max(figures["elapsed"], 1e-9), 1),
@@ -1213,7 +1417,12 @@ def summary(args, figures: dict) -> dict:
         "beat_tasks_not_sent_by_beat": figures["beat_tasks_not_sent_by_beat"],
         "beat_jobs_doubled": figures["beat_jobs_doubled"],
         "beat_jobs_missed": figures["beat_jobs_missed"],
+        "server_cpu_ms_per_request": server_cpu_ms(figures["cpu"], tally.requests),
+        "other_cpu_share": cpu_share(figures["cpu"]),
     }
+    if figures.get("floor") is not None:
+        values.update(floor_summary(figures))
+    return values
 
 
 def print_report(args, figures: dict, values: dict) -> None:
@@ -1238,6 +1447,25 @@ def print_report(args, figures: dict, values: dict) -> None:
     )
     cores = len(os.sched_getaffinity(0))
     print(f"# load average when the run started: {figures['load_before']:.1f} ({cores} cores)")
+    floor = figures.get("floor")
+    if floor is not None:
+        print(
+            f"# the floor: first, the same threads at the same pace for {args.duration} s, each "
+            "request to the bare view /bench-floor/?queries=N on the same two instances (N: the "
+            "queries of the request it stands for, counted in-process); the manager's and the "
+            "link requests have no floor"
+        )
+        print(f"# load average when the floor's run started: {floor['load_before']:.1f}")
+        for name, count in sorted(figures["floor_queries"].items()):
+            print(f"#   floor queries {name}: {count:.0f}")
+    print(f"# load average when the measured run started: {figures['load_measured']:.1f}")
+    for label, cpu in (("measured run", figures["cpu"]), ("floor's run", (floor or {}).get("cpu"))):
+        if cpu is not None:
+            print(
+                f"# CPU s in the {label}: web {cpu['web']:.1f}, database {cpu['database']:.1f}, "
+                f"workers and beat {cpu['workers']:.1f}, bench threads {cpu['bench']:.1f}, "
+                f"other {cpu['other']:.1f} of {cpu['available']:.1f} available"
+            )
     for job, (sends, nodes) in figures["per_job"].items():
         ran = ", ".join(f"{node} {count}" for node, count in sorted(nodes.items())) or "none"
         print(f"# beat job {job}: sent {sends}, run by {ran}")
@@ -1271,9 +1499,17 @@ def main(argv=None) -> int:
         prepare_database(args, env)
         load.setup_django(env)
         partnership = seed_people(args)
+        queries = floor_queries(args.profile_rounds) if args.floor else None
         figures = run_cluster(
-            args, partnership, ports=ports, env=env, processes=processes, mail_dir=tmp / "mail"
+            args,
+            partnership,
+            ports=ports,
+            env=env,
+            processes=processes,
+            mail_dir=tmp / "mail",
+            floor_queries=queries,
         )
+        figures["floor_queries"] = queries
     finally:
         # A second Ctrl-C or TERM while stopping must not leave processes behind.
         interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -1290,7 +1526,7 @@ def main(argv=None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     values = summary(args, figures)
     print_report(args, figures, values)
-    return 1 if any(values[name] for name in ZERO_FIGURES) else 0
+    return 1 if any(values[name] for name in ZERO_FIGURES) or values.get("floor_errors") else 0
 
 
 if __name__ == "__main__":
