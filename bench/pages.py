@@ -485,6 +485,27 @@ def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def vacuum_once() -> None:
+    """VACUUM (ANALYZE) the database once after it was filled, as autovacuum would in production.
+
+    This machine's PostgreSQL runs with autovacuum off, and a table never vacuumed has no
+    visibility map: no index-only scan is worth it to the planner, so the dashboard's counts read
+    every heap page (its SQL took twice as long at 200,000 registrations). Skipped once every
+    large table has been vacuumed."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_user_tables WHERE n_live_tup > 10000 AND "
+            "coalesce(last_vacuum, last_autovacuum) IS NULL"
+        )
+        if not cursor.fetchone()[0]:
+            return
+        began = time.perf_counter()
+        cursor.execute("VACUUM (ANALYZE)")
+    print(f"vacuum_s: {time.perf_counter() - began:.1f}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=("demo", "national"), default="demo")
@@ -538,6 +559,7 @@ def main() -> int:
     elif args.scale == "demo":
         call_command("seed_demo", stdout=out)
     if args.scale == "national":
+        vacuum_once()
         make_national_manager()
         print("# " + ", ".join(f"{k} {v}" for k, v in report.counts().items()), flush=True)
 

@@ -333,6 +333,13 @@ class Home(models.Model):
             models.Index(fields=["status", "created_at"], name="home_status_created_idx"),
             models.Index(fields=["partner", "status", "beds"], name="home_partner_open_idx"),
             models.Index(fields=["local_group", "status"], name="home_group_status_idx"),
+            # The homes the reports count (no duplicate, no housing company's flat) by
+            # municipality: a partnership's homes from the index alone.
+            models.Index(
+                fields=["municipality", "id"],
+                name="home_counted_muni_idx",
+                condition=models.Q(duplicate_of__isnull=True, unit__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -369,6 +376,14 @@ class HomeTransition(TransitionLog):
             models.Index(fields=["home", "created_at"], name="hometrans_home_idx"),
             models.Index(fields=["to_state", "created_at"], name="hometrans_to_idx"),
             models.Index(fields=["created_at"], name="hometrans_time_idx"),
+            # Each home's registration (its first row, from nothing to "registered"): the
+            # reports' new registrations of a partnership's homes from the index alone.
+            models.Index(
+                fields=["home"],
+                include=["created_at"],
+                name="hometrans_registered_idx",
+                condition=models.Q(from_state="", to_state="registered"),
+            ),
         ]
 
 

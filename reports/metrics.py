@@ -63,6 +63,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    Value,
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -95,6 +96,13 @@ FALLBACK_NOTE = _(
     "be the partnership's municipalities count the whole portal, and those whose scope would be "
     "its local group count the whole volunteer organisation, as the definitions say."
 )
+
+
+# What a grouped count counts: a row (``COUNT(1)``), not its primary key. The same number (a key is
+# never null), but a statement that needs no column beyond an index's is answered by an
+# index-only scan: the calls of a group's people by ``attempt_volunteer_idx`` alone, not a pass
+# over every call of the year (Django allows no ``Count("*", filter=...)``).
+ROW = Value(1)
 
 
 @dataclass(frozen=True)
@@ -1661,7 +1669,7 @@ def municipality_counts(period: Period, scope: Scope) -> dict[str, dict[str | No
     home whose municipality is still to be chosen): one grouped query per figure, the same
     querysets as the totals."""
 
-    def by_code(queryset, code_path: str, count: str = "pk", distinct: bool = False):
+    def by_code(queryset, code_path: str, count=ROW, distinct: bool = False):
         rows = (
             queryset.order_by()
             .values(code_path)
@@ -1675,7 +1683,7 @@ def municipality_counts(period: Period, scope: Scope) -> dict[str, dict[str | No
         registrations(period, scope)
         .order_by()
         .values("home__municipality_id")
-        .annotate(n=Count("pk"), reached=Count("pk", filter=Q(reached_within(period, days=7))))
+        .annotate(n=Count(ROW), reached=Count(ROW, filter=Q(reached_within(period, days=7))))
         .values_list("home__municipality_id", "n", "reached")
     )
     registered = list(registered)
@@ -1841,7 +1849,7 @@ def rollup_counts(period: Period, scopes: list[Scope]) -> dict[Scope, dict]:
         for code, n, reached in registrations(period, every)
         .order_by()
         .values("home__municipality_id")
-        .annotate(n=Count("pk"), reached=Count("pk", filter=Q(reached_within(period, days=7))))
+        .annotate(n=Count(ROW), reached=Count(ROW, filter=Q(reached_within(period, days=7))))
         .values_list("home__municipality_id", "n", "reached")
     }
 
@@ -2009,7 +2017,7 @@ def monthly_counts(period: Period, scope: Scope) -> list[dict[str, Any]]:
     month by a range of time (cheaper than truncating every row's time to its local month)."""
     bounds = month_bounds(period)
 
-    def by_month(queryset, field_name="created_at", count="pk", dates=False):
+    def by_month(queryset, field_name="created_at", count=ROW, dates=False):
         counts = queryset.aggregate(
             **{
                 f"n_{i}": Count(
