@@ -357,16 +357,19 @@ def _two_factor_only_where_tested(request, settings):
         settings.TWO_FACTOR_REQUIRED = False
 
 
-@pytest.fixture(autouse=True)
-def _rate_limit_clock_held_still():
+def _rate_limit_clock_still():
     """django-ratelimit's windows end at a fixed second of the hour for each key; a test that
-    ran across that second would see its counts reset half-way. Tests hold that clock still."""
-    from types import SimpleNamespace
+    ran across that second would see its counts reset half-way. Tests hold that clock still.
+    Only django-ratelimit's own reference to the time module is replaced: patching time.time
+    itself would stop every clock (two-factor codes among them)."""
     from unittest import mock
 
-    # Only django-ratelimit's own reference to the time module is replaced: patching time.time
-    # itself would stop every clock (two-factor codes among them).
-    with mock.patch("django_ratelimit.core.time", SimpleNamespace(time=lambda: 1_800_000_000)):
+    return mock.patch("django_ratelimit.core.time", SimpleNamespace(time=lambda: 1_800_000_000))
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_clock_held_still():
+    with _rate_limit_clock_still():
         yield
 
 
@@ -407,8 +410,12 @@ def built_once_per_module(build):
                 "LOCATION": f"world-{os.getpid()}-{media.name}",
             }
         }
+        # As for a test: staff skip the second factor, django-ratelimit's clock stands still.
+        built_as_in_a_test = override_settings(
+            MEDIA_ROOT=media, CACHES=cache_of_its_own, TWO_FACTOR_REQUIRED=False
+        )
         with django_db_blocker.unblock(), transaction.atomic():
-            with override_settings(MEDIA_ROOT=media, CACHES=cache_of_its_own), _eager_tasks():
+            with built_as_in_a_test, _eager_tasks(), _rate_limit_clock_still():
                 world = build()
             yield _Held(world, media)
             transaction.set_rollback(True)
