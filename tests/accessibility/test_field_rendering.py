@@ -16,7 +16,14 @@ from accounts.two_factor import TokenForm
 from hosts.templatetags.portal_fields import portal_field
 from municipalities.models import Municipality
 from privacy.forms import DataRequestForm
-from volunteers.forms import CallOutcomeForm, CancelVisitForm, HandOverForm
+from volunteers.forms import (
+    BookVisitForm,
+    CallOutcomeForm,
+    CancelVisitForm,
+    HandOverForm,
+    MoveVisitForm,
+    VisitReportForm,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +53,11 @@ def _forms():
     yield lambda: CallOutcomeForm({"outcome": "nope"})
     yield lambda: CancelVisitForm({})
     yield lambda: HandOverForm()
+    yield lambda: BookVisitForm()
+    yield lambda: BookVisitForm({"day": "2001-01-01", "time": "x"})
+    yield lambda: MoveVisitForm({"day": "", "reason": "<b>"})
+    yield lambda: VisitReportForm()
+    yield lambda: VisitReportForm({"verdict": "not_suitable", "report": "<i>"})
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
