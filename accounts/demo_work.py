@@ -243,11 +243,19 @@ def seed_districts_and_reasons(ctx) -> None:
         )
     for label in MATCH_REASONS:
         MatchReason.objects.get_or_create(partner=partner, label=label)
-    # Homes registered before the districts existed find their place now.
-    for home in Home.objects.filter(place__isnull=True, unit__isnull=True):
-        place = resolve_place(municipality_name(home), partner_id=home.partner_id)
+    # Homes registered before the districts existed find their place now: the place is looked
+    # up once per municipality (as the home names it) and partner, and set in one statement.
+    homes_by_key: dict[tuple[str, int | None], list[int]] = {}
+    for home in (
+        Home.objects.filter(place__isnull=True, unit__isnull=True)
+        .select_related("municipality")
+        .only("pk", "partner_id", "municipality_as_given", "municipality__short_name")
+    ):
+        homes_by_key.setdefault((municipality_name(home), home.partner_id), []).append(home.pk)
+    for (name, partner_id), pks in homes_by_key.items():
+        place = resolve_place(name, partner_id=partner_id)
         if place is not None:
-            Home.objects.filter(pk=home.pk).update(place=place)
+            Home.objects.filter(pk__in=pks).update(place=place)
 
 
 CASES = [

@@ -956,6 +956,7 @@ def _seed_establishment_outcomes(ctx: SeedContext, partner: Organisation) -> Non
     coordinator = ctx.users["samordnare"]
     start = date(ctx.now.year - 4, 1, 1)
     made = 0
+    dates: dict[int, tuple[datetime, datetime]] = {}
     for reference in outcome_of:
         assigned_on = start + timedelta(days=rng.randrange(700))
         children = sorted(rng.randint(0, 17) for _ in range(rng.choice([0, 0, 1, 2, 3])))
@@ -978,14 +979,21 @@ def _seed_establishment_outcomes(ctx: SeedContext, partner: Organisation) -> Non
             establishment_ends_on=ends_on,
         )
         close_case(case=case, user=coordinator, reason="Etableringstiden är slut.")
-        # The steps happened years ago: the history and the case carry their real dates.
-        first, last = CaseTransition.objects.filter(case=case).order_by("created_at", "pk")
-        CaseTransition.objects.filter(pk=first.pk).update(created_at=opened_at)
-        CaseTransition.objects.filter(pk=last.pk).update(created_at=closed_at)
-        NewcomerCase.objects.filter(pk=case.pk).update(
-            created_at=opened_at, status_changed_at=closed_at
-        )
+        dates[case.pk] = (opened_at, closed_at)
         made += 1
+    # The steps happened years ago: the history and the cases carry their real dates (the
+    # opening step at the opening, the closing one at the closing), a few statements for all.
+    history: dict[int, list] = {}
+    for step in CaseTransition.objects.filter(case_id__in=dates).order_by("created_at", "pk"):
+        history.setdefault(step.case_id, []).append(step)
+    steps, cases = [], []
+    for case_id, (opened_at, closed_at) in dates.items():
+        first, last = history[case_id]
+        first.created_at, last.created_at = opened_at, closed_at
+        steps += [first, last]
+        cases.append(NewcomerCase(pk=case_id, created_at=opened_at, status_changed_at=closed_at))
+    CaseTransition.objects.bulk_update(steps, ["created_at"], batch_size=500)
+    NewcomerCase.objects.bulk_update(cases, ["created_at", "status_changed_at"], batch_size=500)
     ctx.count(NewcomerCase, made)
     for case in NewcomerCase.objects.filter(
         partner=partner, reference__in=outcome_of, outcome=""
