@@ -117,6 +117,8 @@ TEMPLATES = [
             ],
             # Dates, numbers and money in the page's language: {{ value|day }}, |number, |money.
             "builtins": ["matching_portal.templatetags.portal_format"],
+            # Form fields with crispy-forms' HTML, written in Python: {{ field|portal_field }}.
+            "libraries": {"portal_fields": "matching_portal.templatetags.portal_fields"},
         },
     },
 ]

@@ -1,6 +1,6 @@
 """The forms of the log-in, the second factor, the accessibility report, the data requests and
 the volunteer's call, visit and hand-over pages write their fields with ``portal_field``
-(hosts/templatetags/portal_fields.py) rather than crispy-forms: the HTML must be crispy's
+(matching_portal/templatetags/portal_fields.py) rather than crispy-forms: the HTML must be crispy's
 ``as_crispy_field``, whitespace between tags aside, in every state (empty, with errors, with
 answers), labels, error ids and ``aria-describedby`` included."""
 
@@ -13,7 +13,7 @@ from django.utils import translation
 
 from accessibility.forms import AccessibilityReportForm
 from accounts.two_factor import TokenForm
-from hosts.templatetags.portal_fields import portal_field
+from matching_portal.templatetags.portal_fields import portal_field
 from municipalities.models import Municipality
 from privacy.forms import DataRequestForm
 from volunteers.forms import (

@@ -1,4 +1,4 @@
-"""The public forms' fields written by ``portal_field`` (hosts/templatetags/portal_fields.py) are
+"""The public forms' fields written by ``portal_field`` (matching_portal/templatetags/portal_fields.py) are
 crispy-forms' ``as_crispy_field`` HTML, in every state: empty, with errors, with answers, with a
 stored offer. Whitespace between tags aside, the two must be the same text."""
 
@@ -9,7 +9,7 @@ from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django.utils import translation
 
 from hosts.forms import ConcernForm, ConsentForm, OfferChangeForm, RegistrationForm
-from hosts.templatetags.portal_fields import portal_field
+from matching_portal.templatetags.portal_fields import portal_field
 from tests.factories import HomeFactory, registration_post_data
 from volunteers.forms import VolunteerApplicationForm
 
