@@ -6,11 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from housing.models import Allotment, Contract, QuotaAgreement, Unit, Vacancy
+from housing.models import Contract, Unit, Vacancy
 from matching.actions import approve_match, propose_match, record_move_in
 from tests.factories import (
     AllotmentFactory,
@@ -273,47 +271,7 @@ def test_the_company_cannot_add_contracts_by_hand(client, company_staff):
     assert client.get("/admin/housing/contract/add/").status_code == 403
 
 
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
-
-
-@pytest.mark.parametrize(
-    ("model", "who"),
-    [*((model, "company_staff") for model in CHANGELISTS)]
-    + [("vacancy", "coordinator"), ("contract", "coordinator")],
-)
-def test_changelist_queries_do_not_grow_with_rows(
-    client, organisations, company_staff, coordinator, model, who
-):
-    company, partner = organisations["housing"], organisations["partner"]
-    agreement = QuotaAgreementFactory(company=company, integration_unit=partner, every_nth=1)
-    unit = UnitFactory(company=company)
-
-    def add_rows(n):
-        for _ in range(n):
-            AllotmentFactory(company=company)
-            QuotaAgreement.objects.create(
-                company=company,
-                integration_unit=partner,
-                period_start=agreement.period_start - timedelta(days=400),
-            )
-            UnitFactory(company=company)
-            (vacancy,) = record_vacancies(1, unit=unit)
-            housed_in(vacancy, coordinator)
-
-    client.force_login(company_staff if who == "company_staff" else coordinator)
-    url = f"/admin/housing/{model}/"
-    add_rows(2)
-    few = count_queries(client, url)
-    add_rows(8)
-    many = count_queries(client, url)
-
-    assert many == few
-    assert len(listed(client.get(url))) >= 10
-    assert Allotment.objects.count() == 10 and Contract.objects.count() == 10
+# The lists' query counts: tests/housing/test_admin_changelist_queries.py.
 
 
 def test_those_who_only_read_change_nothing(english, ours, data_protection_officer, organisations):

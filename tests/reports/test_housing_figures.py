@@ -348,8 +348,9 @@ def test_the_dashboard_shows_the_share_in_work_and_the_housing_company(
         assert f">{value}</td>" in page[start : start + 200], label
 
 
-def test_the_demo_seed_has_the_housing_company_of_the_story():
-    """``manage.py seed_demo`` (twice: nothing is added the second time)."""
+def test_the_demo_seed_has_the_housing_company_of_the_story(demo):
+    """``manage.py seed_demo`` (twice: nothing is added the second time). The first seed is the
+    test process's own (``demo`` in tests/conftest.py), on the empty database as before."""
     from io import StringIO
 
     from django.core.management import call_command
@@ -358,7 +359,6 @@ def test_the_demo_seed_has_the_housing_company_of_the_story():
     from reports.models import Partnership, Target
 
     models = (Unit, Allotment, QuotaAgreement, Vacancy, NewcomerCase, Partnership, Target)
-    call_command("seed_demo", stdout=StringIO())
     first = {model.__name__: model.objects.count() for model in models}
     call_command("seed_demo", stdout=StringIO())
     assert {model.__name__: model.objects.count() for model in models} == first
