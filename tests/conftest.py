@@ -218,18 +218,41 @@ def volunteer_client(client, volunteer):
     return client
 
 
+# What the role groups and permissions looked like right after this process's last sync.
+_ROLE_GROUPS_AS_SYNCED: list = []
+
+
+def _role_groups_state():
+    """The role groups, their permissions, and how many permissions there are: three queries."""
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.roles import ROLE_PERMISSIONS
+
+    links = Group.permissions.through.objects.filter(group__name__in=ROLE_PERMISSIONS)
+    return (
+        frozenset(Group.objects.filter(name__in=ROLE_PERMISSIONS).values_list("pk", "name")),
+        frozenset(links.values_list("group__name", "permission_id")),
+        Permission.objects.count(),
+    )
+
+
 @pytest.fixture
 def role_groups():
     """The role groups, made again if a transactional test before this one flushed them.
 
     Migrations make the groups; a ``transaction=True`` test empties every table when it ends, so a
     later transactional test on the same worker would otherwise get users without roles.
-    """
+    ``sync_role_groups`` makes every app's permissions and sets every group's (hundreds of
+    queries), so it runs only when the groups and permissions are not as the last sync in this
+    process left them (three queries to ask)."""
     from django.apps import apps
 
     from accounts.roles import sync_role_groups
 
+    if _ROLE_GROUPS_AS_SYNCED and _role_groups_state() == _ROLE_GROUPS_AS_SYNCED[0]:
+        return
     sync_role_groups(apps)
+    _ROLE_GROUPS_AS_SYNCED[:] = [_role_groups_state()]
 
 
 @pytest.fixture(scope="session", autouse=True)
