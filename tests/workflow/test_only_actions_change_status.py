@@ -123,7 +123,7 @@ class _Finder(ast.NodeVisitor):
             self._flag(node, f"{name}(status=…)")
         if writes_status and name in _model_names():
             self._flag(node, f"{name}(status=…)")
-        if name == "bulk_update" and len(node.args) >= 2 and "status" in ast.unparse(node.args[1]):
+        if name == "bulk_update" and _names_a_status(node):
             self._flag(node, "bulk_update(…, ['status'])")
         self.generic_visit(node)
 
@@ -135,6 +135,23 @@ def _problems():
         finder.visit(ast.parse((ROOT / relative).read_text(), relative))
         found.extend(finder.problems)
     return found
+
+
+def _names_a_status(call: ast.Call) -> bool:
+    """Whether a ``bulk_update`` call's fields (second argument or ``fields=``) name a status
+    field: a list or tuple of strings is read exactly ("status_changed_at" is a time, not a
+    status); anything else (a variable, say) counts as naming one, since it may."""
+    fields = call.args[1] if len(call.args) >= 2 else None
+    for keyword in call.keywords:
+        if keyword.arg == "fields":
+            fields = keyword.value
+    if fields is None:
+        return False
+    if isinstance(fields, ast.List | ast.Tuple) and all(
+        isinstance(item, ast.Constant) and isinstance(item.value, str) for item in fields.elts
+    ):
+        return any(item.value in STATUS_FIELDS for item in fields.elts)
+    return True
 
 
 def test_nothing_outside_actions_calls_the_engine_or_writes_a_status():
@@ -152,6 +169,9 @@ def test_nothing_outside_actions_calls_the_engine_or_writes_a_status():
         "def f(home):\n    transition_home(home=home, name='contact')\n",
         "def f(run):\n    setattr(run, 'status', 'done')\n",
         "def f():\n    ReportRun(status='done').save()\n",
+        "def f(runs):\n    ReportRun.objects.bulk_update(runs, ['progress', 'status'])\n",
+        "def f(runs):\n    ReportRun.objects.bulk_update(runs, fields=('status',))\n",
+        "def f(runs, names):\n    ReportRun.objects.bulk_update(runs, names)\n",
     ],
 )
 def test_the_check_finds_each_kind_of_write(snippet):
@@ -165,8 +185,9 @@ def test_reading_and_filtering_a_status_is_free():
     finder = _Finder("hosts/views.py")
     finder.visit(
         ast.parse(
-            "def f(home):\n"
+            "def f(home, cases):\n"
             "    Home.objects.filter(status='visited').exclude(status='x')\n"
+            "    NewcomerCase.objects.bulk_update(cases, ['created_at', 'status_changed_at'])\n"
             "    return home.status == 'visited'\n"
         )
     )
