@@ -41,7 +41,7 @@ def _admin_pages(page, served):
 # The pages axe-core has checked in this test process: (kind of page, language, read-only). An
 # admin page is one template whoever opens it, so axe checks each kind once in each language,
 # in its editable and its read-only form (the data protection officer's); every role still opens
-# every page of theirs, which must answer, fail on nothing and lack no Swedish.
+# every page of theirs in Swedish, which must answer, fail on nothing and lack no Swedish.
 _CHECKED_BY_AXE: set[tuple[str, str, bool]] = set()
 
 
@@ -57,10 +57,16 @@ def test_every_admin_page_of_a_role(browser, served, username):
     read_only = username == "dataskydd"
     with served.page(browser, user=user, language="sv", viewport=DESKTOP) as page:
         pages = ["/admin/", *_admin_pages(page, served)]
+    # In Swedish at a desk, every page of the role (its status, server errors and Swedish
+    # catalogue; axe once per kind). In English on a phone, the kinds axe has not yet checked in
+    # English: what else an English page could show is the permission matrix's (every page of
+    # every role, through the test client) and tests/test_swedish_pages.py's.
     for language, viewport in (("sv", DESKTOP), ("en", PHONE)):
         with served.page(browser, user=user, language=language, viewport=viewport) as page:
             for path in pages:
                 key = (_kind_of_page(path), language, read_only)
+                if language == "en" and key in _CHECKED_BY_AXE:
+                    continue
                 problems += visit(page, path, axe=key not in _CHECKED_BY_AXE)
                 _CHECKED_BY_AXE.add(key)
     assert not problems, "\n".join(problems)
