@@ -1670,6 +1670,7 @@ def municipality_counts(period: Period, scope: Scope) -> dict[str, dict[str | No
     querysets as the totals."""
 
     def by_code(queryset, code_path: str, count=ROW, distinct: bool = False):
+        assert not (distinct and count is ROW), "a distinct count names what it counts"
         rows = (
             queryset.order_by()
             .values(code_path)
