@@ -56,8 +56,8 @@ def _default_language_after_each_test():
     translation.deactivate()
 
 
-@pytest.fixture
-def organisations(db):
+def make_organisations() -> dict:
+    """The volunteer organisation, two partners and the housing company most tests work with."""
     from accounts.models import Organisation
     from tests.factories import OrganisationFactory
 
@@ -73,6 +73,11 @@ def organisations(db):
             name="Krokomsbostäder", kind=Organisation.Kind.HOUSING_COMPANY
         ),
     }
+
+
+@pytest.fixture
+def organisations(db):
+    return make_organisations()
 
 
 # Hypothesis. The suite (``make test``, locally and in CI alike) runs a few examples of every

@@ -16,12 +16,10 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from accounts.models import Organisation
 from housing.models import Allotment, Contract, QuotaAgreement
-from tests.conftest import built_once_per_module
+from tests.conftest import built_once_per_module, make_organisations
 from tests.factories import (
     AllotmentFactory,
-    OrganisationFactory,
     QuotaAgreementFactory,
     UnitFactory,
     record_vacancies,
@@ -47,18 +45,7 @@ def count_queries(client, url) -> int:
 def _counted():
     """The organisations and people of tests/conftest.py's fixtures, two rows of everything, each
     list counted; eight rows more, each list counted again."""
-    organisations = {
-        "volunteers": OrganisationFactory(
-            name="Volontärföreningen", kind=Organisation.Kind.VOLUNTEER_ORGANISATION
-        ),
-        "partner": OrganisationFactory(name="Mottagningsenheten", kind=Organisation.Kind.PARTNER),
-        "other_partner": OrganisationFactory(
-            name="Grannkommunens mottagning", kind=Organisation.Kind.PARTNER
-        ),
-        "housing": OrganisationFactory(
-            name="Krokomsbostäder", kind=Organisation.Kind.HOUSING_COMPANY
-        ),
-    }
+    organisations = make_organisations()
     people = {
         "coordinator": staff_user(
             "partner_coordinator", organisations["partner"], username="samordnare"
