@@ -288,6 +288,17 @@ class Home(models.Model):
     heard_from = models.CharField(
         _("how the host heard of the programme"), max_length=20, choices=HeardFrom.choices
     )
+    source = models.ForeignKey(
+        "outreach.Source",
+        verbose_name=_("came through"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="homes",
+        help_text=_(
+            "The tagged link (meeting, poster, advertisement, post) the host came through."
+        ),
+    )
     status = models.CharField(
         _("stage"), max_length=20, choices=Status.choices, default=Status.REGISTERED
     )

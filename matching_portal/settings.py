@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "municipalities",
     "accounts",
     "workflow",
+    "outreach",
     "notifications",
     "hosts",
     "newcomers",

@@ -76,6 +76,17 @@ class VolunteerApplication(models.Model):
         blank=True,
         related_name="volunteer_application",
     )
+    source = models.ForeignKey(
+        "outreach.Source",
+        verbose_name=_("came through"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="volunteer_applications",
+        help_text=_(
+            "The tagged link (meeting, poster, advertisement, post) the applicant came through."
+        ),
+    )
     created_at = models.DateTimeField(_("applied"), default=timezone.now)
 
     class Meta:
