@@ -191,14 +191,6 @@ class MeetingSignup(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
     attended = models.BooleanField(_("came"), null=True, blank=True)
-    source = models.ForeignKey(
-        "outreach.Source",
-        verbose_name=_("came through"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="meeting_signups",
-    )
     consent_notice_version = models.CharField(_("privacy notice version"), max_length=20)
     consent_given_at = models.DateTimeField(_("consent given"))
     created_at = models.DateTimeField(_("signed up"), default=timezone.now)

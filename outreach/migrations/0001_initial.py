@@ -129,11 +129,6 @@ class Migration(migrations.Migration):
                 'ordering': ['-created_at', 'pk'],
             },
         ),
-        migrations.AddField(
-            model_name='meetingsignup',
-            name='source',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='meeting_signups', to='outreach.source', verbose_name='came through'),
-        ),
         migrations.CreateModel(
             name='VolunteersWanted',
             fields=[
