@@ -50,9 +50,17 @@ from django.utils import timezone
 from accounts.models import User
 from hosts.models import Home, HomeTransition
 from matching.models import Match, MatchTransition
-from volunteers.models import CallAttempt
+from volunteers.models import CallAttempt, HomeVisit, HomeVisitTransition
 
-from .models import CallDay, ChangedHome, HomeFacts, HomeMatchFacts, StoredCountsState
+from .models import (
+    CallDay,
+    ChangedHome,
+    HomeFacts,
+    HomeMatchFacts,
+    MemberSnapshot,
+    StoredCountsState,
+    VisitDay,
+)
 
 # Every refresh recomputes at least the last days (a late row is most likely recent).
 RECOMPUTE_DAYS = 7
@@ -66,6 +74,7 @@ LOGS = {
     "home_transition_id": HomeTransition,
     "call_attempt_id": CallAttempt,
     "match_transition_id": MatchTransition,
+    "visit_transition_id": HomeVisitTransition,
 }
 
 
@@ -127,7 +136,72 @@ def _days_to_recompute(previous: StoredCountsState, marks: dict, today: date) ->
         pk__lte=marks["call_attempt_id"],
         created_at__lt=day_start(today),
     )
-    return days | _local_days(late)
+    visits = _visit_days(
+        previous.visit_transition_id, marks["visit_transition_id"], marks["changed_home"]
+    )
+    return days | _local_days(late) | {day for day in visits | _moved_days() if day < today}
+
+
+def _moved_days() -> set[date]:
+    """The days of the calls and reported visits of the people whose local group or
+    organisation is not the one of the snapshot (the stored days counted them in their former
+    group)."""
+    snapshot = {
+        pk: (group, organisation)
+        for pk, group, organisation in MemberSnapshot.objects.values_list(
+            "user_id", "local_group_id", "organisation_id"
+        )
+    }
+    now = {
+        pk: (group, organisation)
+        for pk, group, organisation in User.objects.filter(
+            Q(local_group__isnull=False) | Q(organisation__isnull=False)
+        ).values_list("pk", "local_group_id", "organisation_id")
+    }
+    moved = [pk for pk in snapshot.keys() | now.keys() if snapshot.get(pk) != now.get(pk)]
+    if not moved:
+        return set()
+    visits = HomeVisit.objects.filter(status=HomeVisit.Status.REPORTED, volunteers__in=moved)
+    days = set(
+        visits.order_by()
+        .annotate(day=TruncDate("starts_at"))
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    return days | _local_days(CallAttempt.objects.filter(volunteer__in=moved))
+
+
+def _visit_days(watermark: int, upper: int | None = None, changed_upper: int | None = None):
+    """The days (of their start) of the visits with a step written after ``watermark`` (up to
+    ``upper``), and of the visits in homes marked as changed."""
+    steps = HomeVisitTransition.objects.filter(pk__gt=watermark)
+    changed = ChangedHome.objects.all()
+    if upper is not None:
+        steps = steps.filter(pk__lte=upper)
+        changed = changed.filter(pk__lte=changed_upper)
+    # Two statements, each by its index (an OR of the two would read every visit).
+    days = set()
+    for visits in (
+        HomeVisit.objects.filter(pk__in=steps.values("visit_id")),
+        HomeVisit.objects.filter(home_id__in=changed.values("home_id")),
+    ):
+        days |= set(
+            visits.order_by()
+            .annotate(day=TruncDate("starts_at"))
+            .values_list("day", flat=True)
+            .distinct()
+        )
+    return days
+
+
+def _day_ranges(field: str, days) -> Q:
+    """``field`` on one of ``days`` (Swedish time), as ranges of time."""
+    within = Q(pk__in=[])
+    for day in days:
+        within |= Q(
+            **{f"{field}__gte": day_start(day), f"{field}__lt": day_start(day + timedelta(days=1))}
+        )
+    return within
 
 
 def _touched_homes(watermarks: dict, upper: dict | None = None) -> set[int]:
@@ -167,26 +241,55 @@ def _store_calls(days: set[date] | None, marks: dict, today: date) -> int:
     if days is not None:
         if not days:
             return 0
-        within = Q()
-        for day in days:
-            within |= Q(
-                created_at__gte=day_start(day), created_at__lt=day_start(day + timedelta(1))
-            )
-        calls = calls.filter(within)
+        calls = calls.filter(_day_ranges("created_at", days))
         stored = stored.filter(day__in=days)
     stored.delete()
-    rows = (
-        calls.order_by()
-        .annotate(day=TruncDate("created_at"))
-        .values("day", "volunteer_id")
-        .annotate(n=Count("pk"))
-        .values_list("day", "volunteer_id", "n")
+    calls = calls.order_by().annotate(day=TruncDate("created_at"))
+    rows = []
+    for key in ("local_group_id", "organisation_id"):
+        path = f"volunteer__{key}"
+        for day, value, n in (
+            calls.filter(**{f"{path}__isnull": False})
+            .values("day", path)
+            .annotate(n=Count("pk"))
+            .values_list("day", path, "n")
+        ):
+            rows.append(CallDay(day=day, n=n, **{key: value}))
+    CallDay.objects.bulk_create(rows, batch_size=BATCH)
+    return len(days) if days is not None else len(_local_days(calls))
+
+
+def _store_visits(days: set[date] | None, today: date) -> None:
+    visits = HomeVisit.objects.filter(
+        status=HomeVisit.Status.REPORTED, starts_at__lt=day_start(today)
     )
-    CallDay.objects.bulk_create(
-        (CallDay(day=day, volunteer_id=volunteer, n=n) for day, volunteer, n in rows),
+    stored = VisitDay.objects.all()
+    if days is not None:
+        visits = visits.filter(_day_ranges("starts_at", days))
+        stored = stored.filter(day__in=days)
+    stored.delete()
+    visits = visits.order_by().annotate(day=TruncDate("starts_at"))
+    rows = []
+    for key in ("local_group_id", "organisation_id"):
+        path = f"volunteers__{key}"
+        for day, code, value, n in (
+            visits.filter(**{f"{path}__isnull": False})
+            .values("day", "home__municipality_id", path)
+            .annotate(n=Count("pk", distinct=True))
+            .values_list("day", "home__municipality_id", path, "n")
+        ):
+            rows.append(VisitDay(day=day, municipality_id=code, n=n, **{key: value}))
+    VisitDay.objects.bulk_create(rows, batch_size=BATCH)
+    MemberSnapshot.objects.all().delete()
+    MemberSnapshot.objects.bulk_create(
+        (
+            MemberSnapshot(user_id=pk, local_group_id=group, organisation_id=organisation)
+            for pk, group, organisation in User.objects.filter(
+                Q(local_group__isnull=False) | Q(organisation__isnull=False)
+            ).values_list("pk", "local_group_id", "organisation_id")
+        ),
         batch_size=BATCH,
     )
-    return len(days) if days is not None else len(_local_days(calls))
 
 
 def _store_facts(homes: set[int] | None, marks: dict) -> int:
@@ -229,13 +332,13 @@ def refresh(*, full: bool = False, today: date | None = None) -> StoredCountsSta
                 {name: getattr(previous, name) for name in LOGS} | {"changed_home": 0}, marks
             )
         n_days = _store_calls(days, marks, today)
+        _store_visits(days, today)
         n_homes = _store_facts(homes, marks)
         ChangedHome.objects.filter(pk__lte=marks["changed_home"]).delete()
         if connection.vendor == "postgresql":
             # The planner's statistics of the tables just written (autovacuum may be late, or off).
-            tables = ", ".join(
-                model._meta.db_table for model in (CallDay, HomeFacts, HomeMatchFacts)
-            )
+            written = (CallDay, VisitDay, MemberSnapshot, HomeFacts, HomeMatchFacts)
+            tables = ", ".join(model._meta.db_table for model in written)
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {tables}")
         return StoredCountsState.objects.create(
@@ -456,26 +559,102 @@ class StoredFigures:
 
     # The calls ----------------------------------------------------------------------------
 
-    def stored_calls_by_month(self, bounds) -> list[int]:
-        """The calls of the scope's people on the covered days of each month."""
+    def _people_key(self) -> dict:
+        """The stored rows of the scope's people: its local group's, or (naming none) its
+        volunteer organisation's."""
+        if self.scope.local_group_id is None:
+            return {"local_group_id": None, "organisation_id": self.scope.volunteer_organisation_id}
+        return {"local_group_id": self.scope.local_group_id}
+
+    def stored_calls_by_month(self, bounds) -> list[int] | None:
+        """The calls of the scope's people on the covered days of each month, or None when they
+        must be counted live (``_members_moved``)."""
+        if self.members_moved:
+            return None
         last = min(self.period.last_day, self.state.covered_until)
         if last < self.period.first_day:
             return [0] * len(bounds)
-        people = User.objects.filter(self.scope.people()).values("pk")
         months = []
         for month, _start, _end in bounds:
             following = (month + timedelta(days=32)).replace(day=1)
             months.append(Q(day__gte=month, day__lt=following))
         sums = CallDay.objects.filter(
-            volunteer_id__in=people, day__gte=self.period.first_day, day__lte=last
+            day__gte=self.period.first_day, day__lte=last, **self._people_key()
         ).aggregate(**{f"n_{i}": Sum("n", filter=q) for i, q in enumerate(months)})
         return [sums[f"n_{i}"] or 0 for i in range(len(bounds))]
+
+    @property
+    def members_moved(self) -> bool:
+        if not hasattr(self, "_moved"):
+            self._moved = self._members_moved()
+        return self._moved
 
     def live_calls(self, calls):
         """Of the calls a live query counts: those the stored days do not hold (the days not
         covered, and every call written after the watermark)."""
         covered_end = day_start(self.state.covered_until + timedelta(days=1))
         return calls.filter(Q(created_at__gte=covered_end) | Q(pk__gt=self.state.call_attempt_id))
+
+    # The visits ---------------------------------------------------------------------------
+
+    def _members_moved(self) -> bool:
+        """Whether the scope's people are not those of the snapshot (someone joined or left its
+        group or organisation since the refresh): then its visits are counted live."""
+        if self.scope.local_group_id is None:
+            key = {"organisation_id": self.scope.volunteer_organisation_id}
+        else:
+            key = {"local_group_id": self.scope.local_group_id}
+        people = User.objects.filter(self.scope.people())
+        snapshot = MemberSnapshot.objects.filter(**key)
+        return (
+            people.exclude(pk__in=snapshot.values("user_id")).exists()
+            or snapshot.exclude(user_id__in=people.values("pk")).exists()
+        )
+
+    def visits(self) -> tuple[list[int], dict] | None:
+        """The reported visits of the scope's people by month and by municipality code from the
+        stored days, or None when they must be counted live (``_members_moved``)."""
+        if not hasattr(self, "_visits"):
+            self._visits = None if self.members_moved else self._stored_visits()
+        return self._visits
+
+    def _stored_visits(self) -> tuple[list[int], dict]:
+        from .metrics import month_bounds
+
+        bounds = month_bounds(self.period)
+        last = min(self.period.last_day, self.state.covered_until)
+        self.dirty_visit_days = {
+            day
+            for day in _visit_days(self.state.visit_transition_id)
+            if self.period.first_day <= day <= last
+        }
+        by_month, by_code = [0] * len(bounds), {}
+        if last < self.period.first_day:
+            return by_month, by_code
+        rows = (
+            VisitDay.objects.filter(
+                day__gte=self.period.first_day, day__lte=last, **self._people_key()
+            )
+            .exclude(day__in=self.dirty_visit_days)
+            .order_by()
+            .values("day", "municipality_id")
+            .annotate(n=Sum("n"))
+            .values_list("day", "municipality_id", "n")
+        )
+        months = [month for month, _start, _end in bounds]
+        for day, code, n in rows:
+            by_code[code] = by_code.get(code, 0) + n
+            index = max(i for i, month in enumerate(months) if month <= day)
+            by_month[index] += n
+        return by_month, by_code
+
+    def live_visits(self, visits):
+        """Of the visits a live query counts: those the stored days do not hold (the days not
+        covered, and the days of a visit with a step written after the watermark)."""
+        covered_end = day_start(self.state.covered_until + timedelta(days=1))
+        return visits.filter(
+            Q(starts_at__gte=covered_end) | _day_ranges("starts_at", self.dirty_visit_days)
+        )
 
     # The cohort ---------------------------------------------------------------------------
 

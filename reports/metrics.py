@@ -1700,10 +1700,19 @@ def municipality_counts(
             .values_list("home__municipality_id", "n", "reached")
         )
     partner = {"partner_id": scope.partner_id}
+    visits = stored.visits() if stored is not None else None
+    if visits is not None:
+        counts = dict(visits[1])
+        live = by_code(stored.live_visits(home_visits(period, scope)), "home__municipality_id")
+        for code, n in live.items():
+            counts[code] = counts.get(code, 0) + n
+        visits = {code: n for code, n in counts.items() if n}
+    else:
+        visits = by_code(home_visits(period, scope), "home__municipality_id")
     return {
         "registrations": {code: n for code, n, _reached in registered if n},
         "reached_within_7_days": {code: r for code, _n, r in registered if r},
-        "home_visits": by_code(home_visits(period, scope), "home__municipality_id"),
+        "home_visits": visits,
         "homes_referred": by_code(
             first_referrals(period, **partner), "home__municipality_id", "home_id", True
         ),
@@ -2059,18 +2068,26 @@ def monthly_counts(period: Period, scope: Scope, stored=None) -> list[dict[str, 
         return [counts[f"n_{i}"] for i in range(len(bounds))]
 
     partner = {"partner_id": scope.partner_id}
-    if stored is not None:
-        kept = stored.stored_calls_by_month(bounds)
+    visits = stored.visits() if stored is not None else None
+    kept = stored.stored_calls_by_month(bounds) if stored is not None else None
+    if kept is not None:
         live = by_month(stored.live_calls(calls_made(period, scope)))
-        registered = stored.registrations_by_month(bounds)
         calls = [a + b for a, b in zip(kept, live, strict=True)]
     else:
-        registered = by_month(registrations(period, scope))
         calls = by_month(calls_made(period, scope))
+    if stored is not None:
+        registered = stored.registrations_by_month(bounds)
+    else:
+        registered = by_month(registrations(period, scope))
+    if visits is not None:
+        live = by_month(stored.live_visits(home_visits(period, scope)), "starts_at")
+        visits = [a + b for a, b in zip(visits[0], live, strict=True)]
+    else:
+        visits = by_month(home_visits(period, scope), "starts_at")
     columns = {
         "registrations": registered,
         "call_attempts": calls,
-        "home_visits": by_month(home_visits(period, scope), "starts_at"),
+        "home_visits": visits,
         "matches_approved": by_month(matches_approved(period, **partner)),
         "households_housed": by_month(
             households_housed(period, **partner), "move_in_date", dates=True

@@ -340,6 +340,7 @@ class StoredCountsState(models.Model):
     home_transition_id = models.BigIntegerField(default=0)
     call_attempt_id = models.BigIntegerField(default=0)
     match_transition_id = models.BigIntegerField(default=0)
+    visit_transition_id = models.BigIntegerField(default=0)
     full = models.BooleanField(default=False)
     days = models.IntegerField(default=0)
     homes = models.IntegerField(default=0)
@@ -353,20 +354,72 @@ class StoredCountsState(models.Model):
 
 
 class CallDay(models.Model):
-    """The calls one person recorded on one finished day (Swedish time), up to the watermark."""
+    """The calls recorded on one finished day (Swedish time), up to the watermark, by the people
+    of one local group (``local_group_id``) or of one organisation (``organisation_id``, the
+    other None), by their group when the counts were refreshed (``MemberSnapshot``)."""
 
     day = models.DateField()
-    volunteer_id = models.BigIntegerField()
+    local_group_id = models.BigIntegerField(null=True)
+    organisation_id = models.BigIntegerField(null=True)
     n = models.IntegerField()
 
     class Meta:
         indexes = [
-            models.Index(fields=["volunteer_id", "day"], include=["n"], name="callday_person_idx"),
-            models.Index(fields=["day"], name="callday_day_idx"),
+            models.Index(fields=["local_group_id", "day"], include=["n"], name="callday_group_idx"),
+            models.Index(fields=["organisation_id", "day"], include=["n"], name="callday_org_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} #{self.volunteer_id}: {self.n}"
+        return f"{self.day}: {self.n}"
+
+
+class VisitDay(models.Model):
+    """The reported home visits that took place on one finished day (Swedish time) in the homes
+    of one municipality with at least one person of one local group (``local_group_id``) or of
+    one organisation (``organisation_id``, the other None): each visit once per group and once
+    per organisation of its visitors, by their group when the counts were refreshed
+    (``MemberSnapshot``)."""
+
+    day = models.DateField()
+    municipality_id = models.CharField(max_length=4, null=True)
+    local_group_id = models.BigIntegerField(null=True)
+    organisation_id = models.BigIntegerField(null=True)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["local_group_id", "day"],
+                include=["municipality_id", "n"],
+                name="visitday_group_idx",
+            ),
+            models.Index(
+                fields=["organisation_id", "day"],
+                include=["municipality_id", "n"],
+                name="visitday_org_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.municipality_id}: {self.n}"
+
+
+class MemberSnapshot(models.Model):
+    """Each person's local group and organisation when the counts were refreshed: a dashboard
+    whose group or organisation has gained or lost someone since counts its visits live."""
+
+    user_id = models.BigIntegerField(primary_key=True)
+    local_group_id = models.BigIntegerField(null=True)
+    organisation_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["local_group_id"], name="membersnap_group_idx"),
+            models.Index(fields=["organisation_id"], name="membersnap_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.user_id}: {self.local_group_id} / {self.organisation_id}"
 
 
 class HomeFacts(models.Model):

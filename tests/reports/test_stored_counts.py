@@ -18,7 +18,14 @@ from django.utils import translation
 from hosts import actions as host_actions
 from hosts.models import HomeTransition
 from reports import daily, metrics
-from reports.models import CallDay, ChangedHome, HomeFacts, HomeMatchFacts, StoredCountsState
+from reports.models import (
+    CallDay,
+    ChangedHome,
+    HomeFacts,
+    HomeMatchFacts,
+    StoredCountsState,
+    VisitDay,
+)
 from tests.factories import (
     NewcomerCaseFactory,
     PartnershipFactory,
@@ -26,8 +33,9 @@ from tests.factories import (
     match_with_history,
     municipality,
 )
-from tests.reports.test_metrics import at, build_history, call
-from volunteers.models import CallAttempt
+from tests.factories import local_group as make_local_group
+from tests.reports.test_metrics import at, build_history, call, visit
+from volunteers.models import CallAttempt, HomeVisitTransition
 
 COMPARED = ("totals", "lead_times", "funnel", "monthly", "by_municipality", "targets")
 # The period's last day, a day in March (inside a month), the last day of January and of February.
@@ -89,6 +97,19 @@ def write_behind_the_refresh(world):
     )
     # A municipality chosen for a batch home: it leaves the named partnership's municipality.
     host_actions.choose_municipality(home=h.batch[0], municipality=municipality("0180"))
+    # A visit on 31 January at 23:30 reported late (its report is a step of its history).
+    late = visit(h.h5, at(1, 31, 23, 30), [vol1])
+    HomeVisitTransition.objects.create(
+        visit=late,
+        from_state="booked",
+        to_state="reported",
+        actor_kind="user",
+        starts_at=late.starts_at,
+    )
+    # A visitor moves to another local group (in the admin: no history row).
+    vol3 = world.volunteers[2]
+    elsewhere = make_local_group(vol3.organisation, name="Another group")
+    type(vol3).objects.filter(pk=vol3.pk).update(local_group=elsewhere)
 
 
 @pytest.mark.django_db
@@ -124,14 +145,18 @@ def test_stored_counts_give_the_live_figures_through_refreshes(world):
 
 
 def stored_rows():
-    return (
-        sorted(CallDay.objects.values_list("day", "volunteer_id", "n")),
-        sorted(HomeFacts.objects.values_list()),
-        sorted(
+    return tuple(
+        sorted(map(repr, rows))
+        for rows in (
+            CallDay.objects.values_list("day", "local_group_id", "organisation_id", "n"),
+            VisitDay.objects.values_list(
+                "day", "municipality_id", "local_group_id", "organisation_id", "n"
+            ),
+            HomeFacts.objects.values_list(),
             HomeMatchFacts.objects.values_list(
                 "home_id", "partner_id", "registered_us", "matched_us", "moved_in_on"
-            )
-        ),
+            ),
+        )
     )
 
 
@@ -150,14 +175,26 @@ def test_the_dashboard_reads_the_stored_counts(world):
     the equality above is not the live queries answering twice)."""
     daily.refresh()
     assert_stored_equals_live(world.named)
-    row = CallDay.objects.filter(day__month=2).first()
-    CallDay.objects.filter(pk=row.pk).update(n=row.n + 100)
-    HomeFacts.objects.filter(home_id=world.homes.h5.pk).update(visited_us=None)
+    for rows in ({"local_group_id": world.named.local_group_id}, {"local_group_id": None}):
+        row = CallDay.objects.filter(day__month=2, **rows).first()
+        CallDay.objects.filter(pk=row.pk).update(n=row.n + 100)
     HomeFacts.objects.filter(home_id=world.homes.h1.pk).delete()
-    live = figures(world.main, as_of=date(2026, 11, 25), stored=False)
-    kept = figures(world.main, as_of=date(2026, 11, 25))
-    assert kept["totals"]["call_attempts"] == live["totals"]["call_attempts"] + 100
-    assert kept["totals"]["registrations"] == live["totals"]["registrations"] - 1
+    VisitDay.objects.filter(local_group_id=world.named.local_group_id).update(n=10)
+    for partnership in (world.main, world.named):
+        live = figures(partnership, as_of=date(2026, 11, 25), stored=False)
+        kept = figures(partnership, as_of=date(2026, 11, 25))
+        assert kept["totals"]["call_attempts"] == live["totals"]["call_attempts"] + 100
+        assert kept["totals"]["registrations"] == live["totals"]["registrations"] - 1
+        assert kept["funnel"][1]["count"] == live["funnel"][1]["count"] - 1  # h1 was reached
+    # The named partnership's visits are its group's stored days (the main one's, the
+    # organisation's).
+    live = figures(world.named, as_of=date(2026, 11, 25), stored=False)
+    kept = figures(world.named, as_of=date(2026, 11, 25))
+    assert live["totals"]["home_visits"] == 3
+    in_period = VisitDay.objects.filter(
+        local_group_id=world.named.local_group_id, day__range=(date(2026, 1, 1), date(2026, 6, 30))
+    )
+    assert kept["totals"]["home_visits"] == 10 * in_period.count() == 30
 
 
 @pytest.mark.django_db
