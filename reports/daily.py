@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -102,19 +102,35 @@ def mark_homes_changed(home_ids) -> None:
 # Refreshing -----------------------------------------------------------------------------------
 
 
+# How long the refresh waits for the logs' lock before it lets the writers go first and tries
+# again: shorter than PostgreSQL's deadlock_timeout (1 s), so that a step writing to two logs
+# while the refresh waits is never the one a deadlock check aborts.
+LOCK_TIMEOUT_MS = 400
+LOCK_ATTEMPTS = 50
+
+
 def _watermarks() -> dict[str, int]:
     """The highest row number of each log (and of the changed homes), read while the tables are
     locked against writers, so that every row numbered up to it is committed."""
     tables = [model._meta.db_table for model in (*LOGS.values(), ChangedHome)]
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE MODE")
-        marks = {
-            name: model.objects.aggregate(m=Max("pk"))["m"] or 0 for name, model in LOGS.items()
-        }
-        marks["changed_home"] = ChangedHome.objects.aggregate(m=Max("pk"))["m"] or 0
-    return marks
+    for attempt in range(LOCK_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+                        cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE MODE")
+                marks = {
+                    name: model.objects.aggregate(m=Max("pk"))["m"] or 0
+                    for name, model in LOGS.items()
+                }
+                marks["changed_home"] = ChangedHome.objects.aggregate(m=Max("pk"))["m"] or 0
+            return marks
+        except OperationalError:
+            if attempt == LOCK_ATTEMPTS - 1:
+                raise
+            clock.sleep(0.1)
+    raise AssertionError("unreachable")
 
 
 def _local_days(queryset) -> set[date]:
