@@ -182,9 +182,13 @@ def prepare(n_municipalities: int, n_partnerships: int) -> dict:
                     name=f"Bench partner {j:02d}", kind=Organisation.Kind.PARTNER
                 )
             )
+    # One group per municipality in the portal: the demo's groups keep those they cover (the
+    # bench's homes name their group themselves, so only the routing of new homes differs).
+    covered = set(GroupMunicipality.objects.values_list("municipality_id", flat=True))
     GroupMunicipality.objects.bulk_create(
         GroupMunicipality(group=groups[i % n_partnerships], municipality_id=code)
         for i, code in enumerate(codes)
+        if code not in covered
     )
     partnerships = []
     for j in range(n_partnerships):

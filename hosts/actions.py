@@ -64,6 +64,7 @@ def choose_municipality(*, home: Home, municipality) -> Home:
     text could not be read, or correcting it): the home's place follows, and a home that no
     group has yet goes to the group covering the municipality. A home that has a group keeps
     it (moving it is a hand-over)."""
+    from reports.daily import mark_homes_changed
     from volunteers.actions import route_home
 
     with transaction.atomic():
@@ -72,6 +73,8 @@ def choose_municipality(*, home: Home, municipality) -> Home:
         locked.place = locate(locked)
         locked.save(update_fields=["municipality", "place", "updated_at"])
         route_home(home=locked)
+        # No history row says so: the stored counts read this home live until their refresh.
+        mark_homes_changed([locked.pk])
     home.municipality, home.place, home.local_group = (
         locked.municipality,
         locked.place,

@@ -261,6 +261,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.produce_due_year_end_reports",
         "schedule": crontab(minute=15),
     },
+    # The dashboard's stored counts for finished days (reports.daily), refreshed from the logs.
+    "refresh-stored-counts": {
+        "task": "reports.tasks.refresh_stored_counts",
+        "schedule": crontab(hour=1, minute=20),
+    },
     # A report run whose worker was lost fails with the reason and is queued again.
     "sweep-stuck-report-runs": {
         "task": "reports.tasks.sweep_stuck_report_runs",

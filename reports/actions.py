@@ -430,3 +430,15 @@ def record_download(*, run: ReportRun, user: User, file_kind: str) -> ReportDown
     if not may_manage_run(user, run):
         raise NotAllowed(_("Only the partnership's managers can download its reports."))
     return ReportDownload.objects.create(run=run, user=user, file_kind=file_kind)
+
+
+def refresh_stored_counts(*, full: bool = False):
+    """Refresh the counts the dashboard keeps for finished days (``reports.daily``): the nightly
+    task and ``manage.py refresh_stored_counts`` call this."""
+    from . import daily
+
+    state = daily.refresh(full=full)
+    logger.info(
+        "Stored counts refreshed: %s days, %s homes, %.1f s", state.days, state.homes, state.seconds
+    )
+    return state

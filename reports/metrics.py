@@ -979,9 +979,14 @@ def cohort_moved_in(period: Period, scope: Scope):
     )
 
 
-def cohort_figures(period: Period, scope: Scope, *, within_days: list[int]) -> dict[str, Any]:
+def cohort_figures(
+    period: Period, scope: Scope, *, within_days: list[int], stored=None
+) -> dict[str, Any]:
     """The funnel's stages, the hosts reached within each N days, and the lead times: four
-    aggregate queries on PostgreSQL (the steps, the calls, the matches, the move-ins)."""
+    aggregate queries on PostgreSQL (the steps, the calls, the matches, the move-ins); or, with
+    ``stored`` (``reports.daily.StoredFigures``), the same from the stored facts."""
+    if stored is not None:
+        return stored.cohort(within_days)
     postgres = connection.vendor == "postgresql"
 
     def percentiles(name):
@@ -1664,10 +1669,13 @@ ROLLUP_WORK = (
 )
 
 
-def municipality_counts(period: Period, scope: Scope) -> dict[str, dict[str | None, int]]:
+def municipality_counts(
+    period: Period, scope: Scope, stored=None
+) -> dict[str, dict[str | None, int]]:
     """Each figure of ``BY_MUNICIPALITY`` by the municipality code of its home (None: an old
     home whose municipality is still to be chosen): one grouped query per figure, the same
-    querysets as the totals."""
+    querysets as the totals (the new registrations and those reached within 7 days from the
+    stored facts, with ``stored``)."""
 
     def by_code(queryset, code_path: str, count=ROW, distinct: bool = False):
         assert not (distinct and count is ROW), "a distinct count names what it counts"
@@ -1680,19 +1688,31 @@ def municipality_counts(period: Period, scope: Scope) -> dict[str, dict[str | No
         return {code: n for code, n in rows if n}
 
     # The new registrations and those reached within 7 days: one pass over the registrations.
-    registered = (
-        registrations(period, scope)
-        .order_by()
-        .values("home__municipality_id")
-        .annotate(n=Count(ROW), reached=Count(ROW, filter=Q(reached_within(period, days=7))))
-        .values_list("home__municipality_id", "n", "reached")
-    )
-    registered = list(registered)
+    if stored is not None:
+        counted, reached = stored.registrations_by_municipality()
+        registered = [(code, n, reached.get(code, 0)) for code, n in counted.items()]
+    else:
+        registered = list(
+            registrations(period, scope)
+            .order_by()
+            .values("home__municipality_id")
+            .annotate(n=Count(ROW), reached=Count(ROW, filter=Q(reached_within(period, days=7))))
+            .values_list("home__municipality_id", "n", "reached")
+        )
     partner = {"partner_id": scope.partner_id}
+    visits = stored.visits() if stored is not None else None
+    if visits is not None:
+        counts = dict(visits[1])
+        live = by_code(stored.live_visits(home_visits(period, scope)), "home__municipality_id")
+        for code, n in live.items():
+            counts[code] = counts.get(code, 0) + n
+        visits = {code: n for code, n in counts.items() if n}
+    else:
+        visits = by_code(home_visits(period, scope), "home__municipality_id")
     return {
         "registrations": {code: n for code, n, _reached in registered if n},
         "reached_within_7_days": {code: r for code, _n, r in registered if r},
-        "home_visits": by_code(home_visits(period, scope), "home__municipality_id"),
+        "home_visits": visits,
         "homes_referred": by_code(
             first_referrals(period, **partner), "home__municipality_id", "home_id", True
         ),
@@ -1747,18 +1767,25 @@ def municipality_shown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # All of them ------------------------------------------------------------------------------
 
 
-def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> dict[str, Any]:
+def compute_figures(
+    partnership: Partnership, *, as_of: date | None = None, stored: bool = True
+) -> dict[str, Any]:
     """All the figures of the follow-up for ``partnership`` up to ``as_of`` (default: today).
 
     A fixed number of queries, whatever the size of the data: the monthly breakdowns are
     counted by one query per figure, their totals are the sums, the cohort takes four and the
-    breakdown by municipality one per figure."""
+    breakdown by municipality one per figure. When counts are stored (``reports.daily``) and
+    ``stored`` is true, the new registrations, the calls and the cohort are read from them and
+    completed live: the same figures (``stored=False`` computes everything live)."""
+    from . import daily
+
     as_of = as_of or timezone.localdate()
     period = Period.of(partnership, as_of)
     scope = Scope.of(partnership)
     partner_id = scope.partner_id
+    kept = daily.stored_figures(period, scope) if stored else None
 
-    monthly = monthly_counts(period, scope)
+    monthly = monthly_counts(period, scope, kept)
     totals = {key: sum(row[key] for row in monthly) for key in MONTHLY}
     totals["homes_referred"] = first_referrals(period, partner_id=partner_id).aggregate(
         n=Count("home_id", distinct=True)
@@ -1771,7 +1798,7 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
     within_days = sorted(
         {t.within_days for t in targets if t.metric == Metric.REACHED_WITHIN_DAYS} | {7}
     )
-    cohort = cohort_figures(period, scope, within_days=within_days)
+    cohort = cohort_figures(period, scope, within_days=within_days, stored=kept)
     totals["reached_within_7_days"] = cohort["within_7"]
     lead_times = cohort["lead_times"]
 
@@ -1804,7 +1831,7 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
         "funnel": funnel,
         "monthly": monthly,
         "by_municipality": municipality_rows(
-            municipality_counts(period, scope), scope.municipality_codes
+            municipality_counts(period, scope, kept), scope.municipality_codes
         ),
         "outcomes": outcomes,
         "housing": housing,
@@ -2013,9 +2040,11 @@ def month_bounds(period: Period) -> list[tuple[date, datetime, datetime]]:
     return bounds
 
 
-def monthly_counts(period: Period, scope: Scope) -> list[dict[str, Any]]:
+def monthly_counts(period: Period, scope: Scope, stored=None) -> list[dict[str, Any]]:
     """Each figure of ``MONTHLY`` by month: one query per figure, each row counted into its
-    month by a range of time (cheaper than truncating every row's time to its local month)."""
+    month by a range of time (cheaper than truncating every row's time to its local month).
+    With ``stored`` (``reports.daily.StoredFigures``): the new registrations from the stored
+    facts, the calls from the stored days plus, live, the calls they do not hold."""
     bounds = month_bounds(period)
 
     def by_month(queryset, field_name="created_at", count=ROW, dates=False):
@@ -2039,10 +2068,26 @@ def monthly_counts(period: Period, scope: Scope) -> list[dict[str, Any]]:
         return [counts[f"n_{i}"] for i in range(len(bounds))]
 
     partner = {"partner_id": scope.partner_id}
+    visits = stored.visits() if stored is not None else None
+    kept = stored.stored_calls_by_month(bounds) if stored is not None else None
+    if kept is not None:
+        live = by_month(stored.live_calls(calls_made(period, scope)))
+        calls = [a + b for a, b in zip(kept, live, strict=True)]
+    else:
+        calls = by_month(calls_made(period, scope))
+    if stored is not None:
+        registered = stored.registrations_by_month(bounds)
+    else:
+        registered = by_month(registrations(period, scope))
+    if visits is not None:
+        live = by_month(stored.live_visits(home_visits(period, scope)), "starts_at")
+        visits = [a + b for a, b in zip(visits[0], live, strict=True)]
+    else:
+        visits = by_month(home_visits(period, scope), "starts_at")
     columns = {
-        "registrations": by_month(registrations(period, scope)),
-        "call_attempts": by_month(calls_made(period, scope)),
-        "home_visits": by_month(home_visits(period, scope), "starts_at"),
+        "registrations": registered,
+        "call_attempts": calls,
+        "home_visits": visits,
         "matches_approved": by_month(matches_approved(period, **partner)),
         "households_housed": by_month(
             households_housed(period, **partner), "move_in_date", dates=True

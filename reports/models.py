@@ -322,3 +322,164 @@ class ReportDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.file_kind} {self.downloaded_at:%Y-%m-%d %H:%M}"
+
+
+# Counts kept for finished days (``reports.daily``) ---------------------------------------------
+# Derived from the history rows by ``reports.daily.refresh`` and read with what was written since;
+# they point at homes and people by number only (no relation), hold nothing about anyone beyond
+# the dates of steps, and can be dropped and rebuilt from the logs at any time.
+
+
+class StoredCountsState(models.Model):
+    """One refresh of the stored counts: up to which history row of each log they count (every
+    row with a number at most the watermark, and none after), and the last finished day whose
+    calls they hold. The latest row is the one the dashboard reads."""
+
+    refreshed_at = models.DateTimeField(default=timezone.now)
+    covered_until = models.DateField()
+    home_transition_id = models.BigIntegerField(default=0)
+    call_attempt_id = models.BigIntegerField(default=0)
+    match_transition_id = models.BigIntegerField(default=0)
+    visit_transition_id = models.BigIntegerField(default=0)
+    full = models.BooleanField(default=False)
+    days = models.IntegerField(default=0)
+    homes = models.IntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.refreshed_at:%Y-%m-%d %H:%M} (to {self.covered_until})"
+
+
+class CallDay(models.Model):
+    """The calls recorded on one finished day (Swedish time), up to the watermark, by the people
+    of one local group (``local_group_id``) or of one organisation (``organisation_id``, the
+    other None), by their group when the counts were refreshed (``MemberSnapshot``)."""
+
+    day = models.DateField()
+    local_group_id = models.BigIntegerField(null=True)
+    organisation_id = models.BigIntegerField(null=True)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["local_group_id", "day"], include=["n"], name="callday_group_idx"),
+            models.Index(fields=["organisation_id", "day"], include=["n"], name="callday_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.n}"
+
+
+class VisitDay(models.Model):
+    """The reported home visits that took place on one finished day (Swedish time) in the homes
+    of one municipality with at least one person of one local group (``local_group_id``) or of
+    one organisation (``organisation_id``, the other None): each visit once per group and once
+    per organisation of its visitors, by their group when the counts were refreshed
+    (``MemberSnapshot``)."""
+
+    day = models.DateField()
+    municipality_id = models.CharField(max_length=4, null=True)
+    local_group_id = models.BigIntegerField(null=True)
+    organisation_id = models.BigIntegerField(null=True)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["local_group_id", "day"],
+                include=["municipality_id", "n"],
+                name="visitday_group_idx",
+            ),
+            models.Index(
+                fields=["organisation_id", "day"],
+                include=["municipality_id", "n"],
+                name="visitday_org_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.municipality_id}: {self.n}"
+
+
+class MemberSnapshot(models.Model):
+    """Each person's local group and organisation when the counts were refreshed: a dashboard
+    whose group or organisation has gained or lost someone since counts its visits live."""
+
+    user_id = models.BigIntegerField(primary_key=True)
+    local_group_id = models.BigIntegerField(null=True)
+    organisation_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["local_group_id"], name="membersnap_group_idx"),
+            models.Index(fields=["organisation_id"], name="membersnap_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.user_id}: {self.local_group_id} / {self.organisation_id}"
+
+
+class HomeFacts(models.Model):
+    """A counted registration (a home offered through the form: no duplicate, no company flat)
+    and when it first reached each step of the cohort, up to the watermark: times in
+    microseconds since 1970 (UTC), so that reading thousands costs no date parsing."""
+
+    home_id = models.BigIntegerField(primary_key=True)
+    registered_us = models.BigIntegerField()
+    registered_on = models.DateField()
+    municipality_id = models.CharField(max_length=4, null=True)
+    partner_id = models.BigIntegerField(null=True)
+    reached_us = models.BigIntegerField(null=True)
+    visited_us = models.BigIntegerField(null=True)
+    referred_us = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["municipality_id", "registered_us"],
+                include=["registered_on", "partner_id", "reached_us", "visited_us", "referred_us"],
+                name="homefacts_muni_idx",
+            ),
+            models.Index(fields=["registered_us"], name="homefacts_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"home #{self.home_id}"
+
+
+class HomeMatchFacts(models.Model):
+    """For a counted registration and a partner whose household had a match with it: the first
+    approval and the first move-in date, up to the watermark."""
+
+    home_id = models.BigIntegerField()
+    partner_id = models.BigIntegerField()
+    registered_us = models.BigIntegerField()
+    registered_on = models.DateField()
+    municipality_id = models.CharField(max_length=4, null=True)
+    matched_us = models.BigIntegerField(null=True)
+    moved_in_on = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["home_id", "partner_id"], name="homematchfacts_unique")
+        ]
+        indexes = [
+            models.Index(fields=["partner_id", "registered_us"], name="homematchfacts_partner_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"home #{self.home_id}, partner #{self.partner_id}"
+
+
+class ChangedHome(models.Model):
+    """A home changed without a history row (its municipality chosen, merged as a duplicate):
+    its stored facts are read live until the next refresh recomputes them."""
+
+    home_id = models.BigIntegerField()
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"home #{self.home_id} ({self.marked_at:%Y-%m-%d %H:%M})"

@@ -46,3 +46,9 @@ def produce_due_year_end_reports() -> int:
 def sweep_stuck_report_runs() -> int:
     """Every minute (beat): a run whose worker was lost fails and is queued again."""
     return len(actions.sweep_stuck_report_runs())
+
+
+@shared_task(time_limit=30 * 60, soft_time_limit=29 * 60)
+def refresh_stored_counts() -> int:
+    """Every night (beat): the dashboard's stored counts, refreshed from the logs."""
+    return actions.refresh_stored_counts().homes

@@ -481,6 +481,8 @@ def merge_duplicate(*, keep: Home, duplicate: Home, user: User) -> Home:
     """A coordinator merges a registration made twice. The calls and notes of the duplicate
     move to the home that is kept (its visits stay with it, as its stages do); the duplicate is withdrawn and points to it, and its
     own history stays as it was, so nothing of either is lost."""
+    from reports.daily import mark_homes_changed
+
     if keep.pk == duplicate.pk:
         raise Invalid(_("A registration cannot be merged into itself."))
     if roles.VOLUNTEER_COORDINATOR not in roles_held(user):
@@ -495,6 +497,9 @@ def merge_duplicate(*, keep: Home, duplicate: Home, user: User) -> Home:
         )
         Home.objects.filter(pk=duplicate.pk).update(duplicate_of=keep)
         duplicate.duplicate_of = keep
+        # The calls moved and the merge write no history row of the kept home: the stored
+        # counts read both homes live until their refresh.
+        mark_homes_changed([keep.pk, duplicate.pk])
         if duplicate.status in HOME_WORKFLOW["withdraw"].sources:
             withdraw_home(
                 home=duplicate,
