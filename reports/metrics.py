@@ -616,6 +616,8 @@ GENERAL_NOTES = (
 def definitions(scope: "Scope | None" = None) -> list[dict[str, Any]]:
     """Every figure's label, scope and definition, in the order the report prints them: for a
     partnership's ``scope``, the definition it is counted by (``Definition.for_scope``)."""
+    from . import outreach_figures
+
     rows = []
     for section, items in (
         (_("The work done during the period"), FIGURES),
@@ -624,6 +626,7 @@ def definitions(scope: "Scope | None" = None) -> list[dict[str, Any]]:
         (_("After the establishment period"), OUTCOMES),
         (_("The stay"), STAY),
         (_("The road to work"), WORK),
+        (outreach_figures.SECTION, outreach_figures.OUTREACH),
     ):
         for key, item in items.items():
             if scope is not None:
@@ -1753,6 +1756,8 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
     A fixed number of queries, whatever the size of the data: the monthly breakdowns are
     counted by one query per figure, their totals are the sums, the cohort takes four and the
     breakdown by municipality one per figure."""
+    from . import outreach_figures
+
     as_of = as_of or timezone.localdate()
     period = Period.of(partnership, as_of)
     scope = Scope.of(partnership)
@@ -1812,6 +1817,7 @@ def compute_figures(partnership: Partnership, *, as_of: date | None = None) -> d
         "work": work_figures(
             period, partner_id=partner_id, company_id=partnership.housing_company_id
         ),
+        "outreach": outreach_figures.outreach_figures(period, scope),
     }
 
 
@@ -1914,6 +1920,8 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
     municipality and its homes, or a partner."""
     from municipalities.models import Municipality
 
+    from . import outreach_figures
+
     as_of = min(as_of or timezone.localdate(), date(year, 12, 31))
     names = dict(Municipality.objects.values_list("code", "name"))
     partnerships = [
@@ -1960,6 +1968,7 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
                 "totals": {key: sum(row[key] for row in rows) for key in BY_MUNICIPALITY},
                 "stay": stay_figures(period, partner_id=scope.partner_id),
                 "work": work[period, scope.partner_id],
+                "outreach": outreach_figures.rollup_outreach(period, scope),
             }
         )
     return {"organisation": organisation, "year": year, "as_of": as_of, "partnerships": blocks}
