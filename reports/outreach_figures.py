@@ -53,15 +53,6 @@ from .metrics import (
 SECTION = _("Where registrations come from")
 NO_TAGGED_LINK = _("No tagged link")
 
-_MEETINGS = _(
-    "The information meetings in the partnership's municipalities that started in the period "
-    "(planned or held, not cancelled)"
-)
-_MEETINGS_PORTAL = _(
-    "The information meetings that started in the period (planned or held, not cancelled)"
-)
-
-
 def _by_municipality(label, definition, portal_definition) -> Definition:
     return Definition(
         label,
