@@ -1,0 +1,24 @@
+"""The outreach steps, one module per concept; every one is importable from here."""
+
+from .meetings import (  # noqa: F401
+    InvalidLink,
+    calendar_url,
+    cancel_meeting,
+    cancel_signup,
+    change_meeting,
+    confirm_signup,
+    confirm_url,
+    erase_expired_signups,
+    erase_signup,
+    erase_signups_of,
+    is_open_for_signups,
+    manage_url,
+    meeting_calendar,
+    places_left,
+    places_taken,
+    plan_meeting,
+    record_attendance,
+    send_meeting_reminders,
+    sign_up_for_meeting,
+    signup_from_token,
+)
