@@ -22,6 +22,7 @@ urlpatterns = [
     path("accessibility/", include("accessibility.urls")),
     path("", include("stays.urls")),
     path("household/", include("newcomers.household_urls")),
+    path("", include("outreach.urls")),
     path("", include("hosts.urls")),
 ]
 
