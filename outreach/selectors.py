@@ -44,9 +44,10 @@ def live_source(code: str, *, target: str | None = None):
     unknown, retired or forged one simply gives no source."""
     from .models import Source
 
-    if not isinstance(code, str) or not code or len(code) > 16:
+    code = _as_code(code)
+    if code is None:
         return None
-    sources = Source.objects.filter(code=code.strip().lower(), retired_at__isnull=True)
+    sources = Source.objects.filter(code=code, retired_at__isnull=True)
     if target is not None:
         sources = sources.filter(target=target)
     return sources.first()
@@ -131,3 +132,22 @@ def meetings_for_links(user) -> QuerySet[InformationMeeting]:
         .select_related("local_group")
         .order_by("starts_at", "pk")
     )
+
+
+def tagged_link(code: str):
+    """The tagged link of a short code, live or retired; None for an unknown one."""
+    from .models import Source
+
+    code = _as_code(code)
+    return Source.objects.filter(code=code).first() if code is not None else None
+
+
+def _as_code(text) -> str | None:
+    """``text`` as a short code (letters and digits, at most 16, in lower case), or None: only
+    such a text is ever looked up."""
+    import re
+
+    if not isinstance(text, str):
+        return None
+    text = text.strip().lower()
+    return text if re.fullmatch(r"[a-z0-9]{1,16}", text) else None

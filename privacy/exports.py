@@ -255,11 +255,28 @@ def home_row(home: Home) -> dict[str, Any]:
     return {
         "id": home.pk,
         **offer,
+        "came_through": source_row(home.source) if home.source_id else None,
         "stage": home.status,
         "referred_to": home.partner.name if home.partner_id else None,
         "registered": iso(home.created_at),
         "updated": iso(home.updated_at),
         "history": [home_transition_row(t) for t in home.transitions.all()],
+    }
+
+
+def source_row(source) -> dict[str, Any]:
+    """The tagged link a registration or an application came through (``outreach.Source``):
+    what kind of link, the name its organiser gave it (the coordinators' form says that the
+    people who come through it see that name here) and, for a meeting's link, the meeting. Not
+    its code: that is only the key of the address."""
+    meeting = source.meeting
+    return {
+        "kind": source.kind,
+        "name": source.label,
+        "organiser": str(source.organiser),
+        "meeting": (
+            {"title": meeting.title, "starts": iso(meeting.starts_at)} if meeting else None
+        ),
     }
 
 
@@ -658,6 +675,7 @@ def application_row(application: VolunteerApplication) -> dict[str, Any]:
             "privacy_notice_version": application.consent_notice_version,
             "given_at": iso(application.consent_given_at),
         },
+        "came_through": source_row(application.source) if application.source_id else None,
         "status": application.status,
         "decline_reason": application.decline_reason,
         "applied": iso(application.created_at),
