@@ -53,6 +53,7 @@ from .metrics import (
 SECTION = _("Where registrations come from")
 NO_TAGGED_LINK = _("No tagged link")
 
+
 def _by_municipality(label, definition, portal_definition) -> Definition:
     return Definition(
         label,
@@ -332,9 +333,9 @@ def outreach_figures(period: Period, scope: Scope) -> dict[str, Any]:
     meeting_ids = [meeting.pk for meeting in meetings]
     ids = {key for key in (*homes, *applied) if key is not None}
     sources = list(
-        Source.objects.filter(Q(pk__in=ids) | Q(meeting_id__in=meeting_ids))
-        .select_related("meeting")
-        .order_by("kind", "label", "pk")
+        Source.objects.filter(Q(pk__in=ids) | Q(meeting_id__in=meeting_ids)).select_related(
+            "meeting"
+        )
     )
     empty = dict.fromkeys(SOURCE_COLUMNS, 0)
 
@@ -342,7 +343,15 @@ def outreach_figures(period: Period, scope: Scope) -> dict[str, Any]:
         return {**empty, **homes.get(source_id, {}), "applications": applied.get(source_id, 0)}
 
     kind_order = list(Source.Kind.values)
-    sources.sort(key=lambda s: (kind_order.index(s.kind), str(s.label).lower(), s.pk))
+    # By kind; a meeting's links by the meeting's start; then by name.
+    sources.sort(
+        key=lambda s: (
+            kind_order.index(s.kind),
+            s.meeting.starts_at if s.meeting_id else period.start,
+            str(s.label).casefold(),
+            s.pk,
+        )
+    )
     by_source = [
         {
             "source_id": source.pk,
