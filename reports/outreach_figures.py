@@ -52,6 +52,8 @@ from .metrics import (
 
 SECTION = _("Where registrations come from")
 NO_TAGGED_LINK = _("No tagged link")
+# The workbook's sheet (a sheet's name has at most 31 characters).
+SHEET = _("Sources of registrations")
 
 
 def _by_municipality(label, definition, portal_definition) -> Definition:
@@ -491,7 +493,7 @@ def write_outreach(book, outreach: dict[str, Any] | None, formats) -> None:
         return
     from .documents import write_cells, write_text
 
-    sheet = book.add_worksheet(str(SECTION)[:31])
+    sheet = book.add_worksheet(str(SHEET)[:31])
     sheet.set_column(0, 0, 44)
     sheet.set_column(1, 1, 22)
     sheet.set_column(2, 12, 16)
