@@ -803,6 +803,7 @@ def render_national_xlsx(rollup: dict[str, Any], run=None) -> bytes:
         cells = [_dash(value) for value in rollup_stay_cells(block["stay"])]
         write_cells(stay, i, 0, [block["partnership"].name, *cells], cell)
     write_rollup_work(book, rollup, formats)
+    outreach_figures.write_rollup_outreach(book, rollup, formats)
     write_definitions(book, None, header, wrap)
     book.close()
     return output.getvalue()

@@ -583,6 +583,38 @@ def rollup_headers() -> list[Any]:
     ]
 
 
+def write_rollup_outreach(book, rollup: dict[str, Any], formats) -> None:
+    """The roll-up workbook's sheet: one row per partnership (``rollup_context``), a hidden
+    cell empty with a note."""
+    from .documents import write_cells, write_text
+
+    sheet = book.add_worksheet(str(SHEET)[:31])
+    sheet.set_column(0, 0, 40)
+    sheet.set_column(1, 1, 28)
+    sheet.set_column(2, 7, 18)
+    hidden_note = str(metrics.HIDDEN_NOTE)
+    write_cells(
+        sheet, 0, 0, [_("Partnership"), _("Local group"), *rollup_headers()], formats["header"]
+    )
+    rows = rollup_context(rollup["partnerships"])
+    for i, row in enumerate(rows, start=1):
+        cells = [row[key] for key in ROLLUP_CELLS]
+        if not row["registrations"]:
+            cells[-1] = "–"
+        group = str(row["local_group"]) if row["local_group"] else ""
+        write_cells(sheet, i, 0, [row["partnership"].name, group, *cells], formats["cell"])
+        for j, value in enumerate(cells, start=2):
+            if value is None:
+                sheet.write_comment(i, j, hidden_note)
+    write_text(
+        sheet, len(rows) + 2, 0, _("An empty cell is hidden: %(note)s") % {"note": hidden_note}
+    )
+
+
+# The roll-up's cells, in the order of ``rollup_headers``.
+ROLLUP_CELLS = ("meetings_held", "attendance", "registrations", "tagged", "untagged", "share")
+
+
 # The national roll-up -----------------------------------------------------------------------
 
 

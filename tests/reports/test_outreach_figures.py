@@ -582,6 +582,17 @@ def test_the_rollup_compares_the_groups(world):
         "share": None,
     }
 
+    # The roll-up's workbook: the same rows, a hidden cell empty.
+    with translation.override("en"):
+        book = openpyxl.load_workbook(io.BytesIO(documents.render_national_xlsx(rollup)))
+    sheet = {
+        row[0]: row[1:]
+        for row in book["Sources of registrations"].iter_rows(values_only=True)
+        if row[0]
+    }
+    assert sheet["Östersund 2026"][:7] == ("Volontärföreningen – lokalgrupp", 2, 17, 20, 15, 5, 75)
+    assert sheet["Krokom 2026"][:7] == ("Krokomsgruppen", 1, 3, 1, None, None, None)
+
 
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_the_dashboard_and_the_report_show_the_section(world, client, language):
