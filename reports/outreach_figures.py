@@ -320,10 +320,11 @@ def applications_by_source(period: Period, scope: Scope) -> dict[int | None, int
 
 
 def outreach_figures(period: Period, scope: Scope) -> dict[str, Any]:
-    """Every figure of ``OUTREACH`` for a partnership (five queries: the homes, the
-    applications, the meetings, their sign-ups, the links' names): the rows by tagged link (the links with a registration or an application in the
-    period, and the links of the period's meetings), the row "no tagged link", the totals, and
-    the rows by meeting."""
+    """Every figure of ``OUTREACH`` for a partnership, in five queries whatever the size of the
+    data (the homes, the applications, the meetings, their sign-ups, the links' names): the rows
+    by tagged link (the links with a registration or an application in the period, and the
+    links of the period's meetings), the row "no tagged link", the totals, and the rows by
+    meeting."""
     from outreach.models import Source
 
     homes = registrations_by_source(period, scope)
