@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.utils import translation
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -44,6 +46,19 @@ def pick_municipality(request):
     )
 
 
+# The "volunteers wanted" notices are drawn by their own partial (``outreach.link``'s part of the
+# page); the page includes it once it is there.
+WANTED_TEMPLATE = "outreach/_volunteers_wanted.html"
+
+
+def _wanted_template() -> str | None:
+    try:
+        get_template(WANTED_TEMPLATE)
+    except TemplateDoesNotExist:
+        return None
+    return WANTED_TEMPLATE
+
+
 def municipality(request, code):
     """A municipality's page: its coming information meetings, and the "volunteers wanted"
     notices of the local group that covers it."""
@@ -58,6 +73,7 @@ def municipality(request, code):
             "municipality": place,
             "meetings": meetings,
             "notices": selectors.volunteers_wanted_in(place),
+            "wanted_template": _wanted_template(),
         },
     )
 
