@@ -5,9 +5,10 @@ and records who came. A meeting outside their reach is not found (404), wherever
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
 from accounts.access import role_required
@@ -23,6 +24,7 @@ COORDINATORS = (roles.VOLUNTEER_COORDINATOR,)
 
 
 @role_required(*COORDINATORS)
+@require_GET
 def meetings(request):
     """The group's meetings: those to come first, then the last ones held or cancelled."""
     shown = selectors.meetings_for(request.user)
@@ -84,7 +86,7 @@ def _meeting_page(request, meeting, *, status=200, problem=None, **forms):
         "signups": signups,
         "problem": problem,
         "started": started,
-        "public_url": f"/kommun/{meeting.municipality_id}/meetings/{meeting.pk}/",
+        "public_url": reverse("outreach:meeting", args=[meeting.pk]),
         "cancel_form": forms.get("cancel_form") or CancelMeetingForm(),
         "attendance_form": forms.get("attendance_form")
         or AttendanceForm(
@@ -99,6 +101,7 @@ def _meeting_page(request, meeting, *, status=200, problem=None, **forms):
 
 
 @role_required(*COORDINATORS)
+@require_GET
 def meeting(request, meeting_id):
     return _meeting_page(request, selectors.meeting_for(request.user, meeting_id))
 

@@ -35,7 +35,7 @@ def meeting(coordinator):
 
 
 def page(meeting) -> str:
-    return f"/kommun/{meeting.municipality_id}/meetings/{meeting.pk}/"
+    return f"/meetings/{meeting.pk}/"
 
 
 def signup_data(**overrides):
@@ -66,8 +66,8 @@ def test_the_start_page_picker_leads_to_the_municipality(client, db):
     assert 'value="Atlantis"' in response.content.decode()
 
 
-def test_a_meeting_of_another_municipality_is_not_found(client, meeting):
-    assert client.get(f"/kommun/1280/meetings/{meeting.pk}/").status_code == 404
+def test_a_number_no_meeting_has_is_not_found(client, meeting):
+    assert client.get(f"/meetings/{meeting.pk + 1000}/").status_code == 404
 
 
 def test_a_sign_up_with_mistakes_keeps_what_was_typed_and_says_what_is_wrong(english, meeting):
