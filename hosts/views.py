@@ -40,7 +40,10 @@ def _language() -> str:
 
 
 def landing(request):
-    return render(request, "hosts/landing.html")
+    from outreach.forms import MunicipalityPickerForm
+
+    # The municipality picker leads to the municipality's page (its meetings, volunteers wanted).
+    return render(request, "hosts/landing.html", {"picker": MunicipalityPickerForm()})
 
 
 def privacy_notice(request):

@@ -285,6 +285,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stays.tasks.lapse_evaluations",
         "schedule": crontab(hour=6, minute=20),
     },
+    # Information meetings: the reminder to everyone signed up, the day before (once each).
+    "send-meeting-reminders": {
+        "task": "outreach.tasks.send_meeting_reminders",
+        "schedule": crontab(minute=20),
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -145,9 +145,9 @@ class MeetingForm(forms.Form):
     )
 
     def __init__(
-        self, *args, municipalities=None, meeting: InformationMeeting | None = None, **kwargs
+        self, data=None, *, municipalities=None, meeting: InformationMeeting | None = None, **kwargs
     ):
-        if meeting is not None and not args and "initial" not in kwargs:
+        if meeting is not None and "initial" not in kwargs:
             starts = timezone.localtime(meeting.starts_at)
             kwargs["initial"] = {
                 "title": meeting.title,
@@ -162,7 +162,7 @@ class MeetingForm(forms.Form):
                 "capacity": meeting.capacity,
                 "description": meeting.description,
             }
-        super().__init__(*args, **kwargs)
+        super().__init__(data, **kwargs)
         self.fields["municipality"].queryset = (
             municipalities if municipalities is not None else Municipality.objects.all()
         ).order_by("name")

@@ -5,10 +5,12 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.utils import translation
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.emails import rate_limit_key
 from accounts.throttle import over_limit, over_step_limit, too_many_requests
@@ -30,6 +32,7 @@ def _with_places(meetings):
     ).select_related("municipality")
 
 
+@require_GET
 def pick_municipality(request):
     """The start page's picker sends the municipality typed here; the page of that
     municipality opens, or the picker comes back with what was typed and what is wrong."""
@@ -44,10 +47,25 @@ def pick_municipality(request):
     )
 
 
+# The "volunteers wanted" notices are drawn by their own partial (``outreach.link``'s part of the
+# page); the page includes it once it is there.
+WANTED_TEMPLATE = "outreach/_volunteers_wanted.html"
+
+
+def _wanted_template() -> str | None:
+    try:
+        get_template(WANTED_TEMPLATE)
+    except TemplateDoesNotExist:
+        return None
+    return WANTED_TEMPLATE
+
+
+@require_GET
 def municipality(request, code):
     """A municipality's page: its coming information meetings, and the "volunteers wanted"
-    notices of the local group that covers it."""
-    place = get_object_or_404(Municipality, code=code)
+    notices of the local group that covers it. The code is the official one, four digits
+    ("0114"); the address may drop its leading zero."""
+    place = get_object_or_404(Municipality, code=f"{code:04d}")
     meetings = list(_with_places(selectors.coming_meetings(place)))
     for meeting in meetings:
         meeting.left = max(meeting.capacity - meeting.taken, 0)
@@ -58,14 +76,15 @@ def municipality(request, code):
             "municipality": place,
             "meetings": meetings,
             "notices": selectors.volunteers_wanted_in(place),
+            "wanted_template": _wanted_template(),
         },
     )
 
 
-def _public_meeting(code: str, pk: int) -> InformationMeeting:
-    """A meeting of this municipality (planned, held or cancelled: an old link still shows what
-    became of it); any other number is not found."""
-    meeting = _with_places(InformationMeeting.objects.filter(municipality_id=code, pk=pk)).first()
+def _public_meeting(meeting_id: int) -> InformationMeeting:
+    """A meeting, public whatever its organiser (planned, held or cancelled: an old link still
+    shows what became of it); a number no meeting has is not found."""
+    meeting = _with_places(InformationMeeting.objects.filter(pk=meeting_id)).first()
     if meeting is None:
         raise Http404
     meeting.left = max(meeting.capacity - meeting.taken, 0)
@@ -74,16 +93,16 @@ def _public_meeting(code: str, pk: int) -> InformationMeeting:
 
 @never_cache  # the form comes back with the name and address typed
 @require_http_methods(["GET", "POST"])
-def meeting(request, code, pk):
+def meeting(request, meeting_id):
     """A meeting and its sign-up form (name, e-mail address, consent)."""
-    item = _public_meeting(code, pk)
+    item = _public_meeting(meeting_id)
     form = SignupForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if over_step_limit(request, group="meeting-signup-form"):
             return too_many_requests(request)
         if form.is_robot:
-            return redirect("outreach:sent", code=code, pk=pk)
+            return redirect("outreach:sent", meeting_id=meeting_id)
         if form.is_valid():
             if over_limit(
                 request,
@@ -108,7 +127,7 @@ def meeting(request, code, pk):
                 form.add_error(None, exc.message)
                 status = exc.status
             else:
-                return redirect("outreach:sent", code=code, pk=pk)
+                return redirect("outreach:sent", meeting_id=meeting_id)
         else:
             status = 400
     return render(
@@ -123,9 +142,10 @@ def meeting(request, code, pk):
     )
 
 
-def sent(request, code, pk):
+@require_GET
+def sent(request, meeting_id):
     """ "Check your e-mail": the same page whoever signed up with whatever address."""
-    item = _public_meeting(code, pk)
+    item = _public_meeting(meeting_id)
     return render(
         request,
         "outreach/sent.html",
@@ -144,6 +164,7 @@ def _link_problem(request, problem):
 
 
 @never_cache  # shows the person's name
+@require_GET
 def confirm(request, token):
     """The link in the first e-mail: the address is confirmed and the place taken (if one is
     left; a full meeting says so, and the same link can take a place freed later)."""
@@ -210,6 +231,7 @@ def my_signup(request, token):
 
 
 @never_cache
+@require_GET
 def calendar(request, token):
     """The meeting as a calendar file (.ics), from the person's link."""
     try:

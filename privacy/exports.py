@@ -154,6 +154,7 @@ OTHER_ACTIVITY = [
     ("work.stafffigures", "recorded_by", "created_at"),
     ("work.placement", "created_by", "created_at"),
     ("work.placement", "consent_recorded_by", "consent_given_on"),
+    ("outreach.informationmeeting", "created_by", "created_at"),
 ]
 
 # Where each kind lands in an account's export, by (model label, the field that names the person).
@@ -196,15 +197,22 @@ PERSON_SECTIONS = {
     "volunteers.volunteerapplication": "volunteer_applications",
     "notifications.outboundemail": "emails_sent",
     "accessibility.accessibilityreport": "accessibility_reports",
+    "outreach.meetingsignup": "meeting_signups",
 }
 
 
 def person_sections() -> dict[str, str]:
-    """``PERSON_SECTIONS``, and the history of the applications if their workflow keeps one."""
+    """``PERSON_SECTIONS``, and the history of the applications and of the meeting sign-ups
+    if their workflows keep one."""
     from .processing import transition_logs
 
     history = transition_logs(of="volunteers.volunteerapplication")
-    return {**PERSON_SECTIONS, **dict.fromkeys(history, "volunteer_applications.*.history")}
+    signup_history = transition_logs(of="outreach.meetingsignup")
+    return {
+        **PERSON_SECTIONS,
+        **dict.fromkeys(history, "volunteer_applications.*.history"),
+        **dict.fromkeys(signup_history, "meeting_signups.*.history"),
+    }
 
 
 # Tables that point at a home but are never about a host, and why.
@@ -684,6 +692,36 @@ def application_row(application: VolunteerApplication) -> dict[str, Any]:
     }
 
 
+def meeting_signup_row(signup) -> dict[str, Any]:
+    """A sign-up to an information meeting: the person's own data, the meeting as it was
+    published, and the sign-up's steps (the organiser who took one is not named)."""
+    meeting = signup.meeting
+    return {
+        "meeting": {
+            "title": meeting.title,
+            "municipality": meeting.municipality_id,
+            "starts": iso(meeting.starts_at),
+            "ends": iso(meeting.ends_at),
+            "place": meeting.place,
+            "online_link": meeting.online_url,
+            "status": meeting.status,
+        },
+        "name": signup.name,
+        "email": signup.email,
+        "language": signup.language,
+        "consent": {
+            "privacy_notice_version": signup.consent_notice_version,
+            "given_at": iso(signup.consent_given_at),
+        },
+        "status": signup.status,
+        "signed_up": iso(signup.created_at),
+        "confirmed": iso(signup.confirmed_at),
+        "reminded": iso(signup.reminded_at),
+        "came": signup.attended,
+        "history": history_of(signup),
+    }
+
+
 def account_row(user) -> dict[str, Any]:
     return {
         "username": user.username,
@@ -1055,7 +1093,8 @@ def person_export(*, people: dict[str, list]) -> dict[str, Any]:
     """The data protection officer's export of everyone found under an address, a number or a
     case reference (``privacy.actions.find_people``): each host as the host's own download, each
     account, each application, each case, and the e-mails sent to the applicants and accounts
-    (those to a host's address are in the host's part)."""
+    (those to a host's address are in the host's part), and the sign-ups to information
+    meetings."""
     from hosts.actions import export_host_data
 
     # The stored addresses are canonical (``accounts.emails``): compared exactly.
@@ -1064,6 +1103,7 @@ def person_export(*, people: dict[str, list]) -> dict[str, Any]:
         address
         for address in [a.email for a in people["applications"]]
         + [u.email for u in people["users"]]
+        + [s.email for s in people.get("meeting_signups", [])]
         if address and address not in host_addresses
     }
     emails = OutboundEmail.objects.none()
@@ -1078,6 +1118,9 @@ def person_export(*, people: dict[str, list]) -> dict[str, Any]:
         "emails_sent": [email_row(email) for email in emails],
         "accessibility_reports": [
             accessibility_report_row(report) for report in people.get("reports", [])
+        ],
+        "meeting_signups": [
+            meeting_signup_row(signup) for signup in people.get("meeting_signups", [])
         ],
     }
 
