@@ -1954,6 +1954,7 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
                 **outcomes[partner_id],
                 "company": None,
             }
+    outreach = outreach_figures.rollup_outreach_of(partnerships)
     blocks = []
     for partnership, period, scope in partnerships:
         rows = municipality_rows(
@@ -1968,7 +1969,7 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
                 "totals": {key: sum(row[key] for row in rows) for key in BY_MUNICIPALITY},
                 "stay": stay_figures(period, partner_id=scope.partner_id),
                 "work": work[period, scope.partner_id],
-                "outreach": outreach_figures.rollup_outreach(period, scope),
+                "outreach": outreach[partnership.pk],
             }
         )
     return {"organisation": organisation, "year": year, "as_of": as_of, "partnerships": blocks}

@@ -622,7 +622,8 @@ ROLLUP_CELLS = ("meetings_held", "attendance", "registrations", "tagged", "untag
 def rollup_outreach(period: Period, scope: Scope) -> dict[str, Any]:
     """A partnership's outreach in the roll-up (``ROLLUP_OUTREACH``): the meetings held in its
     municipalities that started in its period and their attendance, its new registrations and
-    those through a tagged link; two aggregate queries."""
+    those through a tagged link; three aggregate queries. The roll-up counts its partnerships
+    together (``rollup_outreach_of``)."""
     from outreach.models import InformationMeeting
 
     held = meetings_of_period(period, scope).filter(status=InformationMeeting.Status.HELD)
@@ -640,6 +641,56 @@ def rollup_outreach(period: Period, scope: Scope) -> dict[str, Any]:
         "registrations": registrations["total"],
         "tagged": registrations["tagged"],
     }
+
+
+def rollup_outreach_of(partnerships) -> dict[int, dict[str, Any]]:
+    """``rollup_outreach`` for each of the roll-up's ``(partnership, period, scope)``, by the
+    partnership's id: the partnerships of one period counted together, three grouped queries by
+    municipality per period (the held meetings, the sign-ups who came, the registrations), each
+    partnership the sum over its own municipalities (over all of them when it names none: the
+    whole portal, as its own report counts). The same querysets as ``rollup_outreach``."""
+    from outreach.models import InformationMeeting, MeetingSignup
+
+    by_period: dict[Period, list] = {}
+    for partnership, period, scope in partnerships:
+        by_period.setdefault(period, []).append((partnership, scope))
+    every = Scope(partner_id=0, volunteer_organisation_id=0)
+    result = {}
+    for period, members in by_period.items():
+        held = meetings_of_period(period, every).filter(status=InformationMeeting.Status.HELD)
+        meetings = {
+            code: (n, walk_ins)
+            for code, n, walk_ins in held.order_by()
+            .values("municipality_id")
+            .annotate(n=Count(ROW), walk_ins=Sum("walk_ins", default=0))
+            .values_list("municipality_id", "n", "walk_ins")
+        }
+        came = dict(
+            MeetingSignup.objects.filter(meeting__in=held, attended=True)
+            .order_by()
+            .values("meeting__municipality_id")
+            .annotate(n=Count(ROW))
+            .values_list("meeting__municipality_id", "n")
+        )
+        registered = {
+            code: (n, tagged)
+            for code, n, tagged in metrics.registrations(period, every)
+            .order_by()
+            .values("home__municipality_id")
+            .annotate(n=Count(ROW), tagged=Count(ROW, filter=Q(home__source_id__isnull=False)))
+            .values_list("home__municipality_id", "n", "tagged")
+        }
+        for partnership, scope in members:
+            codes = scope.municipality_codes
+            own = (lambda code: True) if codes is None else set(codes).__contains__
+            result[partnership.pk] = {
+                "meetings_held": sum(n for code, (n, _w) in meetings.items() if own(code)),
+                "attendance": sum(w for code, (_n, w) in meetings.items() if own(code))
+                + sum(n for code, n in came.items() if own(code)),
+                "registrations": sum(n for code, (n, _t) in registered.items() if own(code)),
+                "tagged": sum(t for code, (_n, t) in registered.items() if own(code)),
+            }
+    return result
 
 
 def rollup_shown(row: dict[str, Any]) -> dict[str, Any]:

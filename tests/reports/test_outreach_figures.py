@@ -562,6 +562,10 @@ def test_the_rollup_compares_the_groups(world):
         block["partnership"].name: outreach_figures.rollup_shown(block["outreach"])
         for block in rollup["partnerships"]
     }
+    # Counted together, each partnership's figures are those counted for it alone.
+    for block in rollup["partnerships"]:
+        alone = outreach_figures.rollup_outreach(block["period"], block["scope"])
+        assert block["outreach"] == alone, block["partnership"].name
     # Östersund: the two meetings held, 6 + 11 came; 15 of the 20 registrations through a link.
     assert rows["Östersund 2026"] == {
         "meetings_held": 2,
