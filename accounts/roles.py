@@ -103,6 +103,20 @@ HOUSING_READ = [
     "housing.view_contracttransition",
 ]
 
+# Information meetings (``outreach``): who organises them reads and runs them in the admin (every
+# change is a step of ``outreach.actions``); the data protection officer reads.
+MEETINGS_READ = [
+    "outreach.view_informationmeeting",
+    "outreach.view_meetingtransition",
+    "outreach.view_meetingsignup",
+    "outreach.view_signuptransition",
+]
+MEETINGS_ORGANISE = [
+    *MEETINGS_READ,
+    "outreach.add_informationmeeting",
+    "outreach.change_informationmeeting",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     VOLUNTEER: [
         "hosts.view_host",
@@ -124,6 +138,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "stays.view_evaluation",
         "stays.view_evaluationanswer",
         "stays.view_evaluationtransition",
+        *MEETINGS_ORGANISE,
     ],
     # Held together with VOLUNTEER_COORDINATOR, whose permissions it widens to every group.
     NATIONAL_COORDINATOR: [
@@ -159,6 +174,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *EMPLOYER_WORK,
         "work.add_employer",
         "work.change_employer",
+        *MEETINGS_ORGANISE,
     ],
     MANAGER: [
         *HOME_HISTORY,
@@ -208,6 +224,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.view_reportdownload",
         "accounts.view_user",
         "accounts.view_organisation",
+        *MEETINGS_READ,
     ],
 }
 

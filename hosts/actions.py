@@ -170,11 +170,14 @@ def register_host(
     language: str,
     offer: dict[str, Any],
     consent_language: str,
+    source=None,
 ) -> Host:
     """Save a registration (intresseanmälan) and send the e-mail that confirms the address.
 
     The registration stays unconfirmed, and no volunteer sees it, until the link is followed.
-    The address is kept in its canonical form (``accounts.emails``).
+    The address is kept in its canonical form (``accounts.emails``). ``source``: the tagged link
+    (``outreach.Source``) the sign-up came through, kept on the home beside the "how did you
+    hear" answer as given; a retired link, or one for the volunteer application, is not kept.
     """
     from volunteers.actions import route_home
     from volunteers.selectors import first_contact
@@ -195,6 +198,8 @@ def register_host(
             consent_language=consent_language,
         )
         home = Home(host=host, **{k: offer[k] for k in OFFER_FIELDS if k in offer})
+        if source is not None and source.retired_at is None and source.target == "host":
+            home.source = source
         home.place = locate(home)
         home.save()
         route_home(home=home)

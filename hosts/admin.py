@@ -342,6 +342,7 @@ class HomeAdmin(
         "place",
         "duplicate_of",
         "municipality_as_given",
+        "source",  # the tagged link the host came through, kept as it was (issue 20)
         "created_at",
         "updated_at",
     ]

@@ -10,6 +10,7 @@ from accounts.emails import CanonicalEmailFormField
 from matching_portal import formatting
 from municipalities.forms import MunicipalityField, code_for_postcode
 from municipalities.models import Municipality
+from outreach.forms import SourceField
 
 from .languages import LANGUAGE_CHOICES
 from .models import Home
@@ -265,6 +266,9 @@ class RegistrationForm(OfferFieldsForm):
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+    # The tagged link the sign-up was opened through (``/t/<code>/``), kept beside the "how did
+    # you hear" answer; a code that is not live is dropped without a word.
+    source = SourceField(target="host")
 
     sections = [("contact", _("About you"), ["name", "email", "phone"]), *OfferFieldsForm.sections]
 

@@ -15,6 +15,7 @@ from django.views.i18n import set_language as django_set_language
 
 from accounts.emails import rate_limit_key
 from accounts.throttle import over_concern_limit, over_limit, over_step_limit, too_many_requests
+from outreach.forms import initial_source
 from workflow.errors import DomainError
 from workflow.form_input import keep_answers, kept_answers
 
@@ -39,7 +40,10 @@ def _language() -> str:
 
 
 def landing(request):
-    return render(request, "hosts/landing.html")
+    from outreach.forms import MunicipalityPickerForm
+
+    # The municipality picker leads to the municipality's page (its meetings, volunteers wanted).
+    return render(request, "hosts/landing.html", {"picker": MunicipalityPickerForm()})
 
 
 def privacy_notice(request):
@@ -78,7 +82,11 @@ def register(request):
         status = 400
     else:
         draft = kept_answers(request, DRAFT_KEY)
-        form = RegistrationForm(draft) if draft else RegistrationForm()
+        # Opened through a tagged link (``/t/<code>/``): the form carries its code.
+        source = initial_source(request, target="host")
+        if draft and source:
+            draft.setlist("source", [source])
+        form = RegistrationForm(draft) if draft else RegistrationForm(initial={"source": source})
         status = 200
     return render(request, "hosts/register.html", {"form": form}, status=status)
 
@@ -114,6 +122,7 @@ def check_answers(request):
                 language=_language(),
                 offer=form.cleaned_data,
                 consent_language=_language(),
+                source=form.cleaned_data["source"],
             )
             del request.session[DRAFT_KEY]
             if not request.session.keys():

@@ -290,6 +290,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stays.tasks.lapse_evaluations",
         "schedule": crontab(hour=6, minute=20),
     },
+    # Information meetings: the reminder to everyone signed up, the day before (once each).
+    "send-meeting-reminders": {
+        "task": "outreach.tasks.send_meeting_reminders",
+        "schedule": crontab(minute=20),
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -310,6 +315,8 @@ RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default=None)
 # Host links: how long a confirmation link and a self-service link stay valid.
 HOST_CONFIRM_LINK_MAX_AGE = env.int("HOST_CONFIRM_LINK_MAX_AGE", default=7 * 24 * 3600)
 HOST_SELF_SERVICE_LINK_MAX_AGE = env.int("HOST_SELF_SERVICE_LINK_MAX_AGE", default=30 * 24 * 3600)
+# The link that confirms a sign-up to an information meeting (outreach): how long it works.
+MEETING_CONFIRM_LINK_MAX_AGE = env.int("MEETING_CONFIRM_LINK_MAX_AGE", default=7 * 24 * 3600)
 # The household's own link (newcomers.HouseholdLink): how many days a new link works.
 HOUSEHOLD_LINK_DAYS = env.int("HOUSEHOLD_LINK_DAYS", default=60)
 # The call queue: how long a volunteer holds a host they claimed.
@@ -323,6 +330,8 @@ RETENTION_DAYS = {
     "call_notes": env.int("RETENTION_CALL_NOTES_DAYS", default=365),
     "visit_reports": env.int("RETENTION_VISIT_REPORTS_DAYS", default=365),
     "accessibility_reports": env.int("RETENTION_ACCESSIBILITY_REPORTS_DAYS", default=730),
+    # Information meetings' sign-ups: the name and the address, counted from the meeting's end.
+    "meeting_signups": env.int("RETENTION_MEETING_SIGNUPS_DAYS", default=30),
 }
 
 # Concerns ("something is wrong"): the first response is late after this many hours (about two

@@ -22,6 +22,9 @@ urlpatterns = [
     path("accessibility/", include("accessibility.urls")),
     path("", include("stays.urls")),
     path("household/", include("newcomers.household_urls")),
+    path("", include("outreach.urls")),
+    # Tagged links (/t/<code>/) and the coordinators' pages for them (issue 20, "link").
+    path("", include("outreach.link_urls")),
     path("", include("hosts.urls")),
 ]
 

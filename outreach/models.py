@@ -341,3 +341,13 @@ class VolunteersWanted(models.Model):
 
     def __str__(self) -> str:
         return str(self.local_group)
+
+    def need_labels(self) -> list[str]:
+        """What volunteers are needed for, in words, in the page's language."""
+        labels = dict(self.Need.choices)
+        return [str(labels[need]) for need in self.needs if need in labels]
+
+    def language_labels(self) -> list[str]:
+        """The languages needed, by name in the page's language."""
+        labels = dict(LANGUAGE_CHOICES)
+        return [str(labels.get(code, code)) for code in self.languages]

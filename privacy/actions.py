@@ -94,7 +94,9 @@ def apply_retention(*, now=None) -> dict[str, int]:
       check-in notes, the reasons in the placements' histories);
     - call notes, notes on hosts and visit reports: their text removed;
     - log-in attempts kept for the lock-out: deleted after the cool-off;
-    - reports of accessibility problems: deleted.
+    - reports of accessibility problems: deleted;
+    - sign-ups to information meetings: the name and the e-mail address erased once the meeting
+      ended long enough ago (``outreach.actions.erase_expired_signups``).
     The anonymous rows stay, so the reports keep working.
     """
     from axes.models import AccessAttempt
@@ -121,6 +123,9 @@ def apply_retention(*, now=None) -> dict[str, int]:
     for host in hosts:
         erase_host(host=host, channel=ErasureRecord.Channel.RETENTION)
     counts["hosts"] = len(hosts)
+    from outreach.actions import erase_expired_signups
+
+    counts["meeting_signups"] = erase_expired_signups(now=now)
     with transaction.atomic():
         counts["volunteer_applications"] = (
             VolunteerApplication.objects.filter(
@@ -343,6 +348,20 @@ def find_accessibility_reports(*, email: str = "", phone: str = "") -> list:
     return list(AccessibilityReport.objects.filter(condition).select_related("municipality"))
 
 
+def find_meeting_signups(*, email: str = "") -> list:
+    """The sign-ups to information meetings under this address (not yet erased)."""
+    from accounts.emails import canonical_email_or_none
+    from outreach.models import MeetingSignup
+
+    email = (email or "").strip()
+    email = canonical_email_or_none(email) or email
+    if not email:
+        return []
+    return list(
+        MeetingSignup.objects.filter(email=email, erased_at__isnull=True).select_related("meeting")
+    )
+
+
 def export_person(
     *, email: str = "", phone: str = "", case_reference: str = "", handled_by, note: str = ""
 ) -> dict[str, Any]:
@@ -352,6 +371,7 @@ def export_person(
 
     people = find_people(email=email, phone=phone, case_reference=case_reference)
     people["reports"] = find_accessibility_reports(email=email, phone=phone)
+    people["meeting_signups"] = find_meeting_signups(email=email)
     data = person_export(people=people)
     subjects = _subjects(people)
     DataRequest.objects.create(
@@ -363,6 +383,7 @@ def export_person(
         *people["users"],
         *people["cases"],
         *people.get("reports", []),
+        *people.get("meeting_signups", []),
     ]:
         log_access(user=handled_by, action=AccessLog.Action.EXPORT, obj=obj, where="data request")
     return data
@@ -371,18 +392,24 @@ def export_person(
 def erase_person(*, email: str = "", phone: str = "", handled_by, note: str = "") -> dict[str, int]:
     """Erase or anonymise everyone found under the address or number, and record the request.
     Accounts are deactivated and stripped of their names, user name, e-mail address and volunteer
-    profile (their history keeps its figures); e-mails waiting for them are deleted."""
+    profile (their history keeps its figures); e-mails waiting for them are deleted. Sign-ups to
+    information meetings under the address lose the name and the address (a place at a meeting
+    to come is freed)."""
     from django.contrib.auth.hashers import make_password
 
     from hosts.actions import erase_host
     from hosts.models import ErasureRecord
     from notifications.models import OutboundEmail
+    from outreach.actions import erase_signup
     from volunteers.models import VolunteerProfile
 
     people = find_people(email=email, phone=phone)
     people["reports"] = find_accessibility_reports(email=email, phone=phone)
+    people["meeting_signups"] = find_meeting_signups(email=email)
     subjects = _subjects(people)
     with transaction.atomic():
+        for signup in people["meeting_signups"]:
+            erase_signup(signup=signup)
         for host in people["hosts"]:
             erase_host(host=host, channel=ErasureRecord.Channel.STAFF)
         for report in people.get("reports", []):
@@ -420,7 +447,7 @@ def erase_person(*, email: str = "", phone: str = "", handled_by, note: str = ""
             handled_by=handled_by,
             note=note[:300],
         )
-    return {key: len(people[key]) for key in ("hosts", "applications", "users")}
+    return {key: len(people[key]) for key in ("hosts", "applications", "users", "meeting_signups")}
 
 
 def _subjects(people) -> str:
@@ -429,4 +456,5 @@ def _subjects(people) -> str:
     parts += [f"user #{u.pk}" for u in people["users"]]
     parts += [f"case #{c.pk}" for c in people.get("cases", [])]
     parts += [f"accessibility report #{r.pk}" for r in people.get("reports", [])]
+    parts += [f"meeting sign-up #{s.pk}" for s in people.get("meeting_signups", [])]
     return ", ".join(parts) or "nobody found"

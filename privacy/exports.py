@@ -154,6 +154,7 @@ OTHER_ACTIVITY = [
     ("work.stafffigures", "recorded_by", "created_at"),
     ("work.placement", "created_by", "created_at"),
     ("work.placement", "consent_recorded_by", "consent_given_on"),
+    ("outreach.informationmeeting", "created_by", "created_at"),
 ]
 
 # Where each kind lands in an account's export, by (model label, the field that names the person).
@@ -196,15 +197,22 @@ PERSON_SECTIONS = {
     "volunteers.volunteerapplication": "volunteer_applications",
     "notifications.outboundemail": "emails_sent",
     "accessibility.accessibilityreport": "accessibility_reports",
+    "outreach.meetingsignup": "meeting_signups",
 }
 
 
 def person_sections() -> dict[str, str]:
-    """``PERSON_SECTIONS``, and the history of the applications if their workflow keeps one."""
+    """``PERSON_SECTIONS``, and the history of the applications and of the meeting sign-ups
+    if their workflows keep one."""
     from .processing import transition_logs
 
     history = transition_logs(of="volunteers.volunteerapplication")
-    return {**PERSON_SECTIONS, **dict.fromkeys(history, "volunteer_applications.*.history")}
+    signup_history = transition_logs(of="outreach.meetingsignup")
+    return {
+        **PERSON_SECTIONS,
+        **dict.fromkeys(history, "volunteer_applications.*.history"),
+        **dict.fromkeys(signup_history, "meeting_signups.*.history"),
+    }
 
 
 # Tables that point at a home but are never about a host, and why.
@@ -255,11 +263,28 @@ def home_row(home: Home) -> dict[str, Any]:
     return {
         "id": home.pk,
         **offer,
+        "came_through": source_row(home.source) if home.source_id else None,
         "stage": home.status,
         "referred_to": home.partner.name if home.partner_id else None,
         "registered": iso(home.created_at),
         "updated": iso(home.updated_at),
         "history": [home_transition_row(t) for t in home.transitions.all()],
+    }
+
+
+def source_row(source) -> dict[str, Any]:
+    """The tagged link a registration or an application came through (``outreach.Source``):
+    what kind of link, the name its organiser gave it (the coordinators' form says that the
+    people who come through it see that name here) and, for a meeting's link, the meeting. Not
+    its code: that is only the key of the address."""
+    meeting = source.meeting
+    return {
+        "kind": source.kind,
+        "name": source.label,
+        "organiser": str(source.organiser),
+        "meeting": (
+            {"title": meeting.title, "starts": iso(meeting.starts_at)} if meeting else None
+        ),
     }
 
 
@@ -658,11 +683,42 @@ def application_row(application: VolunteerApplication) -> dict[str, Any]:
             "privacy_notice_version": application.consent_notice_version,
             "given_at": iso(application.consent_given_at),
         },
+        "came_through": source_row(application.source) if application.source_id else None,
         "status": application.status,
         "decline_reason": application.decline_reason,
         "applied": iso(application.created_at),
         "reviewed": iso(application.reviewed_at),
         "history": history_of(application),
+    }
+
+
+def meeting_signup_row(signup) -> dict[str, Any]:
+    """A sign-up to an information meeting: the person's own data, the meeting as it was
+    published, and the sign-up's steps (the organiser who took one is not named)."""
+    meeting = signup.meeting
+    return {
+        "meeting": {
+            "title": meeting.title,
+            "municipality": meeting.municipality_id,
+            "starts": iso(meeting.starts_at),
+            "ends": iso(meeting.ends_at),
+            "place": meeting.place,
+            "online_link": meeting.online_url,
+            "status": meeting.status,
+        },
+        "name": signup.name,
+        "email": signup.email,
+        "language": signup.language,
+        "consent": {
+            "privacy_notice_version": signup.consent_notice_version,
+            "given_at": iso(signup.consent_given_at),
+        },
+        "status": signup.status,
+        "signed_up": iso(signup.created_at),
+        "confirmed": iso(signup.confirmed_at),
+        "reminded": iso(signup.reminded_at),
+        "came": signup.attended,
+        "history": history_of(signup),
     }
 
 
@@ -1037,7 +1093,8 @@ def person_export(*, people: dict[str, list]) -> dict[str, Any]:
     """The data protection officer's export of everyone found under an address, a number or a
     case reference (``privacy.actions.find_people``): each host as the host's own download, each
     account, each application, each case, and the e-mails sent to the applicants and accounts
-    (those to a host's address are in the host's part)."""
+    (those to a host's address are in the host's part), and the sign-ups to information
+    meetings."""
     from hosts.actions import export_host_data
 
     # The stored addresses are canonical (``accounts.emails``): compared exactly.
@@ -1046,6 +1103,7 @@ def person_export(*, people: dict[str, list]) -> dict[str, Any]:
         address
         for address in [a.email for a in people["applications"]]
         + [u.email for u in people["users"]]
+        + [s.email for s in people.get("meeting_signups", [])]
         if address and address not in host_addresses
     }
     emails = OutboundEmail.objects.none()
@@ -1060,6 +1118,9 @@ def person_export(*, people: dict[str, list]) -> dict[str, Any]:
         "emails_sent": [email_row(email) for email in emails],
         "accessibility_reports": [
             accessibility_report_row(report) for report in people.get("reports", [])
+        ],
+        "meeting_signups": [
+            meeting_signup_row(signup) for signup in people.get("meeting_signups", [])
         ],
     }
 

@@ -423,6 +423,40 @@ def records():
             "models": ["accessibility.accessibilityreport"],
         },
         {
+            "data": _(
+                "Sign-ups to information meetings: name, e-mail address, language, consent, "
+                "whether the address was confirmed, the reminder, whether the person came"
+            ),
+            "purpose": _(
+                "To keep a place at the meeting for the person, send the confirmation, the "
+                "calendar file, the reminder and any change, and count who came."
+            ),
+            "basis": _(
+                "Consent (GDPR art. 6.1 a), given in the sign-up form with the notice's version."
+            ),
+            "who": _(
+                "The coordinators who organise the meeting (its local group or partner) and the "
+                "data protection officer, read-only."
+            ),
+            "kept": _(
+                "The name and the e-mail address are erased %(days)d days after the meeting, or "
+                "at once on the person's request; the anonymous row stays for the counts."
+            )
+            % {"days": days["meeting_signups"]},
+            "models": ["outreach.meetingsignup", "outreach.signuptransition"],
+        },
+        {
+            "data": _(
+                "Information meetings: who planned them, and the history of their steps (who "
+                "changed, cancelled or recorded them)"
+            ),
+            "purpose": _("To organise the meetings and follow up the outreach."),
+            "basis": _("Legitimate interest in running the programme (art. 6.1 f)."),
+            "who": _("The organisers, the national coordinators and the data protection officer."),
+            "kept": _("Kept with the meeting, for the reports."),
+            "models": ["outreach.informationmeeting", "outreach.meetingtransition"],
+        },
+        {
             "data": _("Access log and security events"),
             "purpose": _(
                 "To show who opened personal data, and to detect attacks. Security events hold no "

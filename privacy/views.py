@@ -32,6 +32,7 @@ def data_request(request):
     """Find a person by e-mail or phone; export all their data in one file, or erase it."""
     form = DataRequestForm(request.POST if request.method == "POST" else None)
     found = None
+    meeting_signups = []
     status = 200
     if form.is_bound:
         if form.is_valid():
@@ -67,6 +68,7 @@ def data_request(request):
             found = actions.find_people(
                 email=data["email"], phone=data["phone"], case_reference=data["case_reference"]
             )
+            meeting_signups = actions.find_meeting_signups(email=data["email"])
             # The page ties the address or number typed to the hosts found: logged as opened.
             actions.log_hosts_shown(
                 user=request.user, hosts=found["hosts"], page=request.resolver_match.view_name
@@ -74,5 +76,8 @@ def data_request(request):
         else:
             status = 400
     return render(
-        request, "privacy/data_request.html", {"form": form, "found": found}, status=status
+        request,
+        "privacy/data_request.html",
+        {"form": form, "found": found, "meeting_signups": meeting_signups},
+        status=status,
     )

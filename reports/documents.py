@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from matching_portal import formatting
 
-from . import metrics
+from . import metrics, outreach_figures
 from .charts import bar_chart, funnel_chart
 
 # The first characters that make a spreadsheet read a cell as a formula (OWASP's list).
@@ -211,6 +211,7 @@ def document_context(figures: dict[str, Any], run=None) -> dict[str, Any]:
         "stay": metrics.stay_shown(figures["stay"]),
         "stay_labels": metrics.STAY,
         **work_context(figures["work"]),
+        **outreach_figures.outreach_context(figures.get("outreach")),
         "hidden": hidden,
         "definitions": metrics.definitions(scope),
         "general_notes": general_notes(scope),
@@ -425,6 +426,7 @@ def render_xlsx(figures: dict[str, Any], run=None) -> bytes:
     )
     write_stay(book, figures["stay"], formats)
     write_work(book, figures["work"], formats)
+    outreach_figures.write_outreach(book, figures.get("outreach"), formats)
     write_definitions(book, figures["scope"], header, wrap)
     book.close()
     return output.getvalue()
@@ -694,7 +696,10 @@ def national_context(rollup: dict[str, Any], run=None) -> dict[str, Any]:
             if row["key"] in metrics.BY_MUNICIPALITY
             or row["key"] in metrics.ROLLUP_STAY
             or row["key"] in metrics.ROLLUP_WORK
+            or row["key"] in outreach_figures.ROLLUP_OUTREACH
         ],
+        "outreach_rows": outreach_figures.rollup_context(rollup["partnerships"]),
+        "outreach_headers": outreach_figures.rollup_headers(),
         "share_note": metrics.SHARE_NOTE,
         "hidden": metrics.HIDDEN,
         "general_notes": metrics.GENERAL_NOTES,
@@ -798,6 +803,7 @@ def render_national_xlsx(rollup: dict[str, Any], run=None) -> bytes:
         cells = [_dash(value) for value in rollup_stay_cells(block["stay"])]
         write_cells(stay, i, 0, [block["partnership"].name, *cells], cell)
     write_rollup_work(book, rollup, formats)
+    outreach_figures.write_rollup_outreach(book, rollup, formats)
     write_definitions(book, None, header, wrap)
     book.close()
     return output.getvalue()

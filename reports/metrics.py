@@ -616,6 +616,8 @@ GENERAL_NOTES = (
 def definitions(scope: "Scope | None" = None) -> list[dict[str, Any]]:
     """Every figure's label, scope and definition, in the order the report prints them: for a
     partnership's ``scope``, the definition it is counted by (``Definition.for_scope``)."""
+    from . import outreach_figures
+
     rows = []
     for section, items in (
         (_("The work done during the period"), FIGURES),
@@ -624,6 +626,7 @@ def definitions(scope: "Scope | None" = None) -> list[dict[str, Any]]:
         (_("After the establishment period"), OUTCOMES),
         (_("The stay"), STAY),
         (_("The road to work"), WORK),
+        (outreach_figures.SECTION, outreach_figures.OUTREACH),
     ):
         for key, item in items.items():
             if scope is not None:
@@ -1777,7 +1780,7 @@ def compute_figures(
     breakdown by municipality one per figure. When counts are stored (``reports.daily``) and
     ``stored`` is true, the new registrations, the calls and the cohort are read from them and
     completed live: the same figures (``stored=False`` computes everything live)."""
-    from . import daily
+    from . import daily, outreach_figures
 
     as_of = as_of or timezone.localdate()
     period = Period.of(partnership, as_of)
@@ -1839,6 +1842,7 @@ def compute_figures(
         "work": work_figures(
             period, partner_id=partner_id, company_id=partnership.housing_company_id
         ),
+        "outreach": outreach_figures.outreach_figures(period, scope),
     }
 
 
@@ -1941,6 +1945,8 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
     municipality and its homes, or a partner."""
     from municipalities.models import Municipality
 
+    from . import outreach_figures
+
     as_of = min(as_of or timezone.localdate(), date(year, 12, 31))
     names = dict(Municipality.objects.values_list("code", "name"))
     partnerships = [
@@ -1973,6 +1979,7 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
                 **outcomes[partner_id],
                 "company": None,
             }
+    outreach = outreach_figures.rollup_outreach_of(partnerships)
     blocks = []
     for partnership, period, scope in partnerships:
         rows = municipality_rows(
@@ -1987,6 +1994,7 @@ def national_rollup(organisation, year: int, *, as_of: date | None = None) -> di
                 "totals": {key: sum(row[key] for row in rows) for key in BY_MUNICIPALITY},
                 "stay": stay_figures(period, partner_id=scope.partner_id),
                 "work": work[period, scope.partner_id],
+                "outreach": outreach[partnership.pk],
             }
         )
     return {"organisation": organisation, "year": year, "as_of": as_of, "partnerships": blocks}

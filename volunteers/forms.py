@@ -12,6 +12,7 @@ from hosts.forms import PHONE_MAX_LENGTH
 from hosts.languages import LANGUAGE_CHOICES
 from hosts.models import Home
 from municipalities.forms import MunicipalityField
+from outreach.forms import SourceField
 
 from .models import CallAttempt, HomeVisit
 
@@ -74,6 +75,9 @@ class VolunteerApplicationForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+    # The tagged link the application was opened through (``/t/<code>/``); a code that is not
+    # live is dropped without a word.
+    source = SourceField(target="volunteer")
 
     @property
     def is_robot(self) -> bool:

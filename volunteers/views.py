@@ -56,7 +56,10 @@ def _shown(request, hosts) -> None:
 
 @require_http_methods(["GET", "POST"])
 def join(request):
-    form = VolunteerApplicationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        form = VolunteerApplicationForm(request.POST)
+    else:
+        form = VolunteerApplicationForm(initial=_join_initial(request))
     status = 200
     if request.method == "POST":
         if over_step_limit(request, group="volunteer-signup-form"):
@@ -86,10 +89,25 @@ def join(request):
                 availability=data["availability"],
                 motivation=data["motivation"],
                 language=(get_language() or settings.LANGUAGE_CODE)[:2],
+                source=data["source"],
             )
             return redirect("volunteers:joined")
         status = 400
     return render(request, "volunteers/join.html", {"form": form}, status=status)
+
+
+def _join_initial(request) -> dict:
+    """What the application form starts with when a link says: the tagged link it was opened
+    through (``?source=``, only a live one) and the municipality (``?municipality=<code>``, from
+    a group's "volunteers wanted" notice; an unknown code is left out)."""
+    from municipalities.models import Municipality
+    from outreach.forms import initial_source
+
+    initial = {"source": initial_source(request, target="volunteer")}
+    code = request.GET.get("municipality") or ""
+    if len(code) == 4 and code.isdigit() and Municipality.objects.filter(code=code).exists():
+        initial["municipality"] = code
+    return initial
 
 
 def joined(request):

@@ -51,6 +51,7 @@ def counts() -> dict[str, int]:
     from housing.models import Unit, Vacancy
     from matching.models import Match
     from newcomers.models import HouseholdLink, NewcomerCase
+    from outreach.models import InformationMeeting, MeetingSignup
     from reports.models import Partnership, Target
     from stays.models import CheckIn, Concern, Evaluation, EvaluationAnswer, Mediation
     from volunteers.models import (
@@ -101,6 +102,8 @@ def counts() -> dict[str, int]:
         Placement,
         PlacementTransition,
         PlacementCheckIn,
+        InformationMeeting,
+        MeetingSignup,
     )
     return {model.__name__: model.objects.count() for model in models}
 

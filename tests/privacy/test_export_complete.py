@@ -23,6 +23,7 @@ from housing.models import Contract, ContractTransition, Vacancy
 from matching.models import Match, MatchTransition
 from newcomers.models import CaseTransition, HouseholdLink, NewcomerCase
 from notifications.models import OutboundEmail
+from outreach.models import InformationMeeting, MeetingSignup
 from privacy import exports
 from privacy.models import AccessLog, DataRequest
 from privacy.processing import records
@@ -500,8 +501,30 @@ def world(organisations, host_session):
     for subject in [f"host #{host.pk}", f"user #{volunteer.pk}", f"case #{case.pk}"]:
         DataRequest.objects.create(kind="access", subject=subject, handled_by=volunteer)
 
+    # An information meeting the volunteer planned, and their own sign-up to it.
+    meeting = InformationMeeting.objects.create(
+        local_group=volunteer.local_group,
+        municipality_id="2380",
+        title="Bli värd",
+        topic="hosting",
+        starts_at=now + timedelta(days=7),
+        ends_at=now + timedelta(days=7, hours=1),
+        place="Biblioteket",
+        capacity=10,
+        created_by=volunteer,
+    )
+    signup = MeetingSignup.objects.create(
+        meeting=meeting,
+        name=VOLUNTEER_NAME,
+        email=VOLUNTEER_EMAIL,
+        consent_notice_version="2026-11-01",
+        consent_given_at=now,
+    )
+
     # Every workflow's history names the volunteer once, whatever workflows there are.
     parents = {
+        InformationMeeting: meeting,
+        MeetingSignup: signup,
         Home: home,
         NewcomerCase: case,
         Match: match,

@@ -164,6 +164,7 @@ def test_the_xlsx_carries_the_figures_and_native_charts(small_history, media, la
             _("By municipality"),
             _("The stay"),
             _("The road to work"),
+            _("Sources of registrations"),
             _("Definitions"),
         ]
 
@@ -242,6 +243,7 @@ def test_a_report_of_an_empty_period_says_so(organisations, media):
         "By municipality",
         "The stay",
         "The road to work",
+        "Sources of registrations",
         "Definitions",
     ]
 

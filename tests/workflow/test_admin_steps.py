@@ -20,6 +20,7 @@ STEP_ADMINS = {
     "stays.mediation",
     "stays.checkin",
     "work.placement",
+    "outreach.informationmeeting",
 }
 
 

@@ -25,6 +25,7 @@ APPS = [
     "matching_portal",
     "newcomers",
     "notifications",
+    "outreach",
     "privacy",
     "reports",
     "stays",

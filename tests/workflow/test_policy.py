@@ -36,6 +36,8 @@ from housing.workflow import CONTRACT_WORKFLOW, VACANCY_WORKFLOW
 from matching.models import Match
 from matching.workflow import MATCH_WORKFLOW
 from newcomers.workflow import CASE_WORKFLOW
+from outreach.models import InformationMeeting, MeetingSignup
+from outreach.workflow import MEETING_WORKFLOW, SIGNUP_WORKFLOW
 from reports.workflow import REPORT_RUN_WORKFLOW
 from stays.models import CheckIn, Concern, Evaluation, Mediation
 from stays.workflow import (
@@ -192,6 +194,19 @@ POLICY = {
         "employ": EMPLOYER_STAFF | {PC},
         "withdraw": EMPLOYER_STAFF,
     },
+    "meeting": {
+        # The organiser of an information meeting: a local group's volunteer coordinators or a
+        # partner's coordinators (the actions check which meetings they reach).
+        "change": {VC, PC},
+        "cancel": {VC, PC},
+        "hold": {VC, PC},
+    },
+    "meeting_signup": {
+        # The resident has no account: their link confirms and cancels, as the portal; the
+        # organiser may cancel a sign-up for them.
+        "confirm": {SYSTEM},
+        "cancel": {SYSTEM, VC, PC},
+    },
 }
 
 # Every workflow of the portal, named here one by one: a new one is added by hand, like its steps.
@@ -209,6 +224,8 @@ WORKFLOWS = {
     "mediation": MEDIATION_WORKFLOW,
     "evaluation": EVALUATION_WORKFLOW,
     "placement": PLACEMENT_WORKFLOW,
+    "meeting": MEETING_WORKFLOW,
+    "meeting_signup": SIGNUP_WORKFLOW,
 }
 
 EVERYONE = [*ROLE_LABELS, HOST, HOUSEHOLD, SYSTEM]
@@ -300,6 +317,22 @@ def _contract(partner):
     )
 
 
+def _meeting(partner):
+    from tests.factories import municipality
+
+    starts_at = timezone.now() + timedelta(days=7)
+    return InformationMeeting.objects.create(
+        partner=partner,
+        municipality=municipality(),
+        title="Informationsmöte",
+        topic="hosting",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+        place="Biblioteket",
+        capacity=10,
+    )
+
+
 def _report_run(partner):
     from reports.actions import request_report
 
@@ -331,6 +364,14 @@ MAKE = {
     # A placement with a newcomer proposed (case, adult, consent): every stage but "offered" needs
     # them, and a placement offered again keeps no one only because the action forgets them.
     "placement": lambda partner, people: proposed_placement(work_place(partner)),
+    "meeting": lambda partner, people: _meeting(partner),
+    "meeting_signup": lambda partner, people: MeetingSignup.objects.create(
+        meeting=_meeting(partner),
+        name="Rut Ek",
+        email="rut@example.org",
+        consent_notice_version="1",
+        consent_given_at=timezone.now(),
+    ),
     "evaluation": lambda partner, people: Evaluation.objects.create(
         match=_stay(partner),
         respondent="host",

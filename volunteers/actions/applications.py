@@ -47,11 +47,14 @@ def apply_to_volunteer(
     motivation: str,
     language: str,
     municipality: Municipality | str | None = None,
+    source=None,
 ) -> VolunteerApplication:
     """Someone applies through the public form: the application waits for a coordinator of the
     local group covering the municipality they gave (``covering_group``). One no group covers
     (or without a municipality) waits for the national coordinators of the organisations that
-    take what no group covers (``applications_for``)."""
+    take what no group covers (``applications_for``). ``source``: the tagged link
+    (``outreach.Source``) the application came through; a retired one, or one for the host
+    sign-up, is not kept."""
     from .groups import covering_group
 
     now = timezone.now()
@@ -69,10 +72,15 @@ def apply_to_volunteer(
         language=language,
         consent_notice_version=NOTICE_VERSION,
         consent_given_at=now,
+        source=source if source is not None and _live_for_volunteers(source) else None,
     )
     # The applicant has no account: the first row is the portal's, as for a host's sign-up.
     APPLICATION_WORKFLOW.log_created(application, actor_kind=ActorKind.SYSTEM)
     return application
+
+
+def _live_for_volunteers(source) -> bool:
+    return source.retired_at is None and source.target == "volunteer"
 
 
 def approve_application(
