@@ -72,16 +72,22 @@ def organiser_groups(user):
 
 
 def links_for(user) -> QuerySet:
-    """The tagged links of the groups this person organises for (``organiser_groups``), newest
-    first, each with ``host_count`` and ``volunteer_count``: the registrations and applications
+    """The tagged links of the groups this person organises for (``organiser_groups``), and of
+    a partner coordinator's own partner; retired ones last, newest first, each with ``host_count`` and ``volunteer_count``: the registrations and applications
     that came through it so far (erased hosts' homes included: the count is anonymous)."""
     from django.db.models import Count
 
+    from accounts import roles
+    from accounts.access import has_role
+
     from .models import Source
 
+    organised = Q(local_group__in=organiser_groups(user))
+    if has_role(user, roles.PARTNER_COORDINATOR) and user.organisation_id:
+        organised |= Q(partner_id=user.organisation_id)
     return (
-        Source.objects.filter(local_group__in=organiser_groups(user))
-        .select_related("local_group", "meeting")
+        Source.objects.filter(organised)
+        .select_related("local_group", "partner", "meeting")
         .annotate(
             host_count=Count("homes", distinct=True),
             volunteer_count=Count("volunteer_applications", distinct=True),
