@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts import demo_malmo, demo_placements, demo_work, roles
+from accounts import demo_malmo, demo_outreach_links, demo_placements, demo_work, roles
 from accounts.models import GroupMunicipality, LocalGroup, Organisation, User
 from hosts.actions import (
     confirm_registration,
@@ -1031,6 +1031,7 @@ SEED_STEPS: list[Callable[[SeedContext], None]] = [
     demo_placements.seed_placements,
     demo_placements.seed_road_to_work,
     demo_work.seed_authenticators,
+    demo_outreach_links.seed_links_and_notices,
 ]
 
 
