@@ -9,7 +9,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from accounts import roles
 from accounts.access import has_role, role_required
@@ -30,7 +35,7 @@ def short_url(source: Source) -> str:
     return settings.SITE_URL + reverse("outreach_links:follow", args=[source.code])
 
 
-@require_GET
+@require_safe  # GET, and HEAD for the scanners that ask first
 def follow(request, code):
     """Open the sign-up the link was made for, with its code in the address for the form to
     carry. A retired link opens its sign-up without the code, and an unknown one the host
