@@ -44,7 +44,7 @@ def live_source(code: str, *, target: str | None = None):
     unknown, retired or forged one simply gives no source."""
     from .models import Source
 
-    code = _as_code(code)
+    code = as_code(code)
     if code is None:
         return None
     sources = Source.objects.filter(code=code, retired_at__isnull=True)
@@ -144,11 +144,11 @@ def tagged_link(code: str):
     """The tagged link of a short code, live or retired; None for an unknown one."""
     from .models import Source
 
-    code = _as_code(code)
+    code = as_code(code)
     return Source.objects.filter(code=code).first() if code is not None else None
 
 
-def _as_code(text) -> str | None:
+def as_code(text) -> str | None:
     """``text`` as a short code (letters and digits, at most 16, in lower case), or None: only
     such a text is ever looked up."""
     import re

@@ -831,6 +831,25 @@ def world_outreach(orgs, users, objects, foreign) -> dict:
         partner=orgs["other_partner"],
         user=other_coordinator,
     )
+    # Another partner's planned meeting: what a partner's link may not name (made as planned,
+    # its first stage, until the meetings' own planning action is at hand here).
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from outreach.models import InformationMeeting
+
+    starts = timezone.now() + timedelta(days=10)
+    foreign["outreach.informationmeeting"] = InformationMeeting.objects.create(
+        partner=orgs["other_partner"],
+        municipality=municipality("2309"),
+        title="Informationsmöte i grannkommunen",
+        topic=InformationMeeting.Topic.HOSTING,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        place="Kommunhuset",
+        capacity=40,
+    )
     coordinator = users[roles.VOLUNTEER_COORDINATOR]
     group = coordinator.local_group
     return {
