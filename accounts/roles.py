@@ -175,6 +175,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "work.add_employer",
         "work.change_employer",
         *MEETINGS_ORGANISE,
+        # Tagged links of their own partner (issue 20): made and retired through the actions.
+        "outreach.view_source",
+        "outreach.add_source",
     ],
     MANAGER: [
         *HOME_HISTORY,
@@ -213,6 +216,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "newcomers.view_householdlink",
         "hosts.view_erasurerecord",
         "notifications.view_outboundemail",
+        "outreach.view_source",
         "privacy.view_accesslog",
         "privacy.view_securityevent",
         "privacy.view_datarequest",

@@ -245,7 +245,18 @@ class AttendanceForm(forms.Form):
         ]
 
 
-# Tagged links and "volunteers wanted" (helper "link") -------------------------------------
+# Tagged links and "volunteers wanted" -------------------------------------
+
+
+class CodeInput(forms.HiddenInput):
+    """A hidden input that reads a short code only: letters and digits, at most 16. Anything
+    else sent in its place (a forged value, control characters, a long text) is read as no code
+    at all, so it is never looked up, kept, refused or shown back."""
+
+    def value_from_datadict(self, data, files, name):
+        from .selectors import as_code
+
+        return as_code(super().value_from_datadict(data, files, name)) or ""
 
 
 class SourceField(forms.Field):
@@ -253,13 +264,11 @@ class SourceField(forms.Field):
 
     Its cleaned value is the live ``Source`` of that code for this sign-up (``target``), or None.
     It never refuses anything: a code that is unknown, retired, for the other sign-up, or forged
-    (any text at all, control characters included) is dropped silently, and the sign-up goes
-    through without a source. So it skips the check every other field makes for control
-    characters (``workflow.form_input.install``): what it was sent is never stored or shown
-    back, only looked up as a code of at most 16 characters.
+    is dropped silently, and the sign-up goes through without a source (the widget reads only
+    what can be a code: ``CodeInput``).
     """
 
-    widget = forms.HiddenInput
+    widget = CodeInput
 
     def __init__(self, *, target: str, **kwargs):
         kwargs.setdefault("required", False)
@@ -267,16 +276,13 @@ class SourceField(forms.Field):
         super().__init__(**kwargs)
         self.target = target
 
-    def _clean_bound_field(self, bound_field):
-        return self.clean(bound_field.data)
-
     def clean(self, value):
         from .selectors import live_source
 
-        return live_source(value if isinstance(value, str) else "", target=self.target)
+        return live_source(value or "", target=self.target)
 
     def prepare_value(self, value):
-        # Shown back only as a live link's code: a forged value is not written into the page.
+        # Shown back only as a live link's code.
         if isinstance(value, Source):
             return value.code
         if isinstance(value, str):

@@ -9,10 +9,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from accounts import roles
-from accounts.access import role_required
+from accounts.access import has_role, role_required
 from workflow.errors import DomainError
 
 from . import actions, qr, selectors
@@ -20,6 +25,8 @@ from .forms import TaggedLinkForm, VolunteersWantedForm
 from .models import Source
 
 COORDINATORS = (roles.VOLUNTEER_COORDINATOR,)
+# A link's print page and its QR files: a partner's coordinators open theirs from the admin.
+ORGANISERS = (roles.VOLUNTEER_COORDINATOR, roles.PARTNER_COORDINATOR)
 SIGN_UP = {Source.Target.HOST: "hosts:register", Source.Target.VOLUNTEER: "volunteers:join"}
 
 
@@ -28,7 +35,7 @@ def short_url(source: Source) -> str:
     return settings.SITE_URL + reverse("outreach_links:follow", args=[source.code])
 
 
-@require_GET
+@require_safe  # GET, and HEAD for the scanners that ask first
 def follow(request, code):
     """Open the sign-up the link was made for, with its code in the address for the form to
     carry. A retired link opens its sign-up without the code, and an unknown one the host
@@ -87,7 +94,7 @@ def links(request):
     )
 
 
-@role_required(*COORDINATORS)
+@role_required(*ORGANISERS)
 @require_GET
 def link(request, source_id):
     """One link: its short address and QR code, laid out to print on A4 and read on a phone."""
@@ -99,12 +106,13 @@ def link(request, source_id):
         {
             "source": source,
             "url": url,
+            "in_the_web_app": has_role(request.user, roles.VOLUNTEER_COORDINATOR),
             "qr_svg": qr.inline_svg(url, label=_("QR code for %(url)s") % {"url": url}),
         },
     )
 
 
-@role_required(*COORDINATORS)
+@role_required(*ORGANISERS)
 @require_GET
 def qr_code(request, source_id, file_kind):
     """The QR code as a file to download: ``svg`` or ``png``."""

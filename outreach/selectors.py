@@ -35,7 +35,7 @@ def volunteers_wanted_in(municipality) -> QuerySet[VolunteersWanted]:
     )
 
 
-# Tagged links and "volunteers wanted" (helper "link") -----------------------------------------
+# Tagged links and "volunteers wanted" -----------------------------------------
 
 
 def live_source(code: str, *, target: str | None = None):
@@ -44,7 +44,7 @@ def live_source(code: str, *, target: str | None = None):
     unknown, retired or forged one simply gives no source."""
     from .models import Source
 
-    code = _as_code(code)
+    code = as_code(code)
     if code is None:
         return None
     sources = Source.objects.filter(code=code, retired_at__isnull=True)
@@ -72,16 +72,22 @@ def organiser_groups(user):
 
 
 def links_for(user) -> QuerySet:
-    """The tagged links of the groups this person organises for (``organiser_groups``), newest
-    first, each with ``host_count`` and ``volunteer_count``: the registrations and applications
+    """The tagged links of the groups this person organises for (``organiser_groups``), and of
+    a partner coordinator's own partner; retired ones last, newest first, each with ``host_count`` and ``volunteer_count``: the registrations and applications
     that came through it so far (erased hosts' homes included: the count is anonymous)."""
     from django.db.models import Count
 
+    from accounts import roles
+    from accounts.access import has_role
+
     from .models import Source
 
+    organised = Q(local_group__in=organiser_groups(user))
+    if has_role(user, roles.PARTNER_COORDINATOR) and user.organisation_id:
+        organised |= Q(partner_id=user.organisation_id)
     return (
-        Source.objects.filter(local_group__in=organiser_groups(user))
-        .select_related("local_group", "meeting")
+        Source.objects.filter(organised)
+        .select_related("local_group", "partner", "meeting")
         .annotate(
             host_count=Count("homes", distinct=True),
             volunteer_count=Count("volunteer_applications", distinct=True),
@@ -138,11 +144,11 @@ def tagged_link(code: str):
     """The tagged link of a short code, live or retired; None for an unknown one."""
     from .models import Source
 
-    code = _as_code(code)
+    code = as_code(code)
     return Source.objects.filter(code=code).first() if code is not None else None
 
 
-def _as_code(text) -> str | None:
+def as_code(text) -> str | None:
     """``text`` as a short code (letters and digits, at most 16, in lower case), or None: only
     such a text is ever looked up."""
     import re

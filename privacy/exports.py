@@ -155,6 +155,8 @@ OTHER_ACTIVITY = [
     ("work.placement", "created_by", "created_at"),
     ("work.placement", "consent_recorded_by", "consent_given_on"),
     ("outreach.informationmeeting", "created_by", "created_at"),
+    ("outreach.source", "created_by", "created_at"),
+    ("outreach.volunteerswanted", "created_by", "created_at"),
 ]
 
 # Where each kind lands in an account's export, by (model label, the field that names the person).

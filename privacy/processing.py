@@ -333,7 +333,7 @@ def records():
         },
         {
             "data": format_lazy(
-                "{}. {} {}",
+                "{}. {} {} {}",
                 _(
                     "Who did what: the volunteer or member of staff who took each step of a workflow, "
                     "reviewed an application, started a campaign, held a host in the call queue, "
@@ -349,6 +349,10 @@ def records():
                     "On the road to work: who added an employer, recorded its staff figures, "
                     "offered a placement, recorded a person's consent, supervises a placement or "
                     "wrote a check-in."
+                ),
+                _(
+                    'Reaching residents: who made a tagged link or published a "volunteers '
+                    'wanted" notice.'
                 ),
             ),
             "purpose": _("To know who did what, so that work can be followed up and put right."),
@@ -380,6 +384,8 @@ def records():
                 "work.stafffigures",
                 "work.placement",
                 "work.placementcheckin",
+                "outreach.source",
+                "outreach.volunteerswanted",
             ],
         },
         {

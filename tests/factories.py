@@ -791,6 +791,7 @@ def portal_world():
     }
     world_surveys(objects, foreign, match=match, foreign_match=foreign_match, today=today)
     world_work(orgs, users, objects, foreign)
+    outreach = world_outreach(orgs, users, objects, foreign)
     TargetFactory(partnership=partnership)
     return SimpleNamespace(
         orgs=orgs,
@@ -801,7 +802,68 @@ def portal_world():
         queued_home=queued,
         visit=visit,
         application=application,
+        outreach=outreach,
     )
+
+
+def world_outreach(orgs, users, objects, foreign) -> dict:
+    """Tagged links and a "volunteers wanted" notice (issue 20), made through the actions: the
+    partner's link and another partner's (the admin's own and foreign objects), and the link
+    and the notice of the volunteer coordinator's local group (the web app's pages)."""
+    from accounts import roles
+    from outreach import actions as outreach
+
+    partner_link = outreach.make_tagged_link(
+        kind="newspaper",
+        target="host",
+        label="Annons i lokaltidningen",
+        partner=orgs["partner"],
+        user=users[roles.PARTNER_COORDINATOR],
+    )
+    other_coordinator = staff_user(
+        roles.PARTNER_COORDINATOR, orgs["other_partner"], username="w_other_pc_links"
+    )
+    objects["outreach.source"] = partner_link
+    foreign["outreach.source"] = outreach.make_tagged_link(
+        kind="poster",
+        target="volunteer",
+        label="Affisch i grannkommunen",
+        partner=orgs["other_partner"],
+        user=other_coordinator,
+    )
+    # Another partner's planned meeting: what a partner's link may not name (made as planned,
+    # its first stage, until the meetings' own planning action is at hand here).
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from outreach.models import InformationMeeting
+
+    starts = timezone.now() + timedelta(days=10)
+    foreign["outreach.informationmeeting"] = InformationMeeting.objects.create(
+        partner=orgs["other_partner"],
+        municipality=municipality("2309"),
+        title="Informationsmöte i grannkommunen",
+        topic=InformationMeeting.Topic.HOSTING,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        place="Kommunhuset",
+        capacity=40,
+    )
+    coordinator = users[roles.VOLUNTEER_COORDINATOR]
+    group = coordinator.local_group
+    return {
+        "source": outreach.make_tagged_link(
+            kind="poster",
+            target="host",
+            label="Affisch på biblioteket",
+            local_group=group,
+            user=coordinator,
+        ),
+        "notice": outreach.publish_volunteers_wanted(
+            local_group=group, user=coordinator, needs=["calls"], message="Vi behöver dig."
+        ),
+    }
 
 
 def world_surveys(objects, foreign, *, match, foreign_match, today):

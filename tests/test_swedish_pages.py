@@ -53,6 +53,9 @@ NOT_PAGES = {
     "hosts:open_link": "a token in the address: opened through the host's link",
     "hosts:confirm": "a token in the address: opened by the confirmation test of hosts",
     "password_reset_confirm": "a token in the address: tests/accounts",
+    "outreach_links:follow": "a tagged link: sends on to a sign-up (tests/outreach)",
+    "outreach_links:qr_svg": "a QR code as an SVG file (tests/outreach)",
+    "outreach_links:qr_png": "a QR code as a PNG file (tests/outreach)",
 }
 
 # Addresses that only send the visitor on (a 302 for everyone), with the reason.
@@ -73,6 +76,8 @@ PARAMETERS = {
     "application_id": "volunteers.VolunteerApplication",
     "partnership_id": "reports.Partnership",
     "run_id": "reports.ReportRun",
+    "source_id": "outreach.selectors.links_for",
+    "notice_id": "outreach.selectors.notices_for",
 }
 CANDIDATES = 15  # objects tried per address with an id, newest first
 # Who tries the addresses with an id, in this order, until one opens the page.

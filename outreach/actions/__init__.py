@@ -1,9 +1,8 @@
 """The steps of outreach: one function per step a person takes (the only writers)."""
 
-# Tagged links and "volunteers wanted" (helper "link").
-from .links import make_tagged_link, may_organise, retire_tagged_link  # noqa: F401
-
-# Information meetings (helper "meet").
+# Information meetings.
+# Tagged links and "volunteers wanted".
+from .links import make_tagged_link, retire_tagged_link  # noqa: F401
 from .meetings import (  # noqa: F401
     InvalidLink,
     calendar_url,

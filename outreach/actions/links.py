@@ -5,33 +5,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import roles
-from accounts.access import has_role
-from accounts.scoping import group_reach
 from workflow.errors import Invalid, NotAllowed
 
 from ..models import InformationMeeting, Source, new_code
+from ..reach import may_organise
 
 # Seven letters from 31: a collision is rare (one in 27 billion per pair); a few tries suffice.
 CODE_ATTEMPTS = 5
-
-
-def may_organise(user, *, local_group=None, partner=None) -> bool:
-    """Whether ``user`` organises outreach for this local group or partner: a volunteer
-    coordinator of the group (a national coordinator: any group of the organisation), a partner
-    coordinator of the partner, a superuser."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    if local_group is not None:
-        if not has_role(user, roles.VOLUNTEER_COORDINATOR):
-            return False
-        group_ids, _uncovered = group_reach(user)
-        return group_ids is not None and local_group.pk in group_ids
-    if partner is not None:
-        return has_role(user, roles.PARTNER_COORDINATOR) and user.organisation_id == partner.pk
-    return False
 
 
 def make_tagged_link(

@@ -12,7 +12,7 @@ from hosts.languages import LANGUAGE_CHOICES
 from workflow.errors import Invalid, NotAllowed
 
 from ..models import VolunteersWanted
-from .links import may_organise
+from ..reach import may_organise
 
 MESSAGE_MAX_LENGTH = 1000
 

@@ -357,8 +357,32 @@ def tomorrow():
 HOST_TABLES = {"hosts": Host, "homes": Home, "history": HomeTransition, "outbox": OutboundEmail}
 
 
-@given(data=posts(registration_post_data()), urlencoded=st.booleans())
-def test_sign_up(world, data, urlencoded):
+# Tagged links (issue 20): the sign-ups carry a link's code in a hidden field. The fuzzed posts
+# start from a live one (``tagged``), and the hostile values replace it now and then.
+HOST_CODE, VOLUNTEER_CODE = "fuzzhost", "fuzzvol"
+
+
+@pytest.fixture
+def tagged(world):
+    """Live tagged links with the codes the posts below carry (made through the action, then
+    given a known code)."""
+    from outreach import actions as outreach
+    from outreach.models import Source
+
+    coordinator = world.users[roles.VOLUNTEER_COORDINATOR]
+    for code, target in [(HOST_CODE, "host"), (VOLUNTEER_CODE, "volunteer")]:
+        source = outreach.make_tagged_link(
+            kind="poster",
+            target=target,
+            label=code,
+            local_group=coordinator.local_group,
+            user=coordinator,
+        )
+        Source.objects.filter(pk=source.pk).update(code=code)
+
+
+@given(data=posts(registration_post_data(source=HOST_CODE)), urlencoded=st.booleans())
+def test_sign_up(world, tagged, data, urlencoded):
     # Step 1 only keeps the answers in the session: it never saves a row.
     fuzz(
         Client(),
@@ -372,14 +396,15 @@ def test_sign_up(world, data, urlencoded):
 
 @given(
     draft=st.sampled_from(["none", "valid", "fuzzed"]),
-    offer=posts(registration_post_data()),
+    offer=posts(registration_post_data(source=HOST_CODE)),
     data=posts({"consent": "on"}),
     urlencoded=st.booleans(),
 )
-def test_check_and_send(world, draft, offer, data, urlencoded):
+def test_check_and_send(world, tagged, draft, offer, data, urlencoded):
     client = Client()
     if draft != "none":
-        sent = registration_post_data(email="ny@example.org") if draft == "valid" else offer
+        valid = registration_post_data(email="ny@example.org", source=HOST_CODE)
+        sent = valid if draft == "valid" else offer
         response = client.post("/offer/", sent)
         assert response.status_code in ALLOWED
     fuzz(
@@ -458,11 +483,12 @@ VOLUNTEER_APPLICATION = {
     "motivation": "Jag vill hjälpa till.",
     "consent": "on",
     "website": "",
+    "source": VOLUNTEER_CODE,
 }
 
 
 @given(data=posts(VOLUNTEER_APPLICATION), urlencoded=st.booleans())
-def test_volunteer_join(world, data, urlencoded):
+def test_volunteer_join(world, tagged, data, urlencoded):
     fuzz(
         Client(),
         "/volunteer/join/",
@@ -673,6 +699,56 @@ def test_campaign_end(world, data):
             "ended": lambda: Campaign.objects.filter(ended_at__isnull=False).count(),
         },
     )
+
+
+@given(
+    data=posts({"kind": "poster", "target": "host", "label": "Affisch", "meeting": ""}),
+    urlencoded=st.booleans(),
+)
+def test_tagged_link_form(world, data, urlencoded):
+    from outreach.models import Source
+
+    fuzz(
+        user_of(world, roles.VOLUNTEER_COORDINATOR),
+        "/volunteer/links/",
+        data,
+        tables={"links": Source},
+        urlencoded=urlencoded,
+    )
+
+
+@given(
+    data=posts(
+        {"needs": ["calls", "languages"], "languages": ["ar"], "message": "", "shown_until": ""}
+    ),
+    urlencoded=st.booleans(),
+)
+def test_volunteers_wanted_form(world, data, urlencoded):
+    from outreach.models import VolunteersWanted
+
+    fuzz(
+        user_of(world, roles.VOLUNTEER_COORDINATOR),
+        "/volunteer/volunteers-wanted/",
+        data,
+        tables={
+            "notices": VolunteersWanted,
+            "shown": lambda: VolunteersWanted.objects.filter(shown_until__isnull=True).count(),
+        },
+        urlencoded=urlencoded,
+    )
+
+
+@given(code=text)
+def test_a_tagged_link_of_any_text_opens_a_sign_up(world, tagged, code):
+    """The short address: whatever follows /t/, the answer is a sign-up (or, for a text that
+    is no path segment, no page), never an error; nothing is written."""
+    from urllib.parse import quote
+
+    path = f"/t/{quote(code, safe='')}/"
+    response = fuzz(Client(), path, {}, tables=HOST_TABLES, method="get")
+    assert response.status_code in (302, 400, 404), (path, response.status_code)
+    if response.status_code == 302:
+        assert response.url.split("?")[0] in ("/offer/", "/volunteer/join/")
 
 
 @pytest.fixture

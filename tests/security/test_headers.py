@@ -218,8 +218,11 @@ def test_the_sign_up_answers_are_not_cached_either(client):
 def test_addresses_hold_only_integer_ids_and_signed_tokens():
     """No e-mail address, phone number or name can end up in a path: every parameter of every
     URL pattern is an integer id, a signed token, or (in the admin) a model's integer key, or
-    the official code of public reference data (``REFERENCE_DATA_KEYED_BY_CODE``)."""
-    allowed_strings = {"token", "uidb64"}
+    the official code of public reference data (``REFERENCE_DATA_KEYED_BY_CODE``), or a tagged
+    link's short code."""
+    # "code": a tagged link's short code (outreach.models.new_code), drawn at random by the
+    # portal from 31 letters and digits and printed on posters: it names no person.
+    allowed_strings = {"token", "uidb64", "code"}
     admin_keys = {"object_id", "content_type_id"}
     for name, route, _pattern in url_patterns():
         for converter, parameter in re.findall(r"<(?:(\w+):)?(\w+)>", route):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts import roles
 from hosts.models import Home, HomeTransition
 from notifications.models import OutboundEmail
+from outreach.models import Source, VolunteersWanted
 from privacy.models import AccessLog
 from reports.models import ReportDownload, ReportRun, ReportRunTransition
 from stays.models import CheckIn, CheckInTransition, Concern
@@ -136,7 +137,25 @@ def others(world):
             housing_company=orgs["other_housing"],
         ),
     }
+    # Tagged links and notices of another group of the organisation and of another
+    # organisation's group (issue 20), made by their own coordinators.
+    from outreach import actions as outreach
+
+    group_b_coordinator = world.group_b["coordinator"]
+    links, notices = {}, {}
+    for whose, maker in [
+        (matrix.ANOTHER_GROUP, group_b_coordinator),
+        (matrix.ANOTHER_VOLUNTEER_ORGANISATION, stranger_coordinator),
+    ]:
+        links[whose] = outreach.make_tagged_link(
+            kind="poster", target="host", label="Deras", local_group=maker.local_group, user=maker
+        )
+        notices[whose] = outreach.publish_volunteers_wanted(
+            local_group=maker.local_group, user=maker, needs=["visits"]
+        )
     return {
+        "source_id": links,
+        "notice_id": notices,
         "entry_id": {matrix.ANOTHER_VOLUNTEER: entry},
         "home_id": {
             matrix.ANOTHER_VOLUNTEER: agreed,
@@ -179,6 +198,8 @@ def state():
         QueueEntry: ("claimed_by_id", "lease_until", "needs_call", "handed_back_by_id"),
         Campaign: ("ended_at",),
         ReportRun: ("status",),
+        Source: ("retired_at",),
+        VolunteersWanted: ("shown_until",),
     }
     rows = {
         model.__name__: list(model.objects.order_by("pk").values_list("pk", *fields))

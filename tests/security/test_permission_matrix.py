@@ -133,6 +133,10 @@ def route_values(world, route, variant):
         "check_in_id": objects["stays.checkin"].pk,
         "application_id": objects["volunteers.volunteerapplication"].pk,
         "campaign_id": objects["volunteers.campaign"].pk,
+        # The local group's tagged link and notice (the web app's pages; issue 20).
+        "source_id": world.outreach["source"].pk,
+        "notice_id": world.outreach["notice"].pk,
+        "code": world.outreach["source"].code,
         "partnership_id": objects["reports.partnership"].pk,
         "run_id": objects["reports.reportrun"].pk,
         "token": world.tokens.get(route, "none"),

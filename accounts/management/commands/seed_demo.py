@@ -35,7 +35,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts import demo_malmo, demo_outreach, demo_placements, demo_work, roles
+from accounts import (
+    demo_malmo,
+    demo_outreach,
+    demo_outreach_links,
+    demo_placements,
+    demo_work,
+    roles,
+)
 from accounts.models import GroupMunicipality, LocalGroup, Organisation, User
 from hosts.actions import (
     confirm_registration,
@@ -1032,6 +1039,7 @@ SEED_STEPS: list[Callable[[SeedContext], None]] = [
     demo_placements.seed_road_to_work,
     demo_work.seed_authenticators,
     demo_outreach.seed_meetings,
+    demo_outreach_links.seed_links_and_notices,
 ]
 
 
