@@ -99,12 +99,17 @@ def pytest_sessionfinish(session):
     if config.option.reuse_db:
         return
     from django.db import connections
+    from pytest_django.plugin import blocking_manager_key
 
     from tests import cloned_database
 
-    with contextlib.suppress(Exception):
-        cloned_database.drop_templates()
-    connections.close_all()
+    with config.stash[blocking_manager_key].unblock():
+        try:
+            cloned_database.drop_templates()
+        except Exception as exc:  # noqa: BLE001 - as pytest-django's teardown: a warning
+            print(f"\nError when trying to drop the test database template: {exc!r}")
+        finally:
+            connections.close_all()
 
 
 @pytest.fixture(autouse=True)
