@@ -36,6 +36,82 @@ def pytest_configure(config):
     override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]).enable()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+    tmp_path_factory,
+):
+    """pytest-django's set-up of the test databases, except that xdist workers on PostgreSQL
+    copy one database migrated once per run instead of each migrating its own
+    (tests/cloned_database.py)."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    from tests import cloned_database
+
+    if not django_db_use_migrations:
+        _disable_migrations()
+    keepdb = django_db_keepdb and not django_db_createdb
+    verbosity = request.config.option.verbose
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    with django_db_blocker.unblock():
+        if worker and django_db_use_migrations and cloned_database.wanted(aliases):
+            db_cfg = cloned_database.setup(
+                aliases,
+                serialized_aliases,
+                worker=worker,
+                shared=tmp_path_factory.getbasetemp().parent,
+                keepdb=keepdb,
+                verbosity=verbosity,
+            )
+        else:
+            db_cfg = setup_databases(
+                verbosity=verbosity,
+                interactive=False,
+                aliases=aliases,
+                serialized_aliases=serialized_aliases,
+                keepdb=keepdb,
+            )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            try:
+                teardown_databases(db_cfg, verbosity=verbosity)
+            except Exception as exc:  # noqa: BLE001 - as pytest-django: a warning
+                request.node.warn(
+                    pytest.PytestWarning(f"Error when trying to teardown test databases: {exc!r}")
+                )
+
+
+def pytest_sessionfinish(session):
+    """Without --reuse-db nothing of the run's databases is kept: the xdist controller drops the
+    template the workers copied (tests/cloned_database.py)."""
+    config = session.config
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    if config.option.reuse_db:
+        return
+    from django.db import connections
+    from pytest_django.plugin import blocking_manager_key
+
+    from tests import cloned_database
+
+    with config.stash[blocking_manager_key].unblock():
+        try:
+            cloned_database.drop_templates()
+        except Exception as exc:  # noqa: BLE001 - as pytest-django's teardown: a warning
+            print(f"\nError when trying to drop the test database template: {exc!r}")
+        finally:
+            connections.close_all()
+
+
 @pytest.fixture(autouse=True)
 def _eager_celery_and_clean_cache():
     """Tasks run in-process unless a test starts a real worker; rate-limit counters start at zero."""

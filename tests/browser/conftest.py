@@ -148,6 +148,16 @@ def page(request, phone, console):
 
 
 @pytest.fixture(scope="session")
+def checked_once(tmp_path_factory):
+    """``checked_once("admin").first_time(kind, language)``: whether this run has yet to check
+    that (tests/browser/once.py); shared by the xdist workers."""
+    from tests.browser.once import Once, run_folder
+
+    folder = run_folder(tmp_path_factory)
+    return lambda name: Once(folder / f"checked-once-{name}.jsonl")
+
+
+@pytest.fixture(scope="session")
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

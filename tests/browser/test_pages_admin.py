@@ -16,33 +16,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 ROLES = ["samordnare", "bostadsbolag", "handledare", "volontarsamordnare", "chef", "dataskydd"]
 
 
-def _admin_pages(page, served):
-    """The lists the admin's index offers the person, and for each its first object's page and
-    its add page when it has them."""
-    page.goto(served.url + "/admin/")
-    lists = page.eval_on_selector_all(
-        "#content-main .module th[scope=row] a", "els => els.map(e => e.getAttribute('href'))"
-    )
-    adds = set(
-        page.eval_on_selector_all(
-            "#content-main .module a.addlink", "els => els.map(e => e.getAttribute('href'))"
-        )
-    )
-    pages = []
-    for url in lists:
-        pages.append(url)
-        page.goto(served.url + url)
-        first = page.query_selector("#result_list tbody tr th a, #result_list tbody tr td a")
-        if first:
-            pages.append(first.get_attribute("href"))
-    return pages + sorted(adds)
-
-
-# The pages axe-core has checked in this test process: (kind of page, language, read-only). An
-# admin page is one template whoever opens it, so axe checks each kind once in each language,
-# in its editable and its read-only form (the data protection officer's); every role still opens
-# every page of theirs in Swedish, which must answer, fail on nothing and lack no Swedish.
-_CHECKED_BY_AXE: set[tuple[str, str, bool]] = set()
+def _links(page, selector: str) -> list[str]:
+    return page.eval_on_selector_all(selector, "els => els.map(e => e.getAttribute('href'))")
 
 
 def _kind_of_page(path: str) -> str:
@@ -51,24 +26,43 @@ def _kind_of_page(path: str) -> str:
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_every_admin_page_of_a_role(browser, served, username):
+def test_every_admin_page_of_a_role(browser, served, username, checked_once):
+    """Every page of the role: the admin's index, the lists it offers, each list's first object
+    and the add pages. In Swedish at a desk, every one of them is opened (its status, server
+    errors and the Swedish catalogue), the walk finding the next pages on the one it is on. Axe
+    checks each kind of page once in each language in this run (``checked_once``, shared by the
+    xdist workers), in its editable and its read-only form (the data protection officer's): an
+    admin page is one template whoever opens it. In English on a phone, the kinds axe has not
+    yet checked in English: what else an English page could show is the permission matrix's
+    (every page of every role, through the test client) and tests/test_swedish_pages.py's."""
+    axe = checked_once("admin")
     problems = []
     user = demo_user(username)
     read_only = username == "dataskydd"
+
+    def first_check(path, language):
+        return axe.first_time(_kind_of_page(path), language, read_only)
+
     with served.page(browser, user=user, language="sv", viewport=DESKTOP) as page:
-        pages = ["/admin/", *_admin_pages(page, served)]
-    # In Swedish at a desk, every page of the role (its status, server errors and Swedish
-    # catalogue; axe once per kind). In English on a phone, the kinds axe has not yet checked in
-    # English: what else an English page could show is the permission matrix's (every page of
-    # every role, through the test client) and tests/test_swedish_pages.py's.
-    for language, viewport in (("sv", DESKTOP), ("en", PHONE)):
-        with served.page(browser, user=user, language=language, viewport=viewport) as page:
-            for path in pages:
-                key = (_kind_of_page(path), language, read_only)
-                if language == "en" and key in _CHECKED_BY_AXE:
-                    continue
-                problems += visit(page, path, axe=key not in _CHECKED_BY_AXE)
-                _CHECKED_BY_AXE.add(key)
+        problems += visit(page, "/admin/", axe=first_check("/admin/", "sv"))
+        pages = ["/admin/"]
+        lists = _links(page, "#content-main .module th[scope=row] a")
+        adds = sorted(set(_links(page, "#content-main .module a.addlink")))
+        for url in lists:
+            problems += visit(page, url, axe=first_check(url, "sv"))
+            pages.append(url)
+            first = page.query_selector("#result_list tbody tr th a, #result_list tbody tr td a")
+            if first:
+                change = first.get_attribute("href")
+                problems += visit(page, change, axe=first_check(change, "sv"))
+                pages.append(change)
+        for url in adds:
+            problems += visit(page, url, axe=first_check(url, "sv"))
+            pages.append(url)
+    with served.page(browser, user=user, language="en", viewport=PHONE) as page:
+        for path in pages:
+            if first_check(path, "en"):
+                problems += visit(page, path)
     assert not problems, "\n".join(problems)
 
 

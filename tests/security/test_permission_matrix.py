@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import roles
 from hosts.actions import self_service_url
 from tests.security import permission_matrix as matrix
+from tests.security.no_store import NoStoreWalk
 
 pytestmark = [
     pytest.mark.django_db,
@@ -265,9 +266,12 @@ def test_every_url_pattern_is_in_the_matrix(capsys):
 
 @pytest.mark.parametrize("role", matrix.ROLES)
 def test_every_page_answers_the_role_as_the_matrix_says(role, world, quick_pages):
-    """...and carries the Content Security Policy, with no inline code for it to block."""
+    """...and carries the Content Security Policy, with no inline code for it to block; and
+    every page the role may open says ``no-store``, but the public ones for a visitor
+    (tests/security/no_store.py: the same answers, so the pages are requested once)."""
     client = role_client(world, role)
     differences = []
+    no_store = NoStoreWalk(role)
     for key, route, extra, variant in cells()[0]:
         path = fill(route, {**route_values(world, route, variant), **extra})
         for method in matrix.METHODS:
@@ -278,6 +282,8 @@ def test_every_page_answers_the_role_as_the_matrix_says(role, world, quick_pages
             want = matrix.expected(key, role, method, variant)
             if got != want:
                 differences.append(f"{method} {path} ({variant}): {got}, declared {want}")
+            no_store.see(key, method, variant, path, response)
+    differences += no_store.problems()
     assert not differences, f"{len(differences)} differences for {role}:\n" + "\n".join(differences)
 
 
