@@ -32,11 +32,12 @@ def _with_places(meetings):
     ).select_related("municipality")
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def pick_municipality(request):
-    """The start page's picker sends the municipality typed here; the page of that
-    municipality opens, or the picker comes back with what was typed and what is wrong."""
-    form = MunicipalityPickerForm(request.GET or None)
+    """The start page's picker sends the municipality typed here (by POST: where a person lives
+    stays out of addresses and logs); the page of that municipality opens, or the picker comes
+    back with what was typed and what is wrong."""
+    form = MunicipalityPickerForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         return redirect("outreach:municipality", code=form.cleaned_data["kommun"].code)
     return render(

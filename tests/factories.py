@@ -791,6 +791,7 @@ def portal_world():
     }
     world_surveys(objects, foreign, match=match, foreign_match=foreign_match, today=today)
     world_work(orgs, users, objects, foreign)
+    world_meetings(orgs, users, objects, foreign)
     TargetFactory(partnership=partnership)
     return SimpleNamespace(
         orgs=orgs,
@@ -824,6 +825,41 @@ def world_surveys(objects, foreign, *, match, foreign_match, today):
             opens_on=today,
             status=status,
         )
+
+
+def world_meetings(orgs, users, objects, foreign):
+    """Information meetings in the permission matrix's world, made through the actions: the
+    volunteer coordinator's group's meeting next week (with a confirmed sign-up, whose links the
+    pages are tried with), and another partner's."""
+    from accounts import roles
+    from outreach import actions as outreach
+
+    starts_at = timezone.now() + timedelta(days=7)
+    fields = {
+        "municipality": municipality(),
+        "topic": "hosting",
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(hours=1),
+        "place": "Biblioteket",
+        "capacity": 10,
+    }
+    coordinator = users[roles.VOLUNTEER_COORDINATOR]
+    meeting = outreach.plan_meeting(
+        user=coordinator, local_group=coordinator.local_group, title="Bli värd", **fields
+    )
+    signup = outreach.sign_up_for_meeting(
+        meeting=meeting, name="Rut Ek", email="rut.ek@example.org", language="en"
+    )
+    outreach.confirm_signup(signup=signup)
+    objects["outreach.informationmeeting"] = meeting
+    objects["outreach.meetingsignup"] = signup
+    other = orgs["other_partner"]
+    foreign["outreach.informationmeeting"] = outreach.plan_meeting(
+        user=staff_user(roles.PARTNER_COORDINATOR, other, username="w_other_meetings"),
+        partner=other,
+        title="Grannkommunens möte",
+        **fields,
+    )
 
 
 def world_work(orgs, users, objects, foreign):
