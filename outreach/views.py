@@ -154,6 +154,11 @@ def sent(request, meeting_id):
     )
 
 
+def _path(url: str) -> str:
+    """A link of the e-mails as the page's own: the same path, on whatever host serves it."""
+    return url.removeprefix(settings.SITE_URL)
+
+
 def _in_language_of(request, signup: MeetingSignup) -> None:
     """The person's own pages are in the language they signed up in."""
     translation.activate(signup.language)
@@ -189,8 +194,8 @@ def confirm(request, token):
         {
             "signup": signup,
             "meeting": signup.meeting,
-            "calendar_url": actions.calendar_url(signup),
-            "manage_url": actions.manage_url(signup),
+            "calendar_url": _path(actions.calendar_url(signup)),
+            "manage_url": _path(actions.manage_url(signup)),
         },
     )
 
@@ -225,7 +230,7 @@ def my_signup(request, token):
             "problem": problem,
             "can_cancel": signup.status != MeetingSignup.Status.CANCELLED
             and actions.is_open_for_signups(signup.meeting),
-            "calendar_url": actions.calendar_url(signup),
+            "calendar_url": _path(actions.calendar_url(signup)),
         },
         status=status,
     )
