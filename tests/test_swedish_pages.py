@@ -53,6 +53,9 @@ NOT_PAGES = {
     "hosts:open_link": "a token in the address: opened through the host's link",
     "hosts:confirm": "a token in the address: opened by the confirmation test of hosts",
     "password_reset_confirm": "a token in the address: tests/accounts",
+    "outreach:confirm": "a token in the address: tests/outreach and tests/browser/test_meeting_walk",
+    "outreach:my_signup": "a token in the address: tests/outreach and tests/browser/test_meeting_walk",
+    "outreach:calendar": "a calendar file (.ics): tests/outreach check its event",
 }
 
 # Addresses that only send the visitor on (a 302 for everyone), with the reason.
@@ -73,6 +76,8 @@ PARAMETERS = {
     "application_id": "volunteers.VolunteerApplication",
     "partnership_id": "reports.Partnership",
     "run_id": "reports.ReportRun",
+    "meeting_id": "outreach.selectors.meetings_for",
+    "code": "municipalities.Municipality",
 }
 CANDIDATES = 15  # objects tried per address with an id, newest first
 # Who tries the addresses with an id, in this order, until one opens the page.
