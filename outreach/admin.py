@@ -44,10 +44,19 @@ from .workflow import MEETING_WORKFLOW
 
 
 def _municipalities_for(user):
-    """A partner's coordinators list a meeting in any municipality; a group's coordinators in
-    their groups' municipalities."""
-    if user.is_superuser or organisation_kind(user) == Organisation.Kind.PARTNER:
+    """Where the person may list a meeting: a partner's coordinators in the partner's own
+    municipality and those of its partnerships; a group's coordinators in their groups'
+    municipalities; a superuser anywhere."""
+    from django.db.models import Q
+
+    from municipalities.models import Municipality
+
+    if user.is_superuser:
         return None
+    if organisation_kind(user) == Organisation.Kind.PARTNER:
+        return Municipality.objects.filter(
+            Q(organisations=user.organisation_id) | Q(partnerships__partner=user.organisation_id)
+        ).distinct()
     return organiser_municipalities(user)
 
 

@@ -8,7 +8,7 @@ urlpatterns = [
     # Public: a municipality's page, its meetings and a person's own sign-up (signed links).
     path("kommun/", views.pick_municipality, name="pick"),
     # A municipality by its official code (kommunkod), e.g. /kommun/1280/ for Malmö.
-    path("kommun/<int:code>/", views.municipality, name="municipality"),
+    path("kommun/<int:municipality_code>/", views.municipality, name="municipality"),
     path("meetings/<int:meeting_id>/", views.meeting, name="meeting"),
     path("meetings/<int:meeting_id>/sent/", views.sent, name="sent"),
     path("meetings/confirm/<str:token>/", views.confirm, name="confirm"),

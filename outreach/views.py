@@ -5,8 +5,6 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils import translation
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -32,13 +30,14 @@ def _with_places(meetings):
     ).select_related("municipality")
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def pick_municipality(request):
-    """The start page's picker sends the municipality typed here; the page of that
-    municipality opens, or the picker comes back with what was typed and what is wrong."""
-    form = MunicipalityPickerForm(request.GET or None)
+    """The start page's picker sends the municipality typed here (by POST: where a person lives
+    stays out of addresses and logs); the page of that municipality opens, or the picker comes
+    back with what was typed and what is wrong."""
+    form = MunicipalityPickerForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        return redirect("outreach:municipality", code=form.cleaned_data["kommun"].code)
+        return redirect("outreach:municipality", municipality_code=form.cleaned_data["kommun"].code)
     return render(
         request,
         "outreach/pick.html",
@@ -49,23 +48,12 @@ def pick_municipality(request):
 
 # The "volunteers wanted" notices are drawn by their own partial (``outreach.link``'s part of the
 # page); the page includes it once it is there.
-WANTED_TEMPLATE = "outreach/_volunteers_wanted.html"
-
-
-def _wanted_template() -> str | None:
-    try:
-        get_template(WANTED_TEMPLATE)
-    except TemplateDoesNotExist:
-        return None
-    return WANTED_TEMPLATE
-
-
 @require_GET
-def municipality(request, code):
+def municipality(request, municipality_code):
     """A municipality's page: its coming information meetings, and the "volunteers wanted"
     notices of the local group that covers it. The code is the official one, four digits
     ("0114"); the address may drop its leading zero."""
-    place = get_object_or_404(Municipality, code=f"{code:04d}")
+    place = get_object_or_404(Municipality, code=f"{municipality_code:04d}")
     meetings = list(_with_places(selectors.coming_meetings(place)))
     for meeting in meetings:
         meeting.left = max(meeting.capacity - meeting.taken, 0)
@@ -76,7 +64,6 @@ def municipality(request, code):
             "municipality": place,
             "meetings": meetings,
             "notices": selectors.volunteers_wanted_in(place),
-            "wanted_template": _wanted_template(),
         },
     )
 
@@ -153,6 +140,11 @@ def sent(request, meeting_id):
     )
 
 
+def _path(url: str) -> str:
+    """A link of the e-mails as the page's own: the same path, on whatever host serves it."""
+    return url.removeprefix(settings.SITE_URL)
+
+
 def _in_language_of(request, signup: MeetingSignup) -> None:
     """The person's own pages are in the language they signed up in."""
     translation.activate(signup.language)
@@ -188,8 +180,8 @@ def confirm(request, token):
         {
             "signup": signup,
             "meeting": signup.meeting,
-            "calendar_url": actions.calendar_url(signup),
-            "manage_url": actions.manage_url(signup),
+            "calendar_url": _path(actions.calendar_url(signup)),
+            "manage_url": _path(actions.manage_url(signup)),
         },
     )
 
@@ -224,7 +216,7 @@ def my_signup(request, token):
             "problem": problem,
             "can_cancel": signup.status != MeetingSignup.Status.CANCELLED
             and actions.is_open_for_signups(signup.meeting),
-            "calendar_url": actions.calendar_url(signup),
+            "calendar_url": _path(actions.calendar_url(signup)),
         },
         status=status,
     )

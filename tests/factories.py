@@ -791,6 +791,7 @@ def portal_world():
     }
     world_surveys(objects, foreign, match=match, foreign_match=foreign_match, today=today)
     world_work(orgs, users, objects, foreign)
+    world_meetings(orgs, users, objects, foreign)
     outreach = world_outreach(orgs, users, objects, foreign)
     TargetFactory(partnership=partnership)
     return SimpleNamespace(
@@ -809,7 +810,8 @@ def portal_world():
 def world_outreach(orgs, users, objects, foreign) -> dict:
     """Tagged links and a "volunteers wanted" notice (issue 20), made through the actions: the
     partner's link and another partner's (the admin's own and foreign objects), and the link
-    and the notice of the volunteer coordinator's local group (the web app's pages)."""
+    and the notice of the volunteer coordinator's local group (the web app's pages). Called
+    after ``world_meetings``: another partner's meeting is what a partner's link may not name."""
     from accounts import roles
     from outreach import actions as outreach
 
@@ -830,25 +832,6 @@ def world_outreach(orgs, users, objects, foreign) -> dict:
         label="Affisch i grannkommunen",
         partner=orgs["other_partner"],
         user=other_coordinator,
-    )
-    # Another partner's planned meeting: what a partner's link may not name (made as planned,
-    # its first stage, until the meetings' own planning action is at hand here).
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from outreach.models import InformationMeeting
-
-    starts = timezone.now() + timedelta(days=10)
-    foreign["outreach.informationmeeting"] = InformationMeeting.objects.create(
-        partner=orgs["other_partner"],
-        municipality=municipality("2309"),
-        title="Informationsmöte i grannkommunen",
-        topic=InformationMeeting.Topic.HOSTING,
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        place="Kommunhuset",
-        capacity=40,
     )
     coordinator = users[roles.VOLUNTEER_COORDINATOR]
     group = coordinator.local_group
@@ -886,6 +869,41 @@ def world_surveys(objects, foreign, *, match, foreign_match, today):
             opens_on=today,
             status=status,
         )
+
+
+def world_meetings(orgs, users, objects, foreign):
+    """Information meetings in the permission matrix's world, made through the actions: the
+    volunteer coordinator's group's meeting next week (with a confirmed sign-up, whose links the
+    pages are tried with), and another partner's."""
+    from accounts import roles
+    from outreach import actions as outreach
+
+    starts_at = timezone.now() + timedelta(days=7)
+    fields = {
+        "municipality": municipality(),
+        "topic": "hosting",
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(hours=1),
+        "place": "Biblioteket",
+        "capacity": 10,
+    }
+    coordinator = users[roles.VOLUNTEER_COORDINATOR]
+    meeting = outreach.plan_meeting(
+        user=coordinator, local_group=coordinator.local_group, title="Bli värd", **fields
+    )
+    signup = outreach.sign_up_for_meeting(
+        meeting=meeting, name="Rut Ek", email="rut.ek@example.org", language="en"
+    )
+    outreach.confirm_signup(signup=signup)
+    objects["outreach.informationmeeting"] = meeting
+    objects["outreach.meetingsignup"] = signup
+    other = orgs["other_partner"]
+    foreign["outreach.informationmeeting"] = outreach.plan_meeting(
+        user=staff_user(roles.PARTNER_COORDINATOR, other, username="w_other_meetings"),
+        partner=other,
+        title="Grannkommunens möte",
+        **fields,
+    )
 
 
 def world_work(orgs, users, objects, foreign):

@@ -56,6 +56,9 @@ NOT_PAGES = {
     "outreach_links:follow": "a tagged link: sends on to a sign-up (tests/outreach)",
     "outreach_links:qr_svg": "a QR code as an SVG file (tests/outreach)",
     "outreach_links:qr_png": "a QR code as a PNG file (tests/outreach)",
+    "outreach:confirm": "a token in the address: tests/outreach and tests/browser/test_meeting_walk",
+    "outreach:my_signup": "a token in the address: tests/outreach and tests/browser/test_meeting_walk",
+    "outreach:calendar": "a calendar file (.ics): tests/outreach check its event",
 }
 
 # Addresses that only send the visitor on (a 302 for everyone), with the reason.
@@ -78,6 +81,8 @@ PARAMETERS = {
     "run_id": "reports.ReportRun",
     "source_id": "outreach.selectors.links_for",
     "notice_id": "outreach.selectors.notices_for",
+    "meeting_id": "outreach.selectors.meetings_for",
+    "municipality_code": "municipalities.Municipality",
 }
 CANDIDATES = 15  # objects tried per address with an id, newest first
 # Who tries the addresses with an id, in this order, until one opens the page.

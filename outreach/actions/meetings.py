@@ -23,7 +23,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import canonical_email
@@ -557,7 +557,7 @@ def meeting_calendar(meeting: InformationMeeting, *, language: str) -> dict[str,
     with translation.override(language):
         summary = meeting.title
         if cancelled:
-            summary = gettext_now("Cancelled: %(title)s") % {"title": meeting.title}
+            summary = gettext("Cancelled: %(title)s") % {"title": meeting.title}
         location = ", ".join(part for part in [meeting.place, meeting.online_url] if part)
         description = meeting.description
         if meeting.online_url:

@@ -75,6 +75,18 @@ def _context() -> dict:
         "employer": "Butiken AB",
         "contact": "Eva Lund",
         "something": True,
+        # An information meeting (outreach) and the links of a sign-up to it.
+        "meeting": SimpleNamespace(
+            title="Bli värd",
+            starts_at=MOMENT,
+            ends_at=MOMENT.replace(hour=15),
+            place="Biblioteket",
+            online_url="https://meet.example/bli-vard",
+            get_language_display=lambda: "Svenska",
+        ),
+        "municipality": SimpleNamespace(name="Krokom", code="2309"),
+        "manage_url": "https://portal.example/m/",
+        "calendar_url": "https://portal.example/m/calendar.ics",
     }
 
 

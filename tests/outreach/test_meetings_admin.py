@@ -26,6 +26,10 @@ ADMIN = "/admin/outreach/informationmeeting/"
 
 @pytest.fixture
 def partner_coordinator(organisations):
+    """A coordinator of a partner in Malmö: its meetings are listed in Malmö's page."""
+    type(organisations["partner"]).objects.filter(pk=organisations["partner"].pk).update(
+        municipality=municipality("1280")
+    )
     return staff_user("partner_coordinator", organisations["partner"], username="mottagning")
 
 
@@ -61,7 +65,10 @@ def test_a_partners_coordinator_plans_a_meeting_for_their_partner(
 ):
     municipality("1280")
     english.force_login(partner_coordinator)
-    assert english.get(ADMIN + "add/").status_code == 200
+    page = english.get(ADMIN + "add/")
+    assert page.status_code == 200
+    # Only where the partner works: its own municipality (and its partnerships').
+    assert list(page.context["form"].fields["municipality"].queryset) == [municipality("1280")]
     response = english.post(ADMIN + "add/", plan_data(ends="17:00"))
     assert response.status_code == 400 and 'value="Bli värd i Malmö"' in response.content.decode()
     response = english.post(ADMIN + "add/", plan_data())

@@ -59,9 +59,9 @@ def test_the_municipality_page_lists_its_coming_meetings(client, meeting, coordi
 def test_the_start_page_picker_leads_to_the_municipality(client, db):
     municipality("1280")
     assert 'action="/kommun/"' in client.get("/").content.decode()
-    response = client.get("/kommun/", {"kommun": "Malmö"})
+    response = client.post("/kommun/", {"kommun": "Malmö"})
     assert response.status_code == 302 and response.url == "/kommun/1280/"
-    response = client.get("/kommun/", {"kommun": "Atlantis"})
+    response = client.post("/kommun/", {"kommun": "Atlantis"})
     assert response.status_code == 400
     assert 'value="Atlantis"' in response.content.decode()
 

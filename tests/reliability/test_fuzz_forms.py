@@ -1531,3 +1531,114 @@ def test_make_fuzz_runs_every_hypothesis_test_of_the_suite():
     }
     assert with_hypothesis, "no Hypothesis test found: the search is wrong"
     assert sorted(with_hypothesis - listed) == []
+
+
+# --- issue 20, helper "meet": information meetings (public sign-up, picker, organisers' forms)
+
+
+def meeting_tables():
+    from outreach.models import (
+        InformationMeeting,
+        MeetingSignup,
+        MeetingTransition,
+        SignupTransition,
+    )
+
+    return {
+        "meetings": InformationMeeting,
+        "meeting_history": MeetingTransition,
+        "signups": MeetingSignup,
+        "signup_history": SignupTransition,
+        "confirmed": lambda: MeetingSignup.objects.filter(status="confirmed").count(),
+        "outbox": OutboundEmail,
+    }
+
+
+MEETING_SIGN_UP = {"name": "Rut Ek", "email": "rut@example.org", "consent": "on", "website": ""}
+
+
+@given(data=posts(MEETING_SIGN_UP), urlencoded=st.booleans())
+def test_meeting_sign_up(world, data, urlencoded):
+    meeting = world.objects["outreach.informationmeeting"]
+    fuzz(
+        Client(),
+        f"/meetings/{meeting.pk}/",
+        data,
+        tables=meeting_tables(),
+        urlencoded=urlencoded,
+    )
+
+
+@given(data=posts({"kommun": "Malmö"}))
+def test_municipality_picker(world, data):
+    fuzz(Client(), "/kommun/", data, tables=meeting_tables())
+
+
+def meeting_plan(**overrides):
+    day = (timezone.localdate() + timedelta(days=7)).isoformat()
+    return {
+        "title": "Bli värd",
+        "topic": "hosting",
+        "municipality": "2380",
+        "day": day,
+        "starts": "18:00",
+        "ends": "19:00",
+        "place": "Biblioteket",
+        "online_url": "",
+        "language": "sv",
+        "capacity": "20",
+        "description": "",
+        **overrides,
+    }
+
+
+@given(
+    page=st.sampled_from(["new/", "{id}/change/"]),
+    data=posts(meeting_plan()),
+    urlencoded=st.booleans(),
+)
+def test_plan_and_change_a_meeting(world, page, data, urlencoded):
+    meeting = world.objects["outreach.informationmeeting"]
+    fuzz(
+        user_of(world, roles.VOLUNTEER_COORDINATOR),
+        "/volunteer/meetings/" + page.format(id=meeting.pk),
+        data,
+        tables=meeting_tables(),
+        urlencoded=urlencoded,
+    )
+
+
+@given(
+    step=st.sampled_from(["cancel/", "attendance/"]),
+    started=st.booleans(),
+    data=st.data(),
+)
+def test_meeting_steps(world, step, started, data):
+    """Cancelling (a reason) and recording who came (ticks and walk-ins), on a meeting to come
+    (who came is refused) and on one that began an hour ago."""
+    from outreach.models import InformationMeeting
+
+    meeting = world.objects["outreach.informationmeeting"]
+    signup = world.objects["outreach.meetingsignup"]
+    base = (
+        {"reason": "Lokalen är stängd."}
+        if step == "cancel/"
+        else {
+            "came": [str(signup.pk)],
+            "walk_ins": "3",
+        }
+    )
+    starts_at = timezone.now() + (timedelta(hours=-1) if started else timedelta(days=7))
+    fuzz(
+        user_of(world, roles.VOLUNTEER_COORDINATOR),
+        f"/volunteer/meetings/{meeting.pk}/{step}",
+        draw_post(data, base),
+        tables={
+            **meeting_tables(),
+            "held": lambda: InformationMeeting.objects.filter(status="held").count(),
+            "cancelled": lambda: InformationMeeting.objects.filter(status="cancelled").count(),
+        },
+        before_request=lambda: InformationMeeting.objects.filter(pk=meeting.pk).update(
+            starts_at=starts_at, ends_at=starts_at + timedelta(hours=1)
+        ),
+    )

@@ -133,7 +133,13 @@ def _build_world():
         user=world.users[roles.PARTNER_COORDINATOR],
         delivery="letter",
     )
+    from outreach.actions.meetings import make_signup_token
+
+    signup = world.objects["outreach.meetingsignup"]
     world.tokens = {
+        "meetings/confirm/<str:token>/": make_signup_token(signup, purpose="confirm"),
+        "meetings/my-place/<str:token>/": make_signup_token(signup, purpose="manage"),
+        "meetings/my-place/<str:token>/calendar.ics": make_signup_token(signup, purpose="manage"),
         "offer/confirm/<str:token>/": confirm_token,
         "my-offer/open/<str:token>/": open_token,
         "household/open/<str:token>/": make_token(household_link),

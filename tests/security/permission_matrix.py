@@ -330,6 +330,27 @@ PAGES = {
         for name in ("outreach_links:link", "outreach_links:qr_svg", "outreach_links:qr_png")
     },
     # --- end of helper "link"'s block ---
+    # --- issue 20, helper "meet": information meetings (outreach/views.py, staff_views.py) ---
+    # Public: the municipality picker and page, a meeting (its sign-up form: an empty POST is
+    # refused with a message, 400), "check your e-mail"; the links in a person's e-mails open
+    # for whoever holds them (the world's sign-up is confirmed: its page cancels it).
+    "outreach:pick": everyone(),
+    "outreach:municipality": everyone(post=NOT_ALLOWED),
+    "outreach:meeting": everyone(),
+    "outreach:sent": everyone(post=NOT_ALLOWED),
+    "outreach:confirm": everyone(post=NOT_ALLOWED),
+    "outreach:my_signup": everyone(),
+    "outreach:calendar": everyone(post=NOT_ALLOWED),
+    # The organisers' pages in the web app: the volunteer coordinators of the meeting's group
+    # (the world's meeting is the coordinator's group's; it has not started, so recording who
+    # came is refused with a message, 409, and the empty forms with theirs, 400).
+    "outreach:staff_meetings": only(VOLUNTEER_COORDINATOR, post=NOT_ALLOWED),
+    "outreach:staff_plan": only(VOLUNTEER_COORDINATOR),
+    "outreach:staff_meeting": only(VOLUNTEER_COORDINATOR, post=NOT_ALLOWED),
+    "outreach:staff_change": only(VOLUNTEER_COORDINATOR),
+    "outreach:staff_cancel": post_only(only(VOLUNTEER_COORDINATOR)),
+    "outreach:staff_attendance": post_only(only(VOLUNTEER_COORDINATOR)),
+    # --- end of helper "meet"'s block ---
 }
 
 # The workflow steps in the admin: whoever may view the object opens the step's page; sending
@@ -343,6 +364,7 @@ ADMIN_STEP_PAGES = {
     "admin:stays_mediation_step": "stays.mediation",
     "admin:stays_checkin_step": "stays.checkin",
     "admin:work_placement_step": "work.placement",
+    "admin:outreach_informationmeeting_step": "outreach.informationmeeting",
 }
 # Who may take the step each model's step page is tried with (``route_values`` in
 # test_permission_matrix.py): withdrawing a home and approving a match need no input, so the
@@ -360,6 +382,8 @@ ADMIN_STEP_TAKERS = {
     "stays.checkin": None,
     # Completing a placement needs its date: the empty form is refused first.
     "work.placement": None,
+    # Cancelling a meeting needs a reason: the empty form is refused first.
+    "outreach.informationmeeting": None,
 }
 
 # --- issue 17, helper A: who takes which step of a placement (work/workflow.py, work/actions.py)
@@ -701,6 +725,23 @@ ADMIN_MODELS = {
         "foreign": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
     },
     # --- end of helper "link"'s block ---
+    # --- issue 20, helper "meet": information meetings, made by ``plan_meeting`` (add page)
+    # and changed only by their steps (no change or delete page saves anything). The organisers
+    # who reach the meeting: the volunteer coordinators of its group (the world's), a national
+    # coordinator of its organisation, the coordinators of the partner that organises it (the
+    # world's meeting is not theirs); the officer reads. Another partner's meeting exists for
+    # nobody but its own partner's coordinators.
+    "outreach.informationmeeting": {
+        "perms": {
+            VOLUNTEER_COORDINATOR: "va",
+            PARTNER_COORDINATOR: "va",
+            DATA_PROTECTION_OFFICER: "v",
+        },
+        "scoped": True,
+        "hidden": {PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
+        "foreign": {VOLUNTEER_COORDINATOR, PARTNER_COORDINATOR, MANAGER, HOUSING_COMPANY_STAFF},
+    },
+    # --- end of helper "meet"'s block ---
 }
 
 # Pages (other than the admin's model pages) that take the id of an object scoped to a partner
@@ -719,6 +760,11 @@ FOREIGN = {
     # Another partner's check-in is not the volunteers' to make.
     "volunteers:complete_follow_up": {VOLUNTEER, VOLUNTEER_COORDINATOR},
     "volunteers:check_in": {VOLUNTEER, VOLUNTEER_COORDINATOR},
+    # Another partner's meeting is not a group's to run (the public pages show any meeting).
+    **{
+        f"outreach:{name}": {VOLUNTEER_COORDINATOR}
+        for name in ("staff_meeting", "staff_change", "staff_cancel", "staff_attendance")
+    },
 }
 
 # "This object, this person": every page of the web app that takes an object's id is also asked
@@ -855,10 +901,36 @@ OBJECT_REACH = {
     "reports:request": {"partnership_id": _PARTNERSHIP},
     "reports:download_pdf": {"run_id": _RUN},
     "reports:download_xlsx": {"run_id": _RUN},
+    # A meeting is public: its page and "check your e-mail" open whoever organises it.
+    "outreach:meeting": {"meeting_id": {ANOTHER_GROUP: set(), ANOTHER_PARTNER: set()}},
+    "outreach:sent": {"meeting_id": {ANOTHER_GROUP: set(), ANOTHER_PARTNER: set()}},
+    # The organisers' pages: another group's meeting (its national coordinator reaches it),
+    # another organisation's, a partner's.
+    **{
+        f"outreach:{name}": {
+            "meeting_id": {
+                ANOTHER_GROUP: {VOLUNTEER_COORDINATOR},
+                ANOTHER_VOLUNTEER_ORGANISATION: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR},
+                ANOTHER_PARTNER: {VOLUNTEER_COORDINATOR, NATIONAL_COORDINATOR},
+            }
+        }
+        for name in ("staff_meeting", "staff_change", "staff_cancel", "staff_attendance")
+    },
 }
 
-# Route parameters that name no object of a person or an organisation.
-NOT_AN_OBJECT = {"token", "uidb64", "step", "app_label", "url", "file_kind", "code"}
+# Route parameters that name no object of a person or an organisation (``code``: a tagged link's
+# short code, which anyone who saw the poster holds; ``municipality_code``: a municipality's
+# official code, public reference data).
+NOT_AN_OBJECT = {
+    "token",
+    "uidb64",
+    "step",
+    "app_label",
+    "url",
+    "file_kind",
+    "code",
+    "municipality_code",
+}
 
 # Admin pages whose objects belong to no volunteer, organisation, partner or company (or are not
 # scoped by organisation in the admin yet): the reason for each. Any other admin model with object

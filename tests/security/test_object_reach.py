@@ -8,6 +8,7 @@ Only the roles that open the page with their own object are asked: the others ar
 before the object is looked up, and the permission matrix already checks them.
 """
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -17,7 +18,7 @@ from django.utils import timezone
 from accounts import roles
 from hosts.models import Home, HomeTransition
 from notifications.models import OutboundEmail
-from outreach.models import Source, VolunteersWanted
+from outreach.models import InformationMeeting, MeetingTransition, Source, VolunteersWanted
 from privacy.models import AccessLog
 from reports.models import ReportDownload, ReportRun, ReportRunTransition
 from stays.models import CheckIn, CheckInTransition, Concern
@@ -137,11 +138,39 @@ def others(world):
             housing_company=orgs["other_housing"],
         ),
     }
+    # Information meetings: of the organisation's second group, of the other organisation's
+    # group, and the other partner's (the world's).
+    from accounts.models import User
+    from outreach.actions import plan_meeting
+
+    def meeting_of(user, code):
+        starts_at = timezone.now() + timedelta(days=7)
+        return plan_meeting(
+            user=user,
+            local_group=user.local_group,
+            municipality=municipality(code),
+            title="Ett annat möte",
+            topic="both",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=1),
+            place="Biblioteket",
+            capacity=5,
+        )
+
+    group_b_coordinator = User.objects.get(username="w_b_coord")
+    meetings = {
+        matrix.ANOTHER_GROUP: meeting_of(
+            group_b_coordinator, group_b_coordinator.local_group.municipalities.first().pk
+        ),
+        matrix.ANOTHER_VOLUNTEER_ORGANISATION: meeting_of(
+            stranger_coordinator, OTHER_ORGANISATION_MUNICIPALITY
+        ),
+        matrix.ANOTHER_PARTNER: world.foreign["outreach.informationmeeting"],
+    }
     # Tagged links and notices of another group of the organisation and of another
     # organisation's group (issue 20), made by their own coordinators.
     from outreach import actions as outreach
 
-    group_b_coordinator = world.group_b["coordinator"]
     links, notices = {}, {}
     for whose, maker in [
         (matrix.ANOTHER_GROUP, group_b_coordinator),
@@ -154,6 +183,7 @@ def others(world):
             local_group=maker.local_group, user=maker, needs=["visits"]
         )
     return {
+        "meeting_id": meetings,
         "source_id": links,
         "notice_id": notices,
         "entry_id": {matrix.ANOTHER_VOLUNTEER: entry},
@@ -200,6 +230,7 @@ def state():
         ReportRun: ("status",),
         Source: ("retired_at",),
         VolunteersWanted: ("shown_until",),
+        InformationMeeting: ("status", "title", "starts_at", "capacity", "walk_ins"),
     }
     rows = {
         model.__name__: list(model.objects.order_by("pk").values_list("pk", *fields))
@@ -217,6 +248,7 @@ def state():
         AccessLog,
         ReportRunTransition,
         ReportDownload,
+        MeetingTransition,
     ]
     rows.update({model.__name__: model.objects.count() for model in counted})
     return rows

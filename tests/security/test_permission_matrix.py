@@ -124,6 +124,7 @@ def route_values(world, route, variant):
         "stays.mediation": "cancel",
         "stays.checkin": "record",
         "work.placement": "complete",
+        "outreach.informationmeeting": "cancel",
     }
     home = objects["hosts.home"]
     return {
@@ -140,6 +141,8 @@ def route_values(world, route, variant):
         "code": world.outreach["source"].code,
         "partnership_id": objects["reports.partnership"].pk,
         "run_id": objects["reports.reportrun"].pk,
+        "meeting_id": objects["outreach.informationmeeting"].pk,
+        "municipality_code": objects["outreach.informationmeeting"].municipality_id,
         "token": world.tokens.get(route, "none"),
         "uidb64": "MQ",
         "object_id": objects[label].pk if label in objects else 1,
