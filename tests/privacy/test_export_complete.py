@@ -23,7 +23,7 @@ from housing.models import Contract, ContractTransition, Vacancy
 from matching.models import Match, MatchTransition
 from newcomers.models import CaseTransition, HouseholdLink, NewcomerCase
 from notifications.models import OutboundEmail
-from outreach.models import InformationMeeting, MeetingSignup
+from outreach.models import InformationMeeting, MeetingSignup, Source, VolunteersWanted
 from privacy import exports
 from privacy.models import AccessLog, DataRequest
 from privacy.processing import records
@@ -519,6 +519,19 @@ def world(organisations, host_session):
         email=VOLUNTEER_EMAIL,
         consent_notice_version="2026-11-01",
         consent_given_at=now,
+    )
+
+    # A tagged link and a "volunteers wanted" notice the volunteer made (as rows: the records
+    # that name a person are what is checked here, not who may make them).
+    Source.objects.create(
+        local_group=volunteer.local_group,
+        kind="poster",
+        target="host",
+        label="Affisch på biblioteket",
+        created_by=volunteer,
+    )
+    VolunteersWanted.objects.create(
+        local_group=volunteer.local_group, needs=["calls"], created_by=volunteer
     )
 
     # Every workflow's history names the volunteer once, whatever workflows there are.
