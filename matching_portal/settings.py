@@ -124,6 +124,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with its common widget templates written in Python (the same HTML,
+# a fraction of the CPU: the admin's lists and forms render hundreds of widgets a page).
+FORM_RENDERER = "matching_portal.form_renderer.PortalFormRenderer"
+
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
