@@ -117,9 +117,17 @@ TEMPLATES = [
                 "accounts.context_processors.navigation",
             ],
             # Dates, numbers and money in the page's language: {{ value|day }}, |number, |money.
-            "builtins": ["matching_portal.templatetags.portal_format"],
-            # Form fields with crispy-forms' HTML, written in Python: {{ field|portal_field }}.
-            "libraries": {"portal_fields": "matching_portal.templatetags.portal_fields"},
+            # {% url %} and {% static %} as Django's, their addresses remembered once worked
+            # out (matching_portal/templatetags/portal_urls.py). A template that loads Django's
+            # static library ({% load static %}) gets Django's own {% static %} instead.
+            "builtins": [
+                "matching_portal.templatetags.portal_format",
+                "matching_portal.templatetags.portal_urls",
+            ],
+            "libraries": {
+                # Form fields with crispy-forms' HTML, written in Python: {{ field|portal_field }}.
+                "portal_fields": "matching_portal.templatetags.portal_fields",
+            },
         },
     },
 ]
