@@ -38,7 +38,8 @@ SITE_URL = env.str(
 ).rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, its menu of models built once a request (matching_portal/admin_site.py).
+    "matching_portal.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

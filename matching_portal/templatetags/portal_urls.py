@@ -7,9 +7,10 @@ about 15 µs, a third of the time of rendering ``base.html``. The address of a U
 arguments, and of a static file, cannot change while the process runs with the same URLs,
 script prefix, language and storage, so it is remembered under all of those:
 
-- ``{% url 'name' %}`` (no arguments) is kept on the resolver of the URLs in use (a new
-  resolver, as after ``clear_url_caches`` or another ``ROOT_URLCONF``, starts empty), per view
-  name, current app, script prefix and language. A URL with arguments is reversed every time.
+- ``{% url 'name' %}`` (no arguments) through ``matching_portal.addresses.remembered_reverse``:
+  kept on the resolver of the URLs in use (a new resolver, as after ``clear_url_caches`` or
+  another ``ROOT_URLCONF``, starts empty), per view name, current app, script prefix and
+  language. A URL with arguments is reversed every time.
 - ``{% static 'path' %}`` is kept on the static files storage in use (a new storage, as after a
   change of ``STORAGES`` or ``STATIC_URL``, starts empty), per path and ``DEBUG`` (the manifest
   storage writes unhashed names in DEBUG).
@@ -27,10 +28,11 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
 from django.templatetags import static as django_static
-from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch
 from django.utils.functional import empty
 from django.utils.html import conditional_escape
-from django.utils.translation import get_language
+
+from matching_portal.addresses import remembered_reverse
 
 register = template.Library()
 
@@ -51,19 +53,12 @@ class RememberedURLNode(URLNode):
         view_name = self.view_name.resolve(context)
         if self.args or self.kwargs or not isinstance(view_name, str):
             return super().render(context)
-        current_app = _current_app(context)
-        remembered = get_resolver(get_urlconf()).__dict__.setdefault("_portal_reversed", {})
-        key = (view_name, current_app, get_script_prefix(), get_language())
-        url = remembered.get(key)
-        if url is None:
-            url = ""
-            try:
-                url = reverse(view_name, current_app=current_app)
-            except NoReverseMatch:
-                if self.asvar is None:
-                    raise
-            else:
-                remembered[key] = url
+        url = ""
+        try:
+            url = remembered_reverse(view_name, current_app=_current_app(context))
+        except NoReverseMatch:
+            if self.asvar is None:
+                raise
         if self.asvar:
             context[self.asvar] = url
             return ""
