@@ -173,3 +173,21 @@ def portal_field(field):
     # Every value interpolated above went through _e (escape) but the help text, which crispy
     # also writes unescaped (|safe): a form's own text.
     return mark_safe("".join(parts))  # noqa: S308
+
+
+@register.filter
+def portal_form(form):
+    """The whole form as crispy-forms' ``{{ form|crispy }}`` (Bootstrap 5, no helper) writes
+    it: the form's own errors (bootstrap5/errors.html), then every field, the hidden ones
+    included, as ``portal_field`` writes it."""
+    if not isinstance(form, forms.BaseForm):
+        raise template.TemplateSyntaxError(f"portal_form received {form!r}, not a form")
+    parts = []
+    errors = form.non_field_errors()
+    if errors:
+        items = "\n".join(f"<li>{_e(error)}</li>" for error in errors)
+        parts.append(
+            f'<div class="alert alert-block alert-danger"><ul class="m-0">{items}</ul></div>'
+        )
+    parts.extend(portal_field(field) for field in form)
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped or portal_field's
