@@ -6,9 +6,10 @@ attrs.html included, a select is select.html with select_option.html and attrs.h
 once per option. In the admin that is most of a page's CPU: a list's check box per row (about
 1 ms of CPU each), a change form's fields, a select of Sweden's 290 municipalities option by
 option. This renderer writes the same HTML for those templates (the text inputs and every
-widget built on input.html, check boxes, hidden inputs, text areas and selects) with string
-building, and hands every other template (admin widgets, radio buttons, multi-widgets, error
-lists, whole forms) to Django's templates, as before. ``tests/test_form_renderer.py`` checks
+widget built on input.html, check boxes, hidden inputs, text areas and selects, a field's label,
+and a field's empty list of errors, which the admin writes twice per field) with string
+building, and hands every other template (admin widgets, radio buttons, multi-widgets, lists of
+actual errors, whole forms) to Django's templates, as before. ``tests/test_form_renderer.py`` checks
 the two give the same HTML, widget by widget and state by state.
 """
 
@@ -42,6 +43,10 @@ INPUT_TEMPLATES = frozenset(
 TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+LABEL_TEMPLATE = "django/forms/label.html"
+ERROR_LIST_TEMPLATES = frozenset(
+    {"django/forms/errors/list/default.html", "django/forms/errors/list/ul.html"}
+)
 
 
 def escaped(value) -> str:
@@ -112,11 +117,30 @@ def widget_html(template_name: str, context: dict) -> str | None:
     return None
 
 
+def label_html(context: dict) -> str:
+    """django/forms/label.html (a field's label, ``BoundField.label_tag``)."""
+    if not context["use_tag"]:
+        return shown(context["label"])
+    tag = shown(context["tag"])
+    return f"<{tag}{attributes(context['attrs'] or {})}>{shown(context['label'])}</{tag}>"
+
+
+def known_html(template_name: str, context: dict) -> str | None:
+    """The template as a string, or None for a template (or a state of it) this does not
+    write."""
+    if template_name == LABEL_TEMPLATE:
+        return label_html(context)
+    if template_name in ERROR_LIST_TEMPLATES:
+        # A field without errors (every field of a page that was not sent) writes nothing.
+        return None if context["errors"] else ""
+    return widget_html(template_name, context)
+
+
 class PortalFormRenderer(DjangoTemplates):
-    """Django's ``DjangoTemplates`` renderer, with the widgets above written in Python."""
+    """Django's ``DjangoTemplates`` renderer, with the templates above written in Python."""
 
     def render(self, template_name, context, request=None):
-        written = widget_html(template_name, context)
+        written = known_html(template_name, context)
         if written is not None:
             return written.strip()
         return super().render(template_name, context, request=request)

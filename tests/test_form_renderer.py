@@ -70,6 +70,33 @@ def test_each_widget_is_written_as_its_template_writes_it(language):
             ), widget
 
 
+class _Form(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Swedish"))
+    note = forms.CharField(label=mark_safe("<b>Note</b> & more"), required=False)  # noqa: S308
+    hidden = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_labels_and_empty_error_lists_are_written_as_their_templates_write_them(language):
+    with translation.override(language):
+        for data in (None, {"name": ""}, {"name": "x"}):
+            form, plain = _Form(data), _Form(data, renderer=TEMPLATES)
+            assert form.renderer is PORTAL or isinstance(form.renderer, PortalFormRenderer)
+            for name in form.fields:
+                for kwargs in (
+                    {},
+                    {"attrs": {"class": "x<"}},
+                    {"label_suffix": ":", "tag": "legend"},
+                ):
+                    assert form[name].label_tag(**kwargs) == plain[name].label_tag(**kwargs)
+                assert form[name].legend_tag() == plain[name].legend_tag()
+                assert str(form[name].errors) == str(plain[name].errors)
+                assert form[name].errors.as_ul() == plain[name].errors.as_ul()
+            assert str(form.non_field_errors()) == str(plain.non_field_errors())
+        auto_off = _Form(auto_id=False), _Form(auto_id=False, renderer=TEMPLATES)
+        assert auto_off[0]["name"].label_tag() == auto_off[1]["name"].label_tag()
+
+
 def test_other_templates_are_left_to_django():
     widget = forms.RadioSelect(choices=[("a", "A")])
     context = widget.get_context("r", "a", None)
@@ -99,4 +126,11 @@ def test_every_admin_form_is_written_as_before(settings, organisations):
         assert isinstance(form.renderer, PortalFormRenderer)
         assert [str(field) for field in form] == expected, model
         compared += len(expected)
+        # The admin writes each field's label and its (empty) lists of errors.
+        settings.FORM_RENDERER = "django.forms.renderers.DjangoTemplates"
+        form.renderer = get_default_renderer()
+        expected = [(f.label_tag(), f.errors.as_ul(), str(f.errors)) for f in form]
+        settings.FORM_RENDERER = "matching_portal.form_renderer.PortalFormRenderer"
+        form.renderer = get_default_renderer()
+        assert [(f.label_tag(), f.errors.as_ul(), str(f.errors)) for f in form] == expected
     assert compared > 100
