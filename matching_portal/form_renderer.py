@@ -58,13 +58,17 @@ def escaped(value) -> str:
 
 def shown(value) -> str:
     """``{{ value }}`` in a template: in local time, localized (a number as the page's
-    language writes it), then escaped."""
+    language writes it), then escaped. A string is neither timed nor localized."""
+    if isinstance(value, str):
+        return value if isinstance(value, SafeData) else html.escape(value)
     return escaped(formats.localize(template_localtime(value)))
 
 
 def formatted(value) -> str:
     """``{{ value|stringformat:'s' }}``: ``%s`` of the value, escaped unless the value was
     safe (the filter keeps a safe value safe)."""
+    if type(value) is str:
+        return html.escape(value)
     text = "%s" % (value,)  # noqa: UP031 - the filter's own formatting
     return text if isinstance(value, SafeData) else html.escape(text)
 
