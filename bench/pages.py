@@ -46,9 +46,11 @@ Per page, ``--repeat`` timed requests after two warm-ups, one ``name: value`` pe
 ``<page>_ms`` (median wall time of the request, server side: the test client calls the
 handler in process), ``<page>_queries`` (statements sent, counted with an execute wrapper),
 ``<page>_cpu_ms`` (median ``time.process_time`` of the request: this process's CPU, not
-PostgreSQL's), ``<page>_floor_ms`` (median of the floor's requests) and ``<page>_ratio``; then
-``worst_ratio``, ``worst_page``, ``slowest_ms``, ``slowest_page``, ``pages_over_30_ms`` and
-``load_average`` (at the start and end).
+PostgreSQL's), ``<page>_floor_ms`` (median of the floor's requests), ``<page>_floor_cpu_ms``
+(their CPU), ``<page>_ratio`` (wall against wall) and ``<page>_cpu_ratio`` (CPU against the
+floor's CPU: steadier when other work shares the cores); then ``worst_ratio``, ``worst_page``,
+``slowest_ms``, ``slowest_page``, ``pages_over_30_ms``, ``load_average`` (at the start and end),
+``pages_over_2x_floor_cpu``, ``cpu_ms_all_pages``, ``worst_cpu_ratio`` and ``worst_cpu_page``.
 """
 
 import argparse
@@ -412,7 +414,7 @@ def measure(pages, repeat: int) -> list[dict]:
                     timed_get(client, f"/{FLOOR_PATH}0/", counter)
                 baselines[id(client)] = timed_get(client, f"/{FLOOR_PATH}0/", counter)[3]
             timed_get(client, url, counter)
-            page_ms, cpu_ms, queries, floor_ms = [], [], [], []
+            page_ms, cpu_ms, queries, floor_ms, floor_cpu_ms = [], [], [], [], []
             floor_url = None
             for _ in range(repeat):
                 _response, wall, cpu, n = timed_get(client, url, counter)
@@ -423,7 +425,9 @@ def measure(pages, repeat: int) -> list[dict]:
                     extra = max(n - baselines[id(client)], 0)
                     floor_url = f"/{FLOOR_PATH}{extra}/"
                     timed_get(client, floor_url, counter)
-                floor_ms.append(timed_get(client, floor_url, counter)[1])
+                _response, wall, cpu, _n = timed_get(client, floor_url, counter)
+                floor_ms.append(wall)
+                floor_cpu_ms.append(cpu)
             row = {
                 "page": name,
                 "url": url,
@@ -431,11 +435,21 @@ def measure(pages, repeat: int) -> list[dict]:
                 "queries": int(statistics.median(queries)),
                 "cpu_ms": statistics.median(cpu_ms),
                 "floor_ms": statistics.median(floor_ms),
+                "floor_cpu_ms": statistics.median(floor_cpu_ms),
             }
             row["ratio"] = row["ms"] / row["floor_ms"]
+            row["cpu_ratio"] = row["cpu_ms"] / row["floor_cpu_ms"]
             rows.append(row)
             print(f"# {name}: {url}", flush=True)
-            for key in ("ms", "queries", "cpu_ms", "floor_ms", "ratio"):
+            for key in (
+                "ms",
+                "queries",
+                "cpu_ms",
+                "floor_ms",
+                "floor_cpu_ms",
+                "ratio",
+                "cpu_ratio",
+            ):
                 value = row[key]
                 shown = value if isinstance(value, int) else f"{value:.2f}"
                 print(f"{name}_{key}: {shown}", flush=True)
@@ -627,6 +641,13 @@ def main() -> int:
     print(f"load_average_end: {load_average()}")
     print(f"worst_ratio: {worst['ratio']:.2f}")
     print(f"worst_page: {worst['page']}")
+    # The same against this process's CPU (the page's and the floor's): steadier than the wall
+    # time when other work shares the cores, since waiting for them is not counted.
+    worst_cpu = max(rows, key=lambda row: row["cpu_ratio"])
+    print(f"pages_over_2x_floor_cpu: {sum(row['cpu_ratio'] > 2 for row in rows)}")
+    print(f"cpu_ms_all_pages: {sum(row['cpu_ms'] for row in rows):.1f}")
+    print(f"worst_cpu_ratio: {worst_cpu['cpu_ratio']:.2f}")
+    print(f"worst_cpu_page: {worst_cpu['page']}")
     return 0
 
 

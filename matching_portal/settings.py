@@ -38,7 +38,8 @@ SITE_URL = env.str(
 ).rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, its menu of models built once a request (matching_portal/admin_site.py).
+    "matching_portal.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -117,12 +118,24 @@ TEMPLATES = [
                 "accounts.context_processors.navigation",
             ],
             # Dates, numbers and money in the page's language: {{ value|day }}, |number, |money.
-            "builtins": ["matching_portal.templatetags.portal_format"],
-            # Form fields with crispy-forms' HTML, written in Python: {{ field|portal_field }}.
-            "libraries": {"portal_fields": "matching_portal.templatetags.portal_fields"},
+            # {% url %} and {% static %} as Django's, their addresses remembered once worked
+            # out (matching_portal/templatetags/portal_urls.py). A template that loads Django's
+            # static library ({% load static %}) gets Django's own {% static %} instead.
+            "builtins": [
+                "matching_portal.templatetags.portal_format",
+                "matching_portal.templatetags.portal_urls",
+            ],
+            "libraries": {
+                # Form fields with crispy-forms' HTML, written in Python: {{ field|portal_field }}.
+                "portal_fields": "matching_portal.templatetags.portal_fields",
+            },
         },
     },
 ]
+
+# Django's form renderer with its common widget templates written in Python (the same HTML,
+# a fraction of the CPU: the admin's lists and forms render hundreds of widgets a page).
+FORM_RENDERER = "matching_portal.form_renderer.PortalFormRenderer"
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),

@@ -32,3 +32,23 @@ def fields_compared_with_crispy(forms, language: str) -> int:
                 assert normalised(portal_field(mine[name])) == expected, name
                 compared += 1
     return compared
+
+
+def forms_compared_with_crispy(forms, language: str) -> int:
+    """Writes every form of ``forms`` (makers of equal forms, as above) whole, with
+    ``portal_form`` and with crispy's ``{{ form|crispy }}``, in ``language``, and asserts they
+    are the same HTML; returns how many forms were compared."""
+    from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+
+    from matching_portal.templatetags.portal_fields import portal_form
+
+    compared = 0
+    with translation.override(language):
+        for make in forms:
+            mine, theirs = make(), make()
+            if mine.is_bound:
+                mine.is_valid()
+                theirs.is_valid()
+            assert normalised(portal_form(mine)) == normalised(as_crispy_form(theirs))
+            compared += 1
+    return compared

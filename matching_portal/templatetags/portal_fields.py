@@ -12,98 +12,26 @@ wrapper. A file input, a multi-widget, a subclass of the choice widgets or a for
 helper is left to crispy itself.
 """
 
-import html
-
 from django import forms, template
-from django.utils import formats
 from django.utils.safestring import mark_safe
+
+from matching_portal.form_renderer import attributes as _attrs
+from matching_portal.form_renderer import escaped as _e
+from matching_portal.form_renderer import shown as _shown
+from matching_portal.form_renderer import widget_html
 
 register = template.Library()
 
-# Django's widget templates that are nothing but django/forms/widgets/input.html.
-_INPUT_TEMPLATES = frozenset(
-    f"django/forms/widgets/{name}.html"
-    for name in (
-        "input",
-        "text",
-        "number",
-        "email",
-        "url",
-        "password",
-        "date",
-        "datetime",
-        "time",
-        "search",
-        "tel",
-        "color",
-        "checkbox",
-    )
-)
-_TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
-_SELECT_TEMPLATE = "django/forms/widgets/select.html"
-_OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+# The choice widgets written here as crispy's radio_checkbox_select.html writes them.
 _CHOICE_TEMPLATES = {
     forms.RadioSelect: "django/forms/widgets/radio.html",
     forms.CheckboxSelectMultiple: "django/forms/widgets/checkbox_select.html",
 }
 
 
-def _e(value) -> str:
-    """Django's ``conditional_escape`` (the same output), without its lazy-string wrapper."""
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return html.escape(str(value))
-
-
-def _shown(value) -> str:
-    """``{{ value }}`` in a template: localized (a number label as the page's language writes
-    it), then escaped."""
-    return _e(formats.localize(value))
-
-
-def _attrs(attrs: dict) -> str:
-    """django/forms/widgets/attrs.html."""
-    return "".join(
-        f" {_e(name)}" if value is True else f' {_e(name)}="{_e(str(value))}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-def _option(option: dict) -> str:
-    """django/forms/widgets/select_option.html."""
-    return f'<option value="{_e(str(option["value"]))}"{_attrs(option["attrs"])}>{_shown(option["label"])}</option>'
-
-
-def _widget_html(widget, context: dict) -> str | None:
-    """The widget's own template as a string, or None for a template this does not know."""
-    w = context["widget"]
-    name = widget.template_name
-    if name in _INPUT_TEMPLATES:
-        value = "" if w["value"] is None else f' value="{_e(str(w["value"]))}"'
-        return f'<input type="{_e(w["type"])}" name="{_e(w["name"])}"{value}{_attrs(w["attrs"])}>'
-    if name == _TEXTAREA_TEMPLATE:
-        value = _e(w["value"]) if w["value"] else ""
-        return f'<textarea name="{_e(w["name"])}"{_attrs(w["attrs"])}>\n{value}</textarea>'
-    if name == _SELECT_TEMPLATE:
-        parts = [f'<select name="{_e(w["name"])}"{_attrs(w["attrs"])}>']
-        for group_name, group_choices, _index in w["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{_e(group_name)}">')
-            for option in group_choices:
-                if option["template_name"] != _OPTION_TEMPLATE:
-                    return None
-                parts.append(f"\n  {_option(option)}")
-            if group_name:
-                parts.append("\n  </optgroup>")
-        parts.append("\n</select>")
-        return "".join(parts)
-    return None
-
-
 def _render_widget(field) -> str:
     """What ``str(field)`` (``BoundField.as_widget``) returns, without the template engine for
-    the widgets above."""
+    the widgets ``matching_portal.form_renderer`` writes."""
     widget = field.field.widget
     if field.field.localize:
         widget.is_localized = True
@@ -111,7 +39,7 @@ def _render_widget(field) -> str:
     if field.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", field.auto_id)
     context = widget.get_context(field.html_name, field.value(), attrs)
-    html = _widget_html(widget, context)
+    html = widget_html(widget.template_name, context)
     if html is None:
         return str(widget._render(widget.template_name, context, field.form.renderer))
     return html
@@ -245,3 +173,21 @@ def portal_field(field):
     # Every value interpolated above went through _e (escape) but the help text, which crispy
     # also writes unescaped (|safe): a form's own text.
     return mark_safe("".join(parts))  # noqa: S308
+
+
+@register.filter
+def portal_form(form):
+    """The whole form as crispy-forms' ``{{ form|crispy }}`` (Bootstrap 5, no helper) writes
+    it: the form's own errors (bootstrap5/errors.html), then every field, the hidden ones
+    included, as ``portal_field`` writes it."""
+    if not isinstance(form, forms.BaseForm):
+        raise template.TemplateSyntaxError(f"portal_form received {form!r}, not a form")
+    parts = []
+    errors = form.non_field_errors()
+    if errors:
+        items = "\n".join(f"<li>{_e(error)}</li>" for error in errors)
+        parts.append(
+            f'<div class="alert alert-block alert-danger"><ul class="m-0">{items}</ul></div>'
+        )
+    parts.extend(portal_field(field) for field in form)
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped or portal_field's
