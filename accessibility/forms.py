@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.emails import CanonicalEmailFormField
+from matching_portal.honeypot import HoneypotCheck, honeypot_field
 from municipalities.models import Municipality
 
 TEXT_MAX_LENGTH = 4000
@@ -10,7 +11,7 @@ PAGE_MAX_LENGTH = 500
 PHONE_MAX_LENGTH = 40
 
 
-class AccessibilityReportForm(forms.Form):
+class AccessibilityReportForm(HoneypotCheck, forms.Form):
     """What got in the way, where, whom it concerns, and (only if the person wants an answer)
     how to reach them. Control characters are refused by every form (``workflow.form_input``)."""
 
@@ -61,12 +62,7 @@ class AccessibilityReportForm(forms.Form):
         error_messages={"invalid": _("Enter a valid phone number, e.g. 070-123 45 67.")},
     )
     # The honeypot: hidden from people, filled in by robots.
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
+    website = honeypot_field()
 
     def clean_text(self):
         text = self.cleaned_data["text"].strip()
@@ -77,7 +73,3 @@ class AccessibilityReportForm(forms.Form):
     def clean_page(self):
         # One line: what the person typed or pasted, with its line breaks as spaces.
         return " ".join(self.cleaned_data["page"].split())
-
-    @property
-    def is_robot(self) -> bool:
-        return bool(self.data.get("website"))

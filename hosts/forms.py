@@ -8,6 +8,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.emails import CanonicalEmailFormField
 from matching_portal import formatting
+from matching_portal.honeypot import HoneypotCheck, honeypot_field
 from municipalities.forms import MunicipalityField, code_for_postcode
 from municipalities.models import Municipality
 from outreach.forms import SourceField
@@ -237,7 +238,7 @@ class OfferFieldsForm(forms.ModelForm):
         ]
 
 
-class RegistrationForm(OfferFieldsForm):
+class RegistrationForm(HoneypotCheck, OfferFieldsForm):
     """The public sign-up form (intresseanmälan): contact details, the offer, and a honeypot."""
 
     name = forms.CharField(
@@ -260,12 +261,7 @@ class RegistrationForm(OfferFieldsForm):
         error_messages={"invalid": _("Enter a valid phone number, e.g. 070-123 45 67.")},
     )
     # The honeypot: hidden from people, filled in by robots.
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
+    website = honeypot_field()
     # The tagged link the sign-up was opened through (``/t/<code>/``), kept beside the "how did
     # you hear" answer; a code that is not live is dropped without a word.
     source = SourceField(target="host")
@@ -276,10 +272,6 @@ class RegistrationForm(OfferFieldsForm):
 
     def clean_email(self):
         return self.cleaned_data["email"].strip()
-
-    @property
-    def is_robot(self) -> bool:
-        return bool(self.data.get("website"))
 
 
 class ConsentForm(forms.Form):

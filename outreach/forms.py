@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import CanonicalEmailFormField
 from hosts.languages import LANGUAGE_CHOICES
+from matching_portal.honeypot import HoneypotCheck, honeypot_field
 from municipalities.forms import MunicipalityField
 from municipalities.models import Municipality
 
@@ -24,7 +25,7 @@ class MunicipalityPickerForm(forms.Form):
     )
 
 
-class SignupForm(forms.Form):
+class SignupForm(HoneypotCheck, forms.Form):
     """A place at a meeting: a name, an e-mail address and consent; a honeypot for robots."""
 
     name = forms.CharField(
@@ -51,16 +52,7 @@ class SignupForm(forms.Form):
         error_messages={"required": _("You need to agree to the privacy notice to sign up.")},
     )
     # The honeypot: hidden from people, filled in by robots.
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
-
-    @property
-    def is_robot(self) -> bool:
-        return bool(self.data.get("website"))
+    website = honeypot_field()
 
 
 class MeetingForm(forms.Form):

@@ -11,13 +11,14 @@ from accounts.models import LocalGroup, Organisation, User
 from hosts.forms import PHONE_MAX_LENGTH
 from hosts.languages import LANGUAGE_CHOICES
 from hosts.models import Home
+from matching_portal.honeypot import HoneypotCheck, honeypot_field
 from municipalities.forms import MunicipalityField
 from outreach.forms import SourceField
 
 from .models import CallAttempt, HomeVisit
 
 
-class VolunteerApplicationForm(forms.Form):
+class VolunteerApplicationForm(HoneypotCheck, forms.Form):
     name = forms.CharField(
         label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
@@ -69,19 +70,11 @@ class VolunteerApplicationForm(forms.Form):
         ),
         error_messages={"required": _("You need to agree to the privacy notice to send.")},
     )
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
+    # The honeypot: hidden from people, filled in by robots.
+    website = honeypot_field()
     # The tagged link the application was opened through (``/t/<code>/``); a code that is not
     # live is dropped without a word.
     source = SourceField(target="volunteer")
-
-    @property
-    def is_robot(self) -> bool:
-        return bool(self.data.get("website"))
 
 
 class CallOutcomeForm(forms.Form):
