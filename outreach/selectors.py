@@ -11,6 +11,34 @@ from django.utils import timezone
 from .models import InformationMeeting, VolunteersWanted
 
 
+def with_places(meetings: QuerySet[InformationMeeting]) -> QuerySet[InformationMeeting]:
+    """Meetings with their places counted: ``taken`` (the confirmed sign-ups, as
+    ``outreach.actions.places_taken`` counts them) and ``left`` (never below nought)."""
+    from django.db.models import Count, F, Value
+    from django.db.models.functions import Greatest
+
+    from .models import MeetingSignup
+
+    return meetings.annotate(
+        taken=Count("signups", filter=Q(signups__status=MeetingSignup.Status.CONFIRMED))
+    ).annotate(left=Greatest(F("capacity") - F("taken"), Value(0)))
+
+
+def public_meeting(meeting_id: int) -> InformationMeeting:
+    """A meeting, public whatever its organiser (planned, held or cancelled: an old link still
+    shows what became of it), with its places counted; a number no meeting has is not found."""
+    from django.http import Http404
+
+    meeting = (
+        with_places(InformationMeeting.objects.filter(pk=meeting_id))
+        .select_related("municipality")
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
 def coming_meetings(municipality) -> QuerySet[InformationMeeting]:
     """The planned meetings of a municipality that have not yet ended, soonest first."""
     return InformationMeeting.objects.filter(
@@ -175,8 +203,7 @@ def meetings_for(user) -> QuerySet[InformationMeeting]:
     meetings = InformationMeeting.objects.all()
     if condition is not None:
         meetings = meetings.filter(condition)
-    return meetings.select_related("municipality", "local_group", "partner").annotate(
-        taken=Count("signups", filter=Q(signups__status=MeetingSignup.Status.CONFIRMED)),
+    return with_places(meetings.select_related("municipality", "local_group", "partner")).annotate(
         waiting=Count("signups", filter=Q(signups__status=MeetingSignup.Status.PENDING)),
         came=Count("signups", filter=Q(signups__attended=True)),
     )

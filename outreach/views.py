@@ -2,8 +2,7 @@
 confirmation, the calendar file, and the person's own sign-up (cancel) through its signed link."""
 
 from django.conf import settings
-from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import get_language
@@ -17,17 +16,11 @@ from workflow.errors import DomainError
 
 from . import actions, selectors
 from .forms import MunicipalityPickerForm, SignupForm
-from .models import InformationMeeting, MeetingSignup
+from .models import MeetingSignup
 
 
 def _language() -> str:
     return (get_language() or settings.LANGUAGE_CODE)[:2]
-
-
-def _with_places(meetings):
-    return meetings.annotate(
-        taken=Count("signups", filter=Q(signups__status=MeetingSignup.Status.CONFIRMED))
-    ).select_related("municipality")
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,17 +39,15 @@ def pick_municipality(request):
     )
 
 
-# The "volunteers wanted" notices are drawn by their own partial (``outreach.link``'s part of the
-# page); the page includes it once it is there.
 @require_GET
 def municipality(request, municipality_code):
     """A municipality's page: its coming information meetings, and the "volunteers wanted"
     notices of the local group that covers it. The code is the official one, four digits
     ("0114"); the address may drop its leading zero."""
     place = get_object_or_404(Municipality, code=f"{municipality_code:04d}")
-    meetings = list(_with_places(selectors.coming_meetings(place)))
-    for meeting in meetings:
-        meeting.left = max(meeting.capacity - meeting.taken, 0)
+    meetings = selectors.with_places(selectors.coming_meetings(place)).select_related(
+        "municipality"
+    )
     return render(
         request,
         "outreach/municipality.html",
@@ -68,21 +59,11 @@ def municipality(request, municipality_code):
     )
 
 
-def _public_meeting(meeting_id: int) -> InformationMeeting:
-    """A meeting, public whatever its organiser (planned, held or cancelled: an old link still
-    shows what became of it); a number no meeting has is not found."""
-    meeting = _with_places(InformationMeeting.objects.filter(pk=meeting_id)).first()
-    if meeting is None:
-        raise Http404
-    meeting.left = max(meeting.capacity - meeting.taken, 0)
-    return meeting
-
-
 @never_cache  # the form comes back with the name and address typed
 @require_http_methods(["GET", "POST"])
 def meeting(request, meeting_id):
     """A meeting and its sign-up form (name, e-mail address, consent)."""
-    item = _public_meeting(meeting_id)
+    item = selectors.public_meeting(meeting_id)
     form = SignupForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -132,7 +113,7 @@ def meeting(request, meeting_id):
 @require_GET
 def sent(request, meeting_id):
     """ "Check your e-mail": the same page whoever signed up with whatever address."""
-    item = _public_meeting(meeting_id)
+    item = selectors.public_meeting(meeting_id)
     return render(
         request,
         "outreach/sent.html",
