@@ -1673,12 +1673,13 @@ ROLLUP_WORK = (
 
 
 def municipality_counts(
-    period: Period, scope: Scope, stored=None
+    period: Period, scope: Scope, stored=None, partner=None
 ) -> dict[str, dict[str | None, int]]:
     """Each figure of ``BY_MUNICIPALITY`` by the municipality code of its home (None: an old
     home whose municipality is still to be chosen): one grouped query per figure, the same
     querysets as the totals (the new registrations and those reached within 7 days from the
-    stored facts, with ``stored``)."""
+    stored facts, with ``stored``; the partner's figures from ``partner_counts``, with
+    ``partner``)."""
 
     def by_code(queryset, code_path: str, count=ROW, distinct: bool = False):
         assert not (distinct and count is ROW), "a distinct count names what it counts"
@@ -1702,7 +1703,7 @@ def municipality_counts(
             .annotate(n=Count(ROW), reached=Count(ROW, filter=Q(reached_within(period, days=7))))
             .values_list("home__municipality_id", "n", "reached")
         )
-    partner = {"partner_id": scope.partner_id}
+    mine = {"partner_id": scope.partner_id}
     visits = stored.visits() if stored is not None else None
     if visits is not None:
         counts = dict(visits[1])
@@ -1712,17 +1713,29 @@ def municipality_counts(
         visits = {code: n for code, n in counts.items() if n}
     else:
         visits = by_code(home_visits(period, scope), "home__municipality_id")
+    if partner is not None:
+        of_partner = {
+            "homes_referred": partner["homes_referred"],
+            "matches_approved": _codes_of(partner["matches_approved"]),
+            "households_housed": _codes_of(partner["households_housed"]),
+        }
+    else:
+        of_partner = {
+            "homes_referred": by_code(
+                first_referrals(period, **mine), "home__municipality_id", "home_id", True
+            ),
+            "matches_approved": by_code(
+                matches_approved(period, **mine), "match__home__municipality_id"
+            ),
+            "households_housed": by_code(
+                households_housed(period, **mine), "home__municipality_id"
+            ),
+        }
     return {
         "registrations": {code: n for code, n, _reached in registered if n},
         "reached_within_7_days": {code: r for code, _n, r in registered if r},
         "home_visits": visits,
-        "homes_referred": by_code(
-            first_referrals(period, **partner), "home__municipality_id", "home_id", True
-        ),
-        "matches_approved": by_code(
-            matches_approved(period, **partner), "match__home__municipality_id"
-        ),
-        "households_housed": by_code(households_housed(period, **partner), "home__municipality_id"),
+        **of_partner,
     }
 
 
@@ -1777,7 +1790,9 @@ def compute_figures(
 
     A fixed number of queries, whatever the size of the data: the monthly breakdowns are
     counted by one query per figure, their totals are the sums, the cohort takes four and the
-    breakdown by municipality one per figure. When counts are stored (``reports.daily``) and
+    breakdown by municipality one per figure; the partner's referrals, approvals and households
+    housed are counted once, by municipality and month (``partner_counts``), for their totals,
+    their months and their municipalities alike. When counts are stored (``reports.daily``) and
     ``stored`` is true, the new registrations, the calls and the cohort are read from them and
     completed live: the same figures (``stored=False`` computes everything live)."""
     from . import daily, outreach_figures
@@ -1788,11 +1803,10 @@ def compute_figures(
     partner_id = scope.partner_id
     kept = daily.stored_figures(period, scope) if stored else None
 
-    monthly = monthly_counts(period, scope, kept)
+    partner = partner_counts(period, scope)
+    monthly = monthly_counts(period, scope, kept, partner)
     totals = {key: sum(row[key] for row in monthly) for key in MONTHLY}
-    totals["homes_referred"] = first_referrals(period, partner_id=partner_id).aggregate(
-        n=Count("home_id", distinct=True)
-    )["n"]
+    totals["homes_referred"] = sum(partner["homes_referred"].values())
     totals["active_volunteers"] = active_volunteers(period, scope).count()
 
     # In the order of the catalogue, as the report lists them (not alphabetically by code).
@@ -1834,7 +1848,7 @@ def compute_figures(
         "funnel": funnel,
         "monthly": monthly,
         "by_municipality": municipality_rows(
-            municipality_counts(period, scope, kept), scope.municipality_codes
+            municipality_counts(period, scope, kept, partner), scope.municipality_codes
         ),
         "outcomes": outcomes,
         "housing": housing,
@@ -2048,34 +2062,85 @@ def month_bounds(period: Period) -> list[tuple[date, datetime, datetime]]:
     return bounds
 
 
-def monthly_counts(period: Period, scope: Scope, stored=None) -> list[dict[str, Any]]:
+def _in_month(field_name: str, month: date, start: datetime, end: datetime, dates: bool) -> Q:
+    """``field_name`` in one month of ``month_bounds``: a moment from its start to its end, or a
+    date (``dates``) on one of the month's days."""
+    if dates:
+        following = (month + timedelta(days=32)).replace(day=1)
+        return Q(**{f"{field_name}__gte": month, f"{field_name}__lt": following})
+    return Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
+
+
+def partner_counts(period: Period, scope: Scope) -> dict[str, dict[str | None, Any]]:
+    """The partner's figures that happen in a home, each counted by the municipality code of its
+    home (and by month) in one grouped statement, the same querysets as their totals: the homes
+    referred (``first_referrals``: code → homes), the matches approved (``matches_approved``)
+    and the households housed (``households_housed``: code → a count per month of
+    ``month_bounds``). A total is the sum over the municipalities (a home has one), a month the
+    sum of its column, so ``compute_figures`` reads the totals, the monthly table and the
+    breakdown by municipality from these three statements instead of five."""
+    bounds = month_bounds(period)
+    partner = {"partner_id": scope.partner_id}
+
+    def by_code_and_month(queryset, code_path, field_name, dates=False):
+        rows = (
+            queryset.order_by()
+            .values(code_path)
+            .annotate(
+                **{
+                    f"n_{i}": Count(ROW, filter=_in_month(field_name, *bound, dates))
+                    for i, bound in enumerate(bounds)
+                }
+            )
+            .values_list(code_path, *(f"n_{i}" for i in range(len(bounds))))
+        )
+        return {code: list(counts) for code, *counts in rows}
+
+    referred = (
+        first_referrals(period, **partner)
+        .order_by()
+        .values("home__municipality_id")
+        .annotate(n=Count("home_id", distinct=True))
+        .values_list("home__municipality_id", "n")
+    )
+    return {
+        "homes_referred": {code: n for code, n in referred if n},
+        "matches_approved": by_code_and_month(
+            matches_approved(period, **partner), "match__home__municipality_id", "created_at"
+        ),
+        "households_housed": by_code_and_month(
+            households_housed(period, **partner), "home__municipality_id", "move_in_date", True
+        ),
+    }
+
+
+def _months_of(by_code: dict[str | None, list[int]], n_months: int) -> list[int]:
+    """The monthly column of a figure counted by municipality and month (``partner_counts``)."""
+    return [sum(counts[i] for counts in by_code.values()) for i in range(n_months)]
+
+
+def _codes_of(by_code: dict[str | None, list[int]]) -> dict[str | None, int]:
+    """The breakdown by municipality of a figure counted by municipality and month."""
+    return {code: sum(counts) for code, counts in by_code.items() if sum(counts)}
+
+
+def monthly_counts(period: Period, scope: Scope, stored=None, partner=None) -> list[dict[str, Any]]:
     """Each figure of ``MONTHLY`` by month: one query per figure, each row counted into its
     month by a range of time (cheaper than truncating every row's time to its local month).
     With ``stored`` (``reports.daily.StoredFigures``): the new registrations from the stored
-    facts, the calls from the stored days plus, live, the calls they do not hold."""
+    facts, the calls from the stored days plus, live, the calls they do not hold. With
+    ``partner`` (``partner_counts``): the approvals and the households housed from it."""
     bounds = month_bounds(period)
 
     def by_month(queryset, field_name="created_at", count=ROW, dates=False):
         counts = queryset.aggregate(
             **{
-                f"n_{i}": Count(
-                    count,
-                    filter=Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
-                    if not dates
-                    # A date counts in the month of that day.
-                    else Q(
-                        **{
-                            f"{field_name}__gte": month,
-                            f"{field_name}__lt": (month + timedelta(days=32)).replace(day=1),
-                        }
-                    ),
-                )
-                for i, (month, start, end) in enumerate(bounds)
+                f"n_{i}": Count(count, filter=_in_month(field_name, *bound, dates))
+                for i, bound in enumerate(bounds)
             }
         )
         return [counts[f"n_{i}"] for i in range(len(bounds))]
 
-    partner = {"partner_id": scope.partner_id}
     visits = stored.visits() if stored is not None else None
     kept = stored.stored_calls_by_month(bounds) if stored is not None else None
     if kept is not None:
@@ -2092,14 +2157,20 @@ def monthly_counts(period: Period, scope: Scope, stored=None) -> list[dict[str, 
         visits = [a + b for a, b in zip(visits[0], live, strict=True)]
     else:
         visits = by_month(home_visits(period, scope), "starts_at")
+    if partner is not None:
+        approved = _months_of(partner["matches_approved"], len(bounds))
+        housed = _months_of(partner["households_housed"], len(bounds))
+    else:
+        approved = by_month(matches_approved(period, partner_id=scope.partner_id))
+        housed = by_month(
+            households_housed(period, partner_id=scope.partner_id), "move_in_date", dates=True
+        )
     columns = {
         "registrations": registered,
         "call_attempts": calls,
         "home_visits": visits,
-        "matches_approved": by_month(matches_approved(period, **partner)),
-        "households_housed": by_month(
-            households_housed(period, **partner), "move_in_date", dates=True
-        ),
+        "matches_approved": approved,
+        "households_housed": housed,
     }
     return [
         {"month": month, **{key: columns[key][i] for key in MONTHLY}}
