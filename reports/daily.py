@@ -9,10 +9,11 @@ What is stored (``reports.models``), each derived from the history rows up to a 
   (who is in a local group is read live, so moving someone to another group is exact), plus,
   live, the calls of the days not covered (today) and every call written after the watermark
   (a back-dated row included).
-- ``HomeFacts`` and ``HomeMatchFacts``: per counted registration, when it was registered and
-  when it first reached each step of the cohort (reached on a call, visited, referred; per
-  partner, the first approval and the first move-in date). The new registrations (by month and
-  by municipality), the hosts reached within N days, the funnel and the lead times (exact
+- ``HomeFacts`` and ``HomeMatchFacts``: per counted registration, its tagged link, when it was
+  registered and when it first reached each step of the cohort (reached on a call, visited,
+  referred; per partner, the first approval and the first move-in date). The new registrations
+  (by month, by municipality and by tagged link), the hosts reached within N days, the funnel
+  and the lead times (exact
   medians and 90th percentiles over the values themselves: a distribution does not add up by
   day, so each registration's value is kept) are computed from these rows, except for the
   homes *touched* since the watermark, whose facts are computed live from the logs: a home with
@@ -380,6 +381,7 @@ class Facts:
     reached_us: int | None = None
     visited_us: int | None = None
     referred_us: int | None = None
+    source_id: int | None = None
 
 
 @dataclass
@@ -421,12 +423,14 @@ def home_facts(*, home_ids=None, marks: dict | None = None, period=None, scope=N
     if period is not None:
         registrations = registrations.filter(scope.homes("home__"), **period.moments)
     facts: dict[int, Facts] = {}
-    for home_id, at, municipality, partner in registrations.order_by(
+    for home_id, at, municipality, partner, source in registrations.order_by(
         "created_at", "pk"
-    ).values_list("home_id", "created_at", "home__municipality_id", "home__partner_id"):
+    ).values_list(
+        "home_id", "created_at", "home__municipality_id", "home__partner_id", "home__source_id"
+    ):
         if home_id not in facts:
             facts[home_id] = Facts(
-                home_id, micros(at), timezone.localdate(at), municipality, partner
+                home_id, micros(at), timezone.localdate(at), municipality, partner, source_id=source
             )
     if not facts:
         return facts, []
@@ -671,6 +675,35 @@ class StoredFigures:
         return visits.filter(
             Q(starts_at__gte=covered_end) | _day_ranges("starts_at", self.dirty_visit_days)
         )
+
+    # The registrations by tagged link -----------------------------------------------------
+
+    def registrations_by_source(self) -> dict[int | None, dict[str, int]]:
+        """``outreach_figures.registrations_by_source`` from the facts: the new registrations by
+        the tagged link of the home (None: none), and of them the homes that had become
+        "visited", been referred to the partner and been matched with one of its households by
+        the end of the period (the cohort's stages, as ``cohort`` counts them)."""
+        end_us = micros(self.period.end)
+        matched = {
+            row.home_id
+            for row in self.matches
+            if row.matched_us is not None and row.matched_us < end_us
+        }
+        counts: dict[int | None, dict[str, int]] = {}
+        for home in self.homes:
+            row = counts.setdefault(
+                home.source_id,
+                dict.fromkeys(("registrations", "visited", "referred", "matched"), 0),
+            )
+            row["registrations"] += 1
+            row["visited"] += home.visited_us is not None and home.visited_us < end_us
+            row["referred"] += (
+                home.referred_us is not None
+                and home.referred_us < end_us
+                and home.partner_id == self.scope.partner_id
+            )
+            row["matched"] += home.home_id in matched
+        return counts
 
     # The cohort ---------------------------------------------------------------------------
 

@@ -1856,7 +1856,7 @@ def compute_figures(
         "work": work_figures(
             period, partner_id=partner_id, company_id=partnership.housing_company_id
         ),
-        "outreach": outreach_figures.outreach_figures(period, scope),
+        "outreach": outreach_figures.outreach_figures(period, scope, kept),
     }
 
 

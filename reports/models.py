@@ -423,8 +423,8 @@ class MemberSnapshot(models.Model):
 
 
 class HomeFacts(models.Model):
-    """A counted registration (a home offered through the form: no duplicate, no company flat)
-    and when it first reached each step of the cohort, up to the watermark: times in
+    """A counted registration (a home offered through the form: no duplicate, no company flat),
+    its tagged link, and when it first reached each step of the cohort, up to the watermark: times in
     microseconds since 1970 (UTC), so that reading thousands costs no date parsing."""
 
     home_id = models.BigIntegerField(primary_key=True)
@@ -435,12 +435,21 @@ class HomeFacts(models.Model):
     reached_us = models.BigIntegerField(null=True)
     visited_us = models.BigIntegerField(null=True)
     referred_us = models.BigIntegerField(null=True)
+    # The tagged link the host came through (``Home.source``: set at registration, never changed).
+    source_id = models.BigIntegerField(null=True)
 
     class Meta:
         indexes = [
             models.Index(
                 fields=["municipality_id", "registered_us"],
-                include=["registered_on", "partner_id", "reached_us", "visited_us", "referred_us"],
+                include=[
+                    "registered_on",
+                    "partner_id",
+                    "reached_us",
+                    "visited_us",
+                    "referred_us",
+                    "source_id",
+                ],
                 name="homefacts_muni_idx",
             ),
             models.Index(fields=["registered_us"], name="homefacts_time_idx"),

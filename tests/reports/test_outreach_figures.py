@@ -462,6 +462,61 @@ def test_each_figure_is_the_count_worked_out_by_hand(world):
     }
 
 
+def test_the_rows_by_link_read_from_the_stored_counts_are_the_live_ones(world):
+    """With the dashboard's stored counts (``reports.daily``) the homes by tagged link come from
+    the stored facts (each registration's link, and when it became visited, referred and
+    matched), completed live for the homes written after the refresh: the same rows as the live
+    count, and as the hand count, before and after rows written behind the refresh's back."""
+    from reports import daily
+    from reports.models import HomeFacts
+    from tests.factories import home_with_history, match_with_history
+
+    def both():
+        with translation.override("en"):
+            live = metrics.compute_figures(world.main, as_of=AS_OF, stored=False)["outreach"]
+            kept = metrics.compute_figures(world.main, as_of=AS_OF)["outreach"]
+        return live, kept
+
+    def by_link(outreach):
+        with translation.override("en"):
+            return {
+                str(row["label"]): tuple(row[key] for key in outreach_figures.SOURCE_COLUMNS)
+                for row in outreach["by_source"]
+            }
+
+    daily.refresh()
+    live, kept = both()
+    assert kept == live
+    assert by_link(kept) == BY_LINK
+
+    # Behind the refresh's back: a host through the poster's link registered on 2 May,
+    # visited, referred to A and matched with one of A's households.
+    poster = world.links.poster
+    partner = world.main.partner
+    late = home_with_history(
+        at(5, 2),
+        [("contacted", at(5, 3)), ("visited", at(5, 6)), ("referred", at(5, 8))],
+        partner=partner,
+        source=poster,
+        municipality=municipality(OSTERSUND),
+    )
+    match_with_history(late, NewcomerCaseFactory(partner=partner), [("approved", at(5, 20))])
+    live, kept = both()
+    assert kept == live
+    assert by_link(kept)["Affisch på biblioteket"] == (8, 0, 6, 5, 1)
+
+    # Refreshed, the late home is stored; and the stored link is what is read (not the live
+    # count answering twice).
+    daily.refresh()
+    live, kept = both()
+    assert kept == live
+    HomeFacts.objects.filter(home_id=late.pk).update(source_id=None)
+    live, kept = both()
+    assert by_link(live)["Affisch på biblioteket"] == (8, 0, 6, 5, 1)
+    assert by_link(kept)["Affisch på biblioteket"] == (7, 0, 5, 4, 0)
+    assert by_link(kept)["No tagged link"] == (6, 3, 3, 2, 2)
+
+
 def test_small_counts_are_hidden_as_the_other_breakdowns_hide_them(world):
     shown = outreach_figures.outreach_shown(figures_of(world.main)["outreach"])
     with translation.override("en"):

@@ -37,7 +37,15 @@ from tests.factories import local_group as make_local_group
 from tests.reports.test_metrics import at, build_history, call, visit
 from volunteers.models import CallAttempt, HomeVisitTransition
 
-COMPARED = ("totals", "lead_times", "funnel", "monthly", "by_municipality", "targets")
+COMPARED = (
+    "totals",
+    "lead_times",
+    "funnel",
+    "monthly",
+    "by_municipality",
+    "targets",
+    "outreach",
+)
 # The period's last day, a day in March (inside a month), the last day of January and of February.
 CUT_OFFS = (None, date(2026, 3, 10), date(2026, 1, 31), date(2026, 2, 28))
 
