@@ -39,6 +39,7 @@ read as before it.
 
 import math
 import time as clock
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -551,30 +552,29 @@ class StoredFigures:
     # The new registrations ----------------------------------------------------------------
 
     def registrations_by_month(self, bounds) -> list[int]:
-        ranges = [(micros(start), micros(end)) for _month, start, end in bounds]
-        counts = [0] * len(ranges)
+        starts = [micros(start) for _month, start, _end in bounds]
+        ends = [micros(end) for _month, _start, end in bounds]
+        counts = [0] * len(bounds)
         for home in self.homes:
-            for i, (start, end) in enumerate(ranges):
-                if start <= home.registered_us < end:
-                    counts[i] += 1
-                    break
+            # The months are in order and do not overlap: the last one starting at or before.
+            i = bisect_right(starts, home.registered_us) - 1
+            if i >= 0 and home.registered_us < ends[i]:
+                counts[i] += 1
         return counts
 
-    def _reached_within(self, home: "Facts", days: int) -> bool:
-        return (
-            home.reached_us is not None
-            and home.reached_us < micros(self.period.end)
-            and home.reached_us - home.registered_us <= days * DAY_US
-        )
-
     def registrations_by_municipality(self) -> tuple[dict, dict]:
-        """The new registrations and those reached within 7 days, by municipality code."""
+        """The new registrations and those reached within 7 days (a call reached the host at
+        most 7 days after registering, and before the end of the period), by municipality
+        code."""
+        end_us, within = micros(self.period.end), 7 * DAY_US
         registered: dict[str | None, int] = {}
         reached: dict[str | None, int] = {}
         for home in self.homes:
-            registered[home.municipality_id] = registered.get(home.municipality_id, 0) + 1
-            if self._reached_within(home, 7):
-                reached[home.municipality_id] = reached.get(home.municipality_id, 0) + 1
+            code = home.municipality_id
+            registered[code] = registered.get(code, 0) + 1
+            at = home.reached_us
+            if at is not None and at < end_us and at - home.registered_us <= within:
+                reached[code] = reached.get(code, 0) + 1
         return registered, reached
 
     # The calls ----------------------------------------------------------------------------
@@ -664,8 +664,7 @@ class StoredFigures:
         months = [month for month, _start, _end in bounds]
         for day, code, n in rows:
             by_code[code] = by_code.get(code, 0) + n
-            index = max(i for i, month in enumerate(months) if month <= day)
-            by_month[index] += n
+            by_month[bisect_right(months, day) - 1] += n  # the last month starting by that day
         return by_month, by_code
 
     def live_visits(self, visits):
@@ -683,27 +682,30 @@ class StoredFigures:
         the tagged link of the home (None: none), and of them the homes that had become
         "visited", been referred to the partner and been matched with one of its households by
         the end of the period (the cohort's stages, as ``cohort`` counts them)."""
-        end_us = micros(self.period.end)
+        end_us, partner_id = micros(self.period.end), self.scope.partner_id
         matched = {
             row.home_id
             for row in self.matches
             if row.matched_us is not None and row.matched_us < end_us
         }
-        counts: dict[int | None, dict[str, int]] = {}
+        counts: dict[int | None, list[int]] = {}
         for home in self.homes:
-            row = counts.setdefault(
-                home.source_id,
-                dict.fromkeys(("registrations", "visited", "referred", "matched"), 0),
-            )
-            row["registrations"] += 1
-            row["visited"] += home.visited_us is not None and home.visited_us < end_us
-            row["referred"] += (
+            row = counts.get(home.source_id)
+            if row is None:
+                row = counts[home.source_id] = [0, 0, 0, 0]
+            row[0] += 1
+            if home.visited_us is not None and home.visited_us < end_us:
+                row[1] += 1
+            if (
                 home.referred_us is not None
                 and home.referred_us < end_us
-                and home.partner_id == self.scope.partner_id
-            )
-            row["matched"] += home.home_id in matched
-        return counts
+                and home.partner_id == partner_id
+            ):
+                row[2] += 1
+            if home.home_id in matched:
+                row[3] += 1
+        keys = ("registrations", "visited", "referred", "matched")
+        return {source: dict(zip(keys, row, strict=True)) for source, row in counts.items()}
 
     # The cohort ---------------------------------------------------------------------------
 
@@ -728,8 +730,9 @@ class StoredFigures:
                 counts["referred"] += 1
         counts["visited"] = len(visit)
         counts["reached"] = len(contact)
+        contact.sort()
         for n in within_days:
-            counts[f"within_{n}"] = sum(1 for value in contact if value <= n * DAY_US)
+            counts[f"within_{n}"] = bisect_right(contact, n * DAY_US)
         counts["matched"] = sum(
             1 for row in self.matches if row.matched_us is not None and row.matched_us < end_us
         )
