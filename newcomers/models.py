@@ -219,6 +219,9 @@ class NewcomerCase(models.Model):
         ]
         indexes = [
             models.Index(fields=["partner", "status"], name="case_partner_status_idx"),
+            # A partner's cases by id alone (an index-only scan): how the reports reach the
+            # partner's matches, stays and evaluations (``reports.metrics``).
+            models.Index(fields=["partner", "id"], name="case_partner_id_idx"),
         ]
 
     def __str__(self) -> str:

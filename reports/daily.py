@@ -20,6 +20,10 @@ What is stored (``reports.models``), each derived from the history rows up to a 
   a history row, a call or a match step written after the watermark, or marked by
   ``mark_homes_changed`` (a change without a history row: the municipality chosen, a
   registration merged into another).
+- ``ReferralFacts``: per home that is no duplicate and no company flat, when it was first
+  referred, with its partner and municipality. The homes referred to the partner (in total and
+  by municipality) are those first referred in the period, except the homes touched since the
+  watermark, which are counted live.
 
 A refresh (``refresh``: the beat's ``reports.tasks.refresh_stored_counts`` every night, and
 ``manage.py refresh_stored_counts``) is idempotent. The first (or ``full=True``) computes every
@@ -60,6 +64,7 @@ from .models import (
     HomeFacts,
     HomeMatchFacts,
     MemberSnapshot,
+    ReferralFacts,
     StoredCountsState,
     VisitDay,
 )
@@ -314,21 +319,48 @@ def _store_facts(homes: set[int] | None, marks: dict) -> int:
     if homes is not None and not homes:
         return 0
     facts, match_facts = home_facts(home_ids=homes, marks=marks)
+    referrals = referral_facts(home_ids=homes, marks=marks)
+    stored = (HomeFacts, HomeMatchFacts, ReferralFacts)
     if homes is None:
-        HomeFacts.objects.all().delete()
-        HomeMatchFacts.objects.all().delete()
+        for model in stored:
+            model.objects.all().delete()
     else:
         ids = list(homes)
         for i in range(0, len(ids), BATCH):
-            HomeFacts.objects.filter(home_id__in=ids[i : i + BATCH]).delete()
-            HomeMatchFacts.objects.filter(home_id__in=ids[i : i + BATCH]).delete()
+            for model in stored:
+                model.objects.filter(home_id__in=ids[i : i + BATCH]).delete()
     HomeFacts.objects.bulk_create(
         (HomeFacts(**row.__dict__) for row in facts.values()), batch_size=BATCH
     )
     HomeMatchFacts.objects.bulk_create(
         (HomeMatchFacts(**row.__dict__) for row in match_facts), batch_size=BATCH
     )
+    ReferralFacts.objects.bulk_create(referrals, batch_size=BATCH)
     return len(facts)
+
+
+def referral_facts(*, home_ids=None, marks: dict | None = None) -> list[ReferralFacts]:
+    """Per home with a row to "referred" up to ``marks`` (None: every row) that is no duplicate
+    and no company flat (``metrics.first_referrals``): when it was first referred, and its
+    partner and municipality. Restricted to ``home_ids``."""
+    rows = HomeTransition.objects.filter(
+        to_state=Home.Status.REFERRED,
+        home__unit__isnull=True,
+        home__duplicate_of__isnull=True,
+    )
+    if marks:
+        rows = rows.filter(pk__lte=marks["home_transition_id"])
+    if home_ids is not None:
+        rows = rows.filter(home_id__in=list(home_ids))
+    return [
+        ReferralFacts(
+            home_id=home_id, partner_id=partner, municipality_id=code, referred_us=micros(at)
+        )
+        for home_id, partner, code, at in rows.order_by()
+        .values("home_id", "home__partner_id", "home__municipality_id")
+        .annotate(m=Min("created_at"))
+        .values_list("home_id", "home__partner_id", "home__municipality_id", "m")
+    ]
 
 
 def refresh(*, full: bool = False, today: date | None = None) -> StoredCountsState:
@@ -355,7 +387,7 @@ def refresh(*, full: bool = False, today: date | None = None) -> StoredCountsSta
         ChangedHome.objects.filter(pk__lte=marks["changed_home"]).delete()
         if connection.vendor == "postgresql":
             # The planner's statistics of the tables just written (autovacuum may be late, or off).
-            written = (CallDay, VisitDay, MemberSnapshot, HomeFacts, HomeMatchFacts)
+            written = (CallDay, VisitDay, MemberSnapshot, HomeFacts, HomeMatchFacts, ReferralFacts)
             tables = ", ".join(model._meta.db_table for model in written)
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {tables}")
@@ -524,7 +556,7 @@ class StoredFigures:
 
     def __init__(self, state: StoredCountsState, period, scope):
         self.state, self.period, self.scope = state, period, scope
-        touched = _touched_homes({name: getattr(state, name) for name in LOGS})
+        self.touched = touched = _touched_homes({name: getattr(state, name) for name in LOGS})
         start_us, end_us = micros(period.start), micros(period.end)
         stored = HomeFacts.objects.filter(registered_us__gte=start_us, registered_us__lt=end_us)
         stored_matches = HomeMatchFacts.objects.filter(
@@ -674,6 +706,31 @@ class StoredFigures:
         return visits.filter(
             Q(starts_at__gte=covered_end) | _day_ranges("starts_at", self.dirty_visit_days)
         )
+
+    # The first referrals ---------------------------------------------------------------------
+
+    def referred_by_municipality(self, live) -> dict[str | None, int]:
+        """The homes first referred to the partner in the period (``metrics.first_referrals``)
+        by municipality code: from the stored first referrals, and for the homes touched since
+        the refresh from ``live`` (that figure's live query, restricted here to them)."""
+        counts: dict[str | None, int] = {}
+        for home_id, code in ReferralFacts.objects.filter(
+            partner_id=self.scope.partner_id,
+            referred_us__gte=micros(self.period.start),
+            referred_us__lt=micros(self.period.end),
+        ).values_list("home_id", "municipality_id"):
+            if home_id not in self.touched:
+                counts[code] = counts.get(code, 0) + 1
+        if self.touched:
+            for code, n in (
+                live.filter(home_id__in=list(self.touched))
+                .order_by()
+                .values("home__municipality_id")
+                .annotate(n=Count("home_id", distinct=True))
+                .values_list("home__municipality_id", "n")
+            ):
+                counts[code] = counts.get(code, 0) + n
+        return {code: n for code, n in counts.items() if n}
 
     # The registrations by tagged link -----------------------------------------------------
 

@@ -1059,9 +1059,14 @@ def first_responses(period: Period, *, partner_id: int):
     before the end of the period, each with ``response`` = first response − raised."""
     return (
         concerns_raised(period, partner_id=partner_id)
-        .filter(first_response_at__isnull=False, first_response_at__lt=period.end)
+        .filter(_responded(period))
         .annotate(response=_duration("first_response_at", "created_at"))
     )
+
+
+def _responded(period: Period) -> Q:
+    """A concern of ``first_responses``: first answered before the end of the period."""
+    return Q(first_response_at__isnull=False, first_response_at__lt=period.end)
 
 
 def mediations_held(period: Period, *, partner_id: int):
@@ -1111,10 +1116,20 @@ def evaluations_answered(period: Period, *, partner_id: int):
     (``answered_at``) falls in the period."""
     from stays.models import Evaluation
 
-    return Evaluation.objects.filter(
-        match__case__partner_id=partner_id,
-        status=Evaluation.Status.ANSWERED,
-        **_in_period(period, "answered_at"),
+    return Evaluation.objects.filter(_evaluation_answered(period, partner_id))
+
+
+def _evaluation_answered(period: Period, partner_id: int, path: str = "") -> Q:
+    """The conditions of ``evaluations_answered`` on an evaluation (at ``path``, for a query
+    over its answers)."""
+    from stays.models import Evaluation
+
+    return Q(
+        **{
+            f"{path}match__case__partner_id": partner_id,
+            f"{path}status": Evaluation.Status.ANSWERED,
+            **_in_period(period, f"{path}answered_at"),
+        }
     )
 
 
@@ -1157,7 +1172,7 @@ def evaluation_scores(period: Period, *, partner_id: int) -> list[dict[str, Any]
 
     rows = (
         EvaluationAnswer.objects.filter(
-            evaluation__in=evaluations_answered(period, partner_id=partner_id),
+            _evaluation_answered(period, partner_id, "evaluation__"),
             score__isnull=False,
         )
         .order_by()
@@ -1192,19 +1207,37 @@ def hours(value) -> float | None:
 
 
 def stay_figures(period: Period, *, partner_id: int) -> dict[str, Any]:
-    """The figures of ``STAY`` for the partner: seven aggregate queries (the concerns, their
-    first responses, the mediations, the early ends by reason, the rematches, the evaluations,
-    the scores), whatever the size of the data."""
+    """The figures of ``STAY`` for the partner: six aggregate queries (the concerns with the
+    percentiles of their first responses, the mediations, the early ends by reason, the
+    rematches, the evaluations, the scores; one more for the responses on SQLite), whatever the
+    size of the data."""
     from stays.models import Concern, Evaluation
 
     raisers = list(Concern.RaisedBy.values)
-    concerns = concerns_raised(period, partner_id=partner_id).aggregate(
-        total=Count("pk"),
-        urgent=Count("pk", filter=Q(urgency=Concern.Urgency.URGENT)),
-        **{f"by_{key}": Count("pk", filter=Q(raised_by=key)) for key in raisers},
+    # On PostgreSQL the percentiles of ``first_responses`` are taken in the same pass over the
+    # concerns, over those it counts (``FILTER``).
+    postgres = connection.vendor == "postgresql"
+    percentiles = (0.5, 0.9)
+    concerns = (
+        concerns_raised(period, partner_id=partner_id)
+        .annotate(response=_duration("first_response_at", "created_at"))
+        .aggregate(
+            total=Count("pk"),
+            urgent=Count("pk", filter=Q(urgency=Concern.Urgency.URGENT)),
+            **{f"by_{key}": Count("pk", filter=Q(raised_by=key)) for key in raisers},
+            **{
+                f"response_{i}": PercentileDisc(
+                    "response", p, filter=_responded(period), output_field=DurationField()
+                )
+                for i, p in enumerate(percentiles)
+                if postgres
+            },
+        )
     )
-    responses = first_responses(period, partner_id=partner_id)
-    response = duration_percentiles(responses, "response")
+    if postgres:
+        response = {p: concerns[f"response_{i}"] for i, p in enumerate(percentiles)}
+    else:
+        response = duration_percentiles(first_responses(period, partner_id=partner_id), "response")
     early = dict(
         stays_ended_early(period, partner_id=partner_id)
         .order_by()
@@ -1803,7 +1836,7 @@ def compute_figures(
     partner_id = scope.partner_id
     kept = daily.stored_figures(period, scope) if stored else None
 
-    partner = partner_counts(period, scope)
+    partner = partner_counts(period, scope, kept)
     monthly = monthly_counts(period, scope, kept, partner)
     totals = {key: sum(row[key] for row in monthly) for key in MONTHLY}
     totals["homes_referred"] = sum(partner["homes_referred"].values())
@@ -2071,14 +2104,16 @@ def _in_month(field_name: str, month: date, start: datetime, end: datetime, date
     return Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
 
 
-def partner_counts(period: Period, scope: Scope) -> dict[str, dict[str | None, Any]]:
+def partner_counts(period: Period, scope: Scope, stored=None) -> dict[str, dict[str | None, Any]]:
     """The partner's figures that happen in a home, each counted by the municipality code of its
     home (and by month) in one grouped statement, the same querysets as their totals: the homes
     referred (``first_referrals``: code → homes), the matches approved (``matches_approved``)
     and the households housed (``households_housed``: code → a count per month of
     ``month_bounds``). A total is the sum over the municipalities (a home has one), a month the
     sum of its column, so ``compute_figures`` reads the totals, the monthly table and the
-    breakdown by municipality from these three statements instead of five."""
+    breakdown by municipality from these three statements instead of five. With ``stored``
+    (``reports.daily.StoredFigures``), the homes referred are read from the stored first
+    referrals, completed live."""
     bounds = month_bounds(period)
     partner = {"partner_id": scope.partner_id}
 
@@ -2096,15 +2131,18 @@ def partner_counts(period: Period, scope: Scope) -> dict[str, dict[str | None, A
         )
         return {code: list(counts) for code, *counts in rows}
 
-    referred = (
-        first_referrals(period, **partner)
-        .order_by()
-        .values("home__municipality_id")
-        .annotate(n=Count("home_id", distinct=True))
-        .values_list("home__municipality_id", "n")
-    )
+    if stored is not None:
+        referred = stored.referred_by_municipality(first_referrals(period, **partner))
+    else:
+        referred = dict(
+            first_referrals(period, **partner)
+            .order_by()
+            .values("home__municipality_id")
+            .annotate(n=Count("home_id", distinct=True))
+            .values_list("home__municipality_id", "n")
+        )
     return {
-        "homes_referred": {code: n for code, n in referred if n},
+        "homes_referred": {code: n for code, n in referred.items() if n},
         "matches_approved": by_code_and_month(
             matches_approved(period, **partner), "match__home__municipality_id", "created_at"
         ),

@@ -483,6 +483,29 @@ class HomeMatchFacts(models.Model):
         return f"home #{self.home_id}, partner #{self.partner_id}"
 
 
+class ReferralFacts(models.Model):
+    """A home's first referral (``metrics.first_referrals``: a home that is no duplicate and no
+    company flat), up to the watermark: when it was first referred (microseconds since 1970,
+    UTC), and its partner and municipality when the counts were refreshed."""
+
+    home_id = models.BigIntegerField(primary_key=True)
+    partner_id = models.BigIntegerField(null=True)
+    municipality_id = models.CharField(max_length=4, null=True)
+    referred_us = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["partner_id", "referred_us"],
+                include=["municipality_id"],
+                name="referralfacts_partner_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"home #{self.home_id}, partner #{self.partner_id}"
+
+
 class ChangedHome(models.Model):
     """A home changed without a history row (its municipality chosen, merged as a duplicate):
     its stored facts are read live until the next refresh recomputes them."""

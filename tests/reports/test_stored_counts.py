@@ -5,9 +5,9 @@ time, still December in UTC; one at 23:30 on the period's last evening; calls at
 either side of a month's end; steps across months), the dashboard's figures are compared with
 the stored counts and without them: never refreshed, refreshed up to a day in the middle of the
 period, then after rows written behind the refresh's back (back-dated calls and steps, a new
-registration dated in February, an approval, a municipality chosen), then refreshed again
-(incrementally and in full), and for a partnership that names its municipalities and local
-group as for one that falls back on the whole portal.
+registration dated in February, an approval, a first referral, a municipality chosen), then
+refreshed again (incrementally and in full), and for a partnership that names its
+municipalities and local group as for one that falls back on the whole portal.
 """
 
 from datetime import date
@@ -16,13 +16,14 @@ import pytest
 from django.utils import translation
 
 from hosts import actions as host_actions
-from hosts.models import HomeTransition
+from hosts.models import Home, HomeTransition
 from reports import daily, metrics
 from reports.models import (
     CallDay,
     ChangedHome,
     HomeFacts,
     HomeMatchFacts,
+    ReferralFacts,
     StoredCountsState,
     VisitDay,
 )
@@ -103,6 +104,15 @@ def write_behind_the_refresh(world):
     match_with_history(
         h.h3, NewcomerCaseFactory(partner=world.main.partner), [("approved", at(3, 25))]
     )
+    # A late first referral: a batch home referred to A on 20 May.
+    HomeTransition.objects.create(
+        home=h.batch[1],
+        from_state="registered",
+        to_state="referred",
+        actor_kind="user",
+        created_at=at(5, 20),
+    )
+    Home.objects.filter(pk=h.batch[1].pk).update(partner=world.main.partner)
     # A municipality chosen for a batch home: it leaves the named partnership's municipality.
     host_actions.choose_municipality(home=h.batch[0], municipality=municipality("0180"))
     # A visit on 31 January at 23:30 reported late (its report is a step of its history).
@@ -164,6 +174,7 @@ def stored_rows():
             HomeMatchFacts.objects.values_list(
                 "home_id", "partner_id", "registered_us", "matched_us", "moved_in_on"
             ),
+            ReferralFacts.objects.values_list(),
         )
     )
 
@@ -187,6 +198,7 @@ def test_the_dashboard_reads_the_stored_counts(world):
         row = CallDay.objects.filter(day__month=2, **rows).first()
         CallDay.objects.filter(pk=row.pk).update(n=row.n + 100)
     HomeFacts.objects.filter(home_id=world.homes.h1.pk).delete()
+    ReferralFacts.objects.filter(home_id=world.homes.h1.pk).delete()
     VisitDay.objects.filter(local_group_id=world.named.local_group_id).update(n=10)
     for partnership in (world.main, world.named):
         live = figures(partnership, as_of=date(2026, 11, 25), stored=False)
@@ -194,6 +206,8 @@ def test_the_dashboard_reads_the_stored_counts(world):
         assert kept["totals"]["call_attempts"] == live["totals"]["call_attempts"] + 100
         assert kept["totals"]["registrations"] == live["totals"]["registrations"] - 1
         assert kept["funnel"][1]["count"] == live["funnel"][1]["count"] - 1  # h1 was reached
+        # h1 was first referred to A in January.
+        assert kept["totals"]["homes_referred"] == live["totals"]["homes_referred"] - 1
     # The named partnership's visits are its group's stored days (the main one's, the
     # organisation's).
     live = figures(world.named, as_of=date(2026, 11, 25), stored=False)
