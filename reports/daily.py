@@ -24,6 +24,10 @@ What is stored (``reports.models``), each derived from the history rows up to a 
   referred, with its partner and municipality. The homes referred to the partner (in total and
   by municipality) are those first referred in the period, except the homes touched since the
   watermark, which are counted live.
+- ``ApprovalFacts``: per row to "approved" of a match's history, when, with the partner of the
+  match's household and the match's home and municipality. The matches approved (by month and
+  by municipality) are these rows, except those of the homes touched since the watermark (a
+  new step of a match touches its home), which are counted live.
 
 A refresh (``refresh``: the beat's ``reports.tasks.refresh_stored_counts`` every night, and
 ``manage.py refresh_stored_counts``) is idempotent. The first (or ``full=True``) computes every
@@ -59,6 +63,7 @@ from matching.models import Match, MatchTransition
 from volunteers.models import CallAttempt, HomeVisit, HomeVisitTransition
 
 from .models import (
+    ApprovalFacts,
     CallDay,
     ChangedHome,
     HomeFacts,
@@ -320,7 +325,8 @@ def _store_facts(homes: set[int] | None, marks: dict) -> int:
         return 0
     facts, match_facts = home_facts(home_ids=homes, marks=marks)
     referrals = referral_facts(home_ids=homes, marks=marks)
-    stored = (HomeFacts, HomeMatchFacts, ReferralFacts)
+    approvals = approval_facts(home_ids=homes, marks=marks)
+    stored = (HomeFacts, HomeMatchFacts, ReferralFacts, ApprovalFacts)
     if homes is None:
         for model in stored:
             model.objects.all().delete()
@@ -336,7 +342,35 @@ def _store_facts(homes: set[int] | None, marks: dict) -> int:
         (HomeMatchFacts(**row.__dict__) for row in match_facts), batch_size=BATCH
     )
     ReferralFacts.objects.bulk_create(referrals, batch_size=BATCH)
+    ApprovalFacts.objects.bulk_create(approvals, batch_size=BATCH)
     return len(facts)
+
+
+def approval_facts(*, home_ids=None, marks: dict | None = None) -> list[ApprovalFacts]:
+    """Per row to "approved" of a match's history up to ``marks`` (None: every row;
+    ``metrics.matches_approved``): when, the partner of the match's household, the match's
+    home and its municipality. Restricted to the matches of ``home_ids``."""
+    rows = MatchTransition.objects.filter(to_state=Match.Status.APPROVED)
+    if marks:
+        rows = rows.filter(pk__lte=marks["match_transition_id"])
+    if home_ids is not None:
+        rows = rows.filter(match__home_id__in=list(home_ids))
+    return [
+        ApprovalFacts(
+            transition_id=pk,
+            home_id=home_id,
+            partner_id=partner,
+            municipality_id=code,
+            approved_us=micros(at),
+        )
+        for pk, home_id, partner, code, at in rows.order_by().values_list(
+            "pk",
+            "match__home_id",
+            "match__case__partner_id",
+            "match__home__municipality_id",
+            "created_at",
+        )
+    ]
 
 
 def referral_facts(*, home_ids=None, marks: dict | None = None) -> list[ReferralFacts]:
@@ -387,7 +421,15 @@ def refresh(*, full: bool = False, today: date | None = None) -> StoredCountsSta
         ChangedHome.objects.filter(pk__lte=marks["changed_home"]).delete()
         if connection.vendor == "postgresql":
             # The planner's statistics of the tables just written (autovacuum may be late, or off).
-            written = (CallDay, VisitDay, MemberSnapshot, HomeFacts, HomeMatchFacts, ReferralFacts)
+            written = (
+                CallDay,
+                VisitDay,
+                MemberSnapshot,
+                HomeFacts,
+                HomeMatchFacts,
+                ReferralFacts,
+                ApprovalFacts,
+            )
             tables = ", ".join(model._meta.db_table for model in written)
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {tables}")
@@ -731,6 +773,25 @@ class StoredFigures:
             ):
                 counts[code] = counts.get(code, 0) + n
         return {code: n for code, n in counts.items() if n}
+
+    # The approvals -----------------------------------------------------------------------
+
+    def approved_by_code_and_month(self, bounds) -> dict[str | None, list[int]]:
+        """The stored approvals of the partner's matches in each month of ``bounds`` by the
+        municipality code of the match's home, except those of the homes touched since the
+        refresh (``metrics.partner_counts`` counts those live)."""
+        starts = [micros(start) for _month, start, _end in bounds]
+        ends = [micros(end) for _month, _start, end in bounds]
+        counts: dict[str | None, list[int]] = {}
+        for home_id, code, at in ApprovalFacts.objects.filter(
+            partner_id=self.scope.partner_id,
+            approved_us__gte=micros(self.period.start),
+            approved_us__lt=micros(self.period.end),
+        ).values_list("home_id", "municipality_id", "approved_us"):
+            i = bisect_right(starts, at) - 1
+            if home_id not in self.touched and i >= 0 and at < ends[i]:
+                counts.setdefault(code, [0] * len(bounds))[i] += 1
+        return counts
 
     # The registrations by tagged link -----------------------------------------------------
 

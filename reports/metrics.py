@@ -2112,8 +2112,9 @@ def partner_counts(period: Period, scope: Scope, stored=None) -> dict[str, dict[
     ``month_bounds``). A total is the sum over the municipalities (a home has one), a month the
     sum of its column, so ``compute_figures`` reads the totals, the monthly table and the
     breakdown by municipality from these three statements instead of five. With ``stored``
-    (``reports.daily.StoredFigures``), the homes referred are read from the stored first
-    referrals, completed live."""
+    (``reports.daily.StoredFigures``), the homes referred and the matches approved are read
+    from the stored first referrals and approvals, completed live for the homes touched since
+    the refresh."""
     bounds = month_bounds(period)
     partner = {"partner_id": scope.partner_id}
 
@@ -2141,11 +2142,20 @@ def partner_counts(period: Period, scope: Scope, stored=None) -> dict[str, dict[
             .annotate(n=Count("home_id", distinct=True))
             .values_list("home__municipality_id", "n")
         )
+    approvals = matches_approved(period, **partner)
+    if stored is not None:
+        approved = stored.approved_by_code_and_month(bounds)
+        if stored.touched:
+            touched = approvals.filter(match__home_id__in=list(stored.touched))
+            live = by_code_and_month(touched, "match__home__municipality_id", "created_at")
+            for code, counts in live.items():
+                kept = approved.setdefault(code, [0] * len(bounds))
+                approved[code] = [a + b for a, b in zip(kept, counts, strict=True)]
+    else:
+        approved = by_code_and_month(approvals, "match__home__municipality_id", "created_at")
     return {
         "homes_referred": {code: n for code, n in referred.items() if n},
-        "matches_approved": by_code_and_month(
-            matches_approved(period, **partner), "match__home__municipality_id", "created_at"
-        ),
+        "matches_approved": approved,
         "households_housed": by_code_and_month(
             households_housed(period, **partner), "home__municipality_id", "move_in_date", True
         ),

@@ -506,6 +506,31 @@ class ReferralFacts(models.Model):
         return f"home #{self.home_id}, partner #{self.partner_id}"
 
 
+class ApprovalFacts(models.Model):
+    """A row to "approved" of a match's history (``metrics.matches_approved``), up to the
+    watermark: when (microseconds since 1970, UTC), the partner of the match's household, and
+    the match's home with its municipality when the counts were refreshed."""
+
+    transition_id = models.BigIntegerField(primary_key=True)
+    home_id = models.BigIntegerField()
+    partner_id = models.BigIntegerField(null=True)
+    municipality_id = models.CharField(max_length=4, null=True)
+    approved_us = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["partner_id", "approved_us"],
+                include=["home_id", "municipality_id"],
+                name="approvalfacts_partner_idx",
+            ),
+            models.Index(fields=["home_id"], name="approvalfacts_home_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"approval #{self.transition_id}, partner #{self.partner_id}"
+
+
 class ChangedHome(models.Model):
     """A home changed without a history row (its municipality chosen, merged as a duplicate):
     its stored facts are read live until the next refresh recomputes them."""

@@ -19,6 +19,7 @@ from hosts import actions as host_actions
 from hosts.models import Home, HomeTransition
 from reports import daily, metrics
 from reports.models import (
+    ApprovalFacts,
     CallDay,
     ChangedHome,
     HomeFacts,
@@ -175,6 +176,7 @@ def stored_rows():
                 "home_id", "partner_id", "registered_us", "matched_us", "moved_in_on"
             ),
             ReferralFacts.objects.values_list(),
+            ApprovalFacts.objects.values_list(),
         )
     )
 
@@ -199,6 +201,7 @@ def test_the_dashboard_reads_the_stored_counts(world):
         CallDay.objects.filter(pk=row.pk).update(n=row.n + 100)
     HomeFacts.objects.filter(home_id=world.homes.h1.pk).delete()
     ReferralFacts.objects.filter(home_id=world.homes.h1.pk).delete()
+    ApprovalFacts.objects.filter(home_id=world.homes.h1.pk).delete()
     VisitDay.objects.filter(local_group_id=world.named.local_group_id).update(n=10)
     for partnership in (world.main, world.named):
         live = figures(partnership, as_of=date(2026, 11, 25), stored=False)
@@ -206,8 +209,9 @@ def test_the_dashboard_reads_the_stored_counts(world):
         assert kept["totals"]["call_attempts"] == live["totals"]["call_attempts"] + 100
         assert kept["totals"]["registrations"] == live["totals"]["registrations"] - 1
         assert kept["funnel"][1]["count"] == live["funnel"][1]["count"] - 1  # h1 was reached
-        # h1 was first referred to A in January.
+        # h1 was first referred to A in January, and matched with one of A's households.
         assert kept["totals"]["homes_referred"] == live["totals"]["homes_referred"] - 1
+        assert kept["totals"]["matches_approved"] == live["totals"]["matches_approved"] - 1
     # The named partnership's visits are its group's stored days (the main one's, the
     # organisation's).
     live = figures(world.named, as_of=date(2026, 11, 25), stored=False)
