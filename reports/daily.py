@@ -24,6 +24,10 @@ What is stored (``reports.models``), each derived from the history rows up to a 
   referred, with its partner and municipality. The homes referred to the partner (in total and
   by municipality) are those first referred in the period, except the homes touched since the
   watermark, which are counted live.
+- ``MoveInFacts``: per match that moved in (a row to "moved in" and a move-in date), the date,
+  its household and the household's partner, its home and municipality. The households housed
+  are each household's first of these in the period, the matches of the homes touched since the
+  watermark read live (so a household's first is chosen over both).
 - ``ApprovalFacts``: per row to "approved" of a match's history, when, with the partner of the
   match's household and the match's home and municipality. The matches approved (by month and
   by municipality) are these rows, except those of the homes touched since the watermark (a
@@ -69,6 +73,7 @@ from .models import (
     HomeFacts,
     HomeMatchFacts,
     MemberSnapshot,
+    MoveInFacts,
     ReferralFacts,
     StoredCountsState,
     VisitDay,
@@ -326,7 +331,8 @@ def _store_facts(homes: set[int] | None, marks: dict) -> int:
     facts, match_facts = home_facts(home_ids=homes, marks=marks)
     referrals = referral_facts(home_ids=homes, marks=marks)
     approvals = approval_facts(home_ids=homes, marks=marks)
-    stored = (HomeFacts, HomeMatchFacts, ReferralFacts, ApprovalFacts)
+    move_ins = move_in_facts(home_ids=homes, marks=marks)
+    stored = (HomeFacts, HomeMatchFacts, ReferralFacts, ApprovalFacts, MoveInFacts)
     if homes is None:
         for model in stored:
             model.objects.all().delete()
@@ -343,7 +349,33 @@ def _store_facts(homes: set[int] | None, marks: dict) -> int:
     )
     ReferralFacts.objects.bulk_create(referrals, batch_size=BATCH)
     ApprovalFacts.objects.bulk_create(approvals, batch_size=BATCH)
+    MoveInFacts.objects.bulk_create(move_ins, batch_size=BATCH)
     return len(facts)
+
+
+def move_in_facts(*, home_ids=None, marks: dict | None = None) -> list[MoveInFacts]:
+    """Per match with a row to "moved in" up to ``marks`` (None: every row) and a move-in date
+    (``metrics.move_ins``): the date, its case and the case's partner, its home and the home's
+    municipality. Restricted to the matches of ``home_ids``."""
+    moved = MatchTransition.objects.filter(match=OuterRef("pk"), to_state=Match.Status.MOVED_IN)
+    if marks:
+        moved = moved.filter(pk__lte=marks["match_transition_id"])
+    matches = Match.objects.filter(Exists(moved), move_in_date__isnull=False)
+    if home_ids is not None:
+        matches = matches.filter(home_id__in=list(home_ids))
+    return [
+        MoveInFacts(
+            match_id=pk,
+            case_id=case,
+            home_id=home,
+            partner_id=partner,
+            municipality_id=code,
+            move_in_date=day,
+        )
+        for pk, case, home, partner, code, day in matches.order_by().values_list(
+            "pk", "case_id", "home_id", "case__partner_id", "home__municipality_id", "move_in_date"
+        )
+    ]
 
 
 def approval_facts(*, home_ids=None, marks: dict | None = None) -> list[ApprovalFacts]:
@@ -429,6 +461,7 @@ def refresh(*, full: bool = False, today: date | None = None) -> StoredCountsSta
                 HomeMatchFacts,
                 ReferralFacts,
                 ApprovalFacts,
+                MoveInFacts,
             )
             tables = ", ".join(model._meta.db_table for model in written)
             with connection.cursor() as cursor:
@@ -791,6 +824,38 @@ class StoredFigures:
             i = bisect_right(starts, at) - 1
             if home_id not in self.touched and i >= 0 and at < ends[i]:
                 counts.setdefault(code, [0] * len(bounds))[i] += 1
+        return counts
+
+    # The households housed ----------------------------------------------------------------
+
+    def housed_by_code_and_month(self, bounds, live) -> dict[str | None, list[int]]:
+        """``metrics.households_housed`` by the municipality code of the home and by month of
+        ``bounds``: of the partner's matches that moved in with a date in the period (stored,
+        and for the homes touched since the refresh from ``live``, that figure's
+        ``metrics.move_ins``, restricted here to them), each household's first (the earliest
+        date; of two on one day, the first recorded match)."""
+        rows = [
+            row
+            for row in MoveInFacts.objects.filter(
+                partner_id=self.scope.partner_id,
+                move_in_date__gte=self.period.first_day,
+                move_in_date__lte=self.period.last_day,
+            ).values_list("match_id", "case_id", "home_id", "municipality_id", "move_in_date")
+            if row[2] not in self.touched
+        ]
+        if self.touched:
+            rows += live.filter(home_id__in=list(self.touched)).values_list(
+                "pk", "case_id", "home_id", "home__municipality_id", "move_in_date"
+            )
+        first: dict[int, tuple] = {}
+        for match_id, case_id, _home_id, code, day in rows:
+            kept = first.get(case_id)
+            if kept is None or (day, match_id) < (kept[0], kept[1]):
+                first[case_id] = (day, match_id, code)
+        months = [month for month, _start, _end in bounds]
+        counts: dict[str | None, list[int]] = {}
+        for day, _match_id, code in first.values():
+            counts.setdefault(code, [0] * len(bounds))[bisect_right(months, day) - 1] += 1
         return counts
 
     # The registrations by tagged link -----------------------------------------------------

@@ -2112,9 +2112,9 @@ def partner_counts(period: Period, scope: Scope, stored=None) -> dict[str, dict[
     ``month_bounds``). A total is the sum over the municipalities (a home has one), a month the
     sum of its column, so ``compute_figures`` reads the totals, the monthly table and the
     breakdown by municipality from these three statements instead of five. With ``stored``
-    (``reports.daily.StoredFigures``), the homes referred and the matches approved are read
-    from the stored first referrals and approvals, completed live for the homes touched since
-    the refresh."""
+    (``reports.daily.StoredFigures``), the homes referred, the matches approved and the
+    households housed are read from the stored first referrals, approvals and move-ins,
+    completed live for the homes touched since the refresh."""
     bounds = month_bounds(period)
     partner = {"partner_id": scope.partner_id}
 
@@ -2153,12 +2153,17 @@ def partner_counts(period: Period, scope: Scope, stored=None) -> dict[str, dict[
                 approved[code] = [a + b for a, b in zip(kept, counts, strict=True)]
     else:
         approved = by_code_and_month(approvals, "match__home__municipality_id", "created_at")
+    if stored is not None:
+        window = {"first_day": period.first_day, "last_day": period.last_day}
+        housed = stored.housed_by_code_and_month(bounds, move_ins(**partner, **window))
+    else:
+        housed = by_code_and_month(
+            households_housed(period, **partner), "home__municipality_id", "move_in_date", True
+        )
     return {
         "homes_referred": {code: n for code, n in referred.items() if n},
         "matches_approved": approved,
-        "households_housed": by_code_and_month(
-            households_housed(period, **partner), "home__municipality_id", "move_in_date", True
-        ),
+        "households_housed": housed,
     }
 
 

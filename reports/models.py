@@ -531,6 +531,32 @@ class ApprovalFacts(models.Model):
         return f"approval #{self.transition_id}, partner #{self.partner_id}"
 
 
+class MoveInFacts(models.Model):
+    """A match that moved in (``metrics.move_ins``: a row to "moved in" up to the watermark, and
+    a move-in date), with its household (case) and the household's partner, and its home with
+    the home's municipality when the counts were refreshed."""
+
+    match_id = models.BigIntegerField(primary_key=True)
+    case_id = models.BigIntegerField()
+    home_id = models.BigIntegerField()
+    partner_id = models.BigIntegerField(null=True)
+    municipality_id = models.CharField(max_length=4, null=True)
+    move_in_date = models.DateField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["partner_id", "move_in_date"],
+                include=["case_id", "home_id", "municipality_id"],
+                name="moveinfacts_partner_idx",
+            ),
+            models.Index(fields=["home_id"], name="moveinfacts_home_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"match #{self.match_id}, {self.move_in_date}"
+
+
 class ChangedHome(models.Model):
     """A home changed without a history row (its municipality chosen, merged as a duplicate):
     its stored facts are read live until the next refresh recomputes them."""

@@ -5,9 +5,10 @@ time, still December in UTC; one at 23:30 on the period's last evening; calls at
 either side of a month's end; steps across months), the dashboard's figures are compared with
 the stored counts and without them: never refreshed, refreshed up to a day in the middle of the
 period, then after rows written behind the refresh's back (back-dated calls and steps, a new
-registration dated in February, an approval, a first referral, a municipality chosen), then
-refreshed again (incrementally and in full), and for a partnership that names its
-municipalities and local group as for one that falls back on the whole portal.
+registration dated in February, an approval, a first referral, an earlier move-in of a
+household already housed, a municipality chosen), then refreshed again (incrementally and in
+full), and for a partnership that names its municipalities and local group as for one that
+falls back on the whole portal.
 """
 
 from datetime import date
@@ -24,6 +25,7 @@ from reports.models import (
     ChangedHome,
     HomeFacts,
     HomeMatchFacts,
+    MoveInFacts,
     ReferralFacts,
     StoredCountsState,
     VisitDay,
@@ -105,6 +107,16 @@ def write_behind_the_refresh(world):
     match_with_history(
         h.h3, NewcomerCaseFactory(partner=world.main.partner), [("approved", at(3, 25))]
     )
+    # m1's household (housed in h1 on 15 February, stored) recorded as having moved in earlier,
+    # on 20 January, into a batch home: its first move-in is now that one, read live.
+    earlier = match_with_history(
+        h.batch[2],
+        NewcomerCaseFactory(partner=world.main.partner),
+        [("approved", at(1, 10)), ("moved_in", at(1, 20)), ("ended", at(2, 10))],
+    )
+    type(earlier).objects.filter(pk=earlier.pk).update(
+        case=world.matches[0].case, move_in_date=date(2026, 1, 20)
+    )
     # A late first referral: a batch home referred to A on 20 May.
     HomeTransition.objects.create(
         home=h.batch[1],
@@ -177,6 +189,7 @@ def stored_rows():
             ),
             ReferralFacts.objects.values_list(),
             ApprovalFacts.objects.values_list(),
+            MoveInFacts.objects.values_list(),
         )
     )
 
@@ -202,6 +215,7 @@ def test_the_dashboard_reads_the_stored_counts(world):
     HomeFacts.objects.filter(home_id=world.homes.h1.pk).delete()
     ReferralFacts.objects.filter(home_id=world.homes.h1.pk).delete()
     ApprovalFacts.objects.filter(home_id=world.homes.h1.pk).delete()
+    MoveInFacts.objects.filter(home_id=world.homes.h1.pk).delete()
     VisitDay.objects.filter(local_group_id=world.named.local_group_id).update(n=10)
     for partnership in (world.main, world.named):
         live = figures(partnership, as_of=date(2026, 11, 25), stored=False)
@@ -212,6 +226,7 @@ def test_the_dashboard_reads_the_stored_counts(world):
         # h1 was first referred to A in January, and matched with one of A's households.
         assert kept["totals"]["homes_referred"] == live["totals"]["homes_referred"] - 1
         assert kept["totals"]["matches_approved"] == live["totals"]["matches_approved"] - 1
+        assert kept["totals"]["households_housed"] == live["totals"]["households_housed"] - 1
     # The named partnership's visits are its group's stored days (the main one's, the
     # organisation's).
     live = figures(world.named, as_of=date(2026, 11, 25), stored=False)

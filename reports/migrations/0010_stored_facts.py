@@ -1,7 +1,7 @@
-"""The first referral of each home (``ReferralFacts``) and the approvals of matches
-(``ApprovalFacts``), kept with the stored counts. Earlier refreshes stored neither, so they are
-forgotten: until the next refresh (in full, since none is left) the dashboard is computed live,
-as on a fresh database."""
+"""The first referral of each home (``ReferralFacts``), the approvals of matches
+(``ApprovalFacts``) and the matches that moved in (``MoveInFacts``), kept with the stored counts.
+Earlier refreshes stored none of them, so they are forgotten: until the next refresh (in full,
+since none is left) the dashboard is computed live, as on a fresh database."""
 
 from django.db import migrations, models
 
@@ -28,6 +28,20 @@ class Migration(migrations.Migration):
             ],
             options={
                 'indexes': [models.Index(fields=['partner_id', 'approved_us'], include=('home_id', 'municipality_id'), name='approvalfacts_partner_idx'), models.Index(fields=['home_id'], name='approvalfacts_home_idx')],
+            },
+        ),
+        migrations.CreateModel(
+            name='MoveInFacts',
+            fields=[
+                ('match_id', models.BigIntegerField(primary_key=True, serialize=False)),
+                ('case_id', models.BigIntegerField()),
+                ('home_id', models.BigIntegerField()),
+                ('partner_id', models.BigIntegerField(null=True)),
+                ('municipality_id', models.CharField(max_length=4, null=True)),
+                ('move_in_date', models.DateField()),
+            ],
+            options={
+                'indexes': [models.Index(fields=['partner_id', 'move_in_date'], include=('case_id', 'home_id', 'municipality_id'), name='moveinfacts_partner_idx'), models.Index(fields=['home_id'], name='moveinfacts_home_idx')],
             },
         ),
         migrations.CreateModel(
