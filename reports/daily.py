@@ -58,6 +58,7 @@ from typing import Any
 
 from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -98,6 +99,16 @@ LOGS = {
 def micros(moment: datetime) -> int:
     """A moment as microseconds since 1970 (UTC)."""
     return (moment - EPOCH) // MICROSECOND
+
+
+def among(path: str, ids) -> Q:
+    """``path`` is one of ``ids``: on PostgreSQL with one array parameter (``IN (SELECT
+    unnest(%s))``), not one parameter per id, since a busy day touches thousands of homes and
+    compiling and sending as many parameters cost more than the statement."""
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        return Q(**{f"{path}__in": RawSQL("SELECT unnest(%s::bigint[])", [ids])})
+    return Q(**{f"{path}__in": ids})
 
 
 def day_start(day: date) -> datetime:
@@ -362,7 +373,7 @@ def move_in_facts(*, home_ids=None, marks: dict | None = None) -> list[MoveInFac
         moved = moved.filter(pk__lte=marks["match_transition_id"])
     matches = Match.objects.filter(Exists(moved), move_in_date__isnull=False)
     if home_ids is not None:
-        matches = matches.filter(home_id__in=list(home_ids))
+        matches = matches.filter(among("home_id", home_ids))
     return [
         MoveInFacts(
             match_id=pk,
@@ -386,7 +397,7 @@ def approval_facts(*, home_ids=None, marks: dict | None = None) -> list[Approval
     if marks:
         rows = rows.filter(pk__lte=marks["match_transition_id"])
     if home_ids is not None:
-        rows = rows.filter(match__home_id__in=list(home_ids))
+        rows = rows.filter(among("match__home_id", home_ids))
     return [
         ApprovalFacts(
             transition_id=pk,
@@ -417,7 +428,7 @@ def referral_facts(*, home_ids=None, marks: dict | None = None) -> list[Referral
     if marks:
         rows = rows.filter(pk__lte=marks["home_transition_id"])
     if home_ids is not None:
-        rows = rows.filter(home_id__in=list(home_ids))
+        rows = rows.filter(among("home_id", home_ids))
     return [
         ReferralFacts(
             home_id=home_id, partner_id=partner, municipality_id=code, referred_us=micros(at)
@@ -527,7 +538,7 @@ def home_facts(*, home_ids=None, marks: dict | None = None, period=None, scope=N
         "home_transition_id",
     )
     if home_ids is not None:
-        registrations = registrations.filter(home_id__in=list(home_ids))
+        registrations = registrations.filter(among("home_id", home_ids))
     if period is not None:
         registrations = registrations.filter(scope.homes("home__"), **period.moments)
     facts: dict[int, Facts] = {}
@@ -546,7 +557,7 @@ def home_facts(*, home_ids=None, marks: dict | None = None, period=None, scope=N
     ids = list(facts)
 
     def of_homes(queryset, path="home_id"):
-        return queryset.filter(**{f"{path}__in": ids}) if restrict else queryset
+        return queryset.filter(among(path, ids)) if restrict else queryset
 
     reached = upto(CallAttempt.objects.filter(outcome__in=CallAttempt.REACHED), "call_attempt_id")
     for home_id, at in (
@@ -798,7 +809,7 @@ class StoredFigures:
                 counts[code] = counts.get(code, 0) + 1
         if self.touched:
             for code, n in (
-                live.filter(home_id__in=list(self.touched))
+                live.filter(among("home_id", self.touched))
                 .order_by()
                 .values("home__municipality_id")
                 .annotate(n=Count("home_id", distinct=True))
@@ -844,7 +855,7 @@ class StoredFigures:
             if row[2] not in self.touched
         ]
         if self.touched:
-            rows += live.filter(home_id__in=list(self.touched)).values_list(
+            rows += live.filter(among("home_id", self.touched)).values_list(
                 "pk", "case_id", "home_id", "home__municipality_id", "move_in_date"
             )
         first: dict[int, tuple] = {}

@@ -2115,6 +2115,8 @@ def partner_counts(period: Period, scope: Scope, stored=None) -> dict[str, dict[
     (``reports.daily.StoredFigures``), the homes referred, the matches approved and the
     households housed are read from the stored first referrals, approvals and move-ins,
     completed live for the homes touched since the refresh."""
+    from . import daily
+
     bounds = month_bounds(period)
     partner = {"partner_id": scope.partner_id}
 
@@ -2146,7 +2148,7 @@ def partner_counts(period: Period, scope: Scope, stored=None) -> dict[str, dict[
     if stored is not None:
         approved = stored.approved_by_code_and_month(bounds)
         if stored.touched:
-            touched = approvals.filter(match__home_id__in=list(stored.touched))
+            touched = approvals.filter(daily.among("match__home_id", stored.touched))
             live = by_code_and_month(touched, "match__home__municipality_id", "created_at")
             for code, counts in live.items():
                 kept = approved.setdefault(code, [0] * len(bounds))
