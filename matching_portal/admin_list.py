@@ -35,6 +35,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils import dateformat, dates, formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
@@ -58,6 +59,81 @@ def _writes_like_django(cl) -> bool:
         and isinstance(cl.lookup_opts.pk, models.IntegerField | models.AutoField)
         and cl.lookup_opts.pk.attname == cl.lookup_opts.pk.name
     )
+
+
+# The pieces of a date format written here, as django.utils.dateformat writes them.
+_DATE_PIECES = {
+    "j": lambda d, months: str(d.day),
+    "d": lambda d, months: f"{d.day:02d}",
+    "n": lambda d, months: str(d.month),
+    "m": lambda d, months: f"{d.month:02d}",
+    "Y": lambda d, months: f"{d.year:04d}",
+    "y": lambda d, months: f"{d.year % 100:02d}",
+    "F": lambda d, months: months[d.month],
+    "G": lambda d, months: str(d.hour),
+    "H": lambda d, months: f"{d.hour:02d}",
+    "i": lambda d, months: f"{d.minute:02d}",
+    "s": lambda d, months: f"{d.second:02d}",
+}
+_TIME_PIECES = frozenset("GHis")
+
+
+class _Dates:
+    """``formats.localize`` of dates, datetimes (in the current time zone) and times for one
+    list: the page's formats and month names looked up once, and a format made only of the
+    pieces above (the portal's: "j F Y", "j F Y H:i", "H:i") written directly. Any other
+    format, or a value of another type, is Django's own."""
+
+    def __init__(self):
+        self.formats = {}
+        self.months = None
+
+    def _pieces(self, format_type, allowed):
+        """The format's pieces: strings as they are, the letters as functions; None for a
+        format with a letter not in ``allowed``."""
+        if format_type not in self.formats:
+            split = dateformat.re_formatchars.split(str(formats.get_format(format_type)))
+            known = all(letter in allowed for letter in split[1::2])
+            self.formats[format_type] = (
+                [
+                    _DATE_PIECES[piece] if index % 2 else dateformat.re_escaped.sub(r"\1", piece)
+                    for index, piece in enumerate(split)
+                    if piece
+                ]
+                if known
+                else None
+            )
+        return self.formats[format_type]
+
+    def text(self, value, *, local: bool = True) -> str:
+        """``formats.localize(value)``, after ``template_localtime`` for a datetime if
+        ``local``."""
+        kind = type(value)
+        if kind is datetime.datetime:
+            if local:
+                value = timezone.template_localtime(value)
+            pieces = self._pieces("DATETIME_FORMAT", _DATE_PIECES)
+        elif kind is datetime.date:
+            pieces = self._pieces("DATE_FORMAT", _DATE_PIECES.keys() - _TIME_PIECES)
+        elif kind is datetime.time:
+            pieces = self._pieces("TIME_FORMAT", _TIME_PIECES)
+        else:
+            pieces = None
+        if pieces is None:
+            return formats.localize(value)
+        if self.months is None:
+            self.months = {number: str(name) for number, name in dates.MONTHS.items()}
+        months = self.months
+        return "".join(piece if type(piece) is str else piece(value, months) for piece in pieces)
+
+
+# display_for_field's fields whose value is shown by formats.localize (a datetime in local time).
+_DATED_FIELDS = {
+    models.DateTimeField: datetime.datetime,
+    models.DateField: datetime.date,
+    models.TimeField: datetime.time,
+}
+_DATE_TYPES = frozenset({datetime.datetime, datetime.date, datetime.time})
 
 
 class _Once(dict):
@@ -150,6 +226,7 @@ class _Rows:
         self.known = all(column.kind != "lookup" for column in self.columns)
         self.first_link = next((c for c in self.columns if c.link), None)
         self.displays = {}
+        self.dates = _Dates()
         opts = cl.opts
         try:
             url = reverse(
@@ -183,9 +260,23 @@ class _Rows:
             if column.kind == "field":
                 field, avoid = column.field, column.link
                 display = _Once(lambda v: display_for_field(v, field, empty, avoid_link=avoid))
+                dated = _DATED_FIELDS.get(type(field))
+                if dated is not None and not field.flatchoices:
+                    # display_for_field's own branches for a date, a datetime, a time.
+                    display = _Once(
+                        lambda v, django=display.display: (
+                            self.dates.text(v) if type(v) is dated else django(v)
+                        )
+                    )
             else:
                 boolean = column.boolean
-                display = _Once(lambda v: display_for_value(v, empty, boolean))
+                display = _Once(
+                    lambda v: (
+                        self.dates.text(v)
+                        if not boolean and type(v) in _DATE_TYPES
+                        else display_for_value(v, empty, boolean)
+                    )
+                )
             self.displays[column.name] = display
         try:
             return display[(type(value), value)]

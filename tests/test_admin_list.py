@@ -127,3 +127,36 @@ def test_a_list_django_writes_otherwise_is_left_to_django(demo, rf):
     cl = response.context_data["cl"]
     assert not admin_list._writes_like_django(cl)
     assert admin_list.results(cl) == list(django_admin_list.results(cl))
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_dates_are_written_as_django_localizes_them(language, settings):
+    """The list's dates, datetimes (in local time, across the summer-time changes) and times,
+    against ``formats.localize``; a format with other letters is left to Django."""
+    import datetime as dt
+
+    from django.utils import formats, timezone
+
+    values = [dt.date(2026, month, day) for month in range(1, 13) for day in (1, 9, 28)]
+    values += [dt.datetime(2026, 3, 29, hour, 5, 7, tzinfo=dt.UTC) for hour in range(0, 24, 1)] + [
+        dt.datetime(2026, 10, 25, 0, 59, tzinfo=dt.UTC),
+        dt.datetime(5, 1, 2, 3, 4),
+    ]
+    values += [dt.time(0, 0), dt.time(9, 5, 3), dt.time(23, 59, 59)]
+    with translation.override(language):
+        dates = admin_list._Dates()
+        for value in values:
+            assert dates.text(value) == formats.localize(timezone.template_localtime(value))
+        # The portal's formats are written here, not handed to Django.
+        assert None not in dates.formats.values() and len(dates.formats) == 3
+        settings.DATE_FORMAT = settings.DATETIME_FORMAT = "D \\d\\e j N Y, P"
+        settings.FORMAT_MODULE_PATH = None
+        formats.reset_format_cache()
+        try:
+            other = admin_list._Dates()
+            for value in values:
+                assert other.text(value) == formats.localize(timezone.template_localtime(value))
+            if language == "en":  # Django's own English formats ("N j, Y, P"): Django's
+                assert other.formats["DATETIME_FORMAT"] is None
+        finally:
+            formats.reset_format_cache()
