@@ -19,6 +19,7 @@ changes how a row's address or check box is made) is left to Django entirely.
 """
 
 import datetime
+import types
 
 from django.contrib import admin
 from django.contrib.admin import helpers
@@ -136,6 +137,12 @@ _DATED_FIELDS = {
 _DATE_TYPES = frozenset({datetime.datetime, datetime.date, datetime.time})
 
 
+# The types of values whose equal values are shown alike, so displayed once a list.
+_REMEMBERED = frozenset(
+    {str, SafeString, int, bool, type(None), datetime.date, datetime.datetime, datetime.time}
+)
+
+
 class _Once(dict):
     """A column's cells' HTML by value: each distinct value displayed and escaped once a list
     (keyed with its type, so that 1, True and 1.0 stay apart)."""
@@ -170,7 +177,7 @@ class _Column:
             elif hasattr(model_admin, field_name) and field_name != "__str__":
                 self.kind, self.attr = "call", getattr(model_admin, field_name)
             elif isinstance(field_name, str) and isinstance(
-                getattr(cl.model, field_name, None), property | type(lambda: None)
+                getattr(cl.model, field_name, None), property | types.FunctionType
             ):
                 self.kind, self.attr = "model", getattr(cl.model, field_name)
         else:
@@ -278,10 +285,11 @@ class _Rows:
                     )
                 )
             self.displays[column.name] = display
-        try:
+        if type(value) in _REMEMBERED:
             return display[(type(value), value)]
-        except TypeError:  # unhashable (a list, a dict)
-            return escaped(display.display(value))
+        # Anything else each time: equal values may be shown differently (Decimal("1.0") and
+        # Decimal("1.00")), or not be hashable.
+        return escaped(display.display(value))
 
     def _checkbox(self, result) -> str:
         """``ModelAdmin.action_checkbox``, as the check box widget writes it."""
