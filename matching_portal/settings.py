@@ -128,6 +128,8 @@ TEMPLATES = [
             "libraries": {
                 # Form fields with crispy-forms' HTML, written in Python: {{ field|portal_field }}.
                 "portal_fields": "matching_portal.templatetags.portal_fields",
+                # The admin's list rows written in Python (templates/admin/change_list.html).
+                "portal_admin_list": "matching_portal.templatetags.portal_admin_list",
             },
         },
     },
