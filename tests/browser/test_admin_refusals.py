@@ -1,21 +1,23 @@
 """The admin's two refusal pages, which no walk reaches by clicking: the page of a step the
 workflow refused and no view handled (``workflow.middleware``: ``admin/domain_error.html``, for
 403, 400 and 409) and the propose step's own refusal (``admin/workflow/refused.html``). Each is
-rendered as its handler renders it, for a partner coordinator, and checked in Chromium on a phone
+rendered as its handler renders it, for the demo's partner coordinator, and checked in Chromium on a phone
 in Swedish and English: axe-core (WCAG 2.1 A/AA), the admin's own styles in place, no server
-error, nothing missing from the Swedish catalogue."""
+error, nothing missing from the Swedish catalogue. On the seeded demo, with the other walks:
+a browser test on a database of its own, before the demo's, would leave later tests of the
+process a closed connection (see ``_demo_order`` in tests/conftest.py)."""
 
 import pytest
 
 from tests.browser.inprocess import PHONE
 from tests.browser.walk import check
-from tests.factories import OrganisationFactory, staff_user
+from tests.conftest import demo_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = [pytest.mark.browser]
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
-def test_the_admins_refusal_pages(browser, served, language):
+def test_the_admins_refusal_pages(browser, served, demo, language):
     from django.contrib.admin import site
     from django.template.loader import render_to_string
     from django.test import RequestFactory
@@ -24,7 +26,7 @@ def test_the_admins_refusal_pages(browser, served, language):
     from newcomers.models import NewcomerCase
     from tests.i18n_guard import swedish_misses
 
-    user = staff_user("partner_coordinator", OrganisationFactory())
+    user = demo_user("samordnare")
     request = RequestFactory().get("/admin/")
     request.user = user
     request.session = {}
