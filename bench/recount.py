@@ -287,6 +287,14 @@ def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
             "share_in_work": _half_up_percent(counts[1], counts[0]),
         }
 
+    outreach = _outreach(
+        rows,
+        in_codes=placeholders if codes else None,
+        registered=registered,
+        visited=visited,
+        referred=referred_to_partner,
+        matched=matched,
+    )
     stay = _stay(rows, partner=partnership.partner_id, start=start, end=end, approvals=approvals)
     params["company"] = partnership.housing_company_id
     work = _work(
@@ -356,6 +364,96 @@ def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
         "by_municipality": by_municipality,
         "stay": stay,
         "work": work,
+        "outreach": outreach,
+    }
+
+
+def _outreach(rows, *, in_codes, registered, visited, referred, matched) -> dict:
+    """Where registrations come from, recounted from the definitions printed under "Where
+    registrations come from": by tagged link (the home's or the application's own link, none:
+    ``None``), the new registrations and, of them, the homes visited, referred and matched (the
+    funnel's sets), and the volunteer applications whose first history row falls in the period
+    (from someone in the partnership's municipalities); by information meeting (in the
+    municipalities, started in the period, not cancelled), the sign-ups confirmed before the end
+    and not cancelled before it, those recorded as having come, the walk-ins, and the
+    registration figures of the links made for the meeting. Only the links with a non-zero
+    count are listed (the report also lists its meetings' links with nothing)."""
+    where_meeting = f"AND m.municipality_id IN ({in_codes})" if in_codes else ""
+    where_applicant = f"AND a.municipality_id IN ({in_codes})" if in_codes else ""
+    source_of_home = {
+        home: source
+        for home, source in rows("SELECT h.id, h.source_id FROM hosts_home h")
+        if home in registered
+    }
+    columns = ("registrations", "applications", "visited", "referred", "matched")
+    by_source: dict = {}
+
+    def add(source, key, n=1):
+        row = by_source.setdefault(source, dict.fromkeys(columns, 0))
+        row[key] += n
+
+    for home, source in source_of_home.items():
+        add(source, "registrations")
+        for key, homes in (("visited", visited), ("referred", referred), ("matched", matched)):
+            if home in homes:
+                add(source, key)
+    for source, n in rows(
+        f"""
+        SELECT a.source_id, COUNT(*) FROM volunteers_applicationtransition t
+        JOIN volunteers_volunteerapplication a ON a.id = t.application_id
+        WHERE t.from_state = '' AND t.created_at >= %(start)s AND t.created_at < %(end)s
+          {where_applicant}
+        GROUP BY a.source_id
+        """
+    ):
+        add(source, "applications", n)
+    meetings = rows(
+        f"""
+        SELECT m.id, COALESCE(m.walk_ins, 0) FROM outreach_informationmeeting m
+        WHERE m.status <> 'cancelled' AND m.starts_at >= %(start)s AND m.starts_at < %(end)s
+          {where_meeting}
+        """
+    )
+    people = {
+        meeting: (int(signups or 0), int(came or 0))
+        for meeting, signups, came in rows(
+            """
+            SELECT s.meeting_id,
+                   SUM(CASE WHEN EXISTS (SELECT 1 FROM outreach_signuptransition t
+                                         WHERE t.signup_id = s.id AND t.to_state = 'confirmed'
+                                           AND t.created_at < %(end)s)
+                             AND NOT EXISTS (SELECT 1 FROM outreach_signuptransition t
+                                             WHERE t.signup_id = s.id
+                                               AND t.to_state = 'cancelled'
+                                               AND t.created_at < %(end)s)
+                            THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN s.attended THEN 1 ELSE 0 END)
+            FROM outreach_meetingsignup s GROUP BY s.meeting_id
+            """
+        )
+    }
+    links_of: dict = {}
+    for source, meeting in rows(
+        "SELECT s.id, s.meeting_id FROM outreach_source s WHERE s.meeting_id IS NOT NULL"
+    ):
+        links_of.setdefault(meeting, []).append(source)
+    by_meeting = {}
+    for meeting, walk_ins in meetings:
+        signups, came = people.get(meeting, (0, 0))
+        own = [
+            by_source.get(source, dict.fromkeys(columns, 0)) for source in links_of.get(meeting, [])
+        ]
+        by_meeting[meeting] = {
+            "signups": signups,
+            "attended": came,
+            "walk_ins": int(walk_ins),
+            "attendance": came + int(walk_ins),
+            **{key: sum(row[key] for row in own) for key in columns},
+        }
+    return {
+        "by_source": {source: row for source, row in by_source.items() if any(row.values())},
+        "by_meeting": by_meeting,
+        "tagged": sum(row["registrations"] for source, row in by_source.items() if source),
     }
 
 
@@ -715,6 +813,25 @@ def reported(figures: dict, within_days=(7,)) -> dict:
                 for row in figures["stay"]["scores"]
             ],
         },
+        "outreach": _reported_outreach(figures["outreach"]),
+    }
+
+
+def _reported_outreach(outreach: dict) -> dict:
+    """``compute_figures``' "Where registrations come from" in the recount's shape."""
+    from reports.outreach_figures import MEETING_COLUMNS, SOURCE_COLUMNS
+
+    return {
+        "by_source": {
+            row["source_id"]: {key: row[key] for key in SOURCE_COLUMNS}
+            for row in outreach["by_source"]
+            if any(row[key] for key in SOURCE_COLUMNS)
+        },
+        "by_meeting": {
+            row["meeting_id"]: {key: row[key] for key in (*MEETING_COLUMNS, *SOURCE_COLUMNS)}
+            for row in outreach["by_meeting"]
+        },
+        "tagged": outreach["tagged"],
     }
 
 

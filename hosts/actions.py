@@ -106,11 +106,14 @@ def _current_link_version(host: Host) -> int:
     return version or 1
 
 
-def make_link_token(host: Host, *, purpose: str) -> str:
+def make_link_token(host: Host, *, purpose: str, version: int | None = None) -> str:
     """A token for the host's current link version (issuing one does not replace older links;
-    ``issue_self_service_link`` does)."""
+    ``issue_self_service_link`` does). ``version``: the host's link version when the caller has
+    just written the row in its own transaction (a registration); otherwise it is read."""
     salt = CONFIRM_SALT if purpose == "confirm" else SELF_SERVICE_SALT
-    payload = {"h": host.pk, "a": _address_fingerprint(host), "v": _current_link_version(host)}
+    if version is None:
+        version = _current_link_version(host)
+    payload = {"h": host.pk, "a": _address_fingerprint(host), "v": version}
     return signing.dumps(payload, salt=salt)
 
 
@@ -209,7 +212,8 @@ def register_host(
             to_state=Home.Status.REGISTERED,
             actor_kind=HomeTransition.ActorKind.HOST,
         )
-        token = make_link_token(host, purpose="confirm")
+        # The host's row was written just above, in this transaction: its version is known.
+        token = make_link_token(host, purpose="confirm", version=host.link_version)
         queue_email(
             to=host.email,
             template="host_confirm",

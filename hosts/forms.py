@@ -135,6 +135,13 @@ class OfferFieldsForm(forms.ModelForm):
             # typed then, for the host to choose the municipality it stands for.
             self.initial["municipality"] = home.municipality_as_given
 
+    def _get_validation_exclusions(self):
+        # The municipality's cleaned value is a row MunicipalityField has just read: the model's
+        # own check that it exists would read it again (one query less per validation).
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("municipality")
+        return exclusions
+
     def clean_postcode(self):
         postcode = self.cleaned_data["postcode"].strip()
         if not POSTCODE_RE.match(postcode):
@@ -180,7 +187,9 @@ class OfferFieldsForm(forms.ModelForm):
         """For "check your answers": a note when the postcode is usually in another
         municipality than the one chosen (the table can be wrong: it never refuses)."""
         chosen = self.cleaned_data.get("municipality")
-        suggested = self.postcode_municipality() if chosen else None
+        if not chosen or code_for_postcode(self.cleaned_data.get("postcode") or "") == chosen.pk:
+            return ""  # no municipality, or the one the table gives: nothing to read
+        suggested = self.postcode_municipality()
         if suggested is None or suggested.pk == chosen.pk:
             return ""
         return _(

@@ -11,7 +11,9 @@ flag).
 
 from datetime import timedelta
 
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.utils.crypto import get_random_string
 
 RENEW_AFTER = timedelta(seconds=60)
 
@@ -51,3 +53,27 @@ class SessionStore(DatabaseSessionStore):
                 return
         super().save(must_create=must_create)
         self._stored = None
+
+    def create(self):
+        # A new key (32 random characters) is inserted straight away: the INSERT refuses a key
+        # already taken, and another is tried, as Django's store does after first asking
+        # whether the key is taken (one query less for every new session).
+        while True:
+            self._session_key = get_random_string(32, VALID_KEY_CHARS)
+            try:
+                self.save(must_create=True)
+            except CreateError:
+                continue
+            self.modified = True
+            return
+
+    def delete(self, session_key=None):
+        # One DELETE, where Django's store reads the row first to delete it by its key. Nothing
+        # refers to a session row and no signal listens for its deletion, so the row is deleted
+        # directly (QuerySet.delete would wrap the same statement in a transaction of its own).
+        if session_key is None:
+            if self.session_key is None:
+                return
+            session_key = self.session_key
+        queryset = self.model.objects.filter(session_key=session_key)
+        queryset._raw_delete(queryset.db)

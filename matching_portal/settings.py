@@ -128,6 +128,8 @@ TEMPLATES = [
             "libraries": {
                 # Form fields with crispy-forms' HTML, written in Python: {{ field|portal_field }}.
                 "portal_fields": "matching_portal.templatetags.portal_fields",
+                # The admin's list rows written in Python (templates/admin/change_list.html).
+                "portal_admin_list": "matching_portal.templatetags.portal_admin_list",
             },
         },
     },
@@ -144,6 +146,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same cache, one Redis client per connection pool (matching_portal/cache.py).
+    CACHES["default"]["BACKEND"] = "matching_portal.cache.RedisCache"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

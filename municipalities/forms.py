@@ -83,13 +83,21 @@ class MunicipalityInput(forms.TextInput):
         list_id = f"{context['widget']['attrs'].get('id') or name}_choices"
         context["widget"]["attrs"]["list"] = list_id
         context["list_id"] = list_id
-        names = Municipality.objects.order_by("short_name").values_list("short_name", flat=True)
+        names = tuple(
+            Municipality.objects.order_by("short_name").values_list("short_name", flat=True)
+        )
         context["names"] = names
-        # The 290 options built here rather than by a loop in the template: on the public
-        # sign-up form that loop cost more CPU than the rest of the field.
-        options = "".join(f'<option value="{html.escape(name)}"></option>' for name in names)
-        context["options"] = mark_safe(options)  # noqa: S308 - each name is escaped
+        context["options"] = _options(names)
         return context
+
+
+@lru_cache(maxsize=4)
+def _options(names: tuple[str, ...]) -> str:
+    # The 290 options built here rather than by a loop in the template: on the public sign-up
+    # form that loop cost more CPU than the rest of the field. Built once for the names as read
+    # (the names are still read on every render: a changed name gives other options).
+    options = "".join(f'<option value="{html.escape(name)}"></option>' for name in names)
+    return mark_safe(options)  # noqa: S308 - each name is escaped
 
 
 class MunicipalityField(forms.ModelChoiceField):

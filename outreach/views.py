@@ -137,15 +137,22 @@ def _link_problem(request, problem):
 
 
 @never_cache  # shows the person's name
-@require_GET
+@require_http_methods(["GET", "POST"])
 def confirm(request, token):
-    """The link in the first e-mail: the address is confirmed and the place taken (if one is
-    left; a full meeting says so, and the same link can take a place freed later)."""
+    """The link in the first e-mail. Opening it shows the meeting and a button; the button
+    (a POST) confirms the address and takes the place, if one is left (a full meeting says so,
+    and the same link can take a place freed later). Opening the link takes nothing, so an
+    e-mail service that opens links to check them takes no one's place. A place already taken
+    is shown as it is, and a cancelled one says so."""
     try:
         signup = actions.signup_from_token(token, purpose="confirm")
     except actions.InvalidLink as exc:
         return _link_problem(request, exc.message)
     _in_language_of(request, signup)
+    if request.method == "GET" and signup.status == MeetingSignup.Status.PENDING:
+        return render(
+            request, "outreach/confirm.html", {"signup": signup, "meeting": signup.meeting}
+        )
     try:
         actions.confirm_signup(signup=signup)
     except DomainError as exc:

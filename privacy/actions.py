@@ -50,7 +50,12 @@ def log_hosts_shown(*, user, hosts, page: str) -> int:
         )
         for pk in seen
     ]
-    AccessLog.objects.bulk_create(rows)
+    if len(rows) == 1:
+        # One row (a call page, most often): a plain INSERT, where bulk_create would wrap it in
+        # a transaction of its own (two more round trips).
+        rows[0].save(force_insert=True)
+    else:
+        AccessLog.objects.bulk_create(rows)
     return len(rows)
 
 

@@ -206,3 +206,14 @@ def test_make_run_passes_its_host_to_the_seed_and_the_server():
         line.startswith("SERVED_ON=127.0.0.1:8101 ") and "runserver 127.0.0.1:8101" in line
         for line in commands
     ), commands
+
+
+def test_the_redis_cache_keeps_one_client_per_pool():
+    """``matching_portal.cache``: Django's Redis cache, without a new ``redis.Redis`` (and its
+    table of response callbacks) for every call; the settings choose it for a Redis address."""
+    from matching_portal.cache import RedisCache
+
+    cache = RedisCache("redis://127.0.0.1:1/0", {})  # no connection is made to build a client
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client(write=False) is client
+    assert client.connection_pool is cache._cache._get_connection_pool(True)

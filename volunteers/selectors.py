@@ -561,7 +561,9 @@ def first_contact(home: Home) -> dict:
 
     municipality = municipality_name(home)
     if home.local_group_id is not None:
-        group = LocalGroup.objects.select_related("organisation").get(pk=home.local_group_id)
+        group = home.local_group if Home.local_group.is_cached(home) else None
+        if group is None or group.pk != home.local_group_id:
+            group = LocalGroup.objects.get(pk=home.local_group_id)
         return {
             "kind": "group",
             "group": group.name,

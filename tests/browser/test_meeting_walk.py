@@ -94,8 +94,13 @@ def test_a_meeting_from_planning_to_attendance(browser, served, organisations):
         signup = MeetingSignup.objects.get()
         assert (signup.status, signup.language) == ("pending", "sv")
 
-        # The link in the e-mail confirms the place; the calendar file comes from the page.
+        # The link in the e-mail shows the meeting; its button confirms the place. The calendar
+        # file comes from the page.
         page.goto(link_in_outbox("rut@example.org", "/meetings/confirm/", served))
+        problems += check(page, "confirm your place")
+        signup.refresh_from_db()
+        assert signup.status == "pending"
+        submit(page, "main form")
         problems += check(page, "confirmed")
         signup.refresh_from_db()
         assert signup.status == "confirmed"

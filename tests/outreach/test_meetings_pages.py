@@ -90,12 +90,21 @@ def test_sign_up_confirm_calendar_and_cancel_through_the_links(
     assert signup.language == "en" and signup.status == "pending"
 
     confirm = link_in(mail.outbox[-1], "/meetings/confirm/")
+    # Opening the link takes nothing (an e-mail service that opens links to check them must
+    # not take a place): it shows the meeting and the button.
+    response = english.get(confirm)
+    assert response.status_code == 200
+    assert "Confirm my place" in response.content.decode()
+    signup.refresh_from_db()
+    assert signup.status == "pending" and signup.transitions.count() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        response = english.get(confirm)
+        response = english.post(confirm)
     assert response.status_code == 200
     assert "You have a place" in response.content.decode()
     signup.refresh_from_db()
     assert signup.status == "confirmed"
+    # The link opened again shows the place as it is.
+    assert "You have a place" in english.get(confirm).content.decode()
 
     calendar = link_in(mail.outbox[-1], "/meetings/my-place/")
     assert calendar.endswith("/calendar.ics")
@@ -120,7 +129,8 @@ def test_the_persons_pages_are_in_the_language_they_signed_up_in(
         client.post(page(meeting), signup_data())
     confirm = link_in(mail.outbox[-1], "/meetings/confirm/")
     client.cookies["django_language"] = "sv"
-    assert "You have a place" in client.get(confirm).content.decode()
+    assert "Confirm my place" in client.get(confirm).content.decode()
+    assert "You have a place" in client.post(confirm).content.decode()
 
 
 def test_a_full_meeting_says_so_when_the_link_is_followed(english, coordinator):
@@ -129,7 +139,7 @@ def test_a_full_meeting_says_so_when_the_link_is_followed(english, coordinator):
         meeting=meeting, name="Sen", email="sen@example.org", language="en"
     )
     confirmed_signup(meeting, email="forst@example.org")
-    response = english.get(actions.confirm_url(late).removeprefix(settings.SITE_URL))
+    response = english.post(actions.confirm_url(late).removeprefix(settings.SITE_URL))
     assert response.status_code == 409
     assert "the meeting is full" in response.content.decode()
     assert "The meeting is full." in english.get(page(meeting)).content.decode()

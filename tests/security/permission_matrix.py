@@ -338,7 +338,7 @@ PAGES = {
     "outreach:municipality": everyone(post=NOT_ALLOWED),
     "outreach:meeting": everyone(),
     "outreach:sent": everyone(post=NOT_ALLOWED),
-    "outreach:confirm": everyone(post=NOT_ALLOWED),
+    "outreach:confirm": everyone(),
     "outreach:my_signup": everyone(),
     "outreach:calendar": everyone(post=NOT_ALLOWED),
     # The organisers' pages in the web app: the volunteer coordinators of the meeting's group

@@ -33,7 +33,9 @@ def route_home(*, home: Home) -> HandOver | None:
     group = covering_group(home.municipality_id)
     if group is None:
         return None
-    with transaction.atomic():
+    # No savepoint: inside a caller's transaction (a registration, a change of municipality)
+    # a failure here fails the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         Home.objects.filter(pk=home.pk).update(local_group=group)
         home.local_group = group
         QueueEntry.objects.filter(home_id=home.pk).update(local_group=group)
