@@ -2,8 +2,11 @@
 
 ``axe-core`` is vendored for the tests only (tests/browser/vendor/axe-core, see its SOURCE.md) and
 injected into the page under test through the DevTools protocol, so the portal's Content Security
-Policy stays as it is. ``violations(page)`` returns what axe found, one readable line per rule and
-element; ``assert_accessible(page)`` fails with those lines.
+Policy stays as it is. A page on which axe has run once gets axe as an init script
+(``Page.addScriptToEvaluateOnNewDocument``), so each later document of that page has it from the
+start instead of being sent the 500 KB source again (about 0.13 s a document against 0.04 s); a
+page axe never checks never gets it. ``violations(page)`` returns what axe found, one readable
+line per rule and element; ``assert_accessible(page)`` fails with those lines.
 """
 
 from functools import cache
@@ -25,6 +28,9 @@ def violations(page, *, exclude: tuple[str, ...] = ()) -> list[str]:
     """What axe finds on the page as it is now: "rule (impact): help, at selector: summary"."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(_source())
+        if not getattr(page, "_axe_on_new_documents", False):
+            page.add_init_script(_source())
+            page._axe_on_new_documents = True
     found = page.evaluate(
         """async ([tags, exclude]) => {
             const context = exclude.length ? {exclude: exclude.map((s) => [s])} : document;
