@@ -28,6 +28,7 @@ from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connections
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.i18n_guard import swedish_misses
 
@@ -53,6 +54,10 @@ class Served:
         self._server = make_server("127.0.0.1", 0, self._wsgi, WSGIServer, _Quiet)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._serve, daemon=True)
+        # Pages not in use, by (width, height, language), and every context opened: a page is
+        # used by one ``page()`` at a time and emptied before the next (see ``page``).
+        self._idle: dict[tuple, list] = {}
+        self._contexts: list = []
 
     def _serve(self):
         # This thread uses the test thread's connection, inside the test's transaction.
@@ -87,6 +92,11 @@ class Served:
         self._thread.start()
 
     def stop(self):
+        for context in self._contexts:
+            with contextlib.suppress(PlaywrightError):
+                context.close()
+        self._contexts.clear()
+        self._idle.clear()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
@@ -103,18 +113,33 @@ class Served:
 
     @contextlib.contextmanager
     def page(self, browser, *, user=None, language="sv", viewport=PHONE):
-        """A fresh Chromium context and page, signed in as ``user`` (if given) with the portal's
-        language cookie set to ``language``."""
+        """A Chromium page with nothing of the portal's in it (no cookies, no stored data, on
+        ``about:blank``), signed in as ``user`` (if given) with the portal's language cookie set
+        to ``language``.
+
+        The page and its context (the size, the browser's language) are kept for the next page
+        of the same size and language in this test, one at a time: left for ``about:blank``,
+        their cookies, local and session storage, IndexedDB and caches emptied, before that page
+        opens. A new context and page cost about 0.35 s, and a page's first document needs
+        axe-core's 500 KB again (tests/browser/axe.py)."""
         phone = viewport["width"] < 600
-        context = browser.new_context(
-            viewport=viewport,
-            device_scale_factor=2 if phone else 1,
-            is_mobile=phone,
-            has_touch=phone,
-            locale="sv-SE" if language == "sv" else "en-GB",
-            timezone_id="Europe/Stockholm",
-        )
-        context.set_default_timeout(10_000)
+        key = (viewport["width"], viewport["height"], language, id(browser))
+        idle = self._idle.setdefault(key, [])
+        if idle:
+            page = idle.pop()
+        else:
+            context = browser.new_context(
+                viewport=viewport,
+                device_scale_factor=2 if phone else 1,
+                is_mobile=phone,
+                has_touch=phone,
+                locale="sv-SE" if language == "sv" else "en-GB",
+                timezone_id="Europe/Stockholm",
+            )
+            context.set_default_timeout(10_000)
+            self._contexts.append(context)
+            page = context.new_page()
+            page.served = self
         cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": self.url}]
         if user is not None:
             from django.test import Client
@@ -129,14 +154,41 @@ class Served:
                     "url": self.url,
                 }
             )
-        context.add_cookies(cookies)
-        page = context.new_page()
-        page.served = self
+        page.context.add_cookies(cookies)
+        kept = False
         try:
             yield page
+            kept = self._empty(page)
         finally:
-            context.close()
+            if not kept:
+                page.context.close()
             self.wait_until_idle()
+            if kept:
+                idle.append(page)
+
+    def _empty(self, page) -> bool:
+        """Leave the page for ``about:blank`` and forget what the portal stored in it and its
+        context: session and local storage, cookies, IndexedDB, cache storage, service workers.
+        Whether that went well: a page not on the portal then (its session storage out of
+        reach) or that fails is closed with its context, not kept."""
+        try:
+            if not page.url.startswith(self.url + "/"):
+                return False
+            page.evaluate("() => { sessionStorage.clear(); localStorage.clear(); }")
+            page.mouse.move(0, 0)
+            page.goto("about:blank")
+            page.context.clear_cookies()
+            session = page.context.new_cdp_session(page)
+            try:
+                session.send(
+                    "Storage.clearDataForOrigin",
+                    {"origin": self.url, "storageTypes": "indexeddb,cache_storage,service_workers"},
+                )
+            finally:
+                session.detach()
+        except PlaywrightError:
+            return False
+        return True
 
     def wait_until_idle(self):
         """Wait for the request being answered (a closed page's last poll, say) to finish, so
