@@ -261,9 +261,12 @@ def test_screenshots(browser, served, demo, language, artifacts):
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
-def test_error_pages_a_walk_cannot_reach(browser, served, language):
+def test_error_pages_a_walk_cannot_reach(browser, served, demo, language):
     """The pages shown after repeated failed log-ins, after a refused step that no view handled,
-    and after a server error: rendered as their handlers render them, then checked in the page."""
+    and after a server error: rendered as their handlers render them, then checked in the page.
+    On the seeded demo, with the other walks: a browser test on a database of its own, before the
+    demo's, can leave the next test of the process a closed connection (see ``_demo_order`` in
+    tests/conftest.py; tests/browser/test_admin_refusals.py)."""
     from django.contrib.auth.models import AnonymousUser
     from django.template.loader import render_to_string
     from django.test import RequestFactory
