@@ -289,7 +289,7 @@ def recount(*, partnership, as_of: date, within_days=(7,)) -> dict:
 
     outreach = _outreach(
         rows,
-        in_codes=placeholders if codes else None,
+        in_codes=placeholders,
         registered=registered,
         visited=visited,
         referred=referred_to_partner,
@@ -377,7 +377,8 @@ def _outreach(rows, *, in_codes, registered, visited, referred, matched) -> dict
     municipalities, started in the period, not cancelled), the sign-ups confirmed before the end
     and not cancelled before it, those recorded as having come, the walk-ins, and the
     registration figures of the links made for the meeting. Only the links with a non-zero
-    count are listed (the report also lists its meetings' links with nothing)."""
+    count are listed (the report also lists its meetings' links with nothing). ``in_codes``: the
+    placeholders of the partnership's municipality codes ("" when it names none: all of them)."""
     where_meeting = f"AND m.municipality_id IN ({in_codes})" if in_codes else ""
     where_applicant = f"AND a.municipality_id IN ({in_codes})" if in_codes else ""
     source_of_home = {
