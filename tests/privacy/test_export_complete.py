@@ -188,6 +188,9 @@ def world(organisations, host_session):
     now = timezone.now()
     partner = organisations["partner"]
     host, home = host_session.host, host_session.home
+    # A name of its own: the factory's random names include the volunteer's first name.
+    host.name = "Alma Värdsdotter"
+    host.save(update_fields=["name"])
     volunteer = staff_user(
         "volunteer_coordinator",
         organisations["volunteers"],
