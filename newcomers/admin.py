@@ -735,6 +735,12 @@ class NewcomerCaseAdmin(
                 for name in OUTCOME_FIELDS:
                     setattr(obj, name, form.initial.get(name, getattr(obj, name)))
             obj.save()
+            if "partner" in form.changed_data:
+                # The dashboard's stored facts keep each match's partner (reports.daily): the
+                # case's matches are counted live for their new partner until the next refresh.
+                from reports.daily import mark_homes_changed
+
+                mark_homes_changed(obj.matches.values_list("home_id", flat=True).distinct())
             if outcome_changed and outcome["outcome"]:
                 record_establishment_outcome(case=obj, user=request.user, **outcome)
             self._save_places(obj, form)

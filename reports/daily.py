@@ -19,7 +19,7 @@ What is stored (``reports.models``), each derived from the history rows up to a 
   homes *touched* since the watermark, whose facts are computed live from the logs: a home with
   a history row, a call or a match step written after the watermark, or marked by
   ``mark_homes_changed`` (a change without a history row: the municipality chosen, a
-  registration merged into another).
+  registration merged into another, a case given to another partner on its admin page).
 - ``ReferralFacts``: per home that is no duplicate and no company flat, when it was first
   referred, with its partner and municipality. The homes referred to the partner (in total and
   by municipality) are those first referred in the period, except the homes touched since the

@@ -277,3 +277,36 @@ def test_the_command_and_the_nightly_task_refresh(world):
     schedule = settings.CELERY_BEAT_SCHEDULE["refresh-stored-counts"]
     assert schedule["task"] == "reports.tasks.refresh_stored_counts"
     assert_stored_equals_live(world.named)
+
+
+@pytest.mark.django_db
+def test_a_case_moved_to_another_partner_in_the_admin_is_counted_for_its_new_partner(
+    world, client, organisations
+):
+    """Someone who sees every partner's cases gives a case to another partner on its page: its
+    matches (approved and moved in, stored under the old partner) count for the new one at once,
+    and the next refresh stores them so."""
+    from accounts.models import User
+    from tests.newcomers.test_outcome import change_url, form_data
+
+    daily.refresh()
+    case = world.matches[0].case
+    assert case.partner == organisations["partner"]
+    before = figures(world.other, as_of=date(2026, 11, 25), stored=False)["totals"]
+
+    admin = User.objects.create_superuser("riks", "riks@example.org", "x")
+    client.force_login(admin)
+    page = client.get(change_url(case))
+    response = client.post(
+        change_url(case), form_data(page, partner=str(organisations["other_partner"].pk))
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    case.refresh_from_db()
+    assert case.partner == organisations["other_partner"]
+
+    after = figures(world.other, as_of=date(2026, 11, 25), stored=False)["totals"]
+    assert after != before  # the move changes what the other partner's dashboard counts
+    assert_stored_equals_live(world.main, world.named, world.other)
+    daily.refresh()
+    assert not ChangedHome.objects.exists()
+    assert_stored_equals_live(world.main, world.named, world.other)
