@@ -34,6 +34,10 @@ def pytest_configure(config):
     from django.test import override_settings
 
     override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]).enable()
+    # A transactional test ends by emptying only the tables it wrote to (tests/fast_flush.py).
+    from tests import fast_flush
+
+    fast_flush.install(refill=lambda alias: _load_localities())
 
 
 @pytest.fixture(scope="session")
@@ -434,6 +438,18 @@ def _localities_in_a_reused_database(django_db_setup, django_db_blocker):
     localities; put them back once per session (see ``_role_groups_in_a_reused_database``)."""
     with django_db_blocker.unblock():
         _load_localities()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kept_tables_fingerprinted(
+    _role_groups_in_a_reused_database, _localities_in_a_reused_database, django_db_blocker
+):
+    """The reference data as the session begins, once the fixtures above have mended a reused
+    database: what every transactional test's teardown keeps, or restores (tests/fast_flush.py)."""
+    from tests import fast_flush
+
+    with django_db_blocker.unblock():
+        fast_flush.take_baseline()
 
 
 @pytest.fixture
