@@ -449,7 +449,7 @@ def _kept_tables_fingerprinted(
     from tests import fast_flush
 
     with django_db_blocker.unblock():
-        fast_flush.take_baseline()
+        fast_flush.begin_session()
 
 
 @pytest.fixture

@@ -21,6 +21,9 @@ in one transaction:
    municipality or giving a role group another permission) is emptied and copied back as it was,
    and read again to be sure.
 
+A session that begins with rows outside the kept tables (a run killed in the middle of a
+transactional test, whose teardown never ran) is flushed in full first (``begin_session``).
+
 So every transactional test starts from the migrated database, rows and primary keys as the
 migrations made them. (A full flush did not quite give that back: ``post_migrate`` numbers the
 content types and permissions afresh, leaves out those of models removed since
@@ -57,6 +60,8 @@ class _Baseline:
 @dataclass
 class _State:
     baselines: dict[str, _Baseline] = field(default_factory=dict)
+    # The tables not kept that held rows when the session began (flushed then, begin_session).
+    left_at_start: dict[str, frozenset[str]] = field(default_factory=dict)
     refill: Callable[[str], None] | None = None
     # What each database's last teardown did, and how often each: for the guard test and to
     # count in a run.
@@ -109,7 +114,8 @@ def _look(cursor, connection, kept: list[str]) -> tuple[frozenset[str], dict[str
         f"SELECT %s WHERE EXISTS (SELECT 1 FROM {connection.ops.quote_name(table)})"  # noqa: S608
         for table in tables
     )
-    cursor.execute(f"SELECT ARRAY({with_rows}), {_digests_sql(connection, kept)}", list(tables))
+    and_digests = f", {_digests_sql(connection, kept)}" if kept else ""
+    cursor.execute(f"SELECT ARRAY({with_rows}){and_digests}", list(tables))
     names, *digests = cursor.fetchone()
     return frozenset(names), dict(zip(kept, digests, strict=True))
 
@@ -121,6 +127,26 @@ def look(alias: str = "default") -> tuple[frozenset[str], dict[str, str]]:
     connection = connections[alias]
     with connection.cursor() as cursor:
         return _look(cursor, connection, sorted(STATE.baselines[alias].digests))
+
+
+def begin_session(alias: str = "default") -> None:
+    """Take the baseline once the session's database is ready. Rows in a table that is not kept
+    mean a run ended in the middle of a transactional test (killed), whose teardown never ran and
+    which may have changed a kept table too: Django's flush and ``post_migrate`` mend that first,
+    as the old teardown did at the first transactional test, so that no damage is taken for the
+    migrated state."""
+    from django.db import connections
+
+    connection = connections[alias]
+    if not applies_to(connection):
+        return
+    with connection.cursor() as cursor:
+        found = _look(cursor, connection, [])[0]
+    left = found - kept_tables()
+    if left:
+        _full_flush(alias)
+        STATE.left_at_start[alias] = left
+    take_baseline(alias)
 
 
 def take_baseline(alias: str = "default") -> _Baseline | None:
@@ -174,10 +200,27 @@ def _empty_and_restore(alias: str) -> str:
     return RESTORED if changed else FAST
 
 
+def _full_flush(alias: str) -> None:
+    """Django's flush with ``post_migrate``, as Django's teardown runs it, and the ``refill``."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    call_command(
+        "flush",
+        verbosity=0,
+        interactive=False,
+        database=alias,
+        reset_sequences=False,
+        allow_cascade=False,
+        inhibit_post_migrate=False,
+    )
+    if applies_to(connections[alias]) and STATE.refill is not None:
+        STATE.refill(alias)
+
+
 def _fixture_teardown(self) -> None:
     """``TransactionTestCase._fixture_teardown``, quick where the module's docstring says."""
     from django.contrib.contenttypes.models import ContentType
-    from django.core.management import call_command
     from django.db import DatabaseError, connections
 
     if self.available_apps is not None or self.serialized_rollback:
@@ -190,17 +233,7 @@ def _fixture_teardown(self) -> None:
             except (DatabaseError, _NotRestored):
                 done = None
         if done is None:
-            call_command(
-                "flush",
-                verbosity=0,
-                interactive=False,
-                database=alias,
-                reset_sequences=False,
-                allow_cascade=False,
-                inhibit_post_migrate=False,
-            )
-            if applies_to(connections[alias]) and STATE.refill is not None:
-                STATE.refill(alias)
+            _full_flush(alias)
             done = FULL
         STATE.last[alias] = done
         STATE.counts[done] += 1

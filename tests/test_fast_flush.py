@@ -106,6 +106,12 @@ def change_reference_data():
 
 
 def test_the_tables_kept_are_the_ones_that_held_rows_when_the_session_began():
+    left = sorted(fast_flush.STATE.left_at_start.get("default", ()))
+    require(
+        not left,
+        f"the session began with rows in {left}, and flushed them: rows of a killed run, or "
+        "reference data a migration loads into a table kept_tables does not name",
+    )
     found = fast_flush.STATE.baselines["default"].tables_with_rows
     assert found == fast_flush.kept_tables(), (
         f"held rows, not kept: {sorted(found - fast_flush.kept_tables())}; kept, held none: "
