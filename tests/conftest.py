@@ -325,8 +325,9 @@ def _role_groups_state():
 def role_groups():
     """The role groups, made again if a transactional test before this one flushed them.
 
-    Migrations make the groups; a ``transaction=True`` test empties every table when it ends, so a
-    later transactional test on the same worker would otherwise get users without roles.
+    Migrations make the groups; on SQLite a ``transaction=True`` test empties every table when it
+    ends (on PostgreSQL it keeps the reference data, tests/fast_flush.py), so a later
+    transactional test on the same worker would otherwise get users without roles.
     ``sync_role_groups`` makes every app's permissions and sets every group's (hundreds of
     queries), so it runs only when the groups and permissions are not as the last sync in this
     process left them (three queries to ask)."""
@@ -414,8 +415,9 @@ def _load_municipalities() -> None:
 
 @pytest.fixture(autouse=True)
 def _reference_data_in_transactional_tests(request):
-    """A ``transaction=True`` test after another one finds every table emptied: the
-    municipalities and localities (reference data from migrations) are put back first."""
+    """A ``transaction=True`` test after another one finds every table emptied on SQLite (on
+    PostgreSQL the reference data is kept, tests/fast_flush.py): the municipalities and
+    localities (reference data from migrations) are put back first."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return
