@@ -34,6 +34,10 @@ def pytest_configure(config):
     from django.test import override_settings
 
     override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]).enable()
+    # A transactional test ends by emptying only the tables it wrote to (tests/fast_flush.py).
+    from tests import fast_flush
+
+    fast_flush.install(refill=lambda alias: _load_localities())
 
 
 @pytest.fixture(scope="session")
@@ -321,8 +325,9 @@ def _role_groups_state():
 def role_groups():
     """The role groups, made again if a transactional test before this one flushed them.
 
-    Migrations make the groups; a ``transaction=True`` test empties every table when it ends, so a
-    later transactional test on the same worker would otherwise get users without roles.
+    Migrations make the groups; on SQLite a ``transaction=True`` test empties every table when it
+    ends (on PostgreSQL it keeps the reference data, tests/fast_flush.py), so a later
+    transactional test on the same worker would otherwise get users without roles.
     ``sync_role_groups`` makes every app's permissions and sets every group's (hundreds of
     queries), so it runs only when the groups and permissions are not as the last sync in this
     process left them (three queries to ask)."""
@@ -410,8 +415,9 @@ def _load_municipalities() -> None:
 
 @pytest.fixture(autouse=True)
 def _reference_data_in_transactional_tests(request):
-    """A ``transaction=True`` test after another one finds every table emptied: the
-    municipalities and localities (reference data from migrations) are put back first."""
+    """A ``transaction=True`` test after another one finds every table emptied on SQLite (on
+    PostgreSQL the reference data is kept, tests/fast_flush.py): the municipalities and
+    localities (reference data from migrations) are put back first."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return
@@ -434,6 +440,18 @@ def _localities_in_a_reused_database(django_db_setup, django_db_blocker):
     localities; put them back once per session (see ``_role_groups_in_a_reused_database``)."""
     with django_db_blocker.unblock():
         _load_localities()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kept_tables_fingerprinted(
+    _role_groups_in_a_reused_database, _localities_in_a_reused_database, django_db_blocker
+):
+    """The reference data as the session begins, once the fixtures above have mended a reused
+    database: what every transactional test's teardown keeps, or restores (tests/fast_flush.py)."""
+    from tests import fast_flush
+
+    with django_db_blocker.unblock():
+        fast_flush.begin_session()
 
 
 @pytest.fixture
