@@ -22,6 +22,7 @@ from outreach.models import InformationMeeting, MeetingTransition, Source, Volun
 from privacy.models import AccessLog
 from reports.models import ReportDownload, ReportRun, ReportRunTransition
 from stays.models import CheckIn, CheckInTransition, Concern
+from tests.conftest import built_once_per_module
 from tests.factories import (
     NewcomerCaseFactory,
     PartnershipFactory,
@@ -35,7 +36,7 @@ from tests.factories import (
     visit_booked_home,
 )
 from tests.security import permission_matrix as matrix
-from tests.security.conftest import OTHER_ORGANISATION_MUNICIPALITY
+from tests.security.conftest import OTHER_ORGANISATION_MUNICIPALITY, _build_world
 from tests.security.test_permission_matrix import (
     classify,
     fill,
@@ -74,8 +75,31 @@ def done_run(partnership):
         return reporting.produce_report(run_id=run.pk)
 
 
+def _build_world_with_others():
+    """The security tests' world, and the objects of other people the pages are asked for:
+    built once for the module (``built_once_per_module``), not again for each role."""
+    world = _build_world()
+    world.others = other_peoples_objects(world)
+    return world
+
+
+held_world = built_once_per_module(_build_world_with_others)
+
+
 @pytest.fixture
 def others(world):
+    """One object of each kind a page takes an id of, for each kind of someone else: id name ->
+    {whose: object}. The other volunteer's hold on their host is renewed, as the world's is
+    (a module can outlast a lease)."""
+    from volunteers.actions.queue import lease_length
+
+    entry = world.others["entry_id"][matrix.ANOTHER_VOLUNTEER]
+    entry.lease_until = timezone.now() + lease_length()
+    QueueEntry.objects.filter(pk=entry.pk).update(lease_until=entry.lease_until)
+    return world.others
+
+
+def other_peoples_objects(world):
     """One object of each kind a page takes an id of, for each kind of someone else: id name ->
     {whose: object}."""
     orgs = world.orgs
