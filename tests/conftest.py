@@ -684,3 +684,14 @@ def demo_user(username: str):
     from accounts.models import User
 
     return User.objects.get(username=username)
+
+
+@pytest.fixture
+def unrecorded_templates(monkeypatch):
+    """Templates render as they do outside tests: without the test client's record of every
+    template rendered, which keeps a copy of each one's context (``response.context``). For
+    walks of hundreds of pages that read only the content, the status or the view's own
+    ``response.context_data``."""
+    from django.template.base import Template
+
+    monkeypatch.setattr(Template, "_render", lambda self, context: self.nodelist.render(context))

@@ -60,7 +60,7 @@ def _compare(response, seen) -> None:
                 seen[marker] = seen.get(marker, 0) + expected.count(marker)
 
 
-def test_every_fieldset_is_written_as_djangos_template_writes_it(demo):
+def test_every_fieldset_is_written_as_djangos_template_writes_it(demo, unrecorded_templates):
     from accounts.models import User
 
     seen = {"fieldsets": 0}

@@ -92,7 +92,7 @@ def _lists():
     ]
 
 
-def test_every_change_list_is_written_as_django_writes_it(demo):
+def test_every_change_list_is_written_as_django_writes_it(demo, unrecorded_templates):
     from accounts.models import User
 
     seen = {"lists": 0, "pages": 0}

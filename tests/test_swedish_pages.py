@@ -230,7 +230,7 @@ def _visitors() -> dict[str, Client]:
     return visitors
 
 
-def test_every_page_is_in_swedish(demo):
+def test_every_page_is_in_swedish(demo, unrecorded_templates):
     pages = Pages()
     visitors = _visitors()
     not_visited = []
@@ -269,7 +269,7 @@ def test_every_page_is_in_swedish(demo):
     assert not problems, problems
 
 
-def test_every_admin_page_is_in_swedish(demo):
+def test_every_admin_page_is_in_swedish(demo, unrecorded_templates):
     pages = Pages()
     client = _client(demo_user("admin"))
     assert pages.get("admin", client, reverse("admin:index")) == 200

@@ -22,6 +22,7 @@ from outreach.models import InformationMeeting, MeetingTransition, Source, Volun
 from privacy.models import AccessLog
 from reports.models import ReportDownload, ReportRun, ReportRunTransition
 from stays.models import CheckIn, CheckInTransition, Concern
+from tests.conftest import built_once_per_module
 from tests.factories import (
     NewcomerCaseFactory,
     PartnershipFactory,
@@ -35,7 +36,7 @@ from tests.factories import (
     visit_booked_home,
 )
 from tests.security import permission_matrix as matrix
-from tests.security.conftest import OTHER_ORGANISATION_MUNICIPALITY
+from tests.security.conftest import OTHER_ORGANISATION_MUNICIPALITY, _build_world
 from tests.security.test_permission_matrix import (
     classify,
     fill,
@@ -74,8 +75,31 @@ def done_run(partnership):
         return reporting.produce_report(run_id=run.pk)
 
 
+def _build_world_with_others():
+    """The security tests' world, and the objects of other people the pages are asked for:
+    built once for the module (``built_once_per_module``), not again for each role."""
+    world = _build_world()
+    world.others = other_peoples_objects(world)
+    return world
+
+
+held_world = built_once_per_module(_build_world_with_others)
+
+
 @pytest.fixture
 def others(world):
+    """One object of each kind a page takes an id of, for each kind of someone else: id name ->
+    {whose: object}. The other volunteer's hold on their host is renewed, as the world's is
+    (a module can outlast a lease)."""
+    from volunteers.actions.queue import lease_length
+
+    entry = world.others["entry_id"][matrix.ANOTHER_VOLUNTEER]
+    entry.lease_until = timezone.now() + lease_length()
+    QueueEntry.objects.filter(pk=entry.pk).update(lease_until=entry.lease_until)
+    return world.others
+
+
+def other_peoples_objects(world):
     """One object of each kind a page takes an id of, for each kind of someone else: id name ->
     {whose: object}."""
     orgs = world.orgs
@@ -310,8 +334,12 @@ def test_another_employers_placement_is_not_found_through_any_page_and_nothing_c
     """The other housing company's placements (offered to the other partner), at every stage,
     asked for through every admin page of a placement and its check-in, each step sent with a
     valid input: 404 to the roles that do not find another company's placement
-    (``ADMIN_MODELS["work.placement"]["foreign"]``), and nothing changes (the placement, its
-    history and check-ins, the e-mails, the access log)."""
+    (``ADMIN_MODELS["work.placement"]["foreign"]``), and nothing changes (the placements, their
+    histories and check-ins, the e-mails, the access log).
+
+    Each page is asked for once per role: a stage's change, history and delete pages are the
+    same addresses for each of its steps, and the check-in's the same for every step. Every
+    request is rolled back, so each starts from the state taken once per role, before them."""
     from django.urls import reverse
 
     from tests.security.test_permission_matrix import (
@@ -327,31 +355,43 @@ def test_another_employers_placement_is_not_found_through_any_page_and_nothing_c
     check_in = world.foreign["work.placementcheckin"]
     outsiders = matrix.ADMIN_MODELS["work.placement"]["foreign"] & set(matrix.STAFF_ROLES)
     assert {roles.PARTNER_COORDINATOR, roles.PLACEMENT_SUPERVISOR} <= outsiders
+    # (method, path) -> (the body sent, the placement it is about): each step with its input,
+    # and every page of each stage's placement and of the check-in (its own placement's) with
+    # GET and an empty POST.
+    requests = {}
+    for name, (stage, data) in steps.items():
+        placement = placements[stage]
+        step = reverse("admin:work_placement_step", args=[placement.pk, name])
+        requests[("POST", step)] = (data, placement)
+        requests[("GET", step)] = (None, placement)
+    for page in ("change", "history", "delete"):
+        pages = [
+            (reverse(f"admin:work_placement_{page}", args=[p.pk]), p) for p in placements.values()
+        ]
+        pages.append(
+            (
+                reverse(f"admin:work_placementcheckin_{page}", args=[check_in.pk]),
+                check_in.placement,
+            )
+        )
+        for url, placement in pages:
+            requests[("GET", url)] = requests[("POST", url)] = (None, placement)
+    assert len(requests) == 2 * len(steps) + 2 * 3 * 4
+    placements_asked = {placement for _body, placement in requests.values()}
     differences, asked = [], 0
     for role in sorted(outsiders):
         client = role_client(world, role)
-        for name, (stage, data) in steps.items():
-            placement = placements[stage]
-            requests = [
-                ("POST", reverse("admin:work_placement_step", args=[placement.pk, name]), data),
-                ("GET", reverse("admin:work_placement_step", args=[placement.pk, name]), None),
-            ]
-            for page in ("change", "history", "delete"):
-                url = reverse(f"admin:work_placement_{page}", args=[placement.pk])
-                requests += [("GET", url, None), ("POST", url, None)]
-                url = reverse(f"admin:work_placementcheckin_{page}", args=[check_in.pk])
-                requests += [("GET", url, None), ("POST", url, None)]
-            for method, path, body in requests:
-                asked += 1
-                with transaction.atomic():
-                    before = (placement_state(placement), state())
-                    response = client.get(path) if method == "GET" else client.post(path, body)
-                    after = (placement_state(placement), state())
-                    transaction.set_rollback(True)
-                got = classify(response, path)
-                if got != matrix.NOT_FOUND:
-                    differences.append(f"{role} {method} {path}: {got}, declared not_found")
-                elif after != before:
-                    differences.append(f"{role} {method} {path}: 404 but changed")
+        before = {p.pk: (placement_state(p), state()) for p in placements_asked}
+        for (method, path), (body, placement) in requests.items():
+            asked += 1
+            with transaction.atomic():
+                response = client.get(path) if method == "GET" else client.post(path, body)
+                after = (placement_state(placement), state())
+                transaction.set_rollback(True)
+            got = classify(response, path)
+            if got != matrix.NOT_FOUND:
+                differences.append(f"{role} {method} {path}: {got}, declared not_found")
+            elif after != before[placement.pk]:
+                differences.append(f"{role} {method} {path}: 404 but changed")
     assert asked
     assert not differences, "\n".join(differences)
