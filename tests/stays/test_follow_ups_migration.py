@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from stays.models import CheckIn, CheckInTransition
+from tests.migration_executor import LazyRenderingMigrationExecutor
 
 BEFORE = [("stays", "0001_initial"), ("volunteers", "0009_household_actor")]
 DONE_AT = datetime(2026, 3, 1, 10, 30, tzinfo=UTC)
@@ -83,16 +83,16 @@ def _write_old_rows(apps) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 def test_every_follow_up_becomes_a_check_in_with_its_number_and_one_row_of_history():
-    executor = MigrationExecutor(connection)
+    executor = LazyRenderingMigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
     try:
         executor.migrate(BEFORE)
-        executor = MigrationExecutor(connection)  # the graph as applied now
+        executor = LazyRenderingMigrationExecutor(connection)  # the graph as applied now
         applied = list(executor.loader.applied_migrations)
         written = _write_old_rows(executor.loader.project_state(applied).apps)
         executor.migrate(latest)
     finally:
-        MigrationExecutor(connection).migrate(latest)
+        LazyRenderingMigrationExecutor(connection).migrate(latest)
 
     rows = written["rows"]
     done = CheckIn.objects.get(pk=rows["done"])

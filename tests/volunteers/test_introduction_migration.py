@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from tests.migration_executor import LazyRenderingMigrationExecutor
 from volunteers.models import VolunteerProfile
 
 BEFORE = [("volunteers", "0011_introduction_meeting")]
@@ -18,11 +18,11 @@ APPROVED_AT = datetime(2026, 3, 1, 10, 30, tzinfo=UTC)
 
 @pytest.mark.django_db(transaction=True)
 def test_the_volunteers_approved_before_count_as_met():
-    executor = MigrationExecutor(connection)
+    executor = LazyRenderingMigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
     try:
         executor.migrate(BEFORE)
-        executor = MigrationExecutor(connection)
+        executor = LazyRenderingMigrationExecutor(connection)
         apps = executor.loader.project_state(list(executor.loader.applied_migrations)).apps
         user_model = apps.get_model("accounts", "User")
         coordinator = user_model.objects.create(username="erik", email="erik@example.org")
@@ -46,7 +46,7 @@ def test_the_volunteers_approved_before_count_as_met():
         profiles.create(user=made_in_admin)
         executor.migrate(latest)
     finally:
-        MigrationExecutor(connection).migrate(latest)
+        LazyRenderingMigrationExecutor(connection).migrate(latest)
 
     lina = VolunteerProfile.objects.get(user__username="lina")
     assert (lina.met_on, lina.met_by.username) == (timezone.localdate(APPROVED_AT), "erik")
