@@ -109,14 +109,16 @@ class Walker:
     the portal's language cookie and the ``Accept-Language`` of the browser's locale; Chromium's
     page is opened on first need only, and kept for the walk's next page axe checks."""
 
-    def __init__(self, served, browser, *, user=None, language="sv", viewport=PHONE):
+    def __init__(self, served, browser, *, user=None, language="sv", viewport=PHONE, page=None):
+        """``page``: a page of ``served.page`` for the same person, language and size, already
+        open, for the pages axe checks (instead of one the walk opens itself)."""
         self.served = served
         self._browser = browser
         self._user = user
         self._language = language
         self._viewport = viewport
         self._client = None
-        self._page = None
+        self._page = page
         self._open_pages = contextlib.ExitStack()
 
     def __enter__(self):
