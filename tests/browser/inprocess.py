@@ -145,7 +145,7 @@ class Served:
             from django.test import Client
 
             client = Client()
-            with self._lock:  # not while a request of an earlier page is still being answered
+            with self.turn():  # not while a request of an earlier page is still being answered
                 client.force_login(user)
             cookies.append(
                 {
@@ -190,6 +190,17 @@ class Served:
             return False
         return True
 
+    @contextlib.contextmanager
+    def turn(self):
+        """The shared connection to the test thread alone while the block runs (the test
+        client's requests, a sign-in): the request being answered finishes first, and no other
+        is answered until the block ends."""
+        with self._lock:
+            try:
+                yield
+            finally:
+                _keep_the_connection_open()
+
     def wait_until_idle(self):
         """Wait for the request being answered (a closed page's last poll, say) to finish, so
         the test's next query never runs beside it on the shared connection: the two threads
@@ -198,12 +209,18 @@ class Served:
             pass
 
 
+def _keep_the_connection_open():
+    """The test client's own trick: a request must not close the connection the test holds open
+    (``close_old_connections`` would, inside the test's transaction). The test client undoes it
+    after each of its own requests, connecting them again."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+
+
 @pytest.fixture
 def served(db):
     """The portal served from this test's transaction (see the module's docstring)."""
-    # The test client's own trick: a request must not close the connection the test holds open.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
+    _keep_the_connection_open()
     connection = connections["default"]
     connection.inc_thread_sharing()
     server = Served()

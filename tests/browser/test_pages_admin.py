@@ -8,16 +8,12 @@ import re
 import pytest
 
 from tests.browser.inprocess import DESKTOP, PHONE
-from tests.browser.walk import check, visit
+from tests.browser.walk import Walker, check, visit
 from tests.conftest import demo_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
 ROLES = ["samordnare", "bostadsbolag", "handledare", "volontarsamordnare", "chef", "dataskydd"]
-
-
-def _links(page, selector: str) -> list[str]:
-    return page.eval_on_selector_all(selector, "els => els.map(e => e.getAttribute('href'))")
 
 
 def _kind_of_page(path: str) -> str:
@@ -34,7 +30,10 @@ def test_every_admin_page_of_a_role(browser, served, username, checked_once):
     xdist workers), in its editable and its read-only form (the data protection officer's): an
     admin page is one template whoever opens it. In English on a phone, the kinds axe has not
     yet checked in English: what else an English page could show is the permission matrix's
-    (every page of every role, through the test client) and tests/test_swedish_pages.py's."""
+    (every page of every role, through the test client) and tests/test_swedish_pages.py's.
+
+    Only the pages axe checks are opened in Chromium; the others with the test client, which
+    makes the same checks of them without drawing them (``Walker`` in tests/browser/walk.py)."""
     axe = checked_once("admin")
     problems = []
     user = demo_user(username)
@@ -43,26 +42,30 @@ def test_every_admin_page_of_a_role(browser, served, username, checked_once):
     def first_check(path, language):
         return axe.first_time(_kind_of_page(path), language, read_only)
 
-    with served.page(browser, user=user, language="sv", viewport=DESKTOP) as page:
-        problems += visit(page, "/admin/", axe=first_check("/admin/", "sv"))
-        pages = ["/admin/"]
-        lists = _links(page, "#content-main .module th[scope=row] a")
-        adds = sorted(set(_links(page, "#content-main .module a.addlink")))
+    with Walker(served, browser, user=user, language="sv", viewport=DESKTOP) as walker:
+
+        def open_(path):
+            found, document = walker.open(path, axe=first_check(path, "sv"))
+            problems.extend(found)
+            pages.append(path)
+            return document
+
+        pages = []
+        index = open_("/admin/")
+        lists = index.attributes("#content-main .module th[scope=row] a", "href")
+        adds = sorted(set(index.attributes("#content-main .module a.addlink", "href")))
         for url in lists:
-            problems += visit(page, url, axe=first_check(url, "sv"))
-            pages.append(url)
-            first = page.query_selector("#result_list tbody tr th a, #result_list tbody tr td a")
-            if first:
-                change = first.get_attribute("href")
-                problems += visit(page, change, axe=first_check(change, "sv"))
-                pages.append(change)
+            change = open_(url).first(
+                "#result_list tbody tr th a, #result_list tbody tr td a", "href"
+            )
+            if change:
+                open_(change)
         for url in adds:
-            problems += visit(page, url, axe=first_check(url, "sv"))
-            pages.append(url)
-    with served.page(browser, user=user, language="en", viewport=PHONE) as page:
+            open_(url)
+    with Walker(served, browser, user=user, language="en", viewport=PHONE) as walker:
         for path in pages:
             if first_check(path, "en"):
-                problems += visit(page, path)
+                problems += walker.open(path, axe=True)[0]
     assert not problems, "\n".join(problems)
 
 

@@ -19,7 +19,7 @@ from newcomers.actions import household_link_url, issue_household_link
 from newcomers.models import HOUSEHOLD_LANGUAGES, HouseholdLink, NewcomerCase
 from stays.models import Evaluation
 from tests.browser.inprocess import DESKTOP, PHONE
-from tests.browser.walk import check, visit
+from tests.browser.walk import Walker, check, visit
 from tests.conftest import demo_user
 
 pytestmark = [pytest.mark.browser]
@@ -82,13 +82,11 @@ def test_the_household_pages_in_every_language(browser, served, demo, artifacts)
             axe = _axe_for(language, size)
             first_round = language == LANGUAGES[0]
             with served.page(browser, language="sv", viewport=viewport) as page:
-                # A link that does not work, and the pages before a link is opened.
-                problems += visit(
-                    page, "/household/open/not-a-token/", expect_status=404, axe=first_round
-                )
-                problems += visit(
-                    page, reverse("household:start"), expect_status=404, axe=first_round
-                )
+                # A link that does not work, and the pages before a link is opened (after the
+                # first round, with the test client: tests/browser/walk.py's Walker).
+                before = Walker(served, browser, language="sv", viewport=viewport, page=page)
+                for path in ("/household/open/not-a-token/", reverse("household:start")):
+                    problems += before.open(path, axe=first_round, expect_status=404)[0]
                 # The proposal.
                 problems += _open(page, served, proposed, language, axe=axe)
                 if size == "phone" and language in ("sv", "ar", "uk"):
@@ -118,14 +116,13 @@ def test_the_household_pages_in_every_language(browser, served, demo, artifacts)
                 problems += check(page, f"left ({language}, {size})", axe=axe)
             # The printed letter, as the coordinator sees it.
             NewcomerCase.objects.filter(pk=proposed.pk).update(language=language)
-            with served.page(
-                browser, user=demo_user("samordnare"), language="sv", viewport=viewport
-            ) as page:
-                problems += visit(
-                    page,
-                    reverse("admin:newcomers_newcomercase_household_letter", args=[proposed.pk]),
-                    axe=axe,
+            with Walker(
+                served, browser, user=demo_user("samordnare"), language="sv", viewport=viewport
+            ) as walker:
+                letter = reverse(
+                    "admin:newcomers_newcomercase_household_letter", args=[proposed.pk]
                 )
+                problems += walker.open(letter, axe=axe)[0]
     assert not problems, "\n".join(problems)
 
 
